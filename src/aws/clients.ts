@@ -1,0 +1,117 @@
+import type {ACMClient} from '@aws-sdk/client-acm'
+import type {ElasticBeanstalkClient} from '@aws-sdk/client-elastic-beanstalk'
+import type {ElasticLoadBalancingClient} from '@aws-sdk/client-elastic-load-balancing'
+import type {S3Client} from '@aws-sdk/client-s3'
+
+import {badInput} from '../cli/errors.ts'
+
+export interface AwsOptions {
+  region?: string | undefined
+  profile?: string | undefined
+}
+
+// A region code looks like us-east-1, eu-central-2, us-gov-west-1, cn-north-1, eusc-de-east-1.
+const REGION_PATTERN = /^[a-z]{2,4}(-[a-z]+)+-\d+$/
+
+interface CommonConfig {
+  region?: string
+  profile?: string
+  retryMode?: string
+  maxAttempts?: number
+}
+
+/**
+ * One factory for every AWS client the CLI uses. Clients are created on first use and the SDK packages are imported
+ * lazily, so `--help` and commands that need one service never load the others.
+ *
+ * Everything else comes from the SDK's own standard configuration, on purpose: the default credential chain (env,
+ * SSO, assumed roles, web identity, IMDS), `AWS_REGION`/`AWS_PROFILE`/shared config files, and the endpoint
+ * variables `AWS_ENDPOINT_URL` and `AWS_ENDPOINT_URL_<SERVICE_ID>` (e.g. `AWS_ENDPOINT_URL_ELASTIC_BEANSTALK`)
+ * https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html
+ */
+export class AwsClients {
+  private readonly cache = new Map<string, Promise<unknown>>()
+  readonly options: AwsOptions
+
+  constructor(options: AwsOptions = {}) {
+    this.options = options
+    if (options.region !== undefined && !REGION_PATTERN.test(options.region)) {
+      throw badInput(`"${options.region}" is not an AWS region code.`, ['Use a region code such as us-east-1 or eu-west-2.'])
+    }
+  }
+
+  /** Client settings shared by all services: adaptive retries (client-side rate limiting under throttling). */
+  protected commonConfig(region?: string): CommonConfig {
+    const config: CommonConfig = {}
+    const r = region ?? this.options.region
+    if (r) config.region = r
+    if (this.options.profile) config.profile = this.options.profile
+    // Honour the user's own AWS_RETRY_MODE / AWS_MAX_ATTEMPTS; otherwise adaptive with a few more attempts.
+    // https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html
+    if (!process.env.AWS_RETRY_MODE) config.retryMode = 'adaptive'
+    if (!process.env.AWS_MAX_ATTEMPTS) config.maxAttempts = 6
+    return config
+  }
+
+  private memo<T>(key: string, create: () => Promise<T>): Promise<T> {
+    let client = this.cache.get(key) as Promise<T> | undefined
+    if (!client) {
+      client = create()
+      this.cache.set(key, client)
+    }
+    return client
+  }
+
+  elasticBeanstalk(): Promise<ElasticBeanstalkClient> {
+    return this.memo('eb', async () => {
+      const {ElasticBeanstalkClient} = await import('@aws-sdk/client-elastic-beanstalk')
+      return new ElasticBeanstalkClient(this.commonConfig())
+    })
+  }
+
+  elb(): Promise<ElasticLoadBalancingClient> {
+    return this.memo('elb', async () => {
+      const {ElasticLoadBalancingClient} = await import('@aws-sdk/client-elastic-load-balancing')
+      return new ElasticLoadBalancingClient(this.commonConfig())
+    })
+  }
+
+  /** ACM is regional; a CLB can only use certificates from its own region, but lookups may name another. */
+  acm(region?: string): Promise<ACMClient> {
+    return this.memo(`acm:${region ?? ''}`, async () => {
+      const {ACMClient} = await import('@aws-sdk/client-acm')
+      return new ACMClient(this.commonConfig(region))
+    })
+  }
+
+  s3(): Promise<S3Client> {
+    return this.memo('s3', async () => {
+      const {S3Client} = await import('@aws-sdk/client-s3')
+      // Path-style keeps bucket names out of DNS, which local endpoints need; harmless on AWS for our buckets.
+      return new S3Client({...this.commonConfig(), forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL)})
+    })
+  }
+
+  /**
+   * The region every client will use, resolved the SDK's way (flag, AWS_REGION, profile). Fails with a clear
+   * message, before any call is made, when there is none.
+   */
+  async region(): Promise<string> {
+    const eb = await this.elasticBeanstalk()
+    let region: string | undefined
+    try {
+      region = await eb.config.region()
+    } catch {
+      region = undefined
+    }
+    if (!region) {
+      throw badInput('No AWS region is configured.', [
+        'Pass --region, set AWS_REGION, set a region in your AWS profile, or run `eb init` to create .elasticbeanstalk/config.yml.',
+      ])
+    }
+    if (!REGION_PATTERN.test(region)) {
+      throw badInput(`"${region}" is not an AWS region code.`, ['Use a region code such as us-east-1 or eu-west-2.'])
+    }
+    return region
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * What we know about a Classic Load Balancer, in our own terms: plain data, no SDK types, so planners and
+ * verdicts are pure functions over it and tests can write it by hand.
+ * Field meanings follow the ELB API reference: https://docs.aws.amazon.com/elasticloadbalancing/2012-06-01/APIReference/
+ */
+
+export type ListenerProtocol = 'HTTP' | 'HTTPS' | 'TCP' | 'SSL'
+
+export interface Listener {
+  loadBalancerPort: number
+  protocol: ListenerProtocol
+  instancePort: number
+  instanceProtocol: ListenerProtocol
+  /** ARN of the ACM (or IAM) server certificate, for HTTPS and SSL listeners. */
+  sslCertificateId?: string | undefined
+  /** Policies attached to this listener (for HTTPS/SSL: the SSL negotiation policy). */
+  policyNames: string[]
+}
+
+export interface BackendServerPolicies {
+  instancePort: number
+  policyNames: string[]
+}
+
+export interface PolicyAttribute {
+  name: string
+  value: string
+}
+
+export interface Policy {
+  name: string
+  /** e.g. SSLNegotiationPolicyType, ProxyProtocolPolicyType, LBCookieStickinessPolicyType */
+  typeName: string
+  attributes: PolicyAttribute[]
+}
+
+export interface HealthCheck {
+  /** e.g. HTTP:80/healthz or TCP:80 */
+  target: string
+  intervalSeconds: number
+  timeoutSeconds: number
+  healthyThreshold: number
+  unhealthyThreshold: number
+}
+
+export interface LoadBalancerState {
+  name: string
+  dnsName?: string | undefined
+  listeners: Listener[]
+  backendPolicies: BackendServerPolicies[]
+  /** Policies defined on the load balancer (attached or not). */
+  policies: Policy[]
+  healthCheck?: HealthCheck | undefined
+  /** ConnectionSettings.IdleTimeout from DescribeLoadBalancerAttributes; CLB default is 60 s. */
+  idleTimeoutSeconds?: number | undefined
+  crossZone?: boolean | undefined
+  connectionDrainingEnabled?: boolean | undefined
+}
+
+export type CertificateKeyAlgorithm = 'RSA_1024' | 'RSA_2048' | 'RSA_3072' | 'RSA_4096' | 'EC_prime256v1' | 'EC_secp384r1' | 'EC_secp521r1' | string
+
+export interface CertificateInfo {
+  arn: string
+  domainName?: string | undefined
+  subjectAlternativeNames: string[]
+  /** ACM status: ISSUED, PENDING_VALIDATION, EXPIRED, ... */
+  status?: string | undefined
+  notBefore?: string | undefined
+  notAfter?: string | undefined
+  keyAlgorithm?: CertificateKeyAlgorithm | undefined
+  /** AMAZON_ISSUED, IMPORTED, PRIVATE */
+  type?: string | undefined
+  inUseBy: string[]
+  /** Set when the certificate could not be described (not found, other region, not ACM, no permission). */
+  lookupError?: string | undefined
+}
+
+export const SECURE_PROTOCOLS: ReadonlySet<ListenerProtocol> = new Set(['HTTPS', 'SSL'])
+export const isSecure = (p: ListenerProtocol): boolean => SECURE_PROTOCOLS.has(p)
+export const isLayer7 = (p: ListenerProtocol): boolean => p === 'HTTP' || p === 'HTTPS'
