@@ -1,0 +1,365 @@
+#!/usr/bin/env python3
+"""Start moto's server for the ebws local AWS bench, with patches for verified moto gaps.
+
+Usage: python3 moto_launcher.py --port PORT [--host 127.0.0.1] [--no-patch]
+
+Every patch below closes a difference between moto 5.2.1 and AWS that was observed
+against the running server and is backed by the AWS documentation cited next to it.
+Each one has a test in test/bench/moto.test.ts that fails without the patch
+(--no-patch starts the same server without them, so the tests can show each gap).
+Patches are monkeypatches applied in this process only; site-packages is not edited.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+# The Listener.InstanceProtocol documentation gives no default for an omitted
+# InstanceProtocol, only that it must be at the same layer as Protocol
+# (https://docs.aws.amazon.com/elasticloadbalancing/2012-06-01/APIReference/API_Listener.html),
+# so an omitted value keeps moto's behaviour of echoing Protocol (same layer, same security level).
+
+# Documented policy types (aws elb describe-load-balancer-policy-types; botocore's
+# elb examples): anything else is PolicyTypeNotFound.
+POLICY_TYPES = {
+    "ProxyProtocolPolicyType",
+    "PublicKeyPolicyType",
+    "AppCookieStickinessPolicyType",
+    "LBCookieStickinessPolicyType",
+    "SSLNegotiationPolicyType",
+    "BackendServerAuthenticationPolicyType",
+}
+
+# Predefined security policies and the TLS versions each enables, from "Predefined SSL
+# security policies for Classic Load Balancers"
+# (https://docs.aws.amazon.com/elasticloadbalancing/latest/classic/elb-security-policy-table.html).
+# Only the protocol attributes and Server-Defined-Cipher-Order are modelled; AWS also lists
+# one boolean attribute per cipher, which the bench leaves out.
+PREDEFINED_SECURITY_POLICIES = {
+    "ELBSecurityPolicy-TLS-1-2-2017-01": ("TLSv1.2",),
+    "ELBSecurityPolicy-TLS-1-1-2017-01": ("TLSv1.1", "TLSv1.2"),
+    "ELBSecurityPolicy-2016-08": ("TLSv1", "TLSv1.1", "TLSv1.2"),
+    "ELBSecurityPolicy-2015-05": ("TLSv1", "TLSv1.1", "TLSv1.2"),
+}
+
+
+def apply_patches() -> None:
+    from moto.acm import models as acm_models
+    from moto.elb import exceptions as elb_exc
+    from moto.elb import models as elb_models
+    from moto.elb import responses as elb_responses
+    from moto.elb.policies import OtherPolicy
+
+    ELBClientError = elb_exc.ELBClientError
+    LoadBalancerNotFoundError = elb_exc.LoadBalancerNotFoundError
+    DuplicateListenerError = elb_exc.DuplicateListenerError
+    FakeListener = elb_models.FakeListener
+    FakeBackend = elb_models.FakeBackend
+    LoadBalancer = elb_models.LoadBalancer
+    ELBBackend = elb_models.ELBBackend
+
+    class ListenerNotFoundError(ELBClientError):
+        def __init__(self, name: str, port: Any) -> None:
+            super().__init__(
+                "ListenerNotFound",
+                f"There is no listener on port {port} of load balancer {name}",
+            )
+
+    class PolicyNotFoundError(ELBClientError):
+        def __init__(self, names: list[str], lb_name: str | None) -> None:
+            where = f" for load balancer {lb_name}" if lb_name else ""
+            super().__init__(
+                "PolicyNotFound",
+                f"There is no policy with name {', '.join(names)}{where}",
+            )
+
+    class DuplicatePolicyNameError(ELBClientError):
+        def __init__(self, name: str, lb_name: str) -> None:
+            super().__init__(
+                "DuplicatePolicyName",
+                f"Policy {name} already exists for load balancer {lb_name}",
+            )
+
+    class PolicyTypeNotFoundError(ELBClientError):
+        def __init__(self, type_name: str) -> None:
+            super().__init__(
+                "PolicyTypeNotFound", f"There is no policy type named {type_name}"
+            )
+
+    # --- Patch 1: store and return Listener.InstanceProtocol -----------------------------
+    # moto's FakeListener.instance_protocol just returns Protocol, so an SSL:443 -> TCP:80
+    # listener reads back as SSL -> SSL. AWS stores InstanceProtocol as given
+    # (https://docs.aws.amazon.com/elasticloadbalancing/2012-06-01/APIReference/API_Listener.html).
+    def _instance_protocol(self: Any) -> str:
+        stored = getattr(self, "_ebws_instance_protocol", None)
+        return stored or self.protocol
+
+    FakeListener.instance_protocol = property(_instance_protocol)  # type: ignore[assignment]
+
+    def _port_value(port: dict[str, Any], snake: str, camel: str) -> Any:
+        value = port.get(snake)
+        return value if value is not None else port.get(camel)
+
+    def _set_instance_protocol(listener: Any, port: dict[str, Any]) -> None:
+        given = _port_value(port, "instance_protocol", "InstanceProtocol")
+        listener._ebws_instance_protocol = str(given).upper() if given else None
+
+    original_lb_init = LoadBalancer.__init__
+
+    def lb_init(self: Any, *args: Any, **kwargs: Any) -> None:
+        original_lb_init(self, *args, **kwargs)
+        ports = kwargs.get("ports") if "ports" in kwargs else args[3]
+        for listener, port in zip(self.listeners, ports):
+            _set_instance_protocol(listener, port)
+
+    LoadBalancer.__init__ = lb_init  # type: ignore[method-assign]
+
+    # --- Patch 2: unknown load balancer names are LoadBalancerNotFound, not HTTP 500 -------
+    # moto's get_load_balancer returns None and callers crash (e.g. DeleteLoadBalancerListeners
+    # on a missing name answers an HTML 500). AWS lists AccessPointNotFoundException
+    # (code LoadBalancerNotFound) for these operations
+    # (https://docs.aws.amazon.com/elasticloadbalancing/2012-06-01/APIReference/API_DeleteLoadBalancerListeners.html).
+    def get_load_balancer(self: Any, load_balancer_name: str) -> Any:
+        lb = self.load_balancers.get(load_balancer_name)
+        if lb is None:
+            raise LoadBalancerNotFoundError(load_balancer_name)
+        return lb
+
+    ELBBackend.get_load_balancer = get_load_balancer  # type: ignore[method-assign]
+
+    # CreateLoadBalancerListeners: missing LB -> LoadBalancerNotFound; InstanceProtocol stored
+    # and compared when the port exists ("the properties of the new listener must match the
+    # properties of the existing listener",
+    # https://docs.aws.amazon.com/elasticloadbalancing/2012-06-01/APIReference/API_CreateLoadBalancerListeners.html).
+    def create_load_balancer_listeners(self: Any, name: str, ports: list[dict[str, Any]]) -> Any:
+        balancer = self.get_load_balancer(name)
+        for port in ports:
+            protocol = str(port["Protocol"]).upper()
+            instance_port = port["InstancePort"]
+            lb_port = port["LoadBalancerPort"]
+            ssl_certificate_id = port.get("SSLCertificateId")
+            instance_protocol = str(port.get("InstanceProtocol") or protocol).upper()
+            existing = [
+                lst for lst in balancer.listeners if int(lst.load_balancer_port) == int(lb_port)
+            ]
+            if existing:
+                lst = existing[0]
+                if (
+                    protocol != lst.protocol.upper()
+                    or int(instance_port) != int(lst.instance_port)
+                    or ssl_certificate_id != lst.ssl_certificate_id
+                    or instance_protocol != lst.instance_protocol.upper()
+                ):
+                    raise DuplicateListenerError(name, lb_port)
+                continue
+            if ssl_certificate_id and ":iam:" not in ssl_certificate_id:
+                elb_models.register_certificate(
+                    self.account_id, self.region_name, ssl_certificate_id, balancer.dns_name
+                )
+            listener = FakeListener(lb_port, instance_port, protocol, ssl_certificate_id)
+            _set_instance_protocol(listener, port)
+            balancer.listeners.append(listener)
+        return balancer
+
+    ELBBackend.create_load_balancer_listeners = create_load_balancer_listeners  # type: ignore[method-assign]
+
+    # --- Patch 3: DeleteLoadBalancerListeners with several ports --------------------------
+    # moto rebuilds the listener list once per requested port and concatenates the results, so
+    # deleting ports 80 and 443 from [80, 443, 8080] leaves [443, 8080, 80, 8080]. AWS deletes
+    # exactly the listed ports
+    # (https://docs.aws.amazon.com/elasticloadbalancing/2012-06-01/APIReference/API_DeleteLoadBalancerListeners.html).
+    def delete_load_balancer_listeners(self: Any, name: str, ports: list[Any]) -> Any:
+        balancer = self.get_load_balancer(name)
+        doomed = {int(p) for p in ports}
+        balancer.listeners = [
+            lst for lst in balancer.listeners if int(lst.load_balancer_port) not in doomed
+        ]
+        return balancer
+
+    ELBBackend.delete_load_balancer_listeners = delete_load_balancer_listeners  # type: ignore[method-assign]
+
+    # --- Patch 4: CreateLoadBalancerPolicy errors ------------------------------------------
+    # moto silently ignores a second policy with the same name and accepts any type name.
+    # AWS answers DuplicatePolicyName and PolicyTypeNotFound
+    # (https://docs.aws.amazon.com/elasticloadbalancing/2012-06-01/APIReference/API_CreateLoadBalancerPolicy.html).
+    def create_load_balancer_policy(
+        self: Any,
+        load_balancer_name: str,
+        policy_name: str,
+        policy_type_name: str,
+        policy_attrs: list[dict[str, str]],
+    ) -> Any:
+        lb = self.get_load_balancer(load_balancer_name)
+        if policy_type_name not in POLICY_TYPES:
+            raise PolicyTypeNotFoundError(policy_type_name)
+        if policy_name in [p.policy_name for p in lb.policies]:
+            raise DuplicatePolicyNameError(policy_name, load_balancer_name)
+        lb.policies.append(OtherPolicy(policy_name, policy_type_name, policy_attrs))
+        return lb
+
+    ELBBackend.create_load_balancer_policy = create_load_balancer_policy  # type: ignore[method-assign]
+
+    # --- Patch 5: DescribeLoadBalancerPolicies without a load balancer name ----------------
+    # moto looks up a load balancer named None and answers LoadBalancerNotFound. AWS: "If you
+    # don't specify a load balancer name, the action returns descriptions of the specified
+    # sample policies, or descriptions of all sample policies"
+    # (https://docs.aws.amazon.com/elasticloadbalancing/2012-06-01/APIReference/API_DescribeLoadBalancerPolicies.html);
+    # the predefined ELBSecurityPolicy-* policies are described the same way
+    # (https://docs.aws.amazon.com/elasticloadbalancing/latest/classic/elb-security-policy-table.html).
+    def _predefined_policies() -> list[Any]:
+        out = []
+        for name, versions in PREDEFINED_SECURITY_POLICIES.items():
+            attrs = [
+                {"AttributeName": f"Protocol-{v}", "AttributeValue": "true" if v in versions else "false"}
+                for v in ("TLSv1", "TLSv1.1", "TLSv1.2")
+            ]
+            attrs.append({"AttributeName": "Server-Defined-Cipher-Order", "AttributeValue": "true"})
+            out.append(OtherPolicy(name, "SSLNegotiationPolicyType", attrs))
+        return out
+
+    original_describe_policies = ELBBackend.describe_load_balancer_policies
+
+    def describe_load_balancer_policies(self: Any, lb_name: str | None, policy_names: list[str]) -> Any:
+        if lb_name:
+            lb = self.get_load_balancer(lb_name)
+            if policy_names:
+                missing = [n for n in policy_names if n not in [p.policy_name for p in lb.policies]]
+                if missing:
+                    raise PolicyNotFoundError(missing, lb_name)
+            return original_describe_policies(self, lb_name, policy_names)
+        predefined = _predefined_policies()
+        if not policy_names:
+            return predefined
+        known = {p.policy_name: p for p in predefined}
+        missing = [n for n in policy_names if n not in known]
+        if missing:
+            raise PolicyNotFoundError(missing, None)
+        return [known[n] for n in policy_names]
+
+    ELBBackend.describe_load_balancer_policies = describe_load_balancer_policies  # type: ignore[method-assign]
+
+    def _check_policies(lb: Any, names: list[str]) -> None:
+        missing = [n for n in names if n not in [p.policy_name for p in lb.policies]]
+        if missing:
+            raise PolicyNotFoundError(missing, lb.name)
+
+    # --- Patch 6: SetLoadBalancerPoliciesOfListener errors ---------------------------------
+    # moto answers 200 and changes nothing for a port without a listener, and accepts policy
+    # names that do not exist. AWS answers ListenerNotFound and PolicyNotFound
+    # (https://docs.aws.amazon.com/elasticloadbalancing/2012-06-01/APIReference/API_SetLoadBalancerPoliciesOfListener.html).
+    def set_policies_of_listener(self: Any) -> Any:
+        name = self._get_param("LoadBalancerName")
+        port = int(self._get_param("LoadBalancerPort"))
+        policies = self._get_param("PolicyNames", []) or []
+        lb = self.elb_backend.get_load_balancer(name)
+        if not [lst for lst in lb.listeners if int(lst.load_balancer_port) == port]:
+            raise ListenerNotFoundError(name, port)
+        _check_policies(lb, policies)
+        self.elb_backend.set_load_balancer_policies_of_listener(name, port, policies)
+        return elb_responses.EmptyResult()
+
+    elb_responses.ELBResponse.set_load_balancer_policies_of_listener = set_policies_of_listener  # type: ignore[method-assign]
+
+    # --- Patch 7: SetLoadBalancerPoliciesForBackendServer ----------------------------------
+    # moto only knows instance ports given at CreateLoadBalancer time: for a port added later
+    # with CreateLoadBalancerListeners it answers 200 and stores nothing. It also accepts
+    # unknown policy names. AWS replaces "the set of policies associated with the specified
+    # port on which the EC2 instance is listening" and answers PolicyNotFound for unknown
+    # names; ListenerNotFound is not among its errors, so no listener check applies
+    # (https://docs.aws.amazon.com/elasticloadbalancing/2012-06-01/APIReference/API_SetLoadBalancerPoliciesForBackendServer.html).
+    def set_policies_for_backend(self: Any) -> Any:
+        name = self._get_param("LoadBalancerName")
+        instance_port = self._get_int_param("InstancePort")
+        policies = self._get_param("PolicyNames", []) or []
+        lb = self.elb_backend.get_load_balancer(name)
+        _check_policies(lb, policies)
+        backends = [b for b in lb.backends if int(b.instance_port) == instance_port]
+        if backends:
+            backends[0].policy_names = list(policies)
+        else:
+            backend = FakeBackend(instance_port=instance_port)
+            backend.policy_names = list(policies)
+            lb.backends.append(backend)
+        return elb_responses.EmptyResult()
+
+    elb_responses.ELBResponse.set_load_balancer_policies_for_backend_server = set_policies_for_backend  # type: ignore[method-assign]
+
+    # --- Patch 8: SetLoadBalancerListenerSSLCertificate on a port without a listener -------
+    # moto answers 200 and changes nothing; AWS answers ListenerNotFound
+    # (https://docs.aws.amazon.com/elasticloadbalancing/2012-06-01/APIReference/API_SetLoadBalancerListenerSSLCertificate.html).
+    original_set_cert = ELBBackend.set_load_balancer_listener_ssl_certificate
+
+    def set_listener_ssl_certificate(self: Any, name: str, lb_port: Any, ssl_certificate_id: str) -> Any:
+        lb = self.get_load_balancer(name)
+        matches = [lst for lst in lb.listeners if int(lst.load_balancer_port) == int(lb_port)]
+        if not matches:
+            raise ListenerNotFoundError(name, lb_port)
+        return original_set_cert(self, name, matches[0].load_balancer_port, ssl_certificate_id)
+
+    ELBBackend.set_load_balancer_listener_ssl_certificate = set_listener_ssl_certificate  # type: ignore[method-assign]
+
+    # --- Patch 9: AdditionalAttributes ----------------------------------------------------
+    # moto appends another ("elb.http.desyncmitigationmode", "defensive") pair on every
+    # ModifyLoadBalancerAttributes call that has no AdditionalAttributes, so the key repeats,
+    # and DescribeLoadBalancerAttributes on a new load balancer lists none. AWS: desync
+    # mitigation mode "The default is defensive"
+    # (https://docs.aws.amazon.com/elasticloadbalancing/latest/classic/config-desync-mitigation-mode.html);
+    # attributes are key/value pairs, one value per key.
+    original_defaults = LoadBalancer.get_default_attributes.__func__  # type: ignore[attr-defined]
+
+    def get_default_attributes(cls: Any) -> dict[str, Any]:
+        attributes = original_defaults(cls)
+        attributes["additional_attributes"] = [("elb.http.desyncmitigationmode", "defensive")]
+        return attributes
+
+    LoadBalancer.get_default_attributes = classmethod(get_default_attributes)  # type: ignore[method-assign,assignment]
+
+    original_modify = ELBBackend.modify_load_balancer_attributes
+
+    def modify_load_balancer_attributes(self: Any, load_balancer_name: str, **kwargs: Any) -> None:
+        lb = self.get_load_balancer(load_balancer_name)
+        before = list(lb.attributes.get("additional_attributes") or [])
+        original_modify(self, load_balancer_name, **kwargs)
+        merged: dict[str, str] = dict(before)
+        if kwargs.get("additional_attributes"):
+            for attr in kwargs["additional_attributes"]:
+                merged[attr["Key"]] = attr["Value"]
+        merged.setdefault("elb.http.desyncmitigationmode", "defensive")
+        lb.attributes["additional_attributes"] = list(merged.items())
+
+    ELBBackend.modify_load_balancer_attributes = modify_load_balancer_attributes  # type: ignore[method-assign]
+
+    # --- Patch 10: ACM ListCertificates default key types ----------------------------------
+    # moto lists every certificate when Includes.keyTypes is absent. AWS: "Default filtering
+    # returns only RSA_1024 and RSA_2048 certificates that have at least one domain. To return
+    # other certificate types, provide the desired type signatures"
+    # (https://docs.aws.amazon.com/acm/latest/APIReference/API_Filters.html).
+    original_list_certs = acm_models.AWSCertificateManagerBackend.list_certificates
+
+    def list_certificates(self: Any, statuses: list[str], includes: dict[str, Any]) -> Any:
+        includes = dict(includes or {})
+        if not includes.get("keyTypes"):
+            includes["keyTypes"] = ["RSA_1024", "RSA_2048"]
+        return original_list_certs(self, statuses, includes)
+
+    acm_models.AWSCertificateManagerBackend.list_certificates = list_certificates  # type: ignore[method-assign]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--no-patch", action="store_true", help="run moto as shipped")
+    args = parser.parse_args()
+    if not args.no_patch:
+        apply_patches()
+    from moto.server import main as moto_main
+
+    print(f"ebws moto launcher: patched={not args.no_patch}", file=sys.stderr, flush=True)
+    moto_main(["-H", args.host, "-p", str(args.port)])
+
+
+if __name__ == "__main__":
+    main()
