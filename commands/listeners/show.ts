@@ -1,13 +1,31 @@
 import {EbwsCommand} from '../../src/cli/base-command.ts'
-import {awsFlags} from '../../src/cli/flags.ts'
+import {resolveContext} from '../../src/cli/context.ts'
+import {awsFlags, layoutPortFlags} from '../../src/cli/flags.ts'
+import {formatListenersReport} from '../../src/format/listeners-report.ts'
+import type {ListenersReport} from '../../src/listeners/inspect.ts'
+import {inspectListeners} from '../../src/listeners/inspect.ts'
 
 export default class ListenersShow extends EbwsCommand {
-  static override summary = 'Show the Classic Load Balancer listeners of an environment and whether WebSockets over HTTPS will work.'
-  static override examples = ['<%= config.bin %> <%= command.id %> -e my-env']
-  static override flags = {...awsFlags}
+  static override summary = "Show an environment's Classic Load Balancer listeners and whether Socket.io over HTTPS will work."
+  static override description = `Reads the listeners, certificates (from ACM), SSL and Proxy Protocol policies, health check and idle timeout of the environment's Classic Load Balancer, and the environment's aws:elb:* option settings. Names the layout (websocket, http, proxy or none), says in plain words what is wrong, and lists any drift between the live load balancer and the option settings that the next environment update would undo.
 
-  async run(): Promise<unknown> {
+Read-only: makes no changes.`
+  static override examples = [
+    {description: 'Inspect an environment', command: '<%= config.bin %> <%= command.id %> -e my-env'},
+    {description: 'Use the eb CLI default environment of this project and branch', command: '<%= config.bin %> <%= command.id %>'},
+    {description: 'Machine-readable, e.g. in CI', command: '<%= config.bin %> <%= command.id %> -e my-env --region eu-west-1 --json'},
+  ]
+  static override flags = {...awsFlags, ...layoutPortFlags}
+
+  async run(): Promise<ListenersReport> {
     const {flags} = await this.parse(ListenersShow)
-    return {environment: flags.environment}
+    const {target, clients} = await resolveContext(flags)
+    const report = await inspectListeners(clients, target.environmentName, {
+      httpsPort: flags['https-port'],
+      httpPort: flags['http-port'],
+      instancePort: flags['instance-port'],
+    })
+    this.log(formatListenersReport(report))
+    return report
   }
 }

@@ -90,12 +90,13 @@ export function describeAwsError(error: unknown, action: string): EbwsError {
   const net = networkCode(e)
   if (net) {
     const variable = ENDPOINT_VARIABLE[service]
-    const override = (variable && process.env[variable]) || process.env.AWS_ENDPOINT_URL
+    const usedVariable = variable && process.env[variable] ? variable : process.env.AWS_ENDPOINT_URL ? 'AWS_ENDPOINT_URL' : undefined
+    const override = usedVariable ? process.env[usedVariable] : undefined
     const where = override ? `the endpoint ${override}` : `the ${service} endpoint`
     return new EbwsError(`Could not reach ${where} for ${action} (${net}).`, {
       exitCode: ExitCode.AwsAccess,
       suggestions: override
-        ? [`Check that ${override} is up, or unset ${variable ?? 'AWS_ENDPOINT_URL'} to use AWS.`]
+        ? [`Check that ${override} is up, or unset ${usedVariable} to use AWS.`]
         : ['Check your network and that the region exists (`aws ec2 describe-regions` lists them).'],
       cause: error,
       data: {action, networkError: net},

@@ -38,3 +38,13 @@ export const mutatingFlags = {
 export const debugFlag = {
   debug: Flags.boolean({summary: 'Print stack traces and AWS request details on errors.', default: false, helpGroup: 'GLOBAL'}),
 }
+
+const port = (summary: string, defaultValue: number) =>
+  Flags.integer({summary, default: defaultValue, min: 1, max: 65535, helpGroup: 'PORTS'})
+
+/** The ports of the layout (the CLB recipe's 443/80 -> 80 by default). */
+export const layoutPortFlags = {
+  'https-port': port('Load balancer port of the secure listener.', 443),
+  'http-port': port('Load balancer port of the plain-HTTP listener.', 80),
+  'instance-port': port('Instance port both listeners forward to (nginx on Beanstalk listens on 80).', 80),
+}

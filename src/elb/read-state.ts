@@ -1,0 +1,97 @@
+import type {LoadBalancerDescription, PolicyDescription} from '@aws-sdk/client-elastic-load-balancing'
+
+import type {AwsClients} from '../aws/clients.ts'
+import {awsCall, awsErrorCode} from '../aws/errors.ts'
+import {EbwsError} from '../cli/errors.ts'
+import {ExitCode} from '../cli/exit-codes.ts'
+import type {ListenerProtocol, LoadBalancerState, Policy} from './model.ts'
+
+const PROTOCOLS = new Set(['HTTP', 'HTTPS', 'TCP', 'SSL'])
+const protocol = (p: string | undefined): ListenerProtocol => {
+  const upper = (p ?? '').toUpperCase()
+  return (PROTOCOLS.has(upper) ? upper : 'TCP') as ListenerProtocol
+}
+
+/** Pure: SDK shapes to our model. */
+export function toLoadBalancerState(
+  lb: LoadBalancerDescription,
+  policies: PolicyDescription[],
+  attributes: {idleTimeoutSeconds?: number | undefined; crossZone?: boolean | undefined; connectionDrainingEnabled?: boolean | undefined},
+): LoadBalancerState {
+  return {
+    name: lb.LoadBalancerName ?? '',
+    dnsName: lb.DNSName,
+    listeners: (lb.ListenerDescriptions ?? [])
+      .filter((d) => d.Listener)
+      .map((d) => {
+        const l = d.Listener!
+        return {
+          loadBalancerPort: l.LoadBalancerPort ?? 0,
+          protocol: protocol(l.Protocol),
+          instancePort: l.InstancePort ?? 0,
+          // InstanceProtocol may be omitted; the API then uses the front-end's security level.
+          instanceProtocol: protocol(l.InstanceProtocol ?? l.Protocol),
+          sslCertificateId: l.SSLCertificateId || undefined,
+          policyNames: d.PolicyNames ?? [],
+        }
+      })
+      .sort((a, b) => a.loadBalancerPort - b.loadBalancerPort),
+    backendPolicies: (lb.BackendServerDescriptions ?? [])
+      .map((b) => ({instancePort: b.InstancePort ?? 0, policyNames: b.PolicyNames ?? []}))
+      .sort((a, b) => a.instancePort - b.instancePort),
+    policies: policies.map(
+      (p): Policy => ({
+        name: p.PolicyName ?? '',
+        typeName: p.PolicyTypeName ?? '',
+        attributes: (p.PolicyAttributeDescriptions ?? []).map((a) => ({name: a.AttributeName ?? '', value: a.AttributeValue ?? ''})),
+      }),
+    ),
+    healthCheck: lb.HealthCheck
+      ? {
+          target: lb.HealthCheck.Target ?? '',
+          intervalSeconds: lb.HealthCheck.Interval ?? 0,
+          timeoutSeconds: lb.HealthCheck.Timeout ?? 0,
+          healthyThreshold: lb.HealthCheck.HealthyThreshold ?? 0,
+          unhealthyThreshold: lb.HealthCheck.UnhealthyThreshold ?? 0,
+        }
+      : undefined,
+    ...attributes,
+  }
+}
+
+/**
+ * Reads everything we model about a CLB in one round trip: DescribeLoadBalancers, DescribeLoadBalancerPolicies
+ * (with the name: this load balancer's own policies and their attributes) and DescribeLoadBalancerAttributes, concurrently.
+ */
+export async function readLoadBalancerState(clients: AwsClients, name: string): Promise<LoadBalancerState> {
+  const elb = await clients.elb()
+  const {DescribeLoadBalancersCommand, DescribeLoadBalancerPoliciesCommand, DescribeLoadBalancerAttributesCommand} = await import(
+    '@aws-sdk/client-elastic-load-balancing'
+  )
+  try {
+    const [described, policies, attributes] = await Promise.all([
+      awsCall('elasticloadbalancing:DescribeLoadBalancers', () => elb.send(new DescribeLoadBalancersCommand({LoadBalancerNames: [name]}))),
+      awsCall('elasticloadbalancing:DescribeLoadBalancerPolicies', () => elb.send(new DescribeLoadBalancerPoliciesCommand({LoadBalancerName: name}))),
+      awsCall('elasticloadbalancing:DescribeLoadBalancerAttributes', () => elb.send(new DescribeLoadBalancerAttributesCommand({LoadBalancerName: name}))),
+    ])
+    const lb = described.LoadBalancerDescriptions?.[0]
+    if (!lb) throw notFound(name)
+    const attrs = attributes.LoadBalancerAttributes
+    return toLoadBalancerState(lb, policies.PolicyDescriptions ?? [], {
+      idleTimeoutSeconds: attrs?.ConnectionSettings?.IdleTimeout,
+      crossZone: attrs?.CrossZoneLoadBalancing?.Enabled,
+      connectionDrainingEnabled: attrs?.ConnectionDraining?.Enabled,
+    })
+  } catch (error) {
+    const code = awsErrorCode((error as EbwsError).cause ?? error)
+    if (code === 'LoadBalancerNotFound' || code === 'AccessPointNotFound' || code === 'AccessPointNotFoundException') throw notFound(name)
+    throw error
+  }
+}
+
+function notFound(name: string): EbwsError {
+  return new EbwsError(`The environment's Classic Load Balancer "${name}" was not found.`, {
+    exitCode: ExitCode.BadInput,
+    suggestions: ['It may have been deleted outside Elastic Beanstalk; rebuild the environment (`eb rebuild`) or check --region.'],
+  })
+}

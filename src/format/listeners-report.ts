@@ -1,0 +1,67 @@
+import type {ListenersReport} from '../listeners/inspect.ts'
+import {shortArn} from '../listeners/verdict.ts'
+import {paint, severityMark, table} from './text.ts'
+
+const LAYOUT_NAMES = {
+  websocket: 'websocket (SSL→TCP + HTTP→HTTP)',
+  http: 'http (HTTPS→HTTP + HTTP→HTTP)',
+  proxy: 'proxy (SSL/TCP + Proxy Protocol)',
+  none: 'none of the known layouts',
+} as const
+
+export function formatListenersReport(r: ListenersReport, now = new Date()): string {
+  const out: string[] = []
+  const env = r.environment
+  out.push(`${paint('bold', env.environmentName)} (${env.applicationName}, ${r.region}) · ${env.status}${env.health ? ` · health ${env.health}` : ''}`)
+  out.push(`Load balancer ${r.loadBalancer.name}${r.loadBalancer.dnsName ? ` · ${r.loadBalancer.dnsName}` : ''}`)
+  out.push('')
+  out.push('Listeners')
+  out.push(
+    r.loadBalancer.listeners.length === 0
+      ? '  (none)'
+      : table(
+          ['load balancer', 'instance', 'certificate', 'policies'],
+          r.loadBalancer.listeners.map((l) => [
+            `${l.protocol} ${l.loadBalancerPort}`,
+            `${l.instanceProtocol} ${l.instancePort}${l.proxyProtocol ? ' +proxy' : ''}`,
+            l.sslCertificateId ? shortArn(l.sslCertificateId) : '-',
+            [l.sslPolicy, ...l.policyNames.filter((n) => !l.sslPolicy?.startsWith(n))].filter(Boolean).join(', ') || '-',
+          ]),
+        ),
+  )
+  if (r.certificates.length > 0) {
+    out.push('')
+    out.push('Certificates')
+    for (const c of r.certificates) {
+      if (c.lookupError) {
+        out.push(`  ${c.arn}\n    could not be read: ${c.lookupError}`)
+        continue
+      }
+      const days = c.notAfter ? Math.floor((new Date(c.notAfter).getTime() - now.getTime()) / 86_400_000) : undefined
+      const sans = c.subjectAlternativeNames.filter((s) => s !== c.domainName)
+      out.push(`  ${c.arn}`)
+      out.push(`    ${c.domainName ?? '?'}${sans.length > 0 ? ` (+ ${sans.join(', ')})` : ''} · ${c.status ?? '?'} · ${c.keyAlgorithm ?? '?'} · ${c.type ?? ''}`)
+      if (c.notAfter) out.push(`    expires ${c.notAfter.slice(0, 10)}${days === undefined ? '' : days < 0 ? ` (${-days} days ago)` : ` (in ${days} days)`}`)
+    }
+  }
+  const backends = r.loadBalancer.backendPolicies.filter((b) => b.policyNames.length > 0)
+  out.push('')
+  out.push(`Backend policies  ${backends.length === 0 ? 'none' : backends.map((b) => `instance port ${b.instancePort}: ${b.policyNames.join(', ')}`).join('; ')}`)
+  out.push(`Health check      ${r.loadBalancer.healthCheck?.target ?? 'unknown'}`)
+  out.push(`Idle timeout      ${r.loadBalancer.idleTimeoutSeconds === undefined ? 'unknown' : `${r.loadBalancer.idleTimeoutSeconds} s`}`)
+
+  const settings = r.optionSettings.settings.filter((s) => s.namespace.startsWith('aws:elb:listener') || s.namespace.startsWith('aws:elb:policies'))
+  out.push('')
+  out.push('Option settings (what environment updates re-apply)')
+  out.push(settings.length === 0 ? '  none: Beanstalk defaults apply (HTTP 80 -> HTTP 80 only)' : table(['namespace', 'option', 'value'], settings.map((s) => [s.namespace, s.optionName, s.value ?? ''])))
+  if (r.verdict.drift.length > 0) {
+    out.push('')
+    out.push(paint('yellow', 'Drift (live load balancer vs option settings)'))
+    out.push(table(['what', 'settings', 'live', 'next update'], r.verdict.drift.map((d) => [d.subject, d.configured, d.live, d.consequence])))
+  }
+  out.push('')
+  out.push(`Layout: ${paint('bold', LAYOUT_NAMES[r.verdict.layout])}`)
+  for (const f of r.verdict.findings) out.push(`  ${severityMark(f.severity)} ${f.message}`)
+  if (!r.verdict.ok) out.push(`\nFix it: ebws listeners fix -e ${env.environmentName}${r.verdict.layout === 'none' ? '' : ` --mode ${r.verdict.layout}`} --dry-run`)
+  return out.join('\n')
+}

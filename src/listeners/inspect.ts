@@ -1,0 +1,79 @@
+import {certificatesInUse, listCertificates} from '../acm/certificates.ts'
+import type {AwsClients} from '../aws/clients.ts'
+import type {EnvironmentInfo} from '../environment/describe.ts'
+import {describeEnvironment, describeOptionSettings, requireClassicLoadBalancer} from '../environment/describe.ts'
+import {readLoadBalancerState} from '../elb/read-state.ts'
+import type {CertificateInfo, Listener, LoadBalancerState} from '../elb/model.ts'
+import type {LayoutPorts} from './modes.ts'
+import {DEFAULT_PORTS} from './modes.ts'
+import type {ConfiguredLoadBalancer} from './option-settings.ts'
+import {configuredFromOptionSettings} from './option-settings.ts'
+import type {Verdict} from './verdict.ts'
+import {judgeListeners, proxyProtocolPorts, sslReferencePolicy} from './verdict.ts'
+
+export interface ListenerView extends Listener {
+  sslPolicy?: string | undefined
+  /** Whether Proxy Protocol is on for this listener's instance port (it only applies to TCP/SSL listeners). */
+  proxyProtocol: boolean
+}
+
+export interface ListenersReport {
+  region: string
+  environment: EnvironmentInfo
+  loadBalancer: Omit<LoadBalancerState, 'listeners'> & {listeners: ListenerView[]}
+  certificates: CertificateInfo[]
+  optionSettings: ConfiguredLoadBalancer
+  verdict: Verdict
+}
+
+/** Everything `listeners show` reports, read with the fewest dependent round trips. */
+export interface ObservedEnvironment {
+  region: string
+  environment: EnvironmentInfo
+  loadBalancerName: string
+  state: LoadBalancerState
+  configured: ConfiguredLoadBalancer
+  /** ACM's list for the region, or the error that prevented reading it (reports go on without it). */
+  listedCertificates: CertificateInfo[] | Error
+}
+
+/**
+ * Round trip 1: DescribeEnvironments + DescribeEnvironmentResources + ACM ListCertificates (independent of the
+ * environment, so it runs now rather than after the listeners are known).
+ * Round trip 2: DescribeConfigurationSettings + DescribeLoadBalancers + DescribeLoadBalancerPolicies +
+ * DescribeLoadBalancerAttributes.
+ */
+export async function observeEnvironment(clients: AwsClients, environmentName: string): Promise<ObservedEnvironment> {
+  const region = await clients.region()
+  const [environment, listed] = await Promise.all([
+    describeEnvironment(clients, environmentName),
+    listCertificates(clients).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))),
+  ])
+  const loadBalancerName = requireClassicLoadBalancer(environment)
+  const [settings, state] = await Promise.all([describeOptionSettings(clients, environment), readLoadBalancerState(clients, loadBalancerName)])
+  requireClassicLoadBalancer(environment, settings)
+  return {region, environment, loadBalancerName, state, configured: configuredFromOptionSettings(settings), listedCertificates: listed}
+}
+
+export async function inspectListeners(clients: AwsClients, environmentName: string, ports: LayoutPorts = DEFAULT_PORTS, now = new Date()): Promise<ListenersReport> {
+  const observed = await observeEnvironment(clients, environmentName)
+  const {state} = observed
+  const arns = state.listeners.map((l) => l.sslCertificateId).filter((a): a is string => Boolean(a))
+  const certificates = await certificatesInUse(clients, arns, observed.listedCertificates)
+  const proxyPorts = new Set(proxyProtocolPorts(state))
+  return {
+    region: observed.region,
+    environment: observed.environment,
+    loadBalancer: {
+      ...state,
+      listeners: state.listeners.map((l) => ({
+        ...l,
+        sslPolicy: sslReferencePolicy(l, state.policies),
+        proxyProtocol: proxyPorts.has(l.instancePort) && (l.protocol === 'TCP' || l.protocol === 'SSL'),
+      })),
+    },
+    certificates,
+    optionSettings: observed.configured,
+    verdict: judgeListeners({state, certificates, configured: observed.configured, ports, now}),
+  }
+}
