@@ -8,6 +8,8 @@ import {setTimeout as sleep} from 'node:timers/promises'
 export interface Moto {
   url: string
   port: number
+  /** pid of the launcher, leader of moto's process group. */
+  pid: number
   /** Wipe every moto backend (POST /moto-api/reset); patches survive, they are on the classes. */
   reset(): Promise<void>
   stop(): Promise<void>
@@ -143,6 +145,7 @@ async function spawnOnce(python: string, patched: boolean): Promise<Moto> {
   return {
     url,
     port,
+    pid: child.pid ?? -1,
     async reset() {
       const res = await fetch(`${url}/moto-api/reset`, {method: 'POST'})
       await res.arrayBuffer()
