@@ -60,7 +60,8 @@ export interface CreateEnvironmentSpec {
   health?: EnvironmentHealth
   healthStatus?: EnvironmentHealthStatus
   versionLabel?: string
-  optionSettings?: OptionSetting[]
+  /** Same shape as the SDK's ConfigurationOptionSetting; validated like UpdateEnvironment's. */
+  optionSettings?: Array<{Namespace?: string; OptionName?: string; Value?: string; ResourceName?: string}>
   /** Solution stack name. */
   platform?: string
   platformArn?: string
@@ -930,7 +931,7 @@ export async function startEbFake(opts: EbFakeOptions): Promise<EbFake> {
       }
       const loadBalancerType = spec.loadBalancerType ?? 'classic'
       const environmentType = spec.environmentType ?? 'LoadBalanced'
-      const settings = (spec.optionSettings ?? []).map((s) => ({...s, Namespace: canonicalNamespace(s.Namespace)}))
+      const settings: OptionSetting[] = (spec.optionSettings ?? []).map((s) => ({Namespace: canonicalNamespace(s.Namespace ?? ''), OptionName: s.OptionName ?? '', Value: s.Value}))
       const shell = {options: new Map<string, string>(), loadBalancerType, environmentType}
       const {next, messages} = mergeOptions(shell, settings, [])
       if (messages.length > 0) throw new Error(`eb-fake: invalid optionSettings: ${messages.map((m) => m.Message).join('; ')}`)
