@@ -68,8 +68,8 @@ async function openssl(args: string[], cwd: string): Promise<string> {
     return stdout
   } catch (err) {
     const e = err as {stderr?: string; message: string; code?: string}
-    if (e.code === 'ENOENT') throw new Error('openssl is needed for bench certificates: apt-get install openssl')
-    throw new Error(`openssl ${args[0]} failed: ${e.stderr ?? e.message}`)
+    if (e.code === 'ENOENT') throw new Error('openssl is needed for bench certificates: apt-get install openssl', {cause: err})
+    throw new Error(`openssl ${args[0]} failed: ${e.stderr ?? e.message}`, {cause: err})
   }
 }
 
@@ -151,7 +151,6 @@ export async function generateCertificate(opts: CertOptions = {}): Promise<Gener
     } else {
       await genKey('RSA_2048', 'ca.key', dir)
       await openssl(['req', '-x509', '-new', '-config', 'openssl.cnf', '-extensions', 'ca_ext', '-key', 'ca.key', '-subj', '/CN=ebws bench CA', '-days', '3650', '-out', 'ca.pem'], dir)
-      // Backdate the CA's own validity is unnecessary: the leaf's dates are set explicitly.
       await openssl(['ca', '-batch', '-config', 'openssl.cnf', '-cert', 'ca.pem', '-keyfile', 'ca.key', '-in', 'leaf.csr', '-out', 'leaf.pem', '-notext', ...dates], dir)
       chainPem = await readFile(join(dir, 'ca.pem'), 'utf8')
     }
