@@ -135,6 +135,9 @@ describe('DescribeEnvironmentResources', () => {
     assert.ok(env.loadBalancerName!.length <= 32)
     assert.equal(out.EnvironmentResources?.EnvironmentName, 'res-lb')
     assert.equal(out.EnvironmentResources?.Instances?.length, 1)
+    // Resource ids are the environment's, stable across calls.
+    const again = await b.eb.send(new DescribeEnvironmentResourcesCommand({EnvironmentName: 'res-lb'}))
+    assert.deepEqual(again.EnvironmentResources, out.EnvironmentResources)
     // Created with the default listener: HTTP 80 -> HTTP 80.
     assert.deepEqual(await listeners(env.loadBalancerName!), [{port: 80, protocol: 'HTTP', instancePort: 80, instanceProtocol: 'HTTP', cert: undefined, policies: []}])
   })

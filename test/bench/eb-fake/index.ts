@@ -188,6 +188,8 @@ interface EnvState {
   /** Bumped whenever pending steps must be abandoned. */
   generation: number
   instanceId: string
+  autoScalingGroup: string
+  launchTemplateId: string
 }
 
 interface StoredEvent extends EventRecord {
@@ -558,10 +560,10 @@ export async function startEbFake(opts: EbFakeOptions): Promise<EbFake> {
         return {
           EnvironmentResources: {
             EnvironmentName: env.name,
-            AutoScalingGroups: [{Name: `awseb-${env.id}-stack-AWSEBAutoScalingGroup-${rand(12, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789')}`.slice(0, 60)}],
+            AutoScalingGroups: [{Name: env.autoScalingGroup}],
             Instances: [{Id: env.instanceId}],
             LaunchConfigurations: [],
-            LaunchTemplates: [{Id: `lt-0${rand(16, '0123456789abcdef')}`}],
+            LaunchTemplates: [{Id: env.launchTemplateId}],
             LoadBalancers: lbs,
             Triggers: [],
             Queues: [],
@@ -970,6 +972,8 @@ export async function startEbFake(opts: EbFakeOptions): Promise<EbFake> {
         options: next,
         generation: 0,
         instanceId: `i-0${rand(16, '0123456789abcdef')}`,
+        autoScalingGroup: `awseb-${id}-stack-AWSEBAutoScalingGroup-${rand(12, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789')}`,
+        launchTemplateId: `lt-0${rand(16, '0123456789abcdef')}`,
       }
       envs.push(env)
       envEvent(env, 'createEnvironment is starting.')
