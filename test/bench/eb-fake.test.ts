@@ -412,13 +412,26 @@ describe('deployments (UpdateEnvironment with VersionLabel)', () => {
     const e = (await b.eb.send(new DescribeEnvironmentsCommand({EnvironmentNames: ['dep-ok']}))).Environments![0]!
     assert.deepEqual([e.Status, e.Health, e.HealthStatus, e.VersionLabel, e.AbortableOperationInProgress], ['Ready', 'Green', 'Ok', 'v2', false])
     const events = (await b.eb.send(new DescribeEventsCommand({EnvironmentName: 'dep-ok', StartTime: started}))).Events!.map((x) => x.Message)
-    assert.deepEqual(events.reverse().filter((m) => !/load balancer|configuration/.test(m!)), [
+    assert.deepEqual(events.reverse(), [
       'Environment update is starting.',
       'Deploying new version to instance(s).',
       'Instance deployment completed successfully.',
       'New application version was deployed to running EC2 instances.',
       'Environment update completed successfully.',
     ])
+  })
+
+  test('a deployment also re-applies the configured CLB, overwriting an out-of-band change', async () => {
+    const env = await b.fake.createEnvironment({name: 'dep-lb', application: 'dep-app', versionLabel: 'v1', optionSettings: WEBSOCKET_LAYOUT})
+    const lb = env.loadBalancerName!
+    const expected = await listeners(lb)
+    await b.elb.send(new DeleteLoadBalancerListenersCommand({LoadBalancerName: lb, LoadBalancerPorts: [443]}))
+    await deploy('dep-lb', 'v2')
+    await b.fake.waitForStatus('dep-lb')
+    assert.deepEqual(await listeners(lb), expected)
+    const messages = b.fake.events('dep-lb').map((e) => e.message)
+    assert.ok(messages.includes(`Updating load balancer named: ${lb}`))
+    assert.ok(!messages.some((m) => m.includes('configuration settings')))
   })
 
   test('fail: ERROR events, the version label reverts, health Red', async () => {

@@ -421,9 +421,9 @@ export async function startEbFake(opts: EbFakeOptions): Promise<EbFake> {
       env.updated = new Date()
     }
 
-    if (plan.config) {
+    if (plan.config || isClassic(env)) {
       if (!(await step())) return
-      envEvent(env, `Updating environment ${env.name}'s configuration settings.`, 'INFO', requestId)
+      if (plan.config) envEvent(env, `Updating environment ${env.name}'s configuration settings.`, 'INFO', requestId)
       if (isClassic(env)) {
         try {
           if (!(await step())) return
@@ -448,8 +448,10 @@ export async function startEbFake(opts: EbFakeOptions): Promise<EbFake> {
           return
         }
       }
-      if (!(await step())) return
-      envEvent(env, 'Successfully deployed new configuration to environment.', 'INFO', requestId)
+      if (plan.config) {
+        if (!(await step())) return
+        envEvent(env, 'Successfully deployed new configuration to environment.', 'INFO', requestId)
+      }
     }
 
     if (plan.deploy) {
@@ -655,8 +657,8 @@ export async function startEbFake(opts: EbFakeOptions): Promise<EbFake> {
           env.abortable = true
         }
         envEvent(env, 'Environment update is starting.', 'INFO', requestId)
-        // Every update re-applies the whole load balancer configuration (see EB-FAKE.md).
-        track(runUpdate(env, requestId, {config: config || isClassic(env), previousOptions, deploy}))
+        // Every update, a deployment too, re-applies the whole load balancer configuration (see EB-FAKE.md).
+        track(runUpdate(env, requestId, {config, previousOptions, deploy}))
         return envXml(env)
       }
 
