@@ -1,0 +1,93 @@
+import {request as httpRequest} from 'node:http'
+import {Agent as HttpsAgent, request as httpsRequest} from 'node:https'
+import {mkdtempSync} from 'node:fs'
+import {createServer, type AddressInfo} from 'node:net'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {io, type Socket} from 'socket.io-client'
+
+import type {LayoutMode} from '../../src/listeners/modes.ts'
+import {localDown, localUp, type LocalState} from '../../src/local/run.ts'
+
+/** Distinct free ports on 127.0.0.1 (all held open together, so they are distinct). */
+export async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({length: n}, () => new Promise<ReturnType<typeof createServer>>((resolve) => {
+      const s = createServer()
+      s.listen(0, '127.0.0.1', () => resolve(s))
+    })),
+  )
+  const ports = servers.map((s) => (s.address() as AddressInfo).port)
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))))
+  return ports
+}
+
+export interface Stack {
+  state: LocalState
+  stateDir: string
+  https: number
+  http: number
+  app: number
+  nginx: number
+  down: () => Promise<void>
+}
+
+/** `ebws local up` on free ports and a temporary state directory. */
+export async function up(mode: LayoutMode, nginx = false): Promise<Stack> {
+  const [https, http, app, nginxPort] = (await freePorts(5)) as [number, number, number, number]
+  const stateDir = mkdtempSync(join(tmpdir(), `ebws-e2e-${mode}-`))
+  const state = await localUp({
+    mode, httpsPort: https, httpPort: http, app: 'sample', appPort: app, nginx, nginxPort, idleTimeoutSeconds: 60,
+    allowedHosts: ['localhost', '127.0.0.1'], stateDir,
+  })
+  return {state, stateDir, https, http, app, nginx: nginxPort, down: async () => void (await localDown(stateDir))}
+}
+
+export interface Response {
+  status: number
+  headers: Record<string, string | string[] | undefined>
+  body: string
+}
+
+/** One request, redirects not followed; `client` binds the client end to another loopback address. */
+export function get(url: string, options: {headers?: Record<string, string>; method?: string; client?: string} = {}): Promise<Response> {
+  const u = new URL(url)
+  const request = u.protocol === 'https:' ? httpsRequest : httpRequest
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1', port: u.port, path: u.pathname + u.search, method: options.method ?? 'GET',
+        headers: {host: u.host, ...options.headers}, rejectUnauthorized: false, servername: 'localhost', agent: false,
+        ...(options.client ? {localAddress: options.client} : {}),
+      },
+      (res) => {
+        let body = ''
+        res.setEncoding('utf8')
+        res.on('data', (d) => (body += d))
+        res.on('end', () => resolve({status: res.statusCode ?? 0, headers: res.headers, body}))
+      },
+    )
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+/** A Socket.io client like the sample page's, over https to the emulated load balancer. */
+export function connectClient(port: number, transports: ('websocket' | 'polling')[], client?: string): Promise<Socket> {
+  const agent = new HttpsAgent({rejectUnauthorized: false, ...(client ? {localAddress: client} : {})})
+  const socket = io(`https://localhost:${port}`, {
+    transports, tryAllTransports: true, reconnection: false, timeout: 5000, agent: agent as never,
+    rejectUnauthorized: false, extraHeaders: {origin: `https://localhost:${port}`},
+  })
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => resolve(socket))
+    socket.once('connect_error', (err) => {
+      socket.close()
+      reject(err)
+    })
+  })
+}
+
+export const emit = <T>(socket: Socket, event: string, ...args: unknown[]): Promise<T> =>
+  socket.timeout(5000).emitWithAck(event, ...args) as Promise<T>
