@@ -28,11 +28,6 @@ export const mutatingFlags = {
     summary: 'Print the plan and change nothing.',
     default: false,
   }),
-  yes: Flags.boolean({
-    char: 'y',
-    summary: 'Do not ask for confirmation.',
-    default: false,
-  }),
 }
 
 export const debugFlag = {

@@ -63,7 +63,11 @@ const toList = (v: string | undefined): string[] =>
     .filter(Boolean)
 
 export function isLoadBalancerSetting(s: OptionSetting): boolean {
-  return s.namespace.startsWith('aws:elb:') || (s.namespace === 'aws:elasticbeanstalk:environment' && (s.optionName === 'LoadBalancerType' || s.optionName === 'EnvironmentType'))
+  return (
+    s.namespace.startsWith('aws:elb:') ||
+    (s.namespace === 'aws:elasticbeanstalk:environment' && (s.optionName === 'LoadBalancerType' || s.optionName === 'EnvironmentType')) ||
+    (s.namespace === 'aws:elasticbeanstalk:application' && s.optionName === 'Application Healthcheck URL')
+  )
 }
 
 export function configuredFromOptionSettings(settings: OptionSetting[]): ConfiguredLoadBalancer {

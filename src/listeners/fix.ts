@@ -1,0 +1,271 @@
+import {mkdirSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {acmArnRegion, describeCertificate, isIamServerCertificate} from '../acm/certificates.ts'
+import type {CertificateChoice} from '../acm/select.ts'
+import {selectCertificate} from '../acm/select.ts'
+import type {AwsClients} from '../aws/clients.ts'
+import {badInput, EbwsError} from '../cli/errors.ts'
+import {ExitCode} from '../cli/exit-codes.ts'
+import type {OptionSetting} from '../environment/describe.ts'
+import {updateEnvironmentSettings, validateOptionSettings} from '../environment/update.ts'
+import {isReady, pollEnvironment} from '../environment/wait.ts'
+import {awsCliCommand, executePlan, StepFailedError} from '../elb/apply-plan.ts'
+import type {CertificateInfo} from '../elb/model.ts'
+import {readLoadBalancerState} from '../elb/read-state.ts'
+import {changedOptionSettings, ebextensionsConfig, optionSettingsForPlan} from './durable-settings.ts'
+import type {ObservedEnvironment} from './inspect.ts'
+import {observeEnvironment} from './inspect.ts'
+import type {LayoutMode, LayoutPorts} from './modes.ts'
+import type {ListenerIntent, PlanStep} from './plan.ts'
+import {PlanError, planListenerChanges, unmetExpectations} from './plan.ts'
+import type {Snapshot} from './snapshot.ts'
+import {defaultBackupPath, restoreSnapshot, writeSnapshot} from './snapshot.ts'
+import type {Verdict} from './verdict.ts'
+import {judgeListeners} from './verdict.ts'
+
+export type ApplyTo = 'elb' | 'environment' | 'both'
+
+export interface FixOptions {
+  environmentName: string
+  mode: LayoutMode
+  ports: LayoutPorts
+  tlsPolicy: string
+  prune: boolean
+  stickiness: boolean
+  idleTimeoutSeconds?: number | undefined
+  certificateArn?: string | undefined
+  domain?: string | undefined
+  applyTo: ApplyTo
+  dryRun: boolean
+  /** Wait for the environment to be Ready first instead of failing. */
+  wait: boolean
+  timeoutMs: number
+  backupFile?: string | undefined
+  emitEbextensionsDir?: string | undefined
+  now?: Date
+  progress?: (line: string) => void
+}
+
+export interface PlannedStep {
+  id: string
+  description: string
+  command: string
+  dependsOn: string[]
+}
+
+export interface FixResult {
+  status: 'dry-run' | 'already-in-shape' | 'applied' | 'emitted'
+  region: string
+  environment: string
+  loadBalancerName: string
+  mode: LayoutMode
+  certificate: {arn: string; reason: string; domainName?: string | undefined; notAfter?: string | undefined}
+  elbSteps: PlannedStep[]
+  /** The option settings that make the layout durable, and those of them that differ from the environment's now. */
+  optionSettings: OptionSetting[]
+  optionSettingsToUpdate: OptionSetting[]
+  warnings: string[]
+  backupFile?: string | undefined
+  ebextensionsFile?: string | undefined
+  verdictAfter?: Verdict | undefined
+}
+
+const ACM_ARN = /^arn:aws[a-zA-Z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/
+
+/** Checks that need no AWS call: they fail before anything is read, let alone written. */
+export function checkFixInput(o: Pick<FixOptions, 'certificateArn' | 'domain' | 'ports' | 'mode' | 'stickiness'>): void {
+  if (o.certificateArn && !ACM_ARN.test(o.certificateArn) && !isIamServerCertificate(o.certificateArn)) {
+    throw badInput(`"${o.certificateArn}" is not a certificate ARN.`, ['An ACM certificate ARN looks like arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-....'])
+  }
+  if (o.domain !== undefined && !/^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}\.?$/i.test(o.domain)) {
+    throw badInput(`"${o.domain}" is not a domain name.`, ['Pass the name clients use, such as example.com or app.example.com.'])
+  }
+  const {httpsPort, httpPort} = o.ports
+  if (httpsPort === httpPort) throw badInput(`--https-port and --http-port are both ${httpsPort}: HTTPS and HTTP cannot share a load balancer port.`)
+  if (o.stickiness && o.mode !== 'http') throw badInput('--stickiness applies to --mode http only: TCP/SSL listeners cannot carry cookie stickiness.')
+}
+
+async function chooseCertificate(clients: AwsClients, observed: ObservedEnvironment, o: FixOptions, now: Date): Promise<CertificateChoice> {
+  const listed = observed.listedCertificates
+  const current = observed.state.listeners.find((l) => l.loadBalancerPort === o.ports.httpsPort)?.sslCertificateId
+  if (Array.isArray(listed) === false && (o.domain || !current)) throw listed
+  const candidates: CertificateInfo[] = Array.isArray(listed) ? [...listed] : []
+  const lookUp = async (arn: string) => {
+    if (candidates.some((c) => c.arn === arn)) return
+    if (isIamServerCertificate(arn)) {
+      candidates.push({arn, subjectAlternativeNames: [], inUseBy: [], status: 'ISSUED', type: 'IAM'})
+      return
+    }
+    try {
+      candidates.push(await describeCertificate(clients, arn))
+    } catch (error) {
+      const code = (error as EbwsError).data?.awsError
+      const region = acmArnRegion(arn)
+      candidates.push({arn, subjectAlternativeNames: [], inUseBy: [], lookupError: code === 'ResourceNotFoundException' ? `not found in ACM${region ? ` (${region})` : ''}` : (error as Error).message})
+    }
+  }
+  if (o.certificateArn) await lookUp(o.certificateArn)
+  if (!o.certificateArn && !o.domain && current) await lookUp(current)
+  return selectCertificate({
+    candidates,
+    region: observed.region,
+    now,
+    arn: o.certificateArn,
+    domain: o.domain,
+    current: !o.certificateArn && !o.domain && current ? candidates.find((c) => c.arn === current) : undefined,
+  })
+}
+
+const planned = (steps: PlanStep[], lb: string, region: string): PlannedStep[] =>
+  steps.map((s) => ({id: s.id, description: s.description, command: awsCliCommand(lb, region, s.op), dependsOn: s.dependsOn}))
+
+/**
+ * Plans and applies a listener layout: read (two round trips), choose the certificate, plan (pure), validate the
+ * option settings, then - unless dry-run - snapshot, apply to the CLB wave by wave, write the option settings through
+ * UpdateEnvironment, wait for Ready, and verify by reading the CLB back. Any failed CLB step restores the snapshot.
+ */
+export async function fixListeners(clients: AwsClients, o: FixOptions): Promise<FixResult> {
+  const now = o.now ?? new Date()
+  const say = o.progress ?? (() => {})
+  checkFixInput(o)
+
+  let observed = await observeEnvironment(clients, o.environmentName)
+  const env = observed.environment
+  if (!isReady({status: env.status}) && !o.emitEbextensionsDir) {
+    if (!o.wait) {
+      throw badInput(`Environment "${env.environmentName}" is ${env.status}, not Ready; Beanstalk accepts no changes until it is.`, ['Pass --wait to wait for it, or try again when it is Ready.'])
+    }
+    say(`Waiting for ${env.environmentName} to be Ready (now ${env.status})`)
+    await pollEnvironment(clients, env.environmentName, isReady, {timeoutMs: o.timeoutMs, onEvent: (e) => say(`${e.severity} ${e.message}`)})
+    observed = await observeEnvironment(clients, o.environmentName)
+  }
+
+  const choice = await chooseCertificate(clients, observed, o, now)
+  if (!choice.certificate) {
+    throw badInput(
+      `No usable certificate: ${choice.reason}.${choice.rejected.length > 0 ? `\n  ${choice.rejected.map((r) => `${r.arn}: ${r.why}`).join('\n  ')}` : ''}`,
+      ['Pass --certificate-arn with an ISSUED RSA-2048 ACM certificate in the load balancer\'s region, or --domain to find one.'],
+      {rejected: choice.rejected},
+    )
+  }
+  const certificate = choice.certificate
+  const intent: ListenerIntent = {
+    mode: o.mode,
+    ports: o.ports,
+    certificateArn: certificate.arn,
+    tlsPolicy: o.tlsPolicy,
+    prune: o.prune,
+    stickiness: o.stickiness,
+    idleTimeoutSeconds: o.idleTimeoutSeconds,
+  }
+  let plan
+  try {
+    plan = planListenerChanges(observed.state, intent)
+  } catch (error) {
+    if (error instanceof PlanError) throw badInput(error.message, error.suggestions)
+    throw error
+  }
+  const settings = optionSettingsForPlan(intent, plan.desired, observed.configured)
+  const warnings: string[] = []
+  if (o.mode === 'http') {
+    warnings.push('CLB HTTPS/HTTP listeners do not pass WebSocket upgrades: Socket.io will use HTTP long-polling.')
+    if (!o.stickiness) warnings.push('Long-polling across several instances needs stickiness: pass --stickiness, or run a single instance.')
+  }
+  if (o.mode === 'proxy') warnings.push('Deploy the nginx Proxy Protocol config (.platform/nginx) before traffic arrives with PROXY lines; see `ebws proxy-protocol status`.')
+  const base = {
+    region: observed.region,
+    environment: env.environmentName,
+    loadBalancerName: observed.loadBalancerName,
+    mode: o.mode,
+    certificate: {arn: certificate.arn, reason: choice.reason, domainName: certificate.domainName, notAfter: certificate.notAfter},
+    optionSettings: settings,
+    warnings,
+  }
+
+  if (o.emitEbextensionsDir) {
+    mkdirSync(o.emitEbextensionsDir, {recursive: true})
+    const file = join(o.emitEbextensionsDir, 'ebws-listeners.config')
+    writeFileSync(file, ebextensionsConfig(settings, [`Generated by ebws listeners fix --mode ${o.mode} for ${env.environmentName}.`, 'Beanstalk re-applies these on every environment update.']))
+    return {...base, status: 'emitted', elbSteps: [], optionSettingsToUpdate: [], ebextensionsFile: file}
+  }
+
+  const elbSteps = o.applyTo === 'environment' ? [] : plan.steps
+  const settingsToUpdate = o.applyTo === 'elb' ? [] : changedOptionSettings(settings, observed.configured.settings)
+  if (o.applyTo === 'elb' && changedOptionSettings(settings, observed.configured.settings).length > 0) {
+    warnings.push('--apply-to elb: the environment\'s option settings still describe the old layout, so the next environment update will undo this change (drift). Run again with --apply-to both to make it last.')
+  }
+  const result = (status: FixResult['status'], extra: Partial<FixResult> = {}): FixResult => ({
+    ...base,
+    status,
+    elbSteps: planned(elbSteps, observed.loadBalancerName, observed.region),
+    optionSettingsToUpdate: settingsToUpdate,
+    ...extra,
+  })
+  if (elbSteps.length === 0 && settingsToUpdate.length === 0) return result('already-in-shape')
+  if (settingsToUpdate.length > 0) {
+    for (const w of await validateOptionSettings(clients, env, settings)) warnings.push(w)
+  }
+  if (o.dryRun) return result('dry-run')
+
+  // From here on we write. Snapshot first, so any failure can put the CLB back.
+  const snapshot: Snapshot = {
+    kind: 'ebws-listeners-snapshot',
+    version: 1,
+    takenAt: now.toISOString(),
+    region: observed.region,
+    environmentName: env.environmentName,
+    loadBalancerName: observed.loadBalancerName,
+    state: observed.state,
+    optionSettings: observed.configured.settings,
+  }
+  const backupFile = writeSnapshot(o.backupFile ?? defaultBackupPath(observed.loadBalancerName, now), snapshot)
+  say(`Saved the current load balancer to ${backupFile}`)
+
+  const rollback = async (error: unknown, what: string): Promise<never> => {
+    say(`${what} failed; restoring the load balancer`)
+    await restoreSnapshot(clients, snapshot, backupFile, (s, st) => st === 'done' && say(`  restored: ${s.description}`))
+    throw new EbwsError(`${what} failed: ${(error as Error).message}\nThe load balancer was restored to its previous state (snapshot: ${backupFile}).`, {
+      exitCode: ExitCode.Failed,
+      cause: error,
+      data: {backupFile, restored: true},
+    })
+  }
+
+  if (elbSteps.length > 0) {
+    try {
+      await executePlan(clients, observed.loadBalancerName, elbSteps, {onStep: (s, st) => st === 'done' && say(`✔ ${s.description}`)})
+    } catch (error) {
+      await rollback(error, error instanceof StepFailedError ? `Step "${error.step.description}"` : 'Changing the load balancer')
+    }
+  }
+  if (settingsToUpdate.length > 0) {
+    const since = new Date(Date.now() - 1000)
+    try {
+      await updateEnvironmentSettings(clients, env.environmentName, settingsToUpdate)
+    } catch (error) {
+      if (elbSteps.length > 0) await rollback(error, 'UpdateEnvironment')
+      throw error
+    }
+    say(`Updating the environment's option settings (${settingsToUpdate.length}); waiting for Ready`)
+    await pollEnvironment(clients, env.environmentName, isReady, {
+      timeoutMs: o.timeoutMs,
+      since,
+      onEvent: (e) => say(`${e.severity} ${e.message}`),
+      onStatus: (s) => say(`environment ${s.status}${s.health ? `, health ${s.health}` : ''}`),
+    })
+  }
+
+  // Verify by reading the CLB back: the plan from what is there now to what we wanted must be empty.
+  const after = await readLoadBalancerState(clients, observed.loadBalancerName)
+  const remaining = unmetExpectations(after, plan.desired)
+  if (remaining.length > 0) {
+    throw new EbwsError(`The load balancer does not match the plan after applying it:\n  ${remaining.join('\n  ')}`, {
+      exitCode: ExitCode.Failed,
+      suggestions: [`Inspect it with \`ebws listeners show -e ${env.environmentName}\`; the previous state is in ${backupFile}.`],
+      data: {backupFile},
+    })
+  }
+  const verdictAfter = judgeListeners({state: after, certificates: [certificate], ports: o.ports, now})
+  return result('applied', {backupFile, verdictAfter})
+}

@@ -1,0 +1,70 @@
+import {mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {dirname, join} from 'node:path'
+
+import type {AwsClients} from '../aws/clients.ts'
+import {badInput, EbwsError} from '../cli/errors.ts'
+import {ExitCode} from '../cli/exit-codes.ts'
+import type {OptionSetting} from '../environment/describe.ts'
+import {awsCliCommand, executePlan} from '../elb/apply-plan.ts'
+import type {LoadBalancerState} from '../elb/model.ts'
+import {readLoadBalancerState} from '../elb/read-state.ts'
+import type {PlanStep} from './plan.ts'
+import {desiredStateFromSnapshot, planReconcile} from './plan.ts'
+
+/** What `fix` saves before its first write, and what `listeners restore --from` reads. */
+export interface Snapshot {
+  kind: 'ebws-listeners-snapshot'
+  version: 1
+  takenAt: string
+  region: string
+  environmentName?: string | undefined
+  loadBalancerName: string
+  state: LoadBalancerState
+  optionSettings?: OptionSetting[] | undefined
+}
+
+export const defaultBackupPath = (loadBalancerName: string, now = new Date()): string =>
+  join(tmpdir(), `ebws-backup-${loadBalancerName}-${now.toISOString().replace(/[:.]/g, '-')}.json`)
+
+export function writeSnapshot(path: string, snapshot: Snapshot): string {
+  mkdirSync(dirname(path), {recursive: true})
+  writeFileSync(path, `${JSON.stringify(snapshot, null, 2)}\n`, {mode: 0o600})
+  return path
+}
+
+export function readSnapshot(path: string): Snapshot {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'))
+  } catch (error) {
+    throw badInput(`Could not read the snapshot ${path}: ${(error as Error).message}`, ['Pass the file that `ebws listeners fix` printed as its backup.'])
+  }
+  const s = parsed as Partial<Snapshot>
+  if (s?.kind !== 'ebws-listeners-snapshot' || s.version !== 1 || !s.loadBalancerName || !s.state || !Array.isArray(s.state.listeners)) {
+    throw badInput(`${path} is not an ebws listeners snapshot.`, ['Pass the file that `ebws listeners fix` printed as its backup.'])
+  }
+  return s as Snapshot
+}
+
+/** The steps that put the snapshot back, against the load balancer as it is now. */
+export async function planRestore(clients: AwsClients, snapshot: Snapshot): Promise<{current: LoadBalancerState; steps: PlanStep[]}> {
+  const current = await readLoadBalancerState(clients, snapshot.loadBalancerName)
+  return {current, steps: planReconcile(current, desiredStateFromSnapshot(snapshot.state, current))}
+}
+
+/** Restores the snapshot; on failure, a ManualActionNeeded error with the exact commands left to run. */
+export async function restoreSnapshot(clients: AwsClients, snapshot: Snapshot, backupFile: string, onStep?: (step: PlanStep, state: 'start' | 'done') => void): Promise<PlanStep[]> {
+  let steps: PlanStep[] = []
+  try {
+    steps = (await planRestore(clients, snapshot)).steps
+    await executePlan(clients, snapshot.loadBalancerName, steps, {onStep})
+    return steps
+  } catch (error) {
+    const commands = steps.map((s) => awsCliCommand(snapshot.loadBalancerName, snapshot.region, s.op))
+    throw new EbwsError(
+      `Restoring the load balancer ${snapshot.loadBalancerName} failed too: ${(error as Error).message}\nThe snapshot is saved in ${backupFile}.${commands.length > 0 ? `\nThese commands put it back:\n  ${commands.join('\n  ')}` : ''}`,
+      {exitCode: ExitCode.ManualActionNeeded, suggestions: [`Retry with: ebws listeners restore --from ${backupFile}`], cause: error, data: {backupFile, restoreCommands: commands}},
+    )
+  }
+}
