@@ -234,7 +234,7 @@ export function planReconcile(state: LoadBalancerState, desired: DesiredState): 
     if (isSecure(want.protocol) && want.sslCertificateId && want.sslCertificateId !== have.sslCertificateId) {
       add(`set-certificate:${want.loadBalancerPort}`, {kind: 'setListenerCertificate', port: want.loadBalancerPort, certificateArn: want.sslCertificateId}, `swap the certificate on ${want.loadBalancerPort} to ${want.sslCertificateId}`)
     }
-    if (!sameSet(have.policyNames, want.policyNames)) {
+    if (!sameSet(attachedPolicies(have, existingPolicies), want.policyNames)) {
       add(
         `set-listener-policies:${want.loadBalancerPort}`,
         {kind: 'setListenerPolicies', port: want.loadBalancerPort, policyNames: want.policyNames},
@@ -300,6 +300,14 @@ export function planListenerChanges(state: LoadBalancerState, intent: ListenerIn
   const desired = desiredStateFor(state, intent)
   const steps = planReconcile(state, desired)
   return {desired, steps, proxyProtocolPorts: usesProxyProtocol(intent.mode) ? [intent.ports.instancePort] : proxyProtocolPorts(state).filter((p) => p !== intent.ports.instancePort)}
+}
+
+/**
+ * A listener's policies that matter for comparison: a predefined name that is not defined on the load balancer
+ * (the ELBSecurityPolicy-2016-08 that ELB attaches to a new secure listener by itself) is left out.
+ */
+function attachedPolicies(listener: Listener, defined: Set<string>): string[] {
+  return listener.policyNames.filter((n) => defined.has(n) || !n.startsWith('ELBSecurityPolicy-'))
 }
 
 /** Topological waves: each wave's steps depend only on earlier waves, so a wave runs concurrently. */
