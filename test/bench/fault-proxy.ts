@@ -125,10 +125,11 @@ export class CallLog {
 }
 
 interface CountedRule {
-  kind: 'throttle' | 'serverError'
+  kind: 'throttle' | 'serverError' | 'error'
   remaining: number
   filter?: CallFilter
   status: number
+  code?: string
 }
 
 interface NthRule {
@@ -143,6 +144,7 @@ type Decision =
   | {kind: 'throttle'}
   | {kind: 'serverError'; status: number}
   | {kind: 'failNthMutating'; code: string}
+  | {kind: 'error'; code: string; status: number}
 
 export class Faults {
   #latency: {ms: number; filter?: CallFilter}[] = []
@@ -170,6 +172,11 @@ export class Faults {
    * error `code`, HTTP 400, without reaching the backend. Calls answered by another
    * injected fault still count.
    */
+  /** The next `count` matching calls (reads too) answer error `code`, e.g. AccessDenied with status 403. */
+  error(count: number, code: string, filter?: CallFilter, status = 400): void {
+    this.#counted.push({kind: 'error', remaining: count, filter, status, code})
+  }
+
   failNthMutating(n: number, code: string, filter?: CallFilter): void {
     if (!Number.isInteger(n) || n < 1) throw new Error(`failNthMutating needs n >= 1, got ${n}`)
     this.#nth.push({n, seen: 0, code, filter})
@@ -202,6 +209,7 @@ export class Faults {
       if (rule.remaining <= 0 || !matches(rule.filter, call)) continue
       rule.remaining--
       this.#counted = this.#counted.filter((r) => r.remaining > 0)
+      if (rule.kind === 'error') return {kind: 'error', code: rule.code ?? 'InternalFailure', status: rule.status}
       return rule.kind === 'throttle' ? {kind: 'throttle'} : {kind: 'serverError', status: rule.status}
     }
     return {kind: 'forward'}
@@ -395,6 +403,8 @@ export async function startFaultProxy(targets: Partial<Record<ServiceName, strin
         spec = {status: t.status, code: t.code, message: t.message, type: 'Sender'}
       } else if (decision.kind === 'serverError') {
         spec = serverErrorSpec(service, decision.status)
+      } else if (decision.kind === 'error') {
+        spec = {status: decision.status, code: decision.code, message: `Injected ${decision.code} for ${action} (bench error)`, type: 'Sender'}
       } else {
         spec = {status: 400, code: decision.code, message: `Injected failure of ${action} (bench failNthMutating)`, type: 'Sender'}
       }

@@ -13,6 +13,7 @@ Patches are monkeypatches applied in this process only; site-packages is not edi
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from typing import Any
 
@@ -345,6 +346,26 @@ def apply_patches() -> None:
         return original_list_certs(self, statuses, includes)
 
     acm_models.AWSCertificateManagerBackend.list_certificates = list_certificates  # type: ignore[method-assign]
+
+    # --- Patch 11: ACM ListCertificates summary field names ---------------------------------
+    # moto copies DescribeCertificate's "SubjectAlternativeNames" into each summary; the API's
+    # CertificateSummary calls the field "SubjectAlternativeNameSummaries" (with
+    # "HasAdditionalSubjectAlternativeNames"), so SDKs saw no alternative names at all
+    # (https://docs.aws.amazon.com/acm/latest/APIReference/API_CertificateSummary.html).
+    from moto.acm import responses as acm_responses
+
+    original_list_response = acm_responses.AWSCertificateManagerResponse.list_certificates
+
+    def list_certificates_response(self: Any) -> str:
+        body = json.loads(original_list_response(self))
+        for summary in body.get("CertificateSummaryList", []):
+            sans = summary.pop("SubjectAlternativeNames", None)
+            if sans is not None:
+                summary["SubjectAlternativeNameSummaries"] = sans[:100]
+                summary["HasAdditionalSubjectAlternativeNames"] = len(sans) > 100
+        return json.dumps(body)
+
+    acm_responses.AWSCertificateManagerResponse.list_certificates = list_certificates_response  # type: ignore[method-assign]
 
 
 def main() -> None:
