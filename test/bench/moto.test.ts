@@ -273,6 +273,23 @@ describe('patch 10: ACM ListCertificates default key types', () => {
   })
 })
 
+describe('patch 11: ACM ListCertificates summaries name SubjectAlternativeNameSummaries', () => {
+  test('the SDK sees the alternative names of a listed certificate', async () => {
+    const sansSeen = async (moto: Moto): Promise<string[] | undefined> => {
+      const cert = await createCertificate({endpoint: moto.url, kind: 'rsa2048', domain: 'sans.example.com', sans: ['www.sans.example.com']})
+      const acm = new ACMClient({region, endpoint: moto.url, credentials: creds})
+      try {
+        const list = (await acm.send(new ListCertificatesCommand({}))).CertificateSummaryList ?? []
+        return list.find((c) => c.CertificateArn === cert.arn)?.SubjectAlternativeNameSummaries?.slice().sort()
+      } finally {
+        acm.destroy()
+      }
+    }
+    assert.equal(await sansSeen(shipped), undefined)
+    assert.deepEqual(await sansSeen(patched), ['sans.example.com', 'www.sans.example.com'])
+  })
+})
+
 describe('startMoto', () => {
   test('reset() wipes state', async () => {
     const name = await newLb(elbP, [HTTP80])
