@@ -1,0 +1,202 @@
+/**
+ * Lists what goes into the source bundle: a directory walk with the EB CLI's ignore rules applied.
+ *
+ * Ignore rules (https://docs.aws.amazon.com/elasticbeanstalk/latest/dg/eb-cli3-configuration.html#eb-cli3-ebignore):
+ * - `.ebignore` at the root, when present, is the only ignore file: `.gitignore` files are not read, and nested
+ *   `.ebignore` files are not read either (the EB CLI reads only the root one).
+ * - Otherwise `.gitignore` files apply with git's semantics, nested ones included (each relative to its folder,
+ *   deeper files overriding shallower ones). The EB CLI would `git archive` the last commit in a git repository;
+ *   we bundle the working tree, and honouring every .gitignore gives what `git status` considers part of the app.
+ *   `.gitignore` rules never drop `.ebextensions/` or `.platform/`: those are Beanstalk's, not git's, business.
+ * - Always left out, whatever the rules: `.git` and `.elasticbeanstalk` (at any depth), and `node_modules`
+ *   folders unless `includeNodeModules` (the Node.js platform runs `npm install` from package.json).
+ * - As in git, nothing inside an excluded folder can be re-included, so excluded folders are never walked.
+ *
+ * Only readdir is used (its entry types are enough): the mode and size of each file come later from the fstat of
+ * the open file, so a 20,000-file tree costs no extra stat calls. Symlinks are the exception: they are resolved here.
+ */
+import {readdir, readFile, readlink, realpath, stat} from 'node:fs/promises'
+import type {Dirent} from 'node:fs'
+import {dirname, isAbsolute, join, relative, resolve, sep} from 'node:path'
+import ignore from 'ignore'
+import type {Ignore} from 'ignore'
+import {badInput} from '../cli/errors.ts'
+
+export type SymlinkPolicy = 'follow' | 'store'
+
+export interface CollectOptions {
+  /** Bundle node_modules folders too (default false: the platform installs dependencies). */
+  includeNodeModules?: boolean
+  /** 'follow' (default) bundles what a link points to; 'store' bundles the link itself. */
+  symlinks?: SymlinkPolicy
+}
+
+export interface BundleFile {
+  /** Path inside the zip: relative, '/'-separated, no trailing '/' (only empty folders are listed as directories). */
+  path: string
+  kind: 'file' | 'symlink' | 'directory'
+  /** Absolute path to read on disk (for a followed symlink: the link, which the read follows). */
+  source: string
+  /** For kind 'symlink': the link text, stored as the entry's content. */
+  linkTarget?: string
+}
+
+export interface CollectResult {
+  root: string
+  files: BundleFile[]
+  /** Which ignore file drove the selection. */
+  ignoreFile: '.ebignore' | '.gitignore' | 'none'
+  warnings: string[]
+}
+
+const ALWAYS_EXCLUDED = new Set(['.git', '.elasticbeanstalk'])
+const BEANSTALK_DIRS = ['.ebextensions', '.platform']
+
+interface Layer {
+  /** The folder the rules are relative to: '' for the root, else 'a/b/'. */
+  base: string
+  ig: Ignore
+}
+
+/** git semantics across nested ignore files: the deepest file with a matching rule decides. */
+export function isIgnored(layers: readonly Layer[], path: string, isDir: boolean): boolean {
+  let ignored = false
+  const p = isDir ? path + '/' : path
+  for (const layer of layers) {
+    if (!p.startsWith(layer.base)) continue
+    const r = layer.ig.test(p.slice(layer.base.length))
+    if (r.ignored) ignored = true
+    else if (r.unignored) ignored = false
+  }
+  return ignored
+}
+
+const inBeanstalkDir = (path: string): boolean =>
+  BEANSTALK_DIRS.some((d) => path === d || path.startsWith(d + '/'))
+
+const isUnder = (child: string, parent: string): boolean => child === parent || child.startsWith(parent + sep)
+
+const errCode = (err: unknown): string | undefined => (err as NodeJS.ErrnoException).code
+
+export async function collectBundleFiles(dir = '.', options: CollectOptions = {}): Promise<CollectResult> {
+  const root = resolve(dir)
+  let rootReal: string
+  try {
+    rootReal = await realpath(root)
+    if (!(await stat(rootReal)).isDirectory()) throw badInput(`${root} is not a directory`)
+  } catch (err) {
+    if (errCode(err) === 'ENOENT') throw badInput(`App directory ${root} does not exist`)
+    throw err
+  }
+  const symlinks = options.symlinks ?? 'follow'
+  const files: BundleFile[] = []
+  const warnings: string[] = []
+  const errors: string[] = []
+
+  let ignoreFile: CollectResult['ignoreFile'] = 'none'
+  const rootLayers: Layer[] = []
+  const ebignore = await readFile(join(root, '.ebignore'), 'utf8').catch((err: unknown) => {
+    if (errCode(err) === 'ENOENT') return undefined
+    throw err
+  })
+  if (ebignore !== undefined) {
+    ignoreFile = '.ebignore'
+    rootLayers.push({base: '', ig: ignore().add(ebignore)})
+  }
+
+  const excludedDir = (name: string): boolean =>
+    ALWAYS_EXCLUDED.has(name) || (name === 'node_modules' && !options.includeNodeModules)
+
+  const ignored = (layers: readonly Layer[], path: string, isDir: boolean): boolean =>
+    !(ignoreFile !== '.ebignore' && inBeanstalkDir(path)) && isIgnored(layers, path, isDir)
+
+  /**
+   * @param abs    the folder as reached through the tree (may go through followed links)
+   * @param prefix its zip path plus '/', or '' at the root
+   * @param realAncestors real paths of this folder and every folder above it: a link to one of them is a loop
+   */
+  async function walk(abs: string, prefix: string, inherited: readonly Layer[], realAncestors: readonly string[]) {
+    const entries: Dirent[] = await readdir(abs, {withFileTypes: true})
+    let layers = inherited
+    if (ebignore === undefined && entries.some((e) => e.name === '.gitignore' && e.isFile())) {
+      const rules = await readFile(join(abs, '.gitignore'), 'utf8')
+      if (ignoreFile === 'none') ignoreFile = '.gitignore'
+      layers = [...layers, {base: prefix, ig: ignore().add(rules)}]
+    }
+    const here = realAncestors[realAncestors.length - 1]!
+    let kept = 0
+    const subdirs: Array<Promise<number>> = []
+    for (const e of entries) {
+      const path = prefix + e.name
+      const source = join(abs, e.name)
+      if (e.isDirectory()) {
+        if (excludedDir(e.name) || ignored(layers, path, true)) continue
+        kept++
+        subdirs.push(walkDir(source, path, layers, [...realAncestors, join(here, e.name)]))
+      } else if (e.isFile()) {
+        if (ALWAYS_EXCLUDED.has(e.name) || ignored(layers, path, false)) continue
+        kept++
+        files.push({path, kind: 'file', source})
+      } else if (e.isSymbolicLink()) {
+        if (symlinks === 'store') {
+          // git stores links as files, so ignore rules match them as files.
+          if (ALWAYS_EXCLUDED.has(e.name) || ignored(layers, path, false)) continue
+          kept++
+          const target = await readlink(source)
+          const lands = resolve(dirname(join(here, e.name)), target)
+          if (isAbsolute(target) || !isUnder(lands, rootReal)) {
+            warnings.push(`${path} is a symlink to ${target}, outside the app: it will dangle on the instance`)
+          }
+          files.push({path, kind: 'symlink', source, linkTarget: target})
+          continue
+        }
+        let real: string
+        let isDir: boolean
+        try {
+          real = await realpath(source)
+          isDir = (await stat(real)).isDirectory()
+        } catch (err) {
+          const code = errCode(err)
+          if (code === 'ELOOP') errors.push(`${path} is a symlink loop`)
+          else if (code === 'ENOENT') errors.push(`${path} is a broken symlink (its target ${await readlink(source)} does not exist)`)
+          else throw err
+          continue
+        }
+        if (isDir ? excludedDir(e.name) || ignored(layers, path, true) : ignored(layers, path, false)) continue
+        if (!isUnder(real, rootReal)) {
+          warnings.push(`${path} links outside the app (${real}); the bundle includes a copy of what it points to`)
+        }
+        kept++
+        if (isDir) {
+          if (realAncestors.includes(real)) {
+            errors.push(`${path} is a symlink loop: it points to ${relative(rootReal, real) || '.'}, a folder that contains it`)
+            continue
+          }
+          subdirs.push(walkDir(source, path, layers, [...realAncestors, real]))
+        } else {
+          files.push({path, kind: 'file', source})
+        }
+      } else {
+        warnings.push(`${path} is not a regular file, folder or symlink (socket, FIFO or device): left out`)
+      }
+    }
+    await Promise.all(subdirs)
+    return kept
+  }
+
+  /** Walks a sub-folder; an empty one (after ignore rules) is kept as a directory entry. */
+  async function walkDir(abs: string, path: string, layers: readonly Layer[], realAncestors: readonly string[]) {
+    const kept = await walk(abs, path + '/', layers, realAncestors)
+    if (kept === 0) files.push({path, kind: 'directory', source: abs})
+    return kept
+  }
+
+  await walk(root, '', rootLayers, [rootReal])
+  if (errors.length > 0) {
+    throw badInput(`Cannot bundle ${root}:\n  ${errors.sort().join('\n  ')}`, [
+      'Remove or fix the links, add them to .ebignore, or bundle links as links with --symlinks=store',
+    ])
+  }
+  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+  return {root, files, ignoreFile, warnings: warnings.sort()}
+}

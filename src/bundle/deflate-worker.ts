@@ -1,0 +1,100 @@
+/**
+ * Worker thread: reads, checksums, hashes and deflates a batch of files. Deflate is the bulk of the work and sync
+ * zlib in a worker costs ~15 µs of overhead per file, where 20,000 async zlib calls on the main thread cost seconds.
+ * One open + fstat + read + close per file: the mode comes from the same fstat, so listing needs no stat at all.
+ */
+import {closeSync, fstatSync, openSync, readSync} from 'node:fs'
+import {createHash} from 'node:crypto'
+import {parentPort} from 'node:worker_threads'
+import {crc32, deflateRawSync} from 'node:zlib'
+import type {WorkerJob, WorkerReply, WorkerResult} from './worker-protocol.ts'
+import {METHOD_DEFLATE, METHOD_STORE} from './zip-format.ts'
+
+const PRIVATE_KEY_MARK = 'PRIVATE KEY-----'
+const PRIVATE_KEY_RE = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/
+
+export function looksLikePrivateKey(buf: Buffer): boolean {
+  let at = buf.indexOf(PRIVATE_KEY_MARK)
+  while (at !== -1) {
+    const window = buf.toString('latin1', Math.max(0, at - 40), at + PRIVATE_KEY_MARK.length)
+    if (PRIVATE_KEY_RE.test(window)) return true
+    at = buf.indexOf(PRIVATE_KEY_MARK, at + 1)
+  }
+  return false
+}
+
+function readWhole(fd: number, size: number): Buffer {
+  const buf = Buffer.allocUnsafe(size)
+  let got = 0
+  while (got < size) {
+    const n = readSync(fd, buf, got, size - got, got)
+    if (n === 0) break // the file shrank since fstat: bundle what is there
+    got += n
+  }
+  return got === size ? buf : buf.subarray(0, got)
+}
+
+function processJob(job: WorkerJob): WorkerReply {
+  const results: WorkerResult[] = []
+  const chunks: Buffer[] = []
+  let offset = 0
+  for (const f of job.files) {
+    let fd: number
+    try {
+      fd = openSync(f.source, 'r')
+    } catch (err) {
+      results.push({index: f.index, error: (err as Error).message})
+      continue
+    }
+    try {
+      const st = fstatSync(fd)
+      if (!st.isFile()) {
+        results.push({index: f.index, error: `${f.source} is no longer a regular file`})
+        continue
+      }
+      if (st.size > job.inlineLimit) {
+        results.push({index: f.index, large: true, sourceMode: st.mode})
+        continue
+      }
+      const data = readWhole(fd, st.size)
+      let method = METHOD_STORE
+      let out = data
+      if (!f.store && job.level > 0 && data.length > 0) {
+        const deflated = deflateRawSync(data, {level: job.level})
+        // Keep deflate only when it pays, as zip does; incompressible data is stored.
+        if (deflated.length < data.length) {
+          method = METHOD_DEFLATE
+          out = deflated
+        }
+      }
+      results.push({
+        index: f.index,
+        sourceMode: st.mode,
+        size: data.length,
+        crc32: crc32(data),
+        method,
+        offset,
+        length: out.length,
+        sha256: createHash('sha256').update(data).digest('hex'),
+        privateKey: looksLikePrivateKey(data),
+      })
+      chunks.push(out)
+      offset += out.length
+    } finally {
+      closeSync(fd)
+    }
+  }
+  // One transferable buffer per batch: no per-file copies across threads.
+  const data = new Uint8Array(offset)
+  let at = 0
+  for (const c of chunks) {
+    data.set(c, at)
+    at += c.length
+  }
+  return {id: job.id, results, data: data.buffer}
+}
+
+parentPort?.on('message', (job: WorkerJob) => {
+  const reply = processJob(job)
+  parentPort?.postMessage(reply, [reply.data])
+})
