@@ -1,3 +1,4 @@
+/* global console */
 import {createServer} from 'node:http'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
