@@ -124,25 +124,21 @@ export async function collectBundleFiles(dir = '.', options: CollectOptions = {}
       layers = [...layers, {base: prefix, ig: ignore().add(rules)}]
     }
     const here = realAncestors[realAncestors.length - 1]!
-    let kept = 0
-    const subdirs: Array<Promise<number>> = []
+    const subdirs: Array<Promise<void>> = []
     for (const e of entries) {
       const path = prefix + e.name
       const source = join(abs, e.name)
       if (e.isDirectory()) {
         if (excludedDir(e.name) || ignored(layers, path, true)) continue
-        kept++
         subdirs.push(walkDir(source, path, layers, [...realAncestors, join(here, e.name)]))
       } else if (e.isFile()) {
         if (ALWAYS_EXCLUDED.has(e.name) || ignored(layers, path, false)) continue
-        kept++
         files.push({path, kind: 'file', source})
       } else if (e.isSymbolicLink()) {
         if (symlinks === 'store') {
           // git stores links as files, so ignore rules match them as files.
           if (ALWAYS_EXCLUDED.has(e.name) || ignored(layers, path, false)) continue
-          kept++
-          const target = await readlink(source)
+            const target = await readlink(source)
           const lands = resolve(dirname(join(here, e.name)), target)
           if (isAbsolute(target) || !isUnder(lands, rootReal)) {
             warnings.push(`${path} is a symlink to ${target}, outside the app: it will dangle on the instance`)
@@ -166,7 +162,6 @@ export async function collectBundleFiles(dir = '.', options: CollectOptions = {}
         if (!isUnder(real, rootReal)) {
           warnings.push(`${path} links outside the app (${real}); the bundle includes a copy of what it points to`)
         }
-        kept++
         if (isDir) {
           if (realAncestors.includes(real)) {
             errors.push(`${path} is a symlink loop: it points to ${relative(rootReal, real) || '.'}, a folder that contains it`)
@@ -181,14 +176,15 @@ export async function collectBundleFiles(dir = '.', options: CollectOptions = {}
       }
     }
     await Promise.all(subdirs)
-    return kept
+    return entries.length
   }
 
-  /** Walks a sub-folder; an empty one (after ignore rules) is kept as a directory entry. */
+  /**
+   * Walks a sub-folder. A folder empty on disk is kept as a directory entry (apps write to folders like uploads/);
+   * one emptied by the ignore rules is not, as in git.
+   */
   async function walkDir(abs: string, path: string, layers: readonly Layer[], realAncestors: readonly string[]) {
-    const kept = await walk(abs, path + '/', layers, realAncestors)
-    if (kept === 0) files.push({path, kind: 'directory', source: abs})
-    return kept
+    if ((await walk(abs, path + '/', layers, realAncestors)) === 0) files.push({path, kind: 'directory', source: abs})
   }
 
   await walk(root, '', rootLayers, [rootReal])
