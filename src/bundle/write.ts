@@ -199,7 +199,7 @@ export async function writeBundle(files: readonly BundleFile[], outFile: string,
     position += buf.length
     if (position > maxBytes) {
       throw badInput(
-        `The bundle is over the ${(maxBytes / 1024 / 1024).toFixed(0)} MB limit for Elastic Beanstalk source bundles`,
+        `The bundle is over the ${(maxBytes / 1024 / 1024).toFixed(maxBytes < 10 << 20 ? 2 : 0)} MB limit for Elastic Beanstalk source bundles`,
         ['Leave large files out with .ebignore', 'Check that node_modules and build caches are not bundled'],
       )
     }

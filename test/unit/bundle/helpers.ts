@@ -20,7 +20,11 @@ export async function makeTree(files: Record<string, string | {content: string; 
   return root
 }
 
-export const cleanup = (dir: string) => rm(dir, {recursive: true, force: true})
+/** Removes a test tree and the `${dir}.zip` written beside it, if any. */
+export const cleanup = async (dir: string) => {
+  await rm(dir, {recursive: true, force: true})
+  await rm(`${dir}.zip`, {force: true})
+}
 
 /** Info-ZIP's zipinfo, as an independent reader: [permissions, name] for each entry. */
 export function zipinfo(zip: string): Array<{perms: string; name: string; method: string}> {

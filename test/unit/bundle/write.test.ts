@@ -1,0 +1,212 @@
+import {describe, it} from 'node:test'
+import assert from 'node:assert/strict'
+import {execFileSync} from 'node:child_process'
+import {readFile, stat, symlink, utimes, writeFile} from 'node:fs/promises'
+import {join} from 'node:path'
+import {collectBundleFiles} from '../../../src/bundle/collect.ts'
+import type {BundleFile} from '../../../src/bundle/collect.ts'
+import {writeBundle} from '../../../src/bundle/write.ts'
+import {EbwsError} from '../../../src/cli/errors.ts'
+import {cleanup, makeTree, MINIMAL_APP, unzipTest, zipinfo} from './helpers.ts'
+
+async function bundle(dir: string, options: Parameters<typeof collectBundleFiles>[1] = {}, write = {}) {
+  const listing = await collectBundleFiles(dir, options)
+  return writeBundle(listing.files, join(dir, '..', `${dir.split('/').pop()}.zip`), write)
+}
+
+describe('writeBundle: entries', () => {
+  it('stores / separated names at the zip root with 0644/0755 modes, and makes every hook executable', async () => {
+    const dir = await makeTree({
+      ...MINIMAL_APP,
+      'bin/run': {content: '#!/bin/sh\n', mode: 0o700},
+      'src/deep/file.js': {content: 'x', mode: 0o600},
+      '.platform/hooks/prebuild/01-setup.sh': {content: '#!/bin/sh\n', mode: 0o644},
+      '.platform/hooks/postdeploy/02-ok.sh': {content: '#!/bin/sh\n', mode: 0o755},
+      '.platform/confighooks/predeploy/03.sh': {content: '#!/bin/sh\n', mode: 0o600},
+      '.platform/nginx/conf.d/ws.conf': {content: 'x', mode: 0o644},
+      'empty/': '',
+    })
+    try {
+      const r = await bundle(dir)
+      unzipTest(r.path)
+      const info = new Map(zipinfo(r.path).map((e) => [e.name, e.perms]))
+      assert.deepEqual(Object.fromEntries(info), {
+        '.platform/confighooks/predeploy/03.sh': '-rwxr-xr-x',
+        '.platform/hooks/postdeploy/02-ok.sh': '-rwxr-xr-x',
+        '.platform/hooks/prebuild/01-setup.sh': '-rwxr-xr-x',
+        '.platform/nginx/conf.d/ws.conf': '-rw-r--r--',
+        'bin/run': '-rwxr-xr-x',
+        'empty/': 'drwxr-xr-x',
+        'index.js': '-rw-r--r--',
+        'package.json': '-rw-r--r--',
+        'src/deep/file.js': '-rw-r--r--',
+      })
+      assert.deepEqual(r.madeExecutable, ['.platform/confighooks/predeploy/03.sh', '.platform/hooks/prebuild/01-setup.sh'])
+      assert.equal(r.entries, 9)
+      assert.equal(r.sizeBytes, (await stat(r.path)).size)
+    } finally {
+      await cleanup(dir)
+    }
+  })
+
+  it('round-trips content through unzip, deflating what compresses and storing what does not', async () => {
+    const text = 'socket.emit("hello")\n'.repeat(500)
+    const dir = await makeTree({...MINIMAL_APP, 'big.js': text, 'img.png': 'not really a png but stored by extension'})
+    try {
+      const r = await bundle(dir)
+      const methods = new Map(zipinfo(r.path).map((e) => [e.name, e.method]))
+      assert.equal(methods.get('big.js'), 'defN')
+      assert.equal(methods.get('img.png'), 'stor')
+      assert.equal(execFileSync('unzip', ['-p', r.path, 'big.js'], {encoding: 'utf8'}), text)
+    } finally {
+      await cleanup(dir)
+    }
+  })
+
+  it('follows symlinks by default: the entry holds the target content', async () => {
+    const dir = await makeTree({...MINIMAL_APP, 'lib/real.js': 'real content'})
+    try {
+      await symlink('lib/real.js', join(dir, 'alias.js'))
+      const r = await bundle(dir)
+      const alias = zipinfo(r.path).find((e) => e.name === 'alias.js')
+      assert.equal(alias?.perms, '-rw-r--r--')
+      assert.equal(execFileSync('unzip', ['-p', r.path, 'alias.js'], {encoding: 'utf8'}), 'real content')
+    } finally {
+      await cleanup(dir)
+    }
+  })
+
+  it('stores symlinks as symlinks on request, with the link text as content (never empty)', async () => {
+    const dir = await makeTree({...MINIMAL_APP, 'lib/real.js': 'real content'})
+    try {
+      await symlink('lib/real.js', join(dir, 'alias.js'))
+      await symlink('lib', join(dir, 'alias-dir'))
+      const r = await bundle(dir, {symlinks: 'store'})
+      const info = new Map(zipinfo(r.path).map((e) => [e.name, e.perms]))
+      assert.equal(info.get('alias.js'), 'lrwxrwxrwx')
+      assert.equal(info.get('alias-dir'), 'lrwxrwxrwx')
+      assert.equal(execFileSync('unzip', ['-p', r.path, 'alias.js'], {encoding: 'utf8'}), 'lib/real.js')
+    } finally {
+      await cleanup(dir)
+    }
+  })
+
+  it('reports files whose content holds a private key', async () => {
+    const key = '-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----\n'
+    const dir = await makeTree({...MINIMAL_APP, 'config/deploy.txt': key, 'docs/pem.md': 'a PRIVATE KEY----- mention'})
+    try {
+      const r = await bundle(dir)
+      assert.deepEqual(r.privateKeyFiles, ['config/deploy.txt'])
+    } finally {
+      await cleanup(dir)
+    }
+  })
+})
+
+describe('writeBundle: determinism', () => {
+  it('the same tree gives byte-identical zips, whatever the mtimes and the number of workers', async () => {
+    const files: Record<string, string> = {...MINIMAL_APP}
+    for (let i = 0; i < 300; i++) files[`src/m${i % 7}/f${i}.js`] = `module.exports = ${i}\n`.repeat(i % 50)
+    const dir = await makeTree(files)
+    try {
+      const listing = await collectBundleFiles(dir)
+      const a = await writeBundle(listing.files, `${dir}-a.zip`, {concurrency: 1})
+      await utimes(join(dir, 'src/m1/f1.js'), new Date(2001, 1, 1), new Date(2001, 1, 1))
+      const b = await writeBundle((await collectBundleFiles(dir)).files, `${dir}-b.zip`, {concurrency: 3})
+      assert.equal(a.sha256, b.sha256)
+      assert.equal(a.contentHash, b.contentHash)
+      assert.deepEqual(await readFile(a.path), await readFile(b.path))
+
+      await writeFile(join(dir, 'src/m1/f1.js'), 'changed')
+      const c = await writeBundle((await collectBundleFiles(dir)).files, `${dir}-c.zip`)
+      assert.notEqual(c.sha256, a.sha256)
+      assert.notEqual(c.contentHash, a.contentHash)
+      await cleanup(`${dir}-a.zip`)
+      await cleanup(`${dir}-b.zip`)
+      await cleanup(`${dir}-c.zip`)
+    } finally {
+      await cleanup(dir)
+    }
+  })
+
+  it('the content hash ignores the compression level; the zip hash does not', async () => {
+    const dir = await makeTree({...MINIMAL_APP, 'a.js': 'let x = 1\n'.repeat(200)})
+    try {
+      const files = (await collectBundleFiles(dir)).files
+      const fast = await writeBundle(files, `${dir}-1.zip`, {level: 1})
+      const stored = await writeBundle(files, `${dir}-0.zip`, {level: 0})
+      assert.equal(fast.contentHash, stored.contentHash)
+      assert.notEqual(fast.sha256, stored.sha256)
+      await cleanup(fast.path)
+      await cleanup(stored.path)
+    } finally {
+      await cleanup(dir)
+    }
+  })
+
+  it('a mode change (exec bit) changes the content hash', async () => {
+    const dir = await makeTree({...MINIMAL_APP, 'run.sh': {content: 'x', mode: 0o644}})
+    try {
+      const a = await bundle(dir)
+      execFileSync('chmod', ['+x', join(dir, 'run.sh')])
+      const b = await bundle(dir)
+      assert.notEqual(a.contentHash, b.contentHash)
+    } finally {
+      await cleanup(dir)
+    }
+  })
+})
+
+describe('writeBundle: limits and large files', () => {
+  it('stops past maxBytes with a bad-input error and removes the partial zip', async () => {
+    const dir = await makeTree({...MINIMAL_APP, 'blob.png': 'x'.repeat(200_000)})
+    const out = `${dir}.zip`
+    try {
+      const files = (await collectBundleFiles(dir)).files
+      await assert.rejects(writeBundle(files, out, {maxBytes: 100_000}), (e: unknown) => {
+        assert.ok(e instanceof EbwsError)
+        assert.equal(e.exitCode, 2)
+        assert.match(e.message, /over the 0\.10 MB limit/)
+        return true
+      })
+      await assert.rejects(stat(out), {code: 'ENOENT'})
+    } finally {
+      await cleanup(dir)
+    }
+  })
+
+  it('streams files above inlineLimit and patches their header (checked by unzip -t)', async () => {
+    const big = 'streamed line of a large file\n'.repeat(10_000)
+    const dir = await makeTree({...MINIMAL_APP, 'large.js': big, 'z.js': 'after'})
+    try {
+      const r = await bundle(dir, {}, {inlineLimit: 1000})
+      unzipTest(r.path)
+      assert.equal(execFileSync('unzip', ['-p', r.path, 'large.js'], {encoding: 'utf8', maxBuffer: 1 << 24}), big)
+      const inline = await bundle(dir)
+      assert.equal(r.contentHash, inline.contentHash, 'streaming does not change the content hash')
+      assert.equal(r.sha256, inline.sha256, 'nor the zip bytes: zlib output does not depend on chunking')
+    } finally {
+      await cleanup(dir)
+    }
+  })
+
+  it('writes the ZIP64 end record past 65,535 entries, readable by unzip', async () => {
+    // Directory entries need no files on disk: 70,000 of them test the entry-count path quickly.
+    const files: BundleFile[] = Array.from({length: 70_000}, (_, i) => ({
+      path: `d${String(i).padStart(6, '0')}`,
+      kind: 'directory',
+      source: '/nonexistent',
+    }))
+    const dir = await makeTree({})
+    const out = `${dir}.zip`
+    try {
+      const r = await writeBundle(files, out)
+      assert.equal(r.entries, 70_000)
+      const listed = execFileSync('unzip', ['-Z1', out], {encoding: 'utf8', maxBuffer: 1 << 24}).trim().split('\n')
+      assert.equal(listed.length, 70_000)
+      assert.equal(listed[69_999], 'd069999/')
+    } finally {
+      await cleanup(dir)
+    }
+  })
+})
