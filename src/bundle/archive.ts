@@ -92,8 +92,14 @@ export async function readCentralDirectory(fh: FileHandle, fileSize: number): Pr
       const len = extra.readUInt16LE(q + 2)
       if (id === 0x0001) {
         let r = q + 4
-        if (size === 0xffffffff) (size = Number(extra.readBigUInt64LE(r))), (r += 8)
-        if (compressedSize === 0xffffffff) (compressedSize = Number(extra.readBigUInt64LE(r))), (r += 8)
+        if (size === 0xffffffff) {
+          size = Number(extra.readBigUInt64LE(r))
+          r += 8
+        }
+        if (compressedSize === 0xffffffff) {
+          compressedSize = Number(extra.readBigUInt64LE(r))
+          r += 8
+        }
         if (offset === 0xffffffff) offset = Number(extra.readBigUInt64LE(r))
       }
       q += 4 + len

@@ -60,13 +60,13 @@ const KEY_FILE_RE = /(^|\/)(id_(rsa|dsa|ecdsa|ed25519)|[^/]+\.pem)$/
 export function validateConfig(path: string, text: string): ValidationReport {
   const errors: BundleIssue[] = []
   const warnings: BundleIssue[] = []
-  const doc = parseDocument(text, {prettyErrors: false})
+  const doc = parseDocument(text)
   for (const e of doc.errors) {
     const at = e.linePos?.[0] ? ` (line ${e.linePos[0].line}, column ${e.linePos[0].col})` : ''
     if (e.code === 'DUPLICATE_KEY') {
       warnings.push({code: 'config-syntax', path, message: `${path}: duplicate key${at}: only the last one takes effect`})
     } else {
-      errors.push({code: 'config-syntax', path, message: `${path} is not valid YAML or JSON${at}: ${e.message.split('\n')[0]}`})
+      errors.push({code: 'config-syntax', path, message: `${path} is not valid YAML or JSON${at}: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`})
     }
   }
   if (errors.length > 0) return {errors, warnings}
