@@ -11,8 +11,8 @@ export const SETTINGS_TLS_POLICY = 'ebws-tls'
  * The Elastic Beanstalk option settings that make a layout durable: Beanstalk re-applies them on every environment
  * update. One source for `fix` (UpdateEnvironment), `fix --emit-ebextensions` and the shipped .ebextensions files.
  * Namespaces: https://docs.aws.amazon.com/elasticbeanstalk/latest/dg/command-options-general.html
- * - the port-80 listener lives in `aws:elb:listener` (the documented default-listener namespace, HTTP or TCP);
- *   any other port in `aws:elb:listener:<port>`, always with InstancePort (it defaults to the listener port).
+ * - every listener in `aws:elb:listener:<port>` (Beanstalk reports the default port-80 listener there too),
+ *   always with InstancePort (it defaults to the listener port).
  * - `aws:elasticbeanstalk:application` `Application Healthcheck URL` takes `TCP:80` for a TCP health check.
  */
 export function optionSettingsForLayout(
@@ -21,11 +21,11 @@ export function optionSettingsForLayout(
 ): OptionSetting[] {
   const out: OptionSetting[] = []
   const set = (namespace: string, optionName: string, value: string) => out.push({namespace, optionName, value})
-  const listenerNamespace = (port: number) => (port === 80 ? 'aws:elb:listener' : `aws:elb:listener:${port}`)
+  const listenerNamespace = (port: number) => `aws:elb:listener:${port}`
   for (const l of targetListeners(intent.mode, intent.ports, intent.certificateArn)) {
     const namespaces = [listenerNamespace(l.loadBalancerPort)]
-    // If the environment already uses aws:elb:listener:80, keep it consistent too.
-    if (l.loadBalancerPort === 80 && extra.configured?.settings.some((s) => s.namespace === 'aws:elb:listener:80')) namespaces.push('aws:elb:listener:80')
+    // Settings kept in the default-listener namespace would compete with aws:elb:listener:80: keep them consistent.
+    if (l.loadBalancerPort === 80 && extra.configured?.settings.some((s) => s.namespace === 'aws:elb:listener')) namespaces.push('aws:elb:listener')
     for (const ns of namespaces) {
       set(ns, 'ListenerProtocol', l.protocol)
       set(ns, 'InstancePort', String(l.instancePort))
@@ -34,8 +34,11 @@ export function optionSettingsForLayout(
       set(ns, 'ListenerEnabled', 'true')
     }
   }
-  set(`aws:elb:policies:${SETTINGS_TLS_POLICY}`, 'SSLReferencePolicy', intent.tlsPolicy)
-  set(`aws:elb:policies:${SETTINGS_TLS_POLICY}`, 'LoadBalancerPorts', String(intent.ports.httpsPort))
+  // Reuse a settings policy that already carries the TLS policy for this port: two would compete for the listener.
+  const tlsPolicyName =
+    extra.configured?.policies.find((p) => p.sslReferencePolicy && (p.loadBalancerPorts === 'all' || p.loadBalancerPorts.includes(intent.ports.httpsPort)))?.name ?? SETTINGS_TLS_POLICY
+  set(`aws:elb:policies:${tlsPolicyName}`, 'SSLReferencePolicy', intent.tlsPolicy)
+  set(`aws:elb:policies:${tlsPolicyName}`, 'LoadBalancerPorts', String(intent.ports.httpsPort))
 
   if (usesProxyProtocol(intent.mode)) {
     set(`aws:elb:policies:${PROXY_POLICY_NAME}`, 'ProxyProtocol', 'true')

@@ -90,9 +90,13 @@ const satisfies = (existing: Policy, wanted: Policy): boolean =>
   existing.typeName === wanted.typeName && wanted.attributes.every((w) => existing.attributes.some((a) => a.name === w.name && a.value.toLowerCase() === w.value.toLowerCase()))
 const listenerText = (l: Listener) => `${l.protocol} ${l.loadBalancerPort} -> ${l.instanceProtocol} ${l.instancePort}`
 
-/** An existing policy with the same type and attributes (whatever its name, e.g. one Beanstalk made) or ours. */
-function findOrDefine(state: LoadBalancerState, wanted: Policy): Policy {
-  return state.policies.find((p) => satisfies(p, wanted)) ?? wanted
+/**
+ * An existing policy that does what `wanted` does (whatever its name, e.g. one Beanstalk made), preferring one
+ * already attached where it is needed, or else `wanted` itself, to be created.
+ */
+function findOrDefine(state: LoadBalancerState, wanted: Policy, attachedNames: string[] = []): Policy {
+  const matching = state.policies.filter((p) => satisfies(p, wanted))
+  return matching.find((p) => attachedNames.includes(p.name)) ?? matching[0] ?? wanted
 }
 
 /** Policies valid on a listener of this protocol: SSL negotiation on HTTPS/SSL; cookie stickiness on HTTP/HTTPS. */
@@ -130,11 +134,12 @@ export function desiredStateFor(state: LoadBalancerState, intent: ListenerIntent
   }
 
   const policies: Policy[] = []
-  const sslPolicy = findOrDefine(state, {
-    name: sslPolicyName(intent.tlsPolicy),
-    typeName: 'SSLNegotiationPolicyType',
-    attributes: [{name: 'Reference-Security-Policy', value: intent.tlsPolicy}],
-  })
+  const attachedTo = (port: number) => state.listeners.find((l) => l.loadBalancerPort === port)?.policyNames ?? []
+  const sslPolicy = findOrDefine(
+    state,
+    {name: sslPolicyName(intent.tlsPolicy), typeName: 'SSLNegotiationPolicyType', attributes: [{name: 'Reference-Security-Policy', value: intent.tlsPolicy}]},
+    attachedTo(ports.httpsPort),
+  )
   policies.push(sslPolicy)
   const byName = new Map(state.policies.map((p) => [p.name, p]))
   const current = (port: number) => state.listeners.find((l) => l.loadBalancerPort === port)
@@ -143,7 +148,7 @@ export function desiredStateFor(state: LoadBalancerState, intent: ListenerIntent
   const secure: Listener = {...secureTarget, policyNames: [...carried(ports.httpsPort, secureTarget.protocol), sslPolicy.name]}
   const plain: Listener = {...plainTarget, policyNames: carried(ports.httpPort, plainTarget.protocol)}
   if (mode === 'http' && intent.stickiness) {
-    const sticky = findOrDefine(state, {name: STICKINESS_POLICY_NAME, typeName: 'LBCookieStickinessPolicyType', attributes: [{name: 'CookieExpirationPeriod', value: '0'}]})
+    const sticky = findOrDefine(state, {name: STICKINESS_POLICY_NAME, typeName: 'LBCookieStickinessPolicyType', attributes: []}, attachedTo(ports.httpsPort))
     policies.push(sticky)
     for (const l of [secure, plain]) if (!l.policyNames.includes(sticky.name)) l.policyNames.push(sticky.name)
   }
@@ -154,7 +159,7 @@ export function desiredStateFor(state: LoadBalancerState, intent: ListenerIntent
   const backendNow = state.backendPolicies.find((b) => b.instancePort === ports.instancePort)?.policyNames ?? []
   let backend = backendNow.filter((n) => !proxyNames.has(n))
   if (usesProxyProtocol(mode)) {
-    const proxy = findOrDefine(state, {name: PROXY_POLICY_NAME, typeName: 'ProxyProtocolPolicyType', attributes: [{name: 'ProxyProtocol', value: 'true'}]})
+    const proxy = findOrDefine(state, {name: PROXY_POLICY_NAME, typeName: 'ProxyProtocolPolicyType', attributes: [{name: 'ProxyProtocol', value: 'true'}]}, backendNow)
     policies.push(proxy)
     backend = [...backend, proxy.name]
   }
@@ -339,6 +344,7 @@ export function unmetExpectations(state: LoadBalancerState, desired: DesiredStat
       .map((n) => all.find((p) => p.name === n))
       .filter((p): p is Policy => p?.typeName === typeName)
       .map((p) => (typeName === 'LBCookieStickinessPolicyType' ? 'sticky' : (p.attributes.find((a) => a.name === KEY_ATTRIBUTE[typeName])?.value ?? '').toLowerCase()))
+      .filter((v, i, all) => all.indexOf(v) === i)
       .sort()
       .join(';')
   for (const want of desired.listeners) {

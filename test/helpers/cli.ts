@@ -35,3 +35,13 @@ export function json<T = Record<string, unknown>>(r: CliResult): T {
     throw new Error(`not JSON (exit ${r.code}):\nstdout: ${r.stdout}\nstderr: ${r.stderr}`)
   }
 }
+
+/** oclif wraps error messages and prefixes each line with " ›   "; undo that to match on the sentence. */
+export function plainError(stderr: string): string {
+  return stderr
+    .split('\n')
+    .map((line) => line.replace(/^\s*›\s{0,3}/, ''))
+    .join(' ')
+    .replace(/\s+/g, ' ')
+    .replace(/([a-z0-9/-]) (?=[a-z0-9-]{1,12}\/)/gi, '$1')
+}
