@@ -22,8 +22,12 @@ export async function validateOptionSettings(clients: AwsClients, env: {applicat
   return messages.filter((m) => m.Severity !== 'error').map((m) => `${m.Namespace ?? ''} ${m.OptionName ?? ''}: ${m.Message ?? ''}`.trim())
 }
 
-export async function updateEnvironmentSettings(clients: AwsClients, environmentName: string, settings: OptionSetting[]): Promise<void> {
+/** One UpdateEnvironment: set `settings`, and remove `optionsToRemove` (their values go back to the defaults). */
+export async function updateEnvironmentSettings(clients: AwsClients, environmentName: string, settings: OptionSetting[], optionsToRemove: OptionSetting[] = []): Promise<void> {
   const eb = await clients.elasticBeanstalk()
   const {UpdateEnvironmentCommand} = await import('@aws-sdk/client-elastic-beanstalk')
-  await awsCall('elasticbeanstalk:UpdateEnvironment', () => eb.send(new UpdateEnvironmentCommand({EnvironmentName: environmentName, OptionSettings: settings.map(toSdk)})))
+  const removals = optionsToRemove.map((s) => ({Namespace: s.namespace, OptionName: s.optionName, ...(s.resourceName ? {ResourceName: s.resourceName} : {})}))
+  await awsCall('elasticbeanstalk:UpdateEnvironment', () =>
+    eb.send(new UpdateEnvironmentCommand({EnvironmentName: environmentName, OptionSettings: settings.map(toSdk), ...(removals.length > 0 ? {OptionsToRemove: removals} : {})})),
+  )
 }

@@ -5,22 +5,19 @@ import {acmArnRegion, describeCertificate, isIamServerCertificate} from '../acm/
 import type {CertificateChoice} from '../acm/select.ts'
 import {selectCertificate} from '../acm/select.ts'
 import type {AwsClients} from '../aws/clients.ts'
-import {badInput, EbwsError} from '../cli/errors.ts'
-import {ExitCode} from '../cli/exit-codes.ts'
+import type {EbwsError} from '../cli/errors.ts'
+import {badInput} from '../cli/errors.ts'
 import type {OptionSetting} from '../environment/describe.ts'
-import {updateEnvironmentSettings, validateOptionSettings} from '../environment/update.ts'
-import {isReady, pollEnvironment} from '../environment/wait.ts'
-import {awsCliCommand, executePlan, StepFailedError} from '../elb/apply-plan.ts'
+import {validateOptionSettings} from '../environment/update.ts'
+import {awsCliCommand} from '../elb/apply-plan.ts'
 import type {CertificateInfo} from '../elb/model.ts'
-import {readLoadBalancerState} from '../elb/read-state.ts'
+import {applyChanges, ensureReady} from './apply-changes.ts'
 import {changedOptionSettings, ebextensionsConfig, optionSettingsForPlan} from './durable-settings.ts'
 import type {ObservedEnvironment} from './inspect.ts'
 import {observeEnvironment} from './inspect.ts'
 import type {LayoutMode, LayoutPorts} from './modes.ts'
 import type {ListenerIntent, PlanStep} from './plan.ts'
 import {PlanError, planListenerChanges, unmetExpectations} from './plan.ts'
-import type {Snapshot} from './snapshot.ts'
-import {defaultBackupPath, restoreSnapshot, writeSnapshot} from './snapshot.ts'
 import type {Verdict} from './verdict.ts'
 import {judgeListeners} from './verdict.ts'
 
@@ -131,15 +128,8 @@ export async function fixListeners(clients: AwsClients, o: FixOptions): Promise<
   checkFixInput(o)
 
   let observed = await observeEnvironment(clients, o.environmentName)
+  if (!o.emitEbextensionsDir) observed = await ensureReady(clients, observed, {wait: o.wait, timeoutMs: o.timeoutMs, say})
   const env = observed.environment
-  if (!isReady({status: env.status}) && !o.emitEbextensionsDir) {
-    if (!o.wait) {
-      throw badInput(`Environment "${env.environmentName}" is ${env.status}, not Ready; Beanstalk accepts no changes until it is.`, ['Pass --wait to wait for it, or try again when it is Ready.'])
-    }
-    say(`Waiting for ${env.environmentName} to be Ready (now ${env.status})`)
-    await pollEnvironment(clients, env.environmentName, isReady, {timeoutMs: o.timeoutMs, onEvent: (e) => say(`${e.severity} ${e.message}`)})
-    observed = await observeEnvironment(clients, o.environmentName)
-  }
 
   const choice = await chooseCertificate(clients, observed, o, now)
   if (!choice.certificate) {
@@ -208,64 +198,18 @@ export async function fixListeners(clients: AwsClients, o: FixOptions): Promise<
   }
   if (o.dryRun) return result('dry-run')
 
-  // From here on we write. Snapshot first, so any failure can put the CLB back.
-  const snapshot: Snapshot = {
-    kind: 'ebws-listeners-snapshot',
-    version: 1,
-    takenAt: now.toISOString(),
-    region: observed.region,
-    environmentName: env.environmentName,
-    loadBalancerName: observed.loadBalancerName,
-    state: observed.state,
-    optionSettings: observed.configured.settings,
-  }
-  const backupFile = writeSnapshot(o.backupFile ?? defaultBackupPath(observed.loadBalancerName, now), snapshot)
-  say(`Saved the current load balancer to ${backupFile}`)
-
-  const rollback = async (error: unknown, what: string): Promise<never> => {
-    say(`${what} failed; restoring the load balancer`)
-    await restoreSnapshot(clients, snapshot, backupFile, (s, st) => st === 'done' && say(`  restored: ${s.description}`))
-    throw new EbwsError(`${what} failed: ${(error as Error).message}\nThe load balancer was restored to its previous state (snapshot: ${backupFile}).`, {
-      exitCode: ExitCode.Failed,
-      cause: error,
-      data: {backupFile, restored: true},
-    })
-  }
-
-  if (elbSteps.length > 0) {
-    try {
-      await executePlan(clients, observed.loadBalancerName, elbSteps, {onStep: (s, st) => st === 'done' && say(`✔ ${s.description}`)})
-    } catch (error) {
-      await rollback(error, error instanceof StepFailedError ? `Step "${error.step.description}"` : 'Changing the load balancer')
-    }
-  }
-  if (settingsToUpdate.length > 0) {
-    const since = new Date(Date.now() - 1000)
-    try {
-      await updateEnvironmentSettings(clients, env.environmentName, settingsToUpdate)
-    } catch (error) {
-      if (elbSteps.length > 0) await rollback(error, 'UpdateEnvironment')
-      throw error
-    }
-    say(`Updating the environment's option settings (${settingsToUpdate.length}); waiting for Ready`)
-    await pollEnvironment(clients, env.environmentName, isReady, {
-      timeoutMs: o.timeoutMs,
-      since,
-      onEvent: (e) => say(`${e.severity} ${e.message}`),
-      onStatus: (s) => say(`environment ${s.status}${s.health ? `, health ${s.health}` : ''}`),
-    })
-  }
-
-  // Verify by reading the CLB back: the plan from what is there now to what we wanted must be empty.
-  const after = await readLoadBalancerState(clients, observed.loadBalancerName)
-  const remaining = unmetExpectations(after, plan.desired)
-  if (remaining.length > 0) {
-    throw new EbwsError(`The load balancer does not match the plan after applying it:\n  ${remaining.join('\n  ')}`, {
-      exitCode: ExitCode.Failed,
-      suggestions: [`Inspect it with \`ebws listeners show -e ${env.environmentName}\`; the previous state is in ${backupFile}.`],
-      data: {backupFile},
-    })
-  }
+  // From here on we write: snapshot, apply, roll back on failure, write the settings, wait, verify.
+  const {backupFile, after} = await applyChanges(clients, {
+    observed,
+    elbSteps,
+    settingsToUpdate,
+    unmet: (after) => unmetExpectations(after, plan.desired),
+    inspectCommand: `ebws listeners show -e ${env.environmentName}`,
+    backupFile: o.backupFile,
+    now,
+    timeoutMs: o.timeoutMs,
+    say,
+  })
   const verdictAfter = judgeListeners({state: after, certificates: [certificate], ports: o.ports, now})
   return result('applied', {backupFile, verdictAfter})
 }

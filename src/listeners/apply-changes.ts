@@ -1,0 +1,124 @@
+import type {AwsClients} from '../aws/clients.ts'
+import {badInput, EbwsError} from '../cli/errors.ts'
+import {ExitCode} from '../cli/exit-codes.ts'
+import type {OptionSetting} from '../environment/describe.ts'
+import {updateEnvironmentSettings} from '../environment/update.ts'
+import {isReady, pollEnvironment} from '../environment/wait.ts'
+import {executePlan, StepFailedError} from '../elb/apply-plan.ts'
+import type {LoadBalancerState} from '../elb/model.ts'
+import {readLoadBalancerState} from '../elb/read-state.ts'
+import type {ObservedEnvironment} from './inspect.ts'
+import {observeEnvironment} from './inspect.ts'
+import type {PlanStep} from './plan.ts'
+import type {Snapshot} from './snapshot.ts'
+import {defaultBackupPath, restoreSnapshot, writeSnapshot} from './snapshot.ts'
+
+/**
+ * The write half shared by every command that changes a CLB (`listeners fix`, `proxy-protocol enable|disable`):
+ * snapshot, apply the ELB steps wave by wave, restore the snapshot if any step (or the UpdateEnvironment after them)
+ * fails, write the option settings through UpdateEnvironment, wait for Ready, and verify by reading the CLB back.
+ */
+export interface ApplyChangesInput {
+  observed: ObservedEnvironment
+  elbSteps: PlanStep[]
+  /** Option settings to set, and options to remove (OptionsToRemove), through one UpdateEnvironment. */
+  settingsToUpdate: OptionSetting[]
+  optionsToRemove?: OptionSetting[] | undefined
+  /** What still differs on the CLB as read back afterwards (empty: verified). E.g. unmetExpectations(after, desired). */
+  unmet: (after: LoadBalancerState) => string[]
+  /** The command to suggest for inspecting the result. */
+  inspectCommand: string
+  backupFile?: string | undefined
+  now: Date
+  timeoutMs: number
+  say: (line: string) => void
+}
+
+export interface ApplyChangesResult {
+  backupFile: string
+  /** The CLB as read back after the changes. */
+  after: LoadBalancerState
+}
+
+/** Fails (exit 2) unless the environment is Ready, or waits for it with `wait`; returns the fresh observation. */
+export async function ensureReady(
+  clients: AwsClients,
+  observed: ObservedEnvironment,
+  o: {wait: boolean; timeoutMs: number; say: (line: string) => void},
+): Promise<ObservedEnvironment> {
+  const env = observed.environment
+  if (isReady({status: env.status})) return observed
+  if (!o.wait) {
+    throw badInput(`Environment "${env.environmentName}" is ${env.status}, not Ready; Beanstalk accepts no changes until it is.`, ['Pass --wait to wait for it, or try again when it is Ready.'])
+  }
+  o.say(`Waiting for ${env.environmentName} to be Ready (now ${env.status})`)
+  await pollEnvironment(clients, env.environmentName, isReady, {timeoutMs: o.timeoutMs, onEvent: (e) => o.say(`${e.severity} ${e.message}`)})
+  return observeEnvironment(clients, env.environmentName)
+}
+
+export async function applyChanges(clients: AwsClients, input: ApplyChangesInput): Promise<ApplyChangesResult> {
+  const {observed, elbSteps, settingsToUpdate, say} = input
+  const optionsToRemove = input.optionsToRemove ?? []
+  const env = observed.environment
+  const writesSettings = settingsToUpdate.length > 0 || optionsToRemove.length > 0
+
+  // Snapshot first, so any failure can put the CLB back.
+  const snapshot: Snapshot = {
+    kind: 'ebws-listeners-snapshot',
+    version: 1,
+    takenAt: input.now.toISOString(),
+    region: observed.region,
+    environmentName: env.environmentName,
+    loadBalancerName: observed.loadBalancerName,
+    state: observed.state,
+    optionSettings: observed.configured.settings,
+  }
+  const backupFile = writeSnapshot(input.backupFile ?? defaultBackupPath(observed.loadBalancerName, input.now), snapshot)
+  say(`Saved the current load balancer to ${backupFile}`)
+
+  const rollback = async (error: unknown, what: string): Promise<never> => {
+    say(`${what} failed; restoring the load balancer`)
+    await restoreSnapshot(clients, snapshot, backupFile, (s, st) => st === 'done' && say(`  restored: ${s.description}`))
+    throw new EbwsError(`${what} failed: ${(error as Error).message}\nThe load balancer was restored to its previous state (snapshot: ${backupFile}).`, {
+      exitCode: ExitCode.Failed,
+      cause: error,
+      data: {backupFile, restored: true},
+    })
+  }
+
+  if (elbSteps.length > 0) {
+    try {
+      await executePlan(clients, observed.loadBalancerName, elbSteps, {onStep: (s, st) => st === 'done' && say(`✔ ${s.description}`)})
+    } catch (error) {
+      await rollback(error, error instanceof StepFailedError ? `Step "${error.step.description}"` : 'Changing the load balancer')
+    }
+  }
+  if (writesSettings) {
+    const since = new Date(Date.now() - 1000)
+    try {
+      await updateEnvironmentSettings(clients, env.environmentName, settingsToUpdate, optionsToRemove)
+    } catch (error) {
+      if (elbSteps.length > 0) await rollback(error, 'UpdateEnvironment')
+      throw error
+    }
+    say(`Updating the environment's option settings (${settingsToUpdate.length + optionsToRemove.length}); waiting for Ready`)
+    await pollEnvironment(clients, env.environmentName, isReady, {
+      timeoutMs: input.timeoutMs,
+      since,
+      onEvent: (e) => say(`${e.severity} ${e.message}`),
+      onStatus: (s) => say(`environment ${s.status}${s.health ? `, health ${s.health}` : ''}`),
+    })
+  }
+
+  // Verify by reading the CLB back: what is there now must have the effect we planned.
+  const after = await readLoadBalancerState(clients, observed.loadBalancerName)
+  const remaining = input.unmet(after)
+  if (remaining.length > 0) {
+    throw new EbwsError(`The load balancer does not match the plan after applying it:\n  ${remaining.join('\n  ')}`, {
+      exitCode: ExitCode.Failed,
+      suggestions: [`Inspect it with \`${input.inspectCommand}\`; the previous state is in ${backupFile}.`],
+      data: {backupFile},
+    })
+  }
+  return {backupFile, after}
+}
