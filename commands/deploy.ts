@@ -1,0 +1,108 @@
+import {Args, Flags} from '@oclif/core'
+
+import {EbwsCommand} from '../src/cli/base-command.ts'
+import {resolveContext} from '../src/cli/context.ts'
+import {badInput, EbwsError} from '../src/cli/errors.ts'
+import {exitCodeTable} from '../src/cli/exit-codes.ts'
+import {awsFlags, mutatingFlags} from '../src/cli/flags.ts'
+import {annotateError, createProgress} from '../src/cli/progress.ts'
+import {parseDuration} from '../src/deploy/duration.ts'
+import {formatDeployResult} from '../src/deploy/format.ts'
+import type {DeployResult} from '../src/deploy/run.ts'
+import {deploy, DeployError} from '../src/deploy/run.ts'
+import {MAX_BUNDLE_BYTES} from '../src/bundle/index.ts'
+
+const duration = (defaultUnit: 's' | 'm', flag: string) =>
+  Flags.custom<number>({parse: async (input) => parseDuration(input, defaultUnit, flag)})
+
+export default class Deploy extends EbwsCommand {
+  static override summary = 'Bundle the app, upload it as a new application version, deploy it, and give a verdict CI can trust.'
+  static override description = `Bundles DIR (default: the current folder; .ebignore or .gitignore rules, no .git/.elasticbeanstalk/node_modules) into a deterministic zip with Unix modes and executable platform hooks, validates it (.ebextensions, size, entry point), uploads it to s3://<bucket>/<app>/<label>.zip and creates the application version (Process=true, waits for Processed), waits for the environment to be Ready, deploys with UpdateEnvironment and follows the environment's events.
+
+The verdict comes from the environment's state, not from event wording: success is Status Ready on the new version with health Green (or Yellow with --accept-yellow) within --health-grace; any ERROR/FATAL event of the update, a rolled-back version label, health Red, or no Green within the grace is a failure. --timeout bounds the whole run.
+
+The bundle's content hash is stored in the version's description: deploying the same tree again reuses the existing version (nothing is uploaded); a --label that exists with different content is refused before anything is uploaded.`
+  static override examples = [
+    {description: 'Deploy the current folder', command: '<%= config.bin %> <%= command.id %> -e my-env'},
+    {description: 'CI: a named version, JSON result, 15-minute bound', command: '<%= config.bin %> <%= command.id %> ./app -e my-env --label "v1.4.2" --timeout 15m --json'},
+    {description: 'A prebuilt zip', command: '<%= config.bin %> <%= command.id %> -e my-env --archive build/app.zip'},
+    {description: 'Check the bundle and show the plan, upload nothing', command: '<%= config.bin %> <%= command.id %> -e my-env --dry-run'},
+  ]
+  static override exitCodes: Record<string, string> = {
+    ...exitCodeTable,
+    '0': 'deployed: Ready on the new version, health Green (or Yellow with --accept-yellow)',
+    '1': 'the deploy failed (ERROR event, version rolled back, health Red or not Green within --health-grace, version processing failed)',
+    '2': 'bad input (invalid bundle, unknown environment, label clash, not Ready with --no-wait-ready); nothing was uploaded or deployed',
+    '3': 'the --timeout was reached; the deployment may still be running on AWS',
+  }
+  static override args = {
+    dir: Args.string({description: 'App folder to bundle (default: the current folder).', required: false}),
+  }
+  static override flags = {
+    ...awsFlags,
+    ...mutatingFlags,
+    dir: Flags.string({summary: 'App folder to bundle (same as the DIR argument).', helpGroup: 'BUNDLE', exclusive: ['archive']}),
+    archive: Flags.string({summary: 'Deploy this prebuilt zip instead of bundling a folder (it is validated the same way).', helpGroup: 'BUNDLE', exclusive: ['dir', 'include-node-modules', 'symlinks']}),
+    'include-node-modules': Flags.boolean({summary: 'Bundle node_modules folders too (by default the platform runs npm install).', default: false, helpGroup: 'BUNDLE'}),
+    symlinks: Flags.string({summary: 'Bundle what symlinks point to (follow) or the links themselves (store).', options: ['follow', 'store'], default: 'follow', helpGroup: 'BUNDLE'}),
+    label: Flags.string({summary: 'Version label (default: <git short sha or content hash>-<UTC timestamp>).', helpGroup: 'VERSION'}),
+    bucket: Flags.string({summary: 'S3 bucket for the bundle (default: the Elastic Beanstalk bucket from CreateStorageLocation).', helpGroup: 'VERSION'}),
+    'wait-ready': Flags.boolean({summary: 'Wait for the environment to be Ready before deploying; --no-wait-ready fails at once instead.', default: true, allowNo: true, helpGroup: 'VERDICT'}),
+    timeout: duration('m', '--timeout')({summary: 'Bound on the whole run: minutes, or a duration such as 90s, 20m, 1h.', default: 20 * 60_000, helpGroup: 'VERDICT', defaultHelp: async () => '20m'}),
+    'health-grace': duration('s', '--health-grace')({summary: 'Seconds (or 2m, ...) to wait for health Green once Ready on the new version.', default: 60_000, helpGroup: 'VERDICT', defaultHelp: async () => '60s'}),
+    'accept-yellow': Flags.boolean({summary: 'Count health Yellow as success.', default: false, helpGroup: 'VERDICT'}),
+  }
+
+  async run(): Promise<DeployResult> {
+    const {args, flags} = await this.parse(Deploy)
+    if (args.dir && flags.dir && args.dir !== flags.dir) throw badInput(`Two app folders given: ${args.dir} and --dir ${flags.dir}.`)
+    const dir = args.dir ?? flags.dir
+    if (dir && flags.archive) throw badInput('Give an app folder or --archive, not both.')
+    const {target, clients} = await resolveContext(flags)
+    const say = createProgress()
+    const result = await deploy(clients, {
+      environmentName: target.environmentName,
+      region: target.region,
+      dir,
+      archive: flags.archive,
+      label: flags.label,
+      bucket: flags.bucket,
+      includeNodeModules: flags['include-node-modules'],
+      symlinks: flags.symlinks as 'follow' | 'store',
+      waitReady: flags['wait-ready'],
+      timeoutMs: flags.timeout,
+      healthGraceMs: flags['health-grace'],
+      acceptYellow: flags['accept-yellow'],
+      dryRun: flags['dry-run'],
+      maxBundleBytes: maxBundleBytesFromEnv(),
+      say,
+    })
+    this.log(formatDeployResult(result))
+    return result
+  }
+
+  protected override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
+    if (err instanceof EbwsError || err.oclif?.exit === undefined) annotateError(err.message)
+    if (err instanceof DeployError) {
+      if (this.jsonEnabled()) {
+        // The same result object as on success, with the error alongside.
+        this.logJson({...err.result, error: {name: err.name, message: err.message, suggestions: err.suggestions, exitCode: err.exitCode}})
+        this.exit(err.exitCode)
+      }
+      this.log(formatDeployResult(err.result))
+    }
+    return super.catch(err)
+  }
+}
+
+/**
+ * EBWS_MAX_BUNDLE_BYTES lowers the bundle size limit: a test hook (the bench cannot upload 512 MB), also usable to
+ * keep bundles small on purpose. It can only lower the limit.
+ */
+function maxBundleBytesFromEnv(): number | undefined {
+  const raw = process.env.EBWS_MAX_BUNDLE_BYTES
+  if (!raw) return undefined
+  const n = Number(raw)
+  if (!Number.isInteger(n) || n <= 0) throw badInput(`EBWS_MAX_BUNDLE_BYTES=${raw} is not a positive whole number of bytes.`)
+  return Math.min(n, MAX_BUNDLE_BYTES)
+}

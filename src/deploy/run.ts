@@ -1,0 +1,382 @@
+/**
+ * `ebws deploy`: bundle → validate → pick or create the application version → wait for the environment to be Ready →
+ * UpdateEnvironment(VersionLabel) → follow state and events to a verdict. Everything that can be bad input is checked
+ * before the first write (S3 or Beanstalk); one deadline (--timeout) bounds the whole run.
+ */
+import {execFile} from 'node:child_process'
+import {createReadStream} from 'node:fs'
+import {mkdtemp, rm} from 'node:fs/promises'
+import {createHash} from 'node:crypto'
+import {tmpdir} from 'node:os'
+import {join, resolve} from 'node:path'
+import {promisify} from 'node:util'
+
+import type {AwsClients} from '../aws/clients.ts'
+import {awsCall} from '../aws/errors.ts'
+import {buildBundle, bundleError, inspectArchive, MAX_BUNDLE_BYTES} from '../bundle/index.ts'
+import type {SymlinkPolicy} from '../bundle/index.ts'
+import {badInput, EbwsError} from '../cli/errors.ts'
+import {ExitCode} from '../cli/exit-codes.ts'
+import {describeEnvironment} from '../environment/describe.ts'
+import type {EnvironmentEvent} from '../environment/events.ts'
+import type {EnvironmentStatus} from '../environment/wait.ts'
+import {describeEnvironmentStatus, isReady, pollEnvironment} from '../environment/wait.ts'
+import {formatDuration} from './duration.ts'
+import {bundleKey, checkLabel, defaultLabel, versionDescription} from './label.ts'
+import {initialWatch, judgeDeployment} from './verdict.ts'
+import type {Verdict, VerdictContext, WatchState} from './verdict.ts'
+import type {VersionPlan} from './versions.ts'
+import {createVersion, listVersions, planVersion, waitProcessed} from './versions.ts'
+import {copyBundle, existingObjectHash, partSize, storageBucket, uploadBundle} from './upload.ts'
+
+export interface DeployInput {
+  environmentName: string
+  region?: string | undefined
+  /** The app folder (default '.'), or a prebuilt zip. */
+  dir?: string | undefined
+  archive?: string | undefined
+  label?: string | undefined
+  bucket?: string | undefined
+  includeNodeModules: boolean
+  symlinks: SymlinkPolicy
+  waitReady: boolean
+  timeoutMs: number
+  healthGraceMs: number
+  acceptYellow: boolean
+  dryRun: boolean
+  /** Bundle size limit (default MAX_BUNDLE_BYTES; EBWS_MAX_BUNDLE_BYTES in the CLI, a test hook). */
+  maxBundleBytes?: number | undefined
+  say: (line: string) => void
+}
+
+export type DeployStatus = 'deployed' | 'failed' | 'timed-out' | 'planned'
+
+export interface DeployResult {
+  status: DeployStatus
+  exitCode: number
+  /** Why: the verdict's reason, or the plan. */
+  reason: string
+  environment: string
+  application: string
+  url?: string | undefined
+  version: {
+    label: string
+    /** How the version came to be: a new upload, a server-side copy, an existing version reused. */
+    source: 'uploaded' | 'already-in-s3' | 'copied' | 'reused' | 'planned-upload' | 'planned-copy' | 'planned-reuse'
+    contentHash: string
+    bucket?: string | undefined
+    key?: string | undefined
+    sizeBytes: number
+    bundle: 'directory' | 'archive'
+    multipart?: boolean | undefined
+  }
+  previousVersion?: string | undefined
+  environmentStatus?: string | undefined
+  health?: string | undefined
+  healthStatus?: string | undefined
+  durationSeconds: number
+  /** The operation may still be running on AWS (timeout, or a failure seen while the environment was Updating). */
+  stillRunning: boolean
+  events: EnvironmentEvent[]
+  warnings: string[]
+}
+
+/** A deploy that ran and did not succeed: carries the full result for --json. */
+export class DeployError extends EbwsError {
+  readonly result: DeployResult
+  constructor(result: DeployResult, suggestions: string[]) {
+    super(`Deploy of ${result.version.label} to ${result.environment} ${result.status === 'timed-out' ? 'timed out' : 'failed'}: ${result.reason}`, {
+      exitCode: result.exitCode as ExitCode,
+      suggestions,
+      data: {result},
+    })
+    this.name = 'DeployError'
+    this.result = result
+  }
+}
+
+const execFileP = promisify(execFile)
+
+/** The short sha of HEAD in `dir`, or undefined outside a git work tree (or without git). */
+export async function gitShortSha(dir: string): Promise<string | undefined> {
+  try {
+    const {stdout} = await execFileP('git', ['rev-parse', '--short=7', 'HEAD'], {cwd: dir, timeout: 5000})
+    const sha = stdout.trim()
+    return /^[0-9a-f]{7,40}$/.test(sha) ? sha : undefined
+  } catch {
+    return undefined
+  }
+}
+
+async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256')
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer)
+  return hash.digest('hex')
+}
+
+const mb = (n: number) => `${(n / 1024 / 1024).toFixed(n < 10 * 1024 * 1024 ? 2 : 1)} MB`
+
+interface Bundle {
+  file: string
+  sizeBytes: number
+  contentHash: string
+  kind: 'directory' | 'archive'
+  warnings: string[]
+}
+
+async function makeBundle(input: DeployInput, workDir: string): Promise<Bundle> {
+  const maxBytes = input.maxBundleBytes ?? MAX_BUNDLE_BYTES
+  if (input.archive) {
+    const inspection = await inspectArchive(input.archive, {maxBytes})
+    if (inspection.errors.length > 0) throw bundleError(inspection)
+    const warnings = inspection.warnings.map((w) => w.message)
+    return {file: resolve(input.archive), sizeBytes: inspection.sizeBytes, contentHash: await sha256File(input.archive), kind: 'archive', warnings}
+  }
+  const dir = input.dir ?? '.'
+  const built = await buildBundle(dir, join(workDir, 'bundle.zip'), {includeNodeModules: input.includeNodeModules, symlinks: input.symlinks, maxBytes})
+  const warnings = [
+    ...built.report.warnings.map((w) => w.message),
+    ...built.madeExecutable.map((p) => `${p} is a platform hook but not executable in the source: made executable in the zip`),
+  ]
+  return {file: built.path, sizeBytes: built.sizeBytes, contentHash: built.contentHash, kind: 'directory', warnings}
+}
+
+const urlOf = (s: {cname?: string | undefined; endpointUrl?: string | undefined}): string | undefined =>
+  s.cname ? `http://${s.cname}` : s.endpointUrl ? `http://${s.endpointUrl}` : undefined
+
+export async function deploy(clients: AwsClients, input: DeployInput): Promise<DeployResult> {
+  const startedAt = Date.now()
+  const deadline = startedAt + input.timeoutMs
+  const say = input.say
+  if (input.label !== undefined) checkLabel(input.label)
+  const workDir = await mkdtemp(join(tmpdir(), 'ebws-deploy-'))
+  try {
+    // 1. Bundle and validate: all local, so bad input fails before any AWS call.
+    say(input.archive ? `Checking the archive ${input.archive}` : `Bundling ${resolve(input.dir ?? '.')}`)
+    const bundle = await makeBundle(input, workDir)
+    for (const w of bundle.warnings) say(`warning: ${w}`)
+    say(`Bundle: ${mb(bundle.sizeBytes)}, content sha256 ${bundle.contentHash.slice(0, 12)}…`)
+
+    // 2. The environment, its application and versions: reads only. Unknown environment and label clash end here.
+    const env = await describeEnvironment(clients, input.environmentName)
+    const application = env.applicationName
+    const gitSha = await gitShortSha(input.archive ? process.cwd() : resolve(input.dir ?? '.'))
+    const versions = await listVersions(clients, application)
+    const plan = planVersion({
+      versions,
+      contentHash: bundle.contentHash,
+      requestedLabel: input.label,
+      defaultLabel: defaultLabel({gitSha, contentHash: bundle.contentHash, now: new Date(startedAt)}),
+    })
+    say(`Version ${plan.label}: ${plan.kind === 'reuse' ? 'reusing it' : 'creating it'} (${plan.why})`)
+
+    const base = {
+      environment: env.environmentName,
+      application,
+      url: urlOf(env),
+      previousVersion: env.versionLabel,
+      warnings: bundle.warnings,
+    }
+    const versionInfo = (source: DeployResult['version']['source'], extra: Partial<DeployResult['version']> = {}): DeployResult['version'] => ({
+      label: plan.label,
+      source,
+      contentHash: bundle.contentHash,
+      sizeBytes: bundle.sizeBytes,
+      bundle: bundle.kind,
+      ...(plan.kind === 'reuse' ? {bucket: plan.version.bucket, key: plan.version.key} : {}),
+      ...extra,
+    })
+
+    if (!isReady({status: env.status}) && !input.waitReady) {
+      throw badInput(`Environment "${env.environmentName}" is ${env.status}, not Ready; Beanstalk accepts no deployment until it is. Nothing was uploaded.`, [
+        'Leave out --no-wait-ready to wait for it (within --timeout), or try again when it is Ready.',
+      ])
+    }
+
+    if (input.dryRun) {
+      const steps = describePlan(plan, {bucket: input.bucket, application, env: env.environmentName, ready: isReady({status: env.status}), status: env.status, sizeBytes: bundle.sizeBytes})
+      return {
+        ...base,
+        status: 'planned',
+        exitCode: ExitCode.Ok,
+        reason: steps.join('; '),
+        version: versionInfo(plan.kind === 'reuse' ? 'planned-reuse' : plan.copyFrom ? 'planned-copy' : 'planned-upload', plan.kind === 'create' && input.bucket ? {bucket: input.bucket, key: bundleKey(application, plan.label)} : {}),
+        environmentStatus: env.status,
+        health: env.health,
+        healthStatus: env.healthStatus,
+        durationSeconds: Math.round((Date.now() - startedAt) / 1000),
+        stillRunning: false,
+        events: [],
+      }
+    }
+
+    // 3. Wait for Ready first (no point uploading for an environment that will not take it in time).
+    if (!isReady({status: env.status})) await waitForReady(clients, env.environmentName, env.status, deadline, say)
+
+    // 4. The version: upload (or copy), create with Process=true, wait for Processed.
+    let version: DeployResult['version']
+    if (plan.kind === 'reuse') {
+      version = versionInfo('reused')
+      const status = (plan.version.status ?? '').toLowerCase()
+      if (status !== 'processed' && status !== 'unprocessed') await waitProcessed(clients, {application, label: plan.label, deadline, say})
+    } else {
+      const bucket = input.bucket ?? (await storageBucket(clients))
+      const key = bundleKey(application, plan.label)
+      let source: DeployResult['version']['source']
+      let multipart: boolean | undefined
+      if (plan.copyFrom) {
+        say(`Copying s3://${plan.copyFrom.bucket}/${plan.copyFrom.key} to s3://${bucket}/${key} (same content as ${plan.copyFrom.label})`)
+        await copyBundle(clients, {from: plan.copyFrom, bucket, key, contentHash: bundle.contentHash})
+        source = 'copied'
+      } else if ((await existingObjectHash(clients, bucket, key)) === bundle.contentHash) {
+        say(`s3://${bucket}/${key} already holds this bundle: not uploading it again`)
+        source = 'already-in-s3'
+      } else {
+        say(`Uploading ${mb(bundle.sizeBytes)} to s3://${bucket}/${key}${bundle.sizeBytes > partSize() ? ` (multipart, ${mb(partSize())} parts)` : ''}`)
+        let lastTenth = -1
+        const result = await uploadBundle(clients, {
+          file: bundle.file,
+          sizeBytes: bundle.sizeBytes,
+          bucket,
+          key,
+          contentHash: bundle.contentHash,
+          onProgress: (p) => {
+            const tenth = Math.floor((p.loaded / Math.max(1, p.total)) * 10)
+            if (tenth > lastTenth && bundle.sizeBytes > partSize()) say(`  uploaded ${mb(p.loaded)} of ${mb(p.total)} (${tenth * 10}%)`)
+            lastTenth = Math.max(lastTenth, tenth)
+          },
+        })
+        multipart = result.multipart
+        source = 'uploaded'
+      }
+      say(`Creating application version ${plan.label}`)
+      await createVersion(clients, {application, label: plan.label, bucket, key, description: versionDescription(bundle.contentHash, gitSha)})
+      await waitProcessed(clients, {application, label: plan.label, deadline, say})
+      version = versionInfo(source, {bucket, key, multipart})
+    }
+    say(`Version ${plan.label} is processed`)
+
+    // 5. Deploy and judge.
+    return await update(clients, input, {env: env.environmentName, label: plan.label, base, version, startedAt, deadline})
+  } finally {
+    await rm(workDir, {recursive: true, force: true})
+  }
+}
+
+function describePlan(plan: VersionPlan, o: {bucket?: string | undefined; application: string; env: string; ready: boolean; status: string; sizeBytes: number}): string[] {
+  const where = o.bucket ? `s3://${o.bucket}/${bundleKey(o.application, plan.label)}` : `s3://<the Elastic Beanstalk bucket>/${bundleKey(o.application, plan.label)}`
+  const steps: string[] = []
+  if (!o.ready) steps.push(`wait for ${o.env} to be Ready (now ${o.status})`)
+  if (plan.kind === 'reuse') steps.push(`reuse application version ${plan.label} (${plan.why}); nothing to upload`)
+  else if (plan.copyFrom) steps.push(`copy the bundle of ${plan.copyFrom.label} to ${where}`, `create application version ${plan.label}`)
+  else steps.push(`upload ${mb(o.sizeBytes)} to ${where}`, `create application version ${plan.label} (Process=true) and wait for Processed`)
+  steps.push(`deploy ${plan.label} to ${o.env} and wait for Ready, health Green`)
+  return steps
+}
+
+async function waitForReady(clients: AwsClients, environmentName: string, status: string, deadline: number, say: (line: string) => void): Promise<void> {
+  say(`Waiting for ${environmentName} to be Ready (now ${status}) before deploying`)
+  try {
+    await pollEnvironment(clients, environmentName, isReady, {timeoutMs: Math.max(0, deadline - Date.now()), onEvent: (e) => say(`event ${e.severity} ${e.message}`)})
+  } catch (error) {
+    if (error instanceof EbwsError && error.exitCode === ExitCode.Timeout) {
+      throw new EbwsError(`Timed out waiting for ${environmentName} to be Ready before deploying: ${error.message} Nothing was deployed.`, {exitCode: ExitCode.Timeout, data: error.data})
+    }
+    throw error
+  }
+}
+
+async function update(
+  clients: AwsClients,
+  input: DeployInput,
+  o: {env: string; label: string; base: Omit<DeployResult, 'status' | 'exitCode' | 'reason' | 'version' | 'durationSeconds' | 'stillRunning' | 'events'>; version: DeployResult['version']; startedAt: number; deadline: number},
+): Promise<DeployResult> {
+  const say = input.say
+  // Something else may have started an update while we uploaded.
+  const before = await describeEnvironmentStatus(clients, o.env)
+  if (before && !isReady(before)) {
+    if (!input.waitReady) throw badInput(`Environment "${o.env}" became ${before.status} while the version was prepared; it was not deployed.`, ['Deploy again when it is Ready.'])
+    await waitForReady(clients, o.env, before.status, o.deadline, say)
+  }
+  const previousVersion = before?.versionLabel ?? o.base.previousVersion
+  const eb = await clients.elasticBeanstalk()
+  const {UpdateEnvironmentCommand} = await import('@aws-sdk/client-elastic-beanstalk')
+  const requestedAt = Date.now()
+  say(`Deploying ${o.label} to ${o.env}${previousVersion ? ` (was ${previousVersion})` : ''}`)
+  // UpdateEnvironment answers at once (Status Updating); the deployment runs afterwards and is followed by polling.
+  // https://docs.aws.amazon.com/elasticbeanstalk/latest/api/API_UpdateEnvironment.html
+  const response = await awsCall('elasticbeanstalk:UpdateEnvironment', () => eb.send(new UpdateEnvironmentCommand({EnvironmentName: o.env, VersionLabel: o.label})))
+
+  // Events are stamped by AWS's clock: start a little early to absorb clock skew; the RequestId keeps others' out.
+  const since = requestedAt - 5000
+  const ctx: VerdictContext = {
+    label: o.label,
+    previousLabel: previousVersion,
+    requestId: response.$metadata.requestId,
+    since,
+    deadline: o.deadline,
+    healthGraceMs: input.healthGraceMs,
+    acceptYellow: input.acceptYellow,
+  }
+  let watch: WatchState = initialWatch(response.Status === 'Updating')
+  let verdict: Verdict = {outcome: 'pending', waitingFor: 'the first poll'}
+  let last: EnvironmentStatus | undefined
+  let lastWaiting = ''
+  const events: EnvironmentEvent[] = []
+  const done = (status: EnvironmentStatus, fresh: EnvironmentEvent[]): boolean => {
+    last = status
+    const r = judgeDeployment(watch, {status, events: fresh, now: Date.now()}, ctx)
+    watch = r.state
+    verdict = r.verdict
+    if (verdict.outcome === 'pending' && verdict.waitingFor !== lastWaiting && /health/.test(verdict.waitingFor) && status.status === 'Ready') say(`Waiting for ${verdict.waitingFor}`)
+    if (verdict.outcome === 'pending') lastWaiting = verdict.waitingFor
+    return verdict.outcome === 'success' || verdict.outcome === 'timeout' || (verdict.outcome === 'failure' && verdict.settled)
+  }
+  try {
+    await pollEnvironment(clients, o.env, done, {
+      timeoutMs: Math.max(0, o.deadline - Date.now()),
+      since: new Date(since),
+      onEvent: (e) => {
+        events.push(e)
+        say(`event ${e.severity} ${e.message}`)
+      },
+      onStatus: (s) => say(`${o.env}: ${s.status}, health ${s.health ?? 'unknown'}${s.healthStatus ? ` (${s.healthStatus})` : ''}`),
+    })
+  } catch (error) {
+    // pollEnvironment's own bound; our verdict already says timeout or an unsettled failure.
+    if (!(error instanceof EbwsError && error.exitCode === ExitCode.Timeout)) throw error
+    const v = verdict as Verdict
+    if (v.outcome !== 'failure') verdict = {outcome: 'timeout', reason: `the --timeout was reached (${v.outcome === 'pending' ? v.waitingFor : v.reason}); the deployment of ${o.label} may still be running on AWS`}
+  }
+
+  const final = verdict as Verdict
+  const status: DeployStatus = final.outcome === 'success' ? 'deployed' : final.outcome === 'timeout' || final.outcome === 'pending' ? 'timed-out' : 'failed'
+  const result: DeployResult = {
+    ...o.base,
+    url: last ? (urlOf(last) ?? o.base.url) : o.base.url,
+    previousVersion,
+    status,
+    exitCode: status === 'deployed' ? ExitCode.Ok : status === 'failed' ? ExitCode.Failed : ExitCode.Timeout,
+    reason: final.outcome === 'pending' ? `still waiting for ${final.waitingFor}` : final.reason,
+    version: o.version,
+    environmentStatus: last?.status,
+    health: last?.health,
+    healthStatus: last?.healthStatus,
+    durationSeconds: Math.round((Date.now() - o.startedAt) / 1000),
+    stillRunning: status === 'timed-out' || (final.outcome === 'failure' && !final.settled),
+    events,
+  }
+  if (status === 'deployed') {
+    say(`Deployed ${o.label} to ${o.env} in ${formatDuration(Date.now() - o.startedAt)}: ${final.outcome === 'success' ? final.reason : ''}`)
+    return result
+  }
+  throw new DeployError(
+    result,
+    status === 'timed-out'
+      ? [`The deployment may still be running: check \`aws elasticbeanstalk describe-environments --environment-names ${o.env}\` or the console; raise --timeout to wait longer.`]
+      : [
+          result.stillRunning ? `The environment is still ${result.environmentStatus}: Beanstalk is rolling back.` : `The environment runs ${last?.versionLabel ?? 'no version'} now.`,
+          'See the events above and the instance logs (`eb logs`, or Request logs in the console).',
+        ],
+  )
+}
