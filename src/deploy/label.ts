@@ -40,7 +40,7 @@ export function checkLabel(label: string): string {
   }
   if (label.trim() !== label) throw badInput('--label must not start or end with spaces.')
   // A slash would put the bundle in a sub-folder of the key prefix; control characters are not allowed in S3 keys.
-  if (/[/\\\u0000-\u001f\u007f]/.test(label)) {
+  if (/[/\\]/.test(label) || [...label].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) {
     throw badInput(`--label ${JSON.stringify(label)} contains a slash, backslash or control character.`, ['Use letters, digits, dots, dashes and underscores, e.g. v1.2.3 or build-42.'])
   }
   return label

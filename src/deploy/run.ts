@@ -19,6 +19,7 @@ import {badInput, EbwsError} from '../cli/errors.ts'
 import {ExitCode} from '../cli/exit-codes.ts'
 import {describeEnvironment} from '../environment/describe.ts'
 import type {EnvironmentEvent} from '../environment/events.ts'
+import {latestEventDate} from '../environment/events.ts'
 import type {EnvironmentStatus} from '../environment/wait.ts'
 import {describeEnvironmentStatus, isReady, pollEnvironment} from '../environment/wait.ts'
 import {formatDuration} from './duration.ts'
@@ -26,7 +27,7 @@ import {bundleKey, checkLabel, defaultLabel, versionDescription} from './label.t
 import {initialWatch, judgeDeployment} from './verdict.ts'
 import type {Verdict, VerdictContext, WatchState} from './verdict.ts'
 import type {VersionPlan} from './versions.ts'
-import {createVersion, listVersions, planVersion, waitProcessed} from './versions.ts'
+import {createVersion, listVersions, planVersion, processingState, waitProcessed} from './versions.ts'
 import {copyBundle, existingObjectHash, partSize, storageBucket, uploadBundle} from './upload.ts'
 
 export interface DeployInput {
@@ -217,8 +218,7 @@ export async function deploy(clients: AwsClients, input: DeployInput): Promise<D
     let version: DeployResult['version']
     if (plan.kind === 'reuse') {
       version = versionInfo('reused')
-      const status = (plan.version.status ?? '').toLowerCase()
-      if (status !== 'processed' && status !== 'unprocessed') await waitProcessed(clients, {application, label: plan.label, deadline, say})
+      if (processingState(plan.version.status) !== 'usable') await waitProcessed(clients, {application, label: plan.label, deadline, say})
     } else {
       const bucket = input.bucket ?? (await storageBucket(clients))
       const key = bundleKey(application, plan.label)
@@ -299,6 +299,9 @@ async function update(
     await waitForReady(clients, o.env, before.status, o.deadline, say)
   }
   const previousVersion = before?.versionLabel ?? o.base.previousVersion
+  // Follow events from just after the newest one already there (AWS's clock), so earlier operations' events are
+  // neither printed nor judged; with no events yet, from a little before now (local clock, skew absorbed).
+  const newest = await latestEventDate(clients, o.env)
   const eb = await clients.elasticBeanstalk()
   const {UpdateEnvironmentCommand} = await import('@aws-sdk/client-elastic-beanstalk')
   const requestedAt = Date.now()
@@ -307,8 +310,7 @@ async function update(
   // https://docs.aws.amazon.com/elasticbeanstalk/latest/api/API_UpdateEnvironment.html
   const response = await awsCall('elasticbeanstalk:UpdateEnvironment', () => eb.send(new UpdateEnvironmentCommand({EnvironmentName: o.env, VersionLabel: o.label})))
 
-  // Events are stamped by AWS's clock: start a little early to absorb clock skew; the RequestId keeps others' out.
-  const since = requestedAt - 5000
+  const since = newest ? newest.getTime() + 1 : requestedAt - 5000
   const ctx: VerdictContext = {
     label: o.label,
     previousLabel: previousVersion,

@@ -112,6 +112,12 @@ export async function createVersion(clients: AwsClients, o: {application: string
   )
 }
 
+/** Where a version's processing stands, case-insensitively: Processed/Unprocessed are deployable, Failed is not. */
+export function processingState(status: string | undefined): 'usable' | 'failed' | 'pending' {
+  const s = (status ?? '').toLowerCase()
+  return s === 'processed' || s === 'unprocessed' ? 'usable' : s === 'failed' ? 'failed' : 'pending'
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /**
@@ -135,9 +141,9 @@ export async function waitProcessed(
       eb.send(new DescribeApplicationVersionsCommand({ApplicationName: o.application, VersionLabels: [o.label]})),
     )
     const status = out.ApplicationVersions?.[0]?.Status ?? ''
-    const s = status.toLowerCase()
-    if (s === 'processed' || s === 'unprocessed') return status
-    if (s === 'failed') {
+    const state = processingState(status)
+    if (state === 'usable') return status
+    if (state === 'failed') {
       const reason = await versionFailureReason(clients, o.application, o.label)
       throw new EbwsError(`Application version "${o.label}" failed processing: ${reason}`, {
         exitCode: ExitCode.Failed,

@@ -46,3 +46,14 @@ export function followEvents(clients: AwsClients, environmentName: string, since
     return fresh
   }
 }
+
+/**
+ * The date of the environment's newest event, by AWS's clock (DescribeEvents returns newest first, so one record is
+ * enough). Following from just after it shows only what happens next, whatever the local clock's skew.
+ */
+export async function latestEventDate(clients: AwsClients, environmentName: string): Promise<Date | undefined> {
+  const eb = await clients.elasticBeanstalk()
+  const {DescribeEventsCommand} = await import('@aws-sdk/client-elastic-beanstalk')
+  const page = await awsCall('elasticbeanstalk:DescribeEvents', () => eb.send(new DescribeEventsCommand({EnvironmentName: environmentName, MaxRecords: 1})))
+  return page.Events?.[0]?.EventDate
+}
