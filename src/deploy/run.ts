@@ -240,6 +240,7 @@ export async function deploy(clients: AwsClients, input: DeployInput): Promise<D
           bucket,
           key,
           contentHash: bundle.contentHash,
+          deadline,
           onProgress: (p) => {
             const tenth = Math.floor((p.loaded / Math.max(1, p.total)) * 10)
             if (tenth > lastTenth && bundle.sizeBytes > partSize()) say(`  uploaded ${mb(p.loaded)} of ${mb(p.total)} (${tenth * 10}%)`)

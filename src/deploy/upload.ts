@@ -6,6 +6,8 @@ import {createReadStream} from 'node:fs'
 
 import type {AwsClients} from '../aws/clients.ts'
 import {awsCall, awsErrorCode} from '../aws/errors.ts'
+import {EbwsError} from '../cli/errors.ts'
+import {ExitCode} from '../cli/exit-codes.ts'
 
 /** S3 metadata key carrying the content hash (sent as x-amz-meta-ebws-content-sha256). */
 export const CONTENT_HASH_METADATA = 'ebws-content-sha256'
@@ -55,13 +57,16 @@ export interface UploadProgress {
 /** Uploads the zip; lib-storage switches to a multipart upload (parts in parallel) above one part. */
 export async function uploadBundle(
   clients: AwsClients,
-  o: {file: string; sizeBytes: number; bucket: string; key: string; contentHash: string; onProgress?: (p: UploadProgress) => void},
+  o: {file: string; sizeBytes: number; bucket: string; key: string; contentHash: string; deadline?: number; onProgress?: (p: UploadProgress) => void},
 ): Promise<{multipart: boolean}> {
   const s3 = await clients.s3()
   const {Upload} = await import('@aws-sdk/lib-storage')
   const size = partSize()
+  // The overall --timeout bounds the upload too: abort it (and its multipart upload) at the deadline.
+  const abortController = new AbortController()
   const upload = new Upload({
     client: s3,
+    abortController,
     partSize: size,
     queueSize: 4,
     leavePartsOnError: false,
@@ -75,7 +80,21 @@ export async function uploadBundle(
     },
   })
   upload.on('httpUploadProgress', (p) => o.onProgress?.({loaded: p.loaded ?? 0, total: p.total ?? o.sizeBytes}))
-  await awsCall('s3:PutObject', () => upload.done())
+  const timer = o.deadline === undefined ? undefined : setTimeout(() => abortController.abort(), Math.max(0, o.deadline - Date.now()))
+  try {
+    await awsCall('s3:PutObject', () => upload.done())
+  } catch (error) {
+    if (abortController.signal.aborted) {
+      throw new EbwsError(`The upload of s3://${o.bucket}/${o.key} did not finish within --timeout; it was aborted and nothing was deployed.`, {
+        exitCode: ExitCode.Timeout,
+        suggestions: ['Raise --timeout, or make the bundle smaller (.ebignore).'],
+        cause: error,
+      })
+    }
+    throw error
+  } finally {
+    clearTimeout(timer)
+  }
   return {multipart: o.sizeBytes > size}
 }
 

@@ -263,6 +263,20 @@ describe('ebws deploy (against the local AWS bench)', () => {
     assert.match(r.stderr, /uploaded .* of .* \(100%\)/)
   })
 
+  it('--timeout bounds the upload too: a stalled upload is aborted, exit 3, nothing deployed', async () => {
+    const s = await createScenario(bench, {})
+    const dir = app(undefined, {'assets/blob.bin': randomBytes(6 * 1024 * 1024)})
+    bench.calls.clear()
+    bench.faults.latency(10_000, {service: 's3', action: 'UploadPart'})
+    const started = Date.now()
+    const r = await deploy(s, [dir, '--timeout', '3s'], {EBWS_UPLOAD_PART_BYTES: String(5 * 1024 * 1024)})
+    bench.faults.clear()
+    assert.equal(r.code, 3, r.stdout + r.stderr)
+    assert.match(json<{error: {message: string}}>(r).error.message, /did not finish within --timeout; it was aborted and nothing was deployed/)
+    assert.ok(Date.now() - started < 9000, 'ended at the bound, not after the stalled part')
+    assert.ok(!ebWrites().includes('CreateApplicationVersion') && !ebWrites().includes('UpdateEnvironment'))
+  })
+
   it('a version that fails processing stops before the environment is touched (exit 1)', async () => {
     const s = await createScenario(bench, {})
     bench.eb.scriptNextVersionProcessing('failed')
