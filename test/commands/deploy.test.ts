@@ -289,8 +289,11 @@ describe('ebws deploy (against the local AWS bench)', () => {
 
   it('waits for a busy environment to be Ready, then deploys', async () => {
     const s = await createScenario(bench, {status: 'Updating'})
+    bench.eb.clearCalls()
     const running = deploy(s, [app()])
-    await new Promise((r) => setTimeout(r, 500))
+    // The first DescribeEvents is the wait's first poll.
+    while (!bench.eb.calls().some((c) => c.action === 'DescribeEvents')) await new Promise((r) => setTimeout(r, 25))
+    assert.ok(!bench.eb.calls().some((c) => c.mutating), 'nothing written while the environment is busy')
     bench.eb.setEnvironment(s.environmentName, {status: 'Ready'})
     const r = await running
     assert.equal(r.code, 0, r.stdout + r.stderr)
