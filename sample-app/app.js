@@ -1,4 +1,3 @@
-/* global console */
 import {createServer} from 'node:http'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'

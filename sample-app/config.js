@@ -1,4 +1,3 @@
-/* global process */
 // Reads the app's settings from the environment (Beanstalk: environment properties; `eb setenv ALLOWED_HOSTS=...`).
 
 const list = (value) => (value ?? '').split(',').map((s) => s.trim()).filter(Boolean)

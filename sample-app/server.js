@@ -1,4 +1,3 @@
-/* global console, process, setTimeout */
 // Entry point for the Elastic Beanstalk Node.js platform (`npm start`). No build step: lib/ is committed.
 import {createApp} from './app.js'
 import {loadConfig} from './config.js'

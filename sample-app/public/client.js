@@ -1,4 +1,3 @@
-/* global io, document, location, setInterval, performance */
 // No URL: same origin as the page, so an https page talks wss/https only (no mixed content).
 // WebSocket first: behind TCP/SSL listeners there is no stickiness, and long-polling needs every request of a
 // session to reach the same instance. tryAllTransports falls back to polling where upgrades cannot pass (CLB

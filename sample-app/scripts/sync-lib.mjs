@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-/* global console */
 // Copies tsc's output for ../src/redirect/ into lib/, so the app deploys to Beanstalk as is (no build step, no
 // unpublished dependency) while the middleware keeps one source. test/unit/redirect/sample-lib.test.ts fails when
 // lib/ differs from a fresh compile. Run from the repository root: npm run sync-lib -w sample-app

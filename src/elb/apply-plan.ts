@@ -119,7 +119,7 @@ export async function executePlan(
   return completed
 }
 
-const q = (s: string) => (/^[A-Za-z0-9_.:\/=,-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`)
+const q = (s: string) => (/^[A-Za-z0-9_.:/=,-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`)
 
 /** The same operation as an `aws elb` command line, for manual recovery and for people who want to see it. */
 export function awsCliCommand(loadBalancerName: string, region: string, op: ElbOperation): string {

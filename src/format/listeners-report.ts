@@ -25,7 +25,7 @@ export function formatListenersReport(r: ListenersReport, now = new Date()): str
             `${l.protocol} ${l.loadBalancerPort}`,
             `${l.instanceProtocol} ${l.instancePort}${l.proxyProtocol ? ' +proxy' : ''}`,
             l.sslCertificateId ? shortArn(l.sslCertificateId) : '-',
-            [l.sslPolicy, ...l.policyNames.filter((n) => !l.sslPolicy?.startsWith(n))].filter(Boolean).join(', ') || '-',
+            [...l.policyNames, ...(l.sslPolicy ? [`TLS: ${l.sslPolicy}`] : [])].join(', ') || '-',
           ]),
         ),
   )

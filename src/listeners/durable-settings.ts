@@ -83,7 +83,7 @@ export function changedOptionSettings(wanted: OptionSetting[], current: OptionSe
 export function ebextensionsConfig(settings: OptionSetting[], header: string[]): string {
   const byNamespace = new Map<string, OptionSetting[]>()
   for (const s of settings) byNamespace.set(s.namespace, [...(byNamespace.get(s.namespace) ?? []), s])
-  const quote = (v: string) => (/^[A-Za-z0-9_.:\/-]+$/.test(v) && !/^(true|false|yes|no|on|off|null|~|\d+(\.\d+)?)$/i.test(v) ? v : JSON.stringify(v))
+  const quote = (v: string) => (/^[A-Za-z0-9_.:/-]+$/.test(v) && !/^(true|false|yes|no|on|off|null|~|\d+(\.\d+)?)$/i.test(v) ? v : JSON.stringify(v))
   const lines = [...header.map((h) => `# ${h}`.trimEnd()), 'option_settings:']
   for (const [ns, list] of byNamespace) {
     lines.push(`  ${ns}:`)

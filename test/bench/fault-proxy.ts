@@ -42,7 +42,7 @@ export interface CallFilter {
   mutating?: boolean
 }
 
-export type InjectedFault = 'throttle' | 'serverError' | 'failNthMutating'
+export type InjectedFault = 'throttle' | 'serverError' | 'failNthMutating' | 'error'
 
 export interface CallRecord {
   service: ServiceName
