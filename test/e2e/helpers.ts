@@ -35,13 +35,21 @@ export interface Stack {
 
 /** `ebws local up` on free ports and a temporary state directory. */
 export async function up(mode: LayoutMode, nginx = false): Promise<Stack> {
-  const [https, http, app, nginxPort] = (await freePorts(5)) as [number, number, number, number]
-  const stateDir = mkdtempSync(join(tmpdir(), `ebws-e2e-${mode}-`))
-  const state = await localUp({
-    mode, httpsPort: https, httpPort: http, app: 'sample', appPort: app, nginx, nginxPort, idleTimeoutSeconds: 60,
-    allowedHosts: ['localhost', '127.0.0.1'], stateDir,
-  })
-  return {state, stateDir, https, http, app, nginx: nginxPort, down: async () => void (await localDown(stateDir))}
+  // Free ports are only free until someone binds them: test files run concurrently, so a port found free can be
+  // taken before the stack binds it. `localUp` refuses a port in use before starting anything; then try new ports.
+  for (let attempt = 1; ; attempt++) {
+    const [https, http, app, nginxPort] = (await freePorts(5)) as [number, number, number, number]
+    const stateDir = mkdtempSync(join(tmpdir(), `ebws-e2e-${mode}-`))
+    try {
+      const state = await localUp({
+        mode, httpsPort: https, httpPort: http, app: 'sample', appPort: app, nginx, nginxPort, idleTimeoutSeconds: 60,
+        allowedHosts: ['localhost', '127.0.0.1'], stateDir,
+      })
+      return {state, stateDir, https, http, app, nginx: nginxPort, down: async () => void (await localDown(stateDir))}
+    } catch (error) {
+      if (attempt >= 3 || !/is in use/.test((error as Error).message)) throw error
+    }
+  }
 }
 
 export interface Response {
