@@ -2,9 +2,8 @@ import {EbwsCommand} from '../../src/cli/base-command.ts'
 import {resolveContext} from '../../src/cli/context.ts'
 import {awsFlags} from '../../src/cli/flags.ts'
 import {createProgress} from '../../src/cli/progress.ts'
-import {proxyChangeFlags} from '../../src/proxy-protocol/flags.ts'
+import {proxyChangeFlags, proxyChangeOptions} from '../../src/proxy-protocol/flags.ts'
 import {formatChange} from '../../src/proxy-protocol/format.ts'
-import type {ApplyTo} from '../../src/proxy-protocol/plan.ts'
 import type {ProxyChangeResult} from '../../src/proxy-protocol/run.ts'
 import {changeProxyProtocol} from '../../src/proxy-protocol/run.ts'
 
@@ -23,16 +22,7 @@ Turn nginx's proxy_protocol off afterwards: until then nginx rejects connections
   async run(): Promise<ProxyChangeResult> {
     const {flags} = await this.parse(ProxyProtocolDisable)
     const {target, clients} = await resolveContext(flags)
-    const result = await changeProxyProtocol(clients, 'disable', {
-      environmentName: target.environmentName,
-      instancePort: flags['instance-port'],
-      applyTo: flags['apply-to'] as ApplyTo,
-      dryRun: flags['dry-run'],
-      wait: flags.wait,
-      timeoutMs: flags.timeout * 60_000,
-      backupFile: flags['backup-file'],
-      progress: createProgress(),
-    })
+    const result = await changeProxyProtocol(clients, 'disable', proxyChangeOptions(target.environmentName, flags, createProgress()))
     this.log(formatChange(result))
     return result
   }

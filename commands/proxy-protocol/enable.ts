@@ -4,9 +4,8 @@ import {EbwsCommand} from '../../src/cli/base-command.ts'
 import {resolveContext} from '../../src/cli/context.ts'
 import {awsFlags} from '../../src/cli/flags.ts'
 import {createProgress} from '../../src/cli/progress.ts'
-import {proxyChangeFlags} from '../../src/proxy-protocol/flags.ts'
+import {proxyChangeFlags, proxyChangeOptions} from '../../src/proxy-protocol/flags.ts'
 import {formatChange} from '../../src/proxy-protocol/format.ts'
-import type {ApplyTo} from '../../src/proxy-protocol/plan.ts'
 import type {ProxyChangeResult} from '../../src/proxy-protocol/run.ts'
 import {changeProxyProtocol} from '../../src/proxy-protocol/run.ts'
 
@@ -37,16 +36,9 @@ Order: deploy the nginx config, then enable. Idempotent: a second run makes zero
     const {flags} = await this.parse(ProxyProtocolEnable)
     const {target, clients} = await resolveContext(flags)
     const result = await changeProxyProtocol(clients, 'enable', {
-      environmentName: target.environmentName,
-      instancePort: flags['instance-port'],
-      applyTo: flags['apply-to'] as ApplyTo,
-      dryRun: flags['dry-run'],
-      wait: flags.wait,
-      timeoutMs: flags.timeout * 60_000,
-      backupFile: flags['backup-file'],
+      ...proxyChangeOptions(target.environmentName, flags, createProgress()),
       healthCheckTcp: flags['health-check'] === 'tcp',
       skipAppCheck: flags['skip-app-check'],
-      progress: createProgress(),
     })
     this.log(formatChange(result))
     return result
