@@ -518,6 +518,15 @@ export async function startEbFake(opts: EbFakeOptions): Promise<EbFake> {
   }
 
   const token = (n: number) => Buffer.from(`eb-fake:${n}`).toString('base64')
+
+  /** MaxRecords/NextToken paging of a list (offset tokens), as DescribeEnvironments and DescribeApplicationVersions page. */
+  function pageOf<T>(p: QueryParams, list: T[]): {items: T[]; next: string | undefined} {
+    const max = checkMaxRecords(p, 1000)
+    const start = p.str('NextToken') ? untoken(p.str('NextToken')!) : 0
+    const rest = list.slice(start)
+    if (max === undefined || rest.length <= max) return {items: rest, next: undefined}
+    return {items: rest.slice(0, max), next: token(start + max)}
+  }
   function untoken(t: string): number {
     const m = /^eb-fake:(\d+)$/.exec(Buffer.from(t, 'base64').toString('utf8'))
     if (!m) throw invalidParameterValue('Invalid NextToken.')
@@ -534,7 +543,7 @@ export async function startEbFake(opts: EbFakeOptions): Promise<EbFake> {
         const includeDeleted = p.bool('IncludeDeleted') ?? false
         const backTo = p.str('IncludedDeletedBackTo')
         const since = backTo ? new Date(backTo) : undefined
-        let list = envs.filter((e) => {
+        const list = envs.filter((e) => {
           if (e.status === 'Terminated') {
             if (!includeDeleted) return false
             if (since && e.updated < since) return false
@@ -545,15 +554,8 @@ export async function startEbFake(opts: EbFakeOptions): Promise<EbFake> {
           if (label !== undefined && e.versionLabel !== label) return false
           return true
         })
-        const max = checkMaxRecords(p, 1000)
-        const start = p.str('NextToken') ? untoken(p.str('NextToken')!) : 0
-        list = list.slice(start)
-        let next: string | undefined
-        if (max !== undefined && list.length > max) {
-          list = list.slice(0, max)
-          next = token(start + max)
-        }
-        return {Environments: list.map(envXml), NextToken: next}
+        const {items, next} = pageOf(p, list)
+        return {Environments: items.map(envXml), NextToken: next}
       }
 
       case 'DescribeEnvironmentResources': {
@@ -737,20 +739,13 @@ export async function startEbFake(opts: EbFakeOptions): Promise<EbFake> {
       case 'DescribeApplicationVersions': {
         const appName = p.str('ApplicationName')
         const labels = p.list('VersionLabels')
-        let list = [...apps.values()]
+        const list = [...apps.values()]
           .filter((a) => appName === undefined || a.name === appName)
           .flatMap((a) => [...a.versions.values()])
           .filter((v) => !labels || labels.length === 0 || labels.includes(v.label))
           .sort((a, b) => b.created.getTime() - a.created.getTime())
-        const max = checkMaxRecords(p, 1000)
-        const start = p.str('NextToken') ? untoken(p.str('NextToken')!) : 0
-        list = list.slice(start)
-        let next: string | undefined
-        if (max !== undefined && list.length > max) {
-          list = list.slice(0, max)
-          next = token(start + max)
-        }
-        return {ApplicationVersions: list.map(versionXml), NextToken: next}
+        const {items, next} = pageOf(p, list)
+        return {ApplicationVersions: items.map(versionXml), NextToken: next}
       }
 
       case 'DescribeApplications': {
