@@ -10,5 +10,6 @@ if (major < 22) {
 // Cache compiled modules on disk: cuts the CLI's cold start noticeably (Node >= 22.1).
 nodeModule.enableCompileCache?.()
 
-const {execute} = await import('@oclif/core')
+// dist/cli is the esbuild bundle of the commands (scripts/build-cli.ts).
+const {execute} = await import('../dist/cli/main.js')
 await execute({dir: import.meta.url})

@@ -13,12 +13,14 @@ import {createReadStream} from 'node:fs'
 import {open, rm} from 'node:fs/promises'
 import {createHash} from 'node:crypto'
 import {availableParallelism} from 'node:os'
-import {resolve} from 'node:path'
+import {join, resolve} from 'node:path'
 import {pipeline} from 'node:stream/promises'
 import {PassThrough} from 'node:stream'
+import {pathToFileURL} from 'node:url'
 import {Worker} from 'node:worker_threads'
 import {crc32, createDeflateRaw} from 'node:zlib'
 import {badInput, EbwsError} from '../cli/errors.ts'
+import {IN_CLI_BUNDLE, PACKAGE_ROOT} from '../package-root.ts'
 import type {BundleFile} from './collect.ts'
 import type {WorkerJob, WorkerReply, WorkerResult} from './worker-protocol.ts'
 import {
@@ -102,7 +104,10 @@ export function entryMode(file: Pick<BundleFile, 'kind' | 'path'>, sourceMode = 
 const BATCH_FILES = 64
 const FLUSH_BYTES = 1 << 20
 
-const workerUrl = new URL(import.meta.url.endsWith('.ts') ? './deflate-worker.ts' : './deflate-worker.js', import.meta.url)
+// Beside this module in source and tsc output; in the bundled CLI the worker is its own entry point in dist/cli/.
+const workerUrl = IN_CLI_BUNDLE
+  ? pathToFileURL(join(PACKAGE_ROOT, 'dist', 'cli', 'deflate-worker.js'))
+  : new URL(import.meta.url.endsWith('.ts') ? './deflate-worker.ts' : './deflate-worker.js', import.meta.url)
 
 type Done = {result: Extract<WorkerResult, {sha256: string}>; data: Buffer} | {large: true; sourceMode: number}
 

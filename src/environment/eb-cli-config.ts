@@ -64,13 +64,11 @@ export function interpretEbCliConfig(doc: unknown, path: string, branch: string 
 export async function loadEbCliConfig(start: string = process.cwd()): Promise<EbCliConfig | undefined> {
   const path = findEbCliConfig(start)
   if (!path) return undefined
-  const {parse, YAMLParseError} = await import('yaml')
-  let doc: unknown
-  try {
-    doc = parse(readFileSync(path, 'utf8'))
-  } catch (error) {
-    const detail = error instanceof YAMLParseError ? error.message.split('\n')[0] : String(error)
-    throw badInput(`Could not parse ${path}: ${detail}`, ['Fix the YAML, run `eb init` again, or pass --environment and --region.'])
+  const {parseYaml} = await import('./eb-cli-yaml.ts')
+  const parsed = parseYaml(readFileSync(path, 'utf8'))
+  if ('error' in parsed) {
+    throw badInput(`Could not parse ${path}: ${parsed.error}`, ['Fix the YAML, run `eb init` again, or pass --environment and --region.'])
   }
+  const doc = parsed.doc
   return interpretEbCliConfig(doc, path, currentGitBranch(dirname(dirname(path))))
 }

@@ -1,9 +1,10 @@
 import {copyFileSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
-import {dirname, join, resolve} from 'node:path'
-import {fileURLToPath} from 'node:url'
+import {join} from 'node:path'
+
+import {PACKAGE_ROOT} from '../package-root.ts'
 
 /** The repository's (and the npm package's) .platform directory. */
-export const PLATFORM_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', ...(import.meta.url.includes('/dist/') ? ['..'] : []), '.platform')
+export const PLATFORM_DIR = join(PACKAGE_ROOT, '.platform')
 
 export type NginxVariant = 'default' | 'proxy-protocol'
 

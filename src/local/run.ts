@@ -5,11 +5,12 @@ import {join, resolve} from 'node:path'
 import {badInput, EbwsError} from '../cli/errors.ts'
 import type {Listener} from '../elb/model.ts'
 import {isSecure} from '../elb/model.ts'
+import {PACKAGE_ROOT} from '../package-root.ts'
 import {DEFAULT_PORTS, type LayoutMode, targetListeners, usesProxyProtocol} from '../listeners/modes.ts'
 import {ensureLocalCertificate} from './certificate.ts'
 import {haproxyConfig, type LocalBackend} from './haproxy.ts'
 import {redirectSupport, type RedirectSupport, websocketPasses} from './layout.ts'
-import {buildLocalNginx, nginxArgs, PLATFORM_DIR} from './nginx.ts'
+import {buildLocalNginx, nginxArgs} from './nginx.ts'
 import {
   isOurs,
   portAcceptsConnections,
@@ -22,7 +23,7 @@ import {
   which,
 } from './processes.ts'
 
-export const SAMPLE_APP_DIR = resolve(PLATFORM_DIR, '..', 'sample-app')
+export const SAMPLE_APP_DIR = join(PACKAGE_ROOT, 'sample-app')
 export const DEFAULT_STATE_DIR = '.ebws-local'
 
 export interface LocalUpOptions {
