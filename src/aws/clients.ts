@@ -93,6 +93,18 @@ export class AwsClients {
   }
 
   /**
+   * Starts importing and constructing clients that the next round trip needs, without waiting for them. Called while
+   * a round trip is in flight, the work overlaps the wait for its responses instead of following it. Errors are left
+   * for the later real use of the client to report.
+   */
+  prepare(...services: Array<'elb' | 'acm' | 's3'>): void {
+    for (const service of services) {
+      const client: Promise<unknown> = service === 'elb' ? this.elb() : service === 'acm' ? this.acm() : this.s3()
+      client.catch(() => undefined)
+    }
+  }
+
+  /**
    * The region every client will use, resolved the SDK's way (flag, AWS_REGION, profile). Fails with a clear
    * message, before any call is made, when there is none.
    */

@@ -19,6 +19,12 @@ export abstract class EbwsCommand extends Command {
     return this.argv.includes('--debug') || Boolean(process.env.EBWS_DEBUG)
   }
 
+  /** Piped JSON (CI, jq) is written as is; oclif's colourising tokenizer only runs for a terminal. */
+  override logJson(json: unknown): void {
+    if (process.stdout.isTTY) return super.logJson(json)
+    process.stdout.write(`${JSON.stringify(json, null, 2)}\n`)
+  }
+
   protected override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
     // oclif's own parse errors (unknown flag, missing value) already carry exit 2.
     if (err.oclif?.exit !== undefined && !(err instanceof EbwsError)) return super.catch(err)
