@@ -1,5 +1,9 @@
 #!/usr/bin/env node
+import {readFileSync, renameSync, statSync, unlinkSync, writeFileSync} from 'node:fs'
 import * as nodeModule from 'node:module'
+import {dirname, join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {constants as vmConstants, Script} from 'node:vm'
 
 const major = Number(process.versions.node.split('.')[0])
 if (major < 22) {
@@ -7,9 +11,59 @@ if (major < 22) {
   process.exit(2)
 }
 
-// Cache compiled modules on disk: cuts the CLI's cold start noticeably (Node >= 22.1).
+// Node's compile cache (Node >= 22.1) for anything loaded outside the bundle; also where our code cache lives.
 nodeModule.enableCompileCache?.()
 
-// dist/cli is the esbuild bundle of the commands (scripts/build-cli.ts).
-const {execute} = await import('../dist/cli/main.js')
+/**
+ * Loads the CLI bundle (dist/cli/ebws.cjs, built by scripts/build-cli.ts) with a V8 code cache taken when the
+ * process exits, so it holds every function this run compiled. Node's compile cache is taken before a module runs
+ * and so holds little of a bundle, whose code sits in functions compiled on first call. The cache is keyed by the
+ * bundle's size and mtime (V8 itself checks only the source length) and by Node's version; a rejected or missing
+ * cache is rewritten. NODE_DISABLE_COMPILE_CACHE=1 turns it off, as it does Node's.
+ */
+function loadBundle(file) {
+  // ASCII by construction (scripts/build-cli.ts), so latin1 is exact and skips UTF-8 decoding.
+  const source = readFileSync(file, 'latin1')
+  const cacheDir = nodeModule.getCompileCacheDir?.()
+  const {size, mtimeMs} = statSync(file)
+  const cacheFile = cacheDir && join(cacheDir, `ebws-${process.version}-${size}-${Math.trunc(mtimeMs)}.v8cache`)
+  let cachedData
+  try {
+    if (cacheFile) cachedData = readFileSync(cacheFile)
+  } catch {
+    cachedData = undefined
+  }
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+    filename: file,
+    cachedData,
+    // oclif import()s ES module plugins and hooks; ebws has none (its bundle turns every other import() into
+    // require()), but if one is ever loaded it should work (Node then prints an ExperimentalWarning).
+    importModuleDynamically: vmConstants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+  })
+  const require = nodeModule.createRequire(file)
+  const mod = new nodeModule.Module(file)
+  mod.filename = file
+  // oclif require()s this same file for its COMMANDS and the help class: it must get this instance, not a second one.
+  require.cache[file] = mod
+  script.runInThisContext()(mod.exports, require, mod, file, dirname(file))
+  mod.loaded = true
+  if (cacheFile && (cachedData === undefined || script.cachedDataRejected)) {
+    process.once('exit', () => {
+      const tmp = `${cacheFile}.${process.pid}.tmp`
+      try {
+        writeFileSync(tmp, script.createCachedData())
+        renameSync(tmp, cacheFile) // atomic: concurrent runs never read a half-written cache
+      } catch {
+        try {
+          unlinkSync(tmp)
+        } catch {
+          // nothing was written
+        }
+      }
+    })
+  }
+  return mod.exports
+}
+
+const {execute} = loadBundle(fileURLToPath(new URL('../dist/cli/ebws.cjs', import.meta.url)))
 await execute({dir: import.meta.url})

@@ -104,7 +104,7 @@ export function entryMode(file: Pick<BundleFile, 'kind' | 'path'>, sourceMode = 
 const BATCH_FILES = 64
 const FLUSH_BYTES = 1 << 20
 
-// Beside this module in source and tsc output; in the bundled CLI the worker is its own entry point in dist/cli/.
+// Beside this module in source and tsc output; the bundled CLI (dist/cli/ebws.cjs) has it beside itself.
 const workerUrl = IN_CLI_BUNDLE
   ? pathToFileURL(join(PACKAGE_ROOT, 'dist', 'cli', 'deflate-worker.js'))
   : new URL(import.meta.url.endsWith('.ts') ? './deflate-worker.ts' : './deflate-worker.js', import.meta.url)
