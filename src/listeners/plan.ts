@@ -188,8 +188,8 @@ export function desiredStateFor(state: LoadBalancerState, intent: ListenerIntent
 
 /**
  * Pure: the steps that take `state` to `desired`. Order and dependencies keep the window without a listener
- * short: policies and new ports first (concurrently), then replaced ports one at a time (delete, create, attach
- * policies), certificate swaps in place; removals last.
+ * short and the fix fast: policies, new ports and the first replacement start together, replaced ports go one at a
+ * time (delete, create, attach policies), certificate swaps in place; removals last.
  */
 export function planReconcile(state: LoadBalancerState, desired: DesiredState): PlanStep[] {
   const steps: PlanStep[] = []
@@ -221,13 +221,16 @@ export function planReconcile(state: LoadBalancerState, desired: DesiredState): 
     }
   }
 
-  // Replacements run one port at a time, after new ports exist: a failure there leaves existing ports untouched.
+  // Replacements run one port at a time (never two ports down at once). The first starts together with the new
+  // ports rather than after them: a new port has no clients yet, so waiting for it would not shorten the replaced
+  // port's gap (one round trip, delete -> create), only add a round trip to every fix. If a new port fails, the
+  // executor's rollback re-creates the replaced one.
   let previousReplacement: string | undefined
   for (const want of desired.listeners) {
     const have = current.get(want.loadBalancerPort)
     if (!have) continue
     if (!sameListener(have, want)) {
-      const del = add(`delete-listener:${want.loadBalancerPort}`, {kind: 'deleteListeners', ports: [want.loadBalancerPort]}, `delete listener ${listenerText(have)} (to re-create it)`, [...creates, ...(previousReplacement ? [previousReplacement] : [])])
+      const del = add(`delete-listener:${want.loadBalancerPort}`, {kind: 'deleteListeners', ports: [want.loadBalancerPort]}, `delete listener ${listenerText(have)} (to re-create it)`, previousReplacement ? [previousReplacement] : [])
       const create = add(`create-listener:${want.loadBalancerPort}`, {kind: 'createListeners', listeners: [want]}, `create listener ${listenerText(want)}`, [del])
       let last = create
       if (want.policyNames.length > 0) {

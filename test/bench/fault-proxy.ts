@@ -40,6 +40,8 @@ export interface CallFilter {
   service?: ServiceName
   action?: string
   mutating?: boolean
+  /** Only calls that arrived after this performance.now() time (call logs only; faults ignore it). */
+  startedAfter?: number
 }
 
 export type InjectedFault = 'throttle' | 'serverError' | 'failNthMutating' | 'error'
@@ -65,8 +67,9 @@ export function isMutating(action: string): boolean {
   return !READ_PREFIXES.some((p) => action.startsWith(p))
 }
 
-function matches(filter: CallFilter | undefined, call: {service: ServiceName; action: string; mutating: boolean}): boolean {
+function matches(filter: CallFilter | undefined, call: {service: ServiceName; action: string; mutating: boolean; start?: number}): boolean {
   if (filter === undefined) return true
+  if (filter.startedAfter !== undefined && call.start !== undefined && call.start < filter.startedAfter) return false
   if (filter.service !== undefined && filter.service !== call.service) return false
   if (filter.action !== undefined && filter.action !== call.action) return false
   if (filter.mutating !== undefined && filter.mutating !== call.mutating) return false

@@ -69,7 +69,15 @@ describe('planListenerChanges: order and shape', () => {
     assert.deepEqual(planWaves(steps).map((w) => w.map((s) => s.id).sort()), [['create-listeners:443', 'create-policy:ebws-ssl-TLS-1-2-2017-01'], ['set-listener-policies:443']])
   })
 
-  it('replaces one port at a time, after new ports exist', () => {
+  it('from TCP 80: the new 443 and the replacement of 80 start together (2 waves; 80 is down for one round trip)', () => {
+    const {steps} = planListenerChanges(lb([l(80, 'TCP', 80, 'TCP')]), intent('websocket'))
+    assert.deepEqual(planWaves(steps).map((w) => w.map((s) => s.id).sort()), [
+      ['create-listeners:443', 'create-policy:ebws-ssl-TLS-1-2-2017-01', 'delete-listener:80'],
+      ['create-listener:80', 'set-listener-policies:443'],
+    ])
+  })
+
+  it('replaces one port at a time', () => {
     const start = lb([l(443, 'HTTPS', 80, 'HTTP', {sslCertificateId: CERT}), l(80, 'TCP', 80, 'TCP')])
     const ids = planWaves(planListenerChanges(start, intent('websocket')).steps).map((w) => w.map((s) => s.id).sort())
     const flat = ids.flat()
