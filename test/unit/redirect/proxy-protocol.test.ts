@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import {createServer, type IncomingMessage} from 'node:http'
-import {connect, type AddressInfo, type Socket} from 'node:net'
+import {createServer as createHttpsServer} from 'node:https'
+import {connect, createServer as createNetServer, isIP, type AddressInfo, type Socket} from 'node:net'
 import {after, before, describe, it} from 'node:test'
 
 import {acceptProxyProtocol, clientAddress, parseProxyV1, ProxyProtocolError, requestProtocol} from '../../../src/redirect/index.ts'
@@ -31,6 +32,21 @@ describe('parseProxyV1', () => {
       `PROXY TCP4 ${'1'.repeat(120)}`,
     ]
     for (const line of bad) assert.throws(() => parseProxyV1(line), ProxyProtocolError, line)
+  })
+  it('accepts exactly the IPv4 addresses net.isIP accepts, and ports 0-65535 written without leading zeros', () => {
+    const addresses = ['0.0.0.0', '255.255.255.255', '1.2.3.4', '01.2.3.4', '1.2.3', '1.2.3.4.5', '256.1.1.1', '1..2.3', '', '.1.2.3',
+      '1.2.3.', ' 1.2.3.4', '1.2.3.4 ', '1.2.3.x', '1.2.3.1000', '10.0.0.07', '100.200.250.199', '1.2.3.-4', '１.2.3.4']
+    for (const a of addresses) {
+      const line = `PROXY TCP4 ${a} 10.0.0.7 1 80`
+      if (isIP(a) === 4) assert.equal(parseProxyV1(line).sourceAddress, a, a)
+      else assert.throws(() => parseProxyV1(line), ProxyProtocolError, JSON.stringify(a))
+    }
+    for (const [text, value] of [['0', 0], ['9', 9], ['80', 80], ['65535', 65535]] as const) {
+      assert.equal(parseProxyV1(`PROXY TCP4 1.2.3.4 10.0.0.7 ${text} 80`).sourcePort, value)
+    }
+    for (const text of ['', '00', '01', '65536', '99999', '100000', '+1', '1e3', '8O', ' 1']) {
+      assert.throws(() => parseProxyV1(`PROXY TCP4 1.2.3.4 10.0.0.7 ${text} 80`), ProxyProtocolError, JSON.stringify(text))
+    }
   })
 })
 
@@ -120,5 +136,33 @@ describe('acceptProxyProtocol on a real http.Server', () => {
     const keepAlive = 'GET /a HTTP/1.1\r\nHost: localhost\r\n\r\n'
     const {data} = await exchange(['PROXY TCP4 198.51.100.25 10.0.0.7 1 443\r\n' + keepAlive + keepAlive + GET])
     assert.equal(data.match(/HTTP\/1.1 200/g)?.length, 3)
+  })
+})
+
+describe('acceptProxyProtocol on other servers', () => {
+  it('net.Server: the bytes after the PROXY line reach its handler, whichever way it reads', async () => {
+    const server = createNetServer((socket) => {
+      socket.once('readable', () => {
+        const first = socket.read() as Buffer
+        socket.end(`${String((socket as Socket & {[k: symbol]: {sourceAddress?: string}})[Symbol.for('ebws.proxyProtocol')]?.sourceAddress)} ${first.toString()}`)
+      })
+    })
+    acceptProxyProtocol(server)
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    try {
+      const reply = await new Promise<string>((resolve, reject) => {
+        const c = connect((server.address() as AddressInfo).port, '127.0.0.1', () => c.write('PROXY TCP4 198.51.100.30 10.0.0.7 1 443\r\nhello'))
+        let out = ''
+        c.on('data', (d) => (out += d.toString()))
+        c.on('close', () => resolve(out))
+        c.on('error', reject)
+      })
+      assert.equal(reply, '198.51.100.30 hello')
+    } finally {
+      await new Promise((r) => server.close(r))
+    }
+  })
+  it('refuses TLS servers, whose handshake bytes it could not hand back', () => {
+    assert.throws(() => acceptProxyProtocol(createHttpsServer()), /does not support TLS servers/)
   })
 })
