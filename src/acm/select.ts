@@ -1,6 +1,7 @@
 import type {CertificateInfo} from '../elb/model.ts'
 import {clbKeyProblem} from '../listeners/verdict.ts'
 import {acmArnRegion} from './certificates.ts'
+import {compareAscii} from '../compare.ts'
 
 /**
  * Whether a certificate name covers a domain. A wildcard covers exactly one label and not the apex:
@@ -71,7 +72,7 @@ export function selectCertificate(input: {
       if (why) rejected.push({arn: c.arn, why})
       else usable.push(c)
     }
-    usable.sort((a, b) => (b.notAfter ?? '').localeCompare(a.notAfter ?? '') || a.arn.localeCompare(b.arn))
+    usable.sort((a, b) => compareAscii(b.notAfter ?? '', a.notAfter ?? '') || compareAscii(a.arn, b.arn))
     const best = usable[0]
     if (!best) {
       return {

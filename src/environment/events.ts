@@ -1,5 +1,6 @@
 import type {AwsClients} from '../aws/clients.ts'
 import {awsCall} from '../aws/errors.ts'
+import {compareAscii} from '../compare.ts'
 
 export interface EnvironmentEvent {
   date: string
@@ -39,7 +40,7 @@ export function followEvents(clients: AwsClients, environmentName: string, since
       }
       NextToken = page.NextToken
     } while (NextToken)
-    fresh.sort((a, b) => a.date.localeCompare(b.date))
+    fresh.sort((a, b) => compareAscii(a.date, b.date))
     // Later calls start at the newest event seen; the seen-set drops the overlap at that instant.
     const last = fresh.at(-1)
     if (last) from = new Date(last.date)

@@ -71,6 +71,27 @@ describe('ebws CLI (bundled)', () => {
     )
   })
 
+  it('rewrites a cache that lacks much of what a run compiled', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ebws-code-cache-grow-'))
+    try {
+      const env = {...baseEnv, NODE_COMPILE_CACHE: dir}
+      assert.equal((await runCli(['--version'], {env})).code, 0)
+      const [cache] = readdirSync(dir, {recursive: true}).map(String).filter((p) => p.endsWith('.v8cache'))
+      const small = readFileSync(join(dir, cache!)).length
+      // A run through the AWS SDK (to an endpoint that refuses, one attempt): far more code than --version.
+      const aws = {...env, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', AWS_MAX_ATTEMPTS: '1', AWS_ENDPOINT_URL: 'http://127.0.0.1:9'}
+      const failed = await runCli(['listeners', 'show', '-e', 'env'], {env: aws})
+      assert.equal(failed.code, 4, failed.stderr)
+      const grown = readFileSync(join(dir, cache!)).length
+      assert.ok(grown > small * 1.3, `rewritten with the SDK's code: ${small} -> ${grown} bytes`)
+      const {mtimeMs} = statSync(join(dir, cache!))
+      assert.equal((await runCli(['listeners', 'show', '-e', 'env'], {env: aws})).code, 4)
+      assert.equal(statSync(join(dir, cache!)).mtimeMs, mtimeMs, 'the same run again finds what it needs: no rewrite')
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
+  })
+
   it('NODE_DISABLE_COMPILE_CACHE=1 turns the code cache off', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ebws-no-cache-'))
     try {
