@@ -117,20 +117,23 @@ function takeProxyLine(socket: Socket, timeoutMs: number, done: LineDone): void 
   function onData(chunk: Buffer): void {
     const data = buffered ? Buffer.concat([buffered, chunk]) : chunk
     // As many bytes as we have of "PROXY " must match it (a line may arrive a few bytes at a time).
-    const n = Math.min(data.length, PREFIX_BYTES.length)
-    if (data.compare(PREFIX_BYTES, 0, n, 0, n) !== 0) {
-      const v2 = data.subarray(0, V2_SIGNATURE.length).equals(V2_SIGNATURE)
-      return finish(new ProxyProtocolError(v2 ? 'PROXY protocol v2 is not supported (the CLB sends v1)' : 'connection did not start with a PROXY line'))
+    for (let i = 0; i < PREFIX_BYTES.length && i < data.length; i++) {
+      if (data[i] !== PREFIX_BYTES[i]) {
+        const v2 = data.subarray(0, V2_SIGNATURE.length).equals(V2_SIGNATURE)
+        return finish(new ProxyProtocolError(v2 ? 'PROXY protocol v2 is not supported (the CLB sends v1)' : 'connection did not start with a PROXY line'))
+      }
     }
-    const end = data.indexOf('\r\n')
-    if (end < 0) {
+    // The line ends at the first CR, which must be followed by LF (searching for a byte, not a string: no encoding).
+    const end = data.indexOf(13)
+    if (end < 0 || end + 1 >= data.length) {
       if (data.length >= MAX_V1_LENGTH) return finish(new ProxyProtocolError('no CRLF within 107 bytes'))
       buffered = data
       return
     }
+    if (data[end + 1] !== 10) return finish(new ProxyProtocolError('CR not followed by LF'))
     let info: ProxyInfo
     try {
-      info = parseProxyV1(data.subarray(0, end + 2).toString('latin1'))
+      info = parseProxyV1(data.toString('latin1', 0, end))
     } catch (err) {
       return finish(err as Error)
     }
