@@ -72,4 +72,7 @@ function loadBundle(file) {
 }
 
 const {execute} = loadBundle(fileURLToPath(new URL('../dist/cli/ebws.cjs', import.meta.url)))
-await execute({dir: import.meta.url})
+// Not awaited: on an error oclif calls process.exit() from inside execute(), and exiting while this module's
+// top-level await is still pending makes Node print "Warning: Detected unsettled top-level await" after our message.
+// execute() handles its own errors, so the promise never rejects.
+void execute({dir: import.meta.url})
