@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import {readFileSync, renameSync, statSync, unlinkSync, writeFileSync} from 'node:fs'
+import {closeSync, fstatSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync} from 'node:fs'
 import * as nodeModule from 'node:module'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -30,12 +30,7 @@ function loadBundle(file) {
   const cacheDir = nodeModule.getCompileCacheDir?.()
   const {size, mtimeMs} = statSync(file)
   const cacheFile = cacheDir && join(cacheDir, `ebws-${process.version}-${size}-${Math.trunc(mtimeMs)}.v8cache`)
-  let cachedData
-  try {
-    if (cacheFile) cachedData = readFileSync(cacheFile)
-  } catch {
-    cachedData = undefined
-  }
+  const cachedData = cacheFile ? readOwnCache(cacheFile) : undefined
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: file,
     cachedData,
@@ -58,7 +53,7 @@ function loadBundle(file) {
     if (!stale && getHeapCodeStatistics().bytecode_and_metadata_size - bytecodeAtLoad < 400 * 1024) return
     const tmp = `${cacheFile}.${process.pid}.tmp`
     try {
-      writeFileSync(tmp, script.createCachedData())
+      writeFileSync(tmp, script.createCachedData(), {mode: 0o600})
       renameSync(tmp, cacheFile) // atomic: concurrent runs never read a half-written cache
     } catch {
       try {
@@ -69,6 +64,25 @@ function loadBundle(file) {
     }
   })
   return mod.exports
+}
+
+/**
+ * The cache file's bytes, if this user owns it and nobody else can write it: V8 runs what a code cache holds, and the
+ * cache directory is under the shared temp dir by default. Checked on the open descriptor, so the file cannot be
+ * swapped between the check and the read. (Windows has no uid; its temp dir is per user.)
+ */
+function readOwnCache(path) {
+  let fd
+  try {
+    fd = openSync(path, 'r')
+    const st = fstatSync(fd)
+    if (process.getuid && (st.uid !== process.getuid() || (st.mode & 0o022) !== 0)) return undefined
+    return readFileSync(fd)
+  } catch {
+    return undefined
+  } finally {
+    if (fd !== undefined) closeSync(fd)
+  }
 }
 
 const {execute} = loadBundle(fileURLToPath(new URL('../dist/cli/ebws.cjs', import.meta.url)))

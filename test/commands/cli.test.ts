@@ -1,7 +1,7 @@
 // The CLI as shipped: bin/run.js loading the esbuild bundle (dist/cli/ebws.cjs) with its V8 code cache, oclif
 // finding every command and the help class in the bundle. `npm test` builds first.
 import assert from 'node:assert/strict'
-import {mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, describe, it} from 'node:test'
@@ -88,6 +88,22 @@ describe('ebws CLI (bundled)', () => {
       const {mtimeMs} = statSync(join(dir, cache!))
       assert.equal((await runCli(['listeners', 'show', '-e', 'env'], {env: aws})).code, 4)
       assert.equal(statSync(join(dir, cache!)).mtimeMs, mtimeMs, 'the same run again finds what it needs: no rewrite')
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
+  })
+
+  it('uses only a cache file this user owns and nobody else can write (V8 runs what it holds)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ebws-code-cache-perm-'))
+    try {
+      const env = {...baseEnv, NODE_COMPILE_CACHE: dir}
+      assert.equal((await runCli(['--version'], {env})).code, 0)
+      const [cache] = readdirSync(dir, {recursive: true}).map(String).filter((p) => p.endsWith('.v8cache'))
+      const file = join(dir, cache!)
+      assert.equal(statSync(file).mode & 0o777, 0o600)
+      chmodSync(file, 0o666)
+      assert.equal((await runCli(['--version'], {env})).code, 0)
+      assert.equal(statSync(file).mode & 0o777, 0o600, 'a world-writable cache was not used: the run wrote its own')
     } finally {
       rmSync(dir, {recursive: true, force: true})
     }
