@@ -10,8 +10,7 @@ import {after, before, describe, it} from 'node:test'
 
 import {GetObjectCommand, S3Client} from '@aws-sdk/client-s3'
 
-import {benchProcessEnv} from '../bench/index.ts'
-import {createScenario, startFullBench, type FullBench, type Scenario} from '../bench/scenario.ts'
+import {createScenario, startCliBench, type FullBench, type Scenario} from '../bench/scenario.ts'
 import {json, plainError, runCli, type CliResult} from '../helpers/cli.ts'
 
 const exec = promisify(execFile)
@@ -41,8 +40,7 @@ describe('ebws deploy (against the local AWS bench)', () => {
   let env: Record<string, string>
   const dirs: string[] = []
   before(async () => {
-    bench = await startFullBench({stepMs: 10})
-    env = {...benchProcessEnv(bench), EBWS_POLL_MS: '25'}
+    ;({bench, env} = await startCliBench({stepMs: 10}))
   })
   after(async () => {
     await bench?.stop()

@@ -4,8 +4,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
-import {benchProcessEnv} from '../bench/index.ts'
-import {createScenario, LAYOUT_SETTINGS, startFullBench, type FullBench} from '../bench/scenario.ts'
+import {createScenario, LAYOUT_SETTINGS, startCliBench, type FullBench} from '../bench/scenario.ts'
 import {json, runCli} from '../helpers/cli.ts'
 import {freePorts, get} from './helpers.ts'
 
@@ -19,8 +18,7 @@ describe('ebws local up --from-environment: a real environment\'s listeners emul
   let bench: FullBench
   let env: Record<string, string>
   before(async () => {
-    bench = await startFullBench()
-    env = benchProcessEnv(bench)
+    ;({bench, env} = await startCliBench())
   })
   after(async () => bench?.stop())
 

@@ -8,8 +8,7 @@ import {after, before, describe, it} from 'node:test'
 
 import {parse} from 'yaml'
 
-import {benchProcessEnv} from '../../bench/index.ts'
-import {createScenario, LAYOUT_SETTINGS, startFullBench, type FullBench, type Scenario, type ScenarioSpec} from '../../bench/scenario.ts'
+import {createScenario, LAYOUT_SETTINGS, startCliBench, type FullBench, type Scenario, type ScenarioSpec} from '../../bench/scenario.ts'
 import {json, plainError, runCli} from '../../helpers/cli.ts'
 
 const exec = promisify(execFile)
@@ -35,8 +34,7 @@ describe('ebws listeners fix (against the local AWS bench)', () => {
   let bench: FullBench
   let env: Record<string, string>
   before(async () => {
-    bench = await startFullBench()
-    env = {...benchProcessEnv(bench), EBWS_POLL_MS: '25'}
+    ;({bench, env} = await startCliBench())
   })
   after(async () => bench?.stop())
 

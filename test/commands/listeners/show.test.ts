@@ -7,8 +7,7 @@ import {after, before, describe, it} from 'node:test'
 import {CreateLoadBalancerListenersCommand, DeleteLoadBalancerListenersCommand} from '@aws-sdk/client-elastic-load-balancing'
 import {ElasticBeanstalkClient, UpdateEnvironmentCommand} from '@aws-sdk/client-elastic-beanstalk'
 
-import {benchProcessEnv} from '../../bench/index.ts'
-import {createScenario, LAYOUT_SETTINGS, startFullBench, type FullBench} from '../../bench/scenario.ts'
+import {createScenario, LAYOUT_SETTINGS, startCliBench, type FullBench} from '../../bench/scenario.ts'
 import {json, runCli} from '../../helpers/cli.ts'
 
 interface Report {
@@ -23,8 +22,7 @@ describe('ebws listeners show (against the local AWS bench)', () => {
   let bench: FullBench
   let env: Record<string, string>
   before(async () => {
-    bench = await startFullBench()
-    env = benchProcessEnv(bench)
+    ;({bench, env} = await startCliBench())
   })
   after(async () => bench?.stop())
 

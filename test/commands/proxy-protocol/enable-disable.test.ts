@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict'
 import {after, before, describe, it} from 'node:test'
 
-import {benchProcessEnv} from '../../bench/index.ts'
-import {createScenario, LAYOUT_SETTINGS, startFullBench, type FullBench, type Scenario, type Setting} from '../../bench/scenario.ts'
+import {createScenario, LAYOUT_SETTINGS, startCliBench, type FullBench, type Scenario, type Setting} from '../../bench/scenario.ts'
 import {json, plainError, runCli} from '../../helpers/cli.ts'
 import {BACKEND_AUTH, deployBundle, readBack, settingsOf, TCP_LAYOUT} from './helpers.ts'
 
@@ -28,8 +27,7 @@ describe('ebws proxy-protocol enable|disable (against the local AWS bench)', () 
   let bench: FullBench
   let env: Record<string, string>
   before(async () => {
-    bench = await startFullBench()
-    env = {...benchProcessEnv(bench), EBWS_POLL_MS: '25'}
+    ;({bench, env} = await startCliBench())
   })
   after(async () => bench?.stop())
 

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict'
 import {after, before, describe, it} from 'node:test'
 
-import {benchProcessEnv} from '../../bench/index.ts'
-import {createScenario, LAYOUT_SETTINGS, startFullBench, type FullBench} from '../../bench/scenario.ts'
+import {createScenario, LAYOUT_SETTINGS, startCliBench, type FullBench} from '../../bench/scenario.ts'
 import {json, runCli} from '../../helpers/cli.ts'
 import {BACKEND_AUTH, deployBundle, TCP_LAYOUT} from './helpers.ts'
 
@@ -15,8 +14,7 @@ describe('ebws proxy-protocol status (against the local AWS bench)', () => {
   let bench: FullBench
   let env: Record<string, string>
   before(async () => {
-    bench = await startFullBench()
-    env = {...benchProcessEnv(bench), EBWS_POLL_MS: '25'}
+    ;({bench, env} = await startCliBench())
   })
   after(async () => bench?.stop())
 
