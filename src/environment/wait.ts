@@ -2,17 +2,12 @@ import type {AwsClients} from '../aws/clients.ts'
 import {awsCall} from '../aws/errors.ts'
 import {EbwsError} from '../cli/errors.ts'
 import {ExitCode} from '../cli/exit-codes.ts'
+import type {EnvironmentInfo} from './describe.ts'
 import type {EnvironmentEvent} from './events.ts'
 import {followEvents} from './events.ts'
 
-export interface EnvironmentStatus {
-  status: string
-  health?: string | undefined
-  healthStatus?: string | undefined
-  versionLabel?: string | undefined
-  endpointUrl?: string | undefined
-  cname?: string | undefined
-}
+/** What a wait-for-Ready poll reads of an environment: the status part of what `describeEnvironment` returns. */
+export type EnvironmentStatus = Pick<EnvironmentInfo, 'status' | 'health' | 'healthStatus' | 'versionLabel' | 'endpointUrl' | 'cname'>
 
 export interface PollOptions {
   timeoutMs: number
