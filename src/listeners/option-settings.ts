@@ -1,5 +1,5 @@
 import type {OptionSetting} from '../environment/describe.ts'
-import type {ListenerProtocol} from '../elb/model.ts'
+import type {Listener, ListenerProtocol} from '../elb/model.ts'
 
 /**
  * The CLB layout as Elastic Beanstalk option settings describe it. Beanstalk re-applies these on environment
@@ -11,13 +11,8 @@ import type {ListenerProtocol} from '../elb/model.ts'
  * - aws:elb:policies:<name>  ProxyProtocol + InstancePorts, SSLReferencePolicy + LoadBalancerPorts, ...
  * - aws:elb:policies         ConnectionSettingIdleTimeout (default 60)
  */
-export interface ConfiguredListener {
-  loadBalancerPort: number
-  protocol: ListenerProtocol
-  instancePort: number
-  instanceProtocol: ListenerProtocol
-  sslCertificateId?: string | undefined
-  policyNames: string[]
+/** A listener as the option settings describe it: the CLB's listener fields, plus whether it is enabled. */
+export interface ConfiguredListener extends Listener {
   enabled: boolean
   /** The namespace the values came from, or 'default' when Beanstalk's default port-80 listener applies. */
   source: string
