@@ -2,18 +2,14 @@ import {Args, Flags} from '@oclif/core'
 
 import {EbwsCommand} from '../src/cli/base-command.ts'
 import {resolveContext} from '../src/cli/context.ts'
-import {badInput, EbwsError} from '../src/cli/errors.ts'
+import {badInput} from '../src/cli/errors.ts'
 import {exitCodeTable} from '../src/cli/exit-codes.ts'
-import {awsFlags, mutatingFlags} from '../src/cli/flags.ts'
-import {annotateError, createProgress} from '../src/cli/progress.ts'
-import {parseDuration} from '../src/deploy/duration.ts'
+import {awsFlags, durationFlag, mutatingFlags, waitFlags} from '../src/cli/flags.ts'
+import {createProgress} from '../src/cli/progress.ts'
 import {formatDeployResult} from '../src/deploy/format.ts'
 import type {DeployResult} from '../src/deploy/run.ts'
-import {deploy, DeployError} from '../src/deploy/run.ts'
+import {deploy} from '../src/deploy/run.ts'
 import {MAX_BUNDLE_BYTES} from '../src/bundle/index.ts'
-
-const duration = (defaultUnit: 's' | 'm', flag: string) =>
-  Flags.custom<number>({parse: async (input) => parseDuration(input, defaultUnit, flag)})
 
 export default class Deploy extends EbwsCommand {
   static override summary = 'Bundle the app, upload it as a new application version, deploy it, and give a verdict CI can trust.'
@@ -32,7 +28,7 @@ The bundle's content hash is stored in the version's description: deploying the 
     ...exitCodeTable,
     '0': 'deployed: Ready on the new version, health Green (or Yellow with --accept-yellow)',
     '1': 'the deploy failed (ERROR event, version rolled back, health Red or not Green within --health-grace, version processing failed)',
-    '2': 'bad input (invalid bundle, unknown environment, label clash, not Ready with --no-wait-ready); nothing was uploaded or deployed',
+    '2': 'bad input (invalid bundle, unknown environment, label clash, not Ready with --no-wait); nothing was uploaded or deployed',
     '3': 'the --timeout was reached; the deployment may still be running on AWS',
   }
   static override args = {
@@ -41,23 +37,20 @@ The bundle's content hash is stored in the version's description: deploying the 
   static override flags = {
     ...awsFlags,
     ...mutatingFlags,
-    dir: Flags.string({summary: 'App folder to bundle (same as the DIR argument).', helpGroup: 'BUNDLE', exclusive: ['archive']}),
-    archive: Flags.string({summary: 'Deploy this prebuilt zip instead of bundling a folder (it is validated the same way).', helpGroup: 'BUNDLE', exclusive: ['dir', 'include-node-modules', 'symlinks']}),
+    ...waitFlags,
+    archive: Flags.string({summary: 'Deploy this prebuilt zip instead of bundling a folder (it is validated the same way).', helpGroup: 'BUNDLE', exclusive: ['include-node-modules', 'symlinks']}),
     'include-node-modules': Flags.boolean({summary: 'Bundle node_modules folders too (by default the platform runs npm install).', default: false, helpGroup: 'BUNDLE'}),
     symlinks: Flags.string({summary: 'Bundle what symlinks point to (follow) or the links themselves (store).', options: ['follow', 'store'], default: 'follow', helpGroup: 'BUNDLE'}),
     label: Flags.string({summary: 'Version label (default: <git short sha or content hash>-<UTC timestamp>).', helpGroup: 'VERSION'}),
     bucket: Flags.string({summary: 'S3 bucket for the bundle (default: the Elastic Beanstalk bucket from CreateStorageLocation).', helpGroup: 'VERSION'}),
-    'wait-ready': Flags.boolean({summary: 'Wait for the environment to be Ready before deploying; --no-wait-ready fails at once instead.', default: true, allowNo: true, helpGroup: 'VERDICT'}),
-    timeout: duration('m', '--timeout')({summary: 'Bound on the whole run: minutes, or a duration such as 90s, 20m, 1h.', default: 20 * 60_000, helpGroup: 'VERDICT', defaultHelp: async () => '20m'}),
-    'health-grace': duration('s', '--health-grace')({summary: 'Seconds (or 2m, ...) to wait for health Green once Ready on the new version.', default: 60_000, helpGroup: 'VERDICT', defaultHelp: async () => '60s'}),
+    'health-grace': durationFlag('s')({summary: 'Seconds (or 2m, ...) to wait for health Green once Ready on the new version.', default: 60_000, helpGroup: 'VERDICT', defaultHelp: async () => '60s'}),
     'accept-yellow': Flags.boolean({summary: 'Count health Yellow as success.', default: false, helpGroup: 'VERDICT'}),
   }
 
   async run(): Promise<DeployResult> {
     const {args, flags} = await this.parse(Deploy)
-    if (args.dir && flags.dir && args.dir !== flags.dir) throw badInput(`Two app folders given: ${args.dir} and --dir ${flags.dir}.`)
-    const dir = args.dir ?? flags.dir
-    if (dir && flags.archive) throw badInput('Give an app folder or --archive, not both.')
+    const {dir} = args
+    if (dir && flags.archive) throw badInput('BAD_FLAG', 'Give an app folder or --archive, not both.')
     const {target, clients} = await resolveContext(flags)
     const say = createProgress()
     const result = await deploy(clients, {
@@ -69,7 +62,7 @@ The bundle's content hash is stored in the version's description: deploying the 
       bucket: flags.bucket,
       includeNodeModules: flags['include-node-modules'],
       symlinks: flags.symlinks as 'follow' | 'store',
-      waitReady: flags['wait-ready'],
+      waitReady: flags.wait,
       timeoutMs: flags.timeout,
       healthGraceMs: flags['health-grace'],
       acceptYellow: flags['accept-yellow'],
@@ -81,17 +74,8 @@ The bundle's content hash is stored in the version's description: deploying the 
     return result
   }
 
-  protected override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
-    if (err instanceof EbwsError || err.oclif?.exit === undefined) annotateError(err.message)
-    if (err instanceof DeployError) {
-      if (this.jsonEnabled()) {
-        // The same result object as on success, with the error alongside.
-        this.logJson({...err.result, error: {name: err.name, message: err.message, suggestions: err.suggestions, exitCode: err.exitCode}})
-        this.exit(err.exitCode)
-      }
-      this.log(formatDeployResult(err.result))
-    }
-    return super.catch(err)
+  protected override formatPartialResult(result: unknown): string {
+    return formatDeployResult(result as DeployResult)
   }
 }
 
@@ -103,6 +87,6 @@ function maxBundleBytesFromEnv(): number | undefined {
   const raw = process.env.EBWS_MAX_BUNDLE_BYTES
   if (!raw) return undefined
   const n = Number(raw)
-  if (!Number.isInteger(n) || n <= 0) throw badInput(`EBWS_MAX_BUNDLE_BYTES=${raw} is not a positive whole number of bytes.`)
+  if (!Number.isInteger(n) || n <= 0) throw badInput('BAD_FLAG', `EBWS_MAX_BUNDLE_BYTES=${raw} is not a positive whole number of bytes.`)
   return Math.min(n, MAX_BUNDLE_BYTES)
 }

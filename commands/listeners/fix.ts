@@ -2,7 +2,8 @@ import {Flags} from '@oclif/core'
 
 import {EbwsCommand} from '../../src/cli/base-command.ts'
 import {resolveContext} from '../../src/cli/context.ts'
-import {awsFlags, layoutPortFlags, mutatingFlags} from '../../src/cli/flags.ts'
+import {askFirst} from '../../src/cli/confirm.ts'
+import {awsFlags, layoutPortFlags, mutatingFlags, waitFlags} from '../../src/cli/flags.ts'
 import {createProgress} from '../../src/cli/progress.ts'
 import {formatFixResult} from '../../src/format/fix-result.ts'
 import type {FixResult} from '../../src/listeners/fix.ts'
@@ -28,6 +29,7 @@ Plans first (--dry-run prints the plan and the equivalent aws CLI commands), mak
     ...awsFlags,
     ...layoutPortFlags,
     ...mutatingFlags,
+    ...waitFlags,
     mode: Flags.string({summary: 'Listener layout.', options: [...LAYOUT_MODES], default: 'websocket'}),
     'certificate-arn': Flags.string({summary: 'ACM certificate for the secure listener (must be in the load balancer\'s region).', helpGroup: 'CERTIFICATE'}),
     domain: Flags.string({summary: 'Find the ACM certificate that covers this domain (the one that expires last).', helpGroup: 'CERTIFICATE'}),
@@ -36,8 +38,6 @@ Plans first (--dry-run prints the plan and the equivalent aws CLI commands), mak
     stickiness: Flags.boolean({summary: 'http mode: enable LB-cookie stickiness, which long-polling across instances needs.', default: false}),
     'idle-timeout': Flags.integer({summary: 'Idle timeout in seconds (default: raised to 60 only when too low for Socket.io).', min: 1, max: 4000}),
     'apply-to': Flags.string({summary: 'Where to apply: the live CLB, the environment\'s option settings, or both.', options: ['elb', 'environment', 'both'], default: 'both'}),
-    wait: Flags.boolean({summary: 'Wait for the environment to be Ready first instead of failing.', default: false}),
-    timeout: Flags.integer({summary: 'Minutes to wait for the environment, in all.', default: 20, min: 1}),
     'backup-file': Flags.string({summary: 'Where to save the snapshot taken before the first write (default: a file in the temp dir).'}),
     'emit-ebextensions': Flags.directory({summary: 'Write the option settings as DIR/ebws-listeners.config instead of changing anything.', exclusive: ['apply-to', 'dry-run', 'backup-file']}),
   }
@@ -58,10 +58,11 @@ Plans first (--dry-run prints the plan and the equivalent aws CLI commands), mak
       applyTo: flags['apply-to'] as 'elb' | 'environment' | 'both',
       dryRun: flags['dry-run'],
       wait: flags.wait,
-      timeoutMs: flags.timeout * 60_000,
+      timeoutMs: flags.timeout,
       backupFile: flags['backup-file'],
       emitEbextensionsDir: flags['emit-ebextensions'],
       progress: createProgress(),
+      confirm: askFirst(flags, formatFixResult),
     })
     this.log(formatFixResult(result))
     return result

@@ -2,7 +2,8 @@ import {Flags} from '@oclif/core'
 
 import {AwsClients} from '../../src/aws/clients.ts'
 import {EbwsCommand} from '../../src/cli/base-command.ts'
-import {awsFlags, mutatingFlags} from '../../src/cli/flags.ts'
+import {askFirst} from '../../src/cli/confirm.ts'
+import {mutatingFlags, regionProfileFlags} from '../../src/cli/flags.ts'
 import {createProgress} from '../../src/cli/progress.ts'
 import type {RestoreResult} from '../../src/listeners/restore.ts'
 import {restoreListeners} from '../../src/listeners/restore.ts'
@@ -14,8 +15,7 @@ export default class ListenersRestore extends EbwsCommand {
     {description: 'Restore', command: '<%= config.bin %> <%= command.id %> --from ./backup.json'},
   ]
   static override flags = {
-    region: awsFlags.region,
-    profile: awsFlags.profile,
+    ...regionProfileFlags,
     ...mutatingFlags,
     from: Flags.file({summary: 'Snapshot file written by `ebws listeners fix`.', required: true, exists: true}),
   }
@@ -25,9 +25,14 @@ export default class ListenersRestore extends EbwsCommand {
     const result = await restoreListeners(
       (region) => new AwsClients({region: flags.region ?? region, profile: flags.profile}),
       flags.from,
-      {dryRun: flags['dry-run'], progress: createProgress()},
+      {dryRun: flags['dry-run'], progress: createProgress(), confirm: askFirst(flags, formatRestore)},
     )
-    this.log(result.steps.length === 0 ? `${result.loadBalancerName} already matches the snapshot.` : `${result.dryRun ? 'Would run' : 'Ran'}:\n${result.steps.map((s, i) => `  ${i + 1}. ${s.description}`).join('\n')}`)
+    this.log(formatRestore(result))
     return result
   }
+}
+
+function formatRestore(result: RestoreResult): string {
+  if (result.steps.length === 0) return `${result.loadBalancerName} already matches the snapshot.`
+  return `${result.dryRun ? 'Would run' : 'Ran'}:\n${result.steps.map((s, i) => `  ${i + 1}. ${s.description}`).join('\n')}`
 }

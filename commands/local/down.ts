@@ -1,13 +1,12 @@
-import {Flags} from '@oclif/core'
-
 import {EbwsCommand} from '../../src/cli/base-command.ts'
-import {DEFAULT_STATE_DIR, localDown, type LocalDownResult} from '../../src/local/run.ts'
+import {stateDirFlag} from '../../src/local/flags.ts'
+import {localDown, type LocalDownResult} from '../../src/local/run.ts'
 
 export default class LocalDown extends EbwsCommand {
   static override summary = 'Stop what `ebws local up` started (by recorded pid, nothing else).'
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json']
   static override flags = {
-    'state-dir': Flags.string({summary: 'State directory used by `ebws local up`.', default: DEFAULT_STATE_DIR}),
+    ...stateDirFlag,
   }
 
   async run(): Promise<LocalDownResult> {

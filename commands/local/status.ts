@@ -1,13 +1,12 @@
-import {Flags} from '@oclif/core'
-
 import {EbwsCommand} from '../../src/cli/base-command.ts'
-import {DEFAULT_STATE_DIR, localStatus, type LocalStatus} from '../../src/local/run.ts'
+import {stateDirFlag} from '../../src/local/flags.ts'
+import {localStatus, type LocalStatus} from '../../src/local/run.ts'
 
 export default class LocalStatusCommand extends EbwsCommand {
   static override summary = 'Say what `ebws local up` started and whether it is still running.'
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json']
   static override flags = {
-    'state-dir': Flags.string({summary: 'State directory used by `ebws local up`.', default: DEFAULT_STATE_DIR}),
+    ...stateDirFlag,
   }
 
   async run(): Promise<LocalStatus> {

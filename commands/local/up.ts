@@ -2,10 +2,11 @@ import {Flags} from '@oclif/core'
 
 import {EbwsCommand} from '../../src/cli/base-command.ts'
 import {resolveContext} from '../../src/cli/context.ts'
-import {awsFlags} from '../../src/cli/flags.ts'
+import {regionProfileFlags} from '../../src/cli/flags.ts'
+import {stateDirFlag} from '../../src/local/flags.ts'
 import {copyEnvironmentLayout} from '../../src/local/from-environment.ts'
 import {LAYOUT_MODES} from '../../src/listeners/modes.ts'
-import {DEFAULT_STATE_DIR, localUp, type LocalState} from '../../src/local/run.ts'
+import {localUp, type LocalState} from '../../src/local/run.ts'
 
 export default class LocalUp extends EbwsCommand {
   static override summary = 'Run the sample app (or yours) behind a local HAProxy that behaves like the Classic Load Balancer.'
@@ -19,35 +20,33 @@ export default class LocalUp extends EbwsCommand {
     {description: 'The demo: sample app behind an emulated CLB (SSL 443 -> TCP, HTTP 80 -> HTTP).', command: '<%= config.bin %> <%= command.id %>'},
     {description: 'Proxy Protocol layout, through nginx with the shipped proxy-protocol config.', command: '<%= config.bin %> <%= command.id %> --mode proxy --nginx'},
     {description: 'Your own app, already listening on port 5000, in the HTTP/HTTPS layout.', command: '<%= config.bin %> <%= command.id %> --mode http --app external --app-port 5000'},
-    {description: "Copy a real environment's listeners, Proxy Protocol ports and idle timeout (read-only on AWS).", command: '<%= config.bin %> <%= command.id %> --from-environment my-env --region eu-west-1'},
+    {description: "Copy a real environment's listeners, Proxy Protocol ports and idle timeout (read-only on AWS).", command: '<%= config.bin %> <%= command.id %> -e my-env --region eu-west-1'},
     {description: 'Machine-readable result.', command: '<%= config.bin %> <%= command.id %> --json'},
   ]
   static override flags = {
-    mode: Flags.string({summary: 'Listener layout to emulate.', options: [...LAYOUT_MODES], default: 'websocket', exclusive: ['from-environment']}),
-    'from-environment': Flags.string({summary: "Emulate this Beanstalk environment's CLB listeners instead of a --mode layout."}),
-    region: awsFlags.region,
-    profile: awsFlags.profile,
-    'https-port': Flags.integer({summary: 'Local port standing in for the load balancer port 443.', default: 8443, min: 1, max: 65_535}),
-    'http-port': Flags.integer({summary: 'Local port standing in for the load balancer port 80.', default: 8080, min: 1, max: 65_535}),
+    mode: Flags.string({summary: 'Listener layout to emulate.', options: [...LAYOUT_MODES], default: 'websocket', exclusive: ['environment']}),
+    environment: Flags.string({char: 'e', summary: "Emulate this Beanstalk environment's load balancer listeners (read-only on AWS) instead of a --mode layout.", helpGroup: 'AWS'}),
+    ...regionProfileFlags,
+    'local-https-port': Flags.integer({summary: "Local port standing in for the load balancer's HTTPS port (443).", default: 8443, min: 1, max: 65_535}),
+    'local-http-port': Flags.integer({summary: "Local port standing in for the load balancer's HTTP port (80).", default: 8080, min: 1, max: 65_535}),
     app: Flags.string({summary: 'Start the sample app, or use an app already listening on --app-port.', options: ['sample', 'external'], default: 'sample'}),
     'app-port': Flags.integer({summary: 'Port of the app on 127.0.0.1.', default: 3000, min: 1, max: 65_535}),
     nginx: Flags.boolean({summary: 'Put nginx with the shipped .platform/nginx config between HAProxy and the app.', default: false}),
     'nginx-port': Flags.integer({summary: 'Local port standing in for instance port 80 when --nginx is set.', default: 8088, min: 1, max: 65_534}),
-    'idle-timeout': Flags.integer({summary: 'Load balancer idle timeout in seconds (default: the environment\'s with --from-environment, else 60, the CLB default).', min: 1, max: 4000}),
+    'idle-timeout': Flags.integer({summary: 'Load balancer idle timeout in seconds (default: the environment\'s with -e, else 60, the CLB default).', min: 1, max: 4000}),
     'allowed-hosts': Flags.string({summary: 'ALLOWED_HOSTS for the sample app (comma-separated).', default: 'localhost,127.0.0.1'}),
-    'state-dir': Flags.string({summary: 'Where pids, logs, config and the certificate go.', default: DEFAULT_STATE_DIR}),
+    ...stateDirFlag,
   }
 
   async run(): Promise<LocalState> {
     const {flags} = await this.parse(LocalUp)
-    const copied = flags['from-environment']
-      ? await copyEnvironmentLayout((await resolveContext({environment: flags['from-environment'], region: flags.region, profile: flags.profile})).clients, flags['from-environment'])
-      : undefined
+    const from = flags.environment
+    const copied = from ? await copyEnvironmentLayout((await resolveContext({environment: from, region: flags.region, profile: flags.profile})).clients, from) : undefined
     const state = await localUp({
       mode: copied ? (copied.mode === 'none' ? 'websocket' : copied.mode) : (flags.mode as LocalState['mode']),
       ...(copied ? {listeners: copied.listeners, proxyProtocolInstancePorts: copied.proxyProtocolInstancePorts} : {}),
-      httpsPort: flags['https-port'],
-      httpPort: flags['http-port'],
+      httpsPort: flags['local-https-port'],
+      httpPort: flags['local-http-port'],
       app: flags.app as 'sample' | 'external',
       appPort: flags['app-port'],
       nginx: flags.nginx,

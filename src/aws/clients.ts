@@ -36,7 +36,7 @@ export class AwsClients {
   constructor(options: AwsOptions = {}) {
     this.options = options
     if (options.region !== undefined && !REGION_PATTERN.test(options.region)) {
-      throw badInput(`"${options.region}" is not an AWS region code.`, ['Use a region code such as us-east-1 or eu-west-2.'])
+      throw badInput('REGION_UNKNOWN', `"${options.region}" is not an AWS region code.`, ['Use a region code such as us-east-1 or eu-west-2.'])
     }
   }
 
@@ -117,12 +117,12 @@ export class AwsClients {
       region = undefined
     }
     if (!region) {
-      throw badInput('No AWS region is configured.', [
+      throw badInput('REGION_MISSING', 'No AWS region is configured.', [
         'Pass --region, set AWS_REGION, set a region in your AWS profile, or run `eb init` to create .elasticbeanstalk/config.yml.',
       ])
     }
     if (!REGION_PATTERN.test(region)) {
-      throw badInput(`"${region}" is not an AWS region code.`, ['Use a region code such as us-east-1 or eu-west-2.'])
+      throw badInput('REGION_UNKNOWN', `"${region}" is not an AWS region code.`, ['Use a region code such as us-east-1 or eu-west-2.'])
     }
     return region
   }

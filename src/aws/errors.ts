@@ -1,5 +1,4 @@
 import {EbwsError} from '../cli/errors.ts'
-import {ExitCode} from '../cli/exit-codes.ts'
 
 interface SdkErrorLike {
   name?: string
@@ -55,35 +54,31 @@ export function describeAwsError(error: unknown, action: string): EbwsError {
   const service = action.split(':')[0] ?? ''
 
   if (ACCESS_DENIED.has(name) || (e.$metadata?.httpStatusCode === 403 && !BAD_CREDENTIALS.has(name))) {
-    return new EbwsError(`AWS denied ${action}: ${message}`, {
-      exitCode: ExitCode.AwsAccess,
-      suggestions: [`Allow "${action}" in the IAM policy of the identity you are using (check it with \`aws sts get-caller-identity\`).`],
+    return new EbwsError('AWS_ACCESS_DENIED', `AWS denied ${action}: ${message}`, {
+      hint: [`Allow "${action}" in the IAM policy of the identity you are using (check it with \`aws sts get-caller-identity\`).`],
       cause: error,
-      data: {action, awsError: name},
+      details: {action, awsError: name},
     })
   }
   if (BAD_CREDENTIALS.has(name)) {
-    return new EbwsError(`Your AWS credentials were rejected (${name}): ${message}`, {
-      exitCode: ExitCode.AwsAccess,
-      suggestions: ['Refresh them: `aws sso login`, re-assume the role, or check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN.'],
+    return new EbwsError('AWS_CREDENTIALS_INVALID', `Your AWS credentials were rejected (${name}): ${message}`, {
+      hint: ['Refresh them: `aws sso login`, re-assume the role, or check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN.'],
       cause: error,
-      data: {action, awsError: name},
+      details: {action, awsError: name},
     })
   }
   if (name === 'CredentialsProviderError' || /Could not load credentials|credential/i.test(name)) {
-    return new EbwsError('No AWS credentials were found.', {
-      exitCode: ExitCode.AwsAccess,
-      suggestions: [
+    return new EbwsError('AWS_CREDENTIALS_MISSING', 'No AWS credentials were found.', {
+      hint: [
         'Configure credentials the standard way: `aws configure`, `aws sso login --profile NAME` with --profile, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or a role (OIDC in CI).',
       ],
       cause: error,
-      data: {action, awsError: name},
+      details: {action, awsError: name},
     })
   }
   if (/Region is missing/i.test(message)) {
-    return new EbwsError('No AWS region is configured.', {
-      exitCode: ExitCode.BadInput,
-      suggestions: ['Pass --region, set AWS_REGION, or set a region in your AWS profile.'],
+    return new EbwsError('REGION_MISSING', 'No AWS region is configured.', {
+      hint: ['Pass --region, set AWS_REGION, or set a region in your AWS profile.'],
       cause: error,
     })
   }
@@ -93,24 +88,22 @@ export function describeAwsError(error: unknown, action: string): EbwsError {
     const usedVariable = variable && process.env[variable] ? variable : process.env.AWS_ENDPOINT_URL ? 'AWS_ENDPOINT_URL' : undefined
     const override = usedVariable ? process.env[usedVariable] : undefined
     const where = override ? `the endpoint ${override}` : `the ${service} endpoint`
-    return new EbwsError(`Could not reach ${where} for ${action} (${net}).`, {
-      exitCode: ExitCode.AwsAccess,
-      suggestions: override
+    return new EbwsError('AWS_UNREACHABLE', `Could not reach ${where} for ${action} (${net}).`, {
+      hint: override
         ? [`Check that ${override} is up, or unset ${usedVariable} to use AWS.`]
         : ['Check your network and that the region exists (`aws ec2 describe-regions` lists them).'],
       cause: error,
-      data: {action, networkError: net},
+      details: {action, networkError: net},
     })
   }
   if (THROTTLING.has(name)) {
-    return new EbwsError(`AWS kept throttling ${action} after ${e.$metadata?.attempts ?? 'several'} attempts.`, {
-      exitCode: ExitCode.Failed,
-      suggestions: ['Try again in a minute, or raise AWS_MAX_ATTEMPTS.'],
+    return new EbwsError('AWS_THROTTLED', `AWS kept throttling ${action} after ${e.$metadata?.attempts ?? 'several'} attempts.`, {
+      hint: ['Try again in a minute, or raise AWS_MAX_ATTEMPTS.'],
       cause: error,
-      data: {action, awsError: name},
+      details: {action, awsError: name},
     })
   }
-  return new EbwsError(`${action} failed: ${name}: ${message}`, {exitCode: ExitCode.Failed, cause: error, data: {action, awsError: name}})
+  return new EbwsError('AWS_CALL_FAILED', `${action} failed: ${name}: ${message}`, {cause: error, details: {action, awsError: name}})
 }
 
 /** Runs one AWS call and translates its failure. The action names the IAM permission involved. */

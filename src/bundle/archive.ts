@@ -172,7 +172,7 @@ export async function inspectArchive(zipPath: string, options: ValidateOptions =
   try {
     fh = await open(zipPath, 'r')
   } catch (err) {
-    throw badInput(`Cannot open the archive ${zipPath}: ${(err as Error).message}`)
+    throw badInput('FILE_NOT_FOUND', `Cannot open the archive ${zipPath}: ${(err as Error).message}`)
   }
   try {
     const {size} = await fh.stat()
@@ -180,7 +180,7 @@ export async function inspectArchive(zipPath: string, options: ValidateOptions =
     try {
       entries = await readCentralDirectory(fh, size)
     } catch (err) {
-      throw badInput(`${zipPath} is not a readable zip archive: ${(err as Error).message}`, [
+      throw badInput('BUNDLE_INVALID', `${zipPath} is not a readable zip archive: ${(err as Error).message}`, [
         'Build the bundle with `ebws deploy` from the app folder instead of --archive',
       ])
     }
@@ -191,7 +191,7 @@ export async function inspectArchive(zipPath: string, options: ValidateOptions =
         try {
           return (await readEntry(fh, byPath.get(path)!)).toString('utf8')
         } catch (err) {
-          throw badInput(`${zipPath}: cannot read ${path}: ${(err as Error).message}`)
+          throw badInput('BUNDLE_INVALID', `${zipPath}: cannot read ${path}: ${(err as Error).message}`)
         }
       },
       {...options, sizeBytes: size},

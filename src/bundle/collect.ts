@@ -83,9 +83,9 @@ export async function collectBundleFiles(dir = '.', options: CollectOptions = {}
   let rootReal: string
   try {
     rootReal = await realpath(root)
-    if (!(await stat(rootReal)).isDirectory()) throw badInput(`${root} is not a directory`)
+    if (!(await stat(rootReal)).isDirectory()) throw badInput('FILE_NOT_FOUND', `${root} is not a directory`)
   } catch (err) {
-    if (errCode(err) === 'ENOENT') throw badInput(`App directory ${root} does not exist`)
+    if (errCode(err) === 'ENOENT') throw badInput('FILE_NOT_FOUND', `App directory ${root} does not exist`)
     throw err
   }
   const symlinks = options.symlinks ?? 'follow'
@@ -189,7 +189,7 @@ export async function collectBundleFiles(dir = '.', options: CollectOptions = {}
 
   await walk(root, '', rootLayers, [rootReal])
   if (errors.length > 0) {
-    throw badInput(`Cannot bundle ${root}:\n  ${errors.sort().join('\n  ')}`, [
+    throw badInput('BUNDLE_INVALID', `Cannot bundle ${root}:\n  ${errors.sort().join('\n  ')}`, [
       'Remove or fix the links, add them to .ebignore, or bundle links as links with --symlinks=store',
     ])
   }

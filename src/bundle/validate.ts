@@ -202,6 +202,7 @@ export function assertValid(report: ValidationReport): void {
 
 export function bundleError(report: ValidationReport): EbwsError {
   return badInput(
+    'BUNDLE_INVALID',
     `The source bundle is not valid:\n  ${report.errors.map((e) => e.message).join('\n  ')}`,
     ['Fix the files listed above, or leave them out with .ebignore'],
     {errors: report.errors, warnings: report.warnings},

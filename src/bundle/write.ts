@@ -165,7 +165,7 @@ export async function writeBundle(files: readonly BundleFile[], outFile: string,
       inFlight[k]!--
       const data = Buffer.from(reply.data)
       for (const r of reply.results) {
-        if (r.error !== undefined) failure ??= badInput(`Cannot read ${files[r.index]!.path}: ${r.error}`)
+        if (r.error !== undefined) failure ??= badInput('FILE_NOT_FOUND', `Cannot read ${files[r.index]!.path}: ${r.error}`)
         else if (r.large) done.set(r.index, {large: true, sourceMode: r.sourceMode})
         else done.set(r.index, {result: r, data: data.subarray(r.offset, r.offset + r.length)})
       }
@@ -173,7 +173,7 @@ export async function writeBundle(files: readonly BundleFile[], outFile: string,
       signal()
     })
     worker.on('error', (err) => {
-      failure ??= new EbwsError(`Bundle worker failed: ${err.message}`, {cause: err})
+      failure ??= new EbwsError('INTERNAL', `Bundle worker failed: ${err.message}`, {cause: err})
       signal()
     })
     workers.push(worker)
@@ -204,6 +204,7 @@ export async function writeBundle(files: readonly BundleFile[], outFile: string,
     position += buf.length
     if (position > maxBytes) {
       throw badInput(
+        'BUNDLE_INVALID',
         `The bundle is over the ${(maxBytes / 1024 / 1024).toFixed(maxBytes < 10 << 20 ? 2 : 0)} MB limit for Elastic Beanstalk source bundles`,
         ['Leave large files out with .ebignore', 'Check that node_modules and build caches are not bundled'],
       )
@@ -247,7 +248,7 @@ export async function writeBundle(files: readonly BundleFile[], outFile: string,
         }
       },
     )
-    if (meta.size > 0xfffffffe) throw badInput(`${file.path} is over 4 GiB: too large for a source bundle`)
+    if (meta.size > 0xfffffffe) throw badInput('BUNDLE_INVALID', `${file.path} is over 4 GiB: too large for a source bundle`)
     meta.crc32 = crc
     await flush()
     const patch = Buffer.alloc(12)

@@ -1,13 +1,23 @@
-import {Command} from '@oclif/core'
+import {Command, Errors} from '@oclif/core'
 
-import {describeAwsError} from '../aws/errors.ts'
-import {EbwsError} from './errors.ts'
-import {ExitCode, exitCodeTable} from './exit-codes.ts'
+import {asEbwsError, EbwsError, ErrorWithResult} from './errors.ts'
+import type {ErrorJson} from './errors.ts'
+import {exitCodeTable} from './exit-codes.ts'
 import {debugFlag} from './flags.ts'
+import {annotateError} from './progress.ts'
+
+/** The one --json document every command prints (docs/cli-contract.md, schemas/envelope.json). */
+export interface Envelope<R = unknown> {
+  ok: boolean
+  /** The command as typed: "listeners fix". */
+  command: string
+  result: R | null
+  error: ErrorJson | null
+}
 
 /**
- * Base of every ebws command: the --json flag, the --debug flag, the exit-code table in --help, and one place
- * where errors become a message, suggestions and a stable exit code (no stack trace unless --debug).
+ * Base of every ebws command: the --json envelope, --debug, the exit-code table in --help, and the one place where
+ * an error becomes a code, a message, hints on lines of their own, and an exit code (no stack unless --debug).
  */
 export abstract class EbwsCommand extends Command {
   static override enableJsonFlag = true
@@ -19,25 +29,57 @@ export abstract class EbwsCommand extends Command {
     return this.argv.includes('--debug') || Boolean(process.env.EBWS_DEBUG)
   }
 
+  /** "listeners fix", as the user typed it (oclif ids use ':'). */
+  protected get commandName(): string {
+    return (this.id ?? '').split(':').join(' ')
+  }
+
   /** Piped JSON (CI, jq) is written as is; oclif's colourising tokenizer only runs for a terminal. */
   override logJson(json: unknown): void {
     if (process.stdout.isTTY) return super.logJson(json)
     process.stdout.write(`${JSON.stringify(json, null, 2)}\n`)
   }
 
-  protected override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
-    // oclif's own parse errors (unknown flag, missing value) already carry exit 2.
-    if (err.oclif?.exit !== undefined && !(err instanceof EbwsError)) return super.catch(err)
-    const error = err instanceof EbwsError ? err : describeAwsError(err, 'the AWS call')
-    if (this.debugEnabled) this.logToStderr(err.stack ?? String(err))
-    if (this.jsonEnabled()) {
-      // --json: exactly one JSON document on stdout, also for errors.
-      this.logJson({
-        status: error.exitCode,
-        error: {name: error.name, message: error.message, suggestions: error.suggestions, exitCode: error.exitCode, ...error.data},
-      })
-      this.exit(error.exitCode)
-    }
-    this.error(error.message, {exit: error.exitCode || ExitCode.Failed, suggestions: error.suggestions})
+  override toSuccessJson<R>(result: R): Envelope<R> {
+    return {ok: true, command: this.commandName, result, error: null}
   }
+
+  /** How a partial result carried by an error is shown to people (deploy prints what it did); none by default. */
+  protected formatPartialResult(_result: unknown): string | undefined {
+    return undefined
+  }
+
+  protected override async catch(err: Error & {oclif?: {exit?: number}}): Promise<never> {
+    if (err instanceof Errors.ExitError) throw err // this.exit(): not an error
+    const error = toEbwsError(err)
+    if (this.debugEnabled) process.stderr.write(`${err.stack ?? String(err)}\n`)
+    const result = err instanceof ErrorWithResult ? err.result : null
+    annotateError(error.message)
+    if (this.jsonEnabled()) {
+      const envelope: Envelope = {ok: false, command: this.commandName, result, error: error.toJSON()}
+      this.logJson(envelope)
+    } else {
+      const partial = result === null ? undefined : this.formatPartialResult(result)
+      if (partial) process.stdout.write(`${partial}\n`)
+      process.stderr.write(formatErrorForPeople(error))
+    }
+    return this.exit(error.exitCode)
+  }
+}
+
+/** oclif's own parse errors (unknown flag, missing value, bad option) carry exit 2: they are BAD_FLAG. */
+function toEbwsError(err: Error & {oclif?: {exit?: number}}): EbwsError {
+  if (err instanceof EbwsError) return err
+  if (err.oclif?.exit === 2) return new EbwsError('BAD_FLAG', err.message.replace(/\n?See more help with --help\s*$/, ''), {hint: 'See the flags with --help.', cause: err})
+  return asEbwsError(err)
+}
+
+/**
+ * `Error (CODE): message`, then each hint on a line of its own, unwrapped: a command or path in a hint must paste
+ * as printed (oclif's error box wraps long lines, which breaks them).
+ */
+export function formatErrorForPeople(error: EbwsError): string {
+  const lines = [`Error (${error.code}): ${error.message}`]
+  for (const hint of error.hints) lines.push(...hint.split('\n').map((l, i) => (i === 0 ? `Hint: ${l}` : `      ${l}`)))
+  return `${lines.join('\n')}\n`
 }

@@ -1,13 +1,14 @@
 /**
- * Exit codes are part of the CLI's contract: scripts and CI branch on them, so a code never changes meaning once
- * published. Every command prints this table in its --help.
+ * Exit codes are part of the CLI's contract (docs/cli-contract.md): scripts and CI branch on them, so a code never
+ * changes meaning once published. Every command prints this table in its --help; the README prints it too, and a
+ * test checks both against this module.
  */
 export const ExitCode = {
   /** The command did what was asked (for `show`: the report was produced, whatever it found). */
   Ok: 0,
-  /** The operation ran and failed (deploy failed, a change failed and was rolled back). */
+  /** The operation ran and failed (deploy failed, a change failed and was rolled back, a doctor check failed). */
   Failed: 1,
-  /** Bad input: unknown flag or value, unknown environment, unsupported load balancer. Nothing was changed. */
+  /** Bad input: a flag, argument, file or environment that cannot work. Nothing was changed. */
   BadInput: 2,
   /** A bound was reached while waiting; the operation may still be running on AWS. */
   Timeout: 3,
@@ -15,15 +16,25 @@ export const ExitCode = {
   AwsAccess: 4,
   /** A change failed and the automatic rollback failed too: manual action is needed (the steps are printed). */
   ManualActionNeeded: 5,
+  /** Waiting on something outside ebws (DNS records to create at another provider): run the command again later. */
+  Pending: 6,
+  /** A bug in ebws: an error it did not foresee. Rerun with --debug for the stack and report it. */
+  Internal: 70,
+  /** Stopped by SIGINT/SIGTERM; any change in progress was rolled back (or the restore command was printed). */
+  Interrupted: 130,
 } as const
 
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode]
 
+/** The table printed in every command's --help and in the README (a test keeps the README equal to it). */
 export const exitCodeTable: Record<string, string> = {
-  '0': 'success',
-  '1': 'the operation failed (any change was rolled back)',
-  '2': 'bad input; nothing was changed',
-  '3': 'timed out waiting; the operation may still be running on AWS',
-  '4': 'AWS access problem (credentials, permissions, region, endpoint); nothing was changed',
-  '5': 'a change failed and its rollback failed: follow the printed restore steps',
+  [ExitCode.Ok]: 'success',
+  [ExitCode.Failed]: 'the operation failed (any change was rolled back)',
+  [ExitCode.BadInput]: 'bad input; nothing was changed',
+  [ExitCode.Timeout]: 'timed out waiting; the operation may still be running on AWS',
+  [ExitCode.AwsAccess]: 'AWS access problem (credentials, permissions, region, endpoint); nothing was changed',
+  [ExitCode.ManualActionNeeded]: 'a change failed and its rollback failed: follow the printed restore steps',
+  [ExitCode.Pending]: 'pending on something outside ebws (e.g. DNS records at another provider): run it again later',
+  [ExitCode.Internal]: 'a bug in ebws: rerun with --debug and report it',
+  [ExitCode.Interrupted]: 'interrupted by a signal; any change in progress was rolled back',
 }

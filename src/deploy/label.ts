@@ -36,12 +36,12 @@ export function defaultLabel(o: {gitSha?: string | undefined; contentHash: strin
 /** Rejects labels Beanstalk or S3 would refuse or that would make a confusing key. */
 export function checkLabel(label: string): string {
   if (label.length === 0 || label.length > MAX_LABEL_LENGTH) {
-    throw badInput(`--label must be 1 to ${MAX_LABEL_LENGTH} characters (got ${label.length}).`)
+    throw badInput('BAD_FLAG', `--label must be 1 to ${MAX_LABEL_LENGTH} characters (got ${label.length}).`)
   }
-  if (label.trim() !== label) throw badInput('--label must not start or end with spaces.')
+  if (label.trim() !== label) throw badInput('BAD_FLAG', '--label must not start or end with spaces.')
   // A slash would put the bundle in a sub-folder of the key prefix; control characters are not allowed in S3 keys.
   if (/[/\\]/.test(label) || [...label].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) {
-    throw badInput(`--label ${JSON.stringify(label)} contains a slash, backslash or control character.`, ['Use letters, digits, dots, dashes and underscores, e.g. v1.2.3 or build-42.'])
+    throw badInput('BAD_FLAG', `--label ${JSON.stringify(label)} contains a slash, backslash or control character.`, ['Use letters, digits, dots, dashes and underscores, e.g. v1.2.3 or build-42.'])
   }
   return label
 }

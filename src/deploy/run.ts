@@ -15,14 +15,14 @@ import type {AwsClients} from '../aws/clients.ts'
 import {awsCall} from '../aws/errors.ts'
 import {buildBundle, bundleError, inspectArchive, MAX_BUNDLE_BYTES} from '../bundle/index.ts'
 import type {SymlinkPolicy} from '../bundle/index.ts'
-import {badInput, EbwsError} from '../cli/errors.ts'
+import {badInput, EbwsError, ErrorWithResult} from '../cli/errors.ts'
 import {ExitCode} from '../cli/exit-codes.ts'
 import {describeEnvironment} from '../environment/describe.ts'
 import type {EnvironmentEvent} from '../environment/events.ts'
 import {latestEventDate} from '../environment/events.ts'
 import type {EnvironmentStatus} from '../environment/wait.ts'
 import {describeEnvironmentStatus, isReady, pollEnvironment} from '../environment/wait.ts'
-import {formatDuration} from './duration.ts'
+import {formatDuration} from '../duration.ts'
 import {bundleKey, checkLabel, defaultLabel, versionDescription} from './label.ts'
 import {initialWatch, judgeDeployment} from './verdict.ts'
 import type {Verdict, VerdictContext, WatchState} from './verdict.ts'
@@ -82,17 +82,12 @@ export interface DeployResult {
   warnings: string[]
 }
 
-/** A deploy that ran and did not succeed: carries the full result for --json. */
-export class DeployError extends EbwsError {
-  readonly result: DeployResult
-  constructor(result: DeployResult, suggestions: string[]) {
-    super(`Deploy of ${result.version.label} to ${result.environment} ${result.status === 'timed-out' ? 'timed out' : 'failed'}: ${result.reason}`, {
-      exitCode: result.exitCode as ExitCode,
-      suggestions,
-      data: {result},
-    })
+/** A deploy that ran and did not succeed: the envelope's result is the full DeployResult (what was done). */
+export class DeployError extends ErrorWithResult<DeployResult> {
+  constructor(result: DeployResult, hint: string[]) {
+    const message = `Deploy of ${result.version.label} to ${result.environment} ${result.status === 'timed-out' ? 'timed out' : 'failed'}: ${result.reason}`
+    super(new EbwsError(result.status === 'timed-out' ? 'TIMEOUT' : 'DEPLOY_FAILED', message, {hint}), result)
     this.name = 'DeployError'
-    this.result = result
   }
 }
 
@@ -189,8 +184,8 @@ export async function deploy(clients: AwsClients, input: DeployInput): Promise<D
     })
 
     if (!isReady({status: env.status}) && !input.waitReady) {
-      throw badInput(`Environment "${env.environmentName}" is ${env.status}, not Ready; Beanstalk accepts no deployment until it is. Nothing was uploaded.`, [
-        'Leave out --no-wait-ready to wait for it (within --timeout), or try again when it is Ready.',
+      throw badInput('ENV_NOT_READY', `Environment "${env.environmentName}" is ${env.status}, not Ready; Beanstalk accepts no deployment until it is. Nothing was uploaded.`, [
+        'Leave out --no-wait to wait for it (within --timeout), or try again when it is Ready.',
       ])
     }
 
@@ -199,13 +194,13 @@ export async function deploy(clients: AwsClients, input: DeployInput): Promise<D
       return {
         ...base,
         status: 'planned',
-        exitCode: ExitCode.Ok,
         reason: steps.join('; '),
         version: versionInfo(plan.kind === 'reuse' ? 'planned-reuse' : plan.copyFrom ? 'planned-copy' : 'planned-upload', plan.kind === 'create' && input.bucket ? {bucket: input.bucket, key: bundleKey(application, plan.label)} : {}),
         environmentStatus: env.status,
         health: env.health,
         healthStatus: env.healthStatus,
         durationSeconds: Math.round((Date.now() - startedAt) / 1000),
+        exitCode: ExitCode.Ok,
         stillRunning: false,
         events: [],
       }
@@ -281,7 +276,7 @@ async function waitForReady(clients: AwsClients, environmentName: string, status
     await pollEnvironment(clients, environmentName, isReady, {timeoutMs: Math.max(0, deadline - Date.now()), onEvent: (e) => say(`event ${e.severity} ${e.message}`)})
   } catch (error) {
     if (error instanceof EbwsError && error.exitCode === ExitCode.Timeout) {
-      throw new EbwsError(`Timed out waiting for ${environmentName} to be Ready before deploying: ${error.message} Nothing was deployed.`, {exitCode: ExitCode.Timeout, data: error.data})
+      throw new EbwsError('TIMEOUT', `Timed out waiting for ${environmentName} to be Ready before deploying: ${error.message} Nothing was deployed.`, {details: error.details})
     }
     throw error
   }
@@ -296,7 +291,7 @@ async function update(
   // Something else may have started an update while we uploaded.
   const before = await describeEnvironmentStatus(clients, o.env)
   if (before && !isReady(before)) {
-    if (!input.waitReady) throw badInput(`Environment "${o.env}" became ${before.status} while the version was prepared; it was not deployed.`, ['Deploy again when it is Ready.'])
+    if (!input.waitReady) throw badInput('ENV_NOT_READY', `Environment "${o.env}" became ${before.status} while the version was prepared; it was not deployed.`, ['Deploy again when it is Ready.'])
     await waitForReady(clients, o.env, before.status, o.deadline, say)
   }
   const previousVersion = before?.versionLabel ?? o.base.previousVersion

@@ -7,7 +7,6 @@ import {createReadStream} from 'node:fs'
 import type {AwsClients} from '../aws/clients.ts'
 import {awsCall, awsErrorCode} from '../aws/errors.ts'
 import {EbwsError} from '../cli/errors.ts'
-import {ExitCode} from '../cli/exit-codes.ts'
 
 /** S3 metadata key carrying the content hash (sent as x-amz-meta-ebws-content-sha256). */
 export const CONTENT_HASH_METADATA = 'ebws-content-sha256'
@@ -85,9 +84,8 @@ export async function uploadBundle(
     await awsCall('s3:PutObject', () => upload.done())
   } catch (error) {
     if (abortController.signal.aborted) {
-      throw new EbwsError(`The upload of s3://${o.bucket}/${o.key} did not finish within --timeout; it was aborted and nothing was deployed.`, {
-        exitCode: ExitCode.Timeout,
-        suggestions: ['Raise --timeout, or make the bundle smaller (.ebignore).'],
+      throw new EbwsError('TIMEOUT', `The upload of s3://${o.bucket}/${o.key} did not finish within --timeout; it was aborted and nothing was deployed.`, {
+        hint: ['Raise --timeout, or make the bundle smaller (.ebignore).'],
         cause: error,
       })
     }

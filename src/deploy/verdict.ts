@@ -15,7 +15,7 @@
  */
 import type {EnvironmentEvent} from '../environment/events.ts'
 import type {EnvironmentStatus} from '../environment/wait.ts'
-import {formatDuration} from './duration.ts'
+import {formatDuration} from '../duration.ts'
 
 export interface VerdictContext {
   /** The version we deployed. */

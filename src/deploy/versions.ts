@@ -5,9 +5,8 @@
 import type {AwsClients} from '../aws/clients.ts'
 import {awsCall} from '../aws/errors.ts'
 import {badInput, EbwsError} from '../cli/errors.ts'
-import {ExitCode} from '../cli/exit-codes.ts'
 import {defaultPollInterval} from '../environment/wait.ts'
-import {formatDuration} from './duration.ts'
+import {formatDuration} from '../duration.ts'
 import {contentHashOf} from './label.ts'
 
 export interface KnownVersion {
@@ -50,7 +49,7 @@ export function planVersion(o: {versions: readonly KnownVersion[]; contentHash: 
           : theirs
             ? `with different content (sha256 ${theirs.slice(0, 12)}…, this bundle is ${o.contentHash.slice(0, 12)}…)`
             : 'and was not made by ebws, so its content cannot be compared'
-      throw badInput(`Application version "${o.requestedLabel}" already exists ${detail}. Nothing was uploaded.`, [
+      throw badInput('VERSION_CONFLICT', `Application version "${o.requestedLabel}" already exists ${detail}. Nothing was uploaded.`, [
         'Choose a new --label, or leave --label out to name the version after the commit and the time.',
       ], {label: o.requestedLabel, existingContentHash: theirs, contentHash: o.contentHash})
     }
@@ -62,7 +61,7 @@ export function planVersion(o: {versions: readonly KnownVersion[]; contentHash: 
   const newest = sameContent[0]
   if (newest) return {kind: 'reuse', label: newest.label, version: newest, why: `version ${newest.label} already holds this exact content`}
   if (o.versions.some((v) => v.label === o.defaultLabel)) {
-    throw badInput(`Application version "${o.defaultLabel}" already exists with other content. Nothing was uploaded.`, ['Pass --label to name the version.'])
+    throw badInput('VERSION_CONFLICT', `Application version "${o.defaultLabel}" already exists with other content. Nothing was uploaded.`, ['Pass --label to name the version.'])
   }
   return {kind: 'create', label: o.defaultLabel, why: 'new version'}
 }
@@ -145,17 +144,15 @@ export async function waitProcessed(
     if (state === 'usable') return status
     if (state === 'failed') {
       const reason = await versionFailureReason(clients, o.application, o.label)
-      throw new EbwsError(`Application version "${o.label}" failed processing: ${reason}`, {
-        exitCode: ExitCode.Failed,
-        suggestions: ['Beanstalk validates .ebextensions when it processes a version: fix the config files it names and deploy again.'],
-        data: {label: o.label, versionStatus: status, reason},
+      throw new EbwsError('VERSION_PROCESSING_FAILED', `Application version "${o.label}" failed processing: ${reason}`, {
+        hint: ['Beanstalk validates .ebextensions when it processes a version: fix the config files it names and deploy again.'],
+        details: {label: o.label, versionStatus: status, reason},
       })
     }
     const left = o.deadline - Date.now()
     if (left <= 0) {
-      throw new EbwsError(`Timed out after ${formatDuration(Date.now() - started)} waiting for application version "${o.label}" to be processed (now ${status || 'unknown'}). It may still be processing on AWS; the environment was not updated.`, {
-        exitCode: ExitCode.Timeout,
-        data: {label: o.label, versionStatus: status},
+      throw new EbwsError('TIMEOUT', `Timed out after ${formatDuration(Date.now() - started)} waiting for application version "${o.label}" to be processed (now ${status || 'unknown'}). It may still be processing on AWS; the environment was not updated.`, {
+        details: {label: o.label, versionStatus: status},
       })
     }
     await sleep(Math.min(interval, left))

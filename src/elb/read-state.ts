@@ -3,7 +3,6 @@ import type {LoadBalancerDescription, PolicyDescription} from '@aws-sdk/client-e
 import type {AwsClients} from '../aws/clients.ts'
 import {awsCall, awsErrorCode} from '../aws/errors.ts'
 import {EbwsError} from '../cli/errors.ts'
-import {ExitCode} from '../cli/exit-codes.ts'
 import type {ListenerProtocol, LoadBalancerState, Policy} from './model.ts'
 
 const PROTOCOLS = new Set(['HTTP', 'HTTPS', 'TCP', 'SSL'])
@@ -90,8 +89,7 @@ export async function readLoadBalancerState(clients: AwsClients, name: string): 
 }
 
 function notFound(name: string): EbwsError {
-  return new EbwsError(`The environment's Classic Load Balancer "${name}" was not found.`, {
-    exitCode: ExitCode.BadInput,
-    suggestions: ['It may have been deleted outside Elastic Beanstalk; rebuild the environment (`eb rebuild`) or check --region.'],
+  return new EbwsError('LB_NOT_FOUND', `The environment's Classic Load Balancer "${name}" was not found.`, {
+    hint: ['It may have been deleted outside Elastic Beanstalk; rebuild the environment (`eb rebuild`) or check --region.'],
   })
 }

@@ -97,7 +97,7 @@ async function unknownEnvironment(clients: AwsClients, name: string) {
     // The listing only improves the message; the error stands without it.
   }
   const region = await clients.region().catch(() => undefined)
-  return badInput(`No Elastic Beanstalk environment named "${name}"${region ? ` in ${region}` : ''}.`, [
+  return badInput('ENV_NOT_FOUND', `No Elastic Beanstalk environment named "${name}"${region ? ` in ${region}` : ''}.`, [
     names.length > 0 ? `Environments there: ${names.join(', ')}.` : 'There are no environments in that region; check --region.',
   ])
 }
@@ -125,12 +125,12 @@ export function requireClassicLoadBalancer(env: EnvironmentInfo, settings?: Opti
   const kind = (settings && loadBalancerKindFromSettings(settings)) ?? env.loadBalancerKind
   if (kind === 'classic' && env.loadBalancer) return env.loadBalancer
   if (kind === 'none') {
-    throw badInput(`Environment "${env.environmentName}" has no load balancer (${env.tier === 'Worker' ? 'a worker environment' : 'a single-instance environment'}).`, [
+    throw badInput('LB_TYPE_UNSUPPORTED', `Environment "${env.environmentName}" has no load balancer (${env.tier === 'Worker' ? 'a worker environment' : 'a single-instance environment'}).`, [
       'ebws configures Classic Load Balancer listeners. Use a load-balanced environment, or terminate TLS on the instance.',
     ])
   }
   const what = kind === 'application' ? 'an Application Load Balancer (ALB)' : kind === 'network' ? 'a Network Load Balancer (NLB)' : 'no Classic Load Balancer'
-  throw badInput(`Environment "${env.environmentName}" uses ${what}, not a Classic Load Balancer.`, [
+  throw badInput('LB_TYPE_UNSUPPORTED', `Environment "${env.environmentName}" uses ${what}, not a Classic Load Balancer.`, [
     kind === 'application'
       ? 'ALBs pass WebSocket upgrades on HTTPS listeners natively; ALB support in ebws is planned.'
       : 'ebws currently supports Classic Load Balancer environments only.',

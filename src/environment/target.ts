@@ -33,7 +33,7 @@ export async function resolveTarget(flags: TargetFlags, env: NodeJS.ProcessEnv =
   const cfgLabel = ebConfig ? ebConfig.path : '.elasticbeanstalk/config.yml'
   const [environmentName, envSource] = pick([flags.environment, '--environment'], [env.EBWS_ENVIRONMENT, 'EBWS_ENVIRONMENT'], [ebConfig?.environment, cfgLabel])
   if (!environmentName) {
-    throw badInput('No Elastic Beanstalk environment given.', [
+    throw badInput('ENV_MISSING', 'No Elastic Beanstalk environment given.', [
       'Pass --environment NAME (-e), set EBWS_ENVIRONMENT, or run `eb use NAME` in an eb CLI project.',
     ])
   }

@@ -18,7 +18,7 @@ export async function validateOptionSettings(clients: AwsClients, env: {applicat
   )
   const messages = out.Messages ?? []
   const errors = messages.filter((m) => m.Severity === 'error').map((m) => `${m.Namespace ?? ''} ${m.OptionName ?? ''}: ${m.Message ?? ''}`.trim())
-  if (errors.length > 0) throw badInput(`Elastic Beanstalk rejected the option settings:\n  ${errors.join('\n  ')}`, ['Nothing was changed. Check the flags (certificate, ports) against the messages above.'])
+  if (errors.length > 0) throw badInput('CONFIG_INVALID', `Elastic Beanstalk rejected the option settings:\n  ${errors.join('\n  ')}`, ['Nothing was changed. Check the flags (certificate, ports) against the messages above.'])
   return messages.filter((m) => m.Severity !== 'error').map((m) => `${m.Namespace ?? ''} ${m.OptionName ?? ''}: ${m.Message ?? ''}`.trim())
 }
 

@@ -1,7 +1,6 @@
 import type {AwsClients} from '../aws/clients.ts'
 import {awsCall} from '../aws/errors.ts'
 import {EbwsError} from '../cli/errors.ts'
-import {ExitCode} from '../cli/exit-codes.ts'
 import type {EnvironmentInfo} from './describe.ts'
 import type {EnvironmentEvent} from './events.ts'
 import {followEvents} from './events.ts'
@@ -62,17 +61,16 @@ export async function pollEnvironment(
   for (;;) {
     const [status, fresh] = await Promise.all([describeEnvironmentStatus(clients, environmentName), events()])
     for (const e of fresh) options.onEvent?.(e)
-    if (!status) throw new EbwsError(`Environment "${environmentName}" disappeared while waiting.`, {exitCode: ExitCode.Failed})
+    if (!status) throw new EbwsError('ENV_GONE', `Environment "${environmentName}" disappeared while waiting.`, {})
     const key = `${status.status}/${status.health}`
     if (key !== lastKey) options.onStatus?.(status)
     lastKey = key
     if (done(status, fresh)) return status
     const left = deadline - Date.now()
     if (left <= 0 || options.signal?.aborted) {
-      throw new EbwsError(`Timed out after ${Math.round(options.timeoutMs / 1000)} s waiting for "${environmentName}" (now ${status.status}, health ${status.health ?? 'unknown'}). The operation may still be running on AWS.`, {
-        exitCode: ExitCode.Timeout,
-        suggestions: [`Check it with \`ebws listeners show -e ${environmentName}\` or the Beanstalk console; raise --timeout to wait longer.`],
-        data: {status},
+      throw new EbwsError('TIMEOUT', `Timed out after ${Math.round(options.timeoutMs / 1000)} s waiting for "${environmentName}" (now ${status.status}, health ${status.health ?? 'unknown'}). The operation may still be running on AWS.`, {
+        hint: [`Check it with \`ebws listeners show -e ${environmentName}\` or the Beanstalk console; raise --timeout to wait longer.`],
+        details: {status},
       })
     }
     await sleep(Math.min(interval, left), options.signal)

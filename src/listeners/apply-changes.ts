@@ -1,6 +1,5 @@
 import type {AwsClients} from '../aws/clients.ts'
 import {badInput, EbwsError} from '../cli/errors.ts'
-import {ExitCode} from '../cli/exit-codes.ts'
 import type {OptionSetting} from '../environment/describe.ts'
 import {updateEnvironmentSettings} from '../environment/update.ts'
 import {isReady, pollEnvironment} from '../environment/wait.ts'
@@ -32,6 +31,8 @@ export interface ApplyChangesInput {
   now: Date
   timeoutMs: number
   say: (line: string) => void
+  /** Asks before the first write (a terminal without --yes); throws to stop with nothing changed. */
+  confirm?: (() => Promise<void>) | undefined
 }
 
 export interface ApplyChangesResult {
@@ -49,7 +50,7 @@ export async function ensureReady(
   const env = observed.environment
   if (isReady({status: env.status})) return observed
   if (!o.wait) {
-    throw badInput(`Environment "${env.environmentName}" is ${env.status}, not Ready; Beanstalk accepts no changes until it is.`, ['Pass --wait to wait for it, or try again when it is Ready.'])
+    throw badInput('ENV_NOT_READY', `Environment "${env.environmentName}" is ${env.status}, not Ready; Beanstalk accepts no changes until it is.`, ['Leave out --no-wait to wait for it (within --timeout), or try again when it is Ready.'])
   }
   o.say(`Waiting for ${env.environmentName} to be Ready (now ${env.status})`)
   await pollEnvironment(clients, env.environmentName, isReady, {timeoutMs: o.timeoutMs, onEvent: (e) => o.say(`${e.severity} ${e.message}`)})
@@ -62,6 +63,7 @@ export async function applyChanges(clients: AwsClients, input: ApplyChangesInput
   const env = observed.environment
   const writesSettings = settingsToUpdate.length > 0 || optionsToRemove.length > 0
 
+  await input.confirm?.()
   // Snapshot first, so any failure can put the CLB back.
   const snapshot: Snapshot = {
     kind: 'ebws-listeners-snapshot',
@@ -79,10 +81,9 @@ export async function applyChanges(clients: AwsClients, input: ApplyChangesInput
   const rollback = async (error: unknown, what: string): Promise<never> => {
     say(`${what} failed; restoring the load balancer`)
     await restoreSnapshot(clients, snapshot, backupFile, (s, st) => st === 'done' && say(`  restored: ${s.description}`))
-    throw new EbwsError(`${what} failed: ${(error as Error).message}\nThe load balancer was restored to its previous state (snapshot: ${backupFile}).`, {
-      exitCode: ExitCode.Failed,
+    throw new EbwsError('CHANGE_FAILED', `${what} failed: ${(error as Error).message}\nThe load balancer was restored to its previous state (snapshot: ${backupFile}).`, {
       cause: error,
-      data: {backupFile, restored: true},
+      details: {backupFile, restored: true},
     })
   }
 
@@ -114,10 +115,9 @@ export async function applyChanges(clients: AwsClients, input: ApplyChangesInput
   const after = await readLoadBalancerState(clients, observed.loadBalancerName)
   const remaining = input.unmet(after)
   if (remaining.length > 0) {
-    throw new EbwsError(`The load balancer does not match the plan after applying it:\n  ${remaining.join('\n  ')}`, {
-      exitCode: ExitCode.Failed,
-      suggestions: [`Inspect it with \`${input.inspectCommand}\`; the previous state is in ${backupFile}.`],
-      data: {backupFile},
+    throw new EbwsError('VERIFY_FAILED', `The load balancer does not match the plan after applying it:\n  ${remaining.join('\n  ')}`, {
+      hint: [`Inspect it with \`${input.inspectCommand}\`; the previous state is in ${backupFile}.`],
+      details: {backupFile},
     })
   }
   return {backupFile, after}

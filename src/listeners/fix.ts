@@ -42,6 +42,8 @@ export interface FixOptions {
   emitEbextensionsDir?: string | undefined
   now?: Date
   progress?: (line: string) => void
+  /** Asked with the plan before the first write; throws to stop with nothing changed. */
+  confirm?: ((plan: FixResult) => Promise<void>) | undefined
 }
 
 export interface PlannedStep {
@@ -73,14 +75,14 @@ const ACM_ARN = /^arn:aws[a-zA-Z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-
 /** Checks that need no AWS call: they fail before anything is read, let alone written. */
 export function checkFixInput(o: Pick<FixOptions, 'certificateArn' | 'domain' | 'ports' | 'mode' | 'stickiness'>): void {
   if (o.certificateArn && !ACM_ARN.test(o.certificateArn) && !isIamServerCertificate(o.certificateArn)) {
-    throw badInput(`"${o.certificateArn}" is not a certificate ARN.`, ['An ACM certificate ARN looks like arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-....'])
+    throw badInput('BAD_FLAG', `"${o.certificateArn}" is not a certificate ARN.`, ['An ACM certificate ARN looks like arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-....'])
   }
   if (o.domain !== undefined && !/^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}\.?$/i.test(o.domain)) {
-    throw badInput(`"${o.domain}" is not a domain name.`, ['Pass the name clients use, such as example.com or app.example.com.'])
+    throw badInput('BAD_FLAG', `"${o.domain}" is not a domain name.`, ['Pass the name clients use, such as example.com or app.example.com.'])
   }
   const {httpsPort, httpPort} = o.ports
-  if (httpsPort === httpPort) throw badInput(`--https-port and --http-port are both ${httpsPort}: HTTPS and HTTP cannot share a load balancer port.`)
-  if (o.stickiness && o.mode !== 'http') throw badInput('--stickiness applies to --mode http only: TCP/SSL listeners cannot carry cookie stickiness.')
+  if (httpsPort === httpPort) throw badInput('BAD_FLAG', `--https-port and --http-port are both ${httpsPort}: HTTPS and HTTP cannot share a load balancer port.`)
+  if (o.stickiness && o.mode !== 'http') throw badInput('BAD_FLAG', '--stickiness applies to --mode http only: TCP/SSL listeners cannot carry cookie stickiness.')
 }
 
 async function chooseCertificate(clients: AwsClients, observed: ObservedEnvironment, o: FixOptions, now: Date): Promise<CertificateChoice> {
@@ -97,7 +99,7 @@ async function chooseCertificate(clients: AwsClients, observed: ObservedEnvironm
     try {
       candidates.push(await describeCertificate(clients, arn))
     } catch (error) {
-      const code = (error as EbwsError).data?.awsError
+      const code = (error as EbwsError).details?.awsError
       const region = acmArnRegion(arn)
       candidates.push({arn, subjectAlternativeNames: [], inUseBy: [], lookupError: code === 'ResourceNotFoundException' ? `not found in ACM${region ? ` (${region})` : ''}` : (error as Error).message})
     }
@@ -134,6 +136,7 @@ export async function fixListeners(clients: AwsClients, o: FixOptions): Promise<
   const choice = await chooseCertificate(clients, observed, o, now)
   if (!choice.certificate) {
     throw badInput(
+      'CERT_NOT_FOUND',
       `No usable certificate: ${choice.reason}.${choice.rejected.length > 0 ? `\n  ${choice.rejected.map((r) => `${r.arn}: ${r.why}`).join('\n  ')}` : ''}`,
       ['Pass --certificate-arn with an ISSUED RSA-2048 ACM certificate in the load balancer\'s region, or --domain to find one.'],
       {rejected: choice.rejected},
@@ -153,7 +156,7 @@ export async function fixListeners(clients: AwsClients, o: FixOptions): Promise<
   try {
     plan = planListenerChanges(observed.state, intent)
   } catch (error) {
-    if (error instanceof PlanError) throw badInput(error.message, error.suggestions)
+    if (error instanceof PlanError) throw badInput(error.code, error.message, error.suggestions)
     throw error
   }
   const settings = optionSettingsForPlan(intent, plan.desired, observed.configured)
@@ -209,6 +212,7 @@ export async function fixListeners(clients: AwsClients, o: FixOptions): Promise<
     now,
     timeoutMs: o.timeoutMs,
     say,
+    confirm: o.confirm && (() => o.confirm!(result('dry-run'))),
   })
   const verdictAfter = judgeListeners({state: after, certificates: [certificate], ports: o.ports, now})
   return result('applied', {backupFile, verdictAfter})

@@ -1,3 +1,4 @@
+import type {ErrorCode} from '../cli/errors.ts'
 import type {BackendServerPolicies, HealthCheck, Listener, LoadBalancerState, Policy} from '../elb/model.ts'
 import {isLayer7, isSecure} from '../elb/model.ts'
 import type {LayoutMode, LayoutPorts} from './modes.ts'
@@ -71,8 +72,11 @@ export const isEbwsPolicy = (name: string): boolean => name.startsWith('ebws-')
 
 export class PlanError extends Error {
   readonly suggestions: string[]
-  constructor(message: string, suggestions: string[] = []) {
+  /** The error code it is reported with (docs/cli-contract.md): a plan refused is bad input. */
+  readonly code: ErrorCode
+  constructor(message: string, suggestions: string[] = [], code: ErrorCode = 'BAD_FLAG') {
     super(message)
+    this.code = code
     this.name = 'PlanError'
     this.suggestions = suggestions
   }

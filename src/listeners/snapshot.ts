@@ -4,7 +4,6 @@ import {dirname, join} from 'node:path'
 
 import type {AwsClients} from '../aws/clients.ts'
 import {badInput, EbwsError} from '../cli/errors.ts'
-import {ExitCode} from '../cli/exit-codes.ts'
 import type {OptionSetting} from '../environment/describe.ts'
 import {awsCliCommand, executePlan} from '../elb/apply-plan.ts'
 import type {LoadBalancerState} from '../elb/model.ts'
@@ -38,11 +37,11 @@ export function readSnapshot(path: string): Snapshot {
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'))
   } catch (error) {
-    throw badInput(`Could not read the snapshot ${path}: ${(error as Error).message}`, ['Pass the file that `ebws listeners fix` printed as its backup.'])
+    throw badInput('FILE_NOT_FOUND', `Could not read the snapshot ${path}: ${(error as Error).message}`, ['Pass the file that `ebws listeners fix` printed as its backup.'])
   }
   const s = parsed as Partial<Snapshot>
   if (s?.kind !== 'ebws-listeners-snapshot' || s.version !== 1 || !s.loadBalancerName || !s.state || !Array.isArray(s.state.listeners)) {
-    throw badInput(`${path} is not an ebws listeners snapshot.`, ['Pass the file that `ebws listeners fix` printed as its backup.'])
+    throw badInput('SNAPSHOT_INVALID', `${path} is not an ebws listeners snapshot.`, ['Pass the file that `ebws listeners fix` printed as its backup.'])
   }
   return s as Snapshot
 }
@@ -63,8 +62,9 @@ export async function restoreSnapshot(clients: AwsClients, snapshot: Snapshot, b
   } catch (error) {
     const commands = steps.map((s) => awsCliCommand(snapshot.loadBalancerName, snapshot.region, s.op))
     throw new EbwsError(
+      'ROLLBACK_FAILED',
       `Restoring the load balancer ${snapshot.loadBalancerName} failed too: ${(error as Error).message}\nThe snapshot is saved in ${backupFile}.${commands.length > 0 ? `\nThese commands put it back:\n  ${commands.join('\n  ')}` : ''}`,
-      {exitCode: ExitCode.ManualActionNeeded, suggestions: [`Retry with: ebws listeners restore --from ${backupFile}`], cause: error, data: {backupFile, restoreCommands: commands}},
+      {hint: [`Retry with: ebws listeners restore --from ${backupFile}`], cause: error, details: {backupFile, restoreCommands: commands}},
     )
   }
 }

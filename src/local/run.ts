@@ -79,7 +79,7 @@ const INSTALL_HINTS: Record<string, string[]> = {
 
 function requireProgram(name: string): string {
   const path = which(name) ?? [`/usr/sbin/${name}`, `/usr/local/sbin/${name}`].find((p) => existsSync(p))
-  if (!path) throw badInput(`${name} is not installed; \`ebws local\` runs a real ${name} on this machine.`, INSTALL_HINTS[name] ?? [])
+  if (!path) throw badInput('TOOL_MISSING', `${name} is not installed; \`ebws local\` runs a real ${name} on this machine.`, INSTALL_HINTS[name] ?? [])
   return path
 }
 
@@ -106,7 +106,7 @@ export async function localUp(options: LocalUpOptions): Promise<LocalState> {
   const stateDir = resolve(options.stateDir)
   const previous = readState(stateDir)
   if (previous && previous.processes.some((p) => isOurs(p))) {
-    throw badInput(`ebws local is already running (started ${previous.startedAt}): ${previous.urls.https}`, ['Stop it first: ebws local down'])
+    throw badInput('LOCAL_ALREADY_RUNNING', `ebws local is already running (started ${previous.startedAt}): ${previous.urls.https}`, ['Stop it first: ebws local down'])
   }
   const haproxy = requireProgram('haproxy')
   const nginx = options.nginx ? requireProgram('nginx') : undefined
@@ -130,10 +130,10 @@ export async function localUp(options: LocalUpOptions): Promise<LocalState> {
     ...(options.nginx ? [{port: options.nginxPort, what: 'nginx (--nginx-port)'}, ...(proxy ? [{port: healthPort, what: 'nginx health-check port'}] : [])] : []),
   ]
   for (const {port, what} of wanted) {
-    if (!(await portIsFree(port))) throw badInput(`Port ${port} (${what}) is in use on 127.0.0.1.`, ['Pick other ports with the port flags, or stop what uses it.'])
+    if (!(await portIsFree(port))) throw badInput('PORT_IN_USE', `Port ${port} (${what}) is in use on 127.0.0.1.`, ['Pick other ports with the port flags, or stop what uses it.'])
   }
   if (options.app === 'external' && !(await portAcceptsConnections(options.appPort))) {
-    throw badInput(`Nothing listens on 127.0.0.1:${options.appPort}.`, ['Start your app first, or omit --app external to run the sample app.'])
+    throw badInput('APP_NOT_LISTENING', `Nothing listens on 127.0.0.1:${options.appPort}.`, ['Start your app first, or omit --app external to run the sample app.'])
   }
 
   mkdirSync(stateDir, {recursive: true})
@@ -148,7 +148,7 @@ export async function localUp(options: LocalUpOptions): Promise<LocalState> {
   try {
     execFileSync(haproxy, ['-c', '-q', '-f', cfgPath], {stdio: 'pipe'})
   } catch (err) {
-    throw new EbwsError(`HAProxy rejected the generated configuration ${cfgPath}: ${String((err as {stderr?: Buffer}).stderr ?? err).trim()}`)
+    throw new EbwsError('LOCAL_START_FAILED', `HAProxy rejected the generated configuration ${cfgPath}: ${String((err as {stderr?: Buffer}).stderr ?? err).trim()}`)
   }
 
   const redirect = redirectSupport(listeners, ppPorts)
@@ -177,7 +177,7 @@ export async function localUp(options: LocalUpOptions): Promise<LocalState> {
     try {
       for (const port of ports) await waitForPort(port, proc, timeout)
     } catch (err) {
-      throw new EbwsError(`${name} did not start: ${(err as Error).message}\n${tailOf(proc.log)}`, {suggestions: [`See ${proc.log}`]})
+      throw new EbwsError('LOCAL_START_FAILED', `${name} did not start: ${(err as Error).message}\n${tailOf(proc.log)}`, {hint: [`See ${proc.log}`]})
     }
   }
 

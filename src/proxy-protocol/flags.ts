@@ -1,6 +1,8 @@
 import {Flags} from '@oclif/core'
 
-import {mutatingFlags} from '../cli/flags.ts'
+import {askFirst} from '../cli/confirm.ts'
+import {mutatingFlags, waitFlags} from '../cli/flags.ts'
+import {formatChange} from './format.ts'
 import type {ApplyTo} from './plan.ts'
 import type {ProxyChangeOptions} from './run.ts'
 
@@ -13,8 +15,7 @@ export const proxyChangeFlags = {
     options: ['elb', 'environment', 'both'],
     default: 'both',
   }),
-  wait: Flags.boolean({summary: 'Wait for the environment to be Ready first instead of failing.', default: false}),
-  timeout: Flags.integer({summary: 'Minutes to wait for the environment, in all.', default: 20, min: 1}),
+  ...waitFlags,
   'backup-file': Flags.string({summary: 'Where to save the snapshot taken before the first write (default: a file in the temp dir).'}),
 }
 
@@ -22,6 +23,7 @@ type ProxyChangeFlagValues = {
   'instance-port': number
   'apply-to': string
   'dry-run': boolean
+  yes: boolean
   wait: boolean
   timeout: number
   'backup-file'?: string | undefined
@@ -35,8 +37,9 @@ export function proxyChangeOptions(environmentName: string, flags: ProxyChangeFl
     applyTo: flags['apply-to'] as ApplyTo,
     dryRun: flags['dry-run'],
     wait: flags.wait,
-    timeoutMs: flags.timeout * 60_000,
+    timeoutMs: flags.timeout,
     backupFile: flags['backup-file'],
     progress,
+    confirm: askFirst(flags, formatChange),
   }
 }

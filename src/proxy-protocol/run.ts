@@ -26,6 +26,8 @@ export interface ProxyChangeOptions {
   skipAppCheck?: boolean
   now?: Date
   progress?: (line: string) => void
+  /** Asked with the plan before the first write; throws to stop with nothing changed. */
+  confirm?: ((plan: ProxyChangeResult) => Promise<void>) | undefined
 }
 
 export interface ProxyChangeResult {
@@ -77,7 +79,7 @@ export async function changeProxyProtocol(clients: AwsClients, action: 'enable' 
   const now = o.now ?? new Date()
   const say = o.progress ?? (() => {})
   const port = o.instancePort
-  if (action === 'disable' && o.healthCheckTcp) throw badInput('--health-check applies to enable only.')
+  if (action === 'disable' && o.healthCheckTcp) throw badInput('BAD_FLAG', '--health-check applies to enable only.')
 
   const observed = await observeEnvironment(clients, o.environmentName)
   const env = observed.environment
@@ -90,6 +92,7 @@ export async function changeProxyProtocol(clients: AwsClients, action: 'enable' 
     const found = blockers(observed.state, observed.configured, port, {healthCheckTcp: o.healthCheckTcp, checkConfigured: toEnv})
     if (found.length > 0) {
       throw badInput(
+        'UNSAFE_CHANGE',
         `Proxy Protocol on instance port ${port} would break traffic, so nothing was changed:\n  ${found.map((b) => b.message).join('\n  ')}`,
         [...new Set(found.flatMap((b) => b.suggestions))],
         {blockers: found},
@@ -134,6 +137,7 @@ export async function changeProxyProtocol(clients: AwsClients, action: 'enable' 
       appCheck = await checkDeployedApp(clients, env, port)
       if (!appCheck.ok) {
         throw badInput(
+          'UNSAFE_CHANGE',
           `The deployed app is not ready for Proxy Protocol, so nothing was changed: ${appCheck.reason}.`,
           [
             'Deploy the nginx Proxy Protocol config first (.platform/variants/proxy-protocol/nginx/nginx.conf as .platform/nginx/nginx.conf in the bundle), then enable.',
@@ -164,6 +168,7 @@ export async function changeProxyProtocol(clients: AwsClients, action: 'enable' 
     now,
     timeoutMs: o.timeoutMs,
     say,
+    confirm: o.confirm && (() => o.confirm!(result('dry-run'))),
   })
   const fresh = await observeEnvironment(clients, env.environmentName).catch(() => undefined)
   return result('applied', {backupFile, portAfter: proxyProtocolStatus(after, fresh?.configured ?? observed.configured, port)[0]!})

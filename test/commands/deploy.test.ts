@@ -11,7 +11,7 @@ import {after, before, describe, it} from 'node:test'
 import {GetObjectCommand, S3Client} from '@aws-sdk/client-s3'
 
 import {createScenario, startCliBench, type FullBench, type Scenario} from '../bench/scenario.ts'
-import {json, plainError, runCli, type CliResult} from '../helpers/cli.ts'
+import {json, jsonError, plainError, runCli, type CliResult} from '../helpers/cli.ts'
 
 const exec = promisify(execFile)
 
@@ -130,7 +130,7 @@ describe('ebws deploy (against the local AWS bench)', () => {
     assert.match(out.reason, /^ERROR event: Instance deployment failed/)
     assert.match(out.reason, new RegExp(`back on ${before ?? 'no version'}`))
     assert.equal(out.stillRunning, false)
-    assert.equal(out.error?.exitCode, 1)
+    assert.equal(jsonError(r).code, 'DEPLOY_FAILED')
     assert.equal(bench.eb.environment(s.environmentName).versionLabel, before)
   })
 
@@ -270,7 +270,7 @@ describe('ebws deploy (against the local AWS bench)', () => {
     const r = await deploy(s, [dir, '--timeout', '3s'], {EBWS_UPLOAD_PART_BYTES: String(5 * 1024 * 1024)})
     bench.faults.clear()
     assert.equal(r.code, 3, r.stdout + r.stderr)
-    assert.match(json<{error: {message: string}}>(r).error.message, /did not finish within --timeout; it was aborted and nothing was deployed/)
+    assert.match(jsonError(r).message, /did not finish within --timeout; it was aborted and nothing was deployed/)
     assert.ok(Date.now() - started < 9000, 'ended at the bound, not after the stalled part')
     assert.ok(!ebWrites().includes('CreateApplicationVersion') && !ebWrites().includes('UpdateEnvironment'))
   })
@@ -281,7 +281,7 @@ describe('ebws deploy (against the local AWS bench)', () => {
     bench.calls.clear()
     const r = await deploy(s, [app()])
     assert.equal(r.code, 1, r.stdout + r.stderr)
-    assert.match(json<{error: {message: string}}>(r).error.message, /failed processing: Failed to process application version/)
+    assert.match(jsonError(r).message, /failed processing: Failed to process application version/)
     assert.ok(!ebWrites().includes('UpdateEnvironment'))
   })
 
@@ -354,9 +354,9 @@ describe('ebws deploy (against the local AWS bench)', () => {
       await expectBadInput([app(), '-e', s.environmentName, '--label', label], new RegExp(`Application version "${label}" already exists with different content .* Nothing was uploaded`))
     })
     it('an invalid --timeout', () => expectBadInput([app(), '-e', s.environmentName, '--timeout', '5 parsecs'], /--timeout "5 parsecs" is not a duration/))
-    it('--no-wait-ready on a busy environment', async () => {
+    it('--no-wait on a busy environment', async () => {
       const busy = await createScenario(bench, {status: 'Updating'})
-      await expectBadInput([app(), '-e', busy.environmentName, '--no-wait-ready'], /is Updating, not Ready.*Nothing was uploaded/)
+      await expectBadInput([app(), '-e', busy.environmentName, '--no-wait'], /is Updating, not Ready.*Nothing was uploaded/)
       bench.eb.setEnvironment(busy.environmentName, {status: 'Ready'})
     })
   })

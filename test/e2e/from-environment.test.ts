@@ -30,7 +30,7 @@ describe('ebws local up --from-environment: a real environment\'s listeners emul
     const stateDir = mkdtempSync(join(tmpdir(), 'ebws-local-copy-'))
     const [https, http, app] = (await freePorts(3)) as [number, number, number]
     bench.calls.clear()
-    const up = await runCli(['local', 'up', '--from-environment', s.environmentName, '--state-dir', stateDir, '--https-port', String(https), '--http-port', String(http), '--app-port', String(app), '--json'], {env})
+    const up = await runCli(['local', 'up', '-e', s.environmentName, '--state-dir', stateDir, '--local-https-port', String(https), '--local-http-port', String(http), '--app-port', String(app), '--json'], {env})
     try {
       assert.equal(up.code, 0, up.stdout + up.stderr)
       assert.equal(bench.calls.count({mutating: true}), 0, 'read-only on AWS')
@@ -51,9 +51,9 @@ describe('ebws local up --from-environment: a real environment\'s listeners emul
   })
 
   it('rejects --mode with --from-environment, and an unknown environment, before starting anything', async () => {
-    const both = await runCli(['local', 'up', '--from-environment', 'x', '--mode', 'http'], {env})
+    const both = await runCli(['local', 'up', '-e', 'x', '--mode', 'http'], {env})
     assert.equal(both.code, 2)
-    const unknown = await runCli(['local', 'up', '--from-environment', 'nope', '--state-dir', mkdtempSync(join(tmpdir(), 'ebws-local-none-'))], {env})
+    const unknown = await runCli(['local', 'up', '-e', 'nope', '--state-dir', mkdtempSync(join(tmpdir(), 'ebws-local-none-'))], {env})
     assert.equal(unknown.code, 2)
     assert.match(unknown.stderr, /No Elastic Beanstalk environment named "nope"/)
   })

@@ -27,13 +27,52 @@ export function runCli(args: string[], opts: {env: Record<string, string>; cwd?:
   })
 }
 
-/** Parses --json output, with the process output in the failure message when it is not JSON. */
-export function json<T = Record<string, unknown>>(r: CliResult): T {
+export interface ErrorJson {
+  code: string
+  message: string
+  hint: string | null
+  exitCode: number
+  details?: Record<string, unknown>
+}
+
+export interface Envelope<R = unknown> {
+  ok: boolean
+  command: string
+  result: R | null
+  error: ErrorJson | null
+}
+
+/**
+ * Parses --json output as the one envelope of docs/cli-contract.md and checks its shape: exactly ok, command, result
+ * and error; ok exactly when error is null; error.exitCode equal to the process's exit code.
+ */
+export function envelope<R = Record<string, unknown>>(r: CliResult): Envelope<R> {
+  let doc: Envelope<R>
   try {
-    return JSON.parse(r.stdout) as T
+    doc = JSON.parse(r.stdout) as Envelope<R>
   } catch {
     throw new Error(`not JSON (exit ${r.code}):\nstdout: ${r.stdout}\nstderr: ${r.stderr}`)
   }
+  const keys = Object.keys(doc).sort().join(',')
+  if (keys !== 'command,error,ok,result') throw new Error(`not the --json envelope (keys ${keys}):\n${r.stdout}`)
+  if (doc.ok !== (doc.error === null)) throw new Error(`envelope ok=${doc.ok} with error ${JSON.stringify(doc.error)}`)
+  if (doc.error && doc.error.exitCode !== r.code) throw new Error(`error.exitCode ${doc.error.exitCode} but the process exited ${r.code}`)
+  if (!doc.error && r.code !== 0) throw new Error(`ok envelope but exit ${r.code}:\n${r.stderr}`)
+  return doc
+}
+
+/** The envelope's result (on failure: what the command had done, e.g. a failed deploy's result). */
+export function json<T = Record<string, unknown>>(r: CliResult): T {
+  const doc = envelope<T>(r)
+  if (doc.result === null) throw new Error(`no result in the envelope (exit ${r.code}): ${JSON.stringify(doc.error)}\nstderr: ${r.stderr}`)
+  return doc.result
+}
+
+/** The envelope's error, which must be there. */
+export function jsonError(r: CliResult): ErrorJson {
+  const doc = envelope(r)
+  if (!doc.error) throw new Error(`expected an error envelope, got ok (exit ${r.code}): ${r.stdout}`)
+  return doc.error
 }
 
 /** oclif wraps error messages and prefixes each line with " ›   "; undo that to match on the sentence. */

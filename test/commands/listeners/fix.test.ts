@@ -9,7 +9,7 @@ import {after, before, describe, it} from 'node:test'
 import {parse} from 'yaml'
 
 import {createScenario, LAYOUT_SETTINGS, startCliBench, type FullBench, type Scenario, type ScenarioSpec} from '../../bench/scenario.ts'
-import {json, plainError, runCli} from '../../helpers/cli.ts'
+import {json, jsonError, plainError, runCli} from '../../helpers/cli.ts'
 
 const exec = promisify(execFile)
 
@@ -157,14 +157,14 @@ describe('ebws listeners fix (against the local AWS bench)', () => {
       })
     }
 
-    it('environment not Ready (unless --wait)', async () => {
+    it('environment not Ready: --no-wait fails at once, the default waits', async () => {
       const busy = await createScenario(bench, {status: 'Updating', certificates: [{kind: 'rsa2048'}]})
       bench.calls.clear()
-      const r = await runCli(['listeners', 'fix', '-e', busy.environmentName, '--certificate-arn', busy.certificates[0]!.arn], {env})
+      const r = await runCli(['listeners', 'fix', '-e', busy.environmentName, '--certificate-arn', busy.certificates[0]!.arn, '--no-wait'], {env})
       assert.equal(r.code, 2)
       assert.match(plainError(r.stderr), /is Updating, not Ready/)
       assert.equal(mutating(), 0)
-      const running = runCli(['listeners', 'fix', '-e', busy.environmentName, '--certificate-arn', busy.certificates[0]!.arn, '--wait', '--json'], {env})
+      const running = runCli(['listeners', 'fix', '-e', busy.environmentName, '--certificate-arn', busy.certificates[0]!.arn, '--json'], {env})
       // Once the CLI is polling (it reads events only while waiting), the update "finishes".
       const since = Date.now()
       while (!bench.eb.calls().some((c) => c.action === 'DescribeEvents' && c.at.getTime() >= since)) await new Promise((r) => setTimeout(r, 25))
@@ -224,9 +224,10 @@ describe('ebws listeners fix (against the local AWS bench)', () => {
         const r = await fix(s, '--certificate-arn', s.certificates[0]!.arn, '--apply-to', 'elb', '--idle-timeout', '120')
         bench.faults.clear()
         assert.equal(r.code, 1, `step ${n}: ${r.stdout}${r.stderr}`)
-        const err = json<{error: {message: string; backupFile: string; restored: boolean}}>(r).error
+        const err = jsonError(r)
         assert.match(err.message, /was restored to its previous state/)
-        assert.equal(err.restored, true)
+        assert.equal(err.code, 'CHANGE_FAILED')
+        assert.equal(err.details?.restored, true)
         assert.deepEqual(await cliListeners(s), original, `step ${n}`)
         const show = json<{loadBalancer: {idleTimeoutSeconds: number; backendPolicies: unknown[]}}>(await runCli(['listeners', 'show', '-e', s.environmentName, '--json'], {env}))
         assert.equal(show.loadBalancer.idleTimeoutSeconds, 60, `step ${n}: idle timeout restored`)
@@ -243,9 +244,10 @@ describe('ebws listeners fix (against the local AWS bench)', () => {
       const r = await fix(s, '--certificate-arn', s.certificates[0]!.arn, '--apply-to', 'elb', '--backup-file', backup)
       bench.faults.clear()
       assert.equal(r.code, 5, r.stdout + r.stderr)
-      const err = json<{error: {message: string; restoreCommands: string[]; backupFile: string}}>(r).error
-      assert.equal(err.backupFile, backup)
-      assert.ok(err.restoreCommands.some((c) => c.startsWith(`aws elb --region us-east-1 delete-load-balancer-listeners --load-balancer-name ${s.loadBalancerName} --load-balancer-ports 443`)), err.message)
+      const err = jsonError(r)
+      assert.equal(err.code, 'ROLLBACK_FAILED')
+      assert.equal(err.details?.backupFile, backup)
+      assert.ok((err.details?.restoreCommands as string[]).some((c) => c.startsWith(`aws elb --region us-east-1 delete-load-balancer-listeners --load-balancer-name ${s.loadBalancerName} --load-balancer-ports 443`)), err.message)
       assert.equal(JSON.parse(readFileSync(backup, 'utf8')).loadBalancerName, s.loadBalancerName)
       assert.deepEqual(await cliListeners(s), ['HTTP 80 -> HTTP 80', 'SSL 443 -> TCP 80 cert'], 'half-changed, as reported')
       // The saved snapshot puts it back.

@@ -8,7 +8,7 @@ import {CreateLoadBalancerListenersCommand, DeleteLoadBalancerListenersCommand} 
 import {ElasticBeanstalkClient, UpdateEnvironmentCommand} from '@aws-sdk/client-elastic-beanstalk'
 
 import {createScenario, LAYOUT_SETTINGS, startCliBench, type FullBench} from '../../bench/scenario.ts'
-import {json, runCli} from '../../helpers/cli.ts'
+import {json, jsonError, runCli} from '../../helpers/cli.ts'
 
 interface Report {
   region: string
@@ -109,8 +109,7 @@ describe('ebws listeners show (against the local AWS bench)', () => {
     const expectError = async (args: string[], e: Record<string, string>, code: number, pattern: RegExp, cwd?: string) => {
       const r = await runCli([...args, '--json'], {env: e, cwd})
       assert.equal(r.code, code, `${r.stdout}\n${r.stderr}`)
-      const out = json<{error: {message: string; exitCode: number}}>(r)
-      assert.match(out.error.message, pattern)
+      assert.match(jsonError(r).message, pattern)
       assert.doesNotMatch(r.stderr + r.stdout, /\n\s+at .*\(.*:\d+:\d+\)/, 'no stack trace without --debug')
     }
 
@@ -133,10 +132,10 @@ describe('ebws listeners show (against the local AWS bench)', () => {
     })
     it('no region', async () => {
       const {AWS_REGION: _r, AWS_DEFAULT_REGION: _d, ...noRegion} = env
-      await expectError(['listeners', 'show', '-e', 'x'], noRegion, 2, /No AWS region is configured/, mkdtempSync(join(tmpdir(), 'ebws-noregion-')))
+      await expectError(['listeners', 'show', '-e', 'x'], noRegion, 4, /No AWS region is configured/, mkdtempSync(join(tmpdir(), 'ebws-noregion-')))
     })
     it('not a region', async () => {
-      await expectError(['listeners', 'show', '-e', 'x', '--region', 'moon-1'], env, 2, /"moon-1" is not an AWS region code/)
+      await expectError(['listeners', 'show', '-e', 'x', '--region', 'moon-1'], env, 4, /"moon-1" is not an AWS region code/)
     })
     it('no credentials', async () => {
       const {AWS_ACCESS_KEY_ID: _a, AWS_SECRET_ACCESS_KEY: _s, ...noCreds} = env

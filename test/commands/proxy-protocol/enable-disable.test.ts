@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import {after, before, describe, it} from 'node:test'
 
 import {createScenario, LAYOUT_SETTINGS, startCliBench, type FullBench, type Scenario, type Setting} from '../../bench/scenario.ts'
-import {json, plainError, runCli} from '../../helpers/cli.ts'
+import {json, jsonError, plainError, runCli} from '../../helpers/cli.ts'
 import {BACKEND_AUTH, deployBundle, readBack, settingsOf, TCP_LAYOUT} from './helpers.ts'
 
 interface ChangeJson {
@@ -15,9 +15,6 @@ interface ChangeJson {
   warnings: string[]
   backupFile?: string
   portAfter: {instancePort: number; enabled: boolean; configured: boolean; safe: boolean; otherPolicies: string[]}
-}
-interface ErrorJson {
-  error: {message: string; suggestions: string[]; exitCode: number; restored?: boolean; blockers?: Array<{code: string}>}
 }
 
 const PROXY_ON = 'ProxyProtocolPolicyType ProxyProtocol=true'
@@ -137,9 +134,9 @@ describe('ebws proxy-protocol enable|disable (against the local AWS bench)', () 
     bench.calls.clear()
     const refused = await cli('enable', s)
     assert.equal(refused.code, 2, refused.stdout)
-    const err = json<ErrorJson>(refused).error
+    const err = jsonError(refused)
     assert.match(err.message, /health check HTTP:80\/health is HTTP on instance port 80/)
-    assert.ok(err.suggestions.some((x) => /--health-check tcp/.test(x)))
+    assert.match(err.hint ?? '', /--health-check tcp/)
     assert.equal(mutating(), 0)
 
     const r = await cli('enable', s, '--health-check', 'tcp')
@@ -223,11 +220,12 @@ describe('ebws proxy-protocol enable|disable (against the local AWS bench)', () 
 
     it('the HTTP listener refusal suggests `listeners fix --mode proxy` or another instance port', async () => {
       const s = await scenario(() => [])
-      const err = json<ErrorJson>(await cli('enable', s)).error
+      const err = jsonError(await cli('enable', s))
       assert.equal(err.exitCode, 2)
-      assert.deepEqual(err.blockers?.map((b) => b.code), ['http-listener'])
-      assert.ok(err.suggestions.some((x) => x.includes('ebws listeners fix --mode proxy')))
-      assert.ok(err.suggestions.some((x) => x.includes('another instance port')))
+      assert.equal(err.code, 'UNSAFE_CHANGE')
+      assert.deepEqual((err.details?.blockers as Array<{code: string}>).map((b) => b.code), ['http-listener'])
+      assert.ok(err.hint?.includes('ebws listeners fix --mode proxy'))
+      assert.ok(err.hint?.includes('another instance port'))
     })
 
     it('an HTTP listener in the option settings (live CLB changed out of band) is refused too, unless --apply-to elb', async () => {
@@ -239,7 +237,7 @@ describe('ebws proxy-protocol enable|disable (against the local AWS bench)', () 
       bench.calls.clear()
       const r = await cli('enable', s)
       assert.equal(r.code, 2, r.stdout)
-      assert.match(json<ErrorJson>(r).error.message, /option settings \(aws:elb:listener:80\) make listener HTTP 80 -> HTTP 80 HTTP/)
+      assert.match(jsonError(r).message, /option settings \(aws:elb:listener:80\) make listener HTTP 80 -> HTTP 80 HTTP/)
       assert.equal(mutating(), 0)
       const elbOnly = await cli('enable', s, '--apply-to', 'elb')
       assert.equal(elbOnly.code, 0, elbOnly.stdout)
@@ -268,13 +266,13 @@ describe('ebws proxy-protocol enable|disable (against the local AWS bench)', () 
       })
     }
 
-    it('environment not Ready (unless --wait)', async () => {
+    it('environment not Ready, with --no-wait', async () => {
       const s = await scenario(TCP_LAYOUT)
       bench.eb.setEnvironment(s.environmentName, {status: 'Updating'})
       bench.calls.clear()
-      const r = await cli('enable', s)
+      const r = await cli('enable', s, '--no-wait')
       assert.equal(r.code, 2, r.stdout)
-      assert.match(json<ErrorJson>(r).error.message, /is Updating, not Ready/)
+      assert.match(jsonError(r).message, /is Updating, not Ready/)
       assert.equal(mutating(), 0)
     })
   })
@@ -301,9 +299,10 @@ describe('ebws proxy-protocol enable|disable (against the local AWS bench)', () 
         const r = await cli(verb, s, ...args)
         bench.faults.clear()
         assert.equal(r.code, 1, `${verb}, ${what}: ${r.stdout}${r.stderr}`)
-        const err = json<ErrorJson>(r).error
+        const err = jsonError(r)
         assert.match(err.message, /was restored to its previous state/, what)
-        assert.equal(err.restored, true)
+        assert.equal(err.code, 'CHANGE_FAILED')
+        assert.equal(err.details?.restored, true)
         assert.deepEqual(await readBack(bench, env, s), original, `${verb}, ${what}`)
         assert.deepEqual(await settingsOf(bench, env, s, NS), settings, `${verb}, ${what}: settings unchanged`)
       }

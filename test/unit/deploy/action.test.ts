@@ -67,14 +67,14 @@ describe('action.yml (composite action running ebws deploy)', () => {
   it('passes inputs as flags, runs the package\'s own version, and sets outputs from the JSON result', async () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {version: string}
     const r = await runStep(
-      {environment: 'my-env', dir: 'app', label: 'v1 "quoted" $(rm -rf x)', 'accept-yellow': 'true', 'wait-ready': 'false', timeout: '15m'},
-      {json: {status: 'deployed', reason: 'Ready', version: {label: 'v1'}, url: 'http://x.example', health: 'Green'}, code: 0},
+      {environment: 'my-env', dir: 'app', label: 'v1 "quoted" $(rm -rf x)', 'accept-yellow': 'true', wait: 'false', timeout: '15m'},
+      {json: {ok: true, command: 'deploy', result: {status: 'deployed', reason: 'Ready', version: {label: 'v1'}, url: 'http://x.example', health: 'Green'}, error: null}, code: 0},
     )
     assert.equal(r.code, 0)
     assert.deepEqual(r.args, [
       '--yes', `ebws@${pkg.version}`,
       'deploy', '--environment', 'my-env', '--timeout', '15m', '--health-grace', '60s', '--symlinks', 'follow', '--json',
-      'app', '--label', 'v1 "quoted" $(rm -rf x)', '--no-wait-ready', '--accept-yellow',
+      'app', '--label', 'v1 "quoted" $(rm -rf x)', '--no-wait', '--accept-yellow',
     ])
     assert.equal(r.outputs.status, 'deployed')
     assert.equal(r.outputs['version-label'], 'v1')
@@ -83,7 +83,7 @@ describe('action.yml (composite action running ebws deploy)', () => {
   })
 
   it('keeps the CLI\'s exit code (3: timed out) and still sets the outputs', async () => {
-    const r = await runStep({environment: 'e', archive: 'build/app.zip', 'ebws-version': '9.9.9'}, {json: {status: 'timed-out', reason: 'slow', version: {label: 'v2'}}, code: 3})
+    const r = await runStep({environment: 'e', archive: 'build/app.zip', 'ebws-version': '9.9.9'}, {json: {ok: false, command: 'deploy', result: {status: 'timed-out', reason: 'slow', version: {label: 'v2'}}, error: {code: 'TIMEOUT', message: 'slow', hint: null, exitCode: 3}}, code: 3})
     assert.equal(r.code, 3)
     assert.deepEqual(r.args.slice(0, 2), ['--yes', 'ebws@9.9.9'])
     assert.ok(r.args.includes('--archive') && !r.args.includes('.'), r.args.join(' '))

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 
-import {formatDuration, parseDuration} from '../../../src/deploy/duration.ts'
+import {formatDuration, parseDuration} from '../../../src/duration.ts'
 import {bundleKey, checkLabel, contentHashOf, defaultLabel, utcStamp, versionDescription} from '../../../src/deploy/label.ts'
 import {EbwsError} from '../../../src/cli/errors.ts'
 
