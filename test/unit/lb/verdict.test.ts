@@ -23,6 +23,7 @@ describe('ALB verdict (pure)', () => {
     const settings = [
       {namespace: 'aws:elbv2:listener:443', optionName: 'Protocol', value: 'HTTPS'},
       {namespace: 'aws:elbv2:listener:443', optionName: 'SSLCertificateArns', value: CERT},
+      {namespace: 'aws:autoscaling:asg', optionName: 'MaxSize', value: '1'},
     ]
     const live = judgeAlb(observed(s, {bundleOverridesListener: false, settings}), now)
     assert.ok(live.findings.some((f) => f.code === 'redirect-live-only' && /the next environment update replaces it \(no \.ebextensions override in the deployed bundle\)/.test(f.message)))
