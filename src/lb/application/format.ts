@@ -65,6 +65,8 @@ export function formatElbv2Report(r: Elbv2Report, now = new Date()): string {
   out.push('')
   out.push(`Layout: ${paint('bold', r.verdict.layout)}`)
   for (const f of r.verdict.findings) out.push(`  ${severityMark(f.severity)} ${f.message}`)
-  if (!r.verdict.ok && r.loadBalancerType === 'application' && !r.shared) out.push(`\nFix it: ebws listeners fix -e ${env.environmentName} --domain YOUR_DOMAIN --dry-run`)
+  const problems = r.verdict.findings.filter((f) => f.severity !== 'info')
+  if (problems.length > 0 && problems.every((f) => f.code === 'redirect-live-only')) out.push(`\nKeep the redirect: ebws listeners fix -e ${env.environmentName} --emit-ebextensions .ebextensions (then deploy)`)
+  else if (!r.verdict.ok && r.loadBalancerType === 'application' && !r.shared) out.push(`\nFix it: ebws listeners fix -e ${env.environmentName} --domain YOUR_DOMAIN --dry-run`)
   return out.join('\n')
 }
