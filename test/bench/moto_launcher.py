@@ -413,6 +413,27 @@ def apply_elbv2_patches() -> None:
 
     Responses.describe_ssl_policies = describe_ssl_policies  # type: ignore[method-assign]
 
+    # --- Patch 15: a Network Load Balancer's ARN said loadbalancer/app/ -----------------------
+    # NLB ARNs are arn:aws:elasticloadbalancing:REGION:ACCOUNT:loadbalancer/net/NAME/ID
+    # (https://docs.aws.amazon.com/elasticloadbalancing/latest/network/network-load-balancers.html);
+    # moto built every ARN with app/, so nothing could tell an NLB from an ALB by its ARN.
+    from moto.elbv2 import models as elbv2_models
+
+    original_create_lb = elbv2_models.ELBv2Backend.create_load_balancer
+
+    def create_load_balancer(self: Any, *args: Any, **kwargs: Any) -> Any:
+        lb = original_create_lb(self, *args, **kwargs)
+        if (kwargs.get("loadbalancer_type") or "") == "network" and ":loadbalancer/app/" in lb.arn:
+            old = lb.arn
+            lb.arn = old.replace(":loadbalancer/app/", ":loadbalancer/net/")
+            self.load_balancers[lb.arn] = self.load_balancers.pop(old)
+            tags = self.tagging_service.list_tags_for_resource(old).get("Tags", [])
+            self.tagging_service.delete_all_tags_for_resource(old)
+            self.tagging_service.tag_resource(lb.arn, tags)
+        return lb
+
+    elbv2_models.ELBv2Backend.create_load_balancer = create_load_balancer  # type: ignore[method-assign]
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)

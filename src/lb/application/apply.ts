@@ -91,7 +91,8 @@ export async function sslPolicyExists(clients: AwsClients, name: string): Promis
     const out = await awsCall('elasticloadbalancing:DescribeSSLPolicies', () => elbv2.send(new DescribeSSLPoliciesCommand({Names: [name]})))
     return (out.SslPolicies ?? []).some((p) => p.Name === name)
   } catch (error) {
-    if ((error as {details?: {awsError?: string}}).details?.awsError === 'SSLPolicyNotFound') return false
+    // The SDK names the error by its shape, SSLPolicyNotFoundException (code SSLPolicyNotFound).
+    if (/^SSLPolicyNotFound(Exception)?$/.test((error as {details?: {awsError?: string}}).details?.awsError ?? '')) return false
     throw error
   }
 }

@@ -1,6 +1,10 @@
 // ALB/NLB scenarios on the local AWS bench: an environment in the EB fake whose load balancer lives in moto's ELBv2.
 import {ElasticLoadBalancingV2Client, DescribeListenersCommand, DescribeRulesCommand, DescribeTargetGroupAttributesCommand, DescribeTargetGroupsCommand, DescribeLoadBalancerAttributesCommand} from '@aws-sdk/client-elastic-load-balancing-v2'
 
+import {CreateBucketCommand, PutObjectCommand, S3Client} from '@aws-sdk/client-s3'
+import {ElasticBeanstalkClient, UpdateEnvironmentCommand} from '@aws-sdk/client-elastic-beanstalk'
+import {ZipFile} from 'yazl'
+
 import {createCertificate, type BenchCertificate, type CertOptions} from '../../bench/certificates.ts'
 import type {FullBench, Setting} from '../../bench/scenario.ts'
 
@@ -66,3 +70,36 @@ export const HTTPS_SETTINGS = (cert: string, policy = 'ELBSecurityPolicy-TLS13-1
   ['aws:elbv2:listener:443', 'SSLCertificateArns', cert],
   ['aws:elbv2:listener:443', 'SSLPolicy', policy],
 ]
+
+/** A zip of the files (yazl, deflated), as a source bundle. */
+export function zipFiles(files: Record<string, string | Buffer>): Promise<Buffer> {
+  const z = new ZipFile()
+  for (const [path, data] of Object.entries(files)) z.addBuffer(Buffer.from(data), path, {mtime: new Date(0)})
+  z.end()
+  const chunks: Buffer[] = []
+  return new Promise((resolve, reject) => {
+    z.outputStream.on('data', (c: Buffer) => chunks.push(c))
+    z.outputStream.on('end', () => resolve(Buffer.concat(chunks)))
+    z.outputStream.on('error', reject)
+  })
+}
+
+let versions = 0
+
+/** Uploads a bundle to moto's S3 and deploys it with UpdateEnvironment (VersionLabel), waiting for Ready. */
+export async function deployFiles(bench: FullBench, s: AlbScenario, files: Record<string, string | Buffer>): Promise<string> {
+  const s3 = new S3Client({region: bench.region, endpoint: bench.direct.moto, forcePathStyle: true, credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'}})
+  const Bucket = 'alb-bundles'
+  await s3.send(new CreateBucketCommand({Bucket})).catch(() => undefined)
+  const label = `alb-v${process.pid}-${++versions}`
+  const Key = `${s.applicationName}/${label}.zip`
+  await s3.send(new PutObjectCommand({Bucket, Key, Body: await zipFiles(files)}))
+  s3.destroy()
+  bench.eb.createApplicationVersion(s.applicationName, label, {s3Bucket: Bucket, s3Key: Key})
+  const eb = new ElasticBeanstalkClient({region: bench.region, endpoint: bench.direct.eb, credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'}})
+  await eb.send(new UpdateEnvironmentCommand({EnvironmentName: s.environmentName, VersionLabel: label}))
+  eb.destroy()
+  await bench.eb.waitForStatus(s.environmentName, 'Updating', 2000).catch(() => undefined)
+  await bench.eb.waitForStatus(s.environmentName, 'Ready', 10_000)
+  return label
+}
