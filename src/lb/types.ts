@@ -7,6 +7,7 @@ import type {AwsClients} from '../aws/clients.ts'
 import type {CertificateInfo} from '../elb/model.ts'
 import type {EnvironmentInfo, OptionSetting} from '../environment/describe.ts'
 import type {FixOptions} from '../listeners/fix.ts'
+import type {ProxyChangeOptions, ProxyChangeResult, StatusResult} from '../proxy-protocol/run.ts'
 
 export type LoadBalancerType = 'classic' | 'application' | 'network'
 
@@ -87,6 +88,9 @@ export interface LoadBalancerAdapter<Report = unknown, FixReport = unknown> {
   format(report: Report): string
   fix?(clients: AwsClients, input: {first: FirstRoundTrip; detected: DetectedLoadBalancer; intent: FixIntent}): Promise<FixReport>
   formatFix?(report: FixReport): string
+  /** `proxy-protocol status|enable|disable` for types that do it their own way (the CLB keeps src/proxy-protocol). */
+  proxyStatus?(clients: AwsClients, input: {first: FirstRoundTrip; detected: DetectedLoadBalancer}, o: {instancePort?: number | undefined; skipAppCheck?: boolean | undefined}): Promise<StatusResult>
+  proxyChange?(clients: AwsClients, input: {first: FirstRoundTrip; detected: DetectedLoadBalancer}, action: 'enable' | 'disable', o: ProxyChangeOptions): Promise<ProxyChangeResult>
 }
 
 export type {OptionSetting}
