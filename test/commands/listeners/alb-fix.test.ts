@@ -111,6 +111,23 @@ describe('ebws listeners fix on ALB environments (local AWS bench)', () => {
     assert.deepEqual(shown.verdict.drift, [])
   })
 
+  it('listeners restore puts an ALB snapshot back: option settings, then the live listeners', async () => {
+    const s = await createAlbScenario(bench, {certificates: [{kind: 'rsa2048', domain: 'app.example.com'}]})
+    const before = await readBack(s.elbv2, s.loadBalancerArn)
+    const file = backup()
+    assert.equal((await runCli(['listeners', 'fix', '-e', s.environmentName, '--domain', 'app.example.com', '--stickiness', '--backup-file', file, '--json'], {env})).code, 0)
+    bench.calls.clear()
+    const dry = json<{steps: Array<{id: string}>}>(await runCli(['listeners', 'restore', '--from', file, '--dry-run', '--json'], {env}))
+    assert.deepEqual(dry.steps.map((x) => x.id)[0], 'settings')
+    assert.equal(writes(), 0)
+    const r = await runCli(['listeners', 'restore', '--from', file, '--json'], {env})
+    assert.equal(r.code, 0, r.stderr)
+    const after = await readBack(s.elbv2, s.loadBalancerArn)
+    assert.deepEqual(after.listeners.map((l) => [l.port, l.protocol, l.actions?.[0]?.Type]), before.listeners.map((l) => [l.port, l.protocol, l.actions?.[0]?.Type]))
+    assert.equal(after.targetGroups[0]!.attributes['stickiness.enabled'], 'false')
+    assert.equal(settingsOf(s.environmentName)['aws:elbv2:listener:443']?.Protocol, undefined)
+  })
+
   it('a failed step restores the load balancer and the option settings', async () => {
     const s = await createAlbScenario(bench, {certificates: [{kind: 'rsa2048', domain: 'app.example.com'}]})
     const before = await readBack(s.elbv2, s.loadBalancerArn)
