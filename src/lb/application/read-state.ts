@@ -53,6 +53,7 @@ export async function readElbv2State<T>(
   alongside: () => Promise<T>,
   settingsOf: (t: T) => OptionSetting[],
   environmentName: string,
+  dnsName?: string | undefined,
 ): Promise<{state: Elbv2State; extra: T}> {
   const elbv2 = await clients.elbv2()
   const sdk = await import('@aws-sdk/client-elastic-load-balancing-v2')
@@ -61,21 +62,22 @@ export async function readElbv2State<T>(
     for await (const page of pages) out.push(...(items(page) ?? []))
     return out
   }
-  const [lbs, listeners, attributes, targetGroups, extra] = await Promise.all([
-    awsCall('elasticloadbalancing:DescribeLoadBalancers', () => elbv2.send(new sdk.DescribeLoadBalancersCommand({LoadBalancerArns: [arn]}))).catch((error: unknown) => {
-      if ((error as {details?: {awsError?: string}}).details?.awsError === 'LoadBalancerNotFound') {
+  // No DescribeLoadBalancers: the ARN says the type and the name, and the environment's endpoint is the DNS name.
+  const [listeners, attributes, targetGroups, extra] = await Promise.all([
+    awsCall('elasticloadbalancing:DescribeListeners', () => collect(sdk.paginateDescribeListeners({client: elbv2}, {LoadBalancerArn: arn}), (p) => p.Listeners)).catch((error: unknown) => {
+      if (/^LoadBalancerNotFound(Exception)?$/.test((error as {details?: {awsError?: string}}).details?.awsError ?? '')) {
         throw badInput('LB_NOT_FOUND', `The environment's load balancer ${arn} does not exist.`, ['Rebuild the environment, or check the region.'])
       }
       throw error
     }),
-    awsCall('elasticloadbalancing:DescribeListeners', () => collect(sdk.paginateDescribeListeners({client: elbv2}, {LoadBalancerArn: arn}), (p) => p.Listeners)),
     awsCall('elasticloadbalancing:DescribeLoadBalancerAttributes', () => elbv2.send(new sdk.DescribeLoadBalancerAttributesCommand({LoadBalancerArn: arn}))),
     awsCall('elasticloadbalancing:DescribeTargetGroups', () => collect(sdk.paginateDescribeTargetGroups({client: elbv2}, {LoadBalancerArn: arn}), (p) => p.TargetGroups)),
     alongside(),
   ])
-  const lb = lbs.LoadBalancers?.[0]
-  const type = lb?.Type === 'network' ? 'network' : 'application'
+  const type = arn.includes(':loadbalancer/net/') ? 'network' : 'application'
   const settings = settingsOf(extra)
+  // Who owns each target group matters on a shared ALB only (a dedicated one serves this environment alone).
+  const shared = settings.some((s) => s.namespace === 'aws:elasticbeanstalk:environment' && s.optionName === 'LoadBalancerIsShared' && s.value?.toLowerCase() === 'true')
   const secure = (l: Listener) => l.Protocol === 'HTTPS' || l.Protocol === 'TLS'
   const tgArns = targetGroups.map((t) => t.TargetGroupArn!).filter(Boolean)
   const [rules, certs, tgAttributes, tags] = await Promise.all([
@@ -86,7 +88,10 @@ export async function readElbv2State<T>(
       ),
     ),
     Promise.all(tgArns.map((t) => awsCall('elasticloadbalancing:DescribeTargetGroupAttributes', () => elbv2.send(new sdk.DescribeTargetGroupAttributesCommand({TargetGroupArn: t}))))),
-    tgArns.length > 0 ? awsCall('elasticloadbalancing:DescribeTags', () => elbv2.send(new sdk.DescribeTagsCommand({ResourceArns: tgArns.slice(0, 20)}))) : Promise.resolve({TagDescriptions: []}),
+    // DescribeTags takes at most 20 ARNs a call.
+    Promise.all(
+      (shared ? tgArns : []).filter((_, i) => i % 20 === 0).map((_, k) => awsCall('elasticloadbalancing:DescribeTags', () => elbv2.send(new sdk.DescribeTagsCommand({ResourceArns: tgArns.slice(k * 20, k * 20 + 20)})))),
+    ).then((pages) => ({TagDescriptions: pages.flatMap((p) => p.TagDescriptions ?? [])})),
   ])
   const attr = (list: Array<{Key?: string | undefined; Value?: string | undefined}> | undefined, key: string) => list?.find((a) => a.Key === key)?.Value
   const owner = new Map((tags.TagDescriptions ?? []).map((d) => [d.ResourceArn ?? '', d.Tags?.find((t) => t.Key === ENV_TAG)?.Value]))
@@ -138,9 +143,9 @@ export async function readElbv2State<T>(
   return {
     state: {
       arn,
-      name: lb?.LoadBalancerName ?? arn.split('/').at(-2) ?? arn,
+      name: arn.split('/').at(-2) ?? arn,
       type,
-      dnsName: lb?.DNSName,
+      dnsName,
       idleTimeoutSeconds: type === 'application' ? (idle === undefined ? 60 : Number(idle)) : undefined,
       listeners: v2Listeners,
       targetGroups: v2TargetGroups,

@@ -45,7 +45,7 @@ export async function observeElbv2(clients: AwsClients, input: Pick<ShowInput, '
   const {environment} = input.first
   const bundleOverride = deployedBundleOverridesListener(clients, environment.applicationName, environment.versionLabel)
   bundleOverride.catch(() => undefined)
-  const {state, extra: settings} = await readElbv2State(clients, input.detected.id, () => describeOptionSettings(clients, environment), (s) => s, environment.environmentName)
+  const {state, extra: settings} = await readElbv2State(clients, input.detected.id, () => describeOptionSettings(clients, environment), (s) => s, environment.environmentName, environment.endpointUrl)
   const certArns = state.listeners.flatMap((l) => [l.certificateArn, ...l.sniCertificateArns]).filter((a): a is string => Boolean(a))
   const [certificates, bundleOverridesListener] = await Promise.all([certificatesInUse(clients, certArns, input.first.listedCertificates), bundleOverride])
   const shared = input.detected.shared || detectLoadBalancer(environment, settings).shared
