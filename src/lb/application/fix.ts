@@ -18,7 +18,7 @@ import type {Elbv2State} from './model.ts'
 import {DEFAULT_SSL_POLICY} from './model.ts'
 import type {AlbIntent, AlbStep} from './plan.ts'
 import {AlbPlanError, albOptionSettings, ebextensionsOverride, planAlb, planAlbRestore} from './plan.ts'
-import {readElbv2State} from './read-state.ts'
+import {refreshElbv2State} from './read-state.ts'
 import {observeElbv2} from './show.ts'
 
 export interface AlbFixResult {
@@ -172,7 +172,7 @@ export async function fixAlb(clients: AwsClients, input: {first: FirstRoundTrip;
   mkdirSync(dirname(backupFile), {recursive: true})
   writeFileSync(backupFile, `${JSON.stringify(snapshot, null, 2)}\n`, {mode: 0o600})
   say(`Saved the current load balancer and option settings to ${backupFile}`)
-  const read = async () => (await readElbv2State(clients, observed.state.arn, async () => observed.settings, (s) => s, env.environmentName)).state
+  const read = () => refreshElbv2State(clients, observed.state)
 
   const rollback = async (error: unknown, what: string, settingsWritten: boolean): Promise<never> => {
     say(`${what} failed; restoring the load balancer`)

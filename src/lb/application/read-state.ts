@@ -153,3 +153,53 @@ export async function readElbv2State<T>(
     extra,
   }
 }
+
+/**
+ * One round trip re-read after a change (fix, verify): the listeners, the load balancer's and the known target
+ * groups' attributes. Rules, SNI certificates and ownership cannot change through ebws, so they are kept from
+ * `previous` (a listener that did not exist before has no rules).
+ */
+export async function refreshElbv2State(clients: AwsClients, previous: Elbv2State): Promise<Elbv2State> {
+  const elbv2 = await clients.elbv2()
+  const sdk = await import('@aws-sdk/client-elastic-load-balancing-v2')
+  const [listeners, attributes, tgAttributes] = await Promise.all([
+    awsCall('elasticloadbalancing:DescribeListeners', async () => {
+      const out: Listener[] = []
+      for await (const page of sdk.paginateDescribeListeners({client: elbv2}, {LoadBalancerArn: previous.arn})) out.push(...(page.Listeners ?? []))
+      return out
+    }),
+    previous.type === 'application' ? awsCall('elasticloadbalancing:DescribeLoadBalancerAttributes', () => elbv2.send(new sdk.DescribeLoadBalancerAttributesCommand({LoadBalancerArn: previous.arn}))) : Promise.resolve({Attributes: []}),
+    Promise.all(previous.targetGroups.map((t) => awsCall('elasticloadbalancing:DescribeTargetGroupAttributes', () => elbv2.send(new sdk.DescribeTargetGroupAttributesCommand({TargetGroupArn: t.arn}))))),
+  ])
+  const attr = (list: Array<{Key?: string | undefined; Value?: string | undefined}> | undefined, key: string) => list?.find((a) => a.Key === key)?.Value
+  const idle = attr(attributes.Attributes, 'idle_timeout.timeout_seconds')
+  return {
+    ...previous,
+    idleTimeoutSeconds: previous.type === 'application' ? (idle === undefined ? 60 : Number(idle)) : undefined,
+    listeners: listeners
+      .map((l) => {
+        const before = previous.listeners.find((p) => p.port === l.Port)
+        const secure = l.Protocol === 'HTTPS' || l.Protocol === 'TLS'
+        return {
+          arn: l.ListenerArn ?? '',
+          port: l.Port ?? 0,
+          protocol: l.Protocol ?? '',
+          sslPolicy: secure ? l.SslPolicy : undefined,
+          // DescribeListeners names the default certificate first.
+          certificateArn: l.Certificates?.[0]?.CertificateArn,
+          sniCertificateArns: before?.sniCertificateArns ?? [],
+          defaultActions: (l.DefaultActions ?? []).map(toAction),
+          rules: before && before.arn === l.ListenerArn ? before.rules : [],
+        }
+      })
+      .sort((a, b) => a.port - b.port),
+    targetGroups: previous.targetGroups.map((t, i) => {
+      const a = tgAttributes[i]?.Attributes
+      return {
+        ...t,
+        stickiness: {enabled: attr(a, 'stickiness.enabled') === 'true', type: attr(a, 'stickiness.type'), durationSeconds: t.stickiness.durationSeconds},
+        proxyProtocolV2: attr(a, 'proxy_protocol_v2.enabled') === undefined ? undefined : attr(a, 'proxy_protocol_v2.enabled') === 'true',
+      }
+    }),
+  }
+}

@@ -14,7 +14,7 @@ import {albCliCommand, executeAlbSteps} from '../application/apply.ts'
 import {defaultAlbBackupPath} from '../application/fix.ts'
 import type {Elbv2State, V2TargetGroup} from '../application/model.ts'
 import type {AlbStep} from '../application/plan.ts'
-import {readElbv2State} from '../application/read-state.ts'
+import {refreshElbv2State} from '../application/read-state.ts'
 import {observeElbv2} from '../application/show.ts'
 import type {DetectedLoadBalancer, FirstRoundTrip} from '../types.ts'
 
@@ -100,7 +100,7 @@ export async function nlbProxyChange(clients: AwsClients, input: {first: FirstRo
   } catch (error) {
     throw new EbwsError('CHANGE_FAILED', `${step.description} failed: ${(error as Error).message}\nNothing else was changed (snapshot: ${backupFile}).`, {cause: error, details: {backupFile}})
   }
-  const after = (await readElbv2State(clients, observed.state.arn, async () => observed.settings, (s) => s, env.environmentName)).state
+  const after = await refreshElbv2State(clients, observed.state)
   const tgAfter = after.targetGroups.find((t) => t.arn === tg.arn)!
   if ((tgAfter.proxyProtocolV2 === true) !== want) {
     throw new EbwsError('VERIFY_FAILED', `Proxy Protocol v2 on ${tg.name} is still ${want ? 'off' : 'on'} after the change.`, {hint: [`Inspect it with \`ebws proxy-protocol status -e ${env.environmentName}\`.`], details: {backupFile}})
