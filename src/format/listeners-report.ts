@@ -1,3 +1,5 @@
+import {certificateProblem} from '../acm/select.ts'
+import {isSecure} from '../elb/model.ts'
 import type {ListenersReport} from '../listeners/inspect.ts'
 import {shortArn} from '../listeners/verdict.ts'
 import {paint, severityMark, table} from './text.ts'
@@ -62,6 +64,27 @@ export function formatListenersReport(r: ListenersReport, now = new Date()): str
   out.push('')
   out.push(`Layout: ${paint('bold', LAYOUT_NAMES[r.verdict.layout])}`)
   for (const f of r.verdict.findings) out.push(`  ${severityMark(f.severity)} ${f.message}`)
-  if (!r.verdict.ok) out.push(`\nFix it: ebws listeners fix -e ${env.environmentName}${r.verdict.layout === 'none' ? '' : ` --mode ${r.verdict.layout}`} --dry-run`)
+  const fix = r.verdict.ok ? undefined : suggestFix(r, now)
+  if (fix) out.push(`\nFix it: ${'command' in fix ? fix.command : fix.advice}`)
   return out.join('\n')
+}
+
+/**
+ * The `listeners fix` to suggest, runnable as printed: `listeners fix` needs a certificate, so the suggestion names
+ * the current secure listener's certificate (by its domain, or by ARN for a wildcard) when that one can serve.
+ * With no usable certificate there is no command to paste: it says what is missing instead.
+ */
+export function suggestFix(r: ListenersReport, now = new Date()): {command: string} | {advice: string} {
+  const mode = r.verdict.layout === 'none' ? '' : ` --mode ${r.verdict.layout}`
+  const secure = r.loadBalancer.listeners.filter((l) => isSecure(l.protocol) && l.sslCertificateId).sort((a, b) => Number(b.loadBalancerPort === 443) - Number(a.loadBalancerPort === 443))[0]
+  const cert = secure && r.certificates.find((c) => c.arn === secure.sslCertificateId)
+  const problem = secure && (cert ? certificateProblem(cert, {region: r.region, now}) : 'it could not be read from ACM')
+  if (!cert || problem) {
+    const why = secure ? `the certificate on ${secure.loadBalancerPort} cannot be used (${problem})` : 'no listener has a certificate'
+    return {
+      advice: `listeners fix needs an ACM certificate, and ${why}. Request or import an RSA 2048 certificate for your domain in ACM (${r.region}), then run listeners fix with --domain and that domain. Your certificates: aws acm list-certificates --region ${r.region}`,
+    }
+  }
+  const byDomain = cert.domainName && !cert.domainName.startsWith('*.') ? `--domain ${cert.domainName}` : `--certificate-arn ${cert.arn}`
+  return {command: `ebws listeners fix -e ${r.environment.environmentName} --region ${r.region}${mode} ${byDomain} --dry-run`}
 }
