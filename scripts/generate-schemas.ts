@@ -6,8 +6,8 @@ import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import ts from 'typescript'
-import {createFormatter, createParser, createProgram, LiteralType, SchemaGenerator} from 'ts-json-schema-generator'
-import type {BaseType, Config, Definition, SubNodeParser} from 'ts-json-schema-generator'
+import {createFormatter, createParser, createProgram, DEFAULT_CONFIG, LiteralType, SchemaGenerator} from 'ts-json-schema-generator'
+import type {BaseType, CompletedConfig, Definition, SubNodeParser} from 'ts-json-schema-generator'
 
 import {schemaFileName} from '../src/cli/results.ts'
 
@@ -19,7 +19,8 @@ type Schema = Definition & {definitions?: Record<string, Definition>}
 
 /** Every schema file's name and text, as the types give them today. */
 export function generateSchemas(): Map<string, string> {
-  const config: Config = {
+  const config: CompletedConfig = {
+    ...DEFAULT_CONFIG,
     path: join(ROOT, 'src/cli/results.ts'),
     tsconfig: join(ROOT, 'tsconfig.json'),
     expose: 'all',

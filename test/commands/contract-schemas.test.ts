@@ -30,6 +30,28 @@ describe('schemas/ is generated from the result types', () => {
     for (const [file, text] of generated) assert.equal(committed.get(file), text, `schemas/${file} is stale: run npm run generate:schemas`)
   })
 
+  it('`status` means one thing per place (docs/cli-contract.md): the outcome at the top, an AWS Status inside a resource', () => {
+    const OUTCOMES = new Set(['dry-run', 'already-in-shape', 'applied', 'emitted', 'planned', 'deployed', 'failed', 'timed-out'])
+    const AWS_RESOURCES = new Set(['CertificateInfo', 'EnvironmentInfo'])
+    type Node = {$ref?: string; properties?: Record<string, Node>; enum?: string[]; type?: string}
+    for (const [file, text] of committedSchemas()) {
+      if (file === 'envelope.json') continue
+      const schema = JSON.parse(text) as Node & {definitions: Record<string, Node>}
+      const deref = (n: Node): Node => (n.$ref ? deref(schema.definitions[decodeURIComponent(n.$ref.replace('#/definitions/', ''))]!) : n)
+      const top = deref(schema)
+      const topStatus = top.properties?.status
+      if (topStatus) {
+        const values = deref(topStatus).enum ?? []
+        assert.ok(values.length > 0 && values.every((v) => OUTCOMES.has(v)), `${file}: a top-level status is an outcome (${values.join(', ')})`)
+      }
+      for (const [name, def] of Object.entries(schema.definitions)) {
+        if (def === top || !def.properties?.status) continue
+        assert.ok(AWS_RESOURCES.has(name), `${file}: ${name}.status is neither the outcome nor an AWS resource's Status`)
+        assert.deepEqual([def.properties.status.type, def.properties.status.enum], ['string', undefined], `${file}: ${name}.status is AWS's string, verbatim`)
+      }
+    }
+  })
+
   it('every command has a schema for its result', () => {
     const files = new Set(committedSchemas().keys())
     for (const command of commands) assert.ok(files.has(schemaFileName(command)), `schemas/${schemaFileName(command)} for "${command}" (add it to CommandResults in src/cli/results.ts)`)
