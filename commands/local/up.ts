@@ -6,7 +6,7 @@ import {idleTimeoutFlag, regionProfileFlags} from '../../src/cli/flags.ts'
 import {stateDirFlag} from '../../src/local/flags.ts'
 import {copyEnvironmentLayout} from '../../src/local/from-environment.ts'
 import {LAYOUT_MODES} from '../../src/listeners/modes.ts'
-import {localUp, type LocalState} from '../../src/local/run.ts'
+import {localDownCommand, localUp, type LocalState} from '../../src/local/run.ts'
 
 export default class LocalUp extends EbwsCommand {
   static override summary = 'Run the sample app (or yours) behind a local HAProxy that behaves like the Classic Load Balancer.'
@@ -61,7 +61,7 @@ export default class LocalUp extends EbwsCommand {
     for (const l of state.listeners) this.log(`  CLB    ${l.protocol}:${l.loadBalancerPort} -> ${l.instanceProtocol}:${l.instancePort}`)
     for (const p of state.processes) this.log(`  ${p.name.padEnd(7)} pid ${p.pid}, log ${p.log}`)
     for (const note of state.notes) this.log(`  Note   ${note}`)
-    this.log('  Stop   ebws local down')
+    this.log(`  Stop   ${localDownCommand(flags['state-dir'])}`)
     return state
   }
 }

@@ -1,5 +1,6 @@
 import type {FixResult} from '../listeners/fix.ts'
 import {paint, severityMark} from './text.ts'
+import {shellWord} from './shell.ts'
 
 export function formatFixResult(r: FixResult): string {
   const out: string[] = []
@@ -26,7 +27,7 @@ export function formatFixResult(r: FixResult): string {
     }
   }
   for (const w of r.warnings) out.push(`${severityMark('warning')} ${w}`)
-  if (r.backupFile) out.push(`Snapshot of the previous state: ${r.backupFile} (ebws listeners restore --from ${r.backupFile})`)
+  if (r.backupFile) out.push(`Snapshot of the previous state: ${r.backupFile} (ebws listeners restore --from ${shellWord(r.backupFile)})`)
   if (r.verdictAfter) for (const f of r.verdictAfter.findings) out.push(`  ${severityMark(f.severity)} ${f.message}`)
   return out.join('\n')
 }

@@ -2,6 +2,7 @@ import {paint, severityMark, table} from '../format/text.ts'
 import type {AppCheck} from './app-check.ts'
 import type {PortStatus} from './plan.ts'
 import type {ProxyChangeResult, StatusResult} from './run.ts'
+import {shellWord} from '../format/shell.ts'
 
 const onOff = (p: PortStatus) => `${p.enabled ? 'on' : 'off'}${p.configured !== p.enabled ? ` (settings: ${p.configured ? 'on' : 'off'}, drift)` : ''}`
 
@@ -43,7 +44,7 @@ export function formatChange(r: ProxyChangeResult): string {
   }
   out.push(...appLine(r.appCheck))
   for (const w of r.warnings) out.push(`${severityMark('warning')} ${w}`)
-  if (r.backupFile) out.push(`Snapshot of the previous state: ${r.backupFile} (ebws listeners restore --from ${r.backupFile})`)
+  if (r.backupFile) out.push(`Snapshot of the previous state: ${r.backupFile} (ebws listeners restore --from ${shellWord(r.backupFile)})`)
   const p = r.portAfter
   out.push(`Port ${p.instancePort}: Proxy Protocol ${onOff(p)}; listeners ${p.listeners.join(', ') || 'none'}${p.safe ? '' : `; ${paint('red', 'unsafe')}: ${p.problems.join(' ')}`}`)
   return out.join('\n')

@@ -127,9 +127,9 @@ describe('real --json outputs match the schemas (local AWS bench)', () => {
     await check(['proxy-protocol', 'status', '-e', s.environmentName], 'ok')
     await check(['proxy-protocol', 'status', '-e', 'no-such-env'], 'ENV_NOT_FOUND')
     await check(['proxy-protocol', 'enable', '-e', s.environmentName, '--dry-run'], 'ok')
-    await check(['proxy-protocol', 'enable', '-e', s.environmentName], 'ok')
+    await check(['proxy-protocol', 'enable', '-e', s.environmentName, '--backup-file', join(temp, 'enable.json')], 'ok')
     await check(['proxy-protocol', 'status', '-e', s.environmentName, '--instance-port', '80'], 'ok')
-    await check(['proxy-protocol', 'disable', '-e', s.environmentName], 'ok')
+    await check(['proxy-protocol', 'disable', '-e', s.environmentName, '--backup-file', join(temp, 'disable.json')], 'ok')
     await check(['proxy-protocol', 'disable', '-e', 'no-such-env'], 'ENV_NOT_FOUND')
     // An HTTP listener feeds port 80: enabling there would break it.
     const ws = await createScenario(bench, {certificates: [{kind: 'rsa2048'}], settings: (c) => LAYOUT_SETTINGS.websocket(c[0]!.arn)})
