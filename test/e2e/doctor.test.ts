@@ -34,6 +34,17 @@ async function doctor(args: string[]): Promise<Run> {
   return {code: r.code, checks, stdout: r.stdout}
 }
 
+/** up(), retried when a port it picked was taken meanwhile (other test files bind ports concurrently). */
+async function upStack(mode: Parameters<typeof up>[0], nginx = false): Promise<Stack> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await up(mode, nginx)
+    } catch (err) {
+      if (attempt >= 3 || (err as {code?: string}).code !== 'PORT_IN_USE') throw err
+    }
+  }
+}
+
 const transportOf = (run: Run) => /transport reached: (\w+)/.exec(run.checks['socketio-polling'].evidence)?.[1]
 
 function expectStatuses(run: Run, expected: Partial<Record<CheckId, Check['status']>>) {
@@ -68,7 +79,7 @@ describe('ebws doctor --local: every layout `ebws local up` emulates', () => {
     {mode: 'proxy', nginx: true},
   ] as const) {
     it(`--mode ${mode}${nginx ? ' --nginx' : ''}`, async (t) => {
-      const stack = await up(mode, nginx)
+      const stack = await upStack(mode, nginx)
       t.after(async () => {
         await stack.down()
         rmSync(stack.stateDir, {recursive: true, force: true})
@@ -92,7 +103,7 @@ describe('ebws doctor --local: every layout `ebws local up` emulates', () => {
   }
 
   it('the good layout: headless Chromium reaches the transport doctor reports (websocket)', async (t) => {
-    const stack = await up('websocket')
+    const stack = await upStack('websocket')
     t.after(async () => {
       await stack.down()
       rmSync(stack.stateDir, {recursive: true, force: true})
@@ -317,4 +328,3 @@ describe('ebws doctor: bad input exits 2', () => {
   })
 })
 
-export type {Stack}
