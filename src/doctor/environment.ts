@@ -18,6 +18,7 @@ export interface EnvironmentEndpoint {
  */
 export async function environmentEndpoint(clients: AwsClients, environmentName: string): Promise<EnvironmentEndpoint> {
   const env = await describeEnvironment(clients, environmentName)
+  // The health path only adds a check (--health-path gives it too): without the settings, doctor still runs.
   const settings = await describeOptionSettings(clients, env).catch(() => [])
   const target = configuredHealthCheckTarget(settings)
   const path = /^HTTP:\d+(\/.*)$/i.exec(target)?.[1]

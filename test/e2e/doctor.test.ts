@@ -2,7 +2,7 @@
 // with real HAProxy (and the sample app), certificates made by the test; headless Chromium must agree on the
 // transport reached.
 import assert from 'node:assert/strict'
-import {chmodSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
@@ -10,12 +10,13 @@ import {after, before, describe, it} from 'node:test'
 
 import {chromium} from 'playwright-core'
 
-import type {Check, CheckId, DoctorResult} from '../../src/doctor/types.ts'
+import {CHECK_IDS, type Check, type CheckId, type DoctorResult} from '../../src/doctor/types.ts'
 import {SAMPLE_APP_DIR, localDown, localUp} from '../../src/local/run.ts'
-import {startDetached, stopProcess, type StartedProcess, waitForPort} from '../../src/local/processes.ts'
+import type {LayoutMode} from '../../src/listeners/modes.ts'
+import {portIsFree, startDetached, stopProcess, type StartedProcess, waitForPort} from '../../src/local/processes.ts'
 import {generateCertificate} from '../bench/certificates.ts'
 import {envelope, runCli} from '../helpers/cli.ts'
-import {freePorts, type Stack, up} from './helpers.ts'
+import {freePorts, type Stack} from './helpers.ts'
 
 const ENV = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => typeof e[1] === 'string'))
 
@@ -30,17 +31,29 @@ async function doctor(args: string[]): Promise<Run> {
   const doc = envelope<DoctorResult>(r)
   assert.ok(doc.result, `no result: ${r.stdout} ${r.stderr}`)
   if (r.code !== 0) assert.equal(doc.error?.code, 'CHECK_FAILED')
+  // Exactly the ten ids, in order, each exactly {id, status, evidence, fix}.
+  assert.deepEqual(doc.result.checks.map((c) => c.id), [...CHECK_IDS])
+  for (const c of doc.result.checks) assert.deepEqual(Object.keys(c).sort(), ['evidence', 'fix', 'id', 'status'])
+  assert.deepEqual(Object.keys(doc.result), ['checks'])
   const checks = Object.fromEntries(doc.result.checks.map((c) => [c.id, c])) as Record<CheckId, Check>
   return {code: r.code, checks, stdout: r.stdout}
 }
 
-/** up(), retried when a port it picked was taken meanwhile (other test files bind ports concurrently). */
-async function upStack(mode: Parameters<typeof up>[0], nginx = false): Promise<Stack> {
+/**
+ * `ebws local up` on free ports, like helpers.ts up(), but also making sure nginx's health-check port (nginx port + 1,
+ * which freePorts does not reserve) is free, and retrying when a port was taken meanwhile by a concurrent test.
+ */
+async function upStack(mode: LayoutMode, nginx = false): Promise<Stack> {
   for (let attempt = 1; ; attempt++) {
+    const [https, http, app, nginxPort] = (await freePorts(4)) as [number, number, number, number]
+    if (nginx && !(await portIsFree(nginxPort + 1))) continue
+    const stateDir = mkdtempSync(join(tmpdir(), `ebws-doctor-${mode}-`))
     try {
-      return await up(mode, nginx)
+      const state = await localUp({mode, httpsPort: https, httpPort: http, app: 'sample', appPort: app, nginx, nginxPort, idleTimeoutSeconds: 60, allowedHosts: ['localhost', '127.0.0.1'], stateDir})
+      return {state, stateDir, https, http, app, nginx: nginxPort, down: async () => void (await localDown(stateDir))}
     } catch (err) {
-      if (attempt >= 3 || (err as {code?: string}).code !== 'PORT_IN_USE') throw err
+      rmSync(stateDir, {recursive: true, force: true})
+      if (attempt >= 5 || (err as {code?: string}).code !== 'PORT_IN_USE') throw err
     }
   }
 }
@@ -92,6 +105,14 @@ describe('ebws doctor --local: every layout `ebws local up` emulates', () => {
         assert.equal(transportOf(run), 'polling')
         assert.match(run.checks['socketio-websocket'].evidence, /400 with no Upgrade header back.*CLB HTTPS/)
         assert.match(run.checks['socketio-websocket'].fix ?? '', new RegExp(`^ebws local down --state-dir ${stack.stateDir} && ebws local up --mode websocket .*--local-https-port ${stack.https}`))
+        // For people: a mark, the id and the evidence per line, the fix under it; CHECK_FAILED on stderr, exit 1.
+        const human = await runCli(['doctor', '--local', '--state-dir', stack.stateDir], {env: ENV})
+        assert.equal(human.code, 1)
+        assert.match(human.stdout, /^✔ dns {17}localhost resolves to/m)
+        assert.match(human.stdout, /^! socketio-polling {4}polling works, but the upgrade got a 400/m)
+        assert.match(human.stdout, /^✘ socketio-websocket {2}the upgrade got a 400.*\n {22}fix: ebws local down/m)
+        assert.match(human.stdout, /^- idle-timeout {8}not run/m)
+        assert.match(human.stderr, /^Error \(CHECK_FAILED\): 1 check failed: socketio-websocket\./m)
       } else {
         expectStatuses(run, {...common, 'socketio-polling': 'pass', 'socketio-websocket': 'pass'})
         assert.equal(run.code, 0)
@@ -178,6 +199,8 @@ describe('ebws doctor against broken layouts (raw HAProxy configs, certificates 
     sendProxy?: boolean
     bindExtra?: string
     redirectLoop?: boolean
+    /** Send the http frontend's requests to this port (an nginx) instead of the apps. */
+    plainTo?: number
   }
 
   async function haproxy(l: Layout): Promise<void> {
@@ -196,7 +219,7 @@ describe('ebws doctor against broken layouts (raw HAProxy configs, certificates 
       'frontend plain', `    bind 127.0.0.1:${l.http}`,
       ...(l.plain === 'tcp' ? ['    mode tcp'] : ['    mode http', '    option forwardfor', '    http-request set-header X-Forwarded-Proto http', ...loop]),
       '    default_backend plain_app',
-      'backend plain_app', `    mode ${l.plain === 'tcp' ? 'tcp' : 'http'}`, '    balance roundrobin', ...server('p'),
+      'backend plain_app', `    mode ${l.plain === 'tcp' ? 'tcp' : 'http'}`, '    balance roundrobin', ...(l.plainTo ? [`    server nginx 127.0.0.1:${l.plainTo}`] : server('p')),
     ].join('\n')
     const file = join(dir, `haproxy-${l.https}.cfg`)
     writeFileSync(file, `${cfg}\n`)
@@ -204,6 +227,22 @@ describe('ebws doctor against broken layouts (raw HAProxy configs, certificates 
     processes.push(proc)
     await waitForPort(l.https, proc, 10_000)
     await waitForPort(l.http, proc, 10_000)
+  }
+
+  /** A real nginx on `port` whose only job is the common hand-written redirect: `return 301 https://$host...`. */
+  async function nginxRedirect(port: number, httpsPort: number): Promise<void> {
+    const prefix = join(dir, `nginx-${port}`)
+    mkdirSync(join(prefix, 'tmp'), {recursive: true})
+    const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `  ${t}_temp_path ${prefix}/tmp/${t};`).join('\n')
+    const conf = join(prefix, 'nginx.conf')
+    writeFileSync(conf, [
+      'worker_processes 1;', `pid ${prefix}/nginx.pid;`, `error_log ${prefix}/error.log;`, 'events { worker_connections 64; }',
+      'http {', '  access_log off;', temp,
+      `  server { listen 127.0.0.1:${port}; location / { return 301 https://$host:${httpsPort}$request_uri; } }`, '}',
+    ].join('\n'))
+    const proc = startDetached(`nginx-${port}`, ['nginx', '-p', `${prefix}/`, '-c', conf, '-e', `${prefix}/error.log`, '-g', 'daemon off;'], {log: join(prefix, 'out.log'), marker: prefix})
+    processes.push(proc)
+    await waitForPort(port, proc, 10_000)
   }
 
   /** One layout: apps (env per app), HAProxy, then doctor on https://localhost:<https>/. */
@@ -251,6 +290,17 @@ describe('ebws doctor against broken layouts (raw HAProxy configs, certificates 
     expectStatuses(run, {redirect: 'fail'})
     assert.match(run.checks.redirect.evidence, /redirect loop: http:\/\/.* -> https:\/\/.* -> https:\/\//)
     assert.match(run.checks.redirect.fix ?? '', /X-Forwarded-Proto/)
+  })
+
+  it('nginx redirecting to $host: the redirect works, but a spoofed Host is redirected to (an open redirect)', async () => {
+    const [https, http, appPort, nginxPort] = (await freePorts(4)) as [number, number, number, number]
+    await app(appPort, {HTTPS_PORT: String(https)})
+    await nginxRedirect(nginxPort, https)
+    await haproxy({https, http, apps: [appPort], secure: 'ssl-tcp', plain: 'http', plainTo: nginxPort})
+    const run = await doctor([`https://localhost:${https}/`, '--http-port', String(http), '--ca', good.ca])
+    expectStatuses(run, {redirect: 'fail', 'socketio-websocket': 'pass'})
+    assert.match(run.checks.redirect.evidence, /^open redirect: Host: ebws-doctor-spoofed\.invalid is redirected to https:\/\/ebws-doctor-spoofed\.invalid:/)
+    assert.match(run.checks.redirect.fix ?? '', /allowedHosts: \['localhost'\].*not \$host/)
   })
 
   it('an expired certificate', async () => {

@@ -28,7 +28,7 @@ export function explainUpgradeFailure(outcome: Exclude<WsOutcome, {kind: 'open'}
     }
   }
   if (status === 403) {
-    return {evidence: `the upgrade got a 403${said}: the app refused the Origin ${'header'}`, fix: `Allow the page's origin: the sample app's ALLOWED_HOSTS=${t.host} (Socket.io: cors.origin / allowRequest).`}
+    return {evidence: `the upgrade got a 403${said}: the app refused the Origin header`, fix: `Allow the page's origin: the sample app's ALLOWED_HOSTS=${t.host} (Socket.io: cors.origin / allowRequest).`}
   }
   if (status === 404) return {evidence: `the upgrade got a 404${said}: no Socket.io server at /socket.io/`, fix: 'Serve Socket.io at /socket.io/ (the default path) or point doctor at the app that does.'}
   if (status >= 500) {
