@@ -3,6 +3,7 @@
 // transport reached.
 import assert from 'node:assert/strict'
 import {chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {createServer, type AddressInfo, type Socket} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
@@ -357,6 +358,29 @@ describe('ebws doctor against broken layouts (raw HAProxy configs, certificates 
     assert.ok(Date.now() - started < 8000)
     expectStatuses(run, {dns: 'pass', tls: 'fail', redirect: 'fail', 'socketio-websocket': 'fail'})
     assert.match(run.checks.tls.evidence, /connection refused/)
+  })
+})
+
+describe('ebws doctor against a host that accepts connections and never answers', () => {
+  it('every step is bounded: the run ends in seconds and says "no answer within 4 s"', async (t) => {
+    const sockets = new Set<Socket>()
+    const silent = createServer((s) => {
+      sockets.add(s)
+      s.on('close', () => sockets.delete(s))
+    })
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+    t.after(() => {
+      for (const s of sockets) s.destroy()
+      silent.close()
+    })
+    const port = (silent.address() as AddressInfo).port
+    const started = Date.now()
+    const run = await doctor([`https://127.0.0.1:${port}/`, '--http-port', String(port), '--sessions', '2', '--idle-probe', '30s'])
+    const took = Date.now() - started
+    assert.ok(took < 12_000, `took ${took} ms`)
+    expectStatuses(run, {dns: 'pass', tls: 'fail', redirect: 'fail', 'socketio-polling': 'fail', 'socketio-websocket': 'fail', stickiness: 'fail', 'idle-timeout': 'skip'})
+    assert.match(run.checks.tls.evidence, /no TLS handshake with 127\.0\.0\.1:\d+: no answer within 4 s/)
+    assert.match(run.checks.redirect.evidence, /no answer within 4 s/)
   })
 })
 
