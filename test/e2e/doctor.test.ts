@@ -154,12 +154,13 @@ describe('ebws doctor --local: every layout `ebws local up` emulates', () => {
 
 /** Broken layouts: the sample app(s) behind a raw HAProxy config written here. */
 describe('ebws doctor against broken layouts (raw HAProxy configs, certificates made by the test)', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'ebws-doctor-broken-'))
+  // Made in before(), not here: a filtered run (--test-name-pattern) skips the hooks of a suite it does not enter.
+  let dir: string
   const processes: StartedProcess[] = []
   let good: {pem: string; ca: string}
   after(async () => {
     for (const p of processes.reverse()) await stopProcess(p)
-    rmSync(dir, {recursive: true, force: true})
+    if (dir) rmSync(dir, {recursive: true, force: true})
   })
 
   async function writeCert(name: string, opts: Parameters<typeof generateCertificate>[0]) {
@@ -173,6 +174,7 @@ describe('ebws doctor against broken layouts (raw HAProxy configs, certificates 
   }
 
   before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'ebws-doctor-broken-'))
     good = await writeCert('good', {kind: 'rsa2048', domain: 'localhost'})
   })
 
