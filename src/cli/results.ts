@@ -1,4 +1,5 @@
 import type {DeployResult} from '../deploy/run.ts'
+import type {DoctorResult} from '../doctor/types.ts'
 import type {FixResult} from '../listeners/fix.ts'
 import type {ListenersReport} from '../listeners/inspect.ts'
 import type {RestoreResult} from '../listeners/restore.ts'
@@ -22,6 +23,7 @@ export interface CommandResults {
   'local up': LocalState
   'local down': LocalDownResult
   'local status': LocalStatus
+  doctor: DoctorResult
 }
 
 export type CommandId = keyof CommandResults

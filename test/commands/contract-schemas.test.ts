@@ -3,7 +3,6 @@
 // and error envelopes alike.
 import assert from 'node:assert/strict'
 import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
-import {createServer, type Server} from 'node:http'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
@@ -33,6 +32,7 @@ describe('schemas/ is generated from the result types', () => {
   it('`status` means one thing per place (docs/cli-contract.md): the outcome at the top, an AWS Status inside a resource', () => {
     const OUTCOMES = new Set(['dry-run', 'already-in-shape', 'applied', 'emitted', 'planned', 'deployed', 'failed', 'timed-out'])
     const AWS_RESOURCES = new Set(['CertificateInfo', 'EnvironmentInfo'])
+    const VERDICTS: Record<string, string[]> = {Check: ['pass', 'warn', 'fail', 'skip']}
     type Node = {$ref?: string; properties?: Record<string, Node>; enum?: string[]; type?: string}
     for (const [file, text] of committedSchemas()) {
       if (file === 'envelope.json') continue
@@ -46,7 +46,11 @@ describe('schemas/ is generated from the result types', () => {
       }
       for (const [name, def] of Object.entries(schema.definitions)) {
         if (def === top || !def.properties?.status) continue
-        assert.ok(AWS_RESOURCES.has(name), `${file}: ${name}.status is neither the outcome nor an AWS resource's Status`)
+        if (VERDICTS[name]) {
+          assert.deepEqual(deref(def.properties.status).enum, VERDICTS[name], `${file}: ${name}.status is a verdict`)
+          continue
+        }
+        assert.ok(AWS_RESOURCES.has(name), `${file}: ${name}.status is neither the outcome, a verdict, nor an AWS resource's Status`)
         assert.deepEqual([def.properties.status.type, def.properties.status.enum], ['string', undefined], `${file}: ${name}.status is AWS's string, verbatim`)
       }
     }
@@ -68,13 +72,11 @@ describe('real --json outputs match the schemas (local AWS bench)', () => {
   let bench: FullBench
   let env: Record<string, string>
   const temp = mkdtempSync(join(tmpdir(), 'ebws-contract-'))
-  let app: Server | undefined
   before(async () => {
     ;({bench, env} = await startCliBench())
   })
   after(async () => {
     await bench?.stop()
-    await new Promise((r) => (app ? app.close(r) : r(undefined)))
     rmSync(temp, {recursive: true, force: true})
   })
 
@@ -152,19 +154,18 @@ describe('real --json outputs match the schemas (local AWS bench)', () => {
     assert.equal((failed.doc.result as {status: string} | null)?.status, 'failed', 'the failed deploy result is in the envelope')
   })
 
-  it('local up / status / down (a real HAProxy in front of a stand-in app)', async () => {
-    app = createServer((_req, res) => res.end('ok'))
-    await new Promise<void>((r) => app!.listen(0, '127.0.0.1', r))
-    const appPort = (app.address() as {port: number}).port
-    const [https, http, closed] = (await freePorts(3)) as [number, number, number]
+  it('local up / status / down, and doctor --local (a real HAProxy in front of the sample app)', async () => {
+    const [https, http, appPort, closed] = (await freePorts(4)) as [number, number, number, number]
     const stateDir = join(temp, 'local')
     const local = (verb: string, ...args: string[]) => ['local', verb, '--state-dir', stateDir, ...args]
     await check(local('status'), 'ok')
+    await check(['doctor', '--local', '--state-dir', stateDir], 'FILE_NOT_FOUND')
     await check(local('up', '--app', 'external', '--app-port', String(closed), '--local-https-port', String(https), '--local-http-port', String(http)), 'APP_NOT_LISTENING')
     try {
-      await check(local('up', '--app', 'external', '--app-port', String(appPort), '--local-https-port', String(https), '--local-http-port', String(http)), 'ok')
+      await check(local('up', '--app-port', String(appPort), '--local-https-port', String(https), '--local-http-port', String(http)), 'ok')
       const status = await check(local('status'), 'ok')
       assert.equal((status.doc.result as {running: boolean}).running, true)
+      await check(['doctor', '--local', '--state-dir', stateDir], 'ok')
     } finally {
       await check(local('down'), 'ok')
     }
