@@ -62,7 +62,7 @@ Plans first (--dry-run prints the plan and the equivalent aws CLI commands), mak
       backupFile: flags['backup-file'],
       emitEbextensionsDir: flags['emit-ebextensions'],
       progress: createProgress(),
-      confirm: askFirst(flags, formatFixResult),
+      confirm: askFirst(flags, (plan: FixResult) => formatFixResult(plan, {asking: true})),
     })
     this.log(formatFixResult(result))
     return result

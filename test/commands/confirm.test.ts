@@ -69,6 +69,7 @@ describe('mutating commands ask on a terminal, apply off one', () => {
     const no = await onTerminal(args, env, 'n')
     assert.ok(no.asked, `asked:\n${no.screen}`)
     assert.match(no.screen.split(PROMPT)[0]!, plan, 'the plan is shown before the question')
+    assert.doesNotMatch(no.screen.split(PROMPT)[0]!, /dry run/, 'a plan to apply, not a dry run')
     assert.equal(no.code, 1, no.screen)
     assert.match(no.screen, /Error \(CANCELLED\): Not applied/)
     assert.deepEqual(writes(), [], 'declined: zero writes')

@@ -19,7 +19,7 @@ const exec = promisify(execFile)
 
 const COMMAND = String.raw`(?:ebws (?:listeners|proxy-protocol|deploy|bundle|local|doctor|cert|dns)|aws (?:elb|acm|elasticbeanstalk|s3api|s3)) `
 
-/** The commands in a text: `quoted` ones, else one that runs to the end of its line (or to a closing parenthesis). */
+/** The commands in a text: `quoted` ones, else one that runs to the end of its line, a closing parenthesis, or ` (`. */
 export function suggestedCommands(text: string): string[] {
   const out: string[] = []
   for (const line of text.split('\n')) {
@@ -28,7 +28,8 @@ export function suggestedCommands(text: string): string[] {
       out.push(...quoted)
       continue
     }
-    const m = new RegExp(`(?:^|[\\s(:])(${COMMAND}[^)\`]*?)\\)?\\.?\\s*$`).exec(line)
+    // The command ends at the line's end, at a closing parenthesis, or where a parenthesised explanation starts.
+    const m = new RegExp(`(?:^|[\\s(:])(${COMMAND}[^)\`]*?)(?=\\s\\(|\\)|\\.?\\s*$)`).exec(line)
     if (m) out.push(m[1]!)
   }
   return out
@@ -62,9 +63,17 @@ describe('suggested commands run as printed (local AWS bench)', () => {
     rmSync(temp, {recursive: true, force: true})
   })
 
-  /** Runs a suggestion as printed; it must be a real, complete command that succeeds. */
+  /** Runs a suggestion as printed (`a && b`: each in turn); it must be a real, complete command that succeeds. */
   async function runSuggestion(command: string): Promise<CliResult> {
     assert.doesNotMatch(command, /<[^>]*>|YOUR_|\bENV\b|\.\.\.|…/, `no placeholder in: ${command}`)
+    const parts = command.split(' && ')
+    let last: CliResult | undefined
+    for (const part of parts) last = await runOne(part)
+    ran.push(command)
+    return last!
+  }
+
+  async function runOne(command: string): Promise<CliResult> {
     const [program, ...args] = words(command)
     let r: CliResult
     if (program === 'ebws') r = await runCli(args, {env, cwd: temp, timeoutMs: 90_000})
@@ -76,7 +85,6 @@ describe('suggested commands run as printed (local AWS bench)', () => {
     }
     assert.doesNotMatch(r.stderr, /Error \((BAD_FLAG|COMMAND_NOT_FOUND|ENV_MISSING|REGION_MISSING)\)/, `${command}\n${r.stderr}`)
     assert.equal(r.code, 0, `${command}\n${r.stdout}\n${r.stderr}`)
-    ran.push(command)
     return r
   }
 
@@ -189,7 +197,26 @@ describe('suggested commands run as printed (local AWS bench)', () => {
     }
   })
 
+  it('doctor --local: the fix it names for a layout without WebSockets runs, and doctor passes afterwards', async () => {
+    const [https, http, appPort] = (await freePorts(3)) as [number, number, number]
+    const stateDir = join(temp, 'doctor-local')
+    const up = await runCli(['local', 'up', '--mode', 'http', '--app-port', String(appPort), '--local-https-port', String(https), '--local-http-port', String(http), '--state-dir', stateDir], {env})
+    assert.equal(up.code, 0, up.stderr)
+    try {
+      const doctor = await runCli(['doctor', '--local', '--state-dir', stateDir], {env, timeoutMs: 60_000})
+      assert.equal(doctor.code, 1, doctor.stdout + doctor.stderr)
+      const fixes = [...new Set(suggestedCommands(doctor.stdout.split('\n').filter((l) => /^\s+fix: /.test(l)).join('\n')))]
+      assert.equal(fixes.length, 1, doctor.stdout)
+      assert.match(fixes[0]!, /^ebws local down --state-dir \S+ && ebws local up --mode websocket /)
+      await runSuggestion(fixes[0]!)
+      const again = await runCli(['doctor', '--local', '--state-dir', stateDir], {env, timeoutMs: 60_000})
+      assert.equal(again.code, 0, again.stdout + again.stderr)
+    } finally {
+      await runCli(['local', 'down', '--state-dir', stateDir], {env})
+    }
+  })
+
   it('ran every suggestion it found', () => {
-    assert.ok(ran.length >= 9, ran.join('\n'))
+    assert.ok(ran.length >= 10, ran.join('\n'))
   })
 })
