@@ -107,6 +107,24 @@ describe('suggested commands run as printed (local AWS bench)', () => {
     assert.match(r.stdout, /Plan \(dry run, nothing changed\)/)
   })
 
+  it('listeners show --https-port 8443: the fix keeps the ports it was judged on, and runs', async () => {
+    const s = await createScenario(bench, {
+      certificates: [{kind: 'rsa2048', domain: 'app.example.com'}],
+      settings: (c) => [
+        ['aws:elb:listener:8443', 'ListenerProtocol', 'SSL'],
+        ['aws:elb:listener:8443', 'InstancePort', '80'],
+        ['aws:elb:listener:8443', 'InstanceProtocol', 'TCP'],
+        ['aws:elb:listener:8443', 'SSLCertificateId', c[0]!.arn],
+        ...LAYOUT_SETTINGS.tcp80(),
+      ],
+    })
+    const r = await runCli(['listeners', 'show', '-e', s.environmentName, '--https-port', '8443'], {env})
+    const [fix] = suggestedCommands(r.stdout.split('\n').find((l) => l.startsWith('Fix it: ')) ?? '')
+    assert.equal(fix, `ebws listeners fix -e ${s.environmentName} --region us-east-1 --https-port 8443 --domain app.example.com --dry-run`)
+    const plan = await runSuggestion(fix!)
+    assert.match(plan.stdout, /8443/)
+  })
+
   it('listeners show: a wildcard certificate is named by its ARN, and the fix runs', async () => {
     const s = await createScenario(bench, {certificates: [{kind: 'wildcard'}], settings: (c) => TCP_80_SSL_443(c[0]!.arn)})
     const [fix] = suggestedCommands(await show(s.environmentName))
@@ -217,6 +235,6 @@ describe('suggested commands run as printed (local AWS bench)', () => {
   })
 
   it('ran every suggestion it found', () => {
-    assert.ok(ran.length >= 10, ran.join('\n'))
+    assert.ok(ran.length >= 11, ran.join('\n'))
   })
 })
