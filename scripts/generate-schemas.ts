@@ -13,7 +13,6 @@ import {schemaFileName} from '../src/cli/results.ts'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 export const SCHEMA_DIR = join(ROOT, 'schemas')
-const SCHEMA_BASE = 'https://github.com/ebws/ebws/schemas/'
 
 type Schema = Definition & {definitions?: Record<string, Definition>}
 
@@ -39,11 +38,11 @@ export function generateSchemas(): Map<string, string> {
   const root = defs.CommandResults as Schema
   for (const [command, ref] of Object.entries(root.properties ?? {})) {
     const file = schemaFileName(command)
-    out.set(file, render(standalone(ref as Definition, defs, {$id: `${SCHEMA_BASE}${file}`, title: `result of ebws ${command} --json`})))
+    out.set(file, render(standalone(ref as Definition, defs, {title: `result of ebws ${command} --json`})))
   }
   const envelope = generator.createSchema('EnvelopeDocument') as Schema
   const envDefs = envelope.definitions ?? {}
-  out.set('envelope.json', render(standalone({$ref: '#/definitions/EnvelopeDocument'}, envDefs, {$id: `${SCHEMA_BASE}envelope.json`, title: 'the one --json document of every ebws command'})))
+  out.set('envelope.json', render(standalone({$ref: '#/definitions/EnvelopeDocument'}, envDefs, {title: 'the one --json document of every ebws command'})))
   return out
 }
 
@@ -65,7 +64,7 @@ class ConstMemberParser implements SubNodeParser {
 }
 
 /** One schema for `top`, carrying only the definitions it reaches (so each file stands alone). */
-function standalone(top: Definition, defs: Record<string, Definition>, meta: {$id: string; title: string}): Schema {
+function standalone(top: Definition, defs: Record<string, Definition>, meta: {title: string}): Schema {
   const needed = new Set<string>()
   const visit = (node: unknown): void => {
     if (Array.isArray(node)) return node.forEach(visit)
