@@ -2,11 +2,11 @@ import {Flags} from '@oclif/core'
 
 import {EbwsCommand} from '../../src/cli/base-command.ts'
 import {resolveContext} from '../../src/cli/context.ts'
-import {regionProfileFlags} from '../../src/cli/flags.ts'
+import {idleTimeoutFlag, regionProfileFlags} from '../../src/cli/flags.ts'
 import {stateDirFlag} from '../../src/local/flags.ts'
 import {copyEnvironmentLayout} from '../../src/local/from-environment.ts'
 import {LAYOUT_MODES} from '../../src/listeners/modes.ts'
-import {localUp, type LocalState} from '../../src/local/run.ts'
+import {localDownCommand, localUp, type LocalState} from '../../src/local/run.ts'
 
 export default class LocalUp extends EbwsCommand {
   static override summary = 'Run the sample app (or yours) behind a local HAProxy that behaves like the Classic Load Balancer.'
@@ -33,7 +33,7 @@ export default class LocalUp extends EbwsCommand {
     'app-port': Flags.integer({summary: 'Port of the app on 127.0.0.1.', default: 3000, min: 1, max: 65_535}),
     nginx: Flags.boolean({summary: 'Put nginx with the shipped .platform/nginx config between HAProxy and the app.', default: false}),
     'nginx-port': Flags.integer({summary: 'Local port standing in for instance port 80 when --nginx is set.', default: 8088, min: 1, max: 65_534}),
-    'idle-timeout': Flags.integer({summary: 'Load balancer idle timeout in seconds (default: the environment\'s with -e, else 60, the CLB default).', min: 1, max: 4000}),
+    ...idleTimeoutFlag("Load balancer idle timeout: seconds, or a duration such as 90s (default: the environment's with -e, else 60 s, the CLB default)."),
     'allowed-hosts': Flags.string({summary: 'ALLOWED_HOSTS for the sample app (comma-separated).', default: 'localhost,127.0.0.1'}),
     ...stateDirFlag,
   }
@@ -61,7 +61,7 @@ export default class LocalUp extends EbwsCommand {
     for (const l of state.listeners) this.log(`  CLB    ${l.protocol}:${l.loadBalancerPort} -> ${l.instanceProtocol}:${l.instancePort}`)
     for (const p of state.processes) this.log(`  ${p.name.padEnd(7)} pid ${p.pid}, log ${p.log}`)
     for (const note of state.notes) this.log(`  Note   ${note}`)
-    this.log('  Stop   ebws local down')
+    this.log(`  Stop   ${localDownCommand(flags['state-dir'])}`)
     return state
   }
 }

@@ -3,6 +3,7 @@ import {existsSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:f
 import {join, resolve} from 'node:path'
 
 import {badInput, EbwsError} from '../cli/errors.ts'
+import {shellWord} from '../format/shell.ts'
 import type {Listener} from '../elb/model.ts'
 import {isSecure} from '../elb/model.ts'
 import {PACKAGE_ROOT} from '../package-root.ts'
@@ -102,11 +103,15 @@ function layoutNotes(mode: LayoutMode, redirect: RedirectSupport, websocket: boo
  * Starts the app (or uses yours), optionally nginx with the shipped config, and HAProxy configured like the CLB.
  * Leaves them running, recorded in <stateDir>/state.json for `down` and `status`.
  */
+/** The `ebws local down` that stops what was started in `stateDir` (its folder named unless it is the default). */
+export const localDownCommand = (stateDir: string): string =>
+  `ebws local down${stateDir === DEFAULT_STATE_DIR ? '' : ` --state-dir ${shellWord(resolve(stateDir))}`}`
+
 export async function localUp(options: LocalUpOptions): Promise<LocalState> {
   const stateDir = resolve(options.stateDir)
   const previous = readState(stateDir)
   if (previous && previous.processes.some((p) => isOurs(p))) {
-    throw badInput('LOCAL_ALREADY_RUNNING', `ebws local is already running (started ${previous.startedAt}): ${previous.urls.https}`, ['Stop it first: ebws local down'])
+    throw badInput('LOCAL_ALREADY_RUNNING', `ebws local is already running (started ${previous.startedAt}): ${previous.urls.https}`, [`Stop it first: ${localDownCommand(options.stateDir)}`])
   }
   const haproxy = requireProgram('haproxy')
   const nginx = options.nginx ? requireProgram('nginx') : undefined

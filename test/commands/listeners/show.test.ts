@@ -58,7 +58,7 @@ describe('ebws listeners show (against the local AWS bench)', () => {
     assert.equal(report.verdict.ok, false)
     assert.ok(report.verdict.findings.some((f) => f.message === 'no listener on 443: https:// clients cannot connect'))
     const human = await runCli(['listeners', 'show', '-e', s.environmentName], {env})
-    assert.match(human.stdout, /Fix it: ebws listeners fix -e /)
+    assert.match(human.stdout, /Fix it: listeners fix needs an ACM certificate, and no listener has a certificate/)
   })
 
   it('says why a TCP port 80 breaks the redirect, and flags an HTTPS 443 listener for long-polling', async () => {
