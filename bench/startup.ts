@@ -1,15 +1,18 @@
-// Cold-start bench: does bin/run.js's V8 code cache still pay for itself? In one run, on Node 24 (node_modules/.bin/
-// node) and on the engines floor (test/install/node22), each timed run a new process:
-//   cached   bin/run.js as shipped (when it keeps a V8 code cache of the bundle, that cache warm)
-//   plain    a plain entry: module.enableCompileCache() + require(dist/cli/ebws.cjs), Node's compile cache warm
-// for `ebws --help` and `ebws listeners show --json` (on the local AWS bench). Prints medians and plain/cached:
-// the code cache is kept only while that ratio is >= 1.3 for both commands on both Nodes (issue 11, item 6).
+// Cold-start bench of the entry point, each timed run a new process, on Node 24 (node_modules/.bin/node) and on the
+// engines floor (test/install/node22), for `ebws --help` and `ebws listeners show --json` (on the local AWS bench):
+//   cache     bin/run.js as shipped: require() of the bundle with Node's compile cache, warm
+//   no-cache  the same with NODE_DISABLE_COMPILE_CACHE=1
+// and prints medians and no-cache/cache.
+// History (issue 11, item 6): bin/run.js used to load the bundle through vm.Script with a V8 code cache of its own,
+// kept only if it gave >= 1.3x over a plain require() on both commands and both Nodes. This bench measured it
+// (commit "bench/startup.ts: ..."): plain/cached was 1.10-1.15 for --help and 1.43-1.46 for listeners show on
+// Node 24, and 0.59 / 0.72 on Node 22.2.0 (slower there: no module.getCompileCacheDir, so never a cache). Removed.
 // Run: npm run build && node bench/startup.ts [runs]
 import {spawn} from 'node:child_process'
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {fileURLToPath, pathToFileURL} from 'node:url'
+import {fileURLToPath} from 'node:url'
 
 import {benchProcessEnv} from '../test/bench/index.ts'
 import {createScenario, LAYOUT_SETTINGS, startFullBench} from '../test/bench/scenario.ts'
@@ -33,27 +36,20 @@ function time(cmd: string, args: string[], env: Record<string, string>): Promise
 }
 
 const tmp = mkdtempSync(join(tmpdir(), 'ebws-bench-startup-'))
-const plain = join(tmp, 'plain.mjs')
-writeFileSync(
-  plain,
-  // enableCompileCache() is Node >= 22.8; before that NODE_COMPILE_CACHE (22.1) alone turns the cache on.
-  `import * as m from 'node:module'\nm.enableCompileCache?.()\n` +
-    `m.createRequire(import.meta.url)(${JSON.stringify(join(ROOT, 'dist', 'cli', 'ebws.cjs'))}).execute({dir: ${JSON.stringify(pathToFileURL(BIN).href)}})\n`,
-)
 const bench = await startFullBench()
 try {
   const s = await createScenario(bench, {certificates: [{kind: 'rsa2048'}], settings: (c) => LAYOUT_SETTINGS.websocket(c[0]!.arn)})
   const commands = {'--help': ['--help'], 'listeners show': ['listeners', 'show', '-e', s.environmentName, '--json']}
   for (const [nodeName, node] of Object.entries(NODES)) {
     for (const [name, args] of Object.entries(commands)) {
-      // Each entry gets a compile-cache folder of its own, warmed by two untimed runs (the second sees a full cache).
-      const entries = {cached: BIN, plain}
-      const envs = Object.fromEntries(Object.keys(entries).map((k) => [k, {...benchProcessEnv(bench), NODE_COMPILE_CACHE: join(tmp, `${nodeName}-${name}-${k}`)}]))
-      const times: Record<string, number[]> = {cached: [], plain: []}
-      for (const [k, entry] of Object.entries(entries)) for (let i = 0; i < 2; i++) await time(node, [entry, ...args], envs[k]!)
-      for (let i = 0; i < RUNS; i++) for (const [k, entry] of Object.entries(entries)) times[k]!.push(await time(node, [entry, ...args], envs[k]!))
-      const [c, p] = [median(times.cached!), median(times.plain!)]
-      console.log(`${nodeName.padEnd(16)} ${name.padEnd(15)} cached ${c.toFixed(0).padStart(4)} ms  plain ${p.toFixed(0).padStart(4)} ms  plain/cached ${(p / c).toFixed(2)}`)
+      // The cached variant gets a compile-cache folder of its own, warmed by two untimed runs.
+      const base = benchProcessEnv(bench)
+      const envs: Record<string, Record<string, string>> = {cache: {...base, NODE_COMPILE_CACHE: join(tmp, `${nodeName}-${name}`)}, 'no-cache': {...base, NODE_DISABLE_COMPILE_CACHE: '1'}}
+      const times: Record<string, number[]> = {cache: [], 'no-cache': []}
+      for (const env of Object.values(envs)) for (let i = 0; i < 2; i++) await time(node, [BIN, ...args], env)
+      for (let i = 0; i < RUNS; i++) for (const [k, env] of Object.entries(envs)) times[k]!.push(await time(node, [BIN, ...args], env))
+      const [c, p] = [median(times.cache!), median(times['no-cache']!)]
+      console.log(`${nodeName.padEnd(16)} ${name.padEnd(15)} cache ${c.toFixed(0).padStart(4)} ms  no-cache ${p.toFixed(0).padStart(4)} ms  no-cache/cache ${(p / c).toFixed(2)}`)
     }
   }
 } finally {
