@@ -33,12 +33,13 @@ const commands = commandFiles()
 
 // oclif's own plugins, bundled too (one copy of @oclif/core, nothing to install or resolve at run time): their
 // commands join COMMANDS, the not-found hook is package.json's oclif.hooks entry (src/cli/plugins.ts adapts both to
-// the --json envelope). Their packages export no command files, so these are file paths next to their entry.
+// the --json envelope; `envelope` is the summary of a command whose --json becomes the envelope). Their packages
+// export no command files, so these are file paths next to their entry.
 const require = createRequire(import.meta.url)
 const pluginFile = (pkg: string, file: string) => join(dirname(require.resolve(pkg)), file)
-const pluginCommands: Array<{id: string; file: string; envelope?: boolean}> = [
+const pluginCommands: Array<{id: string; file: string; envelope?: string}> = [
   {id: 'help', file: pluginFile('@oclif/plugin-help', 'commands/help.js')},
-  {id: 'version', file: pluginFile('@oclif/plugin-version', 'commands/version.js'), envelope: true},
+  {id: 'version', file: pluginFile('@oclif/plugin-version', 'commands/version.js'), envelope: 'Show the versions of ebws and Node.js, and the platform.'},
   {id: 'autocomplete', file: pluginFile('@oclif/plugin-autocomplete', 'commands/autocomplete/index.js')},
   {id: 'autocomplete:create', file: pluginFile('@oclif/plugin-autocomplete', 'commands/autocomplete/create.js')},
   {id: 'autocomplete:script', file: pluginFile('@oclif/plugin-autocomplete', 'commands/autocomplete/script.js')},
@@ -53,7 +54,8 @@ const entry = [
   ...commands.map((c) => getter(c.id, `require('./${c.file}').default`)),
   ...pluginCommands.map((c) => {
     const load = `require(${JSON.stringify(c.file)}).default`
-    return getter(c.id, c.envelope ? `require('./src/cli/plugins.ts').withEnvelope(${load}, ${JSON.stringify(c.id.split(':').join(' '))})` : load)
+    const command = JSON.stringify(c.id.split(':').join(' '))
+    return getter(c.id, c.envelope ? `require('./src/cli/plugins.ts').withEnvelope(${load}, ${command}, ${JSON.stringify(c.envelope)})` : load)
   }),
   `module.exports = {`,
   `  execute: require('@oclif/core').execute,`,

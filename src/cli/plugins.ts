@@ -1,5 +1,5 @@
 import type {Command, Hook} from '@oclif/core'
-import {toConfiguredId} from '@oclif/core'
+import {Errors, toConfiguredId} from '@oclif/core'
 import notFound from '@oclif/plugin-not-found'
 import levenshtein from 'fast-levenshtein'
 
@@ -14,9 +14,10 @@ import {formatErrorForPeople} from './base-command.ts'
  * COMMAND_NOT_FOUND (exit 2).
  */
 
-/** A plugin command whose --json document is the envelope, e.g. `ebws version --json`. */
-export function withEnvelope<C extends Command.Class>(Base: C, command: string): C {
+/** A plugin command whose --json document is the envelope, e.g. `ebws version --json` (and a summary for `ebws help`). */
+export function withEnvelope<C extends Command.Class>(Base: C, command: string, summary?: string): C {
   const Wrapped = class extends (Base as unknown as new (...args: never[]) => Command & {run(): Promise<unknown>}) {
+    static summary = summary ?? Base.summary
     override toSuccessJson(result: unknown): Envelope {
       return {ok: true, command, result, error: null}
     }
@@ -56,6 +57,8 @@ export const commandNotFound: Hook.CommandNotFound = async function (opts) {
     try {
       return await notFound.call(this, opts)
     } catch (err) {
+      // The suggestion ran and exited: its exit code stands.
+      if (err instanceof Errors.ExitError) throw err
       // Declined (or no answer in 10 s): the plugin throws "Run ebws help …" with exit 127; ours is 2.
       const error = new EbwsError('COMMAND_NOT_FOUND', (err as Error).message)
       process.stderr.write(formatErrorForPeople(error))
