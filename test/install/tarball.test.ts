@@ -58,8 +58,9 @@ describe('the npm pack tarball, installed globally in a fresh prefix', () => {
     const packed = await exec('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], {cwd: ROOT, env: {...process.env, HOME: home, TMPDIR: tmp}})
     const tarball = join(work, (JSON.parse(packed.stdout) as Array<{filename: string}>)[0]!.filename)
     // npm itself runs on this (test) Node; the package has no dependencies, so nothing is fetched.
-    const npmEnv = {...process.env, HOME: home, TMPDIR: tmp, npm_config_cache: join(home, '.npm'), npm_config_prefix: prefix}
-    for (const k of Object.keys(npmEnv)) if (k.startsWith('npm_') && !['npm_config_cache', 'npm_config_prefix'].includes(k)) delete npmEnv[k]
+    // Without the npm_* variables of an enclosing `npm test` (they would point npm at this workspace).
+    const npmEnv: Record<string, string | undefined> = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('npm_')))
+    Object.assign(npmEnv, {HOME: home, TMPDIR: tmp, npm_config_cache: join(home, '.npm')})
     const installed = await exec('npm', ['install', '--global', '--prefix', prefix, '--no-fund', '--no-audit', tarball], {env: npmEnv})
     assert.match(installed.stdout, /added 1 package/, 'the installed package needs no dependencies')
     ;({bench, env: benchEnv} = await startCliBench())
