@@ -13,8 +13,9 @@ import {envelope, json, jsonError, ROOT, runCli} from '../helpers/cli.ts'
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {version: string}
 const home = mkdtempSync(join(tmpdir(), 'ebws-plugins-home-'))
 after(() => rmSync(home, {recursive: true, force: true}))
-// A HOME of its own: autocomplete writes its cache under ~/.cache/ebws.
-const env = {PATH: process.env.PATH ?? '', HOME: home, XDG_CACHE_HOME: join(home, '.cache')}
+// A HOME of its own: autocomplete writes its cache under ~/.cache/ebws. (runCli gives each run its own TMPDIR;
+// onTerminal's runs use this one.)
+const env = {PATH: process.env.PATH ?? '', HOME: home, XDG_CACHE_HOME: join(home, '.cache'), TMPDIR: home}
 const versionLine = `ebws/${pkg.version} ${process.platform}-${process.arch} node-${process.version}`
 
 /** Runs the CLI on a pseudo-terminal (util-linux `script`), answering `answer` to the first prompt. */

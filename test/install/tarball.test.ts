@@ -5,7 +5,7 @@
 // sample app, and the library entry points.
 import assert from 'node:assert/strict'
 import {execFile} from 'node:child_process'
-import {mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
@@ -123,6 +123,8 @@ describe('the npm pack tarball, installed globally in a fresh prefix', () => {
           assert.equal(client.status, 200)
           assert.match(client.body, /Socket\.IO v4/)
           assert.equal((await get(`http://localhost:${http}/x`)).status, 301)
+          // The self-signed certificate's key: only this user can read it.
+          for (const f of ['tls', 'tls/localhost.key', 'tls/localhost.pem']) assert.equal(statSync(join(cwd, '.ebws-local', f)).mode & 0o077, 0, f)
         } finally {
           const down = await ebws(node.bin, ['local', 'down', '--json'], {cwd})
           assert.equal(envelope(down).ok, true, down.stderr)
