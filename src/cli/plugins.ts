@@ -3,9 +3,8 @@ import {Errors, toConfiguredId} from '@oclif/core'
 import notFound from '@oclif/plugin-not-found'
 import levenshtein from 'fast-levenshtein'
 
-import type {Envelope} from './base-command.ts'
+import {formatErrorForPeople, type Envelope} from './base-command.ts'
 import {EbwsError} from './errors.ts'
-import {formatErrorForPeople} from './base-command.ts'
 
 /**
  * oclif's own plugins (help, version, autocomplete, not-found) are bundled into the CLI (scripts/build-cli.ts) rather
