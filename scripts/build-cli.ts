@@ -15,7 +15,7 @@ import {createRequire} from 'node:module'
 import {dirname, join, relative} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {build, type BuildOptions} from 'esbuild'
+import {build, type BuildOptions, type Plugin} from 'esbuild'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const outdir = join(root, 'dist', 'cli')
@@ -80,6 +80,17 @@ const common: BuildOptions = {
   logLevel: 'warning',
 }
 
+// @oclif/plugin-not-found uses one prompt, confirm, from the @inquirer/prompts barrel; through the barrel the bundle
+// would carry every prompt, the editor prompt's iconv-lite and chardet included (~700 KiB of the bundle). Resolved to
+// that one prompt's own package (the barrel's confirm is re-exported from it): no source is changed.
+const inquirerConfirmOnly: Plugin = {
+  name: 'inquirer-confirm-only',
+  setup(b) {
+    b.onResolve({filter: /^@inquirer\/prompts$/}, (args) => ({path: args.resolveDir, namespace: 'inquirer-confirm-only'}))
+    b.onLoad({filter: /.*/, namespace: 'inquirer-confirm-only'}, (args) => ({contents: "export {default as confirm} from '@inquirer/confirm'", resolveDir: args.path, loader: 'js'}))
+  },
+}
+
 rmSync(outdir, {recursive: true, force: true})
 const cli = await build({
   ...common,
@@ -89,6 +100,7 @@ const cli = await build({
   // ESM sources read import.meta.url (e.g. src/package-root.ts); in CommonJS it is this file's URL.
   define: {...common.define, 'import.meta.url': '__ebwsImportMetaUrl'},
   banner: {js: "const __ebwsImportMetaUrl = require('node:url').pathToFileURL(__filename).href;"},
+  plugins: [inquirerConfirmOnly],
   metafile: true,
 })
 await build({...common, entryPoints: {'deflate-worker': 'src/bundle/deflate-worker.ts'}, outdir, format: 'esm'})
