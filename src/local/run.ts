@@ -188,7 +188,9 @@ export async function localUp(options: LocalUpOptions): Promise<LocalState> {
 
   try {
     if (options.app === 'sample') {
-      const script = join(SAMPLE_APP_DIR, 'server.js')
+      // The build's bundle of sample-app/server.js with its dependencies (scripts/build-cli.ts): an installed ebws
+      // has no node_modules for the sample app.
+      const script = join(PACKAGE_ROOT, 'dist', 'sample-app', 'lib', 'server.cjs')
       const env = {
         ...process.env,
         PORT: String(options.appPort),

@@ -1,14 +1,12 @@
 import {request as httpRequest} from 'node:http'
 import {Agent as HttpsAgent, request as httpsRequest} from 'node:https'
-import {mkdtempSync} from 'node:fs'
 import {createServer, type AddressInfo} from 'node:net'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
 
 import {io, type Socket} from 'socket.io-client'
 
 import type {LayoutMode} from '../../src/listeners/modes.ts'
 import {localDown, localUp, type LocalState} from '../../src/local/run.ts'
+import {tempDir} from '../helpers/cli.ts'
 
 /** Distinct free ports on 127.0.0.1 (all held open together, so they are distinct). */
 export async function freePorts(n: number): Promise<number[]> {
@@ -39,12 +37,11 @@ export async function up(mode: LayoutMode, nginx = false): Promise<Stack> {
   // taken before the stack binds it. `localUp` refuses a port in use before starting anything; then try new ports.
   for (let attempt = 1; ; attempt++) {
     const [https, http, app, nginxPort] = (await freePorts(5)) as [number, number, number, number]
-    const stateDir = mkdtempSync(join(tmpdir(), `ebws-e2e-${mode}-`))
+    const stateDir = tempDir(`ebws-e2e-${mode}-`)
     try {
       const state = await localUp({
         mode, httpsPort: https, httpPort: http, app: 'sample', appPort: app, nginx, nginxPort, idleTimeoutSeconds: 60,
-        allowedHosts: ['localhost', '127.0.0.1'], stateDir,
-      })
+        allowedHosts: ['localhost', '127.0.0.1'], stateDir})
       return {state, stateDir, https, http, app, nginx: nginxPort, down: async () => void (await localDown(stateDir))}
     } catch (error) {
       if (attempt >= 3 || !/is in use/.test((error as Error).message)) throw error
