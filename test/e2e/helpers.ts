@@ -1,6 +1,6 @@
 import {request as httpRequest} from 'node:http'
 import {Agent as HttpsAgent, request as httpsRequest} from 'node:https'
-import {mkdtempSync} from 'node:fs'
+import {mkdtempSync, rmSync} from 'node:fs'
 import {createServer, type AddressInfo} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -8,7 +8,7 @@ import {join} from 'node:path'
 import {io, type Socket} from 'socket.io-client'
 
 import type {LayoutMode} from '../../src/listeners/modes.ts'
-import {localDown, localUp, type LocalState} from '../../src/local/run.ts'
+import {localDown, localUp, type LocalState, type LocalUpOptions} from '../../src/local/run.ts'
 
 /** Distinct free ports on 127.0.0.1 (all held open together, so they are distinct). */
 export async function freePorts(n: number): Promise<number[]> {
@@ -33,21 +33,29 @@ export interface Stack {
   down: () => Promise<void>
 }
 
+/** The more options of `ebws local up` (load balancer type, instances, stickiness, Redis). */
+export type UpExtra = Pick<LocalUpOptions, 'loadBalancer' | 'instances' | 'stickiness' | 'redis'>
+
 /** `ebws local up` on free ports and a temporary state directory. */
-export async function up(mode: LayoutMode, nginx = false): Promise<Stack> {
+export async function up(mode: LayoutMode, nginx = false, extra: UpExtra = {}): Promise<Stack> {
   // Free ports are only free until someone binds them: test files run concurrently, so a port found free can be
   // taken before the stack binds it. `localUp` refuses a port in use before starting anything; then try new ports.
+  // Instances use the ports after --app-port and --nginx-port too; a clash there is retried the same way.
   for (let attempt = 1; ; attempt++) {
-    const [https, http, app, nginxPort] = (await freePorts(5)) as [number, number, number, number]
+    const [https, http, app, nginxPort, redisPort] = (await freePorts(5)) as [number, number, number, number, number]
     const stateDir = mkdtempSync(join(tmpdir(), `ebws-e2e-${mode}-`))
     try {
       const state = await localUp({
         mode, httpsPort: https, httpPort: http, app: 'sample', appPort: app, nginx, nginxPort, idleTimeoutSeconds: 60,
-        allowedHosts: ['localhost', '127.0.0.1'], stateDir,
+        allowedHosts: ['localhost', '127.0.0.1'], stateDir, ...extra, ...(extra.redis ? {redisPort} : {}),
       })
-      return {state, stateDir, https, http, app, nginx: nginxPort, down: async () => void (await localDown(stateDir))}
+      return {state, stateDir, https, http, app, nginx: nginxPort, down: async () => {
+        await localDown(stateDir)
+        rmSync(stateDir, {recursive: true, force: true})
+      }}
     } catch (error) {
-      if (attempt >= 3 || !/is in use/.test((error as Error).message)) throw error
+      rmSync(stateDir, {recursive: true, force: true})
+      if (attempt >= 5 || !/is in use/.test((error as Error).message)) throw error
     }
   }
 }
