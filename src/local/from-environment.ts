@@ -1,7 +1,8 @@
 import type {AwsClients} from '../aws/clients.ts'
-import {isLayer7, type Listener, type LoadBalancerState} from '../elb/model.ts'
+import type {Listener} from '../elb/model.ts'
 import {observeEnvironment} from '../listeners/inspect.ts'
 import type {LayoutMode} from '../listeners/modes.ts'
+import {hasCookieStickiness} from '../listeners/scale-warnings.ts'
 import {classifyLayout, proxyProtocolPorts} from '../listeners/verdict.ts'
 import type {LoadBalancerType} from './haproxy.ts'
 
@@ -17,12 +18,6 @@ export interface CopiedLayout {
   loadBalancerType: LoadBalancerType
   /** A cookie stickiness policy on an HTTP/HTTPS listener (CLB), or target group stickiness when reported. */
   stickiness: boolean
-}
-
-/** LB-cookie (or app-cookie) stickiness attached to a layer-7 listener: what HAProxy's cookie emulates. */
-export function hasCookieStickiness(state: LoadBalancerState): boolean {
-  const sticky = new Set(state.policies.filter((p) => p.typeName.endsWith('CookieStickinessPolicyType')).map((p) => p.name))
-  return state.listeners.some((l) => isLayer7(l.protocol) && l.policyNames.some((n) => sticky.has(n)))
 }
 
 /**
