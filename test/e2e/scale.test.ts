@@ -129,6 +129,29 @@ describe('3 instances with --redis (Redis Streams adapter)', () => {
     }
   })
 
+  it('1,000 websocket clients across the 3 instances: every broadcast reaches every client (the CI size of bench/socketio.ts --cluster)', async () => {
+    const agentClients: Socket[] = []
+    try {
+      for (let i = 0; i < 1000; i += 100) {
+        agentClients.push(...(await Promise.all(Array.from({length: 100}, () => connectClient(stack.https, ['websocket'])))))
+      }
+      const counts = new Map<string, number>()
+      let received = 0
+      for (const s of agentClients) s.on('chat', (m: Chat) => m.text.startsWith('fan-out') && received++)
+      for (const s of agentClients.slice(0, 30)) {
+        const who = await emit<Who>(s, 'whoami')
+        counts.set(who.instance, (counts.get(who.instance) ?? 0) + 1)
+      }
+      assert.deepEqual([...counts.values()], [10, 10, 10], 'round robin: an even spread')
+      for (let b = 0; b < 5; b++) assert.equal((await emit<{scope: string}>(agentClients[b * 7]!, 'chat', `fan-out ${b}`)).scope, 'cluster')
+      await until('5 broadcasts x 1,000 clients', () => received === 5000, 30_000)
+      await sleep(200)
+      assert.equal(received, 5000, 'none lost, none doubled')
+    } finally {
+      for (const s of agentClients) s.close()
+    }
+  })
+
   it('Redis stopped mid-run: each instance serves its own clients (health degraded); all recover when it returns', async () => {
     const clients = await clientsOnEveryInstance(stack, 2)
     try {
