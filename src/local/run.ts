@@ -4,7 +4,7 @@ import {join, resolve} from 'node:path'
 
 import {badInput, EbwsError} from '../cli/errors.ts'
 import type {Listener} from '../elb/model.ts'
-import {isLayer7, isSecure} from '../elb/model.ts'
+import {isSecure} from '../elb/model.ts'
 import {PACKAGE_ROOT} from '../package-root.ts'
 import {DEFAULT_PORTS, type LayoutMode, targetListeners, usesProxyProtocol} from '../listeners/modes.ts'
 import {ensureLocalCertificate} from './certificate.ts'
@@ -148,8 +148,8 @@ function checkUpInput(options: LocalUpOptions, lb: LoadBalancerType, instances: 
   }
   if (lb === 'network' && options.nginx) throw badInput('BAD_FLAG', '--nginx is for --lb classic|application; with --lb network each instance\'s TLS endpoint stands in for nginx.')
   if (lb === 'network' && options.stickiness) throw badInput('BAD_FLAG', 'A Network Load Balancer has no cookie stickiness (TCP pass-through): omit --stickiness.')
-  if (lb === 'classic' && options.stickiness && !listeners.some((l) => isLayer7(l.protocol))) {
-    throw badInput('BAD_FLAG', 'CLB cookie stickiness needs an HTTP/HTTPS listener: use --mode http, or --lb application.')
+  if (lb === 'classic' && options.stickiness && !listeners.some((l) => l.protocol === 'HTTPS')) {
+    throw badInput('BAD_FLAG', 'CLB cookie stickiness needs an HTTPS listener (an SSL/TCP one cannot carry a cookie): use --mode http, or --lb application.')
   }
 }
 
