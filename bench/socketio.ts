@@ -76,7 +76,7 @@ const agentFor = (guarded: boolean) => new ProxyLineAgent(guarded && !aa ? 'PROX
  * what the server's JavaScript spent per operation: its capacity, operations per user-CPU-second, is what the guard
  * can cost, and it is far less disturbed by the scheduler on a shared 2-core machine than wall throughput is.
  */
-const servers: Record<'bare' | 'bare2' | 'guarded', {port: number; cpuMicros: () => Promise<number>; kill: () => void}> = {} as never
+const servers: Record<'bare' | 'bare2' | 'guarded', {port: number; pid: number; cpuMicros: () => Promise<number>; kill: () => void}> = {} as never
 /** A/A mode: "guarded" runs go to a second bare server, to show the noise floor of this machine. */
 let aa = false
 async function spawnServer(kind: 'bare' | 'bare2' | 'guarded') {
@@ -94,7 +94,7 @@ async function spawnServer(kind: 'bare' | 'bare2' | 'guarded') {
       child.once('message', (m) => resolve(m as number))
       child.send('cpu')
     })
-  servers[kind] = {port, cpuMicros, kill: () => child.kill()}
+  servers[kind] = {port, pid: child.pid!, cpuMicros, kill: () => child.kill()}
 }
 const serverFor = (guarded: boolean) => servers[guarded ? (aa ? 'bare2' : 'guarded') : 'bare']
 
@@ -334,8 +334,12 @@ async function clusterScenario(count = Number(process.env.CLUSTER_CLIENTS ?? 10_
   }
   await spawnServer('bare')
   let bare: BroadcastRun
+  let bareRssPerConnection: number
   try {
-    bare = await broadcastRun(`http://localhost:${servers.bare.port}/`, cluster.connected, broadcasts, gapMs, false)
+    const before = rssKiB(servers.bare.pid)
+    let connectedRss = before
+    bare = await broadcastRun(`http://localhost:${servers.bare.port}/`, cluster.connected, broadcasts, gapMs, false, () => (connectedRss = rssKiB(servers.bare.pid)))
+    bareRssPerConnection = (connectedRss - before) / Math.max(1, bare.connected)
   } finally {
     servers.bare.kill()
   }
@@ -346,7 +350,7 @@ async function clusterScenario(count = Number(process.env.CLUSTER_CLIENTS ?? 10_
         `lost ${r.expected - r.delivered}; latency p50 ${ms(r.latenciesMs, 0.5)} ms p99 ${ms(r.latenciesMs, 0.99)} ms; ${fmt(r.deliveredPerSecond)} msg/s`,
     )
   }
-  console.log(`  server RSS per connection (3 instances, growth with every client connected / clients): ${rssPerConnection.toFixed(1)} KiB (goal <= 30)`)
+  console.log(`  server RSS per connection (3 instances, growth with every client connected / clients): ${rssPerConnection.toFixed(1)} KiB (goal <= 30); bare server ${bareRssPerConnection.toFixed(1)} KiB`)
   console.log(`  delivered msg/s ratio cluster/bare: ${(cluster.deliveredPerSecond / bare.deliveredPerSecond).toFixed(3)} (${broadcasts} broadcasts, ${gapMs} ms apart)`)
   if (cluster.connected < count) console.log(`  held ${cluster.connected} of ${count}: see the open-file limit above (HAProxy's maxconn follows it)`)
   return cluster.expected - cluster.delivered
