@@ -101,7 +101,7 @@ const INSTALL_HINTS: Record<string, string[]> = {
 }
 
 function requireProgram(name: string): string {
-  const path = which(name) ?? [`/usr/sbin/${name}`, `/usr/local/sbin/${name}`].find((p) => existsSync(p))
+  const path = which(name) ?? [`/usr/sbin/${name}`, `/usr/local/sbin/${name}`, `/usr/bin/${name}`, `/usr/local/bin/${name}`].find((p) => existsSync(p))
   if (!path) throw badInput('TOOL_MISSING', `${name} is not installed; \`ebws local\` runs a real ${name} on this machine.`, INSTALL_HINTS[name] ?? [])
   return path
 }

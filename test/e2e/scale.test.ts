@@ -281,3 +281,47 @@ for (const {lb, mode, cookie} of [
     })
   })
 }
+
+describe('the CLI: ebws local up --instances 2 --redis, local status, local down', () => {
+  it('starts 2 instances and redis-server, lists them, and stops exactly them', async (t) => {
+    const {mkdtempSync, rmSync, existsSync} = await import('node:fs')
+    const {tmpdir} = await import('node:os')
+    const {join} = await import('node:path')
+    const {json, runCli} = await import('../helpers/cli.ts')
+    const {freeBlocks, freePorts} = await import('./helpers.ts')
+    const stateDir = mkdtempSync(join(tmpdir(), 'ebws-cli-scale-'))
+    const env: Record<string, string> = {PATH: process.env.PATH ?? '/usr/bin:/bin'}
+    t.after(async () => {
+      await runCli(['local', 'down', '--state-dir', stateDir], {env})
+      rmSync(stateDir, {recursive: true, force: true})
+    })
+    const [https, http, redis] = (await freePorts(3)) as [number, number, number]
+    const [app] = (await freeBlocks([2])) as [number]
+    const upped = await runCli([
+      'local', 'up', '--instances', '2', '--redis', '--redis-port', String(redis), '--lb', 'application', '--stickiness', '--state-dir', stateDir,
+      '--local-https-port', String(https), '--local-http-port', String(http), '--app-port', String(app), '--json',
+    ], {env})
+    assert.equal(upped.code, 0, upped.stdout + upped.stderr)
+    const state = json<{instances: {id: string}[]; redis: {url: string}; stickiness: {cookie: string}; loadBalancer: string}>(upped)
+    assert.deepEqual(state.instances.map((i) => i.id), ['app-1', 'app-2'])
+    assert.equal(state.redis.url, `redis://127.0.0.1:${redis}`)
+    assert.equal(state.stickiness.cookie, 'AWSALB')
+    assert.equal(state.loadBalancer, 'application')
+    assert.ok(existsSync(join(stateDir, 'redis')), 'redis data dir under the state dir')
+
+    const status = await runCli(['local', 'status', '--state-dir', stateDir], {env})
+    assert.equal(status.code, 0)
+    assert.match(status.stdout, /instance app-1 +port \d+ running, accepting/)
+    assert.match(status.stdout, /instance app-2 +port \d+ running, accepting/)
+    assert.match(status.stdout, /redis redis:\/\/127\.0\.0\.1:\d+: answering/)
+
+    const down = json<{stopped: {name: string}[]}>(await runCli(['local', 'down', '--state-dir', stateDir, '--json'], {env}))
+    assert.deepEqual(down.stopped.map((p) => p.name).sort(), ['app-1', 'app-2', 'haproxy', 'redis'])
+  })
+  it('bad combination: exit 2, nothing started', async () => {
+    const {runCli} = await import('../helpers/cli.ts')
+    const res = await runCli(['local', 'up', '--lb', 'application', '--mode', 'proxy', '--state-dir', '/nonexistent/ebws'], {env: {}})
+    assert.equal(res.code, 2)
+    assert.match(res.stderr, /Application Load Balancer has no Proxy Protocol/)
+  })
+})
