@@ -34,6 +34,9 @@ export function socketOptions(cluster) {
   return cluster.redisUrl ? {connectionStateRecovery: {maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: true}} : {}
 }
 
+/** How long one XREAD of the adapter waits for new broadcasts. */
+export const READ_BLOCK_MS = 1_000
+
 /** Backoff for reconnecting to Redis: 100 ms doubling to 5 s, with jitter so instances do not retry in step. */
 export const redisBackoff = (retries) => Math.min(100 * 2 ** retries, 5_000) + Math.floor(Math.random() * 100)
 
@@ -61,7 +64,8 @@ export function attachRedis(io, cluster, {log = console} = {}) {
   client.on('end', () => set('closed'))
   // Not awaited: connect() retries with the backoff above until Redis answers.
   client.connect().catch((err) => set('unreachable', err.message))
-  io.adapter(createAdapter(client))
+  // Stream reads block 1 s at most (default 5 s): a closing adapter's reader notices within a second and quits.
+  io.adapter(createAdapter(client, {blockTimeInMs: READ_BLOCK_MS}))
   let closed = false
   return {
     health: () => ({...state}),
@@ -83,8 +87,12 @@ export function attachRedis(io, cluster, {log = console} = {}) {
     async close() {
       if (closed) return
       closed = true
-      // close() sends what is queued (the sessions persisted on disconnect) and then quits.
-      await client.close().catch(() => client.destroy())
+      // close() sends what is queued (the sessions persisted on disconnect) and then quits; with Redis away there is
+      // nothing to send, and close() would wait for a reconnection.
+      // The adapter's own copies of the client (stream reader, subscriber) are closed by io.close(); while Redis is
+      // away they keep retrying, so server.js exits the process after the drain.
+      if (client.isReady) await client.close().catch(() => client.destroy())
+      else client.destroy()
     },
   }
 }
@@ -112,7 +120,8 @@ export async function drain({server, io, cluster, status, timeoutMs, log = conso
   status.draining = true
   const clients = io.of('/').sockets.size
   log.info?.(`draining: ${clients} Socket.io clients told to reconnect elsewhere, closing within ${timeoutMs} ms`)
-  const deadline = new Promise((resolve) => setTimeout(resolve, timeoutMs, 'timeout').unref())
+  let timer
+  const deadline = new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs, 'timeout')))
   const closing = (async () => {
     const httpClosed = new Promise((resolve) => server.close(resolve))
     // io.close(): each socket is closed with "server shutting down" (a recoverable reason: the session is persisted),
@@ -124,6 +133,7 @@ export async function drain({server, io, cluster, status, timeoutMs, log = conso
     return 'closed'
   })()
   const outcome = await Promise.race([closing, deadline])
+  clearTimeout(timer)
   if (outcome === 'timeout') {
     log.warn?.(`drain: still open after ${timeoutMs} ms, closing the remaining connections`)
     server.closeAllConnections?.()
