@@ -79,7 +79,7 @@ export async function up(mode: LayoutMode, nginx = false, extra: UpExtra = {}): 
     } catch (error) {
       rmSync(stateDir, {recursive: true, force: true})
       // A port taken between localUp's check and the bind (another test file) fails the start: retry that too.
-      if (attempt >= 5 || !/is in use|EADDRINUSE/.test((error as Error).message)) throw error
+      if (attempt >= 5 || !/is in use|EADDRINUSE|cannot bind socket/.test((error as Error).message)) throw error
     }
   }
 }
