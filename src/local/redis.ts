@@ -18,7 +18,8 @@ export function redisConfig(input: {port: number; dir: string; configPath: strin
     'save ""',
     'appendonly no',
     // Keeps the config path in /proc/<pid>/cmdline: how ebws checks a recorded pid is still this redis-server.
-    `proc-title-template "{title} {listen-addr} {server-mode} ${input.configPath}"`,
+    // Nothing else in the title: it must fit in the original argv (`redis-server <config>`), or it is cut short.
+    `proc-title-template "{title} ${input.configPath}"`,
     '',
   ].join('\n')
 }

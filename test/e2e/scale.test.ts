@@ -89,6 +89,8 @@ describe('3 instances with --redis (Redis Streams adapter)', () => {
     const status = await localStatus(stack.stateDir)
     assert.deepEqual(status.instances.map((i) => [i.id, i.running, i.accepting]), [['app-1', true, true], ['app-2', true, true], ['app-3', true, true]])
     assert.equal(status.redis?.answering, true)
+    // Every recorded pid is recognised as ours (redis-server rewrites its title: the config path must survive).
+    assert.deepEqual(status.processes.filter((p) => !p.running).map((p) => p.name), [])
     for (const inst of stack.state.instances!) await until(`${inst.id} ready`, async () => (await health(inst.port)).status === 'ok')
   })
 

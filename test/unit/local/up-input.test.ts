@@ -4,11 +4,15 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, describe, it} from 'node:test'
 
-import {localUp, type LocalUpOptions} from '../../../src/local/run.ts'
+import {localDown, localUp, type LocalUpOptions} from '../../../src/local/run.ts'
 import {redisConfig} from '../../../src/local/redis.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'ebws-up-input-'))
-after(() => rmSync(dir, {recursive: true, force: true}))
+after(async () => {
+  // Should a case ever start something, stop it rather than leave it running.
+  await localDown(join(dir, 'state'))
+  rmSync(dir, {recursive: true, force: true})
+})
 
 const base: LocalUpOptions = {
   mode: 'websocket', httpsPort: 1, httpPort: 2, app: 'sample', appPort: 3, nginx: false, nginxPort: 4, idleTimeoutSeconds: 60,
