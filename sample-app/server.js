@@ -1,12 +1,16 @@
 // Entry point for the Elastic Beanstalk Node.js platform (`npm start`). No build step: lib/ is committed.
 import {createApp} from './app.js'
 import {loadConfig} from './config.js'
+import {applyServerLimits, setLoadBalancerLayout} from './lib/index.js'
 
 const config = loadConfig()
 if (config.allowedHosts.length === 0) {
   console.warn('ALLOWED_HOSTS is not set: plain-HTTP requests get a 400 instead of a redirect. Set it, e.g. `eb setenv ALLOWED_HOSTS=www.example.com`.')
 }
 const {server, io} = createApp(config)
+// Believe only the headers this layout's load balancer sets; time out slow headers, cap connections (README).
+setLoadBalancerLayout(server, config.layout)
+applyServerLimits(server, config.limits)
 server.listen(config.port, config.host, () => {
   const address = server.address()
   console.log(`listening on ${typeof address === 'object' && address ? `${address.address}:${address.port}` : config.port}`)

@@ -9,11 +9,11 @@ import {acceptProxyProtocol, clientAddress, parseProxyV1, ProxyProtocolError, re
 describe('parseProxyV1', () => {
   it('parses the CLB example line (TCP4) and TCP6', () => {
     assert.deepEqual(parseProxyV1('PROXY TCP4 198.51.100.22 203.0.113.7 35646 80\r\n'), {
-      family: 'TCP4', sourceAddress: '198.51.100.22', destinationAddress: '203.0.113.7', sourcePort: 35646, destinationPort: 80,
+      family: 'TCP4', sourceAddress: '198.51.100.22', destinationAddress: '203.0.113.7', sourcePort: 35646, destinationPort: 80, version: 1,
     })
     assert.equal(parseProxyV1('PROXY TCP6 2001:db8::1 2001:db8::2 1 443').destinationPort, 443)
-    assert.deepEqual(parseProxyV1('PROXY UNKNOWN\r\n'), {family: 'UNKNOWN'})
-    assert.deepEqual(parseProxyV1('PROXY UNKNOWN ffff:f...f:ffff ffff:f...f:ffff 65535 65535\r\n'), {family: 'UNKNOWN'})
+    assert.deepEqual(parseProxyV1('PROXY UNKNOWN\r\n'), {family: 'UNKNOWN', version: 1})
+    assert.deepEqual(parseProxyV1('PROXY UNKNOWN ffff:f...f:ffff ffff:f...f:ffff 65535 65535\r\n'), {family: 'UNKNOWN', version: 1})
   })
   it('rejects every malformed form', () => {
     const bad = [
@@ -108,11 +108,11 @@ describe('acceptProxyProtocol on a real http.Server', () => {
     const {data} = await exchange(['PROXY TCP6 2001:db8::5 2001:db8::1 5000 443\r\n' + GET])
     assert.equal(body(data).client, '2001:db8::5')
   })
-  it('malformed PROXY line, plain HTTP without a line, v2 signature, oversized line, silence: closed without a response', async () => {
+  it('malformed PROXY line, plain HTTP without a line, v2 block of an unknown version, oversized line, silence: closed without a response', async () => {
     const cases = [
       ['PROXY TCP4 not-an-ip 10.0.0.7 1 443\r\n' + GET],
       [GET],
-      ['\r\n\r\n\0\r\nQUIT\n!\x11\x00\x0c'],
+      ['\r\n\r\n\0\r\nQUIT\n\x31\x11\x00\x0c'],
       ['PROXY TCP4 ' + '1'.repeat(200)],
       [],
     ]
