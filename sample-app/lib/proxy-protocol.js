@@ -199,9 +199,14 @@ const waiting = new Map();
 let sweeper;
 function sweep() {
     const now = Date.now();
-    for (const [, w] of waiting)
-        if (w.deadline <= now)
-            w.fail();
+    for (const [socket, w] of waiting) {
+        // A half-closed socket (http.Server allows them) can never complete its header. Checked here rather than with an
+        // 'end' listener per connection, which would cost every connection on the hot path.
+        if (socket.readableEnded)
+            w.fail('connection closed before the end of the PROXY header');
+        else if (w.deadline <= now)
+            w.fail('timed out waiting for the PROXY header');
+    }
     if (waiting.size === 0 && sweeper) {
         clearInterval(sweeper);
         sweeper = undefined;
@@ -271,10 +276,10 @@ function takeProxyLine(socket, timeoutMs, done) {
     function onEnd() {
         finish(new ProxyProtocolError('connection closed before the end of the PROXY header'));
     }
-    waiting.set(socket, { deadline: Date.now() + timeoutMs, fail: () => finish(new ProxyProtocolError('timed out waiting for the PROXY header')) });
+    waiting.set(socket, { deadline: Date.now() + timeoutMs, fail: (reason) => finish(new ProxyProtocolError(reason)) });
     sweeper ??= setInterval(sweep, SWEEP_MS).unref();
     socket.on('data', onData);
-    // 'close' follows 'end' and every error; 'error' also needs a listener of its own, or it would be thrown.
+    // 'close' follows every error; 'error' also needs a listener of its own, or it would be thrown.
     socket.on('error', onEnd);
     socket.on('close', onEnd);
 }

@@ -186,11 +186,16 @@ type LineDone = (err: Error | undefined, info?: ProxyInfo, rest?: Buffer) => voi
 // connection costs a Map insert and delete (the per-connection timer, promise and listener churn of a simpler
 // reader cost ~40 µs of server CPU per connection; bench/socketio.ts).
 const SWEEP_MS = 100
-const waiting = new Map<Socket, {deadline: number; fail: () => void}>()
+const waiting = new Map<Socket, {deadline: number; fail: (reason: string) => void}>()
 let sweeper: ReturnType<typeof setInterval> | undefined
 function sweep(): void {
   const now = Date.now()
-  for (const [, w] of waiting) if (w.deadline <= now) w.fail()
+  for (const [socket, w] of waiting) {
+    // A half-closed socket (http.Server allows them) can never complete its header. Checked here rather than with an
+    // 'end' listener per connection, which would cost every connection on the hot path.
+    if (socket.readableEnded) w.fail('connection closed before the end of the PROXY header')
+    else if (w.deadline <= now) w.fail('timed out waiting for the PROXY header')
+  }
   if (waiting.size === 0 && sweeper) {
     clearInterval(sweeper)
     sweeper = undefined
@@ -254,10 +259,10 @@ function takeProxyLine(socket: Socket, timeoutMs: number, done: LineDone): void 
   function onEnd(): void {
     finish(new ProxyProtocolError('connection closed before the end of the PROXY header'))
   }
-  waiting.set(socket, {deadline: Date.now() + timeoutMs, fail: () => finish(new ProxyProtocolError('timed out waiting for the PROXY header'))})
+  waiting.set(socket, {deadline: Date.now() + timeoutMs, fail: (reason) => finish(new ProxyProtocolError(reason))})
   sweeper ??= setInterval(sweep, SWEEP_MS).unref()
   socket.on('data', onData)
-  // 'close' follows 'end' and every error; 'error' also needs a listener of its own, or it would be thrown.
+  // 'close' follows every error; 'error' also needs a listener of its own, or it would be thrown.
   socket.on('error', onEnd)
   socket.on('close', onEnd)
 }
