@@ -1,7 +1,7 @@
 // Entry point for the Elastic Beanstalk Node.js platform (`npm start`). No build step: lib/ is committed.
 import {createApp} from './app.js'
-import {loadConfig} from './config.js'
 import {applyServerLimits, setLoadBalancerLayout} from './lib/index.js'
+import {loadConfig} from './config.js'
 
 const config = loadConfig()
 if (config.allowedHosts.length === 0) {

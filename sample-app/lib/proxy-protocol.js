@@ -78,7 +78,7 @@ export function parseProxyV1(line) {
         throw new ProxyProtocolError('missing "PROXY " prefix');
     const parts = text.split(' ');
     if (parts[1] === 'UNKNOWN')
-        return { family: 'UNKNOWN', version: 1 };
+        return { family: 'UNKNOWN' };
     if (parts.length !== 6)
         throw new ProxyProtocolError(`expected 6 fields, got ${parts.length}`);
     const [, family, src, dst, srcPort, dstPort] = parts;
@@ -88,7 +88,7 @@ export function parseProxyV1(line) {
     const valid = version === 4 ? isIPv4(src) && isIPv4(dst) : isIP(src) === 6 && isIP(dst) === 6;
     if (!valid)
         throw new ProxyProtocolError(`addresses are not ${family}`);
-    return { family, sourceAddress: src, destinationAddress: dst, sourcePort: port(srcPort), destinationPort: port(dstPort), version: 1 };
+    return { family, sourceAddress: src, destinationAddress: dst, sourcePort: port(srcPort), destinationPort: port(dstPort) };
 }
 /**
  * How many bytes the v2 header at the start of `data` occupies (16 + its length field), or undefined while fewer
@@ -157,7 +157,7 @@ export function parseProxyV2(header) {
     if (total === undefined || header.length < total)
         throw new ProxyProtocolError('truncated PROXY v2 header');
     if ((header[12] & 0x0f) === 0)
-        return { family: 'UNKNOWN', version: 2 };
+        return { family: 'UNKNOWN' };
     const family = header[13] >> 4;
     const addressLength = V2_ADDRESS_LENGTH[family];
     if (total - 16 < addressLength) {
@@ -171,7 +171,7 @@ export function parseProxyV2(header) {
             throw new ProxyProtocolError('PROXY v2 TLV value runs past the end of the header');
     }
     if ((header[13] & 0x0f) !== 1 || (family !== 1 && family !== 2))
-        return { family: 'UNKNOWN', version: 2 };
+        return { family: 'UNKNOWN' };
     if (family === 1) {
         return {
             family: 'TCP4',
@@ -179,7 +179,6 @@ export function parseProxyV2(header) {
             destinationAddress: `${header[20]}.${header[21]}.${header[22]}.${header[23]}`,
             sourcePort: header.readUInt16BE(24),
             destinationPort: header.readUInt16BE(26),
-            version: 2,
         };
     }
     return {
@@ -188,7 +187,6 @@ export function parseProxyV2(header) {
         destinationAddress: ipv6Text(header, 32),
         sourcePort: header.readUInt16BE(48),
         destinationPort: header.readUInt16BE(50),
-        version: 2,
     };
 }
 // One sweeper for every socket still owing its PROXY header, instead of a timer per connection: on the hot path a

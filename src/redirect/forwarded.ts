@@ -9,8 +9,6 @@ export interface ProxyInfo {
   destinationAddress?: string
   sourcePort?: number
   destinationPort?: number
-  /** Which version of the protocol carried it (the CLB sends 1, the NLB 2). */
-  version?: 1 | 2
 }
 
 /**

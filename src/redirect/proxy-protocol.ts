@@ -76,14 +76,14 @@ export function parseProxyV1(line: string): ProxyInfo {
   if (text.length + 2 > MAX_V1_LENGTH) throw new ProxyProtocolError('line longer than 107 bytes')
   if (!text.startsWith(PREFIX)) throw new ProxyProtocolError('missing "PROXY " prefix')
   const parts = text.split(' ')
-  if (parts[1] === 'UNKNOWN') return {family: 'UNKNOWN', version: 1}
+  if (parts[1] === 'UNKNOWN') return {family: 'UNKNOWN'}
   if (parts.length !== 6) throw new ProxyProtocolError(`expected 6 fields, got ${parts.length}`)
   const [, family, src, dst, srcPort, dstPort] = parts as [string, string, string, string, string, string]
   if (family !== 'TCP4' && family !== 'TCP6') throw new ProxyProtocolError(`unknown protocol family ${JSON.stringify(family)}`)
   const version = family === 'TCP4' ? 4 : 6
   const valid = version === 4 ? isIPv4(src) && isIPv4(dst) : isIP(src) === 6 && isIP(dst) === 6
   if (!valid) throw new ProxyProtocolError(`addresses are not ${family}`)
-  return {family, sourceAddress: src, destinationAddress: dst, sourcePort: port(srcPort), destinationPort: port(dstPort), version: 1}
+  return {family, sourceAddress: src, destinationAddress: dst, sourcePort: port(srcPort), destinationPort: port(dstPort)}
 }
 
 /**
@@ -142,7 +142,7 @@ function ipv6Text(b: Buffer, at: number): string {
 export function parseProxyV2(header: Buffer): ProxyInfo {
   const total = v2HeaderLength(header)
   if (total === undefined || header.length < total) throw new ProxyProtocolError('truncated PROXY v2 header')
-  if ((header[12]! & 0x0f) === 0) return {family: 'UNKNOWN', version: 2}
+  if ((header[12]! & 0x0f) === 0) return {family: 'UNKNOWN'}
   const family = header[13]! >> 4
   const addressLength = V2_ADDRESS_LENGTH[family as 0 | 1 | 2 | 3]
   if (total - 16 < addressLength) {
@@ -153,7 +153,7 @@ export function parseProxyV2(header: Buffer): ProxyInfo {
     at += 3 + header.readUInt16BE(at + 1)
     if (at > total) throw new ProxyProtocolError('PROXY v2 TLV value runs past the end of the header')
   }
-  if ((header[13]! & 0x0f) !== 1 || (family !== 1 && family !== 2)) return {family: 'UNKNOWN', version: 2}
+  if ((header[13]! & 0x0f) !== 1 || (family !== 1 && family !== 2)) return {family: 'UNKNOWN'}
   if (family === 1) {
     return {
       family: 'TCP4',
@@ -161,7 +161,6 @@ export function parseProxyV2(header: Buffer): ProxyInfo {
       destinationAddress: `${header[20]}.${header[21]}.${header[22]}.${header[23]}`,
       sourcePort: header.readUInt16BE(24),
       destinationPort: header.readUInt16BE(26),
-      version: 2,
     }
   }
   return {
@@ -170,7 +169,6 @@ export function parseProxyV2(header: Buffer): ProxyInfo {
     destinationAddress: ipv6Text(header, 32),
     sourcePort: header.readUInt16BE(48),
     destinationPort: header.readUInt16BE(50),
-    version: 2,
   }
 }
 

@@ -55,14 +55,14 @@ describe('parseProxyV2: valid headers', () => {
   it('TCP over IPv4 (\\x21 \\x11): addresses and ports in network byte order', () => {
     assert.equal(v2HeaderLength(TCP4), 28)
     assert.deepEqual(parseProxyV2(TCP4), {
-      family: 'TCP4', sourceAddress: '198.51.100.22', destinationAddress: '10.0.0.7', sourcePort: 35646, destinationPort: 443, version: 2,
+      family: 'TCP4', sourceAddress: '198.51.100.22', destinationAddress: '10.0.0.7', sourcePort: 35646, destinationPort: 443,
     })
     const edges = parseProxyV2(v2({address: inet4('0.0.0.0', '255.255.255.255', 0, 65535)}))
     assert.deepEqual([edges.sourceAddress, edges.destinationAddress, edges.sourcePort, edges.destinationPort], ['0.0.0.0', '255.255.255.255', 0, 65535])
   })
   it('TCP over IPv6 (\\x21): the text Node itself prints (RFC 5952: lowercase, longest zero run as ::, mapped IPv4)', () => {
     const info = parseProxyV2(v2({fam: 0x21, address: inet6([0x2001, 0xdb8, 0, 0, 0, 0, 0, 5], [0x2001, 0xdb8, 0, 0, 1, 0, 0, 1], 5000, 443)}))
-    assert.deepEqual(info, {family: 'TCP6', sourceAddress: '2001:db8::5', destinationAddress: '2001:db8::1:0:0:1', sourcePort: 5000, destinationPort: 443, version: 2})
+    assert.deepEqual(info, {family: 'TCP6', sourceAddress: '2001:db8::5', destinationAddress: '2001:db8::1:0:0:1', sourcePort: 5000, destinationPort: 443})
     const mapped = parseProxyV2(v2({fam: 0x21, address: inet6([0, 0, 0, 0, 0, 0xffff, 0xc633, 0x6416], [0, 0, 0, 0, 0, 0, 0, 1], 1, 80)}))
     assert.equal(mapped.sourceAddress, '::ffff:198.51.100.22')
     assert.equal(mapped.destinationAddress, '::1')
@@ -83,13 +83,13 @@ describe('parseProxyV2: valid headers', () => {
     assert.equal(parseProxyV2(header).sourceAddress, '198.51.100.22')
   })
   it('LOCAL (\\x20) with no addresses, and LOCAL with addresses and TLVs: the socket\'s own endpoints count (UNKNOWN)', () => {
-    assert.deepEqual(parseProxyV2(v2({verCmd: 0x20, fam: 0x00})), {family: 'UNKNOWN', version: 2})
-    assert.deepEqual(parseProxyV2(v2({verCmd: 0x20, address: inet4('1.2.3.4', '5.6.7.8', 1, 2), tlvs: [tlv(4, 'xx')]})), {family: 'UNKNOWN', version: 2})
+    assert.deepEqual(parseProxyV2(v2({verCmd: 0x20, fam: 0x00})), {family: 'UNKNOWN'})
+    assert.deepEqual(parseProxyV2(v2({verCmd: 0x20, address: inet4('1.2.3.4', '5.6.7.8', 1, 2), tlvs: [tlv(4, 'xx')]})), {family: 'UNKNOWN'})
   })
   it('PROXY with UNSPEC, UDP or UNIX families: accepted as UNKNOWN (the spec\'s fallback), lengths still checked', () => {
-    assert.deepEqual(parseProxyV2(v2({fam: 0x00})), {family: 'UNKNOWN', version: 2})
-    assert.deepEqual(parseProxyV2(v2({fam: 0x12, address: inet4('1.2.3.4', '5.6.7.8', 1, 2)})), {family: 'UNKNOWN', version: 2})
-    assert.deepEqual(parseProxyV2(v2({fam: 0x31, address: Buffer.alloc(216)})), {family: 'UNKNOWN', version: 2})
+    assert.deepEqual(parseProxyV2(v2({fam: 0x00})), {family: 'UNKNOWN'})
+    assert.deepEqual(parseProxyV2(v2({fam: 0x12, address: inet4('1.2.3.4', '5.6.7.8', 1, 2)})), {family: 'UNKNOWN'})
+    assert.deepEqual(parseProxyV2(v2({fam: 0x31, address: Buffer.alloc(216)})), {family: 'UNKNOWN'})
     assert.throws(() => parseProxyV2(v2({fam: 0x31, address: Buffer.alloc(215)})), /216 needed/)
   })
 })

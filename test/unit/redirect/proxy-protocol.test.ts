@@ -9,11 +9,11 @@ import {acceptProxyProtocol, clientAddress, parseProxyV1, ProxyProtocolError, re
 describe('parseProxyV1', () => {
   it('parses the CLB example line (TCP4) and TCP6', () => {
     assert.deepEqual(parseProxyV1('PROXY TCP4 198.51.100.22 203.0.113.7 35646 80\r\n'), {
-      family: 'TCP4', sourceAddress: '198.51.100.22', destinationAddress: '203.0.113.7', sourcePort: 35646, destinationPort: 80, version: 1,
+      family: 'TCP4', sourceAddress: '198.51.100.22', destinationAddress: '203.0.113.7', sourcePort: 35646, destinationPort: 80,
     })
     assert.equal(parseProxyV1('PROXY TCP6 2001:db8::1 2001:db8::2 1 443').destinationPort, 443)
-    assert.deepEqual(parseProxyV1('PROXY UNKNOWN\r\n'), {family: 'UNKNOWN', version: 1})
-    assert.deepEqual(parseProxyV1('PROXY UNKNOWN ffff:f...f:ffff ffff:f...f:ffff 65535 65535\r\n'), {family: 'UNKNOWN', version: 1})
+    assert.deepEqual(parseProxyV1('PROXY UNKNOWN\r\n'), {family: 'UNKNOWN'})
+    assert.deepEqual(parseProxyV1('PROXY UNKNOWN ffff:f...f:ffff ffff:f...f:ffff 65535 65535\r\n'), {family: 'UNKNOWN'})
   })
   it('rejects every malformed form', () => {
     const bad = [
