@@ -107,6 +107,12 @@ async function cpuPerConnection(server: ChildServer, header: Buffer | undefined,
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number
 const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] as number
 
+/** Median of the per-round ratios a[i] / b[i] (both measured in round i), with their interquartile range. */
+function pairedRatio(a: number[], b: number[]): string {
+  const ratios = a.map((x, i) => x / b[i]!)
+  return `${median(ratios).toFixed(2)} (median of ${ratios.length} same-round ratios, IQR ${quantile(ratios, 0.25).toFixed(2)}-${quantile(ratios, 0.75).toFixed(2)})`
+}
+
 const mainDir = mainReaderDir()
 try {
   console.log(`Node ${process.version}; main's reader ${mainDir ? 'from git show main:' : 'unavailable (no git/main): ours only'}\n`)
@@ -118,12 +124,12 @@ try {
   ]
   const servers = await Promise.all(variants.map((v) => spawnServer(v.dir)))
   for (const [i, v] of variants.entries()) await cpuPerConnection(servers[i]!, v.header, 600) // JIT warm-up
-  const rounds = 8
+  const rounds = 30
   const costs: number[][] = variants.map(() => [])
   for (let r = 0; r < rounds; r++) {
     const order = variants.map((_, i) => (i + r) % variants.length)
     const micros: number[] = []
-    for (const i of order) micros[i] = await cpuPerConnection(servers[i]!, variants[i]!.header)
+    for (const i of order) micros[i] = await cpuPerConnection(servers[i]!, variants[i]!.header, 500)
     for (const i of variants.keys()) costs[i]!.push(micros[i]! - micros[0]!)
     if (r === 0) console.log(`round 1: bare server ${micros[0]!.toFixed(1)} us user CPU per connection`)
   }
@@ -134,10 +140,10 @@ try {
     const c = costs[i]!
     console.log(`  ${v.name.padEnd(16)} ${median(c).toFixed(1).padStart(6)} us  [${quantile(c, 0.25).toFixed(1)} - ${quantile(c, 0.75).toFixed(1)}]`)
   }
-  const ours1 = median(costs[variants.findIndex((v) => v.name === 'ours, v1')]!)
-  const ours2 = median(costs[variants.findIndex((v) => v.name === 'ours, v2 + TLV')]!)
-  if (mainDir) console.log(`  ours v1 / main v1: ${(ours1 / median(costs[1]!)).toFixed(2)}`)
-  console.log(`  ours v2 / ours v1: ${(ours2 / ours1).toFixed(2)}`)
+  const of = (rows: number[][], names: string[], name: string) => rows[names.indexOf(name)]!
+  const names1 = variants.map((v) => v.name)
+  if (mainDir) console.log(`  ours v1 / main v1: ${pairedRatio(of(costs, names1, 'ours, v1'), of(costs, names1, 'main, v1'))}`)
+  console.log(`  ours v2 / ours v1: ${pairedRatio(of(costs, names1, 'ours, v2 + TLV'), of(costs, names1, 'ours, v1'))}`)
 
   // ---- 2. the reader alone ----------------------------------------------------------------------------------
   /** Just what the reader touches on a net.Socket. */
@@ -151,13 +157,15 @@ try {
     const server = createNetServer(() => {})
     reader.acceptProxyProtocol(server as never)
     const packet = Buffer.concat([header, GET])
-    const t0 = process.hrtime.bigint()
+    // CPU time of this process, not wall time: time spent descheduled on a shared machine is not counted.
+    const t0 = process.cpuUsage()
     for (let i = 0; i < n; i++) {
       const s = new StandIn()
       server.emit('connection', s)
       s.emit('data', packet)
     }
-    return Number(process.hrtime.bigint() - t0) / n
+    const t = process.cpuUsage(t0)
+    return ((t.user + t.system) * 1000) / n
   }
   const readers: {name: string; reader: Reader; header: Buffer}[] = [
     ...(mainDir ? [{name: 'main, v1', reader: await importReader(mainDir), header: V1}] : []),
@@ -166,19 +174,20 @@ try {
   ]
   const ns: number[][] = readers.map(() => [])
   for (const r of readers) await nsPerConnection(r.reader, r.header, 50_000)
-  for (let round = 0; round < 10; round++) {
+  // Short interleaved chunks, so a burst of load from elsewhere hits every reader alike.
+  for (let round = 0; round < 200; round++) {
     for (let k = 0; k < readers.length; k++) {
       const i = (k + round) % readers.length
-      ns[i]!.push(await nsPerConnection(readers[i]!.reader, readers[i]!.header, 50_000))
+      ns[i]!.push(await nsPerConnection(readers[i]!.reader, readers[i]!.header, 5_000))
     }
   }
-  console.log('\n2. Reader alone on stand-in sockets (median of 10 x 50,000 connections, [IQR]):')
+  console.log('\n2. Reader alone on stand-in sockets, CPU time (median of 200 interleaved chunks of 5,000 connections, [IQR]):')
   for (const [i, r] of readers.entries()) {
     console.log(`  ${r.name.padEnd(16)} ${median(ns[i]!).toFixed(0).padStart(6)} ns  [${quantile(ns[i]!, 0.25).toFixed(0)} - ${quantile(ns[i]!, 0.75).toFixed(0)}]`)
   }
-  const m = (name: string) => median(ns[readers.findIndex((r) => r.name === name)]!)
-  if (mainDir) console.log(`  ours v1 / main v1: ${(m('ours, v1') / m('main, v1')).toFixed(2)}`)
-  console.log(`  ours v2 / ours v1: ${(m('ours, v2 + TLV') / m('ours, v1')).toFixed(2)}`)
+  const names2 = readers.map((r) => r.name)
+  if (mainDir) console.log(`  ours v1 / main v1: ${pairedRatio(of(ns, names2, 'ours, v1'), of(ns, names2, 'main, v1'))}`)
+  console.log(`  ours v2 / ours v1: ${pairedRatio(of(ns, names2, 'ours, v2 + TLV'), of(ns, names2, 'ours, v1'))}`)
 } finally {
   if (mainDir) rmSync(mainDir, {recursive: true, force: true})
 }
