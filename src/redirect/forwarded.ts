@@ -142,6 +142,18 @@ export function clientAddress(req: Pick<IncomingMessage, 'headers' | 'socket'>, 
   if (!TRUST[layoutOf(req, options)].forwardedFor) return peer
   const xff = header(req, 'x-forwarded-for')
   if (xff === undefined) return peer
-  const last = lastHop(xff)
-  return isIP(last) !== 0 ? last : peer
+  return addressOf(lastHop(xff)) ?? peer
+}
+
+/**
+ * An X-Forwarded-For entry's address: bare, or with the client port an ALB appends when
+ * `routing.http.xff_client_port.enabled` is on (`203.0.113.7:4711`, `[2001:db8::1]:4711`). Undefined if not an IP.
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/application/x-forwarded-headers.html
+ */
+function addressOf(entry: string): string | undefined {
+  if (isIP(entry) !== 0) return entry
+  const bracketed = /^\[([^\]]+)\](?::\d{1,5})?$/.exec(entry)
+  if (bracketed) return isIP(bracketed[1]!) === 6 ? bracketed[1] : undefined
+  const withPort = /^([\d.]+):\d{1,5}$/.exec(entry)
+  return withPort && isIP(withPort[1]!) === 4 ? withPort[1] : undefined
 }

@@ -175,6 +175,12 @@ describe('helpers', () => {
     assert.equal(clientAddress(req({'x-forwarded-for': '6.6.6.6, 10.1.2.3'}), {layout: 'alb'}), '10.1.2.3')
     assert.equal(clientAddress(req({'x-forwarded-for': ['6.6.6.6', '198.51.100.22']}), {layout: 'http'}), '198.51.100.22')
     assert.equal(clientAddress(req({'x-forwarded-for': '6.6.6.6, not-an-ip'}), {layout: 'http'}), '10.0.0.5')
+    // ALB with routing.http.xff_client_port.enabled: the port is dropped.
+    assert.equal(clientAddress(req({'x-forwarded-for': '6.6.6.6, 198.51.100.22:4711'}), {layout: 'alb'}), '198.51.100.22')
+    assert.equal(clientAddress(req({'x-forwarded-for': '[2001:db8::21f:5bff:febf:ce22:8a2e]:4711'}), {layout: 'alb'}), '2001:db8::21f:5bff:febf:ce22:8a2e')
+    for (const bad of ['[198.51.100.22]:1', '[2001:db8::1', '2001:db8::1:', '999.1.1.1:80', '1.2.3.4:123456', '[::1]:x']) {
+      assert.equal(clientAddress(req({'x-forwarded-for': bad}), {layout: 'alb'}), '10.0.0.5', bad)
+    }
     assert.equal(clientAddress(req({}), {layout: 'http'}), '10.0.0.5')
   })
   it('clientAddress on TCP layouts (websocket, nlb): the socket peer, whatever X-Forwarded-For says', () => {
