@@ -215,7 +215,7 @@ function sweep() {
  * 'data' event with the header and the bytes that followed it (the caller delivers them), or with the error
  * (malformed header, timeout, socket closed or failed).
  */
-function takeProxyLine(socket, timeoutMs, done) {
+function takeProxyHeader(socket, timeoutMs, done) {
     let buffered;
     const finish = (err, info, rest) => {
         waiting.delete(socket);
@@ -282,11 +282,11 @@ function takeProxyLine(socket, timeoutMs, done) {
     socket.on('close', onEnd);
 }
 /**
- * Reads the PROXY header off a fresh socket. Resolves with the parsed line and the bytes that followed it (already
- * put back with unshift, the socket left paused); rejects on a malformed line, a timeout or a closed socket.
+ * Reads the PROXY header off a fresh socket. Resolves with the parsed header and the bytes that followed it (already
+ * put back with unshift, the socket left paused); rejects on a malformed header, a timeout or a closed socket.
  */
 export function readProxyHeader(socket, options = {}) {
-    return new Promise((resolve, reject) => takeProxyLine(socket, options.timeoutMs ?? 5000, (err, info, rest) => {
+    return new Promise((resolve, reject) => takeProxyHeader(socket, options.timeoutMs ?? 5000, (err, info, rest) => {
         if (err)
             return reject(err);
         socket.pause();
@@ -332,7 +332,7 @@ export function acceptProxyProtocol(server, options = {}) {
     // resume (~8 µs of ~40 µs per connection). A net.Server's own handler may read the socket any way: unshift.
     const handsDataToListeners = server instanceof HttpServer;
     server.on('connection', (socket) => {
-        takeProxyLine(socket, timeoutMs, (err, info, rest) => {
+        takeProxyHeader(socket, timeoutMs, (err, info, rest) => {
             if (err) {
                 options.onError?.(err, socket);
                 socket.destroy();

@@ -177,8 +177,8 @@ export interface ReadOptions {
   timeoutMs?: number
 }
 
-/** `rest`: the bytes that followed the line in its packet (the start of the request), not yet delivered. */
-type LineDone = (err: Error | undefined, info?: ProxyInfo, rest?: Buffer) => void
+/** `rest`: the bytes that followed the header in its packet (the start of the request), not yet delivered. */
+type HeaderDone = (err: Error | undefined, info?: ProxyInfo, rest?: Buffer) => void
 
 // One sweeper for every socket still owing its PROXY header, instead of a timer per connection: on the hot path a
 // connection costs a Map insert and delete (the per-connection timer, promise and listener churn of a simpler
@@ -205,7 +205,7 @@ function sweep(): void {
  * 'data' event with the header and the bytes that followed it (the caller delivers them), or with the error
  * (malformed header, timeout, socket closed or failed).
  */
-function takeProxyLine(socket: Socket, timeoutMs: number, done: LineDone): void {
+function takeProxyHeader(socket: Socket, timeoutMs: number, done: HeaderDone): void {
   let buffered: Buffer | undefined
   const finish = (err: Error | undefined, info?: ProxyInfo, rest?: Buffer) => {
     waiting.delete(socket)
@@ -266,12 +266,12 @@ function takeProxyLine(socket: Socket, timeoutMs: number, done: LineDone): void 
 }
 
 /**
- * Reads the PROXY header off a fresh socket. Resolves with the parsed line and the bytes that followed it (already
- * put back with unshift, the socket left paused); rejects on a malformed line, a timeout or a closed socket.
+ * Reads the PROXY header off a fresh socket. Resolves with the parsed header and the bytes that followed it (already
+ * put back with unshift, the socket left paused); rejects on a malformed header, a timeout or a closed socket.
  */
 export function readProxyHeader(socket: Socket, options: ReadOptions = {}): Promise<ProxyInfo> {
   return new Promise((resolve, reject) =>
-    takeProxyLine(socket, options.timeoutMs ?? 5000, (err, info, rest) => {
+    takeProxyHeader(socket, options.timeoutMs ?? 5000, (err, info, rest) => {
       if (err) return reject(err)
       socket.pause()
       if (rest && rest.length > 0) socket.unshift(rest)
@@ -324,7 +324,7 @@ export function acceptProxyProtocol(server: Server | NetServer, options: AcceptO
   // resume (~8 µs of ~40 µs per connection). A net.Server's own handler may read the socket any way: unshift.
   const handsDataToListeners = server instanceof HttpServer
   server.on('connection', (socket: Socket) => {
-    takeProxyLine(socket, timeoutMs, (err, info, rest) => {
+    takeProxyHeader(socket, timeoutMs, (err, info, rest) => {
       if (err) {
         options.onError?.(err, socket)
         socket.destroy()
