@@ -1,5 +1,6 @@
 // Entry point for the Elastic Beanstalk Node.js platform (`npm start`). No build step: lib/ is committed.
 import {createApp} from './app.js'
+import {applyServerLimits, setLoadBalancerLayout} from './lib/index.js'
 import {loadConfig} from './config.js'
 import {drain, loadClusterConfig} from './cluster.js'
 
@@ -9,6 +10,9 @@ if (config.allowedHosts.length === 0) {
 }
 const clusterConfig = loadClusterConfig()
 const {server, io, cluster, status} = createApp(config, {clusterConfig})
+// Believe only the headers this layout's load balancer sets; time out slow headers, cap connections (README).
+setLoadBalancerLayout(server, config.layout)
+applyServerLimits(server, config.limits)
 server.listen(config.port, config.host, () => {
   const address = server.address()
   console.log(`listening on ${typeof address === 'object' && address ? `${address.address}:${address.port}` : config.port}`)
