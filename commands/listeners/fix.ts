@@ -3,8 +3,9 @@ import {Flags} from '@oclif/core'
 import {EbwsCommand} from '../../src/cli/base-command.ts'
 import {resolveContext} from '../../src/cli/context.ts'
 import {askFirst} from '../../src/cli/confirm.ts'
-import {awsFlags, layoutPortFlags, mutatingFlags, waitFlags} from '../../src/cli/flags.ts'
+import {awsFlags, idleTimeoutFlag, layoutPortFlags, mutatingFlags, waitFlags} from '../../src/cli/flags.ts'
 import {createProgress} from '../../src/cli/progress.ts'
+import {formatFixResult} from '../../src/format/fix-result.ts'
 import type {AlbFixResult} from '../../src/lb/application/fix.ts'
 import {DEFAULT_SSL_POLICY} from '../../src/lb/application/model.ts'
 import {fixAnyListeners, formatFixed} from '../../src/lb/fix.ts'
@@ -42,7 +43,7 @@ Network Load Balancer: refused, with the recommended path: an NLB cannot redirec
     redirect: Flags.string({summary: 'ALB: redirect http:// at the load balancer (lb) or leave port 80 forwarding to the app, which redirects (app).', options: ['lb', 'app'], default: 'lb'}),
     prune: Flags.boolean({summary: 'Remove listeners on other ports (they are left alone otherwise).', default: false}),
     stickiness: Flags.boolean({summary: 'CLB http mode, or ALB: enable LB-cookie stickiness, which long-polling across instances needs.', default: false}),
-    'idle-timeout': Flags.integer({summary: 'Idle timeout in seconds (default: raised to 60 only when too low for Socket.io).', min: 1, max: 4000}),
+    ...idleTimeoutFlag('Idle timeout: seconds, or a duration such as 90s, 2m (default: raised to 60 s only when too low for Socket.io).'),
     'apply-to': Flags.string({summary: 'Where to apply: the live CLB, the environment\'s option settings, or both.', options: ['elb', 'environment', 'both'], default: 'both'}),
     'backup-file': Flags.string({summary: 'Where to save the snapshot taken before the first write (default: a file in the temp dir).'}),
     'emit-ebextensions': Flags.directory({summary: 'Write the option settings as DIR/ebws-listeners.config instead of changing anything.', exclusive: ['apply-to', 'dry-run', 'backup-file']}),
@@ -86,7 +87,7 @@ Network Load Balancer: refused, with the recommended path: an NLB cannot redirec
         backupFile: flags['backup-file'],
         emitEbextensionsDir: flags['emit-ebextensions'],
         progress,
-        confirm: askFirst(flags, (plan) => formatFixed({type: 'classic', result: plan})),
+        confirm: askFirst(flags, (plan: FixResult) => formatFixResult(plan, {asking: true})),
       },
     })
     this.log(formatFixed(fixed))

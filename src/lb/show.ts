@@ -7,6 +7,8 @@ import type {LoadBalancerType, ShowInput} from './types.ts'
 export interface Shown {
   type: LoadBalancerType
   report: unknown
+  ports: ShowInput['ports']
+  now: Date
 }
 
 /** `listeners show` for any load balancer type: detect from round trip 1, then the type's adapter reads and judges. */
@@ -16,7 +18,7 @@ export async function showListeners(clients: AwsClients, environmentName: string
   const adapter = adapterFor(detected.type)
   const report = await adapter.show(clients, {first, detected, now, ports})
   // Settings may reveal a shared ALB that the resource name cannot; the application adapter reads them itself.
-  return {type: detected.type, report}
+  return {type: detected.type, report, ports, now}
 }
 
-export const formatShown = (s: Shown): string => adapterFor(s.type).format(s.report)
+export const formatShown = (s: Shown): string => adapterFor(s.type).format(s.report, {ports: s.ports, now: s.now})

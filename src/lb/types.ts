@@ -18,20 +18,9 @@ export interface DetectedLoadBalancer {
   id: string
 }
 
-export type Severity = 'error' | 'warning' | 'info'
-
-export interface Finding {
-  severity: Severity
-  code: string
-  message: string
-}
-
-export interface DriftItem {
-  subject: string
-  configured: string
-  live: string
-  consequence: string
-}
+// The CLB verdict's finding and drift shapes, shared (one definition, so the --json schemas have one name each).
+import type {DriftItem, Finding} from '../listeners/verdict.ts'
+export type {DriftItem, Finding, Severity} from '../listeners/verdict.ts'
 
 export interface LbVerdict {
   ok: boolean
@@ -85,7 +74,7 @@ export interface FixIntent {
 export interface LoadBalancerAdapter<Report = unknown, FixReport = unknown> {
   type: LoadBalancerType
   show(clients: AwsClients, input: ShowInput): Promise<Report>
-  format(report: Report): string
+  format(report: Report, ctx: {ports: ShowInput['ports']; now: Date}): string
   fix?(clients: AwsClients, input: {first: FirstRoundTrip; detected: DetectedLoadBalancer; intent: FixIntent}): Promise<FixReport>
   formatFix?(report: FixReport): string
   /** `proxy-protocol status|enable|disable` for types that do it their own way (the CLB keeps src/proxy-protocol). */

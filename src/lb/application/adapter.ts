@@ -8,7 +8,7 @@ import {showElbv2} from './show.ts'
 export const applicationAdapter: LoadBalancerAdapter<Elbv2Report, AlbFixResult> = {
   type: 'application',
   show: showElbv2,
-  format: (r) => formatElbv2Report(r),
+  format: (r, ctx) => formatElbv2Report(r, ctx.now),
   fix: fixAlb,
   formatFix: formatAlbFix,
 }

@@ -14,7 +14,7 @@ export const NLB_FIX_REFUSAL =
 export const networkAdapter: LoadBalancerAdapter<Elbv2Report, never> = {
   type: 'network',
   show: showElbv2,
-  format: (r) => formatElbv2Report(r),
+  format: (r, ctx) => formatElbv2Report(r, ctx.now),
   proxyStatus: nlbProxyStatus,
   proxyChange: nlbProxyChange,
   fix: async (_clients, {first}) => {
