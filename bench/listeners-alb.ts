@@ -25,21 +25,34 @@ function time(cmd: string, args: string[], env: Record<string, string>): Promise
     let stderr = ''
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
     child.on('error', reject)
-    child.on('close', (code) => (code === 0 ? resolve(performance.now() - t) : reject(new Error(`${cmd} ${args.join(' ')} failed (${code}): ${stderr}`))))
+    child.on('close', (code) =>
+      code === 0
+        ? resolve(performance.now() - t)
+        : reject(new Error(`${cmd} ${args.join(' ')} failed (${code}): ${stderr}`)),
+    )
   })
 }
 
 const bench = await startFullBench()
 try {
   const env = {...benchProcessEnv(bench), EBWS_POLL_MS: '25'}
-  const s = await createAlbScenario(bench, {certificates: [{kind: 'rsa2048', domain: 'app.example.com'}], settings: (c) => HTTPS_SETTINGS(c[0]!.arn)})
+  const s = await createAlbScenario(bench, {
+    certificates: [{kind: 'rsa2048', domain: 'app.example.com'}],
+    settings: (c) => HTTPS_SETTINGS(c[0]!.arn),
+  })
   // Warm the OS file cache and our compile cache once; every timed run is a new process (cold in the CLI sense).
   await time(process.execPath, [BIN, 'listeners', 'show', '-e', s.environmentName, '--json'], env)
   const ours: number[] = []
   const cli: number[] = []
   for (let i = 0; i < RUNS; i++) {
     ours.push(await time(process.execPath, [BIN, 'listeners', 'show', '-e', s.environmentName, '--json'], env))
-    cli.push(await time('aws', ['elbv2', 'describe-listeners', '--load-balancer-arn', s.loadBalancerArn, '--output', 'json'], env))
+    cli.push(
+      await time(
+        'aws',
+        ['elbv2', 'describe-listeners', '--load-balancer-arn', s.loadBalancerArn, '--output', 'json'],
+        env,
+      ),
+    )
   }
   const [o, c] = [median(ours), median(cli)]
   console.log(`listeners show --json on an ALB (cold)  median ${o.toFixed(0)} ms`)
@@ -49,18 +62,33 @@ try {
   bench.calls.clear()
   bench.faults.latency(100)
   await time(process.execPath, [BIN, 'listeners', 'show', '-e', s.environmentName, '--json'], env)
-  console.log(`show: ${bench.calls.count()} calls, dependent round trips on the critical path: ${bench.calls.criticalPath()} (target <= 3)`)
+  console.log(
+    `show: ${bench.calls.count()} calls, dependent round trips on the critical path: ${bench.calls.criticalPath()} (target <= 3)`,
+  )
 
   const starts = {
-    "Beanstalk's default ALB (settings + redirect)": () => createAlbScenario(bench, {certificates: [{kind: 'rsa2048', domain: 'app.example.com'}]}),
-    'HTTPS settings in place, port 80 forwards (redirect only)': () => createAlbScenario(bench, {certificates: [{kind: 'rsa2048', domain: 'app.example.com'}], settings: (c) => [...HTTPS_SETTINGS(c[0]!.arn), ['aws:elbv2:listener:443', 'DefaultProcess', 'default'], ['aws:elbv2:listener:443', 'ListenerEnabled', 'true']]}),
+    "Beanstalk's default ALB (settings + redirect)": () =>
+      createAlbScenario(bench, {certificates: [{kind: 'rsa2048', domain: 'app.example.com'}]}),
+    'HTTPS settings in place, port 80 forwards (redirect only)': () =>
+      createAlbScenario(bench, {
+        certificates: [{kind: 'rsa2048', domain: 'app.example.com'}],
+        settings: (c) => [
+          ...HTTPS_SETTINGS(c[0]!.arn),
+          ['aws:elbv2:listener:443', 'DefaultProcess', 'default'],
+          ['aws:elbv2:listener:443', 'ListenerEnabled', 'true'],
+        ],
+      }),
   }
   for (const [what, create] of Object.entries(starts)) {
     bench.faults.clear()
     const f = await create()
     bench.faults.latency(100)
     bench.calls.clear()
-    const wall = await time(process.execPath, [BIN, 'listeners', 'fix', '-e', f.environmentName, '--domain', 'app.example.com', '--json'], env)
+    const wall = await time(
+      process.execPath,
+      [BIN, 'listeners', 'fix', '-e', f.environmentName, '--domain', 'app.example.com', '--json'],
+      env,
+    )
     const polls = bench.calls.count({service: 'elasticbeanstalk', action: 'DescribeEvents'})
     const known = Math.max(...bench.calls.list({action: 'DescribeEnvironmentResources'}).map((x) => x.end))
     console.log(

@@ -14,7 +14,8 @@ import {LAYOUT_MODES} from '../../src/listeners/modes.ts'
 import {RECOMMENDED_SSL_POLICY} from '../../src/listeners/verdict.ts'
 
 export default class ListenersFix extends EbwsCommand {
-  static override summary = "Rewrite an environment's load balancer listeners for WebSockets over HTTPS, safely and durably."
+  static override summary =
+    "Rewrite an environment's load balancer listeners for WebSockets over HTTPS, safely and durably."
   static override description = `Classic Load Balancer modes:
   websocket  SSL 443 -> TCP 80 (WebSocket upgrades pass untouched) + HTTP 80 -> HTTP 80 (X-Forwarded-Proto: http, so the app redirects)
   http       HTTPS 443 -> HTTP 80 + HTTP 80 -> HTTP 80 (no WebSocket through a CLB HTTP listener: Socket.io long-polls)
@@ -26,10 +27,22 @@ Application Load Balancer: HTTPS 443 -> the default process with the ACM certifi
 
 Network Load Balancer: refused, with the recommended path: an NLB cannot redirect or add X-Forwarded-Proto, and Beanstalk's NLB listener settings are TCP only.`
   static override examples = [
-    {description: 'Preview the websocket layout with the certificate that covers a domain', command: '<%= config.bin %> <%= command.id %> -e my-env --domain app.example.com --dry-run'},
-    {description: 'Apply it in CI', command: '<%= config.bin %> <%= command.id %> -e my-env --domain app.example.com --json'},
-    {description: 'Only the live load balancer (warns: the next environment update reverts it)', command: '<%= config.bin %> <%= command.id %> -e my-env --apply-to elb'},
-    {description: 'Write the settings as .ebextensions instead of changing anything', command: '<%= config.bin %> <%= command.id %> -e my-env --emit-ebextensions .ebextensions'},
+    {
+      description: 'Preview the websocket layout with the certificate that covers a domain',
+      command: '<%= config.bin %> <%= command.id %> -e my-env --domain app.example.com --dry-run',
+    },
+    {
+      description: 'Apply it in CI',
+      command: '<%= config.bin %> <%= command.id %> -e my-env --domain app.example.com --json',
+    },
+    {
+      description: 'Only the live load balancer (warns: the next environment update reverts it)',
+      command: '<%= config.bin %> <%= command.id %> -e my-env --apply-to elb',
+    },
+    {
+      description: 'Write the settings as .ebextensions instead of changing anything',
+      command: '<%= config.bin %> <%= command.id %> -e my-env --emit-ebextensions .ebextensions',
+    },
   ]
   static override flags = {
     ...awsFlags,
@@ -37,16 +50,43 @@ Network Load Balancer: refused, with the recommended path: an NLB cannot redirec
     ...mutatingFlags,
     ...waitFlags,
     mode: Flags.string({summary: 'Listener layout.', options: [...LAYOUT_MODES], default: 'websocket'}),
-    'certificate-arn': Flags.string({summary: 'ACM certificate for the secure listener (must be in the load balancer\'s region).', helpGroup: 'CERTIFICATE'}),
-    domain: Flags.string({summary: 'Find the ACM certificate that covers this domain (the one that expires last).', helpGroup: 'CERTIFICATE'}),
-    'tls-policy': Flags.string({summary: `Predefined SSL security policy of the secure listener (CLB: ${RECOMMENDED_SSL_POLICY}; ALB: ${DEFAULT_SSL_POLICY}).`}),
-    redirect: Flags.string({summary: 'ALB: redirect http:// at the load balancer (lb) or leave port 80 forwarding to the app, which redirects (app).', options: ['lb', 'app'], default: 'lb'}),
+    'certificate-arn': Flags.string({
+      summary: "ACM certificate for the secure listener (must be in the load balancer's region).",
+      helpGroup: 'CERTIFICATE',
+    }),
+    domain: Flags.string({
+      summary: 'Find the ACM certificate that covers this domain (the one that expires last).',
+      helpGroup: 'CERTIFICATE',
+    }),
+    'tls-policy': Flags.string({
+      summary: `Predefined SSL security policy of the secure listener (CLB: ${RECOMMENDED_SSL_POLICY}; ALB: ${DEFAULT_SSL_POLICY}).`,
+    }),
+    redirect: Flags.string({
+      summary:
+        'ALB: redirect http:// at the load balancer (lb) or leave port 80 forwarding to the app, which redirects (app).',
+      options: ['lb', 'app'],
+      default: 'lb',
+    }),
     prune: Flags.boolean({summary: 'Remove listeners on other ports (they are left alone otherwise).', default: false}),
-    stickiness: Flags.boolean({summary: 'CLB http mode, or ALB: enable LB-cookie stickiness, which long-polling across instances needs.', default: false}),
-    ...idleTimeoutFlag('Idle timeout: seconds, or a duration such as 90s, 2m (default: raised to 60 s only when too low for Socket.io).'),
-    'apply-to': Flags.string({summary: 'Where to apply: the live CLB, the environment\'s option settings, or both.', options: ['elb', 'environment', 'both'], default: 'both'}),
-    'backup-file': Flags.string({summary: 'Where to save the snapshot taken before the first write (default: a file in the temp dir).'}),
-    'emit-ebextensions': Flags.directory({summary: 'Write the option settings as DIR/ebws-listeners.config instead of changing anything.', exclusive: ['apply-to', 'dry-run', 'backup-file']}),
+    stickiness: Flags.boolean({
+      summary: 'CLB http mode, or ALB: enable LB-cookie stickiness, which long-polling across instances needs.',
+      default: false,
+    }),
+    ...idleTimeoutFlag(
+      'Idle timeout: seconds, or a duration such as 90s, 2m (default: raised to 60 s only when too low for Socket.io).',
+    ),
+    'apply-to': Flags.string({
+      summary: "Where to apply: the live CLB, the environment's option settings, or both.",
+      options: ['elb', 'environment', 'both'],
+      default: 'both',
+    }),
+    'backup-file': Flags.string({
+      summary: 'Where to save the snapshot taken before the first write (default: a file in the temp dir).',
+    }),
+    'emit-ebextensions': Flags.directory({
+      summary: 'Write the option settings as DIR/ebws-listeners.config instead of changing anything.',
+      exclusive: ['apply-to', 'dry-run', 'backup-file'],
+    }),
   }
 
   async run(): Promise<FixResult | AlbFixResult> {

@@ -16,8 +16,14 @@ Network Load Balancer: its TCP/TLS listeners, target groups and Proxy Protocol v
 Read-only: makes no changes.`
   static override examples = [
     {description: 'Inspect an environment', command: '<%= config.bin %> <%= command.id %> -e my-env'},
-    {description: 'Use the eb CLI default environment of this project and branch', command: '<%= config.bin %> <%= command.id %>'},
-    {description: 'Machine-readable, e.g. in CI', command: '<%= config.bin %> <%= command.id %> -e my-env --region eu-west-1 --json'},
+    {
+      description: 'Use the eb CLI default environment of this project and branch',
+      command: '<%= config.bin %> <%= command.id %>',
+    },
+    {
+      description: 'Machine-readable, e.g. in CI',
+      command: '<%= config.bin %> <%= command.id %> -e my-env --region eu-west-1 --json',
+    },
   ]
   static override flags = {...awsFlags, ...layoutPortFlags}
 

@@ -16,10 +16,13 @@ const envSetting = (settings: OptionSetting[] | undefined, name: string) =>
 export function detectLoadBalancer(env: EnvironmentInfo, settings?: OptionSetting[]): DetectedLoadBalancer {
   const kind = (settings && loadBalancerKindFromSettings(settings)) ?? env.loadBalancerKind
   if (kind === 'none' || !env.loadBalancer) {
-    throw badInput('LB_TYPE_UNSUPPORTED', `Environment "${env.environmentName}" has no load balancer (${env.tier === 'Worker' ? 'a worker environment' : 'a single-instance environment'}).`, [
-      'ebws configures load balancer listeners. Use a load-balanced environment, or terminate TLS on the instance.',
-    ])
+    throw badInput(
+      'LB_TYPE_UNSUPPORTED',
+      `Environment "${env.environmentName}" has no load balancer (${env.tier === 'Worker' ? 'a worker environment' : 'a single-instance environment'}).`,
+      ['ebws configures load balancer listeners. Use a load-balanced environment, or terminate TLS on the instance.'],
+    )
   }
-  const shared = kind === 'application' && (envSetting(settings, 'LoadBalancerIsShared') ?? 'false').toLowerCase() === 'true'
+  const shared =
+    kind === 'application' && (envSetting(settings, 'LoadBalancerIsShared') ?? 'false').toLowerCase() === 'true'
   return {type: kind, shared, id: env.loadBalancer}
 }

@@ -12,7 +12,12 @@ export interface Shown {
 }
 
 /** `listeners show` for any load balancer type: detect from round trip 1, then the type's adapter reads and judges. */
-export async function showListeners(clients: AwsClients, environmentName: string, ports: ShowInput['ports'], now = new Date()): Promise<Shown> {
+export async function showListeners(
+  clients: AwsClients,
+  environmentName: string,
+  ports: ShowInput['ports'],
+  now = new Date(),
+): Promise<Shown> {
   const first = await firstRoundTrip(clients, environmentName)
   const detected = detectLoadBalancer(first.environment)
   const adapter = adapterFor(detected.type)

@@ -75,11 +75,23 @@ export interface LoadBalancerAdapter<Report = unknown, FixReport = unknown> {
   type: LoadBalancerType
   show(clients: AwsClients, input: ShowInput): Promise<Report>
   format(report: Report, ctx: {ports: ShowInput['ports']; now: Date}): string
-  fix?(clients: AwsClients, input: {first: FirstRoundTrip; detected: DetectedLoadBalancer; intent: FixIntent}): Promise<FixReport>
+  fix?(
+    clients: AwsClients,
+    input: {first: FirstRoundTrip; detected: DetectedLoadBalancer; intent: FixIntent},
+  ): Promise<FixReport>
   formatFix?(report: FixReport): string
   /** `proxy-protocol status|enable|disable` for types that do it their own way (the CLB keeps src/proxy-protocol). */
-  proxyStatus?(clients: AwsClients, input: {first: FirstRoundTrip; detected: DetectedLoadBalancer}, o: {instancePort?: number | undefined; skipAppCheck?: boolean | undefined}): Promise<StatusResult>
-  proxyChange?(clients: AwsClients, input: {first: FirstRoundTrip; detected: DetectedLoadBalancer}, action: 'enable' | 'disable', o: ProxyChangeOptions): Promise<ProxyChangeResult>
+  proxyStatus?(
+    clients: AwsClients,
+    input: {first: FirstRoundTrip; detected: DetectedLoadBalancer},
+    o: {instancePort?: number | undefined; skipAppCheck?: boolean | undefined},
+  ): Promise<StatusResult>
+  proxyChange?(
+    clients: AwsClients,
+    input: {first: FirstRoundTrip; detected: DetectedLoadBalancer},
+    action: 'enable' | 'disable',
+    o: ProxyChangeOptions,
+  ): Promise<ProxyChangeResult>
 }
 
 export type {OptionSetting}

@@ -7,9 +7,26 @@ import type {AlbOp, AlbStep} from './plan.ts'
 
 const toSdk = (a: V2Action): Action =>
   a.type === 'redirect' && a.redirect
-    ? {Type: 'redirect', RedirectConfig: {Protocol: a.redirect.protocol, Port: a.redirect.port, Host: a.redirect.host, Path: a.redirect.path, Query: a.redirect.query, StatusCode: a.redirect.statusCode as 'HTTP_301'}}
+    ? {
+        Type: 'redirect',
+        RedirectConfig: {
+          Protocol: a.redirect.protocol,
+          Port: a.redirect.port,
+          Host: a.redirect.host,
+          Path: a.redirect.path,
+          Query: a.redirect.query,
+          StatusCode: a.redirect.statusCode as 'HTTP_301',
+        },
+      }
     : a.type === 'fixed-response' && a.fixedResponse
-      ? {Type: 'fixed-response', FixedResponseConfig: {StatusCode: a.fixedResponse.statusCode, ContentType: a.fixedResponse.contentType, MessageBody: a.fixedResponse.messageBody}}
+      ? {
+          Type: 'fixed-response',
+          FixedResponseConfig: {
+            StatusCode: a.fixedResponse.statusCode,
+            ContentType: a.fixedResponse.contentType,
+            MessageBody: a.fixedResponse.messageBody,
+          },
+        }
       : {Type: 'forward', TargetGroupArn: a.targetGroupArn}
 
 /** The same operation as an AWS CLI command, for --dry-run. */
@@ -23,9 +40,17 @@ export function albCliCommand(lbArn: string, region: string, op: AlbOp): string 
     case 'delete-listener':
       return `aws elbv2 delete-listener --region ${region} --listener-arn ${op.listenerArn}`
     case 'target-group-attributes':
-      return `aws elbv2 modify-target-group-attributes --region ${region} --target-group-arn ${op.targetGroupArn} --attributes ${Object.entries(op.attributes).map(([k, v]) => `Key=${k},Value=${v}`).join(' ')}`
+      return `aws elbv2 modify-target-group-attributes --region ${region} --target-group-arn ${op.targetGroupArn} --attributes ${Object.entries(
+        op.attributes,
+      )
+        .map(([k, v]) => `Key=${k},Value=${v}`)
+        .join(' ')}`
     case 'load-balancer-attributes':
-      return `aws elbv2 modify-load-balancer-attributes --region ${region} --load-balancer-arn ${lbArn} --attributes ${Object.entries(op.attributes).map(([k, v]) => `Key=${k},Value=${v}`).join(' ')}`
+      return `aws elbv2 modify-load-balancer-attributes --region ${region} --load-balancer-arn ${lbArn} --attributes ${Object.entries(
+        op.attributes,
+      )
+        .map(([k, v]) => `Key=${k},Value=${v}`)
+        .join(' ')}`
   }
 }
 
@@ -38,7 +63,12 @@ export class AlbStepFailed extends Error {
 }
 
 /** Runs the steps; they touch different resources (or different fields), so they go in one concurrent wave. */
-export async function executeAlbSteps(clients: AwsClients, lbArn: string, steps: AlbStep[], onDone?: (s: AlbStep) => void): Promise<void> {
+export async function executeAlbSteps(
+  clients: AwsClients,
+  lbArn: string,
+  steps: AlbStep[],
+  onDone?: (s: AlbStep) => void,
+): Promise<void> {
   const elbv2 = await clients.elbv2()
   const sdk = await import('@aws-sdk/client-elastic-load-balancing-v2')
   const run = async (s: AlbStep): Promise<void> => {
@@ -46,7 +76,16 @@ export async function executeAlbSteps(clients: AwsClients, lbArn: string, steps:
     switch (op.kind) {
       case 'create-listener':
         await awsCall('elasticloadbalancing:CreateListener', () =>
-          elbv2.send(new sdk.CreateListenerCommand({LoadBalancerArn: lbArn, Protocol: 'HTTPS', Port: op.port, Certificates: [{CertificateArn: op.certificateArn}], SslPolicy: op.sslPolicy, DefaultActions: op.defaultActions.map(toSdk)})),
+          elbv2.send(
+            new sdk.CreateListenerCommand({
+              LoadBalancerArn: lbArn,
+              Protocol: 'HTTPS',
+              Port: op.port,
+              Certificates: [{CertificateArn: op.certificateArn}],
+              SslPolicy: op.sslPolicy,
+              DefaultActions: op.defaultActions.map(toSdk),
+            }),
+          ),
         )
         break
       case 'modify-listener':
@@ -63,16 +102,28 @@ export async function executeAlbSteps(clients: AwsClients, lbArn: string, steps:
         )
         break
       case 'delete-listener':
-        await awsCall('elasticloadbalancing:DeleteListener', () => elbv2.send(new sdk.DeleteListenerCommand({ListenerArn: op.listenerArn})))
+        await awsCall('elasticloadbalancing:DeleteListener', () =>
+          elbv2.send(new sdk.DeleteListenerCommand({ListenerArn: op.listenerArn})),
+        )
         break
       case 'target-group-attributes':
         await awsCall('elasticloadbalancing:ModifyTargetGroupAttributes', () =>
-          elbv2.send(new sdk.ModifyTargetGroupAttributesCommand({TargetGroupArn: op.targetGroupArn, Attributes: Object.entries(op.attributes).map(([Key, Value]) => ({Key, Value}))})),
+          elbv2.send(
+            new sdk.ModifyTargetGroupAttributesCommand({
+              TargetGroupArn: op.targetGroupArn,
+              Attributes: Object.entries(op.attributes).map(([Key, Value]) => ({Key, Value})),
+            }),
+          ),
         )
         break
       case 'load-balancer-attributes':
         await awsCall('elasticloadbalancing:ModifyLoadBalancerAttributes', () =>
-          elbv2.send(new sdk.ModifyLoadBalancerAttributesCommand({LoadBalancerArn: lbArn, Attributes: Object.entries(op.attributes).map(([Key, Value]) => ({Key, Value}))})),
+          elbv2.send(
+            new sdk.ModifyLoadBalancerAttributesCommand({
+              LoadBalancerArn: lbArn,
+              Attributes: Object.entries(op.attributes).map(([Key, Value]) => ({Key, Value})),
+            }),
+          ),
         )
         break
     }
@@ -88,11 +139,14 @@ export async function sslPolicyExists(clients: AwsClients, name: string): Promis
   const elbv2 = await clients.elbv2()
   const {DescribeSSLPoliciesCommand} = await import('@aws-sdk/client-elastic-load-balancing-v2')
   try {
-    const out = await awsCall('elasticloadbalancing:DescribeSSLPolicies', () => elbv2.send(new DescribeSSLPoliciesCommand({Names: [name]})))
+    const out = await awsCall('elasticloadbalancing:DescribeSSLPolicies', () =>
+      elbv2.send(new DescribeSSLPoliciesCommand({Names: [name]})),
+    )
     return (out.SslPolicies ?? []).some((p) => p.Name === name)
   } catch (error) {
     // The SDK names the error by its shape, SSLPolicyNotFoundException (code SSLPolicyNotFound).
-    if (/^SSLPolicyNotFound(Exception)?$/.test((error as {details?: {awsError?: string}}).details?.awsError ?? '')) return false
+    if (/^SSLPolicyNotFound(Exception)?$/.test((error as {details?: {awsError?: string}}).details?.awsError ?? ''))
+      return false
     throw error
   }
 }

@@ -39,7 +39,9 @@ export function ebextensionsConfigs(zip: Buffer): Map<string, string> {
 export async function configOverridesListener(text: string): Promise<boolean> {
   const {parse} = await import('yaml')
   try {
-    const doc = parse(text) as {Resources?: {AWSEBV2LoadBalancerListener?: {Properties?: {DefaultActions?: unknown}}}} | null
+    const doc = parse(text) as {
+      Resources?: {AWSEBV2LoadBalancerListener?: {Properties?: {DefaultActions?: unknown}}}
+    } | null
     return Array.isArray(doc?.Resources?.AWSEBV2LoadBalancerListener?.Properties?.DefaultActions)
   } catch {
     return false
@@ -47,19 +49,27 @@ export async function configOverridesListener(text: string): Promise<boolean> {
 }
 
 /** Reads the deployed version's bundle (DescribeApplicationVersions, then S3) and looks for the override. */
-export async function deployedBundleOverridesListener(clients: AwsClients, applicationName: string, versionLabel: string | undefined): Promise<boolean | undefined> {
+export async function deployedBundleOverridesListener(
+  clients: AwsClients,
+  applicationName: string,
+  versionLabel: string | undefined,
+): Promise<boolean | undefined> {
   if (!versionLabel) return false
   try {
     const eb = await clients.elasticBeanstalk()
     const {DescribeApplicationVersionsCommand} = await import('@aws-sdk/client-elastic-beanstalk')
     const out = await awsCall('elasticbeanstalk:DescribeApplicationVersions', () =>
-      eb.send(new DescribeApplicationVersionsCommand({ApplicationName: applicationName, VersionLabels: [versionLabel]})),
+      eb.send(
+        new DescribeApplicationVersionsCommand({ApplicationName: applicationName, VersionLabels: [versionLabel]}),
+      ),
     )
     const bundle = out.ApplicationVersions?.[0]?.SourceBundle
     if (!bundle?.S3Bucket || !bundle.S3Key) return undefined
     const s3 = await clients.s3()
     const {GetObjectCommand} = await import('@aws-sdk/client-s3')
-    const obj = await awsCall('s3:GetObject', () => s3.send(new GetObjectCommand({Bucket: bundle.S3Bucket, Key: bundle.S3Key})))
+    const obj = await awsCall('s3:GetObject', () =>
+      s3.send(new GetObjectCommand({Bucket: bundle.S3Bucket, Key: bundle.S3Key})),
+    )
     if ((obj.ContentLength ?? 0) > MAX_BUNDLE_BYTES) return undefined
     const zip = Buffer.from(await obj.Body!.transformToByteArray())
     for (const text of ebextensionsConfigs(zip).values()) if (await configOverridesListener(text)) return true

@@ -52,12 +52,23 @@ export interface AlbSnapshot {
 }
 
 /** ALBs take RSA and EC certificates alike (CLB's RSA-only rule does not apply); the other rules stay. */
-function albCertificateProblem(c: CertificateInfo, o: {region: string; now: Date; domain?: string | undefined}): string | undefined {
-  const why = certificateProblem({...c, keyAlgorithm: c.keyAlgorithm?.startsWith('EC_') ? 'RSA_2048' : c.keyAlgorithm}, o)
+function albCertificateProblem(
+  c: CertificateInfo,
+  o: {region: string; now: Date; domain?: string | undefined},
+): string | undefined {
+  const why = certificateProblem(
+    {...c, keyAlgorithm: c.keyAlgorithm?.startsWith('EC_') ? 'RSA_2048' : c.keyAlgorithm},
+    o,
+  )
   return why?.replace('(a CLB can only', '(a load balancer can only')
 }
 
-async function chooseAlbCertificate(clients: AwsClients, first: FirstRoundTrip, current: string | undefined, intent: FixIntent) {
+async function chooseAlbCertificate(
+  clients: AwsClients,
+  first: FirstRoundTrip,
+  current: string | undefined,
+  intent: FixIntent,
+) {
   const listed = first.listedCertificates
   if (!Array.isArray(listed) && (intent.domain || !current)) throw listed
   const candidates: CertificateInfo[] = Array.isArray(listed) ? [...listed] : []
@@ -73,13 +84,22 @@ async function chooseAlbCertificate(clients: AwsClients, first: FirstRoundTrip, 
   if (arn) await lookUp(arn)
   // EC keys are valid on an ALB: select as if they were RSA, then re-check with the ALB rules.
   const asRsa = candidates.map((c) => (c.keyAlgorithm?.startsWith('EC_') ? {...c, keyAlgorithm: 'RSA_2048'} : c))
-  const choice = selectCertificate({candidates: asRsa, region: first.region, now: intent.now, arn: intent.certificateArn, domain: intent.domain, current: !intent.certificateArn && !intent.domain && current ? asRsa.find((c) => c.arn === current) : undefined})
+  const choice = selectCertificate({
+    candidates: asRsa,
+    region: first.region,
+    now: intent.now,
+    arn: intent.certificateArn,
+    domain: intent.domain,
+    current: !intent.certificateArn && !intent.domain && current ? asRsa.find((c) => c.arn === current) : undefined,
+  })
   const certificate = choice.certificate && candidates.find((c) => c.arn === choice.certificate!.arn)
-  if (certificate && albCertificateProblem(certificate, {region: first.region, now: intent.now, domain: intent.domain})) return {...choice, certificate: undefined}
+  if (certificate && albCertificateProblem(certificate, {region: first.region, now: intent.now, domain: intent.domain}))
+    return {...choice, certificate: undefined}
   return {...choice, certificate}
 }
 
-export const defaultAlbBackupPath = (name: string, now: Date): string => join(tmpdir(), `ebws-backup-${name}-${now.toISOString().replace(/[:.]/g, '-')}.json`)
+export const defaultAlbBackupPath = (name: string, now: Date): string =>
+  join(tmpdir(), `ebws-backup-${name}-${now.toISOString().replace(/[:.]/g, '-')}.json`)
 
 /**
  * `listeners fix` on an ALB. Reads (three round trips), checks every input (certificate, SSL policy, shared load
@@ -88,10 +108,19 @@ export const defaultAlbBackupPath = (name: string, now: Date): string => join(tm
  * (the port-80 redirect) and whatever the rebuild left different, and verifies by planning again (no steps left).
  * A failed step puts the load balancer and the option settings back from the snapshot.
  */
-export async function fixAlb(clients: AwsClients, input: {first: FirstRoundTrip; detected: DetectedLoadBalancer; intent: FixIntent}): Promise<AlbFixResult> {
+export async function fixAlb(
+  clients: AwsClients,
+  input: {first: FirstRoundTrip; detected: DetectedLoadBalancer; intent: FixIntent},
+): Promise<AlbFixResult> {
   const {first, intent} = input
   const env = first.environment
-  checkFixInput({certificateArn: intent.certificateArn, domain: intent.domain, ports: {httpsPort: 443, httpPort: 80, instancePort: 80}, mode: 'http', stickiness: intent.stickiness})
+  checkFixInput({
+    certificateArn: intent.certificateArn,
+    domain: intent.domain,
+    ports: {httpsPort: 443, httpPort: 80, instancePort: 80},
+    mode: 'http',
+    stickiness: intent.stickiness,
+  })
   const say = intent.say
   const sslPolicy = intent.sslPolicy ?? DEFAULT_SSL_POLICY
   const [observed, policyKnown] = await Promise.all([observeElbv2(clients, input), sslPolicyExists(clients, sslPolicy)])
@@ -99,26 +128,48 @@ export async function fixAlb(clients: AwsClients, input: {first: FirstRoundTrip;
     throw badInput(
       'UNSAFE_CHANGE',
       `Environment "${env.environmentName}" uses a shared Application Load Balancer (${observed.state.name})${observed.otherEnvironments.length > 0 ? `, also used by ${observed.otherEnvironments.join(', ')}` : ''}. Changing its listeners would change every environment on it; nothing was changed.`,
-      ['Ask the load balancer\'s owner to add the HTTPS 443 listener and the port-80 redirect once for all environments, or use a dedicated ALB for this environment.'],
+      [
+        "Ask the load balancer's owner to add the HTTPS 443 listener and the port-80 redirect once for all environments, or use a dedicated ALB for this environment.",
+      ],
       {otherEnvironments: observed.otherEnvironments},
     )
   }
   if (observed.shared) {
-    throw badInput('UNSAFE_CHANGE', 'Changing only this environment\'s rules on a shared load balancer is not supported yet; nothing was changed.', ['Ask the load balancer\'s owner to add the HTTPS listener and redirect for all environments.'])
+    throw badInput(
+      'UNSAFE_CHANGE',
+      "Changing only this environment's rules on a shared load balancer is not supported yet; nothing was changed.",
+      ["Ask the load balancer's owner to add the HTTPS listener and redirect for all environments."],
+    )
   }
   if (!policyKnown) {
-    throw badInput('TLS_POLICY_UNKNOWN', `"${sslPolicy}" is not an ELBv2 security policy.`, [`Leave out --tls-policy for ${DEFAULT_SSL_POLICY} (TLS 1.3 and 1.2), or list the names with \`aws elbv2 describe-ssl-policies --query 'SslPolicies[].Name'\`.`])
+    throw badInput('TLS_POLICY_UNKNOWN', `"${sslPolicy}" is not an ELBv2 security policy.`, [
+      `Leave out --tls-policy for ${DEFAULT_SSL_POLICY} (TLS 1.3 and 1.2), or list the names with \`aws elbv2 describe-ssl-policies --query 'SslPolicies[].Name'\`.`,
+    ])
   }
   const current443 = observed.state.listeners.find((l) => l.port === 443)?.certificateArn
   const choice = await chooseAlbCertificate(clients, first, current443, intent)
   if (!choice.certificate) {
-    const rejected = choice.rejected.map((r) => ({...r, why: r.why.replace('(a CLB can only', '(a load balancer can only')}))
-    throw badInput('CERT_NOT_FOUND', `No usable certificate: ${choice.reason.replace('(a CLB can only', '(a load balancer can only')}.${rejected.length > 0 ? `\n  ${rejected.map((r) => `${r.arn}: ${r.why}`).join('\n  ')}` : ''}`, [
-      "Pass --certificate-arn with an ISSUED ACM certificate (RSA or EC) in the load balancer's region, or --domain to find one.",
-    ], {rejected})
+    const rejected = choice.rejected.map((r) => ({
+      ...r,
+      why: r.why.replace('(a CLB can only', '(a load balancer can only'),
+    }))
+    throw badInput(
+      'CERT_NOT_FOUND',
+      `No usable certificate: ${choice.reason.replace('(a CLB can only', '(a load balancer can only')}.${rejected.length > 0 ? `\n  ${rejected.map((r) => `${r.arn}: ${r.why}`).join('\n  ')}` : ''}`,
+      [
+        "Pass --certificate-arn with an ISSUED ACM certificate (RSA or EC) in the load balancer's region, or --domain to find one.",
+      ],
+      {rejected},
+    )
   }
   const certificate = choice.certificate
-  const albIntent: AlbIntent = {certificateArn: certificate.arn, sslPolicy, redirect: intent.redirect, stickiness: intent.stickiness, idleTimeoutSeconds: intent.idleTimeoutSeconds}
+  const albIntent: AlbIntent = {
+    certificateArn: certificate.arn,
+    sslPolicy,
+    redirect: intent.redirect,
+    stickiness: intent.stickiness,
+    idleTimeoutSeconds: intent.idleTimeoutSeconds,
+  }
   let steps: AlbStep[]
   try {
     steps = planAlb(observed.state, albIntent)
@@ -130,7 +181,9 @@ export async function fixAlb(clients: AwsClients, input: {first: FirstRoundTrip;
   const toUpdate = changedOptionSettings(settings, observed.settings)
   const warnings: string[] = []
   if (intent.redirect === 'lb' && observed.bundleOverridesListener !== true) {
-    warnings.push('The port-80 redirect has no option setting: Beanstalk replaces it on the next environment update unless your bundle carries the .ebextensions override. Write it with --emit-ebextensions .ebextensions and deploy.')
+    warnings.push(
+      'The port-80 redirect has no option setting: Beanstalk replaces it on the next environment update unless your bundle carries the .ebextensions override. Write it with --emit-ebextensions .ebextensions and deploy.',
+    )
   }
   const base = {
     loadBalancerType: 'application' as const,
@@ -138,36 +191,87 @@ export async function fixAlb(clients: AwsClients, input: {first: FirstRoundTrip;
     environment: env.environmentName,
     loadBalancerArn: observed.state.arn,
     redirect: intent.redirect,
-    certificate: {arn: certificate.arn, reason: choice.reason, domainName: certificate.domainName, notAfter: certificate.notAfter},
+    certificate: {
+      arn: certificate.arn,
+      reason: choice.reason,
+      domainName: certificate.domainName,
+      notAfter: certificate.notAfter,
+    },
     sslPolicy,
     optionSettings: settings,
     warnings,
   }
-  const planned = (s: AlbStep[]) => s.map((x) => ({id: x.id, description: x.description, command: albCliCommand(observed.state.arn, first.region, x.op)}))
+  const planned = (s: AlbStep[]) =>
+    s.map((x) => ({
+      id: x.id,
+      description: x.description,
+      command: albCliCommand(observed.state.arn, first.region, x.op),
+    }))
 
   if (intent.emitEbextensionsDir) {
     mkdirSync(intent.emitEbextensionsDir, {recursive: true})
     const files = [join(intent.emitEbextensionsDir, 'ebws-alb-listeners.config')]
-    writeFileSync(files[0]!, ebextensionsConfig(settings, [`Generated by ebws listeners fix for ${env.environmentName} (Application Load Balancer).`, 'Beanstalk re-applies these on every environment update.']))
+    writeFileSync(
+      files[0]!,
+      ebextensionsConfig(settings, [
+        `Generated by ebws listeners fix for ${env.environmentName} (Application Load Balancer).`,
+        'Beanstalk re-applies these on every environment update.',
+      ]),
+    )
     if (intent.redirect === 'lb') {
       files.push(join(intent.emitEbextensionsDir, 'ebws-alb-redirect.config'))
-      writeFileSync(files[1]!, ebextensionsOverride(['Generated by ebws listeners fix: port 80 redirects to HTTPS 443 (301), keeping host, path and query.', 'An option setting cannot express a redirect; this Resources override keeps it across environment updates.', 'https://docs.aws.amazon.com/elasticbeanstalk/latest/dg/configuring-https-httpredirect.html']))
+      writeFileSync(
+        files[1]!,
+        ebextensionsOverride([
+          'Generated by ebws listeners fix: port 80 redirects to HTTPS 443 (301), keeping host, path and query.',
+          'An option setting cannot express a redirect; this Resources override keeps it across environment updates.',
+          'https://docs.aws.amazon.com/elasticbeanstalk/latest/dg/configuring-https-httpredirect.html',
+        ]),
+      )
     }
-    return {...base, status: 'emitted', steps: [], optionSettingsToUpdate: [], warnings: warnings.filter((w) => !w.includes('--emit-ebextensions')), ebextensionsFiles: files}
+    return {
+      ...base,
+      status: 'emitted',
+      steps: [],
+      optionSettingsToUpdate: [],
+      warnings: warnings.filter((w) => !w.includes('--emit-ebextensions')),
+      ebextensionsFiles: files,
+    }
   }
-  const result = (status: AlbFixResult['status'], extra: Partial<AlbFixResult> = {}): AlbFixResult => ({...base, status, steps: planned(steps), optionSettingsToUpdate: toUpdate, ...extra})
+  const result = (status: AlbFixResult['status'], extra: Partial<AlbFixResult> = {}): AlbFixResult => ({
+    ...base,
+    status,
+    steps: planned(steps),
+    optionSettingsToUpdate: toUpdate,
+    ...extra,
+  })
   if (steps.length === 0 && toUpdate.length === 0) return result('already-in-shape')
   if (toUpdate.length > 0) for (const w of await validateOptionSettings(clients, env, settings)) warnings.push(w)
   if (intent.dryRun) return result('dry-run')
   if (env.status !== 'Ready') {
-    if (!intent.wait) throw badInput('ENV_NOT_READY', `Environment "${env.environmentName}" is ${env.status}, not Ready; Beanstalk accepts no changes until it is.`, ['Leave out --no-wait to wait for it (within --timeout), or try again when it is Ready.'])
+    if (!intent.wait)
+      throw badInput(
+        'ENV_NOT_READY',
+        `Environment "${env.environmentName}" is ${env.status}, not Ready; Beanstalk accepts no changes until it is.`,
+        ['Leave out --no-wait to wait for it (within --timeout), or try again when it is Ready.'],
+      )
     say(`Waiting for ${env.environmentName} to be Ready (now ${env.status})`)
     await pollEnvironment(clients, env.environmentName, isReady, {timeoutMs: intent.timeoutMs})
   }
   await intent.confirm?.(result('dry-run'))
 
   // Snapshot first: the load balancer and the option settings, so a failure can put both back.
-  const snapshot: AlbSnapshot = {kind: 'ebws-lb-snapshot', version: 1, loadBalancerType: 'application', takenAt: intent.now.toISOString(), region: first.region, environmentName: env.environmentName, loadBalancerArn: observed.state.arn, state: observed.state, optionSettings: observed.settings}
+  const snapshot: AlbSnapshot = {
+    kind: 'ebws-lb-snapshot',
+    version: 1,
+    loadBalancerType: 'application',
+    takenAt: intent.now.toISOString(),
+    region: first.region,
+    environmentName: env.environmentName,
+    loadBalancerArn: observed.state.arn,
+    state: observed.state,
+    optionSettings: observed.settings,
+  }
   const backupFile = intent.backupFile ?? defaultAlbBackupPath(observed.state.name, intent.now)
   mkdirSync(dirname(backupFile), {recursive: true})
   writeFileSync(backupFile, `${JSON.stringify(snapshot, null, 2)}\n`, {mode: 0o600})
@@ -178,16 +282,28 @@ export async function fixAlb(clients: AwsClients, input: {first: FirstRoundTrip;
     say(`${what} failed; restoring the load balancer`)
     try {
       if (settingsWritten) {
-        const previous = toUpdate.map((s) => observed.settings.find((p) => p.namespace === s.namespace && p.optionName === s.optionName)).filter((p): p is OptionSetting => p?.value !== undefined)
-        const removed = toUpdate.filter((s) => !previous.some((p) => p.namespace === s.namespace && p.optionName === s.optionName))
+        const previous = toUpdate
+          .map((s) => observed.settings.find((p) => p.namespace === s.namespace && p.optionName === s.optionName))
+          .filter((p): p is OptionSetting => p?.value !== undefined)
+        const removed = toUpdate.filter(
+          (s) => !previous.some((p) => p.namespace === s.namespace && p.optionName === s.optionName),
+        )
         await updateEnvironmentSettings(clients, env.environmentName, previous, removed)
         await pollEnvironment(clients, env.environmentName, isReady, {timeoutMs: intent.timeoutMs})
       }
       await executeAlbSteps(clients, observed.state.arn, planAlbRestore(observed.state, await read()))
     } catch (restoreError) {
-      throw new EbwsError('ROLLBACK_FAILED', `${what} failed (${(error as Error).message}), and restoring failed too: ${(restoreError as Error).message}\nThe snapshot is saved in ${backupFile}.`, {hint: [`Retry with: ebws listeners restore --from ${backupFile}`], cause: restoreError, details: {backupFile}})
+      throw new EbwsError(
+        'ROLLBACK_FAILED',
+        `${what} failed (${(error as Error).message}), and restoring failed too: ${(restoreError as Error).message}\nThe snapshot is saved in ${backupFile}.`,
+        {hint: [`Retry with: ebws listeners restore --from ${backupFile}`], cause: restoreError, details: {backupFile}},
+      )
     }
-    throw new EbwsError('CHANGE_FAILED', `${what} failed: ${(error as Error).message}\nThe load balancer was restored to its previous state (snapshot: ${backupFile}).`, {cause: error, details: {backupFile, restored: true}})
+    throw new EbwsError(
+      'CHANGE_FAILED',
+      `${what} failed: ${(error as Error).message}\nThe load balancer was restored to its previous state (snapshot: ${backupFile}).`,
+      {cause: error, details: {backupFile, restored: true}},
+    )
   }
 
   let state = observed.state
@@ -195,7 +311,11 @@ export async function fixAlb(clients: AwsClients, input: {first: FirstRoundTrip;
     const since = new Date(Date.now() - 1000)
     await updateEnvironmentSettings(clients, env.environmentName, toUpdate)
     say(`Updating the environment's option settings (${toUpdate.length}); waiting for Ready`)
-    await pollEnvironment(clients, env.environmentName, isReady, {timeoutMs: intent.timeoutMs, since, onEvent: (e) => say(`${e.severity} ${e.message}`)})
+    await pollEnvironment(clients, env.environmentName, isReady, {
+      timeoutMs: intent.timeoutMs,
+      since,
+      onEvent: (e) => say(`${e.severity} ${e.message}`),
+    })
     state = await read()
   }
   // What the settings cannot express (the redirect), and anything the rebuild left different.
@@ -204,12 +324,25 @@ export async function fixAlb(clients: AwsClients, input: {first: FirstRoundTrip;
     try {
       await executeAlbSteps(clients, state.arn, live, (s) => say(`✔ ${s.description}`))
     } catch (error) {
-      await rollback(error, error instanceof AlbStepFailed ? `Step "${error.step.description}"` : 'Changing the load balancer', toUpdate.length > 0)
+      await rollback(
+        error,
+        error instanceof AlbStepFailed ? `Step "${error.step.description}"` : 'Changing the load balancer',
+        toUpdate.length > 0,
+      )
     }
   }
   const left = planAlb(await read(), albIntent)
   if (left.length > 0) {
-    throw new EbwsError('VERIFY_FAILED', `The load balancer does not match the plan after applying it:\n  ${left.map((s) => s.description).join('\n  ')}`, {hint: [`Inspect it with \`ebws listeners show -e ${env.environmentName}\`; the previous state is in ${backupFile}.`], details: {backupFile}})
+    throw new EbwsError(
+      'VERIFY_FAILED',
+      `The load balancer does not match the plan after applying it:\n  ${left.map((s) => s.description).join('\n  ')}`,
+      {
+        hint: [
+          `Inspect it with \`ebws listeners show -e ${env.environmentName}\`; the previous state is in ${backupFile}.`,
+        ],
+        details: {backupFile},
+      },
+    )
   }
   return result('applied', {backupFile, steps: planned([...steps])})
 }
@@ -218,8 +351,13 @@ export function formatAlbFix(r: AlbFixResult): string {
   const out: string[] = []
   out.push(`${r.environment} · Application Load Balancer · ${r.region} · redirect ${r.redirect}`)
   out.push(`Certificate ${r.certificate.arn}`)
-  out.push(`  ${r.certificate.domainName ?? ''}${r.certificate.notAfter ? `, expires ${r.certificate.notAfter.slice(0, 10)}` : ''} (${r.certificate.reason}) · SSL policy ${r.sslPolicy}`)
-  if (r.status === 'emitted') out.push(`Wrote ${r.ebextensionsFiles?.join(' and ')}: commit them with your app; Beanstalk applies them on the next deploy.`)
+  out.push(
+    `  ${r.certificate.domainName ?? ''}${r.certificate.notAfter ? `, expires ${r.certificate.notAfter.slice(0, 10)}` : ''} (${r.certificate.reason}) · SSL policy ${r.sslPolicy}`,
+  )
+  if (r.status === 'emitted')
+    out.push(
+      `Wrote ${r.ebextensionsFiles?.join(' and ')}: commit them with your app; Beanstalk applies them on the next deploy.`,
+    )
   else if (r.status === 'already-in-shape') out.push('Already in shape: nothing to change.')
   else {
     out.push('')

@@ -48,7 +48,13 @@ export interface V2TargetGroup {
   name: string
   port?: number | undefined
   protocol?: string | undefined
-  healthCheck: {protocol?: string | undefined; path?: string | undefined; matcher?: string | undefined; intervalSeconds?: number | undefined; timeoutSeconds?: number | undefined}
+  healthCheck: {
+    protocol?: string | undefined
+    path?: string | undefined
+    matcher?: string | undefined
+    intervalSeconds?: number | undefined
+    timeoutSeconds?: number | undefined
+  }
   stickiness: {enabled: boolean; type?: string | undefined; durationSeconds?: number | undefined}
   deregistrationDelaySeconds?: number | undefined
   proxyProtocolV2?: boolean | undefined
@@ -83,19 +89,32 @@ export interface Elbv2Observed {
 export const DEFAULT_SSL_POLICY = 'ELBSecurityPolicy-TLS13-1-2-2021-06'
 
 /** The port-80 redirect ebws sets: HTTPS:443, keeping host, path and query, permanent. */
-export const HTTPS_REDIRECT: RedirectTarget = {protocol: 'HTTPS', port: '443', host: '#{host}', path: '/#{path}', query: '#{query}', statusCode: 'HTTP_301'}
+export const HTTPS_REDIRECT: RedirectTarget = {
+  protocol: 'HTTPS',
+  port: '443',
+  host: '#{host}',
+  path: '/#{path}',
+  query: '#{query}',
+  statusCode: 'HTTP_301',
+}
 
 export const setting = (settings: OptionSetting[], namespace: string, optionName: string): string | undefined =>
   settings.find((s) => s.namespace === namespace && s.optionName === optionName)?.value
 
 /** aws:elbv2:listener:default is the port-80 listener. */
-export const listenerNamespace = (port: number): string => (port === 80 ? 'aws:elbv2:listener:default' : `aws:elbv2:listener:${port}`)
+export const listenerNamespace = (port: number): string =>
+  port === 80 ? 'aws:elbv2:listener:default' : `aws:elbv2:listener:${port}`
 export const processNamespace = (name: string): string => `aws:elasticbeanstalk:environment:process:${name}`
 
 /** The target group serving a process (the default process if none is matched). */
 export function targetGroupOf(state: Elbv2State, process = 'default'): V2TargetGroup | undefined {
-  return state.targetGroups.find((t) => t.process === process) ?? (process === 'default' ? state.targetGroups.find((t) => t.process === undefined) : undefined)
+  return (
+    state.targetGroups.find((t) => t.process === process) ??
+    (process === 'default' ? state.targetGroups.find((t) => t.process === undefined) : undefined)
+  )
 }
 
 export const isRedirectToHttps = (a: V2Action | undefined): boolean =>
-  a?.type === 'redirect' && a.redirect?.protocol === 'HTTPS' && (a.redirect.port === '443' || a.redirect.port === '#{port}')
+  a?.type === 'redirect' &&
+  a.redirect?.protocol === 'HTTPS' &&
+  (a.redirect.port === '443' || a.redirect.port === '#{port}')

@@ -6,8 +6,23 @@ import type {Elbv2State, RedirectTarget, V2Action} from './model.ts'
 import {HTTPS_REDIRECT, isRedirectToHttps, listenerNamespace, processNamespace, targetGroupOf} from './model.ts'
 
 export type AlbOp =
-  | {kind: 'create-listener'; port: number; protocol: 'HTTPS'; certificateArn: string; sslPolicy: string; defaultActions: V2Action[]}
-  | {kind: 'modify-listener'; listenerArn: string; port: number; protocol?: string | undefined; certificateArn?: string | undefined; sslPolicy?: string | undefined; defaultActions?: V2Action[] | undefined}
+  | {
+      kind: 'create-listener'
+      port: number
+      protocol: 'HTTPS'
+      certificateArn: string
+      sslPolicy: string
+      defaultActions: V2Action[]
+    }
+  | {
+      kind: 'modify-listener'
+      listenerArn: string
+      port: number
+      protocol?: string | undefined
+      certificateArn?: string | undefined
+      sslPolicy?: string | undefined
+      defaultActions?: V2Action[] | undefined
+    }
   | {kind: 'delete-listener'; listenerArn: string; port: number}
   | {kind: 'target-group-attributes'; targetGroupArn: string; attributes: Record<string, string>}
   | {kind: 'load-balancer-attributes'; attributes: Record<string, string>}
@@ -41,7 +56,11 @@ export const MIN_IDLE_TIMEOUT_S = SOCKET_IO_PING_INTERVAL_S + SOCKET_IO_PING_TIM
 export const RAISED_IDLE_TIMEOUT_S = 60
 
 const sameActions = (a: V2Action[], b: V2Action[]) => JSON.stringify(a.map(key)) === JSON.stringify(b.map(key))
-const key = (a: V2Action) => ({type: a.type, tg: a.type === 'forward' ? a.targetGroupArn : undefined, redirect: a.type === 'redirect' ? a.redirect : undefined})
+const key = (a: V2Action) => ({
+  type: a.type,
+  tg: a.type === 'forward' ? a.targetGroupArn : undefined,
+  redirect: a.type === 'redirect' ? a.redirect : undefined,
+})
 const redirectAction = (r: RedirectTarget): V2Action => ({type: 'redirect', redirect: r})
 
 /** The idle timeout to set, if any: an explicit one, or 60 s when the live one is too low for Socket.io. */
@@ -60,38 +79,99 @@ export function idleTimeoutTarget(state: Elbv2State, intent: AlbIntent): number 
  */
 export function planAlb(state: Elbv2State, intent: AlbIntent): AlbStep[] {
   const tg = targetGroupOf(state)
-  if (!tg) throw new AlbPlanError('UNSAFE_CHANGE', 'No target group serves the environment\'s default process, so there is nothing for HTTPS 443 to forward to.', ['Check the environment in the Beanstalk console; rebuilding it restores the default process.'])
+  if (!tg)
+    throw new AlbPlanError(
+      'UNSAFE_CHANGE',
+      "No target group serves the environment's default process, so there is nothing for HTTPS 443 to forward to.",
+      ['Check the environment in the Beanstalk console; rebuilding it restores the default process.'],
+    )
   const l80 = state.listeners.find((l) => l.port === 80)
   if (!l80) {
-    throw new AlbPlanError('UNSAFE_CHANGE', 'The load balancer has no listener on port 80, so there is nothing to redirect http:// from.', [
-      'Enable it first (aws:elbv2:listener:default ListenerEnabled true), or pass --redirect app if port 80 stays closed on purpose.',
-    ])
+    throw new AlbPlanError(
+      'UNSAFE_CHANGE',
+      'The load balancer has no listener on port 80, so there is nothing to redirect http:// from.',
+      [
+        'Enable it first (aws:elbv2:listener:default ListenerEnabled true), or pass --redirect app if port 80 stays closed on purpose.',
+      ],
+    )
   }
   if (intent.redirect === 'lb' && l80.rules.length > 0) {
-    throw new AlbPlanError('UNSAFE_CHANGE', `Port 80 has ${l80.rules.length} custom listener rule${l80.rules.length === 1 ? '' : 's'} (priorities ${l80.rules.map((r) => r.priority).join(', ')}): requests they match would never be redirected.`, [
-      'Remove or move those rules to 443 first, or pass --redirect app to keep port 80 forwarding (the app redirects by X-Forwarded-Proto).',
-    ])
+    throw new AlbPlanError(
+      'UNSAFE_CHANGE',
+      `Port 80 has ${l80.rules.length} custom listener rule${l80.rules.length === 1 ? '' : 's'} (priorities ${l80.rules.map((r) => r.priority).join(', ')}): requests they match would never be redirected.`,
+      [
+        'Remove or move those rules to 443 first, or pass --redirect app to keep port 80 forwarding (the app redirects by X-Forwarded-Proto).',
+      ],
+    )
   }
   const steps: AlbStep[] = []
   const forward: V2Action[] = [{type: 'forward', targetGroupArn: tg.arn}]
   const l443 = state.listeners.find((l) => l.port === 443)
   if (!l443) {
-    steps.push({id: 'create-443', description: `create HTTPS 443 -> ${tg.name} (certificate ${intent.certificateArn.split('/').at(-1)}, ${intent.sslPolicy})`, op: {kind: 'create-listener', port: 443, protocol: 'HTTPS', certificateArn: intent.certificateArn, sslPolicy: intent.sslPolicy, defaultActions: forward}})
-  } else if (l443.protocol !== 'HTTPS' || l443.certificateArn !== intent.certificateArn || l443.sslPolicy !== intent.sslPolicy || !sameActions(l443.defaultActions, forward)) {
-    steps.push({id: 'modify-443', description: `set HTTPS 443 -> ${tg.name} (certificate ${intent.certificateArn.split('/').at(-1)}, ${intent.sslPolicy})`, op: {kind: 'modify-listener', listenerArn: l443.arn, port: 443, protocol: 'HTTPS', certificateArn: intent.certificateArn, sslPolicy: intent.sslPolicy, defaultActions: forward}})
+    steps.push({
+      id: 'create-443',
+      description: `create HTTPS 443 -> ${tg.name} (certificate ${intent.certificateArn.split('/').at(-1)}, ${intent.sslPolicy})`,
+      op: {
+        kind: 'create-listener',
+        port: 443,
+        protocol: 'HTTPS',
+        certificateArn: intent.certificateArn,
+        sslPolicy: intent.sslPolicy,
+        defaultActions: forward,
+      },
+    })
+  } else if (
+    l443.protocol !== 'HTTPS' ||
+    l443.certificateArn !== intent.certificateArn ||
+    l443.sslPolicy !== intent.sslPolicy ||
+    !sameActions(l443.defaultActions, forward)
+  ) {
+    steps.push({
+      id: 'modify-443',
+      description: `set HTTPS 443 -> ${tg.name} (certificate ${intent.certificateArn.split('/').at(-1)}, ${intent.sslPolicy})`,
+      op: {
+        kind: 'modify-listener',
+        listenerArn: l443.arn,
+        port: 443,
+        protocol: 'HTTPS',
+        certificateArn: intent.certificateArn,
+        sslPolicy: intent.sslPolicy,
+        defaultActions: forward,
+      },
+    })
   }
   if (intent.redirect === 'lb' && !isRedirectToHttps(l80.defaultActions[0])) {
-    steps.push({id: 'redirect-80', description: 'port 80: redirect to https://#{host}:443/#{path}?#{query} (301)', op: {kind: 'modify-listener', listenerArn: l80.arn, port: 80, defaultActions: [redirectAction(HTTPS_REDIRECT)]}})
+    steps.push({
+      id: 'redirect-80',
+      description: 'port 80: redirect to https://#{host}:443/#{path}?#{query} (301)',
+      op: {kind: 'modify-listener', listenerArn: l80.arn, port: 80, defaultActions: [redirectAction(HTTPS_REDIRECT)]},
+    })
   }
   if (intent.redirect === 'app' && !sameActions(l80.defaultActions, forward)) {
-    steps.push({id: 'forward-80', description: `port 80: forward to ${tg.name} (the app redirects)`, op: {kind: 'modify-listener', listenerArn: l80.arn, port: 80, defaultActions: forward}})
+    steps.push({
+      id: 'forward-80',
+      description: `port 80: forward to ${tg.name} (the app redirects)`,
+      op: {kind: 'modify-listener', listenerArn: l80.arn, port: 80, defaultActions: forward},
+    })
   }
   if (intent.stickiness && !(tg.stickiness.enabled && tg.stickiness.type === 'lb_cookie')) {
-    steps.push({id: 'stickiness', description: `turn on LB-cookie stickiness on ${tg.name}`, op: {kind: 'target-group-attributes', targetGroupArn: tg.arn, attributes: {'stickiness.enabled': 'true', 'stickiness.type': 'lb_cookie'}}})
+    steps.push({
+      id: 'stickiness',
+      description: `turn on LB-cookie stickiness on ${tg.name}`,
+      op: {
+        kind: 'target-group-attributes',
+        targetGroupArn: tg.arn,
+        attributes: {'stickiness.enabled': 'true', 'stickiness.type': 'lb_cookie'},
+      },
+    })
   }
   const idle = idleTimeoutTarget(state, intent)
   if (idle !== undefined && idle !== state.idleTimeoutSeconds) {
-    steps.push({id: 'idle-timeout', description: `set the idle timeout to ${idle} s`, op: {kind: 'load-balancer-attributes', attributes: {'idle_timeout.timeout_seconds': String(idle)}}})
+    steps.push({
+      id: 'idle-timeout',
+      description: `set the idle timeout to ${idle} s`,
+      op: {kind: 'load-balancer-attributes', attributes: {'idle_timeout.timeout_seconds': String(idle)}},
+    })
   }
   return steps
 }
@@ -112,10 +192,14 @@ export function albOptionSettings(state: Elbv2State, intent: AlbIntent): OptionS
     {namespace: ns, optionName: 'DefaultProcess', value: 'default'},
   ]
   if (intent.stickiness) {
-    out.push({namespace: processNamespace('default'), optionName: 'StickinessEnabled', value: 'true'}, {namespace: processNamespace('default'), optionName: 'StickinessType', value: 'lb_cookie'})
+    out.push(
+      {namespace: processNamespace('default'), optionName: 'StickinessEnabled', value: 'true'},
+      {namespace: processNamespace('default'), optionName: 'StickinessType', value: 'lb_cookie'},
+    )
   }
   const idle = idleTimeoutTarget(state, intent)
-  if (idle !== undefined) out.push({namespace: 'aws:elbv2:loadbalancer', optionName: 'IdleTimeout', value: String(idle)})
+  if (idle !== undefined)
+    out.push({namespace: 'aws:elbv2:loadbalancer', optionName: 'IdleTimeout', value: String(idle)})
   return out
 }
 
@@ -155,28 +239,75 @@ export function planAlbRestore(snapshot: Elbv2State, current: Elbv2State): AlbSt
   for (const l of current.listeners) {
     const before = snapshot.listeners.find((s) => s.port === l.port)
     if (!before) {
-      steps.push({id: `delete-${l.port}`, description: `delete listener ${l.port}`, op: {kind: 'delete-listener', listenerArn: l.arn, port: l.port}})
-    } else if (before.protocol !== l.protocol || before.certificateArn !== l.certificateArn || before.sslPolicy !== l.sslPolicy || !sameActions(before.defaultActions, l.defaultActions)) {
+      steps.push({
+        id: `delete-${l.port}`,
+        description: `delete listener ${l.port}`,
+        op: {kind: 'delete-listener', listenerArn: l.arn, port: l.port},
+      })
+    } else if (
+      before.protocol !== l.protocol ||
+      before.certificateArn !== l.certificateArn ||
+      before.sslPolicy !== l.sslPolicy ||
+      !sameActions(before.defaultActions, l.defaultActions)
+    ) {
       steps.push({
         id: `restore-${l.port}`,
         description: `restore listener ${l.port} (${before.protocol})`,
-        op: {kind: 'modify-listener', listenerArn: l.arn, port: l.port, protocol: before.protocol, certificateArn: before.certificateArn, sslPolicy: before.sslPolicy, defaultActions: before.defaultActions},
+        op: {
+          kind: 'modify-listener',
+          listenerArn: l.arn,
+          port: l.port,
+          protocol: before.protocol,
+          certificateArn: before.certificateArn,
+          sslPolicy: before.sslPolicy,
+          defaultActions: before.defaultActions,
+        },
       })
     }
   }
   for (const before of snapshot.listeners) {
-    if (!current.listeners.some((l) => l.port === before.port) && before.protocol === 'HTTPS' && before.certificateArn) {
-      steps.push({id: `create-${before.port}`, description: `re-create listener ${before.port}`, op: {kind: 'create-listener', port: before.port, protocol: 'HTTPS', certificateArn: before.certificateArn, sslPolicy: before.sslPolicy ?? 'ELBSecurityPolicy-2016-08', defaultActions: before.defaultActions}})
+    if (
+      !current.listeners.some((l) => l.port === before.port) &&
+      before.protocol === 'HTTPS' &&
+      before.certificateArn
+    ) {
+      steps.push({
+        id: `create-${before.port}`,
+        description: `re-create listener ${before.port}`,
+        op: {
+          kind: 'create-listener',
+          port: before.port,
+          protocol: 'HTTPS',
+          certificateArn: before.certificateArn,
+          sslPolicy: before.sslPolicy ?? 'ELBSecurityPolicy-2016-08',
+          defaultActions: before.defaultActions,
+        },
+      })
     }
   }
   for (const tg of current.targetGroups) {
     const before = snapshot.targetGroups.find((t) => t.arn === tg.arn)
     if (before && before.stickiness.enabled !== tg.stickiness.enabled) {
-      steps.push({id: `stickiness-${tg.name}`, description: `restore stickiness on ${tg.name}`, op: {kind: 'target-group-attributes', targetGroupArn: tg.arn, attributes: {'stickiness.enabled': String(before.stickiness.enabled)}}})
+      steps.push({
+        id: `stickiness-${tg.name}`,
+        description: `restore stickiness on ${tg.name}`,
+        op: {
+          kind: 'target-group-attributes',
+          targetGroupArn: tg.arn,
+          attributes: {'stickiness.enabled': String(before.stickiness.enabled)},
+        },
+      })
     }
   }
   if (snapshot.idleTimeoutSeconds !== undefined && snapshot.idleTimeoutSeconds !== current.idleTimeoutSeconds) {
-    steps.push({id: 'idle-timeout', description: `restore the idle timeout to ${snapshot.idleTimeoutSeconds} s`, op: {kind: 'load-balancer-attributes', attributes: {'idle_timeout.timeout_seconds': String(snapshot.idleTimeoutSeconds)}}})
+    steps.push({
+      id: 'idle-timeout',
+      description: `restore the idle timeout to ${snapshot.idleTimeoutSeconds} s`,
+      op: {
+        kind: 'load-balancer-attributes',
+        attributes: {'idle_timeout.timeout_seconds': String(snapshot.idleTimeoutSeconds)},
+      },
+    })
   }
   return steps
 }

@@ -23,13 +23,25 @@ export function toAction(a: Action): V2Action {
           statusCode: a.RedirectConfig.StatusCode ?? '',
         }
       : undefined,
-    fixedResponse: a.FixedResponseConfig ? {statusCode: a.FixedResponseConfig.StatusCode ?? '', contentType: a.FixedResponseConfig.ContentType, messageBody: a.FixedResponseConfig.MessageBody} : undefined,
+    fixedResponse: a.FixedResponseConfig
+      ? {
+          statusCode: a.FixedResponseConfig.StatusCode ?? '',
+          contentType: a.FixedResponseConfig.ContentType,
+          messageBody: a.FixedResponseConfig.MessageBody,
+        }
+      : undefined,
   }
 }
 
 /** Which Beanstalk process a target group serves: the process whose Port and Protocol it has (default first). */
 function processOf(tg: TargetGroup, settings: OptionSetting[], network: boolean): string | undefined {
-  const names = [...new Set(settings.map((s) => /^aws:elasticbeanstalk:environment:process:(.+)$/.exec(s.namespace)?.[1]).filter((n): n is string => Boolean(n)))]
+  const names = [
+    ...new Set(
+      settings
+        .map((s) => /^aws:elasticbeanstalk:environment:process:(.+)$/.exec(s.namespace)?.[1])
+        .filter((n): n is string => Boolean(n)),
+    ),
+  ]
   names.sort((a, b) => (a === 'default' ? -1 : b === 'default' ? 1 : a < b ? -1 : 1))
   for (const name of names) {
     const port = Number(setting(settings, processNamespace(name), 'Port') ?? '80')
@@ -64,37 +76,80 @@ export async function readElbv2State<T>(
   }
   // No DescribeLoadBalancers: the ARN says the type and the name, and the environment's endpoint is the DNS name.
   const [listeners, attributes, targetGroups, extra] = await Promise.all([
-    awsCall('elasticloadbalancing:DescribeListeners', () => collect(sdk.paginateDescribeListeners({client: elbv2}, {LoadBalancerArn: arn}), (p) => p.Listeners)).catch((error: unknown) => {
-      if (/^LoadBalancerNotFound(Exception)?$/.test((error as {details?: {awsError?: string}}).details?.awsError ?? '')) {
-        throw badInput('LB_NOT_FOUND', `The environment's load balancer ${arn} does not exist.`, ['Rebuild the environment, or check the region.'])
+    awsCall('elasticloadbalancing:DescribeListeners', () =>
+      collect(sdk.paginateDescribeListeners({client: elbv2}, {LoadBalancerArn: arn}), (p) => p.Listeners),
+    ).catch((error: unknown) => {
+      if (
+        /^LoadBalancerNotFound(Exception)?$/.test((error as {details?: {awsError?: string}}).details?.awsError ?? '')
+      ) {
+        throw badInput('LB_NOT_FOUND', `The environment's load balancer ${arn} does not exist.`, [
+          'Rebuild the environment, or check the region.',
+        ])
       }
       throw error
     }),
-    awsCall('elasticloadbalancing:DescribeLoadBalancerAttributes', () => elbv2.send(new sdk.DescribeLoadBalancerAttributesCommand({LoadBalancerArn: arn}))),
-    awsCall('elasticloadbalancing:DescribeTargetGroups', () => collect(sdk.paginateDescribeTargetGroups({client: elbv2}, {LoadBalancerArn: arn}), (p) => p.TargetGroups)),
+    awsCall('elasticloadbalancing:DescribeLoadBalancerAttributes', () =>
+      elbv2.send(new sdk.DescribeLoadBalancerAttributesCommand({LoadBalancerArn: arn})),
+    ),
+    awsCall('elasticloadbalancing:DescribeTargetGroups', () =>
+      collect(sdk.paginateDescribeTargetGroups({client: elbv2}, {LoadBalancerArn: arn}), (p) => p.TargetGroups),
+    ),
     alongside(),
   ])
   const type = arn.includes(':loadbalancer/net/') ? 'network' : 'application'
   const settings = settingsOf(extra)
   // Who owns each target group matters on a shared ALB only (a dedicated one serves this environment alone).
-  const shared = settings.some((s) => s.namespace === 'aws:elasticbeanstalk:environment' && s.optionName === 'LoadBalancerIsShared' && s.value?.toLowerCase() === 'true')
+  const shared = settings.some(
+    (s) =>
+      s.namespace === 'aws:elasticbeanstalk:environment' &&
+      s.optionName === 'LoadBalancerIsShared' &&
+      s.value?.toLowerCase() === 'true',
+  )
   const secure = (l: Listener) => l.Protocol === 'HTTPS' || l.Protocol === 'TLS'
   const tgArns = targetGroups.map((t) => t.TargetGroupArn!).filter(Boolean)
   const [rules, certs, tgAttributes, tags] = await Promise.all([
-    Promise.all(listeners.map((l) => awsCall('elasticloadbalancing:DescribeRules', () => collect(sdk.paginateDescribeRules({client: elbv2}, {ListenerArn: l.ListenerArn}), (p) => p.Rules)))),
     Promise.all(
       listeners.map((l) =>
-        secure(l) ? awsCall('elasticloadbalancing:DescribeListenerCertificates', () => collect(sdk.paginateDescribeListenerCertificates({client: elbv2}, {ListenerArn: l.ListenerArn}), (p) => p.Certificates)) : Promise.resolve([]),
+        awsCall('elasticloadbalancing:DescribeRules', () =>
+          collect(sdk.paginateDescribeRules({client: elbv2}, {ListenerArn: l.ListenerArn}), (p) => p.Rules),
+        ),
       ),
     ),
-    Promise.all(tgArns.map((t) => awsCall('elasticloadbalancing:DescribeTargetGroupAttributes', () => elbv2.send(new sdk.DescribeTargetGroupAttributesCommand({TargetGroupArn: t}))))),
+    Promise.all(
+      listeners.map((l) =>
+        secure(l)
+          ? awsCall('elasticloadbalancing:DescribeListenerCertificates', () =>
+              collect(
+                sdk.paginateDescribeListenerCertificates({client: elbv2}, {ListenerArn: l.ListenerArn}),
+                (p) => p.Certificates,
+              ),
+            )
+          : Promise.resolve([]),
+      ),
+    ),
+    Promise.all(
+      tgArns.map((t) =>
+        awsCall('elasticloadbalancing:DescribeTargetGroupAttributes', () =>
+          elbv2.send(new sdk.DescribeTargetGroupAttributesCommand({TargetGroupArn: t})),
+        ),
+      ),
+    ),
     // DescribeTags takes at most 20 ARNs a call.
     Promise.all(
-      (shared ? tgArns : []).filter((_, i) => i % 20 === 0).map((_, k) => awsCall('elasticloadbalancing:DescribeTags', () => elbv2.send(new sdk.DescribeTagsCommand({ResourceArns: tgArns.slice(k * 20, k * 20 + 20)})))),
+      (shared ? tgArns : [])
+        .filter((_, i) => i % 20 === 0)
+        .map((_, k) =>
+          awsCall('elasticloadbalancing:DescribeTags', () =>
+            elbv2.send(new sdk.DescribeTagsCommand({ResourceArns: tgArns.slice(k * 20, k * 20 + 20)})),
+          ),
+        ),
     ).then((pages) => ({TagDescriptions: pages.flatMap((p) => p.TagDescriptions ?? [])})),
   ])
-  const attr = (list: Array<{Key?: string | undefined; Value?: string | undefined}> | undefined, key: string) => list?.find((a) => a.Key === key)?.Value
-  const owner = new Map((tags.TagDescriptions ?? []).map((d) => [d.ResourceArn ?? '', d.Tags?.find((t) => t.Key === ENV_TAG)?.Value]))
+  const attr = (list: Array<{Key?: string | undefined; Value?: string | undefined}> | undefined, key: string) =>
+    list?.find((a) => a.Key === key)?.Value
+  const owner = new Map(
+    (tags.TagDescriptions ?? []).map((d) => [d.ResourceArn ?? '', d.Tags?.find((t) => t.Key === ENV_TAG)?.Value]),
+  )
   const v2Listeners: V2Listener[] = listeners
     .map((l, i) => ({
       arn: l.ListenerArn ?? '',
@@ -107,7 +162,10 @@ export async function readElbv2State<T>(
       rules: rules[i]!.filter((r) => !r.IsDefault).map((r) => ({
         arn: r.RuleArn ?? '',
         priority: r.Priority ?? '',
-        conditions: (r.Conditions ?? []).map((c) => ({field: c.Field ?? '', values: c.Values ?? c.HostHeaderConfig?.Values ?? c.PathPatternConfig?.Values ?? []})),
+        conditions: (r.Conditions ?? []).map((c) => ({
+          field: c.Field ?? '',
+          values: c.Values ?? c.HostHeaderConfig?.Values ?? c.PathPatternConfig?.Values ?? [],
+        })),
         actions: (r.Actions ?? []).map(toAction),
       })),
     }))
@@ -121,22 +179,41 @@ export async function readElbv2State<T>(
       name: t.TargetGroupName ?? '',
       port: t.Port,
       protocol: t.Protocol,
-      healthCheck: {protocol: t.HealthCheckProtocol, path: t.HealthCheckPath, matcher: t.Matcher?.HttpCode, intervalSeconds: t.HealthCheckIntervalSeconds, timeoutSeconds: t.HealthCheckTimeoutSeconds},
+      healthCheck: {
+        protocol: t.HealthCheckProtocol,
+        path: t.HealthCheckPath,
+        matcher: t.Matcher?.HttpCode,
+        intervalSeconds: t.HealthCheckIntervalSeconds,
+        timeoutSeconds: t.HealthCheckTimeoutSeconds,
+      },
       stickiness: {
         enabled: attr(a, 'stickiness.enabled') === 'true',
         type: attr(a, 'stickiness.type'),
-        durationSeconds: attr(a, 'stickiness.lb_cookie.duration_seconds') === undefined ? undefined : Number(attr(a, 'stickiness.lb_cookie.duration_seconds')),
+        durationSeconds:
+          attr(a, 'stickiness.lb_cookie.duration_seconds') === undefined
+            ? undefined
+            : Number(attr(a, 'stickiness.lb_cookie.duration_seconds')),
       },
-      deregistrationDelaySeconds: attr(a, 'deregistration_delay.timeout_seconds') === undefined ? undefined : Number(attr(a, 'deregistration_delay.timeout_seconds')),
-      proxyProtocolV2: attr(a, 'proxy_protocol_v2.enabled') === undefined ? undefined : attr(a, 'proxy_protocol_v2.enabled') === 'true',
+      deregistrationDelaySeconds:
+        attr(a, 'deregistration_delay.timeout_seconds') === undefined
+          ? undefined
+          : Number(attr(a, 'deregistration_delay.timeout_seconds')),
+      proxyProtocolV2:
+        attr(a, 'proxy_protocol_v2.enabled') === undefined
+          ? undefined
+          : attr(a, 'proxy_protocol_v2.enabled') === 'true',
       environmentName: environment,
       process: mine ? processOf(t, settings, type === 'network') : undefined,
     }
   })
   // The default listener's forward target is the default process when no setting matched it.
-  const defaultTarget = v2Listeners.find((l) => l.port === 80)?.defaultActions.find((a) => a.type === 'forward')?.targetGroupArn
+  const defaultTarget = v2Listeners
+    .find((l) => l.port === 80)
+    ?.defaultActions.find((a) => a.type === 'forward')?.targetGroupArn
   if (!v2TargetGroups.some((t) => t.process === 'default')) {
-    const tg = v2TargetGroups.find((t) => t.arn === defaultTarget && (t.environmentName === undefined || t.environmentName === environmentName))
+    const tg = v2TargetGroups.find(
+      (t) => t.arn === defaultTarget && (t.environmentName === undefined || t.environmentName === environmentName),
+    )
     if (tg) tg.process = 'default'
   }
   const idle = attr(attributes.Attributes, 'idle_timeout.timeout_seconds')
@@ -165,13 +242,25 @@ export async function refreshElbv2State(clients: AwsClients, previous: Elbv2Stat
   const [listeners, attributes, tgAttributes] = await Promise.all([
     awsCall('elasticloadbalancing:DescribeListeners', async () => {
       const out: Listener[] = []
-      for await (const page of sdk.paginateDescribeListeners({client: elbv2}, {LoadBalancerArn: previous.arn})) out.push(...(page.Listeners ?? []))
+      for await (const page of sdk.paginateDescribeListeners({client: elbv2}, {LoadBalancerArn: previous.arn}))
+        out.push(...(page.Listeners ?? []))
       return out
     }),
-    previous.type === 'application' ? awsCall('elasticloadbalancing:DescribeLoadBalancerAttributes', () => elbv2.send(new sdk.DescribeLoadBalancerAttributesCommand({LoadBalancerArn: previous.arn}))) : Promise.resolve({Attributes: []}),
-    Promise.all(previous.targetGroups.map((t) => awsCall('elasticloadbalancing:DescribeTargetGroupAttributes', () => elbv2.send(new sdk.DescribeTargetGroupAttributesCommand({TargetGroupArn: t.arn}))))),
+    previous.type === 'application'
+      ? awsCall('elasticloadbalancing:DescribeLoadBalancerAttributes', () =>
+          elbv2.send(new sdk.DescribeLoadBalancerAttributesCommand({LoadBalancerArn: previous.arn})),
+        )
+      : Promise.resolve({Attributes: []}),
+    Promise.all(
+      previous.targetGroups.map((t) =>
+        awsCall('elasticloadbalancing:DescribeTargetGroupAttributes', () =>
+          elbv2.send(new sdk.DescribeTargetGroupAttributesCommand({TargetGroupArn: t.arn})),
+        ),
+      ),
+    ),
   ])
-  const attr = (list: Array<{Key?: string | undefined; Value?: string | undefined}> | undefined, key: string) => list?.find((a) => a.Key === key)?.Value
+  const attr = (list: Array<{Key?: string | undefined; Value?: string | undefined}> | undefined, key: string) =>
+    list?.find((a) => a.Key === key)?.Value
   const idle = attr(attributes.Attributes, 'idle_timeout.timeout_seconds')
   return {
     ...previous,
@@ -197,8 +286,15 @@ export async function refreshElbv2State(clients: AwsClients, previous: Elbv2Stat
       const a = tgAttributes[i]?.Attributes
       return {
         ...t,
-        stickiness: {enabled: attr(a, 'stickiness.enabled') === 'true', type: attr(a, 'stickiness.type'), durationSeconds: t.stickiness.durationSeconds},
-        proxyProtocolV2: attr(a, 'proxy_protocol_v2.enabled') === undefined ? undefined : attr(a, 'proxy_protocol_v2.enabled') === 'true',
+        stickiness: {
+          enabled: attr(a, 'stickiness.enabled') === 'true',
+          type: attr(a, 'stickiness.type'),
+          durationSeconds: t.stickiness.durationSeconds,
+        },
+        proxyProtocolV2:
+          attr(a, 'proxy_protocol_v2.enabled') === undefined
+            ? undefined
+            : attr(a, 'proxy_protocol_v2.enabled') === 'true',
       }
     }),
   }

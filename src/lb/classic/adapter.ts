@@ -10,7 +10,8 @@ import type {LoadBalancerAdapter} from '../types.ts'
 
 export const classicAdapter: LoadBalancerAdapter<ListenersReport, FixResult> = {
   type: 'classic',
-  show: (clients, input) => inspectListeners(clients, input.first.environment.environmentName, input.ports, input.now, input.first),
+  show: (clients, input) =>
+    inspectListeners(clients, input.first.environment.environmentName, input.ports, input.now, input.first),
   format: (report, ctx) => formatListenersReport(report, ctx.now, ctx.ports),
   fix: (clients, {first, intent}) => fixListeners(clients, {...intent.classic, first}),
   formatFix: (result) => formatFixResult(result),

@@ -36,7 +36,9 @@ export function listenerOverrideOf(zip: Buffer): Action[] | undefined {
   let found: Action[] | undefined
   for (const [name, body] of unzip(zip)) {
     if (!/^\.ebextensions\/[^/]+\.config$/.test(name)) continue
-    const doc = parse(body.toString('utf8')) as {Resources?: Record<string, {Properties?: {DefaultActions?: Action[]}}>} | null
+    const doc = parse(body.toString('utf8')) as {
+      Resources?: Record<string, {Properties?: {DefaultActions?: Action[]}}>
+    } | null
     const actions = doc?.Resources?.AWSEBV2LoadBalancerListener?.Properties?.DefaultActions
     if (Array.isArray(actions)) found = actions.map(normalizeAction)
   }
@@ -45,6 +47,13 @@ export function listenerOverrideOf(zip: Buffer): Action[] | undefined {
 
 /** CloudFormation's action shape to the ELBv2 API's (the port is a string in the API). */
 function normalizeAction(a: Action): Action {
-  if (a.RedirectConfig) return {...a, RedirectConfig: {...a.RedirectConfig, Port: a.RedirectConfig.Port === undefined ? undefined : String(a.RedirectConfig.Port)}}
+  if (a.RedirectConfig)
+    return {
+      ...a,
+      RedirectConfig: {
+        ...a.RedirectConfig,
+        Port: a.RedirectConfig.Port === undefined ? undefined : String(a.RedirectConfig.Port),
+      },
+    }
   return a
 }

@@ -3,7 +3,8 @@
 // https://docs.aws.amazon.com/elasticbeanstalk/latest/dg/command-options-general.html#command-options-general-elbv2-listener
 // https://docs.aws.amazon.com/elasticbeanstalk/latest/dg/environments-cfg-alb.html
 
-type Rule = {kind: 'enum'; values: string[]} | {kind: 'int'; min: number; max: number} | {kind: 'bool'} | {kind: 'string'}
+type Rule =
+  {kind: 'enum'; values: string[]} | {kind: 'int'; min: number; max: number} | {kind: 'bool'} | {kind: 'string'}
 interface OptionDef {
   rule: Rule
   default?: string
@@ -18,7 +19,13 @@ function listenerDefs(network: boolean | undefined): Record<string, OptionDef> {
     DefaultProcess: {rule: str, default: 'default'},
     ListenerEnabled: {rule: bool, default: 'true'},
     // ALB listeners are HTTP or HTTPS; Beanstalk's NLB listeners are TCP only.
-    Protocol: {rule: {kind: 'enum', values: network === undefined ? ['HTTP', 'HTTPS', 'TCP'] : network ? ['TCP'] : ['HTTP', 'HTTPS']}, default: network ? 'TCP' : 'HTTP'},
+    Protocol: {
+      rule: {
+        kind: 'enum',
+        values: network === undefined ? ['HTTP', 'HTTPS', 'TCP'] : network ? ['TCP'] : ['HTTP', 'HTTPS'],
+      },
+      default: network ? 'TCP' : 'HTTP',
+    },
     Rules: {rule: str},
     SSLCertificateArns: {rule: str},
     SSLPolicy: {rule: str},
@@ -63,7 +70,8 @@ export function elbv2ListenerPort(ns: string): number | undefined {
   const m = /^aws:elbv2:listener:(\d+)$/.exec(ns)
   return m ? Number(m[1]) : undefined
 }
-export const processNameOf = (ns: string): string | undefined => /^aws:elasticbeanstalk:environment:process:(.+)$/.exec(ns)?.[1]
+export const processNameOf = (ns: string): string | undefined =>
+  /^aws:elasticbeanstalk:environment:process:(.+)$/.exec(ns)?.[1]
 
 export function elbv2NamespaceDefs(ns: string, network?: boolean): Record<string, OptionDef> | undefined {
   if (elbv2ListenerPort(ns) !== undefined) return listenerDefs(network)
@@ -104,7 +112,11 @@ export interface DesiredElbv2 {
   idleTimeout: number
 }
 
-const split = (v: string | undefined) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean)
+const split = (v: string | undefined) =>
+  (v ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
 
 /** The load balancer an environment's options describe (documented defaults filled in). */
 export function desiredElbv2(opts: Map<string, string>, network: boolean): DesiredElbv2 {
@@ -157,11 +169,22 @@ export function desiredElbv2(opts: Map<string, string>, network: boolean): Desir
 }
 
 /** DescribeConfigurationSettings entries for an ALB/NLB environment: documented defaults overlaid with the values. */
-export function describeElbv2Settings(opts: Map<string, string>, network: boolean): Array<{Namespace: string; OptionName: string; Value?: string | undefined; ResourceName?: string | undefined}> {
-  const out: Array<{Namespace: string; OptionName: string; Value?: string | undefined; ResourceName?: string | undefined}> = []
+export function describeElbv2Settings(
+  opts: Map<string, string>,
+  network: boolean,
+): Array<{Namespace: string; OptionName: string; Value?: string | undefined; ResourceName?: string | undefined}> {
+  const out: Array<{
+    Namespace: string
+    OptionName: string
+    Value?: string | undefined
+    ResourceName?: string | undefined
+  }> = []
   const withDefaults = (ns: string, defs: Record<string, OptionDef>) => {
     for (const [name, def] of Object.entries(defs)) {
-      const value = opts.get(`${ns}\u0000${name}`) ?? (ns === 'aws:elbv2:listener:default' ? opts.get(`aws:elbv2:listener:80\u0000${name}`) : undefined) ?? def.default
+      const value =
+        opts.get(`${ns}\u0000${name}`) ??
+        (ns === 'aws:elbv2:listener:default' ? opts.get(`aws:elbv2:listener:80\u0000${name}`) : undefined) ??
+        def.default
       out.push({Namespace: ns, OptionName: name, ...(value !== undefined ? {Value: value} : {})})
     }
   }
@@ -170,7 +193,8 @@ export function describeElbv2Settings(opts: Map<string, string>, network: boolea
   for (const key of opts.keys()) {
     const ns = key.slice(0, key.indexOf('\u0000'))
     const port = elbv2ListenerPort(ns)
-    if (port !== undefined && port !== 80 && !out.some((s) => s.Namespace === ns)) withDefaults(ns, listenerDefs(network))
+    if (port !== undefined && port !== 80 && !out.some((s) => s.Namespace === ns))
+      withDefaults(ns, listenerDefs(network))
   }
   for (const p of desired.processes) withDefaults(`aws:elasticbeanstalk:environment:process:${p.name}`, PROCESS_DEFS)
   withDefaults('aws:elbv2:loadbalancer', LOADBALANCER)

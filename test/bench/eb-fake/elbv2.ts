@@ -73,10 +73,19 @@ export class Elbv2Applier {
   }
 
   /** A new dedicated or shared load balancer; returns its ARN and DNS name. */
-  async createLoadBalancer(name: string, type: 'application' | 'network', tags: Record<string, string> = {}): Promise<{arn: string; dnsName: string}> {
+  async createLoadBalancer(
+    name: string,
+    type: 'application' | 'network',
+    tags: Record<string, string> = {},
+  ): Promise<{arn: string; dnsName: string}> {
     const {subnets} = await this.network()
     const out = await this.client.send(
-      new CreateLoadBalancerCommand({Name: name, Subnets: subnets, Type: type, Tags: Object.entries(tags).map(([Key, Value]) => ({Key, Value}))}),
+      new CreateLoadBalancerCommand({
+        Name: name,
+        Subnets: subnets,
+        Type: type,
+        Tags: Object.entries(tags).map(([Key, Value]) => ({Key, Value})),
+      }),
     )
     const lb = out.LoadBalancers![0]!
     return {arn: lb.LoadBalancerArn!, dnsName: lb.DNSName ?? `${name}.${this.region}.elb.amazonaws.com`}
@@ -99,7 +108,8 @@ export class Elbv2Applier {
       const name = this.tgName(env, p.name)
       let arn: string | undefined
       try {
-        arn = (await this.client.send(new DescribeTargetGroupsCommand({Names: [name]}))).TargetGroups?.[0]?.TargetGroupArn
+        arn = (await this.client.send(new DescribeTargetGroupsCommand({Names: [name]}))).TargetGroups?.[0]
+          ?.TargetGroupArn
       } catch {
         arn = undefined
       }
@@ -124,7 +134,10 @@ export class Elbv2Applier {
       }
       const attributes = [{Key: 'deregistration_delay.timeout_seconds', Value: String(p.deregistrationDelay)}]
       if (env.type === 'application') {
-        attributes.push({Key: 'stickiness.enabled', Value: String(p.stickiness)}, {Key: 'stickiness.type', Value: 'lb_cookie'})
+        attributes.push(
+          {Key: 'stickiness.enabled', Value: String(p.stickiness)},
+          {Key: 'stickiness.type', Value: 'lb_cookie'},
+        )
         attributes.push({Key: 'stickiness.lb_cookie.duration_seconds', Value: String(p.stickinessDuration)})
       }
       await this.client.send(new ModifyTargetGroupAttributesCommand({TargetGroupArn: arn, Attributes: attributes}))
@@ -150,18 +163,30 @@ export class Elbv2Applier {
     if (env.shared) return this.applyShared(env, d, tgs)
     let changed = false
     if (env.type === 'application') {
-      await this.client.send(new ModifyLoadBalancerAttributesCommand({LoadBalancerArn: env.loadBalancerArn, Attributes: [{Key: 'idle_timeout.timeout_seconds', Value: String(d.idleTimeout)}]}))
+      await this.client.send(
+        new ModifyLoadBalancerAttributesCommand({
+          LoadBalancerArn: env.loadBalancerArn,
+          Attributes: [{Key: 'idle_timeout.timeout_seconds', Value: String(d.idleTimeout)}],
+        }),
+      )
     }
-    const live = (await this.client.send(new DescribeListenersCommand({LoadBalancerArn: env.loadBalancerArn}))).Listeners ?? []
+    const live =
+      (await this.client.send(new DescribeListenersCommand({LoadBalancerArn: env.loadBalancerArn}))).Listeners ?? []
     for (const want of d.listeners) {
       const tg = tgs.get(want.defaultProcess) ?? tgs.get('default')!
-      const actions: Action[] = want.port === 80 && env.listenerOverride ? env.listenerOverride : [{Type: 'forward', TargetGroupArn: tg}]
+      const actions: Action[] =
+        want.port === 80 && env.listenerOverride ? env.listenerOverride : [{Type: 'forward', TargetGroupArn: tg}]
       const secure = want.protocol === 'HTTPS' || want.protocol === 'TLS'
       const spec = {
         Protocol: want.protocol as 'HTTP',
         Port: want.port,
         DefaultActions: actions,
-        ...(secure ? {Certificates: want.certificates.slice(0, 1).map((CertificateArn) => ({CertificateArn})), SslPolicy: want.sslPolicy ?? 'ELBSecurityPolicy-2016-08'} : {}),
+        ...(secure
+          ? {
+              Certificates: want.certificates.slice(0, 1).map((CertificateArn) => ({CertificateArn})),
+              SslPolicy: want.sslPolicy ?? 'ELBSecurityPolicy-2016-08',
+            }
+          : {}),
       }
       const have = live.find((l) => l.Port === want.port)
       if (!have) {
@@ -183,21 +208,38 @@ export class Elbv2Applier {
 
   /** A shared ALB: one host-header rule per listener the environment names, forwarding to its process. */
   private async applyShared(env: Elbv2Env, d: DesiredElbv2, tgs: Map<string, string>): Promise<boolean> {
-    const live = (await this.client.send(new DescribeListenersCommand({LoadBalancerArn: env.loadBalancerArn}))).Listeners ?? []
+    const live =
+      (await this.client.send(new DescribeListenersCommand({LoadBalancerArn: env.loadBalancerArn}))).Listeners ?? []
     let changed = false
     for (const want of d.listeners) {
       const listener = live.find((l) => l.Port === want.port)
       if (!listener) continue
       const tg = tgs.get(want.defaultProcess) ?? tgs.get('default')!
       const rules = (await this.client.send(new DescribeRulesCommand({ListenerArn: listener.ListenerArn}))).Rules ?? []
-      const mine = rules.find((r) => r.Conditions?.some((c) => c.Field === 'host-header' && (c.Values ?? c.HostHeaderConfig?.Values ?? []).includes(env.cname)))
+      const mine = rules.find((r) =>
+        r.Conditions?.some(
+          (c) => c.Field === 'host-header' && (c.Values ?? c.HostHeaderConfig?.Values ?? []).includes(env.cname),
+        ),
+      )
       const actions: Action[] = [{Type: 'forward', TargetGroupArn: tg}]
       if (!mine) {
         const used = new Set(rules.map((r) => Number(r.Priority)).filter(Number.isFinite))
         let priority = 1
         while (used.has(priority)) priority++
-        const out = await this.client.send(new CreateRuleCommand({ListenerArn: listener.ListenerArn, Priority: priority, Conditions: [{Field: 'host-header', Values: [env.cname]}], Actions: actions}))
-        await this.client.send(new AddTagsCommand({ResourceArns: [out.Rules![0]!.RuleArn!], Tags: [{Key: 'elasticbeanstalk:environment-name', Value: env.name}]}))
+        const out = await this.client.send(
+          new CreateRuleCommand({
+            ListenerArn: listener.ListenerArn,
+            Priority: priority,
+            Conditions: [{Field: 'host-header', Values: [env.cname]}],
+            Actions: actions,
+          }),
+        )
+        await this.client.send(
+          new AddTagsCommand({
+            ResourceArns: [out.Rules![0]!.RuleArn!],
+            Tags: [{Key: 'elasticbeanstalk:environment-name', Value: env.name}],
+          }),
+        )
         changed = true
       } else if (mine.Actions?.[0]?.TargetGroupArn !== tg) {
         await this.client.send(new ModifyRuleCommand({RuleArn: mine.RuleArn, Actions: actions}))
@@ -208,7 +250,15 @@ export class Elbv2Applier {
   }
 }
 
-function sameListener(have: Listener, want: {Protocol: string; DefaultActions: Action[]; Certificates?: Array<{CertificateArn: string}>; SslPolicy?: string}): boolean {
+function sameListener(
+  have: Listener,
+  want: {
+    Protocol: string
+    DefaultActions: Action[]
+    Certificates?: Array<{CertificateArn: string}>
+    SslPolicy?: string
+  },
+): boolean {
   const norm = (a: Action[] | undefined) =>
     JSON.stringify(
       (a ?? []).map((x) => ({
@@ -221,6 +271,7 @@ function sameListener(have: Listener, want: {Protocol: string; DefaultActions: A
   if (have.Protocol !== want.Protocol || norm(have.DefaultActions) !== norm(want.DefaultActions)) return false
   if (want.SslPolicy !== undefined && have.SslPolicy !== want.SslPolicy) return false
   const haveDefault = have.Certificates?.[0]?.CertificateArn
-  if ((want.Certificates?.[0]?.CertificateArn ?? undefined) !== haveDefault && want.Certificates !== undefined) return false
+  if ((want.Certificates?.[0]?.CertificateArn ?? undefined) !== haveDefault && want.Certificates !== undefined)
+    return false
   return true
 }

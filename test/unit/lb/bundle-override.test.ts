@@ -17,10 +17,18 @@ function zip(files: Record<string, string>, compress: boolean): Promise<Buffer> 
   })
 }
 
-describe('the deployed bundle\'s .ebextensions (zip reader)', () => {
+describe("the deployed bundle's .ebextensions (zip reader)", () => {
   for (const compress of [true, false]) {
     it(`reads top-level .ebextensions/*.config files only (${compress ? 'deflated' : 'stored'})`, async () => {
-      const buf = await zip({'app.js': 'x', '.ebextensions/a.config': ebextensionsOverride([]), '.ebextensions/sub/b.config': 'no', '.ebextensions/c.txt': 'no'}, compress)
+      const buf = await zip(
+        {
+          'app.js': 'x',
+          '.ebextensions/a.config': ebextensionsOverride([]),
+          '.ebextensions/sub/b.config': 'no',
+          '.ebextensions/c.txt': 'no',
+        },
+        compress,
+      )
       const configs = ebextensionsConfigs(buf)
       assert.deepEqual([...configs.keys()], ['.ebextensions/a.config'])
       assert.equal(await configOverridesListener(configs.get('.ebextensions/a.config')!), true)

@@ -33,7 +33,17 @@ export const l443 = (over: Partial<V2Listener> = {}): V2Listener => ({
   rules: [],
   ...over,
 })
-export const REDIRECT = {type: 'redirect', redirect: {protocol: 'HTTPS', port: '443', host: '#{host}', path: '/#{path}', query: '#{query}', statusCode: 'HTTP_301'}}
+export const REDIRECT = {
+  type: 'redirect',
+  redirect: {
+    protocol: 'HTTPS',
+    port: '443',
+    host: '#{host}',
+    path: '/#{path}',
+    query: '#{query}',
+    statusCode: 'HTTP_301',
+  },
+}
 
 export const state = (listeners: V2Listener[], over: Partial<Elbv2State> = {}): Elbv2State => ({
   arn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/awseb-x/1',
@@ -48,7 +58,17 @@ export const state = (listeners: V2Listener[], over: Partial<Elbv2State> = {}): 
 export const observed = (s: Elbv2State, over: Partial<Elbv2Observed> = {}): Elbv2Observed => ({
   state: s,
   settings: [{namespace: 'aws:autoscaling:asg', optionName: 'MaxSize', value: '1'}],
-  certificates: [{arn: CERT, domainName: 'app.example.com', subjectAlternativeNames: [], status: 'ISSUED', notAfter: '2030-01-01T00:00:00.000Z', keyAlgorithm: 'EC_prime256v1', inUseBy: []}],
+  certificates: [
+    {
+      arn: CERT,
+      domainName: 'app.example.com',
+      subjectAlternativeNames: [],
+      status: 'ISSUED',
+      notAfter: '2030-01-01T00:00:00.000Z',
+      keyAlgorithm: 'EC_prime256v1',
+      inUseBy: [],
+    },
+  ],
   shared: false,
   otherEnvironments: [],
   ...over,
