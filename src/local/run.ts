@@ -306,7 +306,8 @@ export async function localUp(options: LocalUpOptions): Promise<LocalState> {
           PROXY_PROTOCOL: proxy && !options.nginx && lb === 'classic' ? '1' : '0',
           INSTANCE_ID: inst.id,
           // What the app may believe of forwarding headers and PROXY lines (sample-app/README.md), and its timeouts.
-          EBWS_LB_LAYOUT: lb === 'application' ? 'alb' : lb === 'network' ? 'nlb' : options.mode,
+          // Behind the NLB with PROXY v2, the instance endpoint reads it and sets the headers, as the shipped nginx does.
+          EBWS_LB_LAYOUT: lb === 'application' ? 'alb' : lb === 'network' ? (proxy ? 'proxy' : 'nlb') : options.mode,
           IDLE_TIMEOUT: String(options.idleTimeoutSeconds),
           ...(redisUrl ? {REDIS_URL: redisUrl} : {}),
           // A stopped instance closes its clients at once locally (Beanstalk allows longer).
