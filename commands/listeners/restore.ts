@@ -6,7 +6,7 @@ import {askFirst} from '../../src/cli/confirm.ts'
 import {mutatingFlags, regionProfileFlags} from '../../src/cli/flags.ts'
 import {createProgress} from '../../src/cli/progress.ts'
 import type {RestoreResult} from '../../src/listeners/restore.ts'
-import {restoreListeners} from '../../src/listeners/restore.ts'
+import {restoreAnyListeners} from '../../src/lb/restore.ts'
 
 export default class ListenersRestore extends EbwsCommand {
   static override summary = 'Put a load balancer back as a snapshot saved by `listeners fix` describes it.'
@@ -22,7 +22,7 @@ export default class ListenersRestore extends EbwsCommand {
 
   async run(): Promise<RestoreResult> {
     const {flags} = await this.parse(ListenersRestore)
-    const result = await restoreListeners(
+    const result = await restoreAnyListeners(
       (region) => new AwsClients({region: flags.region ?? region, profile: flags.profile}),
       flags.from,
       {dryRun: flags['dry-run'], progress: createProgress(), confirm: askFirst(flags, formatRestore)},

@@ -1,6 +1,7 @@
 import type {ACMClient} from '@aws-sdk/client-acm'
 import type {ElasticBeanstalkClient} from '@aws-sdk/client-elastic-beanstalk'
 import type {ElasticLoadBalancingClient} from '@aws-sdk/client-elastic-load-balancing'
+import type {ElasticLoadBalancingV2Client} from '@aws-sdk/client-elastic-load-balancing-v2'
 import type {S3Client} from '@aws-sdk/client-s3'
 
 import {badInput} from '../cli/errors.ts'
@@ -76,6 +77,14 @@ export class AwsClients {
     })
   }
 
+  /** Application and Network Load Balancers (ELBv2; endpoint variable AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2). */
+  elbv2(): Promise<ElasticLoadBalancingV2Client> {
+    return this.memo('elbv2', async () => {
+      const {ElasticLoadBalancingV2Client} = await import('@aws-sdk/client-elastic-load-balancing-v2')
+      return new ElasticLoadBalancingV2Client(this.commonConfig())
+    })
+  }
+
   /** ACM is regional; a CLB can only use certificates from its own region, but lookups may name another. */
   acm(region?: string): Promise<ACMClient> {
     return this.memo(`acm:${region ?? ''}`, async () => {
@@ -97,9 +106,9 @@ export class AwsClients {
    * a round trip is in flight, the work overlaps the wait for its responses instead of following it. Errors are left
    * for the later real use of the client to report.
    */
-  prepare(...services: Array<'elb' | 'acm' | 's3'>): void {
+  prepare(...services: Array<'elb' | 'elbv2' | 'acm' | 's3'>): void {
     for (const service of services) {
-      const client: Promise<unknown> = service === 'elb' ? this.elb() : service === 'acm' ? this.acm() : this.s3()
+      const client: Promise<unknown> = service === 'elb' ? this.elb() : service === 'elbv2' ? this.elbv2() : service === 'acm' ? this.acm() : this.s3()
       client.catch(() => undefined)
     }
   }

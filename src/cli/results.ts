@@ -1,5 +1,7 @@
 import type {DeployResult} from '../deploy/run.ts'
 import type {DoctorResult} from '../doctor/types.ts'
+import type {AlbFixResult} from '../lb/application/fix.ts'
+import type {Elbv2Report} from '../lb/application/show.ts'
 import type {FixResult} from '../listeners/fix.ts'
 import type {ListenersReport} from '../listeners/inspect.ts'
 import type {RestoreResult} from '../listeners/restore.ts'
@@ -13,8 +15,8 @@ import type {Envelope} from './base-command.ts'
  * when the committed schemas differ, and validates real outputs against them. A new command: one line here.
  */
 export interface CommandResults {
-  'listeners show': ListenersReport
-  'listeners fix': FixResult
+  'listeners show': ListenersReport | Elbv2Report
+  'listeners fix': FixResult | AlbFixResult
   'listeners restore': RestoreResult
   'proxy-protocol enable': ProxyChangeResult
   'proxy-protocol disable': ProxyChangeResult

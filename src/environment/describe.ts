@@ -132,7 +132,7 @@ export function requireClassicLoadBalancer(env: EnvironmentInfo, settings?: Opti
   const what = kind === 'application' ? 'an Application Load Balancer (ALB)' : kind === 'network' ? 'a Network Load Balancer (NLB)' : 'no Classic Load Balancer'
   throw badInput('LB_TYPE_UNSUPPORTED', `Environment "${env.environmentName}" uses ${what}, not a Classic Load Balancer.`, [
     kind === 'application'
-      ? 'ALBs pass WebSocket upgrades on HTTPS listeners natively; ALB support in ebws is planned.'
+      ? 'An ALB ends HTTP and adds X-Forwarded-For/Proto instead of Proxy Protocol; `ebws listeners show` and `ebws listeners fix` work on it.'
       : 'ebws currently supports Classic Load Balancer environments only.',
   ])
 }

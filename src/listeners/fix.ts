@@ -44,6 +44,8 @@ export interface FixOptions {
   progress?: (line: string) => void
   /** Asked with the plan before the first write; throws to stop with nothing changed. */
   confirm?: ((plan: FixResult) => Promise<void>) | undefined
+  /** Round trip 1 already made by src/lb (load balancer detection), reused rather than repeated. */
+  first?: Parameters<typeof observeEnvironment>[2]
 }
 
 export interface PlannedStep {
@@ -129,7 +131,7 @@ export async function fixListeners(clients: AwsClients, o: FixOptions): Promise<
   const say = o.progress ?? (() => {})
   checkFixInput(o)
 
-  let observed = await observeEnvironment(clients, o.environmentName)
+  let observed = await observeEnvironment(clients, o.environmentName, o.first)
   if (!o.emitEbextensionsDir) observed = await ensureReady(clients, observed, {wait: o.wait, timeoutMs: o.timeoutMs, say})
   const env = observed.environment
 

@@ -46,12 +46,15 @@ export interface ObservedEnvironment {
  * Round trip 2: DescribeConfigurationSettings + DescribeLoadBalancers + DescribeLoadBalancerPolicies +
  * DescribeLoadBalancerAttributes.
  */
-export async function observeEnvironment(clients: AwsClients, environmentName: string): Promise<ObservedEnvironment> {
+export async function observeEnvironment(clients: AwsClients, environmentName: string, first?: {environment: EnvironmentInfo; listedCertificates: CertificateInfo[] | Error}): Promise<ObservedEnvironment> {
   const region = await clients.region()
-  const roundTrip1 = Promise.all([
-    describeEnvironment(clients, environmentName),
-    listCertificates(clients).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))),
-  ])
+  // `first`: round trip 1 already made by src/lb (which read it to detect the load balancer type).
+  const roundTrip1: Promise<[EnvironmentInfo, CertificateInfo[] | Error]> = first
+    ? Promise.resolve([first.environment, first.listedCertificates])
+    : Promise.all([
+        describeEnvironment(clients, environmentName),
+        listCertificates(clients).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))),
+      ])
   // Load the ELB client that round trip 2 needs while round trip 1 is on the wire (after its requests are sent:
   // loading first would delay them). Saves the client's load time from the critical path.
   setImmediate(() => clients.prepare('elb'))
@@ -62,8 +65,8 @@ export async function observeEnvironment(clients: AwsClients, environmentName: s
   return {region, environment, loadBalancerName, state, configured: configuredFromOptionSettings(settings), settings, listedCertificates: listed}
 }
 
-export async function inspectListeners(clients: AwsClients, environmentName: string, ports: LayoutPorts = DEFAULT_PORTS, now = new Date()): Promise<ListenersReport> {
-  const observed = await observeEnvironment(clients, environmentName)
+export async function inspectListeners(clients: AwsClients, environmentName: string, ports: LayoutPorts = DEFAULT_PORTS, now = new Date(), first?: Parameters<typeof observeEnvironment>[2]): Promise<ListenersReport> {
+  const observed = await observeEnvironment(clients, environmentName, first)
   const {state} = observed
   const arns = state.listeners.map((l) => l.sslCertificateId).filter((a): a is string => Boolean(a))
   const certificates = await certificatesInUse(clients, arns, observed.listedCertificates)

@@ -6,6 +6,9 @@ import {isReady} from '../environment/wait.ts'
 import {awsCliCommand} from '../elb/apply-plan.ts'
 import {applyChanges, ensureReady} from '../listeners/apply-changes.ts'
 import {observeEnvironment} from '../listeners/inspect.ts'
+import {detectLoadBalancer} from '../lb/detect.ts'
+import {firstRoundTrip} from '../lb/first-round-trip.ts'
+import {adapterFor} from '../lb/registry.ts'
 import type {PlannedStep} from '../listeners/fix.ts'
 import type {PlanStep} from '../listeners/plan.ts'
 import type {AppCheck} from './app-check.ts'
@@ -60,7 +63,12 @@ const planned = (steps: PlanStep[], lb: string, region: string): PlannedStep[] =
 
 /** `proxy-protocol status`: per instance port, live and configured, with the safety verdict; the deployed bundle's nginx. */
 export async function proxyStatus(clients: AwsClients, o: {environmentName: string; instancePort?: number | undefined; skipAppCheck?: boolean}): Promise<StatusResult> {
-  const observed = await observeEnvironment(clients, o.environmentName)
+  // Other load balancer types (NLB) answer through their adapter; round trip 1 is shared either way.
+  const first = await firstRoundTrip(clients, o.environmentName)
+  const detected = detectLoadBalancer(first.environment)
+  const adapter = adapterFor(detected.type)
+  if (adapter.proxyStatus) return adapter.proxyStatus(clients, {first, detected}, o)
+  const observed = await observeEnvironment(clients, o.environmentName, first)
   const ports = proxyProtocolStatus(observed.state, observed.configured, o.instancePort)
   let appCheck: AppCheck | undefined
   if (!o.skipAppCheck) {
@@ -81,7 +89,11 @@ export async function changeProxyProtocol(clients: AwsClients, action: 'enable' 
   const port = o.instancePort
   if (action === 'disable' && o.healthCheckTcp) throw badInput('BAD_FLAG', '--health-check applies to enable only.')
 
-  const observed = await observeEnvironment(clients, o.environmentName)
+  const first = await firstRoundTrip(clients, o.environmentName)
+  const detected = detectLoadBalancer(first.environment)
+  const adapter = adapterFor(detected.type)
+  if (adapter.proxyChange) return adapter.proxyChange(clients, {first, detected}, action, o)
+  const observed = await observeEnvironment(clients, o.environmentName, first)
   const env = observed.environment
   const toElb = o.applyTo !== 'environment'
   const toEnv = o.applyTo !== 'elb'

@@ -6,19 +6,21 @@ import {createServer, request as httpRequest, Agent, type IncomingMessage, type 
 import {randomUUID} from 'node:crypto'
 import {setTimeout as sleep} from 'node:timers/promises'
 
-export type ServiceName = 'elasticbeanstalk' | 'elb' | 'acm' | 's3'
-export const SERVICES: readonly ServiceName[] = ['elasticbeanstalk', 'elb', 'acm', 's3']
+export type ServiceName = 'elasticbeanstalk' | 'elb' | 'elbv2' | 'acm' | 's3'
+export const SERVICES: readonly ServiceName[] = ['elasticbeanstalk', 'elb', 'elbv2', 'acm', 's3']
 
 type WireProtocol = 'query' | 'json' | 'rest-xml'
 const PROTOCOL: Record<ServiceName, WireProtocol> = {
   elasticbeanstalk: 'query',
   elb: 'query',
+  elbv2: 'query',
   acm: 'json',
   s3: 'rest-xml',
 }
 // xmlns of each Query service's responses (botocore service-2.json metadata.xmlNamespace).
 const XML_NAMESPACE: Partial<Record<ServiceName, string>> = {
   elb: 'http://elasticloadbalancing.amazonaws.com/doc/2012-06-01/',
+  elbv2: 'http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/',
   elasticbeanstalk: 'http://elasticbeanstalk.amazonaws.com/docs/2010-12-01/',
 }
 
@@ -32,6 +34,7 @@ const XML_NAMESPACE: Partial<Record<ServiceName, string>> = {
 export const THROTTLING_CODE: Record<ServiceName, {code: string; status: number; message: string}> = {
   elasticbeanstalk: {code: 'Throttling', status: 400, message: 'Rate exceeded'},
   elb: {code: 'Throttling', status: 400, message: 'Rate exceeded'},
+  elbv2: {code: 'Throttling', status: 400, message: 'Rate exceeded'},
   acm: {code: 'ThrottlingException', status: 400, message: 'Rate exceeded'},
   s3: {code: 'SlowDown', status: 503, message: 'Please reduce your request rate.'},
 }

@@ -29,7 +29,7 @@ export interface Bench {
    */
   env: Record<string, string>
   /** Endpoints through the fault proxy. */
-  endpoints: {elasticbeanstalk?: string; elb: string; acm: string; s3: string}
+  endpoints: {elasticbeanstalk?: string; elb: string; elbv2: string; acm: string; s3: string}
   /** Endpoints bypassing faults, for reading state back in tests. */
   direct: {moto: string; eb?: string}
   faults: Faults
@@ -85,6 +85,7 @@ export async function startBench(opts: BenchOptions = {}): Promise<Bench> {
     }
     const proxy: FaultProxy = await startFaultProxy({
       elb: moto.url,
+      elbv2: moto.url,
       acm: moto.url,
       s3: moto.url,
       ...(eb !== undefined ? {elasticbeanstalk: eb.url} : {}),
@@ -100,6 +101,7 @@ export async function startBench(opts: BenchOptions = {}): Promise<Bench> {
 
     const endpoints = {
       elb: proxy.endpoints.elb!,
+      elbv2: proxy.endpoints.elbv2!,
       acm: proxy.endpoints.acm!,
       s3: proxy.endpoints.s3!,
       ...(proxy.endpoints.elasticbeanstalk !== undefined ? {elasticbeanstalk: proxy.endpoints.elasticbeanstalk} : {}),
@@ -114,6 +116,8 @@ export async function startBench(opts: BenchOptions = {}): Promise<Bench> {
       AWS_EC2_METADATA_DISABLED: 'true',
       // Service IDs "Elastic Load Balancing", "ACM", "S3", "Elastic Beanstalk" in upper snake case.
       AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING: endpoints.elb,
+      // ALB/NLB: service ID "Elastic Load Balancing v2".
+      AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2: endpoints.elbv2,
       AWS_ENDPOINT_URL_ACM: endpoints.acm,
       AWS_ENDPOINT_URL_S3: endpoints.s3,
       ...(endpoints.elasticbeanstalk !== undefined ? {AWS_ENDPOINT_URL_ELASTIC_BEANSTALK: endpoints.elasticbeanstalk} : {}),

@@ -368,6 +368,73 @@ def apply_patches() -> None:
     acm_responses.AWSCertificateManagerResponse.list_certificates = list_certificates_response  # type: ignore[method-assign]
 
 
+def apply_elbv2_patches() -> None:
+    """ELBv2 (ALB/NLB) gaps, each checked against the ELBv2 API reference and tested in moto-elbv2.test.ts."""
+    from moto.elbv2.exceptions import ELBClientError as RESTError
+    from moto.elbv2 import responses as elbv2_responses
+    from moto.elbv2.ssl_policies import SSL_POLICIES
+
+    Responses = elbv2_responses.ELBV2Response
+
+    # --- Patch 12: CreateListener accepted any SslPolicy name ------------------------------
+    # ModifyListener already answers SSLPolicyNotFound; CreateListener lists the same error
+    # ("The specified SSL policy does not exist",
+    # https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateListener.html).
+    # --- Patch 13: a plain HTTP/TCP listener reported SslPolicy ELBSecurityPolicy-2016-08 ----
+    # Listener.SslPolicy is "[HTTPS or TLS listener] The security policy that defines which
+    # protocols and ciphers are supported" and the default policy applies to secure listeners only
+    # (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_Listener.html).
+    original_create_listener = Responses.create_listener
+
+    def create_listener(self: Any) -> Any:
+        policy = self._get_param("SslPolicy")
+        protocol = (self._get_param("Protocol") or "").upper()
+        if policy is not None and policy not in SSL_POLICIES:
+            raise RESTError("SSLPolicyNotFound", f"Policy {policy} not found")
+        result = original_create_listener(self)
+        if protocol not in ("HTTPS", "TLS") and policy is None:
+            for listener in self.elbv2_backend.describe_listeners(self._get_param("LoadBalancerArn"), []):
+                if str(listener.port) == str(self._get_param("Port")):
+                    listener.ssl_policy = None
+        return result
+
+    Responses.create_listener = create_listener  # type: ignore[method-assign]
+
+    # --- Patch 14: DescribeSSLPolicies with an unknown name answered an empty list ----------
+    # The API lists SSLPolicyNotFound for it
+    # (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_DescribeSSLPolicies.html).
+    original_describe_ssl = Responses.describe_ssl_policies
+
+    def describe_ssl_policies(self: Any) -> Any:
+        for name in self._get_param("Names", []) or []:
+            if name not in SSL_POLICIES:
+                raise RESTError("SSLPolicyNotFound", f"Policy {name} not found")
+        return original_describe_ssl(self)
+
+    Responses.describe_ssl_policies = describe_ssl_policies  # type: ignore[method-assign]
+
+    # --- Patch 15: a Network Load Balancer's ARN said loadbalancer/app/ -----------------------
+    # NLB ARNs are arn:aws:elasticloadbalancing:REGION:ACCOUNT:loadbalancer/net/NAME/ID
+    # (https://docs.aws.amazon.com/elasticloadbalancing/latest/network/network-load-balancers.html);
+    # moto built every ARN with app/, so nothing could tell an NLB from an ALB by its ARN.
+    from moto.elbv2 import models as elbv2_models
+
+    original_create_lb = elbv2_models.ELBv2Backend.create_load_balancer
+
+    def create_load_balancer(self: Any, *args: Any, **kwargs: Any) -> Any:
+        lb = original_create_lb(self, *args, **kwargs)
+        if (kwargs.get("loadbalancer_type") or "") == "network" and ":loadbalancer/app/" in lb.arn:
+            old = lb.arn
+            lb.arn = old.replace(":loadbalancer/app/", ":loadbalancer/net/")
+            self.load_balancers[lb.arn] = self.load_balancers.pop(old)
+            tags = self.tagging_service.list_tags_for_resource(old).get("Tags", [])
+            self.tagging_service.delete_all_tags_for_resource(old)
+            self.tagging_service.tag_resource(lb.arn, tags)
+        return lb
+
+    elbv2_models.ELBv2Backend.create_load_balancer = create_load_balancer  # type: ignore[method-assign]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
@@ -376,6 +443,7 @@ def main() -> None:
     args = parser.parse_args()
     if not args.no_patch:
         apply_patches()
+        apply_elbv2_patches()
     from moto.server import main as moto_main
 
     print(f"ebws moto launcher: patched={not args.no_patch}", file=sys.stderr, flush=True)

@@ -6,10 +6,13 @@ import type {IncomingMessage, Server, ServerResponse} from 'node:http'
 import type {AddressInfo} from 'node:net'
 import {randomBytes} from 'node:crypto'
 
-import {CreateBucketCommand, HeadBucketCommand, HeadObjectCommand, S3Client} from '@aws-sdk/client-s3'
+import {CreateBucketCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, S3Client} from '@aws-sdk/client-s3'
 import type {BucketLocationConstraint} from '@aws-sdk/client-s3'
 
 import {ClbApplier} from './clb.ts'
+import {listenerOverrideOf} from './bundle-resources.ts'
+import {Elbv2Applier} from './elbv2.ts'
+import {describeElbv2Settings, elbv2NamespaceDefs} from './elbv2-options.ts'
 import {canonicalNamespace, describeSettings, namespaceDefs, optionKey, validateSettings} from './options.ts'
 import type {OptionSetting, ValidationMessage} from './options.ts'
 import {EbError, QueryParams, errorXml, invalidParameterValue, missingParameter, newRequestId, successXml} from './wire.ts'
@@ -60,6 +63,8 @@ export interface CreateEnvironmentSpec {
   health?: EnvironmentHealth
   healthStatus?: EnvironmentHealthStatus
   versionLabel?: string
+  /** ALB only: use this shared load balancer (from `createSharedLoadBalancer`) instead of a dedicated one. */
+  sharedLoadBalancerArn?: string
   /** Same shape as the SDK's ConfigurationOptionSetting; validated like UpdateEnvironment's. */
   optionSettings?: Array<{Namespace?: string; OptionName?: string; Value?: string; ResourceName?: string}>
   /** Solution stack name. */
@@ -133,6 +138,8 @@ export interface EbFake {
   /** Terminate (kept for DescribeEnvironments IncludeDeleted). */
   terminateEnvironment(name: string): void
   environment(name: string): EnvironmentSnapshot
+  /** A shared ALB (Beanstalk never changes its listeners): port 80 answers a fixed 404 until environments add rules. */
+  createSharedLoadBalancer(name: string, opts?: {listeners?: Array<{port: number; protocol: 'HTTP' | 'HTTPS'; certificateArn?: string}>}): Promise<{arn: string; dnsName: string}>
   scriptNextDeployment(outcome: DeploymentOutcome | ScriptedDeployment): void
   /** The next CreateApplicationVersion with Process=true ends Failed instead of Processed. */
   scriptNextVersionProcessing(outcome: 'processed' | 'failed'): void
@@ -185,6 +192,9 @@ interface EnvState {
   updated: Date
   abortable: boolean
   options: Map<string, string>
+  sharedLoadBalancer: boolean
+  /** The deployed bundle's `Resources` override of the port-80 ALB listener's DefaultActions. */
+  listenerOverride?: unknown[] | undefined
   /** Bumped whenever pending steps must be abandoned. */
   generation: number
   instanceId: string
@@ -249,6 +259,7 @@ export async function startEbFake(opts: EbFakeOptions): Promise<EbFake> {
   const region = opts.region ?? 'us-east-1'
   let stepMs = opts.stepMs ?? 20
   const clb = new ClbApplier(opts.motoUrl, region)
+  const elbv2 = new Elbv2Applier(opts.motoUrl, region)
   const s3 = new S3Client({endpoint: opts.motoUrl, region, forcePathStyle: true, credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'}})
 
   let apps = new Map<string, AppState>()
@@ -326,6 +337,25 @@ export async function startEbFake(opts: EbFakeOptions): Promise<EbFake> {
     return e.environmentType === 'LoadBalanced' && e.loadBalancerType === 'classic' && e.loadBalancerName !== undefined
   }
 
+  function isElbv2(e: EnvState): boolean {
+    return e.environmentType === 'LoadBalanced' && e.loadBalancerType !== 'classic' && e.loadBalancerName !== undefined
+  }
+
+  /** One adapter call for either family: true when the load balancer had to change. */
+  async function applyLoadBalancer(e: EnvState): Promise<boolean> {
+    if (isClassic(e)) return clb.apply(e.loadBalancerName!, e.options)
+    return elbv2.apply({
+      id: e.id,
+      name: e.name,
+      cname: e.cname,
+      type: e.loadBalancerType as 'application' | 'network',
+      loadBalancerArn: e.loadBalancerName!,
+      shared: e.sharedLoadBalancer,
+      options: e.options,
+      listenerOverride: e.listenerOverride as never,
+    })
+  }
+
   // ---- wire shapes -------------------------------------------------------------------------------------------
 
   function envXml(e: EnvState): {[k: string]: XmlValue} {
@@ -389,7 +419,26 @@ export async function startEbFake(opts: EbFakeOptions): Promise<EbFake> {
       }
     }
     if (messages.length === 0 && e.loadBalancerType === 'classic') messages.push(...validateSettings([], next))
+    if (messages.length === 0 && e.loadBalancerType !== 'classic') messages.push(...validateElbv2(next, e.loadBalancerType === 'network'))
     return {next, messages}
+  }
+
+  /** ALB/NLB cross-option checks: the listener protocol this load balancer type takes, a certificate on HTTPS. */
+  function validateElbv2(next: Map<string, string>, network: boolean): ValidationMessage[] {
+    const out: ValidationMessage[] = []
+    for (const [key, value] of next) {
+      const [ns, name] = [key.slice(0, key.indexOf('\u0000')), key.slice(key.indexOf('\u0000') + 1)]
+      const defs = elbv2NamespaceDefs(ns, network)
+      if (!defs || name !== 'Protocol' || !ns.startsWith('aws:elbv2:listener')) continue
+      const rule = defs.Protocol!.rule as {values: string[]}
+      if (!rule.values.includes(value)) {
+        out.push({Message: `Invalid option value: '${value}' (Namespace: '${ns}', OptionName: 'Protocol'): Value is not one of the allowed values: [${rule.values.join(', ')}]`, Severity: 'error', Namespace: ns, OptionName: 'Protocol'})
+      }
+      if (value === 'HTTPS' && !next.get(`${ns}\u0000SSLCertificateArns`)) {
+        out.push({Message: `Invalid option value: '${ns}' (Namespace: '${ns}', OptionName: 'Protocol'): Secure Listeners need to specify a SSLCertificateArns`, Severity: 'error', Namespace: ns, OptionName: 'Protocol'})
+      }
+    }
+    return out
   }
 
   // ---- environment updates -----------------------------------------------------------------------------------
@@ -421,13 +470,17 @@ export async function startEbFake(opts: EbFakeOptions): Promise<EbFake> {
       env.updated = new Date()
     }
 
-    if (plan.config || isClassic(env)) {
+    if (plan.deploy && isElbv2(env) && env.loadBalancerType === 'application') {
+      // The new bundle's .ebextensions `Resources` override is part of the template from this update on.
+      env.listenerOverride = await bundleListenerOverride(env.application, plan.deploy.label)
+    }
+    if (plan.config || isClassic(env) || isElbv2(env)) {
       if (!(await step())) return
       if (plan.config) envEvent(env, `Updating environment ${env.name}'s configuration settings.`, 'INFO', requestId)
-      if (isClassic(env)) {
+      if (isClassic(env) || isElbv2(env)) {
         try {
           if (!(await step())) return
-          const changed = await clb.apply(env.loadBalancerName!, env.options)
+          const changed = await applyLoadBalancer(env)
           if (!alive()) return
           if (changed) envEvent(env, `Updating load balancer named: ${env.loadBalancerName}`, 'INFO', requestId)
         } catch (e) {
@@ -437,7 +490,7 @@ export async function startEbFake(opts: EbFakeOptions): Promise<EbFake> {
           envEvent(env, 'Failed to deploy configuration.', 'ERROR', requestId)
           env.options = new Map(plan.previousOptions)
           try {
-            await clb.apply(env.loadBalancerName!, env.options)
+            await applyLoadBalancer(env)
           } catch {
             // the rollback is best effort, as a CloudFormation rollback can fail too
           }
@@ -492,6 +545,17 @@ export async function startEbFake(opts: EbFakeOptions): Promise<EbFake> {
     if (!(await step())) return
     envEvent(env, 'Environment update completed successfully.', 'INFO', requestId)
     finish()
+  }
+
+  async function bundleListenerOverride(application: string, label: string): Promise<unknown[] | undefined> {
+    const v = apps.get(application)?.versions.get(label)
+    if (!v?.s3Bucket || !v.s3Key) return undefined
+    try {
+      const out = await s3.send(new GetObjectCommand({Bucket: v.s3Bucket, Key: v.s3Key}))
+      return listenerOverrideOf(Buffer.from(await out.Body!.transformToByteArray()))
+    } catch {
+      return undefined
+    }
   }
 
   // ---- actions -----------------------------------------------------------------------------------------------
@@ -588,6 +652,14 @@ export async function startEbFake(opts: EbFakeOptions): Promise<EbFake> {
         const env = envs.find((e) => e.name === envName && e.application === appName && e.status !== 'Terminated')
         if (!env) throw invalidParameterValue(`No Environment found for EnvironmentName = '${envName}'.`)
         const settings = describeSettings(env.options, isClassic(env) || (env.environmentType === 'LoadBalanced' && env.loadBalancerType === 'classic'))
+        if (isElbv2(env)) {
+          for (const s of describeElbv2Settings(env.options, env.loadBalancerType === 'network')) {
+            const i = settings.findIndex((x) => x.Namespace === s.Namespace && x.OptionName === s.OptionName)
+            if (i >= 0) settings[i] = s
+            else settings.push(s)
+          }
+          settings.sort((a, b) => (a.Namespace < b.Namespace ? -1 : a.Namespace > b.Namespace ? 1 : a.OptionName < b.OptionName ? -1 : a.OptionName > b.OptionName ? 1 : 0))
+        }
         for (const s of settings) {
           if (s.Namespace === 'aws:elasticbeanstalk:environment' && s.OptionName === 'LoadBalancerType') s.Value = env.loadBalancerType
           if (s.Namespace === 'aws:elasticbeanstalk:environment' && s.OptionName === 'EnvironmentType') s.Value = env.environmentType
@@ -891,6 +963,7 @@ export async function startEbFake(opts: EbFakeOptions): Promise<EbFake> {
       await new Promise<void>((resolve) => server.close(() => resolve()))
       server.closeAllConnections()
       clb.elb.destroy()
+      elbv2.client.destroy()
       s3.destroy()
     },
 
@@ -942,9 +1015,14 @@ export async function startEbFake(opts: EbFakeOptions): Promise<EbFake> {
         if (!(await clb.exists(lbName))) await clb.create(lbName, next)
       } else if (environmentType === 'SingleInstance') {
         lbName = undefined
+      } else if (spec.sharedLoadBalancerArn) {
+        lbName = spec.sharedLoadBalancerArn
+        next.set(optionKey('aws:elasticbeanstalk:environment', 'LoadBalancerIsShared'), 'true')
+        next.set(optionKey('aws:elbv2:loadbalancer', 'SharedLoadBalancer'), lbName)
       } else {
-        lbName ??= `arn:aws:elasticloadbalancing:${region}:${ACCOUNT_ID}:loadbalancer/${loadBalancerType === 'application' ? 'app' : 'net'}/awseb-AWSEB-${rand(12).toUpperCase()}/${rand(16, '0123456789abcdef')}`
+        lbName ??= (await elbv2.createLoadBalancer(`awseb-AWSEB-${rand(10).toUpperCase()}`, loadBalancerType as 'application' | 'network', {'elasticbeanstalk:environment-name': spec.name, 'elasticbeanstalk:environment-id': id})).arn
       }
+      if (environmentType === 'LoadBalanced' && loadBalancerType !== 'classic') next.set(optionKey('aws:elasticbeanstalk:environment', 'LoadBalancerType'), loadBalancerType)
       const now = new Date()
       const health = spec.health ?? (spec.healthStatus ? HEALTH_OF[spec.healthStatus] : 'Green')
       const env: EnvState = {
@@ -962,17 +1040,19 @@ export async function startEbFake(opts: EbFakeOptions): Promise<EbFake> {
         solutionStack: spec.platform ?? DEFAULT_STACK,
         platformArn: spec.platformArn ?? `arn:aws:elasticbeanstalk:${region}::platform/Node.js 22 running on 64bit Amazon Linux 2023/6.6.0`,
         cname: spec.cname ?? `${spec.name}.eba-${rand(8)}.${region}.elasticbeanstalk.com`,
-        endpointUrl: lbName && loadBalancerType === 'classic' ? await lbEndpoint(lbName) : `${10 + (randomBytes(1)[0]! % 200)}.0.${randomBytes(1)[0]! % 250}.${randomBytes(1)[0]! % 250}`,
+        endpointUrl: lbName && loadBalancerType === 'classic' ? await lbEndpoint(lbName) : lbName && environmentType === 'LoadBalanced' ? ((await elbv2.dnsName(lbName).catch(() => undefined)) ?? lbName) : `${10 + (randomBytes(1)[0]! % 200)}.0.${randomBytes(1)[0]! % 250}.${randomBytes(1)[0]! % 250}`,
         created: now,
         updated: now,
         abortable: false,
         options: next,
+        sharedLoadBalancer: Boolean(spec.sharedLoadBalancerArn),
         generation: 0,
         instanceId: `i-0${rand(16, '0123456789abcdef')}`,
         autoScalingGroup: `awseb-${id}-stack-AWSEBAutoScalingGroup-${rand(12, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789')}`,
         launchTemplateId: `lt-0${rand(16, '0123456789abcdef')}`,
       }
       envs.push(env)
+      if (isElbv2(env)) await applyLoadBalancer(env)
       envEvent(env, 'createEnvironment is starting.')
       if (env.status !== 'Launching') envEvent(env, `Successfully launched environment: ${env.name}`)
       return snapshot(env)
@@ -1010,6 +1090,23 @@ export async function startEbFake(opts: EbFakeOptions): Promise<EbFake> {
 
     environment(name) {
       return snapshot(mustEnv(name))
+    },
+
+    async createSharedLoadBalancer(name, o) {
+      const lb = await elbv2.createLoadBalancer(name, 'application')
+      const {CreateListenerCommand} = await import('@aws-sdk/client-elastic-load-balancing-v2')
+      for (const l of o?.listeners ?? [{port: 80, protocol: 'HTTP' as const}]) {
+        await elbv2.client.send(
+          new CreateListenerCommand({
+            LoadBalancerArn: lb.arn,
+            Port: l.port,
+            Protocol: l.protocol,
+            DefaultActions: [{Type: 'fixed-response', FixedResponseConfig: {StatusCode: '404', ContentType: 'text/plain', MessageBody: 'Not found'}}],
+            ...(l.certificateArn ? {Certificates: [{CertificateArn: l.certificateArn}], SslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06'} : {}),
+          }),
+        )
+      }
+      return lb
     },
 
     scriptNextDeployment(outcome) {

@@ -1,6 +1,7 @@
 // The configuration-option catalogue the fake knows, its validation, and the effective
 // Classic Load Balancer configuration an environment's options describe.
 // Reference: https://docs.aws.amazon.com/elasticbeanstalk/latest/dg/command-options-general.html
+import {elbv2NamespaceDefs} from './elbv2-options.ts'
 
 export interface OptionSetting {
   Namespace: string
@@ -158,7 +159,7 @@ export function namespaceDefs(ns: string): Record<string, OptionDef> | undefined
     case 'aws:elb:policies':
       return ELB_POLICIES
     default:
-      return PASSIVE[c]
+      return PASSIVE[c] ?? elbv2NamespaceDefs(c)
   }
 }
 

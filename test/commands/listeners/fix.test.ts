@@ -172,12 +172,12 @@ describe('ebws listeners fix (against the local AWS bench)', () => {
       assert.match(waited.stderr, /Waiting for .* to be Ready \(now Updating\)/)
     })
 
-    it('ALB environment', async () => {
-      const alb = await createScenario(bench, {loadBalancerType: 'application'})
+    it('NLB environment (ALB fixes: test/commands/listeners/alb-fix.test.ts)', async () => {
+      const nlb = await createScenario(bench, {loadBalancerType: 'network'})
       bench.calls.clear()
-      const r = await runCli(['listeners', 'fix', '-e', alb.environmentName, '--certificate-arn', certs.ok!], {env})
+      const r = await runCli(['listeners', 'fix', '-e', nlb.environmentName, '--certificate-arn', certs.ok!], {env})
       assert.equal(r.code, 2)
-      assert.match(r.stderr, /Application Load Balancer/)
+      assert.match(r.stderr, /Network Load Balancer/)
       assert.equal(mutating(), 0)
     })
 

@@ -119,11 +119,11 @@ describe('ebws listeners show (against the local AWS bench)', () => {
       assert.match(r.stderr, /No Elastic Beanstalk environment named "nope" in us-east-1/)
       assert.match(r.stderr, new RegExp(s.environmentName))
     })
-    it('ALB and NLB environments', async () => {
+    it('ALB and NLB environments are read through their own adapters (test/commands/listeners/alb-show.test.ts)', async () => {
       const alb = await createScenario(bench, {loadBalancerType: 'application'})
-      await expectError(['listeners', 'show', '-e', alb.environmentName], env, 2, /uses an Application Load Balancer \(ALB\), not a Classic Load Balancer/)
+      assert.equal(json<{loadBalancerType: string}>(await runCli(['listeners', 'show', '-e', alb.environmentName, '--json'], {env})).loadBalancerType, 'application')
       const nlb = await createScenario(bench, {loadBalancerType: 'network'})
-      await expectError(['listeners', 'show', '-e', nlb.environmentName], env, 2, /Network Load Balancer \(NLB\)/)
+      assert.equal(json<{loadBalancerType: string}>(await runCli(['listeners', 'show', '-e', nlb.environmentName, '--json'], {env})).loadBalancerType, 'network')
     })
     it('single-instance environment: no load balancer', async () => {
       const single = await createScenario(bench, {environmentType: 'SingleInstance'})

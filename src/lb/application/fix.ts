@@ -1,0 +1,380 @@
+import {mkdirSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {dirname, join} from 'node:path'
+
+import {describeCertificate} from '../../acm/certificates.ts'
+import {certificateProblem, selectCertificate} from '../../acm/select.ts'
+import type {AwsClients} from '../../aws/clients.ts'
+import {badInput, EbwsError} from '../../cli/errors.ts'
+import type {CertificateInfo} from '../../elb/model.ts'
+import type {OptionSetting} from '../../environment/describe.ts'
+import {updateEnvironmentSettings, validateOptionSettings} from '../../environment/update.ts'
+import {isReady, pollEnvironment} from '../../environment/wait.ts'
+import {changedOptionSettings, ebextensionsConfig} from '../../listeners/durable-settings.ts'
+import {checkFixInput} from '../../listeners/fix.ts'
+import type {DetectedLoadBalancer, FirstRoundTrip, FixIntent} from '../types.ts'
+import {albCliCommand, AlbStepFailed, executeAlbSteps, sslPolicyExists} from './apply.ts'
+import type {Elbv2State} from './model.ts'
+import {DEFAULT_SSL_POLICY} from './model.ts'
+import type {AlbIntent, AlbStep} from './plan.ts'
+import {AlbPlanError, albOptionSettings, ebextensionsOverride, planAlb, planAlbRestore} from './plan.ts'
+import {refreshElbv2State} from './read-state.ts'
+import {observeElbv2} from './show.ts'
+
+export interface AlbFixResult {
+  status: 'dry-run' | 'already-in-shape' | 'applied' | 'emitted'
+  loadBalancerType: 'application'
+  region: string
+  environment: string
+  loadBalancerArn: string
+  redirect: 'lb' | 'app'
+  certificate: {arn: string; reason: string; domainName?: string | undefined; notAfter?: string | undefined}
+  sslPolicy: string
+  steps: Array<{id: string; description: string; command: string}>
+  optionSettings: OptionSetting[]
+  optionSettingsToUpdate: OptionSetting[]
+  warnings: string[]
+  backupFile?: string | undefined
+  ebextensionsFiles?: string[] | undefined
+}
+
+/** What `fix` saves before its first write on an ALB, and what restores it. */
+export interface AlbSnapshot {
+  kind: 'ebws-lb-snapshot'
+  version: 1
+  loadBalancerType: 'application'
+  takenAt: string
+  region: string
+  environmentName: string
+  loadBalancerArn: string
+  state: Elbv2State
+  optionSettings: OptionSetting[]
+}
+
+/** ALBs take RSA and EC certificates alike (CLB's RSA-only rule does not apply); the other rules stay. */
+function albCertificateProblem(
+  c: CertificateInfo,
+  o: {region: string; now: Date; domain?: string | undefined},
+): string | undefined {
+  const why = certificateProblem(
+    {...c, keyAlgorithm: c.keyAlgorithm?.startsWith('EC_') ? 'RSA_2048' : c.keyAlgorithm},
+    o,
+  )
+  return why?.replace('(a CLB can only', '(a load balancer can only')
+}
+
+async function chooseAlbCertificate(
+  clients: AwsClients,
+  first: FirstRoundTrip,
+  current: string | undefined,
+  intent: FixIntent,
+) {
+  const listed = first.listedCertificates
+  if (!Array.isArray(listed) && (intent.domain || !current)) throw listed
+  const candidates: CertificateInfo[] = Array.isArray(listed) ? [...listed] : []
+  const lookUp = async (arn: string) => {
+    if (candidates.some((c) => c.arn === arn)) return
+    try {
+      candidates.push(await describeCertificate(clients, arn))
+    } catch (error) {
+      candidates.push({arn, subjectAlternativeNames: [], inUseBy: [], lookupError: (error as Error).message})
+    }
+  }
+  const arn = intent.certificateArn ?? (intent.domain ? undefined : current)
+  if (arn) await lookUp(arn)
+  // EC keys are valid on an ALB: select as if they were RSA, then re-check with the ALB rules.
+  const asRsa = candidates.map((c) => (c.keyAlgorithm?.startsWith('EC_') ? {...c, keyAlgorithm: 'RSA_2048'} : c))
+  const choice = selectCertificate({
+    candidates: asRsa,
+    region: first.region,
+    now: intent.now,
+    arn: intent.certificateArn,
+    domain: intent.domain,
+    current: !intent.certificateArn && !intent.domain && current ? asRsa.find((c) => c.arn === current) : undefined,
+  })
+  const certificate = choice.certificate && candidates.find((c) => c.arn === choice.certificate!.arn)
+  if (certificate && albCertificateProblem(certificate, {region: first.region, now: intent.now, domain: intent.domain}))
+    return {...choice, certificate: undefined}
+  return {...choice, certificate}
+}
+
+export const defaultAlbBackupPath = (name: string, now: Date): string =>
+  join(tmpdir(), `ebws-backup-${name}-${now.toISOString().replace(/[:.]/g, '-')}.json`)
+
+/**
+ * `listeners fix` on an ALB. Reads (three round trips), checks every input (certificate, SSL policy, shared load
+ * balancer, listener layout), plans (pure), then - unless dry-run - snapshots, writes the option settings through
+ * UpdateEnvironment and waits (Beanstalk rebuilds the listeners from them), applies what settings cannot express
+ * (the port-80 redirect) and whatever the rebuild left different, and verifies by planning again (no steps left).
+ * A failed step puts the load balancer and the option settings back from the snapshot.
+ */
+export async function fixAlb(
+  clients: AwsClients,
+  input: {first: FirstRoundTrip; detected: DetectedLoadBalancer; intent: FixIntent},
+): Promise<AlbFixResult> {
+  const {first, intent} = input
+  const env = first.environment
+  checkFixInput({
+    certificateArn: intent.certificateArn,
+    domain: intent.domain,
+    ports: {httpsPort: 443, httpPort: 80, instancePort: 80},
+    mode: 'http',
+    stickiness: intent.stickiness,
+  })
+  const say = intent.say
+  const sslPolicy = intent.sslPolicy ?? DEFAULT_SSL_POLICY
+  const [observed, policyKnown] = await Promise.all([observeElbv2(clients, input), sslPolicyExists(clients, sslPolicy)])
+  if (observed.shared && !intent.allowShared) {
+    throw badInput(
+      'UNSAFE_CHANGE',
+      `Environment "${env.environmentName}" uses a shared Application Load Balancer (${observed.state.name})${observed.otherEnvironments.length > 0 ? `, also used by ${observed.otherEnvironments.join(', ')}` : ''}. Changing its listeners would change every environment on it; nothing was changed.`,
+      [
+        "Ask the load balancer's owner to add the HTTPS 443 listener and the port-80 redirect once for all environments, or use a dedicated ALB for this environment.",
+      ],
+      {otherEnvironments: observed.otherEnvironments},
+    )
+  }
+  if (observed.shared) {
+    throw badInput(
+      'UNSAFE_CHANGE',
+      "Changing only this environment's rules on a shared load balancer is not supported yet; nothing was changed.",
+      ["Ask the load balancer's owner to add the HTTPS listener and redirect for all environments."],
+    )
+  }
+  if (!policyKnown) {
+    throw badInput('TLS_POLICY_UNKNOWN', `"${sslPolicy}" is not an ELBv2 security policy.`, [
+      `Leave out --tls-policy for ${DEFAULT_SSL_POLICY} (TLS 1.3 and 1.2), or list the names with \`aws elbv2 describe-ssl-policies --query 'SslPolicies[].Name'\`.`,
+    ])
+  }
+  const current443 = observed.state.listeners.find((l) => l.port === 443)?.certificateArn
+  const choice = await chooseAlbCertificate(clients, first, current443, intent)
+  if (!choice.certificate) {
+    const rejected = choice.rejected.map((r) => ({
+      ...r,
+      why: r.why.replace('(a CLB can only', '(a load balancer can only'),
+    }))
+    throw badInput(
+      'CERT_NOT_FOUND',
+      `No usable certificate: ${choice.reason.replace('(a CLB can only', '(a load balancer can only')}.${rejected.length > 0 ? `\n  ${rejected.map((r) => `${r.arn}: ${r.why}`).join('\n  ')}` : ''}`,
+      [
+        "Pass --certificate-arn with an ISSUED ACM certificate (RSA or EC) in the load balancer's region, or --domain to find one.",
+      ],
+      {rejected},
+    )
+  }
+  const certificate = choice.certificate
+  const albIntent: AlbIntent = {
+    certificateArn: certificate.arn,
+    sslPolicy,
+    redirect: intent.redirect,
+    stickiness: intent.stickiness,
+    idleTimeoutSeconds: intent.idleTimeoutSeconds,
+  }
+  let steps: AlbStep[]
+  try {
+    steps = planAlb(observed.state, albIntent)
+  } catch (error) {
+    if (error instanceof AlbPlanError) throw badInput(error.code, error.message, error.hints)
+    throw error
+  }
+  const settings = albOptionSettings(observed.state, albIntent)
+  const toUpdate = changedOptionSettings(settings, observed.settings)
+  const warnings: string[] = []
+  if (intent.redirect === 'lb' && observed.bundleOverridesListener !== true) {
+    warnings.push(
+      'The port-80 redirect has no option setting: Beanstalk replaces it on the next environment update unless your bundle carries the .ebextensions override. Write it with --emit-ebextensions .ebextensions and deploy.',
+    )
+  }
+  const base = {
+    loadBalancerType: 'application' as const,
+    region: first.region,
+    environment: env.environmentName,
+    loadBalancerArn: observed.state.arn,
+    redirect: intent.redirect,
+    certificate: {
+      arn: certificate.arn,
+      reason: choice.reason,
+      domainName: certificate.domainName,
+      notAfter: certificate.notAfter,
+    },
+    sslPolicy,
+    optionSettings: settings,
+    warnings,
+  }
+  const planned = (s: AlbStep[]) =>
+    s.map((x) => ({
+      id: x.id,
+      description: x.description,
+      command: albCliCommand(observed.state.arn, first.region, x.op),
+    }))
+
+  if (intent.emitEbextensionsDir) {
+    mkdirSync(intent.emitEbextensionsDir, {recursive: true})
+    const files = [join(intent.emitEbextensionsDir, 'ebws-alb-listeners.config')]
+    writeFileSync(
+      files[0]!,
+      ebextensionsConfig(settings, [
+        `Generated by ebws listeners fix for ${env.environmentName} (Application Load Balancer).`,
+        'Beanstalk re-applies these on every environment update.',
+      ]),
+    )
+    if (intent.redirect === 'lb') {
+      files.push(join(intent.emitEbextensionsDir, 'ebws-alb-redirect.config'))
+      writeFileSync(
+        files[1]!,
+        ebextensionsOverride([
+          'Generated by ebws listeners fix: port 80 redirects to HTTPS 443 (301), keeping host, path and query.',
+          'An option setting cannot express a redirect; this Resources override keeps it across environment updates.',
+          'https://docs.aws.amazon.com/elasticbeanstalk/latest/dg/configuring-https-httpredirect.html',
+        ]),
+      )
+    }
+    return {
+      ...base,
+      status: 'emitted',
+      steps: [],
+      optionSettingsToUpdate: [],
+      warnings: warnings.filter((w) => !w.includes('--emit-ebextensions')),
+      ebextensionsFiles: files,
+    }
+  }
+  const result = (status: AlbFixResult['status'], extra: Partial<AlbFixResult> = {}): AlbFixResult => ({
+    ...base,
+    status,
+    steps: planned(steps),
+    optionSettingsToUpdate: toUpdate,
+    ...extra,
+  })
+  if (steps.length === 0 && toUpdate.length === 0) return result('already-in-shape')
+  if (toUpdate.length > 0) for (const w of await validateOptionSettings(clients, env, settings)) warnings.push(w)
+  if (intent.dryRun) return result('dry-run')
+  if (env.status !== 'Ready') {
+    if (!intent.wait)
+      throw badInput(
+        'ENV_NOT_READY',
+        `Environment "${env.environmentName}" is ${env.status}, not Ready; Beanstalk accepts no changes until it is.`,
+        ['Leave out --no-wait to wait for it (within --timeout), or try again when it is Ready.'],
+      )
+    say(`Waiting for ${env.environmentName} to be Ready (now ${env.status})`)
+    await pollEnvironment(clients, env.environmentName, isReady, {timeoutMs: intent.timeoutMs})
+  }
+  await intent.confirm?.(result('dry-run'))
+
+  // Snapshot first: the load balancer and the option settings, so a failure can put both back.
+  const snapshot: AlbSnapshot = {
+    kind: 'ebws-lb-snapshot',
+    version: 1,
+    loadBalancerType: 'application',
+    takenAt: intent.now.toISOString(),
+    region: first.region,
+    environmentName: env.environmentName,
+    loadBalancerArn: observed.state.arn,
+    state: observed.state,
+    optionSettings: observed.settings,
+  }
+  const backupFile = intent.backupFile ?? defaultAlbBackupPath(observed.state.name, intent.now)
+  mkdirSync(dirname(backupFile), {recursive: true})
+  writeFileSync(backupFile, `${JSON.stringify(snapshot, null, 2)}\n`, {mode: 0o600})
+  say(`Saved the current load balancer and option settings to ${backupFile}`)
+  const read = () => refreshElbv2State(clients, observed.state)
+
+  const rollback = async (error: unknown, what: string, settingsWritten: boolean): Promise<never> => {
+    say(`${what} failed; restoring the load balancer`)
+    try {
+      if (settingsWritten) {
+        const previous = toUpdate
+          .map((s) => observed.settings.find((p) => p.namespace === s.namespace && p.optionName === s.optionName))
+          .filter((p): p is OptionSetting => p?.value !== undefined)
+        const removed = toUpdate.filter(
+          (s) => !previous.some((p) => p.namespace === s.namespace && p.optionName === s.optionName),
+        )
+        await updateEnvironmentSettings(clients, env.environmentName, previous, removed)
+        await pollEnvironment(clients, env.environmentName, isReady, {timeoutMs: intent.timeoutMs})
+      }
+      await executeAlbSteps(clients, observed.state.arn, planAlbRestore(observed.state, await read()))
+    } catch (restoreError) {
+      throw new EbwsError(
+        'ROLLBACK_FAILED',
+        `${what} failed (${(error as Error).message}), and restoring failed too: ${(restoreError as Error).message}\nThe snapshot is saved in ${backupFile}.`,
+        {hint: [`Retry with: ebws listeners restore --from ${backupFile}`], cause: restoreError, details: {backupFile}},
+      )
+    }
+    throw new EbwsError(
+      'CHANGE_FAILED',
+      `${what} failed: ${(error as Error).message}\nThe load balancer was restored to its previous state (snapshot: ${backupFile}).`,
+      {cause: error, details: {backupFile, restored: true}},
+    )
+  }
+
+  let state = observed.state
+  if (toUpdate.length > 0) {
+    const since = new Date(Date.now() - 1000)
+    await updateEnvironmentSettings(clients, env.environmentName, toUpdate)
+    say(`Updating the environment's option settings (${toUpdate.length}); waiting for Ready`)
+    await pollEnvironment(clients, env.environmentName, isReady, {
+      timeoutMs: intent.timeoutMs,
+      since,
+      onEvent: (e) => say(`${e.severity} ${e.message}`),
+    })
+    state = await read()
+  }
+  // What the settings cannot express (the redirect), and anything the rebuild left different.
+  const live = planAlb(state, albIntent)
+  if (live.length > 0) {
+    try {
+      await executeAlbSteps(clients, state.arn, live, (s) => say(`✔ ${s.description}`))
+    } catch (error) {
+      await rollback(
+        error,
+        error instanceof AlbStepFailed ? `Step "${error.step.description}"` : 'Changing the load balancer',
+        toUpdate.length > 0,
+      )
+    }
+  }
+  const left = planAlb(await read(), albIntent)
+  if (left.length > 0) {
+    throw new EbwsError(
+      'VERIFY_FAILED',
+      `The load balancer does not match the plan after applying it:\n  ${left.map((s) => s.description).join('\n  ')}`,
+      {
+        hint: [
+          `Inspect it with \`ebws listeners show -e ${env.environmentName}\`; the previous state is in ${backupFile}.`,
+        ],
+        details: {backupFile},
+      },
+    )
+  }
+  return result('applied', {backupFile, steps: planned([...steps])})
+}
+
+export function formatAlbFix(r: AlbFixResult): string {
+  const out: string[] = []
+  out.push(`${r.environment} · Application Load Balancer · ${r.region} · redirect ${r.redirect}`)
+  out.push(`Certificate ${r.certificate.arn}`)
+  out.push(
+    `  ${r.certificate.domainName ?? ''}${r.certificate.notAfter ? `, expires ${r.certificate.notAfter.slice(0, 10)}` : ''} (${r.certificate.reason}) · SSL policy ${r.sslPolicy}`,
+  )
+  if (r.status === 'emitted')
+    out.push(
+      `Wrote ${r.ebextensionsFiles?.join(' and ')}: commit them with your app; Beanstalk applies them on the next deploy.`,
+    )
+  else if (r.status === 'already-in-shape') out.push('Already in shape: nothing to change.')
+  else {
+    out.push('')
+    out.push(r.status === 'dry-run' ? 'Plan (dry run, nothing changed):' : 'Applied:')
+    if (r.optionSettingsToUpdate.length > 0) {
+      out.push("  1. update the environment's option settings (Beanstalk rebuilds the listeners from them):")
+      for (const s of r.optionSettingsToUpdate) out.push(`       ${s.namespace} ${s.optionName} = ${s.value}`)
+    }
+    const offset = r.optionSettingsToUpdate.length > 0 ? 2 : 1
+    r.steps.forEach((s, i) => out.push(`  ${i + offset}. ${s.description}`))
+    if (r.status === 'dry-run' && r.steps.length > 0) {
+      out.push('')
+      out.push('The same with the AWS CLI (on the load balancer as it is now):')
+      for (const s of r.steps) out.push(`  ${s.command}`)
+    }
+  }
+  for (const w of r.warnings) out.push(`! ${w}`)
+  if (r.backupFile) out.push(`Snapshot of the previous state: ${r.backupFile}`)
+  return out.join('\n')
+}

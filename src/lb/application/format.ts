@@ -1,0 +1,119 @@
+import {paint, severityMark, table} from '../../format/text.ts'
+import {shortArn} from '../../listeners/verdict.ts'
+import type {Elbv2Report} from './show.ts'
+
+export function formatElbv2Report(r: Elbv2Report, now = new Date()): string {
+  const out: string[] = []
+  const env = r.environment
+  const kind =
+    r.loadBalancerType === 'network'
+      ? 'Network Load Balancer'
+      : r.shared
+        ? 'shared Application Load Balancer'
+        : 'Application Load Balancer'
+  out.push(
+    `${paint('bold', env.environmentName)} (${env.applicationName}, ${r.region}) · ${env.status}${env.health ? ` · health ${env.health}` : ''}`,
+  )
+  out.push(`${kind} ${r.loadBalancer.name}${r.loadBalancer.dnsName ? ` · ${r.loadBalancer.dnsName}` : ''}`)
+  if (r.shared)
+    out.push(`Shared with: ${r.otherEnvironments.length > 0 ? r.otherEnvironments.join(', ') : 'no other environment'}`)
+  out.push('')
+  out.push('Listeners')
+  out.push(
+    r.loadBalancer.listeners.length === 0
+      ? '  (none)'
+      : table(
+          ['listener', 'default action', 'certificate', 'ssl policy'],
+          r.loadBalancer.listeners.map((l) => [
+            `${l.protocol} ${l.port}`,
+            l.defaultAction,
+            l.certificateArn
+              ? `${shortArn(l.certificateArn)}${l.sniCertificateArns.length > 0 ? ` +${l.sniCertificateArns.length} SNI` : ''}`
+              : '-',
+            l.sslPolicy ?? '-',
+          ]),
+        ),
+  )
+  for (const l of r.loadBalancer.listeners) {
+    for (const rule of l.rules)
+      out.push(`  rule on ${l.port}, priority ${rule.priority}: ${rule.conditions} -> ${rule.action}`)
+  }
+  if (r.certificates.length > 0) {
+    out.push('')
+    out.push('Certificates')
+    for (const c of r.certificates) {
+      if (c.lookupError) {
+        out.push(`  ${c.arn}\n    could not be read: ${c.lookupError}`)
+        continue
+      }
+      const days = c.notAfter ? Math.floor((new Date(c.notAfter).getTime() - now.getTime()) / 86_400_000) : undefined
+      const sans = c.subjectAlternativeNames.filter((s) => s !== c.domainName)
+      out.push(`  ${c.arn}`)
+      out.push(
+        `    ${c.domainName ?? '?'}${sans.length > 0 ? ` (+ ${sans.join(', ')})` : ''} · ${c.status ?? '?'} · ${c.keyAlgorithm ?? '?'}${c.notAfter ? ` · expires ${c.notAfter.slice(0, 10)}${days === undefined ? '' : days < 0 ? ` (${-days} days ago)` : ` (in ${days} days)`}` : ''}`,
+      )
+    }
+  }
+  out.push('')
+  out.push('Target groups')
+  out.push(
+    table(
+      [
+        'target group',
+        'process',
+        'port',
+        'health check',
+        'stickiness',
+        'deregistration',
+        ...(r.loadBalancerType === 'network' ? ['proxy v2'] : []),
+      ],
+      r.loadBalancer.targetGroups.map((t) => [
+        t.name,
+        t.process ?? t.environmentName ?? '-',
+        `${t.protocol ?? '?'} ${t.port ?? '?'}`,
+        `${t.healthCheck.protocol ?? ''} ${t.healthCheck.path ?? ''}${t.healthCheck.matcher ? ` (${t.healthCheck.matcher})` : ''}`.trim(),
+        t.stickiness.enabled
+          ? `${t.stickiness.type ?? 'on'}${t.stickiness.durationSeconds ? ` ${t.stickiness.durationSeconds} s` : ''}`
+          : 'off',
+        t.deregistrationDelaySeconds === undefined ? '?' : `${t.deregistrationDelaySeconds} s`,
+        ...(r.loadBalancerType === 'network' ? [t.proxyProtocolV2 ? 'on' : 'off'] : []),
+      ]),
+    ),
+  )
+  if (r.loadBalancerType === 'application')
+    out.push(
+      `Idle timeout      ${r.loadBalancer.idleTimeoutSeconds === undefined ? 'unknown' : `${r.loadBalancer.idleTimeoutSeconds} s`}`,
+    )
+  out.push('')
+  out.push('Option settings (what environment updates rebuild)')
+  const shown = r.optionSettings.filter((s) => s.value !== undefined && s.value !== '')
+  out.push(
+    shown.length === 0
+      ? '  none'
+      : table(
+          ['namespace', 'option', 'value'],
+          shown.map((s) => [s.namespace, s.optionName, s.value ?? '']),
+        ),
+  )
+  if (r.verdict.drift.length > 0) {
+    out.push('')
+    out.push(paint('yellow', 'Drift (live load balancer vs option settings)'))
+    out.push(
+      table(
+        ['what', 'settings', 'live', 'next update'],
+        r.verdict.drift.map((d) => [d.subject, d.configured, d.live, d.consequence]),
+      ),
+    )
+  }
+  out.push('')
+  out.push(`Layout: ${paint('bold', r.verdict.layout)}`)
+  for (const f of r.verdict.findings) out.push(`  ${severityMark(f.severity)} ${f.message}`)
+  const problems = r.verdict.findings.filter((f) => f.severity !== 'info')
+  if (problems.length > 0 && problems.every((f) => f.code === 'redirect-live-only'))
+    out.push(
+      `\nKeep the redirect: ebws listeners fix -e ${env.environmentName} --emit-ebextensions .ebextensions (then deploy)`,
+    )
+  else if (!r.verdict.ok && r.loadBalancerType === 'application' && !r.shared)
+    out.push(`\nFix it: ebws listeners fix -e ${env.environmentName} --domain YOUR_DOMAIN --dry-run`)
+  return out.join('\n')
+}

@@ -1,0 +1,13 @@
+import {applicationAdapter} from './application/adapter.ts'
+import {classicAdapter} from './classic/adapter.ts'
+import {networkAdapter} from './network/adapter.ts'
+import type {LoadBalancerAdapter, LoadBalancerType} from './types.ts'
+
+/** One adapter per load-balancer type; features look the type up here and never branch on it. */
+export const ADAPTERS: Record<LoadBalancerType, LoadBalancerAdapter> = {
+  classic: classicAdapter as LoadBalancerAdapter,
+  application: applicationAdapter as LoadBalancerAdapter,
+  network: networkAdapter as LoadBalancerAdapter,
+}
+
+export const adapterFor = (type: LoadBalancerType): LoadBalancerAdapter => ADAPTERS[type]
