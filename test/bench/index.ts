@@ -29,7 +29,7 @@ export interface Bench {
    */
   env: Record<string, string>
   /** Endpoints through the fault proxy. */
-  endpoints: {elasticbeanstalk?: string; elb: string; acm: string; s3: string}
+  endpoints: {elasticbeanstalk?: string; elb: string; acm: string; s3: string; route53: string}
   /** Endpoints bypassing faults, for reading state back in tests. */
   direct: {moto: string; eb?: string}
   faults: Faults
@@ -87,6 +87,7 @@ export async function startBench(opts: BenchOptions = {}): Promise<Bench> {
       elb: moto.url,
       acm: moto.url,
       s3: moto.url,
+      route53: moto.url,
       ...(eb !== undefined ? {elasticbeanstalk: eb.url} : {}),
     })
     cleanups.push(() => proxy.stop())
@@ -102,6 +103,7 @@ export async function startBench(opts: BenchOptions = {}): Promise<Bench> {
       elb: proxy.endpoints.elb!,
       acm: proxy.endpoints.acm!,
       s3: proxy.endpoints.s3!,
+      route53: proxy.endpoints.route53!,
       ...(proxy.endpoints.elasticbeanstalk !== undefined ? {elasticbeanstalk: proxy.endpoints.elasticbeanstalk} : {}),
     }
     const env: Record<string, string> = {
@@ -116,6 +118,8 @@ export async function startBench(opts: BenchOptions = {}): Promise<Bench> {
       AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING: endpoints.elb,
       AWS_ENDPOINT_URL_ACM: endpoints.acm,
       AWS_ENDPOINT_URL_S3: endpoints.s3,
+      // Service ID "Route 53".
+      AWS_ENDPOINT_URL_ROUTE_53: endpoints.route53,
       ...(endpoints.elasticbeanstalk !== undefined ? {AWS_ENDPOINT_URL_ELASTIC_BEANSTALK: endpoints.elasticbeanstalk} : {}),
     }
     const direct: Bench['direct'] = {moto: moto.url, ...(eb !== undefined ? {eb: eb.url} : {})}

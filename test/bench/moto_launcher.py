@@ -368,6 +368,84 @@ def apply_patches() -> None:
     acm_responses.AWSCertificateManagerResponse.list_certificates = list_certificates_response  # type: ignore[method-assign]
 
 
+def apply_dns_validation_patches() -> None:
+    """Patch 12: ACM DNS validation follows what Route 53 holds.
+
+    moto issues every requested certificate a fixed time (MOTO_ACM_VALIDATION_WAIT, 60 s) after the
+    request, whatever DNS holds, and gives every certificate and domain the same validation CNAME. AWS:
+    "When you choose DNS validation, ACM provides you with one or more CNAME records that must be added
+    to this database... Each record, created specifically for your domain and your account, contains a
+    name and a value" and the certificate stays PENDING_VALIDATION until they resolve
+    (https://docs.aws.amazon.com/acm/latest/userguide/dns-validation.html). A wildcard and its base name
+    share one record (the record name follows the name without "*.", as moto already does).
+    Here the record is derived from (account, base name), and a pending AMAZON_ISSUED certificate becomes
+    ISSUED only once every record is in a public hosted zone of moto's Route 53 with the right value.
+    """
+    import hashlib
+
+    from moto.acm import models as acm_models
+    from moto.route53.models import route53_backends
+
+    CertBundle = acm_models.CertBundle
+
+    def _account(arn: str) -> str:
+        return arn.split(":")[4]
+
+    def validation_record(account: str, domain: str) -> dict[str, str]:
+        base = (domain[2:] if domain.startswith("*.") else domain).rstrip(".").lower()
+        token = hashlib.sha256(f"{account}:{base}".encode()).hexdigest()
+        return {
+            "Name": f"_{token[:32]}.{base}.",
+            "Type": "CNAME",
+            "Value": f"_{token[32:64]}.{token[:10]}.acm-validations.aws.",
+        }
+
+    def _norm(name: str) -> str:
+        return name.rstrip(".").lower()
+
+    def record_present(account: str, record: dict[str, str]) -> bool:
+        name, value = _norm(record["Name"]), _norm(record["Value"])
+        for backend in route53_backends[account].values():
+            for zone in backend.zones.values():
+                if zone.private_zone:
+                    continue
+                zone_name = _norm(zone.name)
+                if name != zone_name and not name.endswith("." + zone_name):
+                    continue
+                for rrset in zone.rrsets:
+                    if rrset.type == "CNAME" and _norm(rrset.name) == name and any(_norm(v) == value for v in rrset.records):
+                        return True
+        return False
+
+    def _domains(cert: Any) -> list[str]:
+        described = original_describe(cert)["Certificate"]
+        return sorted(set(described.get("SubjectAlternativeNames") or []) | {described["DomainName"]})
+
+    def check(self: Any) -> None:
+        # moto's own expiry rule, without its timer-based issuing.
+        if self._not_valid_after(self._cert) <= acm_models.utcnow():
+            self.status = "EXPIRED"
+            return
+        if self.type == "AMAZON_ISSUED" and self.status == "PENDING_VALIDATION":
+            account = _account(self.arn)
+            if all(record_present(account, validation_record(account, d)) for d in _domains(self)):
+                self.status = "ISSUED"
+
+    CertBundle.check = check  # type: ignore[method-assign]
+
+    original_describe = CertBundle.describe
+
+    def describe(self: Any) -> dict[str, Any]:
+        result = original_describe(self)
+        account = _account(self.arn)
+        for option in result["Certificate"].get("DomainValidationOptions", []):
+            option["ResourceRecord"] = validation_record(account, option["DomainName"])
+            option["ValidationStatus"] = "SUCCESS" if self.status == "ISSUED" else "PENDING_VALIDATION"
+        return result
+
+    CertBundle.describe = describe  # type: ignore[method-assign]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
@@ -376,6 +454,7 @@ def main() -> None:
     args = parser.parse_args()
     if not args.no_patch:
         apply_patches()
+        apply_dns_validation_patches()
     from moto.server import main as moto_main
 
     print(f"ebws moto launcher: patched={not args.no_patch}", file=sys.stderr, flush=True)
