@@ -101,7 +101,7 @@ export async function requestCertificateWithDns(clients: AwsClients, o: CertRequ
     say('A write failed; undoing what this run wrote')
     const problems: string[] = []
     for (const c of created.reverse()) {
-      await changeRecordSets(clients, c.zoneId, [{action: 'DELETE', record: {name: c.record.name, type: c.record.type, ttl: 300, values: [c.record.value]}}], 'ebws cert request: rollback').catch((e: Error) => problems.push(`the record ${c.record.name}: ${e.message}`))
+      await changeRecordSets(clients, c.zoneId, [{action: 'DELETE', record: {name: c.record.name, type: c.record.type, ttl: 300, values: [fqdn(c.record.value)]}}], 'ebws cert request: rollback').catch((e: Error) => problems.push(`the record ${c.record.name}: ${e.message}`))
     }
     if (requested) await deleteCertificate(clients, arn!, o.region).catch((e: Error) => problems.push(`the certificate ${arn}: ${e.message}`))
     if (problems.length > 0) {
@@ -137,7 +137,7 @@ export async function requestCertificateWithDns(clients: AwsClients, o: CertRequ
     if (reusable && plan.some((r) => r.action === 'upsert')) await o.confirm?.({...base, status: 'dry-run', certificateArn: arn, records: plan.map((r) => resultRecord(r, r.action === 'upsert' ? 'planned' : r.action)), writes})
     for (const [zoneId, records] of groupByZone(plan.filter((r) => r.action === 'upsert'))) {
       say(`Writing ${records.length} validation record(s) in zone ${records[0]!.zone!.name}`)
-      await changeRecordSets(clients, zoneId, records.map((record) => ({action: 'UPSERT', record: {name: record.name, type: record.type, ttl: 300, values: [record.value]}})), `ebws cert request ${names[0]}`)
+      await changeRecordSets(clients, zoneId, records.map((record) => ({action: 'UPSERT', record: {name: record.name, type: record.type, ttl: 300, values: [fqdn(record.value)]}})), `ebws cert request ${names[0]}`)
       writes++
       for (const record of records) created.push({zoneId, record})
     }
@@ -169,6 +169,9 @@ export async function requestCertificateWithDns(clients: AwsClients, o: CertRequ
     result('pending-validation'),
   )
 }
+
+/** CNAME values as ACM gives them: fully qualified, with the trailing dot. */
+const fqdn = (name: string): string => `${name}.`
 
 function resultRecord(r: ValidationRecordPlan, action: CertRecordResult['action']): CertRecordResult {
   return {name: r.name, type: r.type, value: r.value, domains: r.domains, zone: zoneRef(r.zone), action}

@@ -54,12 +54,13 @@ export async function recordSetsAt(clients: AwsClients, zoneId: string, name: st
   return (out.ResourceRecordSets ?? []).map(toRecordSet).filter((r) => r.name === want && (type === undefined || r.type === type))
 }
 
+/** Values go out exactly as given: a DELETE must repeat a record's values as Route 53 holds them. */
 export const toResourceRecordSet = (r: RecordSet): ResourceRecordSet => ({
   Name: `${r.name}.`,
   Type: r.type as ResourceRecordSet['Type'],
   ...(r.alias
     ? {AliasTarget: {DNSName: `${r.alias.dnsName}.`, HostedZoneId: r.alias.hostedZoneId, EvaluateTargetHealth: r.alias.evaluateTargetHealth}}
-    : {TTL: r.ttl ?? 300, ResourceRecords: r.values.map((v) => ({Value: r.type === 'CNAME' && !v.endsWith('.') ? `${v}.` : v}))}),
+    : {TTL: r.ttl ?? 300, ResourceRecords: r.values.map((Value) => ({Value}))}),
 })
 
 /**

@@ -368,7 +368,7 @@ def apply_patches() -> None:
     acm_responses.AWSCertificateManagerResponse.list_certificates = list_certificates_response  # type: ignore[method-assign]
 
 
-def apply_dns_validation_patches() -> None:
+def apply_dns_patches() -> None:
     """Patch 12: ACM DNS validation follows what Route 53 holds.
 
     moto issues every requested certificate a fixed time (MOTO_ACM_VALIDATION_WAIT, 60 s) after the
@@ -445,6 +445,29 @@ def apply_dns_validation_patches() -> None:
 
     CertBundle.describe = describe  # type: ignore[method-assign]
 
+    # --- Patch 13: CLB CanonicalHostedZoneNameID ------------------------------------------------
+    # moto's DescribeLoadBalancers (ELB) leaves out CanonicalHostedZoneNameID, which an alias record to a
+    # Classic Load Balancer needs: "Specify the value of the hosted zone ID for the load balancer ... the
+    # value of CanonicalHostedZoneNameID" (https://docs.aws.amazon.com/Route53/latest/APIReference/API_AliasTarget.html).
+    # The value is the region's, from "Elastic Load Balancing endpoints and quotas"
+    # (https://docs.aws.amazon.com/general/latest/gr/elb.html), Application/Classic column.
+    from moto.elb import models as elb_models
+
+    elb_zone_ids = {
+        "us-east-1": "Z35SXDOTRQ7X7K",
+        "us-east-2": "Z3AADJGX6KTTL2",
+        "us-west-1": "Z368ELLRRE2KJ0",
+        "us-west-2": "Z1H1FL5HABSF5",
+        "eu-west-1": "Z32O12XQLNTSW2",
+        "eu-central-1": "Z215JYRZR1TBD5",
+    }
+
+    def canonical_hosted_zone_name_id(self: Any) -> str:
+        region = self.dns_name.split(".")[-4] if self.dns_name.count(".") >= 4 else "us-east-1"
+        return elb_zone_ids.get(region, elb_zone_ids["us-east-1"])
+
+    elb_models.LoadBalancer.canonical_hosted_zone_name_id = property(canonical_hosted_zone_name_id)  # type: ignore[attr-defined]
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
@@ -454,7 +477,7 @@ def main() -> None:
     args = parser.parse_args()
     if not args.no_patch:
         apply_patches()
-        apply_dns_validation_patches()
+        apply_dns_patches()
     from moto.server import main as moto_main
 
     print(f"ebws moto launcher: patched={not args.no_patch}", file=sys.stderr, flush=True)

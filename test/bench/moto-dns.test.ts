@@ -1,10 +1,11 @@
-// Patch 12 of moto_launcher.py: a DNS-validated ACM certificate stays PENDING_VALIDATION until its validation CNAME
+// Patches 12 and 13 of moto_launcher.py (each fails without its patch). 12: a DNS-validated ACM certificate stays PENDING_VALIDATION until its validation CNAME
 // records are in a public Route 53 hosted zone, and each (account, name) has its own record. Shown against moto as
 // shipped (--no-patch: issued on a timer, one record for every name) and the patched launcher.
 import assert from 'node:assert/strict'
 import {after, before, describe, test} from 'node:test'
 
 import {ACMClient, DescribeCertificateCommand, RequestCertificateCommand} from '@aws-sdk/client-acm'
+import {CreateLoadBalancerCommand, DescribeLoadBalancersCommand, ElasticLoadBalancingClient} from '@aws-sdk/client-elastic-load-balancing'
 import {ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, Route53Client} from '@aws-sdk/client-route-53'
 
 import {startMoto, type Moto} from './moto.ts'
@@ -76,5 +77,20 @@ describe('patch 12: ACM DNS validation follows Route 53', () => {
     const c = await describeCert(acm, await request(acm, 'other.example.io'))
     assert.deepEqual(a.DomainValidationOptions![0]!.ResourceRecord, b.DomainValidationOptions![0]!.ResourceRecord)
     assert.notEqual(a.DomainValidationOptions![0]!.ResourceRecord!.Value, c.DomainValidationOptions![0]!.ResourceRecord!.Value)
+  })
+})
+
+describe('patch 13: a Classic Load Balancer has its CanonicalHostedZoneNameID', () => {
+  const zoneIdOf = async (m: Moto) => {
+    const elb = new ElasticLoadBalancingClient({region, endpoint: m.url, credentials: creds, maxAttempts: 1})
+    const name = `zone-${Date.now()}`
+    await elb.send(new CreateLoadBalancerCommand({LoadBalancerName: name, Listeners: [{Protocol: 'HTTP', LoadBalancerPort: 80, InstancePort: 80}], AvailabilityZones: ['us-east-1a']}))
+    const lb = (await elb.send(new DescribeLoadBalancersCommand({LoadBalancerNames: [name]}))).LoadBalancerDescriptions![0]!
+    elb.destroy()
+    return lb.CanonicalHostedZoneNameID
+  }
+  test('shipped moto leaves it out; patched gives the region\'s ELB zone (us-east-1: Z35SXDOTRQ7X7K)', async () => {
+    assert.equal(await zoneIdOf(shipped), undefined)
+    assert.equal(await zoneIdOf(patched), 'Z35SXDOTRQ7X7K')
   })
 })
