@@ -2,6 +2,7 @@ import type {ACMClient} from '@aws-sdk/client-acm'
 import type {ElasticBeanstalkClient} from '@aws-sdk/client-elastic-beanstalk'
 import type {ElasticLoadBalancingClient} from '@aws-sdk/client-elastic-load-balancing'
 import type {ElasticLoadBalancingV2Client} from '@aws-sdk/client-elastic-load-balancing-v2'
+import type {Route53Client} from '@aws-sdk/client-route-53'
 import type {S3Client} from '@aws-sdk/client-s3'
 
 import {badInput} from '../cli/errors.ts'
@@ -90,6 +91,14 @@ export class AwsClients {
     return this.memo(`acm:${region ?? ''}`, async () => {
       const {ACMClient} = await import('@aws-sdk/client-acm')
       return new ACMClient(this.commonConfig(region))
+    })
+  }
+
+  /** Route 53 is global: the SDK signs for us-east-1 and uses the global endpoint whatever the region. */
+  route53(): Promise<Route53Client> {
+    return this.memo('route53', async () => {
+      const {Route53Client} = await import('@aws-sdk/client-route-53')
+      return new Route53Client(this.commonConfig())
     })
   }
 

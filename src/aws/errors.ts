@@ -31,6 +31,7 @@ const ENDPOINT_VARIABLE: Record<string, string> = {
   elasticloadbalancing: 'AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING',
   acm: 'AWS_ENDPOINT_URL_ACM',
   s3: 'AWS_ENDPOINT_URL_S3',
+  route53: 'AWS_ENDPOINT_URL_ROUTE_53',
 }
 
 function networkCode(error: SdkErrorLike): string | undefined {

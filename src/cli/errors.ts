@@ -38,6 +38,7 @@ export const ERROR_CODES = {
   PORT_IN_USE: {exitCode: ExitCode.BadInput, meaning: 'a local port is in use'},
   LOCAL_ALREADY_RUNNING: {exitCode: ExitCode.BadInput, meaning: 'ebws local is already running in that state folder'},
   APP_NOT_LISTENING: {exitCode: ExitCode.BadInput, meaning: 'nothing listens on the app port given'},
+  ZONE_NOT_FOUND: {exitCode: ExitCode.BadInput, meaning: 'no public Route 53 hosted zone of the account holds the name'},
   // 3
   TIMEOUT: {exitCode: ExitCode.Timeout, meaning: 'a bound was reached while waiting; the operation may still be running'},
   // 4: AWS access

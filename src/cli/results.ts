@@ -1,4 +1,6 @@
+import type {CertRequestResult} from '../cert/request.ts'
 import type {DeployResult} from '../deploy/run.ts'
+import type {DnsLinkResult} from '../dns/link.ts'
 import type {DoctorResult} from '../doctor/types.ts'
 import type {AlbFixResult} from '../lb/application/fix.ts'
 import type {Elbv2Report} from '../lb/application/show.ts'
@@ -26,6 +28,8 @@ export interface CommandResults {
   'local down': LocalDownResult
   'local status': LocalStatus
   doctor: DoctorResult
+  'cert request': CertRequestResult
+  'dns link': DnsLinkResult
 }
 
 export type CommandId = keyof CommandResults

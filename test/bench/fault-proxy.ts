@@ -6,22 +6,25 @@ import {createServer, request as httpRequest, Agent, type IncomingMessage, type 
 import {randomUUID} from 'node:crypto'
 import {setTimeout as sleep} from 'node:timers/promises'
 
-export type ServiceName = 'elasticbeanstalk' | 'elb' | 'elbv2' | 'acm' | 's3'
-export const SERVICES: readonly ServiceName[] = ['elasticbeanstalk', 'elb', 'elbv2', 'acm', 's3']
+export type ServiceName = 'elasticbeanstalk' | 'elb' | 'elbv2' | 'acm' | 's3' | 'route53'
+export const SERVICES: readonly ServiceName[] = ['elasticbeanstalk', 'elb', 'elbv2', 'acm', 's3', 'route53']
 
-type WireProtocol = 'query' | 'json' | 'rest-xml'
+type WireProtocol = 'query' | 'json' | 'rest-xml' | 'route53'
 const PROTOCOL: Record<ServiceName, WireProtocol> = {
   elasticbeanstalk: 'query',
   elb: 'query',
   elbv2: 'query',
   acm: 'json',
   s3: 'rest-xml',
+  // REST-XML too, but its actions are named by path and its errors are ErrorResponse documents.
+  route53: 'route53',
 }
 // xmlns of each Query service's responses (botocore service-2.json metadata.xmlNamespace).
 const XML_NAMESPACE: Partial<Record<ServiceName, string>> = {
   elb: 'http://elasticloadbalancing.amazonaws.com/doc/2012-06-01/',
   elbv2: 'http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/',
   elasticbeanstalk: 'http://elasticbeanstalk.amazonaws.com/docs/2010-12-01/',
+  route53: 'https://route53.amazonaws.com/doc/2013-04-01/',
 }
 
 /**
@@ -37,6 +40,8 @@ export const THROTTLING_CODE: Record<ServiceName, {code: string; status: number;
   elbv2: {code: 'Throttling', status: 400, message: 'Rate exceeded'},
   acm: {code: 'ThrottlingException', status: 400, message: 'Rate exceeded'},
   s3: {code: 'SlowDown', status: 503, message: 'Please reduce your request rate.'},
+  // Route 53 answers Throttling (HTTP 400) under its request-rate quota.
+  route53: {code: 'Throttling', status: 400, message: 'Rate exceeded'},
 }
 
 export interface CallFilter {
@@ -286,7 +291,23 @@ export function identifyAction(service: ServiceName, method: string, rawUrl: str
     }
     case 'rest-xml':
       return s3Action(method.toUpperCase(), url.pathname, url.searchParams, headers)
+    case 'route53':
+      return route53Action(method.toUpperCase(), url.pathname)
   }
+}
+
+/** Route 53 operations by method and path (botocore route53 service-2.json `http.requestUri`). */
+function route53Action(method: string, path: string): string {
+  const parts = path.replace(/\/+$/, '').split('/').slice(2) // drop '' and '2013-04-01'
+  const [resource, id, sub] = parts
+  if (resource === 'hostedzone') {
+    if (id === undefined) return method === 'POST' ? 'CreateHostedZone' : 'ListHostedZones'
+    if (sub === 'rrset') return method === 'POST' ? 'ChangeResourceRecordSets' : 'ListResourceRecordSets'
+    if (sub === undefined) return method === 'DELETE' ? 'DeleteHostedZone' : 'GetHostedZone'
+  }
+  if (resource === 'hostedzonesbyname') return 'ListHostedZonesByName'
+  if (resource === 'change') return 'GetChange'
+  return `${method}${resource ?? ''}`
 }
 
 // ---------------------------------------------------------------------------------------
@@ -309,6 +330,7 @@ function sendError(res: ServerResponse, service: ServiceName, method: string, sp
   const headers: Record<string, string> = {}
   let body = ''
   switch (PROTOCOL[service]) {
+    case 'route53':
     case 'query':
       // Shape read by botocore's QueryParser and the SDK's awsQuery error deserializer
       // (ErrorResponse/Error/Code), as ELB and Elastic Beanstalk send it.

@@ -29,7 +29,7 @@ export interface Bench {
    */
   env: Record<string, string>
   /** Endpoints through the fault proxy. */
-  endpoints: {elasticbeanstalk?: string; elb: string; elbv2: string; acm: string; s3: string}
+  endpoints: {elasticbeanstalk?: string; elb: string; elbv2: string; acm: string; s3: string; route53: string}
   /** Endpoints bypassing faults, for reading state back in tests. */
   direct: {moto: string; eb?: string}
   faults: Faults
@@ -88,6 +88,7 @@ export async function startBench(opts: BenchOptions = {}): Promise<Bench> {
       elbv2: moto.url,
       acm: moto.url,
       s3: moto.url,
+      route53: moto.url,
       ...(eb !== undefined ? {elasticbeanstalk: eb.url} : {}),
     })
     cleanups.push(() => proxy.stop())
@@ -104,6 +105,7 @@ export async function startBench(opts: BenchOptions = {}): Promise<Bench> {
       elbv2: proxy.endpoints.elbv2!,
       acm: proxy.endpoints.acm!,
       s3: proxy.endpoints.s3!,
+      route53: proxy.endpoints.route53!,
       ...(proxy.endpoints.elasticbeanstalk !== undefined ? {elasticbeanstalk: proxy.endpoints.elasticbeanstalk} : {}),
     }
     const env: Record<string, string> = {
@@ -120,6 +122,8 @@ export async function startBench(opts: BenchOptions = {}): Promise<Bench> {
       AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2: endpoints.elbv2,
       AWS_ENDPOINT_URL_ACM: endpoints.acm,
       AWS_ENDPOINT_URL_S3: endpoints.s3,
+      // Service ID "Route 53".
+      AWS_ENDPOINT_URL_ROUTE_53: endpoints.route53,
       ...(endpoints.elasticbeanstalk !== undefined ? {AWS_ENDPOINT_URL_ELASTIC_BEANSTALK: endpoints.elasticbeanstalk} : {}),
     }
     const direct: Bench['direct'] = {moto: moto.url, ...(eb !== undefined ? {eb: eb.url} : {})}

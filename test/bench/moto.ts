@@ -18,6 +18,8 @@ export interface Moto {
 export interface MotoOptions {
   /** Apply moto_launcher.py's patches (default true). false runs moto as shipped. */
   patched?: boolean
+  /** Extra environment for the moto process (e.g. MOTO_ACM_VALIDATION_WAIT). */
+  env?: Record<string, string>
   /** Python interpreter (default $EBWS_PYTHON or python3). */
   python?: string
 }
@@ -96,14 +98,14 @@ async function waitUntilAnswering(url: string, child: ChildProcess, log: () => s
   throw new Error(`moto did not answer on ${url} within ${timeoutMs} ms:\n${log()}`)
 }
 
-async function spawnOnce(python: string, patched: boolean): Promise<Moto> {
+async function spawnOnce(python: string, patched: boolean, extraEnv: Record<string, string> = {}): Promise<Moto> {
   const port = await freePort()
   const args = [LAUNCHER, '--host', '127.0.0.1', '--port', String(port)]
   if (!patched) args.push('--no-patch')
   const child = spawn(python, args, {
     detached: true, // own process group, so stop() can kill moto and anything it forks
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: {...process.env, PYTHONUNBUFFERED: '1', MOTO_PORT: String(port)},
+    env: {...process.env, ...extraEnv, PYTHONUNBUFFERED: '1', MOTO_PORT: String(port)},
   })
   running.add(child)
   installExitHook()
@@ -167,7 +169,7 @@ export async function startMoto(opts: MotoOptions = {}): Promise<Moto> {
   let lastError: unknown
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      return await spawnOnce(python, patched)
+      return await spawnOnce(python, patched, opts.env)
     } catch (err) {
       lastError = err
       if (!String(err).includes('Address already in use')) throw err

@@ -435,6 +435,107 @@ def apply_elbv2_patches() -> None:
     elbv2_models.ELBv2Backend.create_load_balancer = create_load_balancer  # type: ignore[method-assign]
 
 
+def apply_dns_patches() -> None:
+    """Patch 16: ACM DNS validation follows what Route 53 holds.
+
+    moto issues every requested certificate a fixed time (MOTO_ACM_VALIDATION_WAIT, 60 s) after the
+    request, whatever DNS holds, and gives every certificate and domain the same validation CNAME. AWS:
+    "When you choose DNS validation, ACM provides you with one or more CNAME records that must be added
+    to this database... Each record, created specifically for your domain and your account, contains a
+    name and a value" and the certificate stays PENDING_VALIDATION until they resolve
+    (https://docs.aws.amazon.com/acm/latest/userguide/dns-validation.html). A wildcard and its base name
+    share one record (the record name follows the name without "*.", as moto already does).
+    Here the record is derived from (account, base name), and a pending AMAZON_ISSUED certificate becomes
+    ISSUED only once every record is in a public hosted zone of moto's Route 53 with the right value.
+    """
+    import hashlib
+
+    from moto.acm import models as acm_models
+    from moto.route53.models import route53_backends
+
+    CertBundle = acm_models.CertBundle
+
+    def _account(arn: str) -> str:
+        return arn.split(":")[4]
+
+    def validation_record(account: str, domain: str) -> dict[str, str]:
+        base = (domain[2:] if domain.startswith("*.") else domain).rstrip(".").lower()
+        token = hashlib.sha256(f"{account}:{base}".encode()).hexdigest()
+        return {
+            "Name": f"_{token[:32]}.{base}.",
+            "Type": "CNAME",
+            "Value": f"_{token[32:64]}.{token[:10]}.acm-validations.aws.",
+        }
+
+    def _norm(name: str) -> str:
+        return name.rstrip(".").lower()
+
+    def record_present(account: str, record: dict[str, str]) -> bool:
+        name, value = _norm(record["Name"]), _norm(record["Value"])
+        for backend in route53_backends[account].values():
+            for zone in backend.zones.values():
+                if zone.private_zone:
+                    continue
+                zone_name = _norm(zone.name)
+                if name != zone_name and not name.endswith("." + zone_name):
+                    continue
+                for rrset in zone.rrsets:
+                    if rrset.type == "CNAME" and _norm(rrset.name) == name and any(_norm(v) == value for v in rrset.records):
+                        return True
+        return False
+
+    def _domains(cert: Any) -> list[str]:
+        described = original_describe(cert)["Certificate"]
+        return sorted(set(described.get("SubjectAlternativeNames") or []) | {described["DomainName"]})
+
+    def check(self: Any) -> None:
+        # moto's own expiry rule, without its timer-based issuing.
+        if self._not_valid_after(self._cert) <= acm_models.utcnow():
+            self.status = "EXPIRED"
+            return
+        if self.type == "AMAZON_ISSUED" and self.status == "PENDING_VALIDATION":
+            account = _account(self.arn)
+            if all(record_present(account, validation_record(account, d)) for d in _domains(self)):
+                self.status = "ISSUED"
+
+    CertBundle.check = check  # type: ignore[method-assign]
+
+    original_describe = CertBundle.describe
+
+    def describe(self: Any) -> dict[str, Any]:
+        result = original_describe(self)
+        account = _account(self.arn)
+        for option in result["Certificate"].get("DomainValidationOptions", []):
+            option["ResourceRecord"] = validation_record(account, option["DomainName"])
+            option["ValidationStatus"] = "SUCCESS" if self.status == "ISSUED" else "PENDING_VALIDATION"
+        return result
+
+    CertBundle.describe = describe  # type: ignore[method-assign]
+
+    # --- Patch 17: CLB CanonicalHostedZoneNameID ------------------------------------------------
+    # moto's DescribeLoadBalancers (ELB) leaves out CanonicalHostedZoneNameID, which an alias record to a
+    # Classic Load Balancer needs: "Specify the value of the hosted zone ID for the load balancer ... the
+    # value of CanonicalHostedZoneNameID" (https://docs.aws.amazon.com/Route53/latest/APIReference/API_AliasTarget.html).
+    # The value is the region's, from "Elastic Load Balancing endpoints and quotas"
+    # (https://docs.aws.amazon.com/general/latest/gr/elb.html), Application/Classic column.
+    from moto.elb import models as elb_models
+
+    elb_zone_ids = {
+        "us-east-1": "Z35SXDOTRQ7X7K",
+        "us-east-2": "Z3AADJGX6KTTL2",
+        "us-west-1": "Z368ELLRRE2KJ0",
+        "us-west-2": "Z1H1FL5HABSF5",
+        "eu-west-1": "Z32O12XQLNTSW2",
+        "eu-central-1": "Z215JYRZR1TBD5",
+    }
+
+    def canonical_hosted_zone_name_id(self: Any) -> str:
+        region = self.dns_name.split(".")[-4] if self.dns_name.count(".") >= 4 else "us-east-1"
+        return elb_zone_ids.get(region, elb_zone_ids["us-east-1"])
+
+    elb_models.LoadBalancer.canonical_hosted_zone_name_id = property(canonical_hosted_zone_name_id)  # type: ignore[attr-defined]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
@@ -444,6 +545,7 @@ def main() -> None:
     if not args.no_patch:
         apply_patches()
         apply_elbv2_patches()
+        apply_dns_patches()
     from moto.server import main as moto_main
 
     print(f"ebws moto launcher: patched={not args.no_patch}", file=sys.stderr, flush=True)
