@@ -8,20 +8,8 @@ import {createHash} from 'node:crypto'
 import {parentPort} from 'node:worker_threads'
 import {crc32, deflateRawSync} from 'node:zlib'
 import type {WorkerJob, WorkerReply, WorkerResult} from './worker-protocol.ts'
+import {looksLikePrivateKey} from './secrets.ts'
 import {METHOD_DEFLATE, METHOD_STORE} from './zip-format.ts'
-
-const PRIVATE_KEY_MARK = 'PRIVATE KEY-----'
-const PRIVATE_KEY_RE = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/
-
-export function looksLikePrivateKey(buf: Buffer): boolean {
-  let at = buf.indexOf(PRIVATE_KEY_MARK)
-  while (at !== -1) {
-    const window = buf.toString('latin1', Math.max(0, at - 40), at + PRIVATE_KEY_MARK.length)
-    if (PRIVATE_KEY_RE.test(window)) return true
-    at = buf.indexOf(PRIVATE_KEY_MARK, at + 1)
-  }
-  return false
-}
 
 function readWhole(fd: number, size: number): Buffer {
   const buf = Buffer.allocUnsafe(size)
@@ -38,7 +26,15 @@ function processJob(job: WorkerJob): WorkerReply {
   const results: WorkerResult[] = []
   const chunks: Buffer[] = []
   let offset = 0
+  // Bytes of file content read by this job: a file that would take it over job.maxBytes, and every file after it,
+  // go back unread (deferred), so a job reads at most maxBytes (its first file always fits: inlineLimit ≤ maxBytes).
+  let readBytes = 0
+  let deferring = false
   for (const f of job.files) {
+    if (deferring) {
+      results.push({index: f.index, deferred: true})
+      continue
+    }
     let fd: number
     try {
       fd = openSync(f.source, 'r')
@@ -56,7 +52,13 @@ function processJob(job: WorkerJob): WorkerReply {
         results.push({index: f.index, large: true, sourceMode: st.mode})
         continue
       }
+      if (readBytes > 0 && readBytes + st.size > job.maxBytes) {
+        deferring = true
+        results.push({index: f.index, deferred: true})
+        continue
+      }
       const data = readWhole(fd, st.size)
+      readBytes += data.length
       let method = METHOD_STORE
       let out = data
       if (!f.store && job.level > 0 && data.length > 0) {
