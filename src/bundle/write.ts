@@ -206,7 +206,8 @@ export async function writeBundle(files: readonly BundleFile[], outFile: string,
   }
 
   for (let k = 0; k < Math.min(nWorkers, queue.length); k++) {
-    const worker = new Worker(workerUrl)
+    // A small young generation: a worker allocates little JS, and each semi-space is resident memory.
+    const worker = new Worker(workerUrl, {resourceLimits: {maxYoungGenerationSizeMb: 4}})
     running.push(new Set())
     worker.on('message', (reply: WorkerReply) => {
       running[k]!.delete(reply.results[0]!.index)
