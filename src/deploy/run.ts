@@ -174,7 +174,8 @@ export async function deploy(clients: AwsClients, input: DeployInput): Promise<D
     }
 
     // The same content already running, Ready and healthy: deploying it again would restart the app for nothing.
-    const running = alreadyRunning(env, plan.label, versions, bundle.contentHash, input.acceptYellow)
+    // Only when no new version is asked for: a new --label is created and deployed, as asked.
+    const running = plan.kind === 'reuse' && alreadyRunning(env, plan.label, versions, bundle.contentHash, input.acceptYellow)
     if (running) {
       say(`${env.environmentName} already runs ${env.versionLabel} with this content, Ready and ${env.health}: nothing to deploy`)
       return {
