@@ -89,6 +89,8 @@ export interface WriteResult {
   written: WrittenEntry[]
   /** The most bytes the writer had in flight by its own accounting (at most memoryBudget). */
   peakBytesInFlight: number
+  /** The most file content one worker batch read (at most the batch size, budget / 16). */
+  largestBatchReadBytes: number
 }
 
 export interface WrittenEntry {
@@ -182,6 +184,7 @@ export async function writeBundle(files: readonly BundleFile[], outFile: string,
   let peak = 0
   let jobId = 0
   let written = 0 // index of the next entry to write
+  let largestRead = 0
   const account = () => {
     peak = Math.max(peak, reserved + held + STREAM_RESERVE)
   }
@@ -225,6 +228,7 @@ export async function writeBundle(files: readonly BundleFile[], outFile: string,
           held += r.length
         }
       }
+      largestRead = Math.max(largestRead, reply.results.reduce((n, r) => n + (r.large || r.deferred || r.error !== undefined ? 0 : r.size), 0))
       if (deferred.length > 0) queue.unshift({files: deferred})
       account()
       dispatch()
@@ -387,6 +391,7 @@ export async function writeBundle(files: readonly BundleFile[], outFile: string,
     privateKeyFiles,
     written: listing,
     peakBytesInFlight: peak,
+    largestBatchReadBytes: largestRead,
   }
 }
 
