@@ -53,16 +53,18 @@ const median = (xs: number[]): number => {
 
 interface Measured {
   ms: number
+  /** user + system CPU time: steadier than wall time on a shared machine. */
+  cpuMs: number
   rssMiB: number
 }
 
 /** Runs a command under GNU time: wall time measured here, peak RSS (KiB) from time's %M. */
 async function measure(cmd: string, args: string[], cwd: string): Promise<Measured> {
   const t = performance.now()
-  const {stderr} = await run('/usr/bin/time', ['-f', 'EBWS_RSS_KIB=%M', cmd, ...args], {cwd, maxBuffer: 64 * MiB})
+  const {stderr} = await run('/usr/bin/time', ['-f', 'EBWS_TIME=%M %U %S', cmd, ...args], {cwd, maxBuffer: 64 * MiB})
   const ms = performance.now() - t
-  const kib = Number(/EBWS_RSS_KIB=(\d+)/.exec(stderr)?.[1])
-  return {ms, rssMiB: kib / 1024}
+  const [kib, user, sys] = /EBWS_TIME=(\S+) (\S+) (\S+)/.exec(stderr)!.slice(1).map(Number) as [number, number, number]
+  return {ms, cpuMs: (user + sys) * 1000, rssMiB: kib / 1024}
 }
 
 /** A whole node process that bundles with the library at `lib` (dist/src of a build): the "before" contender. */
@@ -122,10 +124,14 @@ async function bench(tree: GeneratedTree, work: string, n: number) {
 
   console.log(`\n${tree.kind}: ${tree.includedFiles} files, ${(tree.includedBytes / 1e6).toFixed(1)} MB bundled${tree.excludedFiles ? `, ${tree.excludedFiles} node_modules files left out` : ''}`)
   const zipMs = median(results.get('zip -qr')!.map((m) => m.ms))
+  const zipCpu = median(results.get('zip -qr')!.map((m) => m.cpuMs))
   for (const c of contenders) {
     const ms = median(results.get(c.name)!.map((m) => m.ms))
+    const cpu = median(results.get(c.name)!.map((m) => m.cpuMs))
     const rss = median(results.get(c.name)!.map((m) => m.rssMiB))
-    console.log(`  ${c.name.padEnd(20)} ${ms.toFixed(0).padStart(6)} ms  (${(ms / zipMs).toFixed(2)}x zip)  peak RSS ${rss.toFixed(0).padStart(4)} MiB  zip ${(sizes.get(c.name)! / 1e6).toFixed(1)} MB`)
+    console.log(
+      `  ${c.name.padEnd(20)} wall ${ms.toFixed(0).padStart(6)} ms (${(ms / zipMs).toFixed(2)}x zip)  cpu ${cpu.toFixed(0).padStart(6)} ms (${(cpu / zipCpu).toFixed(2)}x)  peak RSS ${rss.toFixed(0).padStart(4)} MiB  zip ${(sizes.get(c.name)! / 1e6).toFixed(1)} MB`,
+    )
   }
   console.log(`  in-process (collect + write, no process start): ${inProcessMs.toFixed(0)} ms, peak bytes in flight ${(inProcess.peakBytesInFlight / MiB).toFixed(1)} MiB of the ${DEFAULT_MEMORY_BUDGET / MiB} MiB budget`)
   console.log(`  deterministic: ${shas.size === 1 ? 'yes, every ebws run wrote the same sha256' : `NO, ${shas.size} different zips`}`)
