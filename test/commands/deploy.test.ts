@@ -472,5 +472,8 @@ describe('ebws deploy (against the local AWS bench)', () => {
     assert.equal(r.code, 0)
     assert.match(r.stdout, /EXIT CODES\n\s+0\s+deployed/)
     assert.match(r.stdout, /3\s+the --timeout was reached; the deployment may still be running on AWS/)
+    // The bundle and label rules (issue 12 items 5-6) are documented where the flags are.
+    const text = r.stdout.replace(/\s+/g, ' ')
+    for (const s of ['--allow-secret', '--allow-link-outside', 'SECRET_IN_BUNDLE', '<sha>-dirty', 'no UpdateEnvironment', '.ebws-local/']) assert.ok(text.includes(s), s)
   })
 })
