@@ -14,7 +14,7 @@ import {PassThrough} from 'node:stream'
 import {crc32, createInflateRaw, inflateRawSync} from 'node:zlib'
 import {badInput} from '../cli/errors.ts'
 import type {SecretFinding} from './secrets.ts'
-import {findSecrets, looksLikePrivateKey, PEM_OVERLAP} from './secrets.ts'
+import {findSecrets, looksLikePrivateKey, normaliseAllowed, PEM_OVERLAP} from './secrets.ts'
 import {isHookPath} from './write.ts'
 import type {BundleEntry, ValidateOptions, ValidationReport} from './validate.ts'
 import {validateEntries} from './validate.ts'
@@ -177,7 +177,7 @@ export async function entryHoldsPrivateKey(zipPath: string, fh: FileHandle, entr
   return found
 }
 
-/** Where a symlink entry points once extracted at the app root, or undefined when that is outside the app. */
+/** Whether a symlink entry, extracted at the app root, points inside the app (relative, never above the root). */
 export function linkLandsInside(linkPath: string, target: string): boolean {
   if (target.startsWith('/')) return false
   const lands = posix.normalize(posix.join(posix.dirname(linkPath), target))
@@ -263,7 +263,7 @@ export async function inspectArchive(zipPath: string, options: ArchiveOptions = 
       if (e.kind === 'file' && !e.encrypted && (await entryHoldsPrivateKey(zipPath, fh, e).catch(() => false))) privateKeyFiles.push(e.path)
     }
     const secrets = await findSecrets(entries, readText, {allowSecret: options.allowSecret, privateKeyFiles})
-    const allowLinks = (options.allowLinkOutside ?? []).map((p) => p.replace(/^(\.\/)+/, '').replace(/\/+$/, ''))
+    const allowLinks = (options.allowLinkOutside ?? []).map(normaliseAllowed)
     for (const e of entries) {
       if (e.kind !== 'symlink' || allowLinks.includes(e.path)) continue
       const target = (await readEntry(fh, e)).toString('utf8')
