@@ -5,11 +5,10 @@
  */
 import {closeSync, fstatSync, openSync, readSync} from 'node:fs'
 import {createHash} from 'node:crypto'
-import {setFlagsFromString} from 'node:v8'
-import {runInNewContext} from 'node:vm'
 import {parentPort} from 'node:worker_threads'
 import {crc32, deflateRawSync} from 'node:zlib'
 import type {WorkerJob, WorkerReply, WorkerResult} from './worker-protocol.ts'
+import {gcEvery} from './gc.ts'
 import {looksLikePrivateKey} from './secrets.ts'
 import {METHOD_DEFLATE, METHOD_STORE} from './zip-format.ts'
 
@@ -102,24 +101,13 @@ function processJob(job: WorkerJob): WorkerReply {
  * Each deflateRawSync call leaves its zlib state and output chunks to the garbage collector, which V8 does not see
  * as pressure: over a 20,000-file tree a worker grew by ~130 MiB before any collection ran. A full collection after
  * every GC_EVERY_BYTES of input took the text tree's peak RSS from ~400 to ~270 MiB for ~15% more CPU (every
- * 2 MiB: ~25%; a minor collection frees nothing, the buffers are promoted by then). --expose-gc is set at run time because Worker execArgv cannot carry V8 flags.
+ * 2 MiB: ~25%; a minor collection frees nothing, the buffers are promoted by then).
  */
 const GC_EVERY_BYTES = 8 * 1024 * 1024
-let collect: (() => void) | undefined
-try {
-  setFlagsFromString('--expose-gc')
-  collect = runInNewContext('gc') as () => void
-} catch {
-  collect = undefined // memory is then bounded by V8's own heuristics only
-}
-let sinceGc = 0
+const collectGarbage = gcEvery(GC_EVERY_BYTES)
 
 parentPort?.on('message', (job: WorkerJob) => {
   const reply = processJob(job)
-  sinceGc += reply.results.reduce((n, r) => n + ('size' in r && typeof r.size === 'number' ? r.size : 0), 0)
-  if (collect && sinceGc >= GC_EVERY_BYTES) {
-    sinceGc = 0
-    collect()
-  }
+  collectGarbage(reply.results.reduce((n, r) => n + ('size' in r && typeof r.size === 'number' ? r.size : 0), 0))
   parentPort?.postMessage(reply, [reply.data])
 })

