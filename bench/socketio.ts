@@ -1,9 +1,12 @@
 /**
  * Socket.io throughput with and without the ebws guard (HTTPS redirect as an Engine.IO middleware + PROXY v1 reader),
  * same run, same client; then 2,000 concurrent WebSocket clients through HAProxy (`ebws local up`, websocket layout)
- * with every message acknowledged. Loopback only, bounded loops. Run: node bench/socketio.ts
+ * with every message acknowledged; then the cluster scenario: CLUSTER_CLIENTS (default 10,000) WebSocket clients
+ * across 3 sample-app instances with the Redis adapter behind the emulated load balancer, broadcasts fanned out to
+ * all, against one bare Socket.io server with the same client count. Loopback only, bounded loops.
+ * Run: node bench/socketio.ts   (only the cluster scenario: node bench/socketio.ts --cluster)
  */
-import {spawn} from 'node:child_process'
+import {execFileSync, spawn} from 'node:child_process'
 import {Agent, createServer} from 'node:http'
 import {Agent as HttpsAgent} from 'node:https'
 import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
@@ -44,7 +47,14 @@ async function startServer(guarded: boolean): Promise<number> {
     ioServer.engine.use(httpsRedirect({allowedHosts: ['localhost']}))
     acceptProxyProtocol(server)
   }
-  ioServer.on('connection', (s) => s.on('echo', (payload: unknown, ack: (p: unknown) => void) => ack(payload)))
+  ioServer.on('connection', (s) => {
+    s.on('echo', (payload: unknown, ack: (p: unknown) => void) => ack(payload))
+    // The sample app's chat broadcast, without anything else: the peer of the cluster scenario.
+    s.on('chat', (text: string, ack?: (r: unknown) => void) => {
+      ioServer.emit('chat', {text, at: Date.now()})
+      ack?.({ok: true})
+    })
+  })
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   // Runs in a child process until the bench kills it, so nothing closes it here.
   return (server.address() as AddressInfo).port
@@ -66,7 +76,7 @@ const agentFor = (guarded: boolean) => new ProxyLineAgent(guarded && !aa ? 'PROX
  * what the server's JavaScript spent per operation: its capacity, operations per user-CPU-second, is what the guard
  * can cost, and it is far less disturbed by the scheduler on a shared 2-core machine than wall throughput is.
  */
-const servers: Record<'bare' | 'bare2' | 'guarded', {port: number; cpuMicros: () => Promise<number>; kill: () => void}> = {} as never
+const servers: Record<'bare' | 'bare2' | 'guarded', {port: number; pid: number; cpuMicros: () => Promise<number>; kill: () => void}> = {} as never
 /** A/A mode: "guarded" runs go to a second bare server, to show the noise floor of this machine. */
 let aa = false
 async function spawnServer(kind: 'bare' | 'bare2' | 'guarded') {
@@ -84,7 +94,7 @@ async function spawnServer(kind: 'bare' | 'bare2' | 'guarded') {
       child.once('message', (m) => resolve(m as number))
       child.send('cpu')
     })
-  servers[kind] = {port, cpuMicros, kill: () => child.kill()}
+  servers[kind] = {port, pid: child.pid!, cpuMicros, kill: () => child.kill()}
 }
 const serverFor = (guarded: boolean) => servers[guarded ? (aa ? 'bare2' : 'guarded') : 'bare']
 
@@ -223,6 +233,129 @@ async function manyClientsThroughHaproxy(count = 2_000, messagesEach = 5) {
   }
 }
 
+
+/** The open-file limit: soft raised to the hard one at start (re-exec through sh, which Node cannot do itself). */
+const fdLimit = () => Number(execFileSync('sh', ['-c', 'ulimit -n'], {encoding: 'utf8'}).trim())
+const hardFdLimit = () => Number(execFileSync('sh', ['-c', 'ulimit -Hn'], {encoding: 'utf8'}).trim())
+
+interface BroadcastRun {
+  connected: number
+  connectSeconds: number
+  expected: number
+  delivered: number
+  latenciesMs: number[]
+  deliveredPerSecond: number
+}
+
+/**
+ * Connects `count` websocket clients (batches of 200), then sends `broadcasts` chat messages from one of them, one
+ * every `gapMs`, and counts what every client receives. Latency: receipt time minus the server's `at` stamp (same
+ * machine, same clock).
+ */
+async function broadcastRun(url: string, count: number, broadcasts: number, gapMs: number, tls: boolean, onConnected: () => void = () => {}): Promise<BroadcastRun> {
+  const agent = tls ? new HttpsAgent({rejectUnauthorized: false, maxSockets: Infinity, keepAlive: false}) : new Agent({keepAlive: false})
+  const sockets: Socket[] = []
+  const latenciesMs: number[] = []
+  let delivered = 0
+  let firstSent: number
+  let lastReceived = 0
+  const started = performance.now()
+  try {
+    for (let i = 0; i < count; i += 200) {
+      const batch = await Promise.allSettled(Array.from({length: Math.min(200, count - i)}, () => {
+        const s = io(url, {
+          transports: ['websocket'], reconnection: false, agent: agent as never, rejectUnauthorized: false, forceNew: true,
+          extraHeaders: {origin: url.replace(/\/$/, '')}, timeout: 30_000,
+        })
+        return new Promise<Socket>((resolve, reject) => {
+          s.once('connect', () => resolve(s))
+          s.once('connect_error', (err) => {
+            s.close()
+            reject(err)
+          })
+        })
+      }))
+      for (const r of batch) if (r.status === 'fulfilled') sockets.push(r.value)
+      if (batch.some((r) => r.status === 'rejected')) break
+    }
+    const connectSeconds = (performance.now() - started) / 1000
+    // Memory is sampled with every client connected and before any broadcast: the cost of holding connections.
+    await new Promise((r) => setTimeout(r, 1000))
+    onConnected()
+    for (const s of sockets) {
+      s.on('chat', (m: {at: number}) => {
+        const now = Date.now()
+        delivered++
+        latenciesMs.push(now - m.at)
+        lastReceived = performance.now()
+      })
+    }
+    const sender = sockets[0]!
+    firstSent = performance.now()
+    for (let b = 0; b < broadcasts; b++) {
+      await sender.timeout(30_000).emitWithAck('chat', `broadcast ${b}`)
+      await new Promise((r) => setTimeout(r, gapMs))
+    }
+    const expected = broadcasts * sockets.length
+    const deadline = Date.now() + 30_000
+    while (delivered < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
+    return {connected: sockets.length, connectSeconds, expected, delivered, latenciesMs, deliveredPerSecond: delivered / ((lastReceived - firstSent) / 1000)}
+  } finally {
+    for (const s of sockets) s.close()
+    agent.destroy()
+  }
+}
+
+async function clusterScenario(count = Number(process.env.CLUSTER_CLIENTS ?? 10_000), broadcasts = Number(process.env.CLUSTER_BROADCASTS ?? 20)) {
+  console.log(`\nCluster: ${count} WebSocket clients across 3 sample-app instances + Redis Streams adapter behind HAProxy (ALB layout), vs one bare Socket.io server`)
+  console.log(`  open-file limit ${fdLimit()} (hard ${hardFdLimit()}); HAProxy needs 2 per client connection, the client process 1`)
+  const {freeBlocks} = await import('../test/e2e/helpers.ts')
+  const [https, http, redisPort] = (await freePorts(3)) as [number, number, number]
+  const [app, nginx] = (await freeBlocks([3, 6])) as [number, number]
+  const stateDir = mkdtempSync(join(tmpdir(), 'ebws-bench-cluster-'))
+  const state = await localUp({
+    mode: 'websocket', loadBalancer: 'application', instances: 3, redis: true, redisPort, httpsPort: https, httpPort: http, app: 'sample', appPort: app,
+    nginx: false, nginxPort: nginx, idleTimeoutSeconds: 120, allowedHosts: ['localhost'], stateDir,
+  })
+  const appPids = state.processes.filter((p) => p.name.startsWith('app-')).map((p) => p.pid)
+  const appRss = () => appPids.reduce((sum, pid) => sum + rssKiB(pid), 0)
+  // Back to back by default (each after the previous one is acknowledged): delivered msg/s is then throughput.
+  const gapMs = Number(process.env.CLUSTER_GAP_MS ?? 0)
+  let cluster: BroadcastRun
+  let rssPerConnection: number
+  try {
+    const before = appRss()
+    let connectedRss = before
+    cluster = await broadcastRun(`https://localhost:${https}/`, count, broadcasts, gapMs, true, () => (connectedRss = appRss()))
+    rssPerConnection = (connectedRss - before) / Math.max(1, cluster.connected)
+  } finally {
+    await localDown(stateDir)
+    rmSync(stateDir, {recursive: true, force: true})
+  }
+  await spawnServer('bare')
+  let bare: BroadcastRun
+  let bareRssPerConnection: number
+  try {
+    const before = rssKiB(servers.bare.pid)
+    let connectedRss = before
+    bare = await broadcastRun(`http://localhost:${servers.bare.port}/`, cluster.connected, broadcasts, gapMs, false, () => (connectedRss = rssKiB(servers.bare.pid)))
+    bareRssPerConnection = (connectedRss - before) / Math.max(1, bare.connected)
+  } finally {
+    servers.bare.kill()
+  }
+  const ms = (xs: number[], q: number) => (xs.length ? quantile(xs, q).toFixed(0) : '-')
+  for (const [label, r] of [['cluster (3 + Redis, TLS at LB)', cluster], ['bare (1 server, no TLS)', bare]] as const) {
+    console.log(
+      `  ${label.padEnd(31)} connected ${r.connected}/${count} in ${r.connectSeconds.toFixed(1)} s; delivered ${r.delivered}/${r.expected}, ` +
+        `lost ${r.expected - r.delivered}; latency p50 ${ms(r.latenciesMs, 0.5)} ms p99 ${ms(r.latenciesMs, 0.99)} ms; ${fmt(r.deliveredPerSecond)} msg/s`,
+    )
+  }
+  console.log(`  server RSS per connection (3 instances, growth with every client connected / clients): ${rssPerConnection.toFixed(1)} KiB (goal <= 30); bare server ${bareRssPerConnection.toFixed(1)} KiB`)
+  console.log(`  delivered msg/s ratio cluster/bare: ${(cluster.deliveredPerSecond / bare.deliveredPerSecond).toFixed(3)} (${broadcasts} broadcasts, ${gapMs} ms apart)`)
+  if (cluster.connected < count) console.log(`  held ${cluster.connected} of ${count}: see the open-file limit above (HAProxy's maxconn follows it)`)
+  return cluster.expected - cluster.delivered
+}
+
 if (process.argv[2] === '--server') {
   const port = await startServer(process.argv[3] === 'guarded')
   process.on('message', () => {
@@ -236,6 +369,18 @@ if (process.argv[2] === '--server') {
   await new Promise(() => {})
 }
 
+// Use the whole open-file allowance (10,000 clients need ~20,000 descriptors in HAProxy): re-exec with the soft limit
+// raised to the hard one, which children (HAProxy, the instances, redis-server) inherit.
+if (fdLimit() < hardFdLimit() && !process.env.EBWS_BENCH_FD_RAISED) {
+  const args = process.argv.slice(1).map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ')
+  const child = spawn('sh', ['-c', `ulimit -n $(ulimit -Hn) && exec '${process.execPath}' ${args}`], {stdio: 'inherit', env: {...process.env, EBWS_BENCH_FD_RAISED: '1'}})
+  process.exitCode = await new Promise<number>((r) => child.once('exit', (code) => r(code ?? 1)))
+  process.exit()
+}
+if (process.argv.includes('--cluster')) {
+  process.exitCode = (await clusterScenario()) === 0 ? 0 : 1
+  process.exit()
+}
 await spawnServer('bare')
 await spawnServer('bare2')
 await spawnServer('guarded')
@@ -256,4 +401,5 @@ await compare('messages A/A', (g) => messagesPerSecond(g))
 await compare('handshakes A/A', (g) => handshakesPerSecond(g))
 for (const srv of Object.values(servers)) srv.kill()
 const lost = await manyClientsThroughHaproxy()
-process.exitCode = lost === 0 && ratios.every((r) => r.capacity >= 0.95) ? 0 : 1
+const clusterLost = await clusterScenario()
+process.exitCode = lost === 0 && clusterLost === 0 && ratios.every((r) => r.capacity >= 0.95) ? 0 : 1

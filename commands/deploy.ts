@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {EbwsCommand} from '../src/cli/base-command.ts'
 import {resolveContext} from '../src/cli/context.ts'
+import {askFirst} from '../src/cli/confirm.ts'
 import {badInput} from '../src/cli/errors.ts'
 import {exitCodeTable} from '../src/cli/exit-codes.ts'
 import {awsFlags, durationFlag, mutatingFlags, waitFlags} from '../src/cli/flags.ts'
@@ -75,6 +76,7 @@ ${SECRET_RULE_HELP}`
       dryRun: flags['dry-run'],
       maxBundleBytes: maxBundleBytesFromEnv(),
       say,
+      confirm: askFirst(flags, (plan: DeployResult) => formatDeployResult(plan, {asking: true})),
     })
     this.log(formatDeployResult(result))
     return result

@@ -6,6 +6,7 @@ import express from 'express'
 import helmet from 'helmet'
 import {Server} from 'socket.io'
 
+import {attachRedis, loadClusterConfig, localOnly, socketOptions} from './cluster.js'
 import {acceptProxyProtocol, clientAddress, hsts, httpsRedirect, normalizeHost, requestProtocol} from './lib/index.js'
 
 const publicDir = join(dirname(fileURLToPath(import.meta.url)), 'public')
@@ -24,21 +25,33 @@ export function allowedOrigins(config) {
 
 const originAllowed = (origin, origins) => origins.some((o) => (typeof o === 'string' ? o === origin.toLowerCase() : o.test(origin)))
 
-/** Builds the app without listening: {server, io, app}. */
-export function createApp(config, {log = console} = {}) {
+/**
+ * Builds the app without listening: {server, io, app, cluster, status}. `clusterConfig` (REDIS_URL, INSTANCE_ID, from
+ * cluster.js) makes it one of several instances; `status.draining` is set by drain().
+ */
+export function createApp(config, {log = console, clusterConfig = loadClusterConfig({})} = {}) {
   const app = express()
   app.disable('x-powered-by')
   const redirect = httpsRedirect({allowedHosts: config.allowedHosts, httpsPort: config.httpsPort, healthCheckPaths: [config.healthCheckPath]})
+  const status = {draining: false}
+  let cluster
 
   // Health check first: the CLB checks the instance over plain HTTP and must get a 200, never a redirect.
-  app.get(config.healthCheckPath, (_req, res) => res.json({status: 'ok'}))
+  // Redis unreachable is "degraded" but still 200: this instance serves its own clients, and failing every
+  // instance's check at once would take them all out of the load balancer. Draining is 503: send no one new here.
+  app.get(config.healthCheckPath, (_req, res) => {
+    const redis = cluster.health()
+    const degraded = clusterConfig.redisUrl !== undefined && redis.redis !== 'ready'
+    const state = status.draining ? 'draining' : degraded ? 'degraded' : 'ok'
+    res.status(status.draining ? 503 : 200).json({status: state, instance: clusterConfig.instanceId, redis})
+  })
   app.use(redirect)
   app.use(hsts(config.hsts))
   // HSTS is ours (HTTPS responses only); helmet's own would be sent on plain-HTTP responses too.
   app.use(helmet({strictTransportSecurity: false}))
 
   app.get('/whoami', (req, res) => {
-    res.json({protocol: requestProtocol(req), clientAddress: clientAddress(req), host: req.headers.host ?? null})
+    res.json({protocol: requestProtocol(req), clientAddress: clientAddress(req), host: req.headers.host ?? null, instance: clusterConfig.instanceId})
   })
   app.use(express.static(publicDir, {index: 'index.html'}))
 
@@ -58,7 +71,9 @@ export function createApp(config, {log = console} = {}) {
       callback(null, origin === undefined || originAllowed(origin, origins))
     },
     maxHttpBufferSize: 64 * 1024,
+    ...socketOptions(clusterConfig),
   })
+  cluster = clusterConfig.redisUrl ? attachRedis(io, clusterConfig, {log}) : localOnly(io)
   // Engine.IO answers /socket.io/ before Express sees it, so the redirect runs there too.
   io.engine.use(redirect)
   if (config.proxyProtocol) acceptProxyProtocol(server, {onError: (err) => log.warn?.(`closed a connection: ${err.message}`)})
@@ -69,8 +84,11 @@ export function createApp(config, {log = console} = {}) {
     })
     socket.on('chat', (text, ack) => {
       if (typeof text !== 'string' || text.length === 0 || text.length > 500) return typeof ack === 'function' && ack({ok: false})
-      io.emit('chat', {from: socket.id.slice(0, 6), text, at: Date.now()})
-      if (typeof ack === 'function') ack({ok: true})
+      // Acknowledged once the message is on its way to every instance (with Redis: stored in the stream).
+      cluster.broadcast('chat', {from: socket.id.slice(0, 6), text, at: Date.now(), instance: clusterConfig.instanceId}).then(
+        (scope) => typeof ack === 'function' && ack({ok: true, scope}),
+        (err) => typeof ack === 'function' && ack({ok: false, error: err.message}),
+      )
     })
     socket.on('whoami', (ack) => {
       if (typeof ack !== 'function') return
@@ -78,8 +96,10 @@ export function createApp(config, {log = console} = {}) {
         protocol: requestProtocol(socket.request),
         clientAddress: clientAddress(socket.request),
         transport: socket.conn.transport.name,
+        instance: clusterConfig.instanceId,
+        recovered: socket.recovered,
       })
     })
   })
-  return {app, server, io}
+  return {app, server, io, cluster, status}
 }

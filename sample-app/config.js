@@ -1,4 +1,5 @@
 // Reads the app's settings from the environment (Beanstalk: environment properties; `eb setenv ALLOWED_HOSTS=...`).
+import {parseLbLayout} from './lib/index.js'
 
 const list = (value) => (value ?? '').split(',').map((s) => s.trim()).filter(Boolean)
 const bool = (value, fallback) => (value === undefined || value === '' ? fallback : /^(1|true|yes|on)$/i.test(value))
@@ -24,7 +25,11 @@ export function loadConfig(env = process.env) {
       includeSubDomains: bool(env.HSTS_INCLUDE_SUBDOMAINS, false),
       preload: bool(env.HSTS_PRELOAD, false),
     },
-    // Read PROXY protocol v1 lines ourselves: only when nothing (no nginx) sits between the CLB and the app.
+    // Read PROXY protocol headers (v1 from a CLB, v2 from an NLB) ourselves: only when no nginx sits in front.
     proxyProtocol: bool(env.PROXY_PROTOCOL, false),
+    // Which load balancer layout sits in front, so only the headers it sets are believed (README: EBWS_LB_LAYOUT).
+    layout: parseLbLayout(env.EBWS_LB_LAYOUT),
+    // Keep-alive and header timeouts sized above the load balancer's idle timeout, and a connection cap.
+    limits: {idleTimeoutSeconds: int(env.IDLE_TIMEOUT, 60), maxConnections: int(env.MAX_CONNECTIONS, 4096)},
   }
 }

@@ -2,15 +2,17 @@
 //   ebws.cjs           oclif, every command, the help class and the AWS SDK clients in one CommonJS file. oclif finds
 //                      the commands in its COMMANDS export (package.json oclif.commands, "explicit" strategy); commands
 //                      and SDK clients are wrapped as lazy modules, so a run evaluates only what it uses.
+//                      oclif's plugins (help, version, autocomplete, not-found) are in it too (see below).
 //   deflate-worker.js  the worker thread of src/bundle/write.ts (a file of its own: new Worker() needs a path).
+// and dist/sample-app/: the sample app `ebws local up` runs, with its dependencies.
 // Why: a cold `ebws listeners show` spent most of its time resolving, reading and compiling ~900 small modules of
-// node_modules. One file has no module resolution at all, and bin/run.js can keep a V8 code cache of it that
-// includes the functions compiled while running (Node's own compile cache keeps only what is compiled up front).
+// node_modules. One file has no module resolution at all, and the installed package needs no dependencies: what
+// it runs is what the tests ran. bin/run.js require()s it, with Node's compile cache (bench/startup.ts).
 // The library (dist/src, with types) is still tsc's output; the tests run this bundle through bin/run.js.
 // Run: node scripts/build-cli.ts (part of `npm run build`).
-import {readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
-import {builtinModules} from 'node:module'
-import {join, relative} from 'node:path'
+import {copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
+import {createRequire} from 'node:module'
+import {dirname, join, relative} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import {build, type BuildOptions, type Plugin} from 'esbuild'
@@ -28,16 +30,38 @@ function commandFiles(): Array<{id: string; file: string}> {
 }
 
 const commands = commandFiles()
+
+// oclif's own plugins, bundled too (one copy of @oclif/core, nothing to install or resolve at run time): their
+// commands join COMMANDS, the not-found hook is package.json's oclif.hooks entry (src/cli/plugins.ts adapts both to
+// the --json envelope; `envelope` is the summary of a command whose --json becomes the envelope). Their packages
+// export no command files, so these are file paths next to their entry.
+const require = createRequire(import.meta.url)
+const pluginFile = (pkg: string, file: string) => join(dirname(require.resolve(pkg)), file)
+const pluginCommands: Array<{id: string; file: string; envelope?: string}> = [
+  {id: 'help', file: pluginFile('@oclif/plugin-help', 'commands/help.js')},
+  {id: 'version', file: pluginFile('@oclif/plugin-version', 'commands/version.js'), envelope: 'Show the versions of ebws and Node.js, and the platform.'},
+  {id: 'autocomplete', file: pluginFile('@oclif/plugin-autocomplete', 'commands/autocomplete/index.js')},
+  {id: 'autocomplete:create', file: pluginFile('@oclif/plugin-autocomplete', 'commands/autocomplete/create.js')},
+  {id: 'autocomplete:script', file: pluginFile('@oclif/plugin-autocomplete', 'commands/autocomplete/script.js')},
+]
+
 // The bundle's entry. Commands are getters that require() their module on first access: esbuild then wraps each
 // command's module graph in a lazy initializer, so running one command evaluates that command's code only (oclif
 // reads a command's flags and help from oclif.manifest.json, and touches COMMANDS[id] only to run it).
+const getter = (id: string, expr: string) => `Object.defineProperty(COMMANDS, ${JSON.stringify(id)}, {enumerable: true, get: () => ${expr}})`
 const entry = [
   `const COMMANDS = {}`,
-  ...commands.map((c) => `Object.defineProperty(COMMANDS, ${JSON.stringify(c.id)}, {enumerable: true, get: () => require('./${c.file}').default})`),
+  ...commands.map((c) => getter(c.id, `require('./${c.file}').default`)),
+  ...pluginCommands.map((c) => {
+    const load = `require(${JSON.stringify(c.file)}).default`
+    const command = JSON.stringify(c.id.split(':').join(' '))
+    return getter(c.id, c.envelope ? `require('./src/cli/plugins.ts').withEnvelope(${load}, ${command}, ${JSON.stringify(c.envelope)})` : load)
+  }),
   `module.exports = {`,
   `  execute: require('@oclif/core').execute,`,
   `  COMMANDS,`,
   `  get EbwsHelp() { return require('./src/cli/help.ts').default },`,
+  `  get commandNotFound() { return require('./src/cli/plugins.ts').commandNotFound },`,
   `}`,
 ].join('\n')
 
@@ -56,32 +80,14 @@ const common: BuildOptions = {
   logLevel: 'warning',
 }
 
-// `await import('node:http')` (AWS SDK) would stay a real import() in CommonJS output, which code run through
-// vm.Script (bin/run.js) cannot do. Served as a small CommonJS module instead, esbuild turns it into require().
-const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]))
-const dynamicBuiltinsThroughRequire: Plugin = {
-  name: 'dynamic-builtins-through-require',
+// @oclif/plugin-not-found uses one prompt, confirm, from the @inquirer/prompts barrel; through the barrel the bundle
+// would carry every prompt, the editor prompt's iconv-lite and chardet included (~700 KiB of the bundle). Resolved to
+// that one prompt's own package (the barrel's confirm is re-exported from it): no source is changed.
+const inquirerConfirmOnly: Plugin = {
+  name: 'inquirer-confirm-only',
   setup(b) {
-    b.onResolve({filter: /^(node:)?[a-z_/0-9]+$/}, (args) =>
-      args.kind === 'dynamic-import' && builtins.has(args.path) ? {path: args.path, namespace: 'builtin'} : undefined,
-    )
-    b.onLoad({filter: /.*/, namespace: 'builtin'}, (args) => ({contents: `module.exports = require(${JSON.stringify(args.path)})`, loader: 'js'}))
-  },
-}
-
-// oclif sorts the manifest's command ids with localeCompare when it loads a plugin, on every run: the first
-// localeCompare initializes ICU's collator, ~7 ms of a ~160 ms `listeners show`. Command ids are ASCII, for which
-// code-unit order is the order we want listed anyway. The build fails if oclif's code changes, so this is never
-// silently lost or misapplied.
-const OCLIF_SORT = '.sort((a, b) => a.id.localeCompare(b.id))'
-const oclifSortWithoutIcu: Plugin = {
-  name: 'oclif-sort-without-icu',
-  setup(b) {
-    b.onLoad({filter: /[\\/]@oclif[\\/]core[\\/]lib[\\/]config[\\/]plugin\.js$/}, (args) => {
-      const source = readFileSync(args.path, 'utf8')
-      if (!source.includes(OCLIF_SORT)) throw new Error(`${args.path}: oclif changed; review the oclif-sort-without-icu patch in scripts/build-cli.ts`)
-      return {contents: source.replace(OCLIF_SORT, '.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))'), loader: 'js'}
-    })
+    b.onResolve({filter: /^@inquirer\/prompts$/}, (args) => ({path: args.resolveDir, namespace: 'inquirer-confirm-only'}))
+    b.onLoad({filter: /.*/, namespace: 'inquirer-confirm-only'}, (args) => ({contents: "export {default as confirm} from '@inquirer/confirm'", resolveDir: args.path, loader: 'js'}))
   },
 }
 
@@ -93,17 +99,28 @@ const cli = await build({
   format: 'cjs',
   // ESM sources read import.meta.url (e.g. src/package-root.ts); in CommonJS it is this file's URL.
   define: {...common.define, 'import.meta.url': '__ebwsImportMetaUrl'},
-  plugins: [dynamicBuiltinsThroughRequire, oclifSortWithoutIcu],
   banner: {js: "const __ebwsImportMetaUrl = require('node:url').pathToFileURL(__filename).href;"},
+  plugins: [inquirerConfirmOnly],
   metafile: true,
 })
 await build({...common, entryPoints: {'deflate-worker': 'src/bundle/deflate-worker.ts'}, outdir, format: 'esm'})
 writeFileSync(join(outdir, 'meta.json'), JSON.stringify(cli.metafile))
 
-// bin/run.js reads the bundle as latin1 (no UTF-8 decoding: ~40% faster for this size), which is only right for
-// ASCII. esbuild escapes non-ASCII in strings and identifiers but leaves a few raw characters in regular expression
-// literals (e.g. \u009b in ansi-regex); an escape means the same there.
-const bundlePath = join(outdir, 'ebws.cjs')
-// Per UTF-16 unit (no u flag): a surrogate pair as two \u escapes reads the same in strings and in regexes.
-const ascii = readFileSync(bundlePath, 'utf8').replace(/[\u0080-\uffff]/g, (unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`)
-writeFileSync(bundlePath, ascii)
+// The sample app `ebws local up` runs, with express, helmet and socket.io inlined: an installed ebws has no
+// node_modules of the sample app (its dependencies are the workspace's), and one file pins the versions the tests
+// ran with. It runs as if it were sample-app/server.js (import.meta.url), so it serves sample-app/public; socket.io
+// serves its browser client from ../client-dist next to its code, hence the copy. The deployed app is still
+// sample-app/ itself, installed by the platform from its package.json.
+const sampleOut = join(root, 'dist', 'sample-app')
+rmSync(sampleOut, {recursive: true, force: true})
+await build({
+  ...common,
+  entryPoints: ['sample-app/server.js'],
+  outfile: join(sampleOut, 'lib', 'server.cjs'),
+  format: 'cjs',
+  define: {...common.define, 'import.meta.url': '__sampleAppUrl'},
+  banner: {js: "const __sampleAppUrl = require('node:url').pathToFileURL(require('node:path').join(__dirname, '..', '..', '..', 'sample-app', 'server.js')).href;"},
+})
+const socketIoClient = join(dirname(require.resolve('socket.io', {paths: [join(root, 'sample-app')]})), '..', 'client-dist', 'socket.io.min.js')
+mkdirSync(join(sampleOut, 'client-dist'), {recursive: true})
+copyFileSync(socketIoClient, join(sampleOut, 'client-dist', 'socket.io.min.js'))

@@ -20,12 +20,9 @@ Read-only: makes no changes.`
   async run(): Promise<ListenersReport> {
     const {flags} = await this.parse(ListenersShow)
     const {target, clients} = await resolveContext(flags)
-    const report = await inspectListeners(clients, target.environmentName, {
-      httpsPort: flags['https-port'],
-      httpPort: flags['http-port'],
-      instancePort: flags['instance-port'],
-    })
-    this.log(formatListenersReport(report))
+    const ports = {httpsPort: flags['https-port'], httpPort: flags['http-port'], instancePort: flags['instance-port']}
+    const report = await inspectListeners(clients, target.environmentName, ports)
+    this.log(formatListenersReport(report, new Date(), ports))
     return report
   }
 }

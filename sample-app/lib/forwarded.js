@@ -5,9 +5,58 @@ import { isIP } from 'node:net';
  * library and the sample app's lib/) agree on it.
  */
 export const PROXY_INFO = Symbol.for('ebws.proxyProtocol');
+/** Where setLoadBalancerLayout() leaves the layout on each accepted socket (registry symbol, as PROXY_INFO). */
+export const LB_LAYOUT = Symbol.for('ebws.lbLayout');
+/**
+ * How the load balancer reaches the app, which decides whose forwarding headers these are:
+ * - websocket: CLB SSL -> TCP + HTTP -> HTTP on one instance port. Over the TCP listener the client's bytes arrive
+ *   untouched, so any X-Forwarded-For may be the client's own: never believed. X-Forwarded-Proto is only acted on
+ *   when it says plain HTTP (a forger can only redirect itself), and no header means the SSL -> TCP listener.
+ * - http: CLB HTTPS -> HTTP + HTTP -> HTTP. The CLB sets X-Forwarded-Proto and appends the client to
+ *   X-Forwarded-For on every request: the right-most entry is the one it appended.
+ * - alb: the same as http (ALB's default `routing.http.xff_header_processing.mode` is append).
+ * - proxy: Proxy Protocol (CLB v1, or NLB proxy_protocol_v2) read by the app (PROXY_PROTOCOL) or by the shipped
+ *   nginx, which then overwrites the headers from the PROXY header.
+ * - nlb: NLB without Proxy Protocol: TCP pass-through, nothing added (like websocket).
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/classic/x-forwarded-headers.html
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/application/x-forwarded-headers.html
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/classic/enable-proxy-protocol.html
+ */
+export const LB_LAYOUTS = ['websocket', 'http', 'alb', 'proxy', 'nlb'];
+/** The safe default: headers the client may have written are not believed. */
+export const DEFAULT_LB_LAYOUT = 'websocket';
+const TRUST = {
+    websocket: { forwardedFor: false, absentProto: 'https' },
+    nlb: { forwardedFor: false, absentProto: 'https' },
+    http: { forwardedFor: true, absentProto: 'http' },
+    alb: { forwardedFor: true, absentProto: 'http' },
+    proxy: { forwardedFor: true, absentProto: 'http' },
+};
+/** A layout name from configuration (EBWS_LB_LAYOUT); undefined or empty gives the default. Throws on anything else. */
+export function parseLbLayout(value) {
+    if (value === undefined || value.trim() === '')
+        return DEFAULT_LB_LAYOUT;
+    const v = value.trim().toLowerCase();
+    if (LB_LAYOUTS.includes(v))
+        return v;
+    throw new Error(`unknown load balancer layout ${JSON.stringify(value)}: expected one of ${LB_LAYOUTS.join(', ')}`);
+}
+/**
+ * Tells every function here, for each connection this server accepts, which layout it sits behind (so code that
+ * calls requestProtocol(req) or clientAddress(req) without options gets it right). Call once, before listen().
+ */
+export function setLoadBalancerLayout(server, layout) {
+    parseLbLayout(layout);
+    server.prependListener('connection', (socket) => {
+        socket[LB_LAYOUT] = layout;
+    });
+}
 export function proxyInfoOf(req) {
     const info = req.socket?.[PROXY_INFO];
     return info && info.family !== 'UNKNOWN' ? info : undefined;
+}
+export function layoutOf(req, options = {}) {
+    return options.layout ?? req.socket?.[LB_LAYOUT] ?? DEFAULT_LB_LAYOUT;
 }
 /** One header as a string (repeated headers joined with ", " the way Node joins most of them). */
 function header(req, name) {
@@ -16,48 +65,21 @@ function header(req, name) {
         return undefined;
     return Array.isArray(value) ? value.join(', ') : value;
 }
-/** First element of a comma-separated, multi-proxy header: the hop nearest the client. */
-export function firstHop(value) {
-    return (value.split(',')[0] ?? '').trim();
+/** Last element of a comma-separated, multi-proxy header: the one the proxy nearest us wrote. */
+export function lastHop(value) {
+    return value.slice(value.lastIndexOf(',') + 1).trim();
 }
-/**
- * The `proto` parameter of the first element of an RFC 7239 Forwarded header, lowercased; undefined if absent.
- * Elements are comma-separated, pairs semicolon-separated, values may be quoted strings (RFC 7239 section 4).
- */
-export function forwardedProto(value) {
-    // Split on commas outside quotes, keep the first element only.
-    let first = '';
-    let quoted = false;
-    for (const ch of value) {
-        if (ch === '"')
-            quoted = !quoted;
-        else if (ch === ',' && !quoted)
-            break;
-        first += ch;
-    }
-    for (const pair of first.split(';')) {
-        const eq = pair.indexOf('=');
-        if (eq < 0)
-            continue;
-        if (pair.slice(0, eq).trim().toLowerCase() !== 'proto')
-            continue;
-        let v = pair.slice(eq + 1).trim();
-        if (v.length >= 2 && v.startsWith('"') && v.endsWith('"'))
-            v = v.slice(1, -1).replace(/\\(.)/g, '$1');
-        return v.toLowerCase();
-    }
-    return undefined;
-}
-const PLAIN = new Set(['http', 'ws']);
 /**
  * How the client reached the load balancer.
  *
- * - A PROXY protocol line (CLB TCP listeners with Proxy Protocol) is authoritative: its destination port is the
- *   listener port, 80 for plain HTTP. Headers are ignored then, since over a TCP listener the client writes them.
- * - Otherwise `X-Forwarded-Proto` (added by CLB HTTP/HTTPS listeners) or RFC 7239 `Forwarded: proto=`; with several
- *   proxies, the first (client-side) hop counts. If any of them says http, the request is plain: a forged header can
- *   then only redirect the forger, never make us serve a page over plain HTTP.
- * - No header at all: the request came through an SSL -> TCP listener, which adds nothing, so it was encrypted.
+ * - A PROXY header (Proxy Protocol on the load balancer) is authoritative: its destination port is the listener
+ *   port, 80 for plain HTTP. Headers are ignored then, since over a TCP listener the client writes them.
+ * - Otherwise X-Forwarded-Proto's right-most value, the one the load balancer set: `https` is HTTPS, anything else
+ *   (http, empty, unknown, a list ending in something else) is plain HTTP, so a forged or garbled value can at
+ *   worst redirect its sender. RFC 7239 `Forwarded` is never read: no AWS load balancer sets it.
+ * - No header: on the websocket and nlb layouts the request came through a TCP/SSL listener, which adds nothing,
+ *   so it was encrypted (websocket) or cannot be told apart (nlb); where the load balancer sets the header on
+ *   every request (http, alb, proxy behind nginx) it did not come through the load balancer: plain HTTP.
  * https://docs.aws.amazon.com/elasticloadbalancing/latest/classic/x-forwarded-headers.html
  * https://docs.aws.amazon.com/elasticloadbalancing/latest/classic/enable-proxy-protocol.html
  */
@@ -68,45 +90,38 @@ export function requestProtocol(req, options = {}) {
     if (req.socket?.encrypted)
         return 'https';
     const xfp = header(req, 'x-forwarded-proto');
-    if (xfp !== undefined && PLAIN.has(firstHop(xfp).toLowerCase()))
-        return 'http';
-    const fwd = header(req, 'forwarded');
-    const proto = fwd === undefined ? undefined : forwardedProto(fwd);
-    if (proto !== undefined && PLAIN.has(proto))
-        return 'http';
-    return 'https';
-}
-/** Loopback, link-local and private (RFC 1918 / RFC 4193) addresses: where load balancers and local proxies live. */
-export function isPrivateAddress(address) {
-    const ip = address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
-    if (isIP(ip) === 4) {
-        const [a = 0, b = 0] = ip.split('.').map(Number);
-        return a === 10 || a === 127 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254);
-    }
-    if (isIP(ip) === 6) {
-        const lower = ip.toLowerCase();
-        return lower === '::1' || /^f[cd]/.test(lower) || /^fe[89ab]/.test(lower);
-    }
-    return false;
+    if (xfp === undefined)
+        return TRUST[layoutOf(req, options)].absentProto;
+    return lastHop(xfp).toLowerCase() === 'https' ? 'https' : 'http';
 }
 /**
- * The client's address: the PROXY line's source if there is one; else walk X-Forwarded-For from the right (the
- * entries our own proxies appended) past trusted hops, so a client-written entry on the left is not believed.
+ * The client's address: the PROXY header's source if there is one; on layouts where the load balancer appends to
+ * X-Forwarded-For, its right-most entry (what the client wrote sits to the left of it and is never read); else
+ * the socket's peer (on a TCP listener without Proxy Protocol, the load balancer node).
  */
-export function clientAddress(req, trusted = isPrivateAddress) {
+export function clientAddress(req, options = {}) {
     const info = proxyInfoOf(req);
     if (info?.sourceAddress)
         return info.sourceAddress;
     const peer = req.socket?.remoteAddress;
-    if (peer === undefined || !trusted(peer))
+    if (!TRUST[layoutOf(req, options)].forwardedFor)
         return peer;
     const xff = header(req, 'x-forwarded-for');
-    const hops = xff === undefined ? [] : xff.split(',').map((s) => s.trim()).filter((s) => isIP(s) !== 0);
-    let last = peer;
-    for (let i = hops.length - 1; i >= 0; i--) {
-        last = hops[i];
-        if (!trusted(last))
-            return last;
-    }
-    return last;
+    if (xff === undefined)
+        return peer;
+    return addressOf(lastHop(xff)) ?? peer;
+}
+/**
+ * An X-Forwarded-For entry's address: bare, or with the client port an ALB appends when
+ * `routing.http.xff_client_port.enabled` is on (`203.0.113.7:4711`, `[2001:db8::1]:4711`). Undefined if not an IP.
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/application/x-forwarded-headers.html
+ */
+function addressOf(entry) {
+    if (isIP(entry) !== 0)
+        return entry;
+    const bracketed = /^\[([^\]]+)\](?::\d{1,5})?$/.exec(entry);
+    if (bracketed)
+        return isIP(bracketed[1]) === 6 ? bracketed[1] : undefined;
+    const withPort = /^([\d.]+):\d{1,5}$/.exec(entry);
+    return withPort && isIP(withPort[1]) === 4 ? withPort[1] : undefined;
 }

@@ -1,9 +1,11 @@
 // GENERATED from src/redirect/index.ts by tsc. Do not edit: run `npm run sync-lib -w sample-app`.
 /**
- * HTTP -> HTTPS redirect for apps behind an Elastic Beanstalk Classic Load Balancer, as a dependency-free module:
- * the middleware, HSTS, request protocol/client address helpers and a PROXY protocol v1 reader.
+ * HTTP -> HTTPS redirect for apps behind an Elastic Beanstalk load balancer, as a dependency-free module: the
+ * middleware, HSTS, request protocol/client address helpers that believe only what the load balancer sets, a PROXY
+ * protocol v1/v2 reader and server limits sized for the load balancer's idle timeout.
  * tsc's output of this directory is also what sample-app/lib/ holds (see sample-app/scripts/sync-lib.mjs).
  */
-export { clientAddress, firstHop, forwardedProto, isPrivateAddress, PROXY_INFO, proxyInfoOf, requestProtocol } from "./forwarded.js";
+export { clientAddress, DEFAULT_LB_LAYOUT, LB_LAYOUT, LB_LAYOUTS, lastHop, layoutOf, parseLbLayout, PROXY_INFO, proxyInfoOf, requestProtocol, setLoadBalancerLayout, } from "./forwarded.js";
 export { decideRedirect, hostAllowed, hsts, httpsRedirect, normalizeHost, pathAndQuery } from "./https-redirect.js";
-export { acceptProxyProtocol, applyProxyHeaders, MAX_V1_LENGTH, parseProxyV1, ProxyProtocolError, readProxyHeader } from "./proxy-protocol.js";
+export { acceptProxyProtocol, applyProxyHeaders, MAX_V1_LENGTH, MAX_V2_LENGTH, parseProxyV1, parseProxyV2, ProxyProtocolError, readProxyHeader, V2_SIGNATURE, v2HeaderLength, } from "./proxy-protocol.js";
+export { applyServerLimits, serverLimits } from "./server-limits.js";

@@ -23,6 +23,7 @@ socket.on('connect', () => {
   socket.io.engine.on('upgrade', showTransport)
   socket.emit('whoami', (me) => {
     $('whoami').textContent = `${me.clientAddress} over ${me.protocol}`
+    $('instance').textContent = `${me.instance}${me.recovered ? ' (session recovered)' : ''}`
   })
 })
 socket.on('disconnect', (reason) => setState('disconnected', `disconnected (${reason})`))
@@ -43,6 +44,7 @@ setInterval(() => {
 socket.on('chat', (msg) => {
   const li = document.createElement('li')
   li.textContent = `${msg.from}: ${msg.text}`
+  if (msg.instance) li.title = `sent through ${msg.instance}`
   $('messages').prepend(li)
 })
 

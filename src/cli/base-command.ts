@@ -67,8 +67,21 @@ export abstract class EbwsCommand extends Command {
   }
 }
 
+/**
+ * oclif wraps what a flag's parse function throws (ours, or its own `exists` check of Flags.file/directory) as
+ * "Parsing --name \n\t<message>\nSee more help with --help", without an exit code.
+ */
+const FLAG_PARSE_ERROR = /^Parsing --([\w-]+) \n\t([\s\S]*?)\nSee more help with --help$/
+
 /** oclif's own parse errors (unknown flag, missing value, bad option) carry exit 2: they are BAD_FLAG. */
 function toEbwsError(err: Error & {oclif?: {exit?: number}}): EbwsError {
+  const flagParse = FLAG_PARSE_ERROR.exec(err.message)
+  if (flagParse) {
+    const [, flag, message = ''] = flagParse
+    if (err instanceof EbwsError) return new EbwsError(err.code, message, {hint: err.hints, cause: err.cause, details: err.details})
+    const missing = /^No (file|directory) found at /.test(message)
+    return new EbwsError(missing ? 'FILE_NOT_FOUND' : 'BAD_FLAG', `--${flag}: ${message}`, {hint: missing ? `Check the path given to --${flag}.` : 'See the flags with --help.', cause: err})
+  }
   if (err instanceof EbwsError) return err
   if (err.oclif?.exit === 2) return new EbwsError('BAD_FLAG', err.message.replace(/\n?See more help with --help\s*$/, ''), {hint: 'See the flags with --help.', cause: err})
   return asEbwsError(err)

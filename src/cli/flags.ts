@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {parseDuration} from '../duration.ts'
+import {badInput} from './errors.ts'
 
 /**
  * The flag vocabulary (docs/cli-contract.md): one name per concept, one meaning per name, declared here once and
@@ -82,3 +83,19 @@ export const layoutPortFlags = {
   'http-port': port("The load balancer's plain-HTTP listener port.", 80),
   'instance-port': port('Instance port both listeners forward to (nginx on Beanstalk listens on 80).', 80),
 }
+
+/**
+ * The load balancer's idle timeout, a duration like every other (`60`, `90s`, `2m`; a bare number is seconds), parsed
+ * to whole seconds within the CLB's range of 1 to 4000 s
+ * (https://docs.aws.amazon.com/elasticloadbalancing/latest/classic/config-idle-timeout.html).
+ */
+export const idleTimeoutFlag = (summary: string) => ({
+  'idle-timeout': Flags.custom<number>({
+    summary,
+    parse: async (input) => {
+      const ms = parseDuration(input, 's', '--idle-timeout')
+      if (ms % 1000 !== 0 || ms < 1000 || ms > 4_000_000) throw badInput('BAD_FLAG', `--idle-timeout ${input} is not a whole number of seconds from 1 s to 4000 s (the load balancer's range).`)
+      return ms / 1000
+    },
+  })(),
+})

@@ -11,10 +11,10 @@ const SOURCE_TEXT: Record<DeployResult['version']['source'], string> = {
 }
 
 /** The human summary printed on stdout (progress and events went to stderr as they happened). */
-export function formatDeployResult(r: DeployResult): string {
+export function formatDeployResult(r: DeployResult, o: {asking?: boolean} = {}): string {
   const head =
     r.status === 'planned'
-      ? `Plan (dry run, nothing uploaded or changed): ${r.reason}`
+      ? `Plan${o.asking ? '' : ' (dry run, nothing uploaded or changed)'}: ${r.reason}`
       : r.status === 'deployed'
         ? `Deployed ${r.version.label} to ${r.environment}: ${r.reason}`
         : r.status === 'timed-out'

@@ -49,6 +49,8 @@ export interface DeployInput {
   /** Bundle size limit (default MAX_BUNDLE_BYTES; EBWS_MAX_BUNDLE_BYTES in the CLI, a test hook). */
   maxBundleBytes?: number | undefined
   say: (line: string) => void
+  /** Asked with the plan (a 'planned' result) before the first write; throws to stop with nothing uploaded. */
+  confirm?: ((plan: DeployResult) => Promise<void>) | undefined
 }
 
 export type DeployStatus = 'deployed' | 'failed' | 'timed-out' | 'planned'
@@ -194,9 +196,9 @@ export async function deploy(clients: AwsClients, input: DeployInput): Promise<D
       }
     }
 
-    if (input.dryRun) {
+    if (input.dryRun || input.confirm) {
       const steps = describePlan(plan, {bucket: input.bucket, application, env: env.environmentName, ready: isReady({status: env.status}), status: env.status, sizeBytes: bundle.sizeBytes})
-      return {
+      const planned: DeployResult = {
         ...base,
         status: 'planned',
         reason: steps.join('; '),
@@ -209,6 +211,8 @@ export async function deploy(clients: AwsClients, input: DeployInput): Promise<D
         stillRunning: false,
         events: [],
       }
+      if (input.dryRun) return planned
+      await input.confirm?.(planned)
     }
 
     // 3. Wait for Ready first (no point uploading for an environment that will not take it in time).

@@ -1,6 +1,6 @@
 import {certificatesInUse, listCertificates} from '../acm/certificates.ts'
 import type {AwsClients} from '../aws/clients.ts'
-import type {EnvironmentInfo} from '../environment/describe.ts'
+import type {EnvironmentInfo, OptionSetting} from '../environment/describe.ts'
 import {describeEnvironment, describeOptionSettings, requireClassicLoadBalancer} from '../environment/describe.ts'
 import {readLoadBalancerState} from '../elb/read-state.ts'
 import type {CertificateInfo, Listener, LoadBalancerState} from '../elb/model.ts'
@@ -8,6 +8,7 @@ import type {LayoutPorts} from './modes.ts'
 import {DEFAULT_PORTS} from './modes.ts'
 import type {ConfiguredLoadBalancer} from './option-settings.ts'
 import {configuredFromOptionSettings} from './option-settings.ts'
+import {withScaleFindings} from './scale-warnings.ts'
 import type {Verdict} from './verdict.ts'
 import {judgeListeners, proxyProtocolPorts, sslReferencePolicy} from './verdict.ts'
 
@@ -33,6 +34,8 @@ export interface ObservedEnvironment {
   loadBalancerName: string
   state: LoadBalancerState
   configured: ConfiguredLoadBalancer
+  /** Every option setting of the environment (scale warnings read aws:autoscaling:asg and the properties). */
+  settings: OptionSetting[]
   /** ACM's list for the region, or the error that prevented reading it (reports go on without it). */
   listedCertificates: CertificateInfo[] | Error
 }
@@ -56,7 +59,7 @@ export async function observeEnvironment(clients: AwsClients, environmentName: s
   const loadBalancerName = requireClassicLoadBalancer(environment)
   const [settings, state] = await Promise.all([describeOptionSettings(clients, environment), readLoadBalancerState(clients, loadBalancerName)])
   requireClassicLoadBalancer(environment, settings)
-  return {region, environment, loadBalancerName, state, configured: configuredFromOptionSettings(settings), listedCertificates: listed}
+  return {region, environment, loadBalancerName, state, configured: configuredFromOptionSettings(settings), settings, listedCertificates: listed}
 }
 
 export async function inspectListeners(clients: AwsClients, environmentName: string, ports: LayoutPorts = DEFAULT_PORTS, now = new Date()): Promise<ListenersReport> {
@@ -78,6 +81,6 @@ export async function inspectListeners(clients: AwsClients, environmentName: str
     },
     certificates,
     optionSettings: observed.configured,
-    verdict: judgeListeners({state, certificates, configured: observed.configured, ports, now}),
+    verdict: withScaleFindings(judgeListeners({state, certificates, configured: observed.configured, ports, now}), observed.settings, state),
   }
 }

@@ -10,6 +10,7 @@ import type {LoadBalancerState} from '../elb/model.ts'
 import {readLoadBalancerState} from '../elb/read-state.ts'
 import type {PlanStep} from './plan.ts'
 import {desiredStateFromSnapshot, planReconcile} from './plan.ts'
+import {shellWord} from '../format/shell.ts'
 
 /** What `fix` saves before its first write, and what `listeners restore --from` reads. */
 export interface Snapshot {
@@ -64,7 +65,7 @@ export async function restoreSnapshot(clients: AwsClients, snapshot: Snapshot, b
     throw new EbwsError(
       'ROLLBACK_FAILED',
       `Restoring the load balancer ${snapshot.loadBalancerName} failed too: ${(error as Error).message}\nThe snapshot is saved in ${backupFile}.${commands.length > 0 ? `\nThese commands put it back:\n  ${commands.join('\n  ')}` : ''}`,
-      {hint: [`Retry with: ebws listeners restore --from ${backupFile}`], cause: error, details: {backupFile, restoreCommands: commands}},
+      {hint: [`Retry with: ebws listeners restore --from ${shellWord(backupFile)}`], cause: error, details: {backupFile, restoreCommands: commands}},
     )
   }
 }

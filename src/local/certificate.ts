@@ -1,5 +1,5 @@
 import {execFileSync} from 'node:child_process'
-import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 export interface LocalCertificate {
@@ -14,7 +14,9 @@ export interface LocalCertificate {
  * has more than a day left.
  */
 export function ensureLocalCertificate(dir: string, openssl = 'openssl'): LocalCertificate {
-  mkdirSync(dir, {recursive: true})
+  // Only this user can read the key, whatever the umask or the openssl version.
+  mkdirSync(dir, {recursive: true, mode: 0o700})
+  chmodSync(dir, 0o700)
   const cert: LocalCertificate = {certPath: join(dir, 'localhost.crt'), keyPath: join(dir, 'localhost.key'), pemPath: join(dir, 'localhost.pem')}
   if (existsSync(cert.pemPath) && stillValid(cert.certPath, openssl)) return cert
   execFileSync(
@@ -26,6 +28,7 @@ export function ensureLocalCertificate(dir: string, openssl = 'openssl'): LocalC
     ],
     {stdio: 'pipe'},
   )
+  chmodSync(cert.keyPath, 0o600)
   writeFileSync(cert.pemPath, readFileSync(cert.certPath, 'utf8') + readFileSync(cert.keyPath, 'utf8'), {mode: 0o600})
   return cert
 }

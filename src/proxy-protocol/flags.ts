@@ -4,7 +4,7 @@ import {askFirst} from '../cli/confirm.ts'
 import {mutatingFlags, waitFlags} from '../cli/flags.ts'
 import {formatChange} from './format.ts'
 import type {ApplyTo} from './plan.ts'
-import type {ProxyChangeOptions} from './run.ts'
+import type {ProxyChangeOptions, ProxyChangeResult} from './run.ts'
 
 /** Flags of `proxy-protocol enable` and `disable`. */
 export const proxyChangeFlags = {
@@ -40,6 +40,6 @@ export function proxyChangeOptions(environmentName: string, flags: ProxyChangeFl
     timeoutMs: flags.timeout,
     backupFile: flags['backup-file'],
     progress,
-    confirm: askFirst(flags, formatChange),
+    confirm: askFirst(flags, (plan: ProxyChangeResult) => formatChange(plan, {asking: true})),
   }
 }

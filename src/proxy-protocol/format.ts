@@ -2,6 +2,7 @@ import {paint, severityMark, table} from '../format/text.ts'
 import type {AppCheck} from './app-check.ts'
 import type {PortStatus} from './plan.ts'
 import type {ProxyChangeResult, StatusResult} from './run.ts'
+import {shellWord} from '../format/shell.ts'
 
 const onOff = (p: PortStatus) => `${p.enabled ? 'on' : 'off'}${p.configured !== p.enabled ? ` (settings: ${p.configured ? 'on' : 'off'}, drift)` : ''}`
 
@@ -23,12 +24,13 @@ export function formatStatus(r: StatusResult): string {
   return out.join('\n')
 }
 
-export function formatChange(r: ProxyChangeResult): string {
+/** `asking`: the plan shown at the terminal prompt, before anything is applied. */
+export function formatChange(r: ProxyChangeResult, o: {asking?: boolean} = {}): string {
   const out = [`${paint('bold', r.environment)} · ${r.loadBalancerName} · ${r.region} · ${r.action} Proxy Protocol on instance port ${r.instancePort}`]
   if (r.status === 'already-in-shape') {
     out.push(paint('green', `Already ${r.action === 'enable' ? 'enabled' : 'disabled'}: nothing to change.`))
   } else {
-    out.push(r.status === 'dry-run' ? 'Plan (dry run, nothing changed):' : 'Applied:')
+    out.push(r.status !== 'dry-run' ? 'Applied:' : o.asking ? 'Plan:' : 'Plan (dry run, nothing changed):')
     if (r.elbSteps.length === 0) out.push('  load balancer: no changes')
     r.elbSteps.forEach((s, i) => out.push(`  ${i + 1}. ${s.description}`))
     if (r.optionSettingsToUpdate.length + r.optionSettingsToRemove.length > 0) {
@@ -36,14 +38,14 @@ export function formatChange(r: ProxyChangeResult): string {
       for (const s of r.optionSettingsToUpdate) out.push(`       ${s.namespace} ${s.optionName} = ${s.value}`)
       for (const s of r.optionSettingsToRemove) out.push(`       remove ${s.namespace} ${s.optionName}`)
     }
-    if (r.status === 'dry-run' && r.elbSteps.length > 0) {
+    if (r.status === 'dry-run' && !o.asking && r.elbSteps.length > 0) {
       out.push('', 'The same with the AWS CLI:')
       for (const s of r.elbSteps) out.push(`  ${s.command}`)
     }
   }
   out.push(...appLine(r.appCheck))
   for (const w of r.warnings) out.push(`${severityMark('warning')} ${w}`)
-  if (r.backupFile) out.push(`Snapshot of the previous state: ${r.backupFile} (ebws listeners restore --from ${r.backupFile})`)
+  if (r.backupFile) out.push(`Snapshot of the previous state: ${r.backupFile} (ebws listeners restore --from ${shellWord(r.backupFile)})`)
   const p = r.portAfter
   out.push(`Port ${p.instancePort}: Proxy Protocol ${onOff(p)}; listeners ${p.listeners.join(', ') || 'none'}${p.safe ? '' : `; ${paint('red', 'unsafe')}: ${p.problems.join(' ')}`}`)
   return out.join('\n')

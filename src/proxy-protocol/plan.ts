@@ -1,6 +1,6 @@
 import type {OptionSetting} from '../environment/describe.ts'
 import type {HealthCheck, Listener, LoadBalancerState, Policy} from '../elb/model.ts'
-import {isLayer7} from '../elb/model.ts'
+import {isLayer7, isSecure} from '../elb/model.ts'
 import type {ConfiguredLoadBalancer} from '../listeners/option-settings.ts'
 import type {DesiredState, PlanStep} from '../listeners/plan.ts'
 import {PROXY_POLICY_NAME, planReconcile, planWaves} from '../listeners/plan.ts'
@@ -100,11 +100,17 @@ export function blockers(
   state: LoadBalancerState,
   configured: ConfiguredLoadBalancer | undefined,
   port: number,
-  o: {healthCheckTcp?: boolean; checkConfigured?: boolean} = {},
+  o: {healthCheckTcp?: boolean; checkConfigured?: boolean; suggestFor?: {environmentName: string; region: string}} = {},
 ): Blocker[] {
   const out: Blocker[] = []
+  // A suggestion runs as printed (docs/cli-contract.md): the environment, and the certificate listeners fix needs.
+  const cert = state.listeners.find((l) => isSecure(l.protocol) && l.sslCertificateId)?.sslCertificateId
+  const fixCommand =
+    o.suggestFor && cert
+      ? `Run \`ebws listeners fix -e ${o.suggestFor.environmentName} --region ${o.suggestFor.region} --mode proxy --certificate-arn ${cert} --dry-run\``
+      : 'Run listeners fix with --mode proxy (and --domain for its certificate)'
   const listenerAdvice = (l: string) => [
-    `Run \`ebws listeners fix --mode proxy\`, which makes ${l.split(' ')[1]} a TCP listener and turns Proxy Protocol on in one go.`,
+    `${fixCommand}, which makes ${l.split(' ')[1]} a TCP listener and turns Proxy Protocol on in one go.`,
     `Or point that listener at another instance port, and enable Proxy Protocol only on the port the TCP/SSL listeners use (--instance-port).`,
   ]
   for (const l of state.listeners.filter((x) => x.instancePort === port && isLayer7(x.protocol))) {

@@ -89,7 +89,7 @@ export async function changeProxyProtocol(clients: AwsClients, action: 'enable' 
   let appCheck: AppCheck | undefined
 
   if (action === 'enable') {
-    const found = blockers(observed.state, observed.configured, port, {healthCheckTcp: o.healthCheckTcp, checkConfigured: toEnv})
+    const found = blockers(observed.state, observed.configured, port, {healthCheckTcp: o.healthCheckTcp, checkConfigured: toEnv, suggestFor: {environmentName: env.environmentName, region: observed.region}})
     if (found.length > 0) {
       throw badInput(
         'UNSAFE_CHANGE',

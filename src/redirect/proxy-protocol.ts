@@ -5,17 +5,27 @@ import {Server as TlsServer} from 'node:tls'
 import {PROXY_INFO, type ProxyInfo} from './forwarded.ts'
 
 /**
- * PROXY protocol v1 reader, for apps that face the load balancer without nginx (Beanstalk `ProxyServer: none`) on a
- * port where the CLB has Proxy Protocol enabled. The CLB sends v1 only, one line per connection:
- * `PROXY TCP4 <client> <load balancer> <client port> <listener port>\r\n`.
- * https://docs.aws.amazon.com/elasticloadbalancing/latest/classic/enable-proxy-protocol.html
- * Format: https://www.haproxy.org/download/2.6/doc/proxy-protocol.txt (section 2.1; 107 bytes at most).
+ * PROXY protocol reader, for apps that face the load balancer without nginx (Beanstalk `ProxyServer: none`) on a
+ * port where the load balancer sends a PROXY header first:
+ * - v1, a text line (the CLB sends only this): `PROXY TCP4 <client> <load balancer> <client port> <listener port>\r\n`.
+ *   https://docs.aws.amazon.com/elasticloadbalancing/latest/classic/enable-proxy-protocol.html
+ * - v2, a binary block (an NLB target group with `proxy_protocol_v2.enabled`).
+ *   https://docs.aws.amazon.com/elasticloadbalancing/latest/network/edit-target-group-attributes.html#proxy-protocol
+ * Format: https://www.haproxy.org/download/2.6/doc/proxy-protocol.txt (v1: section 2.1, 107 bytes at most; v2:
+ * section 2.2). Both are accepted on the same port, told apart by the first byte, as the spec describes.
  */
 
 export const MAX_V1_LENGTH = 107
+/**
+ * The largest v2 header we buffer (16 fixed bytes + addresses + TLVs). The protocol allows 16 + 65535; an NLB sends
+ * the 36-byte IPv6 block and a few short TLVs (e.g. the VPC endpoint ID), HAProxy a few hundred bytes at most.
+ */
+export const MAX_V2_LENGTH = 2048
 const PREFIX = 'PROXY '
 const PREFIX_BYTES = Buffer.from(PREFIX, 'latin1')
-const V2_SIGNATURE = Buffer.from('\r\n\r\n\0\r\nQUIT\n', 'latin1')
+export const V2_SIGNATURE = Buffer.from([0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a])
+/** Address block length per v2 address family (UNSPEC, INET, INET6, UNIX). */
+const V2_ADDRESS_LENGTH = [0, 12, 36, 216] as const
 
 export class ProxyProtocolError extends Error {
   constructor(message: string) {
@@ -76,23 +86,114 @@ export function parseProxyV1(line: string): ProxyInfo {
   return {family, sourceAddress: src, destinationAddress: dst, sourcePort: port(srcPort), destinationPort: port(dstPort)}
 }
 
+/**
+ * How many bytes the v2 header at the start of `data` occupies (16 + its length field), or undefined while fewer
+ * than 16 bytes are there. Checks what it can as soon as the bytes are there (signature, version, command, family,
+ * the length cap), so a connection that is not v2 fails on its first packet, not at the timeout.
+ */
+export function v2HeaderLength(data: Buffer): number | undefined {
+  const n = Math.min(data.length, V2_SIGNATURE.length)
+  for (let i = 0; i < n; i++) if (data[i] !== V2_SIGNATURE[i]) throw new ProxyProtocolError('bad PROXY v2 signature')
+  if (data.length > 12) {
+    const verCmd = data[12]!
+    if (verCmd >> 4 !== 2) throw new ProxyProtocolError(`unsupported PROXY v2 version ${verCmd >> 4}`)
+    if ((verCmd & 0x0f) > 1) throw new ProxyProtocolError(`unknown PROXY v2 command ${verCmd & 0x0f}`)
+  }
+  if (data.length > 13) {
+    const fam = data[13]!
+    if (fam >> 4 > 3) throw new ProxyProtocolError(`unknown PROXY v2 address family ${fam >> 4}`)
+    if ((fam & 0x0f) > 2) throw new ProxyProtocolError(`unknown PROXY v2 transport protocol ${fam & 0x0f}`)
+  }
+  if (data.length < 16) return undefined
+  const total = 16 + data.readUInt16BE(14)
+  if (total > MAX_V2_LENGTH) throw new ProxyProtocolError(`PROXY v2 header of ${total} bytes is over the ${MAX_V2_LENGTH}-byte limit`)
+  return total
+}
+
+/** RFC 5952 text of 16 bytes of IPv6 address (as Node prints socket addresses): lowercase, longest zero run as "::". */
+function ipv6Text(b: Buffer, at: number): string {
+  if (b.readUInt32BE(at) === 0 && b.readUInt32BE(at + 4) === 0 && b.readUInt16BE(at + 8) === 0 && b.readUInt16BE(at + 10) === 0xffff) {
+    return `::ffff:${b[at + 12]}.${b[at + 13]}.${b[at + 14]}.${b[at + 15]}`
+  }
+  const groups: number[] = []
+  for (let i = 0; i < 8; i++) groups.push(b.readUInt16BE(at + 2 * i))
+  let best = -1
+  let bestLen = 1
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++
+      continue
+    }
+    let j = i
+    while (j < 8 && groups[j] === 0) j++
+    if (j - i > bestLen) [best, bestLen] = [i, j - i]
+    i = j
+  }
+  const hex = (from: number, to: number) => groups.slice(from, to).map((g) => g.toString(16)).join(':')
+  return best < 0 ? hex(0, 8) : `${hex(0, best)}::${hex(best + bestLen, 8)}`
+}
+
+/**
+ * Parses one complete v2 header (`header.length` at least 16 + its length field; bytes beyond are ignored). Throws
+ * ProxyProtocolError on anything malformed. LOCAL (the proxy's own connection, e.g. a health check) and the families
+ * that carry no TCP client (UNSPEC, UNIX, UDP) give family UNKNOWN: the socket's own addresses count, as the spec
+ * says. TLVs are skipped, each one's length checked against the header's.
+ */
+export function parseProxyV2(header: Buffer): ProxyInfo {
+  const total = v2HeaderLength(header)
+  if (total === undefined || header.length < total) throw new ProxyProtocolError('truncated PROXY v2 header')
+  if ((header[12]! & 0x0f) === 0) return {family: 'UNKNOWN'}
+  const family = header[13]! >> 4
+  const addressLength = V2_ADDRESS_LENGTH[family as 0 | 1 | 2 | 3]
+  if (total - 16 < addressLength) {
+    throw new ProxyProtocolError(`PROXY v2 address block of ${total - 16} bytes, ${addressLength} needed for family ${family}`)
+  }
+  for (let at = 16 + addressLength; at < total; ) {
+    if (at + 3 > total) throw new ProxyProtocolError('PROXY v2 TLV header runs past the end of the header')
+    at += 3 + header.readUInt16BE(at + 1)
+    if (at > total) throw new ProxyProtocolError('PROXY v2 TLV value runs past the end of the header')
+  }
+  if ((header[13]! & 0x0f) !== 1 || (family !== 1 && family !== 2)) return {family: 'UNKNOWN'}
+  if (family === 1) {
+    return {
+      family: 'TCP4',
+      sourceAddress: `${header[16]}.${header[17]}.${header[18]}.${header[19]}`,
+      destinationAddress: `${header[20]}.${header[21]}.${header[22]}.${header[23]}`,
+      sourcePort: header.readUInt16BE(24),
+      destinationPort: header.readUInt16BE(26),
+    }
+  }
+  return {
+    family: 'TCP6',
+    sourceAddress: ipv6Text(header, 16),
+    destinationAddress: ipv6Text(header, 32),
+    sourcePort: header.readUInt16BE(48),
+    destinationPort: header.readUInt16BE(50),
+  }
+}
+
 export interface ReadOptions {
-  /** Close connections that have not sent a complete PROXY line by then. Default 5000 ms (checked every 100 ms). */
+  /** Close connections that have not sent a complete PROXY header by then. Default 5000 ms (checked every 100 ms). */
   timeoutMs?: number
 }
 
-/** `rest`: the bytes that followed the line in its packet (the start of the request), not yet delivered. */
-type LineDone = (err: Error | undefined, info?: ProxyInfo, rest?: Buffer) => void
+/** `rest`: the bytes that followed the header in its packet (the start of the request), not yet delivered. */
+type HeaderDone = (err: Error | undefined, info?: ProxyInfo, rest?: Buffer) => void
 
-// One sweeper for every socket still owing its PROXY line, instead of a timer per connection: on the hot path a
+// One sweeper for every socket still owing its PROXY header, instead of a timer per connection: on the hot path a
 // connection costs a Map insert and delete (the per-connection timer, promise and listener churn of a simpler
 // reader cost ~40 µs of server CPU per connection; bench/socketio.ts).
 const SWEEP_MS = 100
-const waiting = new Map<Socket, {deadline: number; fail: () => void}>()
+const waiting = new Map<Socket, {deadline: number; fail: (reason: string) => void}>()
 let sweeper: ReturnType<typeof setInterval> | undefined
 function sweep(): void {
   const now = Date.now()
-  for (const [, w] of waiting) if (w.deadline <= now) w.fail()
+  for (const [socket, w] of waiting) {
+    // A half-closed socket (http.Server allows them) can never complete its header. Checked here rather than with an
+    // 'end' listener per connection, which would cost every connection on the hot path.
+    if (socket.readableEnded) w.fail('connection closed before the end of the PROXY header')
+    else if (w.deadline <= now) w.fail('timed out waiting for the PROXY header')
+  }
   if (waiting.size === 0 && sweeper) {
     clearInterval(sweeper)
     sweeper = undefined
@@ -100,11 +201,11 @@ function sweep(): void {
 }
 
 /**
- * Takes the PROXY line off a fresh socket, then calls `done` synchronously from the socket's 'data' event with the
- * line and the bytes that followed it (the caller delivers them), or with the error (malformed line, timeout, socket
- * closed or failed).
+ * Takes the PROXY header (v1 line or v2 block) off a fresh socket, then calls `done` synchronously from the socket's
+ * 'data' event with the header and the bytes that followed it (the caller delivers them), or with the error
+ * (malformed header, timeout, socket closed or failed).
  */
-function takeProxyLine(socket: Socket, timeoutMs: number, done: LineDone): void {
+function takeProxyHeader(socket: Socket, timeoutMs: number, done: HeaderDone): void {
   let buffered: Buffer | undefined
   const finish = (err: Error | undefined, info?: ProxyInfo, rest?: Buffer) => {
     waiting.delete(socket)
@@ -116,12 +217,11 @@ function takeProxyLine(socket: Socket, timeoutMs: number, done: LineDone): void 
   }
   function onData(chunk: Buffer): void {
     const data = buffered ? Buffer.concat([buffered, chunk]) : chunk
+    // v2 starts with CR, v1 with "P": one byte decides (proxy-protocol.txt 2.2, "Identifying the protocol version").
+    if (data[0] === 13) return onV2(data)
     // As many bytes as we have of "PROXY " must match it (a line may arrive a few bytes at a time).
     for (let i = 0; i < PREFIX_BYTES.length && i < data.length; i++) {
-      if (data[i] !== PREFIX_BYTES[i]) {
-        const v2 = data.subarray(0, V2_SIGNATURE.length).equals(V2_SIGNATURE)
-        return finish(new ProxyProtocolError(v2 ? 'PROXY protocol v2 is not supported (the CLB sends v1)' : 'connection did not start with a PROXY line'))
-      }
+      if (data[i] !== PREFIX_BYTES[i]) return finish(new ProxyProtocolError('connection did not start with a PROXY header'))
     }
     // The line ends at the first CR, which must be followed by LF (searching for a byte, not a string: no encoding).
     const end = data.indexOf(13)
@@ -139,24 +239,39 @@ function takeProxyLine(socket: Socket, timeoutMs: number, done: LineDone): void 
     }
     finish(undefined, info, data.subarray(end + 2))
   }
-  function onEnd(): void {
-    finish(new ProxyProtocolError('connection closed before the PROXY line'))
+  function onV2(data: Buffer): void {
+    let info: ProxyInfo
+    let total: number | undefined
+    try {
+      total = v2HeaderLength(data)
+      if (total === undefined || data.length < total) {
+        buffered = data
+        return
+      }
+      info = parseProxyV2(data)
+    } catch (err) {
+      return finish(err as Error)
+    }
+    finish(undefined, info, data.subarray(total))
   }
-  waiting.set(socket, {deadline: Date.now() + timeoutMs, fail: () => finish(new ProxyProtocolError('timed out waiting for the PROXY line'))})
+  function onEnd(): void {
+    finish(new ProxyProtocolError('connection closed before the end of the PROXY header'))
+  }
+  waiting.set(socket, {deadline: Date.now() + timeoutMs, fail: (reason) => finish(new ProxyProtocolError(reason))})
   sweeper ??= setInterval(sweep, SWEEP_MS).unref()
   socket.on('data', onData)
-  // 'close' follows 'end' and every error; 'error' also needs a listener of its own, or it would be thrown.
+  // 'close' follows every error; 'error' also needs a listener of its own, or it would be thrown.
   socket.on('error', onEnd)
   socket.on('close', onEnd)
 }
 
 /**
- * Reads the PROXY line off a fresh socket. Resolves with the parsed line and the bytes that followed it (already
- * put back with unshift, the socket left paused); rejects on a malformed line, a timeout or a closed socket.
+ * Reads the PROXY header off a fresh socket. Resolves with the parsed header and the bytes that followed it (already
+ * put back with unshift, the socket left paused); rejects on a malformed header, a timeout or a closed socket.
  */
 export function readProxyHeader(socket: Socket, options: ReadOptions = {}): Promise<ProxyInfo> {
   return new Promise((resolve, reject) =>
-    takeProxyLine(socket, options.timeoutMs ?? 5000, (err, info, rest) => {
+    takeProxyHeader(socket, options.timeoutMs ?? 5000, (err, info, rest) => {
       if (err) return reject(err)
       socket.pause()
       if (rest && rest.length > 0) socket.unshift(rest)
@@ -168,14 +283,22 @@ export function readProxyHeader(socket: Socket, options: ReadOptions = {}): Prom
 export interface AcceptOptions extends ReadOptions {
   /** PROXY destination ports that mean plain HTTP (default [80]), used for the X-Forwarded-Proto we set. */
   plainPorts?: readonly number[]
-  /** Told about each connection closed for a bad PROXY line (default: ignored). */
+  /** Told about each connection closed for a bad PROXY header (default: ignored). */
   onError?: (err: Error, socket: Socket) => void
 }
 
 /** Sets the same request headers nginx's proxy-protocol config sets, overwriting what the client sent. */
 export function applyProxyHeaders(req: IncomingMessage, plainPorts: readonly number[] = [80]): void {
   const info = (req.socket as Socket & {[PROXY_INFO]?: ProxyInfo})[PROXY_INFO]
-  if (!info || info.family === 'UNKNOWN') return
+  if (!info) return
+  if (info.family === 'UNKNOWN') {
+    // No client address to put there, and what the client wrote is not the load balancer's: drop it.
+    delete req.headers['x-forwarded-for']
+    delete req.headers['x-forwarded-proto']
+    delete req.headers['x-forwarded-port']
+    delete req.headers.forwarded
+    return
+  }
   req.headers['x-forwarded-for'] = info.sourceAddress
   req.headers['x-forwarded-proto'] = plainPorts.includes(info.destinationPort ?? -1) ? 'http' : 'https'
   req.headers['x-forwarded-port'] = String(info.destinationPort)
@@ -183,8 +306,8 @@ export function applyProxyHeaders(req: IncomingMessage, plainPorts: readonly num
 }
 
 /**
- * Makes an http.Server (or a net.Server) require a PROXY v1 line on every connection before its own handling
- * starts. A malformed or missing line closes that connection only. Call it once, after creating the server.
+ * Makes an http.Server (or a net.Server) require a PROXY header (v1 or v2) on every connection before its own
+ * handling starts. A malformed or missing header closes that connection only. Call it once, after creating the server.
  * Not for TLS servers (https.Server, tls.Server): Node's TLS reads the socket's handle directly and would never see
  * the ClientHello bytes that arrive with the PROXY line. The CLB ends TLS itself (SSL -> TCP), so the app's port is
  * plain; with an SSL backend, let nginx read the PROXY line.
@@ -197,11 +320,11 @@ export function acceptProxyProtocol(server: Server | NetServer, options: AcceptO
   server.removeAllListeners('connection')
   const timeoutMs = options.timeoutMs ?? 5000
   // A plain http.Server reads requests in its 'data' listener (or straight from the socket's handle), so the
-  // request bytes that came with the PROXY line can be handed to it as a 'data' event: cheaper than pause + unshift +
+  // request bytes that came with the PROXY header can be handed to it as a 'data' event: cheaper than pause + unshift +
   // resume (~8 µs of ~40 µs per connection). A net.Server's own handler may read the socket any way: unshift.
   const handsDataToListeners = server instanceof HttpServer
   server.on('connection', (socket: Socket) => {
-    takeProxyLine(socket, timeoutMs, (err, info, rest) => {
+    takeProxyHeader(socket, timeoutMs, (err, info, rest) => {
       if (err) {
         options.onError?.(err, socket)
         socket.destroy()

@@ -15,16 +15,20 @@ const LAUNCH = {
   args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
 }
 
-for (const {mode, nginx, transport} of [
-  {mode: 'websocket', nginx: false, transport: 'websocket'},
-  {mode: 'proxy', nginx: true, transport: 'websocket'},
-  {mode: 'http', nginx: false, transport: 'polling'},
+for (const {mode, nginx, transport, lb} of [
+  {mode: 'websocket', nginx: false, transport: 'websocket', lb: 'classic'},
+  {mode: 'proxy', nginx: true, transport: 'websocket', lb: 'classic'},
+  {mode: 'http', nginx: false, transport: 'polling', lb: 'classic'},
+  // ALB: 301 at port 80, TLS ended and WebSockets passed on 443. NLB: TCP pass-through with PROXY v2, TLS per instance.
+  {mode: 'websocket', nginx: false, transport: 'websocket', lb: 'application'},
+  {mode: 'proxy', nginx: false, transport: 'websocket', lb: 'network'},
 ] as const) {
-  describe(`headless Chromium, ${mode} layout${nginx ? ' through nginx' : ''}`, () => {
+  const label = lb === 'classic' ? `${mode} layout${nginx ? ' through nginx' : ''}` : lb === 'application' ? 'ALB' : 'NLB with PROXY v2'
+  describe(`headless Chromium, ${label}`, () => {
     let stack: Stack
     let browser: Browser
     before(async () => {
-      stack = await up(mode, nginx)
+      stack = await up(mode, nginx, {loadBalancer: lb})
       browser = await chromium.launch(LAUNCH)
     })
     after(async () => {
@@ -55,7 +59,7 @@ for (const {mode, nginx, transport} of [
       await page.locator('#messages li').filter({hasText: `hello from ${mode}`}).waitFor({timeout: 10_000})
 
       mkdirSync(ARTIFACTS, {recursive: true})
-      await page.screenshot({path: join(ARTIFACTS, `sample-${mode}${nginx ? '-nginx' : ''}.png`), fullPage: true})
+      await page.screenshot({path: join(ARTIFACTS, `sample-${lb === 'classic' ? '' : `${lb}-`}${mode}${nginx ? '-nginx' : ''}.png`), fullPage: true})
       // Where the layout blocks upgrades, Chromium logs the one failed WebSocket attempt before the fallback.
       const expected = (p: string) => transport === 'polling' && /WebSocket connection to 'wss:\/\/localhost:\d+\/socket\.io\/.*Unexpected response code: 400/.test(p)
       assert.deepEqual(problems.filter((p) => !expected(p)), [])

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict'
-import {mkdtempSync, readFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
 import {createScenario, LAYOUT_SETTINGS, startCliBench, type FullBench} from '../bench/scenario.ts'
-import {json, runCli} from '../helpers/cli.ts'
+import {json, runCli, tempDir} from '../helpers/cli.ts'
 import {freePorts, get} from './helpers.ts'
 
 interface UpJson {
@@ -27,7 +26,7 @@ describe('ebws local up --from-environment: a real environment\'s listeners emul
       certificates: [{kind: 'rsa2048'}],
       settings: (c) => [...LAYOUT_SETTINGS.websocket(c[0]!.arn), ['aws:elb:policies', 'ConnectionSettingIdleTimeout', '120']],
     })
-    const stateDir = mkdtempSync(join(tmpdir(), 'ebws-local-copy-'))
+    const stateDir = tempDir('ebws-local-copy-')
     const [https, http, app] = (await freePorts(3)) as [number, number, number]
     bench.calls.clear()
     const up = await runCli(['local', 'up', '-e', s.environmentName, '--state-dir', stateDir, '--local-https-port', String(https), '--local-http-port', String(http), '--app-port', String(app), '--json'], {env})
@@ -53,7 +52,7 @@ describe('ebws local up --from-environment: a real environment\'s listeners emul
   it('rejects --mode with --from-environment, and an unknown environment, before starting anything', async () => {
     const both = await runCli(['local', 'up', '-e', 'x', '--mode', 'http'], {env})
     assert.equal(both.code, 2)
-    const unknown = await runCli(['local', 'up', '-e', 'nope', '--state-dir', mkdtempSync(join(tmpdir(), 'ebws-local-none-'))], {env})
+    const unknown = await runCli(['local', 'up', '-e', 'nope', '--state-dir', tempDir('ebws-local-none-')], {env})
     assert.equal(unknown.code, 2)
     assert.match(unknown.stderr, /No Elastic Beanstalk environment named "nope"/)
   })

@@ -1,14 +1,14 @@
 import {request as httpRequest} from 'node:http'
 import {Agent as HttpsAgent, request as httpsRequest} from 'node:https'
-import {mkdtempSync} from 'node:fs'
 import {createServer, type AddressInfo} from 'node:net'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
+import {rmSync} from 'node:fs'
 
 import {io, type Socket} from 'socket.io-client'
 
 import type {LayoutMode} from '../../src/listeners/modes.ts'
-import {localDown, localUp, type LocalState} from '../../src/local/run.ts'
+import {portIsFree} from '../../src/local/processes.ts'
+import {localDown, localUp, type LocalState, type LocalUpOptions} from '../../src/local/run.ts'
+import {tempDir} from '../helpers/cli.ts'
 
 /** Distinct free ports on 127.0.0.1 (all held open together, so they are distinct). */
 export async function freePorts(n: number): Promise<number[]> {
@@ -23,6 +23,24 @@ export async function freePorts(n: number): Promise<number[]> {
   return ports
 }
 
+/** Start ports of free blocks of the given sizes, between 20000 and 32000 (below Linux's ephemeral range). */
+export async function freeBlocks(sizes: number[]): Promise<number[]> {
+  const starts: number[] = []
+  let next = 20_000 + Math.floor(Math.random() * 1_200) * 10
+  for (const size of sizes) {
+    for (;;) {
+      const start = next
+      next = start + size + 1 > 32_000 ? 20_000 : start + size + 1
+      const free = await Promise.all(Array.from({length: size}, (_, i) => portIsFree(start + i)))
+      if (free.every(Boolean)) {
+        starts.push(start)
+        break
+      }
+    }
+  }
+  return starts
+}
+
 export interface Stack {
   state: LocalState
   stateDir: string
@@ -33,21 +51,34 @@ export interface Stack {
   down: () => Promise<void>
 }
 
+/** The more options of `ebws local up` (load balancer type, instances, stickiness, Redis). */
+export type UpExtra = Pick<LocalUpOptions, 'loadBalancer' | 'instances' | 'stickiness' | 'redis'>
+
 /** `ebws local up` on free ports and a temporary state directory. */
-export async function up(mode: LayoutMode, nginx = false): Promise<Stack> {
+export async function up(mode: LayoutMode, nginx = false, extra: UpExtra = {}): Promise<Stack> {
   // Free ports are only free until someone binds them: test files run concurrently, so a port found free can be
   // taken before the stack binds it. `localUp` refuses a port in use before starting anything; then try new ports.
+  // Instances use the ports after --app-port and --nginx-port too; a clash there is retried the same way.
   for (let attempt = 1; ; attempt++) {
-    const [https, http, app, nginxPort] = (await freePorts(5)) as [number, number, number, number]
-    const stateDir = mkdtempSync(join(tmpdir(), `ebws-e2e-${mode}-`))
+    const [https, http, app, nginxPort, redisPort] = (await freePorts(5)) as [number, number, number, number, number]
+    // Several instances use --app-port + i and --nginx-port + 2i: blocks below the ephemeral range, where outgoing
+    // connections (HAProxy's, the clients') do not take ports.
+    const instances = extra.instances ?? 1
+    const blocks = instances > 1 ? await freeBlocks([instances, 2 * instances]) : undefined
+    const stateDir = tempDir(`ebws-e2e-${mode}-`)
     try {
       const state = await localUp({
-        mode, httpsPort: https, httpPort: http, app: 'sample', appPort: app, nginx, nginxPort, idleTimeoutSeconds: 60,
-        allowedHosts: ['localhost', '127.0.0.1'], stateDir,
+        mode, httpsPort: https, httpPort: http, app: 'sample', appPort: blocks?.[0] ?? app, nginx, nginxPort: blocks?.[1] ?? nginxPort, idleTimeoutSeconds: 60,
+        allowedHosts: ['localhost', '127.0.0.1'], stateDir, ...extra, ...(extra.redis ? {redisPort} : {}),
       })
-      return {state, stateDir, https, http, app, nginx: nginxPort, down: async () => void (await localDown(stateDir))}
+      return {state, stateDir, https, http, app: blocks?.[0] ?? app, nginx: blocks?.[1] ?? nginxPort, down: async () => {
+        await localDown(stateDir)
+        rmSync(stateDir, {recursive: true, force: true})
+      }}
     } catch (error) {
-      if (attempt >= 3 || !/is in use/.test((error as Error).message)) throw error
+      rmSync(stateDir, {recursive: true, force: true})
+      // A port taken between localUp's check and the bind (another test file) fails the start: retry that too.
+      if (attempt >= 5 || !/is in use|EADDRINUSE|cannot bind socket/.test((error as Error).message)) throw error
     }
   }
 }
@@ -59,7 +90,7 @@ export interface Response {
 }
 
 /** One request, redirects not followed; `client` binds the client end to another loopback address. */
-export function get(url: string, options: {headers?: Record<string, string>; method?: string; client?: string} = {}): Promise<Response> {
+export function get(url: string, options: {headers?: Record<string, string>; method?: string; client?: string; body?: string} = {}): Promise<Response> {
   const u = new URL(url)
   const request = u.protocol === 'https:' ? httpsRequest : httpRequest
   return new Promise((resolve, reject) => {
@@ -77,15 +108,15 @@ export function get(url: string, options: {headers?: Record<string, string>; met
       },
     )
     req.on('error', reject)
-    req.end()
+    req.end(options.body)
   })
 }
 
 /** A Socket.io client like the sample page's, over https to the emulated load balancer. */
-export function connectClient(port: number, transports: ('websocket' | 'polling')[], client?: string): Promise<Socket> {
+export function connectClient(port: number, transports: ('websocket' | 'polling')[], client?: string, options: {reconnection?: boolean} = {}): Promise<Socket> {
   const agent = new HttpsAgent({rejectUnauthorized: false, ...(client ? {localAddress: client} : {})})
   const socket = io(`https://localhost:${port}`, {
-    transports, tryAllTransports: true, reconnection: false, timeout: 5000, agent: agent as never,
+    transports, tryAllTransports: true, reconnection: options.reconnection ?? false, timeout: 5000, agent: agent as never, forceNew: true,
     rejectUnauthorized: false, extraHeaders: {origin: `https://localhost:${port}`},
   })
   return new Promise((resolve, reject) => {

@@ -130,3 +130,40 @@ describe('plain TLS client through the SSL listener sees the self-signed localho
     assert.equal(cn, 'localhost')
   })
 })
+
+for (const {lb, mode, clientSeen} of [
+  {lb: 'application', mode: 'websocket', clientSeen: CLIENT},
+  {lb: 'network', mode: 'proxy', clientSeen: CLIENT},
+  {lb: 'network', mode: 'websocket', clientSeen: '127.0.0.1'},
+] as const) {
+  describe(`ebws local up --lb ${lb}${lb === 'network' && mode === 'proxy' ? ' --mode proxy (PROXY v2)' : ''}`, () => {
+    let stack: Stack
+    before(async () => {
+      stack = await up(mode, false, {loadBalancer: lb})
+    })
+    after(async () => stack?.down())
+
+    it('http:// is redirected to https://, host, path and query kept', async () => {
+      const res = await get(`http://localhost:${stack.http}/some/path?x=1`, {client: CLIENT})
+      assert.equal(res.status, 301)
+      assert.equal(res.headers.location, `https://localhost:${stack.https}/some/path?x=1`)
+      // The ALB answers the redirect itself: the app never sees the plain request (no HSTS/helmet headers).
+      if (lb === 'application') assert.equal(res.headers['x-content-type-options'], undefined)
+    })
+    it(`app sees https and the client address ${clientSeen === CLIENT ? '(X-Forwarded-For / PROXY v2)' : '(the load balancer\'s: no PROXY header)'}`, async () => {
+      const who = JSON.parse((await get(`https://localhost:${stack.https}/whoami`, {client: CLIENT})).body) as Who
+      assert.equal(who.protocol, 'https')
+      assert.equal(who.clientAddress, clientSeen)
+    })
+    it('Socket.io reaches the websocket transport on the HTTPS listener', async () => {
+      const socket = await connectClient(stack.https, ['websocket'], CLIENT)
+      try {
+        const who = await emit<Who>(socket, 'whoami')
+        assert.equal(who.transport, 'websocket')
+        assert.equal(who.protocol, 'https')
+      } finally {
+        socket.close()
+      }
+    })
+  })
+}

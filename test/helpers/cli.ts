@@ -1,4 +1,7 @@
 import {spawn} from 'node:child_process'
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
@@ -10,10 +13,33 @@ export interface CliResult {
   stderr: string
 }
 
-/** Runs the built CLI (bin/run.js, on this Node) as a child process, the way users run it. */
+const tempDirs = new Set<string>()
+let removeOnExit = false
+/**
+ * A fresh folder in the system temp dir, removed when this test file's process exits (whatever the tests did):
+ * tests leave nothing in the temp dir (.ci/run counts its entries before and after `npm test`).
+ */
+export function tempDir(prefix: string): string {
+  if (!removeOnExit) process.once('exit', () => tempDirs.forEach((d) => rmSync(d, {recursive: true, force: true})))
+  removeOnExit = true
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  tempDirs.add(dir)
+  return dir
+}
+
+/**
+ * Runs the built CLI (bin/run.js, on this Node) as a child process, the way users run it. The child gets a TMPDIR of
+ * its own, removed when it exits: what the CLI writes to the temp dir (listeners fix's default snapshot, Node's
+ * compile cache) stays out of the system's.
+ */
 export function runCli(args: string[], opts: {env: Record<string, string>; cwd?: string; timeoutMs?: number}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {env: {...opts.env, NO_COLOR: '1'}, cwd: opts.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe']})
+  const tmp = tempDir('ebws-cli-tmp-')
+  const removeTmp = () => {
+    rmSync(tmp, {recursive: true, force: true})
+    tempDirs.delete(tmp)
+  }
+  return new Promise<CliResult>((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {env: {...opts.env, NO_COLOR: '1', TMPDIR: tmp}, cwd: opts.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe']})
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
@@ -24,7 +50,7 @@ export function runCli(args: string[], opts: {env: Record<string, string>; cwd?:
       clearTimeout(timer)
       resolve({code: code ?? -1, stdout, stderr})
     })
-  })
+  }).finally(removeTmp)
 }
 
 export interface ErrorJson {

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict'
 import {execFile} from 'node:child_process'
-import {mkdtempSync, readFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
 import {after, before, describe, it} from 'node:test'
@@ -9,7 +8,7 @@ import {after, before, describe, it} from 'node:test'
 import {parse} from 'yaml'
 
 import {createScenario, LAYOUT_SETTINGS, startCliBench, type FullBench, type Scenario, type ScenarioSpec} from '../../bench/scenario.ts'
-import {json, jsonError, plainError, runCli} from '../../helpers/cli.ts'
+import {json, jsonError, plainError, runCli, tempDir} from '../../helpers/cli.ts'
 
 const exec = promisify(execFile)
 
@@ -58,8 +57,7 @@ describe('ebws listeners fix (against the local AWS bench)', () => {
   const EXPECTED: Record<string, string[]> = {
     websocket: ['HTTP 80 -> HTTP 80', 'SSL 443 -> TCP 80 cert'],
     http: ['HTTP 80 -> HTTP 80', 'HTTPS 443 -> HTTP 80 cert'],
-    proxy: ['SSL 443 -> TCP 80 cert', 'TCP 80 -> TCP 80'],
-  }
+    proxy: ['SSL 443 -> TCP 80 cert', 'TCP 80 -> TCP 80']}
 
   for (const mode of ['websocket', 'http', 'proxy'] as const) {
     for (const [name, start] of Object.entries(STARTS)) {
@@ -133,7 +131,7 @@ describe('ebws listeners fix (against the local AWS bench)', () => {
 
     const cases: Array<[string, () => string[], RegExp]> = [
       ['unknown mode', () => ['--mode', 'fast'], /Expected --mode=fast to be one of: websocket, http, proxy/],
-      ['conflicting flags', () => ['--emit-ebextensions', mkdtempSync(join(tmpdir(), 'x-')), '--dry-run'], /cannot also be provided when using/],
+      ['conflicting flags', () => ['--emit-ebextensions', tempDir('x-'), '--dry-run'], /cannot also be provided when using/],
       ['port out of range', () => ['--https-port', '70000'], /Expected an integer less than or equal to 65535/],
       ['HTTPS and HTTP on the same port', () => ['--https-port', '80', '--certificate-arn', certs.ok!], /HTTPS and HTTP cannot share a load balancer port/],
       ['malformed certificate ARN', () => ['--certificate-arn', 'arn:aws:acm:nope'], /is not a certificate ARN/],
@@ -237,7 +235,7 @@ describe('ebws listeners fix (against the local AWS bench)', () => {
     it('when the rollback fails too: exit 5, the snapshot file and the exact restore commands', async () => {
       // From Beanstalk's default the fix creates a policy and listener 443, then attaches the policy (write 3).
       const s = await createScenario(bench, {certificates: [{kind: 'rsa2048'}]})
-      const backup = join(mkdtempSync(join(tmpdir(), 'ebws-backup-')), 'snap.json')
+      const backup = join(tempDir('ebws-backup-'), 'snap.json')
       bench.faults.failNthMutating(3, 'ValidationError', {service: 'elb'})
       // ...and the restore cannot delete the new listener.
       bench.faults.error(20, 'ValidationError', {service: 'elb', action: 'DeleteLoadBalancerListeners'})
@@ -279,7 +277,7 @@ describe('ebws listeners fix (against the local AWS bench)', () => {
 
   it('--emit-ebextensions writes the same settings as a config file and changes nothing', async () => {
     const s = await createScenario(bench, {certificates: [{kind: 'rsa2048'}]})
-    const dir = mkdtempSync(join(tmpdir(), 'ebws-ebext-'))
+    const dir = tempDir('ebws-ebext-')
     bench.calls.clear()
     const out = json<FixJson & {ebextensionsFile: string; optionSettings: Array<{namespace: string; optionName: string; value: string}>}>(await fix(s, '--certificate-arn', s.certificates[0]!.arn, '--emit-ebextensions', dir))
     assert.equal(out.status, 'emitted')

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict'
-import {mkdirSync, mkdtempSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {mkdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
@@ -8,7 +7,7 @@ import {CreateLoadBalancerListenersCommand, DeleteLoadBalancerListenersCommand} 
 import {ElasticBeanstalkClient, UpdateEnvironmentCommand} from '@aws-sdk/client-elastic-beanstalk'
 
 import {createScenario, LAYOUT_SETTINGS, startCliBench, type FullBench} from '../../bench/scenario.ts'
-import {json, jsonError, runCli} from '../../helpers/cli.ts'
+import {json, jsonError, runCli, tempDir} from '../../helpers/cli.ts'
 
 interface Report {
   region: string
@@ -58,7 +57,7 @@ describe('ebws listeners show (against the local AWS bench)', () => {
     assert.equal(report.verdict.ok, false)
     assert.ok(report.verdict.findings.some((f) => f.message === 'no listener on 443: https:// clients cannot connect'))
     const human = await runCli(['listeners', 'show', '-e', s.environmentName], {env})
-    assert.match(human.stdout, /Fix it: ebws listeners fix -e /)
+    assert.match(human.stdout, /Fix it: listeners fix needs an ACM certificate, and no listener has a certificate/)
   })
 
   it('says why a TCP port 80 breaks the redirect, and flags an HTTPS 443 listener for long-polling', async () => {
@@ -96,7 +95,7 @@ describe('ebws listeners show (against the local AWS bench)', () => {
 
   it('reads the environment from .elasticbeanstalk/config.yml when no flag is given', async () => {
     const s = await createScenario(bench)
-    const dir = mkdtempSync(join(tmpdir(), 'ebws-eb-project-'))
+    const dir = tempDir('ebws-eb-project-')
     mkdirSync(join(dir, '.elasticbeanstalk'))
     writeFileSync(join(dir, '.elasticbeanstalk', 'config.yml'), `branch-defaults:\n  default:\n    environment: ${s.environmentName}\nglobal:\n  application_name: ${s.applicationName}\n  default_region: ${bench.region}\n`)
     const {AWS_REGION: _r, AWS_DEFAULT_REGION: _d, ...noRegion} = env
@@ -132,7 +131,7 @@ describe('ebws listeners show (against the local AWS bench)', () => {
     })
     it('no region', async () => {
       const {AWS_REGION: _r, AWS_DEFAULT_REGION: _d, ...noRegion} = env
-      await expectError(['listeners', 'show', '-e', 'x'], noRegion, 4, /No AWS region is configured/, mkdtempSync(join(tmpdir(), 'ebws-noregion-')))
+      await expectError(['listeners', 'show', '-e', 'x'], noRegion, 4, /No AWS region is configured/, tempDir('ebws-noregion-'))
     })
     it('not a region', async () => {
       await expectError(['listeners', 'show', '-e', 'x', '--region', 'moon-1'], env, 4, /"moon-1" is not an AWS region code/)
@@ -154,7 +153,7 @@ describe('ebws listeners show (against the local AWS bench)', () => {
       }
     })
     it('malformed .elasticbeanstalk/config.yml', async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'ebws-badcfg-'))
+      const dir = tempDir('ebws-badcfg-')
       mkdirSync(join(dir, '.elasticbeanstalk'))
       writeFileSync(join(dir, '.elasticbeanstalk', 'config.yml'), 'branch-defaults: [oops\n')
       await expectError(['listeners', 'show'], env, 2, /Could not parse .*config\.yml/, dir)

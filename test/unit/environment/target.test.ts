@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict'
-import {mkdirSync, mkdtempSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {mkdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, it} from 'node:test'
 
@@ -8,9 +7,10 @@ import {EbwsError} from '../../../src/cli/errors.ts'
 import {interpretEbCliConfig} from '../../../src/environment/eb-cli-config.ts'
 import {resolveTarget} from '../../../src/environment/target.ts'
 import {loadBalancerKindFromResource} from '../../../src/environment/describe.ts'
+import {tempDir} from '../../helpers/cli.ts'
 
 function project(configYml: string, branch?: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'ebws-target-'))
+  const dir = tempDir('ebws-target-')
   mkdirSync(join(dir, '.elasticbeanstalk'))
   writeFileSync(join(dir, '.elasticbeanstalk', 'config.yml'), configYml)
   if (branch) {
@@ -56,7 +56,7 @@ describe('resolveTarget', () => {
   })
 
   it('fails clearly with no environment anywhere', async () => {
-    await assert.rejects(resolveTarget({}, {}, mkdtempSync(join(tmpdir(), 'ebws-none-'))), (e: unknown) => e instanceof EbwsError && e.exitCode === 2 && /No Elastic Beanstalk environment given/.test(e.message))
+    await assert.rejects(resolveTarget({}, {}, tempDir('ebws-none-')), (e: unknown) => e instanceof EbwsError && e.exitCode === 2 && /No Elastic Beanstalk environment given/.test(e.message))
   })
 
   it('fails clearly on a malformed config.yml, naming the file', async () => {

@@ -8,7 +8,7 @@ import {after, describe, it} from 'node:test'
 import type {Listener} from '../../../src/elb/model.ts'
 import {LAYOUT_MODES, targetListeners, usesProxyProtocol} from '../../../src/listeners/modes.ts'
 import {ensureLocalCertificate} from '../../../src/local/certificate.ts'
-import {haproxyConfig} from '../../../src/local/haproxy.ts'
+import {albHaproxyConfig, haproxyConfig, nlbHaproxyConfig} from '../../../src/local/haproxy.ts'
 import {redirectSupport, websocketPasses} from '../../../src/local/layout.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'ebws-haproxy-'))
@@ -91,5 +91,61 @@ describe('redirectSupport and websocketPasses', () => {
     assert.equal(websocketPasses(targetListeners('websocket')), true)
     assert.equal(websocketPasses(targetListeners('proxy')), true)
     assert.equal(websocketPasses(targetListeners('http')), false)
+  })
+})
+
+describe('several instances, stickiness, ALB and NLB configurations', () => {
+  const instances = [13001, 13002, 13003].map((port) => ({host: '127.0.0.1', port}))
+  const check = (name: string, cfg: string) => {
+    const file = join(dir, `${name}.cfg`)
+    writeFileSync(file, cfg)
+    execFileSync('haproxy', ['-c', '-q', '-f', file], {stdio: 'pipe'})
+  }
+  it('CLB, 3 instances: round robin over all three with health checks; http layout + stickiness: the AWSELB cookie', () => {
+    const cfg = haproxyConfig({
+      listeners: targetListeners('http'), idleTimeoutSeconds: 60, proxyProtocolInstancePorts: [], localPorts: new Map([[443, 18443], [80, 18080]]),
+      backends: new Map([[80, instances]]), certificatePem: cert.pemPath, stickiness: true,
+    })
+    check('clb-sticky', cfg)
+    assert.match(cfg, /balance roundrobin/)
+    assert.equal(cfg.match(/server i\d 127\.0\.0\.1:1300\d cookie i\d check/g)?.length, 6, '3 servers behind each of the 2 listeners')
+    assert.equal(cfg.match(/cookie AWSELB insert indirect nocache/g)?.length, 2)
+  })
+  it('CLB websocket layout: no cookie on the TCP/SSL listener even when stickiness is asked', () => {
+    const cfg = haproxyConfig({
+      listeners: targetListeners('websocket'), idleTimeoutSeconds: 60, proxyProtocolInstancePorts: [], localPorts: new Map([[443, 18443], [80, 18080]]),
+      backends: new Map([[80, instances]]), certificatePem: cert.pemPath, stickiness: true,
+    })
+    const tcpBackend = cfg.slice(cfg.indexOf('backend lb_443_instances'), cfg.indexOf('# HTTP:80'))
+    assert.doesNotMatch(tcpBackend, /cookie/)
+  })
+  it('ALB: port 80 redirects itself (301, host, path and query kept), 443 ends TLS with X-Forwarded-*, keeps upgrades, AWSALB', () => {
+    const cfg = albHaproxyConfig({idleTimeoutSeconds: 60, httpsPort: 18443, httpPort: 18080, instances, certificatePem: cert.pemPath, stickiness: true})
+    check('alb', cfg)
+    assert.match(cfg, /http-request redirect location https:\/\/%\[req\.hdr\(host\),field\(1,:\)\]:18443%\[capture\.req\.uri\] code 301/)
+    assert.match(cfg, /set-header X-Forwarded-Proto https/)
+    assert.match(cfg, /set-header X-Forwarded-Port 443/)
+    assert.doesNotMatch(cfg, /del-header Upgrade/)
+    assert.match(cfg, /cookie AWSALB insert/)
+  })
+  it('NLB with PROXY v2: pass-through frontends send-proxy-v2, each instance endpoint reads it and ends TLS', () => {
+    const cfg = nlbHaproxyConfig({
+      idleTimeoutSeconds: 60, httpsPort: 18443, httpPort: 18080, instances, certificatePem: cert.pemPath, proxyProtocolV2: true,
+      instanceEndpoints: [{tls: 14001, plain: 14002}, {tls: 14003, plain: 14004}, {tls: 14005, plain: 14006}],
+    })
+    check('nlb', cfg)
+    assert.match(cfg, /frontend nlb_443\n\s+bind 127\.0\.0\.1:18443\n\s+mode tcp\n/)
+    assert.equal(cfg.match(/send-proxy-v2/g)?.length, 6)
+    assert.equal(cfg.match(/accept-proxy/g)?.length, 6)
+    assert.match(cfg, /bind 127\.0\.0\.1:14001 ssl crt \S+ accept-proxy/)
+    assert.doesNotMatch(cfg, /cookie/)
+  })
+  it('NLB without Proxy Protocol: no PROXY header anywhere', () => {
+    const cfg = nlbHaproxyConfig({
+      idleTimeoutSeconds: 60, httpsPort: 18443, httpPort: 18080, instances: instances.slice(0, 1), certificatePem: cert.pemPath, proxyProtocolV2: false,
+      instanceEndpoints: [{tls: 14001, plain: 14002}],
+    })
+    check('nlb-plain', cfg)
+    assert.doesNotMatch(cfg, /send-proxy|accept-proxy/)
   })
 })

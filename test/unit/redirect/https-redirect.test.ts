@@ -5,7 +5,6 @@ import {PROXY_INFO, type ProxyInfo} from '../../../src/redirect/forwarded.ts'
 import {
   clientAddress,
   decideRedirect,
-  forwardedProto,
   hsts,
   httpsRedirect,
   normalizeHost,
@@ -50,31 +49,34 @@ function run(request: RedirectRequest, options = OPTIONS) {
   return {...res, nextCalled}
 }
 
-describe('requestProtocol: every header form', () => {
+describe('requestProtocol: the value the load balancer set', () => {
   it('X-Forwarded-Proto: http / https, case-insensitive', () => {
     assert.equal(requestProtocol(req({'x-forwarded-proto': 'http'})), 'http')
     assert.equal(requestProtocol(req({'x-forwarded-proto': 'HTTP'})), 'http')
     assert.equal(requestProtocol(req({'x-forwarded-proto': 'https'})), 'https')
+    assert.equal(requestProtocol(req({'x-forwarded-proto': 'HTTPS'})), 'https')
   })
-  it('multi-proxy X-Forwarded-Proto: the first (client-side) hop counts', () => {
-    assert.equal(requestProtocol(req({'x-forwarded-proto': 'http, https'})), 'http')
-    assert.equal(requestProtocol(req({'x-forwarded-proto': 'https,http'})), 'https')
-    assert.equal(requestProtocol(req({'x-forwarded-proto': ['http', 'https']})), 'http')
+  it('multi-proxy X-Forwarded-Proto: the right-most value (the load balancer\'s) counts, never the client\'s first one', () => {
+    assert.equal(requestProtocol(req({'x-forwarded-proto': 'https, http'})), 'http')
+    assert.equal(requestProtocol(req({'x-forwarded-proto': 'http,https'})), 'https')
+    assert.equal(requestProtocol(req({'x-forwarded-proto': ['https', 'http']})), 'http')
+    assert.equal(requestProtocol(req({'x-forwarded-proto': ['http', 'https']})), 'https')
   })
-  it('RFC 7239 Forwarded: proto=, quoted, other pairs, several elements', () => {
-    assert.equal(requestProtocol(req({forwarded: 'proto=http'})), 'http')
-    assert.equal(requestProtocol(req({forwarded: 'for=192.0.2.60;proto=http;by=203.0.113.43'})), 'http')
-    assert.equal(requestProtocol(req({forwarded: 'For="[2001:db8:cafe::17]:4711";Proto="HTTP"'})), 'http')
-    assert.equal(requestProtocol(req({forwarded: 'for=192.0.2.43;proto=http, for=198.51.100.17;proto=https'})), 'http')
-    assert.equal(requestProtocol(req({forwarded: 'for=192.0.2.43;proto=https, for=198.51.100.17;proto=http'})), 'https')
-    assert.equal(requestProtocol(req({forwarded: 'for="a,b";proto=http'})), 'http')
-    assert.equal(forwardedProto('for=1.2.3.4'), undefined)
+  it('a present value other than https is plain HTTP: empty, unknown, ws/wss, a list ending in anything else', () => {
+    for (const value of ['', ' ', 'banana', 'wss', 'ws', 'https,', 'https, ', 'https, banana', 'https;', '"https"']) {
+      assert.equal(requestProtocol(req({'x-forwarded-proto': value})), 'http', JSON.stringify(value))
+    }
   })
-  it('no header: the request came through the SSL -> TCP listener, so https', () => {
+  it('no header: https on the websocket layout (SSL -> TCP adds nothing), plain HTTP where the LB always sets it', () => {
     assert.equal(requestProtocol(req({})), 'https')
+    assert.equal(requestProtocol(req({}), {layout: 'websocket'}), 'https')
+    assert.equal(requestProtocol(req({}), {layout: 'http'}), 'http')
+    assert.equal(requestProtocol(req({}), {layout: 'alb'}), 'http')
+    assert.equal(requestProtocol(req({}), {layout: 'proxy'}), 'http')
   })
-  it('any plain signal wins, so a forged "https" cannot get a page served over HTTP', () => {
-    assert.equal(requestProtocol(req({'x-forwarded-proto': 'https', forwarded: 'proto=http'})), 'http')
+  it('RFC 7239 Forwarded is not believed: no AWS load balancer sets it', () => {
+    assert.equal(requestProtocol(req({forwarded: 'proto=https'}), {layout: 'http'}), 'http')
+    assert.equal(requestProtocol(req({forwarded: 'proto=http', 'x-forwarded-proto': 'https'})), 'https')
   })
   it('PROXY destination port 80 is http, 443 https, and headers are then ignored', () => {
     const p80: ProxyInfo = {family: 'TCP4', sourceAddress: '198.51.100.22', destinationAddress: '203.0.113.7', sourcePort: 35646, destinationPort: 80}
@@ -166,10 +168,25 @@ describe('helpers', () => {
     assert.equal(pathAndQuery('/a b\u00e9?x=%41'), '/a%20b%C3%A9?x=%41')
     assert.equal(pathAndQuery('*'), '/')
   })
-  it('clientAddress: PROXY source, else the rightmost untrusted X-Forwarded-For hop', () => {
+  it('clientAddress: PROXY source; else the right-most X-Forwarded-For entry where the load balancer appends it', () => {
     assert.equal(clientAddress(req({}, {proxy: {family: 'TCP4', sourceAddress: '198.51.100.22', destinationAddress: '10.0.0.1', sourcePort: 1, destinationPort: 443}})), '198.51.100.22')
-    assert.equal(clientAddress(req({'x-forwarded-for': '6.6.6.6, 198.51.100.22, 10.0.1.2'})), '198.51.100.22')
-    assert.equal(clientAddress(req({'x-forwarded-for': '198.51.100.22'}, {remote: '203.0.113.9'})), '203.0.113.9')
+    assert.equal(clientAddress(req({'x-forwarded-for': '6.6.6.6, 198.51.100.22'}), {layout: 'http'}), '198.51.100.22')
+    // An internal load balancer's client is a private address: still the right-most entry, never the forged left one.
+    assert.equal(clientAddress(req({'x-forwarded-for': '6.6.6.6, 10.1.2.3'}), {layout: 'alb'}), '10.1.2.3')
+    assert.equal(clientAddress(req({'x-forwarded-for': ['6.6.6.6', '198.51.100.22']}), {layout: 'http'}), '198.51.100.22')
+    assert.equal(clientAddress(req({'x-forwarded-for': '6.6.6.6, not-an-ip'}), {layout: 'http'}), '10.0.0.5')
+    // ALB with routing.http.xff_client_port.enabled: the port is dropped.
+    assert.equal(clientAddress(req({'x-forwarded-for': '6.6.6.6, 198.51.100.22:4711'}), {layout: 'alb'}), '198.51.100.22')
+    assert.equal(clientAddress(req({'x-forwarded-for': '[2001:db8::21f:5bff:febf:ce22:8a2e]:4711'}), {layout: 'alb'}), '2001:db8::21f:5bff:febf:ce22:8a2e')
+    for (const bad of ['[198.51.100.22]:1', '[2001:db8::1', '2001:db8::1:', '999.1.1.1:80', '1.2.3.4:123456', '[::1]:x']) {
+      assert.equal(clientAddress(req({'x-forwarded-for': bad}), {layout: 'alb'}), '10.0.0.5', bad)
+    }
+    assert.equal(clientAddress(req({}), {layout: 'http'}), '10.0.0.5')
+  })
+  it('clientAddress on TCP layouts (websocket, nlb): the socket peer, whatever X-Forwarded-For says', () => {
+    assert.equal(clientAddress(req({'x-forwarded-for': '6.6.6.6'})), '10.0.0.5')
+    assert.equal(clientAddress(req({'x-forwarded-for': '6.6.6.6'}), {layout: 'websocket'}), '10.0.0.5')
+    assert.equal(clientAddress(req({'x-forwarded-for': '6.6.6.6'}, {remote: '203.0.113.9'}), {layout: 'nlb'}), '203.0.113.9')
   })
   it('hsts: header on HTTPS responses only, configurable', () => {
     const headers: Record<string, string> = {}

@@ -108,11 +108,11 @@ describe('acceptProxyProtocol on a real http.Server', () => {
     const {data} = await exchange(['PROXY TCP6 2001:db8::5 2001:db8::1 5000 443\r\n' + GET])
     assert.equal(body(data).client, '2001:db8::5')
   })
-  it('malformed PROXY line, plain HTTP without a line, v2 signature, oversized line, silence: closed without a response', async () => {
+  it('malformed PROXY line, plain HTTP without a line, v2 block of an unknown version, oversized line, silence: closed without a response', async () => {
     const cases = [
       ['PROXY TCP4 not-an-ip 10.0.0.7 1 443\r\n' + GET],
       [GET],
-      ['\r\n\r\n\0\r\nQUIT\n!\x11\x00\x0c'],
+      ['\r\n\r\n\0\r\nQUIT\n\x31\x11\x00\x0c'],
       ['PROXY TCP4 ' + '1'.repeat(200)],
       [],
     ]

@@ -1,0 +1,37 @@
+import type {BundleCommandResult} from '../bundle/command.ts'
+import type {DeployResult} from '../deploy/run.ts'
+import type {DoctorResult} from '../doctor/types.ts'
+import type {FixResult} from '../listeners/fix.ts'
+import type {ListenersReport} from '../listeners/inspect.ts'
+import type {RestoreResult} from '../listeners/restore.ts'
+import type {LocalDownResult, LocalState, LocalStatus} from '../local/run.ts'
+import type {ProxyChangeResult, StatusResult} from '../proxy-protocol/run.ts'
+import type {Envelope} from './base-command.ts'
+
+/**
+ * The `result` of each command's --json envelope, by command as typed. `npm run generate:schemas` writes
+ * schemas/<command with dashes>.json from each member (and schemas/envelope.json from EnvelopeDocument); a test fails
+ * when the committed schemas differ, and validates real outputs against them. A new command: one line here.
+ */
+export interface CommandResults {
+  'listeners show': ListenersReport
+  'listeners fix': FixResult
+  'listeners restore': RestoreResult
+  'proxy-protocol enable': ProxyChangeResult
+  'proxy-protocol disable': ProxyChangeResult
+  'proxy-protocol status': StatusResult
+  deploy: DeployResult
+  'local up': LocalState
+  'local down': LocalDownResult
+  'local status': LocalStatus
+  doctor: DoctorResult
+  bundle: BundleCommandResult
+}
+
+export type CommandId = keyof CommandResults
+
+/** The envelope itself, for schemas/envelope.json: `result` is described by the command's own schema. */
+export type EnvelopeDocument = Envelope<unknown>
+
+/** schemas/listeners-show.json for "listeners show". */
+export const schemaFileName = (command: string): string => `${command.split(' ').join('-')}.json`

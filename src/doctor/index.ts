@@ -1,0 +1,5 @@
+export {CHECK_IDS, type Check, type CheckId, type CheckStatus, type DoctorResult, type DoctorTarget} from './types.ts'
+export {runDoctor, STEP_TIMEOUT_MS} from './runner.ts'
+export {formatDoctor} from './format.ts'
+export {targetFromLocal, targetFromUrl, type TargetInput} from './target.ts'
+export {environmentEndpoint} from './environment.ts'

@@ -1,0 +1,61 @@
+// `ebws doctor -e ENV` against the local AWS bench (the EB fake answers DescribeEnvironments with the CNAME) and a
+// real `ebws local up` stack standing in for the environment's load balancer.
+import assert from 'node:assert/strict'
+import {rmSync} from 'node:fs'
+import {join} from 'node:path'
+import {after, before, describe, it} from 'node:test'
+
+import {startCliBench, type FullBench} from '../bench/scenario.ts'
+import {envelope, runCli} from '../helpers/cli.ts'
+import type {Check, CheckId, DoctorResult} from '../../src/doctor/types.ts'
+import {type Stack, up} from './helpers.ts'
+
+const byId = (r: DoctorResult) => Object.fromEntries(r.checks.map((c) => [c.id, c])) as Record<CheckId, Check>
+
+describe('ebws doctor -e: the environment from DescribeEnvironments', () => {
+  let bench: FullBench
+  let env: Record<string, string>
+  let stack: Stack
+  before(async () => {
+    ;({bench, env} = await startCliBench())
+    stack = await up('http')
+  })
+  after(async () => {
+    await stack?.down()
+    if (stack) rmSync(stack.stateDir, {recursive: true, force: true})
+    await bench?.stop()
+  })
+
+  it('with only -e: probes the CNAME; one that does not resolve fails dns and skips the rest, in seconds', async () => {
+    await bench.eb.createEnvironment({name: 'doc-nxdomain', application: 'doc-app', loadBalancerType: 'classic', environmentType: 'LoadBalanced', status: 'Ready', cname: 'doc-nxdomain.ebws-test.invalid', optionSettings: []})
+    const r = await runCli(['doctor', '-e', 'doc-nxdomain', '--json'], {env})
+    assert.equal(r.code, 1, r.stdout + r.stderr)
+    const doc = envelope<DoctorResult>(r)
+    const checks = byId(doc.result!)
+    assert.equal(checks.dns.status, 'fail')
+    assert.match(checks.dns.evidence, /^doc-nxdomain\.ebws-test\.invalid does not resolve/)
+    assert.deepEqual(doc.result!.checks.filter((c) => c.status === 'skip').length, 9)
+  })
+
+  it("URL + -e: DNS must point at the environment; its health check path is checked; fixes name -e ENV", async () => {
+    await bench.eb.createEnvironment({
+      name: 'doc-local', application: 'doc-app', loadBalancerType: 'classic', environmentType: 'LoadBalanced', status: 'Ready', cname: 'localhost',
+      optionSettings: [{Namespace: 'aws:elasticbeanstalk:application', OptionName: 'Application Healthcheck URL', Value: '/healthz'}],
+    })
+    const ca = join(stack.stateDir, 'tls', 'localhost.crt')
+    const r = await runCli(['doctor', `https://localhost:${stack.https}/`, '-e', 'doc-local', '--http-port', String(stack.http), '--ca', ca, '--json'], {env})
+    const checks = byId(envelope<DoctorResult>(r).result!)
+    assert.equal(checks.dns.status, 'pass')
+    assert.match(checks.dns.evidence, /environment doc-local's own name/)
+    assert.match(checks.redirect.evidence, /health check \/healthz answers 200 over http/)
+    assert.equal(checks['socketio-websocket'].status, 'fail')
+    assert.match(checks['socketio-websocket'].fix ?? '', /^ebws listeners fix -e doc-local --domain localhost /)
+    assert.equal(bench.calls.count({mutating: true}), 0, 'read-only on AWS')
+  })
+
+  it('an unknown environment is bad input (exit 2)', async () => {
+    const r = await runCli(['doctor', '-e', 'nope', '--json'], {env})
+    assert.equal(r.code, 2)
+    assert.equal(envelope(r).error?.code, 'ENV_NOT_FOUND')
+  })
+})
