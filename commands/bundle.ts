@@ -1,7 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
 import {EbwsCommand} from '../src/cli/base-command.ts'
-import {exitCodeTable} from '../src/cli/exit-codes.ts'
 import {bundleFlags, SECRET_RULE_HELP} from '../src/bundle/flags.ts'
 import {formatBundleResult, writeAppBundle} from '../src/bundle/command.ts'
 import type {BundleCommandResult} from '../src/bundle/command.ts'
@@ -16,11 +15,6 @@ ${SECRET_RULE_HELP}`
     {description: 'CI: the entries as JSON', command: '<%= config.bin %> <%= command.id %> --output build/app.zip --json'},
     {description: 'Ship one secret on purpose', command: '<%= config.bin %> <%= command.id %> --output app.zip --allow-secret config/signing.key'},
   ]
-  static override exitCodes: Record<string, string> = {
-    ...exitCodeTable,
-    '0': 'the zip was written',
-    '2': 'bad input: a secret or a link out of the app (SECRET_IN_BUNDLE), an invalid bundle (BUNDLE_INVALID), a missing folder; no zip is left behind',
-  }
   static override args = {
     dir: Args.string({description: 'App folder to bundle (default: the current folder).', required: false}),
   }
