@@ -1,36 +1,49 @@
 /**
- * Bundle benchmark: our bundler vs `zip -qr` on the same generated 20,000-file Node app.
+ * Bundle benchmark, timed as a user meets it: the whole `ebws bundle` process (node bin/run.js, oclif start
+ * included) against `zip -qr` on exactly the same included files, on trees shaped like real apps (bundle-tree.ts):
  *
- *   node bench/bundle.ts [--runs N] [--files N] [--level N] [--concurrency N] [--keep]
+ *   text   a Node app with a build output, ~20,000 JS/JSON/CSS/map files
+ *   mixed  an app with images, fonts and already-compressed files
+ *   big    one large file (--big-mib, default 1024), for the memory bound
  *
- * The tree also holds a node_modules folder, which our bundler leaves out; zip is given exactly the included
- * top-level entries, so both archive the same files. Runs alternate (ours, zip, zip, ours, ...) so that a noisy
- * neighbour hurts both alike; the ratio is of medians. Target from the issue: ours ≤ 0.66 × zip.
+ * For each: median wall time and median peak RSS (GNU time's %M) of each contender, runs alternated (ours, zip,
+ * zip, ours, ...) so a noisy neighbour hurts both alike; the in-process figure (collect + write, no process start);
+ * and whether every run wrote the same bytes.
+ * `--before DIR` adds a checkout of ebws built earlier (DIR/dist/src): its bundler as a whole node process, beside
+ * ours run the same way, for before/after figures from one run.
+ *
+ *   node bench/bundle.ts [--runs N] [--files N] [--big-mib N] [--trees text,mixed,big] [--before DIR] [--keep]
+ *
+ * Goals (issue 16): on the text tree, ours ≤ 0.5 × zip -qr wall time and ≤ 100 MiB peak RSS; with a 1 GiB file,
+ * peak RSS within the memory budget above the process's own baseline.
  */
 import {execFile} from 'node:child_process'
-import {mkdtemp, rm, stat} from 'node:fs/promises'
+import {mkdtemp, rm, stat, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
 import {parseArgs, promisify} from 'node:util'
 import {collectBundleFiles} from '../src/bundle/collect.ts'
-import {DEFAULT_LEVEL, writeBundle} from '../src/bundle/write.ts'
-import {generateTree} from './bundle-tree.ts'
+import {DEFAULT_MEMORY_BUDGET, writeBundle} from '../src/bundle/write.ts'
+import type {GeneratedTree} from './bundle-tree.ts'
+import {generateBigFileTree, generateMixedTree, generateTextTree} from './bundle-tree.ts'
 
 const run = promisify(execFile)
-const TARGET = 0.66
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+const MiB = 1024 * 1024
 
 const {values} = parseArgs({
   options: {
     runs: {type: 'string', default: '5'},
     files: {type: 'string', default: '20000'},
-    level: {type: 'string'},
-    concurrency: {type: 'string'},
+    'big-mib': {type: 'string', default: '1024'},
+    trees: {type: 'string', default: 'text,mixed,big'},
+    before: {type: 'string'},
     keep: {type: 'boolean', default: false},
   },
 })
 const runs = Number(values.runs)
-const level = values.level === undefined ? DEFAULT_LEVEL : Number(values.level)
-const concurrency = values.concurrency === undefined ? undefined : Number(values.concurrency)
+const trees = values.trees!.split(',')
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b)
@@ -38,61 +51,111 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
 }
 
+interface Measured {
+  ms: number
+  /** user + system CPU time: steadier than wall time on a shared machine. */
+  cpuMs: number
+  rssMiB: number
+}
+
+/** Runs a command under GNU time: wall time measured here, peak RSS (KiB) from time's %M. */
+async function measure(cmd: string, args: string[], cwd: string): Promise<Measured> {
+  const t = performance.now()
+  const {stderr} = await run('/usr/bin/time', ['-f', 'EBWS_TIME=%M %U %S', cmd, ...args], {cwd, maxBuffer: 64 * MiB})
+  const ms = performance.now() - t
+  const [kib, user, sys] = /EBWS_TIME=(\S+) (\S+) (\S+)/.exec(stderr)!.slice(1).map(Number) as [number, number, number]
+  return {ms, cpuMs: (user + sys) * 1000, rssMiB: kib / 1024}
+}
+
+/** A whole node process that bundles with the library at `lib` (dist/src of a build): the "before" contender. */
+const libScript = (lib: string, app: string, out: string) => `
+const {collectBundleFiles} = await import(${JSON.stringify(join(lib, 'dist/src/bundle/collect.js'))})
+const {writeBundle} = await import(${JSON.stringify(join(lib, 'dist/src/bundle/write.js'))})
+await writeBundle((await collectBundleFiles(${JSON.stringify(app)})).files, ${JSON.stringify(out)})`
+
+/** A script file, not `-e`: workers inherit execArgv, and `--input-type` would break theirs. */
+async function measureScript(script: string, work: string, cwd: string): Promise<Measured> {
+  const file = join(work, `script-${Math.random().toString(36).slice(2)}.mjs`)
+  await writeFile(file, script)
+  try {
+    return await measure(process.execPath, [file], cwd)
+  } finally {
+    await rm(file)
+  }
+}
+
+interface Contender {
+  name: string
+  go: (out: string) => Promise<Measured>
+}
+
+async function bench(tree: GeneratedTree, work: string, n: number) {
+  const app = tree.root
+  const contenders: Contender[] = [
+    {name: 'ebws bundle', go: (out) => measure(process.execPath, [join(ROOT, 'bin/run.js'), 'bundle', app, '--output', out], app)},
+    {name: 'zip -qr', go: (out) => measure('zip', ['-qr', out, ...tree.included], app)},
+  ]
+  if (values.before) {
+    contenders.push(
+      {name: 'before (lib, node)', go: (out) => measureScript(libScript(values.before!, app, out), work, app)},
+      {name: 'after (lib, node)', go: (out) => measureScript(libScript(ROOT, app, out), work, app)},
+    )
+  }
+  const results = new Map(contenders.map((c) => [c.name, [] as Measured[]]))
+  const sizes = new Map<string, number>()
+  const shas = new Set<string>()
+  await contenders[1]!.go(join(work, 'warm.zip')) // warm the page cache for everyone
+  await rm(join(work, 'warm.zip'))
+  for (let i = 0; i < n; i++) {
+    const order = i % 2 === 0 ? contenders : [...contenders].reverse()
+    for (const c of order) {
+      const out = join(work, `${c.name.replace(/\W+/g, '-')}-${i}.zip`)
+      results.get(c.name)!.push(await c.go(out))
+      sizes.set(c.name, (await stat(out)).size)
+      if (c.name === 'ebws bundle') shas.add((await run('sha256sum', [out])).stdout.split(' ')[0]!)
+      await rm(out)
+    }
+    process.stdout.write('.')
+  }
+  const t = performance.now()
+  const inProcess = await writeBundle((await collectBundleFiles(app)).files, join(work, 'in-process.zip'))
+  const inProcessMs = performance.now() - t
+  await rm(join(work, 'in-process.zip'))
+
+  console.log(`\n${tree.kind}: ${tree.includedFiles} files, ${(tree.includedBytes / 1e6).toFixed(1)} MB bundled${tree.excludedFiles ? `, ${tree.excludedFiles} node_modules files left out` : ''}`)
+  const zipMs = median(results.get('zip -qr')!.map((m) => m.ms))
+  const zipCpu = median(results.get('zip -qr')!.map((m) => m.cpuMs))
+  for (const c of contenders) {
+    const ms = median(results.get(c.name)!.map((m) => m.ms))
+    const cpu = median(results.get(c.name)!.map((m) => m.cpuMs))
+    const rss = median(results.get(c.name)!.map((m) => m.rssMiB))
+    console.log(
+      `  ${c.name.padEnd(20)} wall ${ms.toFixed(0).padStart(6)} ms (${(ms / zipMs).toFixed(2)}x zip)  cpu ${cpu.toFixed(0).padStart(6)} ms (${(cpu / zipCpu).toFixed(2)}x)  peak RSS ${rss.toFixed(0).padStart(4)} MiB  zip ${(sizes.get(c.name)! / 1e6).toFixed(1)} MB`,
+    )
+  }
+  console.log(`  in-process (collect + write, no process start): ${inProcessMs.toFixed(0)} ms, peak bytes in flight ${(inProcess.peakBytesInFlight / MiB).toFixed(1)} MiB of the ${DEFAULT_MEMORY_BUDGET / MiB} MiB budget`)
+  console.log(`  deterministic: ${shas.size === 1 ? 'yes, every ebws run wrote the same sha256' : `NO, ${shas.size} different zips`}`)
+  return {ours: median(results.get('ebws bundle')!.map((m) => m.rssMiB))}
+}
+
 const work = await mkdtemp(join(tmpdir(), 'ebws-bench-bundle-'))
 try {
-  const app = join(work, 'app')
-  process.stdout.write(`generating ${values.files} files in ${app} ... `)
-  const tree = await generateTree(app, Number(values.files))
-  console.log(`${(tree.includedBytes / 1e6).toFixed(1)} MB bundled, ${tree.excludedFiles} node_modules files left out`)
-
-  const ours = async (i: number) => {
-    const out = join(work, `ours-${i}.zip`)
-    const t = performance.now()
-    const listing = await collectBundleFiles(app)
-    const r = await writeBundle(listing.files, out, {level, concurrency})
-    const ms = performance.now() - t
-    if (listing.files.length !== tree.includedFiles) throw new Error(`bundled ${listing.files.length} files, expected ${tree.includedFiles}`)
-    await rm(out)
-    return {ms, size: r.sizeBytes, sha: r.sha256}
-  }
-  const zip = async (i: number) => {
-    const out = join(work, `zip-${i}.zip`)
-    const t = performance.now()
-    await run('zip', ['-qr', out, ...tree.included], {cwd: app})
-    const ms = performance.now() - t
-    const size = (await stat(out)).size
-    await rm(out)
-    return {ms, size}
-  }
-
-  const oursMs: number[] = []
-  const zipMs: number[] = []
-  const shas = new Set<string>()
-  let oursSize = 0
-  let zipSize = 0
-  await zip(-1) // warm the page cache for both
-  for (let i = 0; i < runs; i++) {
-    const order = i % 2 === 0 ? ['ours', 'zip'] : ['zip', 'ours']
-    for (const which of order) {
-      if (which === 'ours') {
-        const r = await ours(i)
-        oursMs.push(r.ms)
-        oursSize = r.size
-        shas.add(r.sha)
-      } else {
-        const r = await zip(i)
-        zipMs.push(r.ms)
-        zipSize = r.size
-      }
+  // The CLI's own peak RSS on a two-file app: what a bundle costs is measured above it.
+  const tiny = await generateBigFileTree(join(work, 'tiny'), 0)
+  const baseline = median(await Promise.all([0, 1, 2].map(async (i) => (await measure(process.execPath, [join(ROOT, 'bin/run.js'), 'bundle', tiny.root, '-o', join(work, `tiny-${i}.zip`)], tiny.root)).rssMiB)))
+  console.log(`ebws bundle on a two-file app: peak RSS ${baseline.toFixed(0)} MiB (node + oclif + workers, the baseline)`)
+  for (const kind of trees) {
+    const root = join(work, kind)
+    process.stdout.write(`generating the ${kind} tree ... `)
+    const tree =
+      kind === 'text' ? await generateTextTree(root, Number(values.files)) : kind === 'mixed' ? await generateMixedTree(root) : await generateBigFileTree(root, Number(values['big-mib']))
+    const r = await bench(tree, work, kind === 'big' ? Math.min(runs, 3) : runs)
+    if (kind === 'big') {
+      const over = r.ours - baseline
+      console.log(`  memory bound: ${over.toFixed(0)} MiB above the baseline, budget ${DEFAULT_MEMORY_BUDGET / MiB} MiB: ${over <= DEFAULT_MEMORY_BUDGET / MiB ? 'within' : 'OVER'}`)
     }
-    console.log(`run ${i + 1}/${runs}: ours ${oursMs.at(-1)!.toFixed(0)} ms, zip -qr ${zipMs.at(-1)!.toFixed(0)} ms`)
+    await rm(root, {recursive: true, force: true})
   }
-  const ratio = median(oursMs) / median(zipMs)
-  console.log('')
-  console.log(`ours     median ${median(oursMs).toFixed(0)} ms  (${(oursSize / 1e6).toFixed(1)} MB, level ${level})`)
-  console.log(`zip -qr  median ${median(zipMs).toFixed(0)} ms  (${(zipSize / 1e6).toFixed(1)} MB)`)
-  console.log(`ratio    ${ratio.toFixed(2)}  (target ≤ ${TARGET}: ${ratio <= TARGET ? 'met' : 'NOT met'})`)
-  console.log(`deterministic: ${shas.size === 1 ? 'yes, every run gave the same sha256' : `NO, ${shas.size} different zips`}`)
 } finally {
   if (!values.keep) await rm(work, {recursive: true, force: true})
 }

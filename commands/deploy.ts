@@ -11,6 +11,7 @@ import {formatDeployResult} from '../src/deploy/format.ts'
 import type {DeployResult} from '../src/deploy/run.ts'
 import {deploy} from '../src/deploy/run.ts'
 import {MAX_BUNDLE_BYTES} from '../src/bundle/index.ts'
+import {bundleFlags, SECRET_RULE_HELP} from '../src/bundle/flags.ts'
 
 export default class Deploy extends EbwsCommand {
   static override summary = 'Bundle the app, upload it as a new application version, deploy it, and give a verdict CI can trust.'
@@ -18,7 +19,11 @@ export default class Deploy extends EbwsCommand {
 
 The verdict comes from the environment's state, not from event wording: success is Status Ready on the new version with health Green (or Yellow with --accept-yellow) within --health-grace; any ERROR/FATAL event of the update, a rolled-back version label, health Red, or no Green within the grace is a failure. --timeout bounds the whole run.
 
-The bundle's content hash is stored in the version's description: deploying the same tree again reuses the existing version (nothing is uploaded); a --label that exists with different content is refused before anything is uploaded.`
+The bundle's content hash is stored in the version's description: deploying the same tree again reuses the existing version (nothing is uploaded), and when the environment already runs that content, Ready and Green, nothing is deployed (no UpdateEnvironment); a --label that exists with different content is refused before anything is uploaded. \`ebws bundle DIR --output FILE\` writes the same zip without deploying it.
+
+The default label is <git short sha>-<UTC timestamp> in a git repository (else <content hash>-<UTC timestamp>). The bundle is the working tree, not the last commit: when a bundled file differs from HEAD (modified, staged, untracked, or deleted), the label and the description say <sha>-dirty, so a label never names a commit whose content was not deployed.
+
+${SECRET_RULE_HELP}`
   static override examples = [
     {description: 'Deploy the current folder', command: '<%= config.bin %> <%= command.id %> -e my-env'},
     {description: 'CI: a named version, JSON result, 15-minute bound', command: '<%= config.bin %> <%= command.id %> ./app -e my-env --label "v1.4.2" --timeout 15m --json'},
@@ -39,9 +44,8 @@ The bundle's content hash is stored in the version's description: deploying the 
     ...awsFlags,
     ...mutatingFlags,
     ...waitFlags,
-    archive: Flags.string({summary: 'Deploy this prebuilt zip instead of bundling a folder (it is validated the same way).', helpGroup: 'BUNDLE', exclusive: ['include-node-modules', 'symlinks']}),
-    'include-node-modules': Flags.boolean({summary: 'Bundle node_modules folders too (by default the platform runs npm install).', default: false, helpGroup: 'BUNDLE'}),
-    symlinks: Flags.string({summary: 'Bundle what symlinks point to (follow) or the links themselves (store).', options: ['follow', 'store'], default: 'follow', helpGroup: 'BUNDLE'}),
+    archive: Flags.string({summary: 'Deploy this prebuilt zip instead of bundling a folder (it is checked the same way).', helpGroup: 'BUNDLE', exclusive: ['include-node-modules', 'symlinks']}),
+    ...bundleFlags,
     label: Flags.string({summary: 'Version label (default: <git short sha or content hash>-<UTC timestamp>).', helpGroup: 'VERSION'}),
     bucket: Flags.string({summary: 'S3 bucket for the bundle (default: the Elastic Beanstalk bucket from CreateStorageLocation).', helpGroup: 'VERSION'}),
     'health-grace': durationFlag('s')({summary: 'Seconds (or 2m, ...) to wait for health Green once Ready on the new version.', default: 60_000, helpGroup: 'VERDICT', defaultHelp: async () => '60s'}),
@@ -63,6 +67,8 @@ The bundle's content hash is stored in the version's description: deploying the 
       bucket: flags.bucket,
       includeNodeModules: flags['include-node-modules'],
       symlinks: flags.symlinks as 'follow' | 'store',
+      allowSecret: flags['allow-secret'],
+      allowLinkOutside: flags['allow-link-outside'],
       waitReady: flags.wait,
       timeoutMs: flags.timeout,
       healthGraceMs: flags['health-grace'],

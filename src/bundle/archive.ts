@@ -1,11 +1,21 @@
 /**
- * Checks a prebuilt `--archive FILE.zip`: a minimal central-directory reader (APPNOTE 4.3.12–16), no dependency,
- * reading only the directory and the few entries validation needs, never the whole archive.
+ * Checks a prebuilt `--archive FILE.zip`: a minimal central-directory reader (APPNOTE 4.3.12–16), no dependency.
+ * The checks are those a folder bundle gets: layout, .ebextensions, size, secrets by name and by content (every
+ * file entry is streamed through inflate once to look for PEM private keys, 64 KiB at a time), symlinks that would
+ * point outside the app once extracted, and platform hooks without the executable bit (a folder bundle fixes that
+ * bit in the zip it writes; an archive cannot be fixed, so it is refused).
  */
+import {createReadStream} from 'node:fs'
 import {open} from 'node:fs/promises'
 import type {FileHandle} from 'node:fs/promises'
-import {crc32, inflateRawSync} from 'node:zlib'
+import {posix} from 'node:path'
+import {pipeline} from 'node:stream/promises'
+import {PassThrough} from 'node:stream'
+import {crc32, createInflateRaw, inflateRawSync} from 'node:zlib'
 import {badInput} from '../cli/errors.ts'
+import type {SecretFinding} from './secrets.ts'
+import {findSecrets, looksLikePrivateKey, normaliseAllowed, PEM_OVERLAP} from './secrets.ts'
+import {isHookPath} from './write.ts'
 import type {BundleEntry, ValidateOptions, ValidationReport} from './validate.ts'
 import {validateEntries} from './validate.ts'
 import {METHOD_DEFLATE, METHOD_STORE, S_IFDIR, S_IFLNK} from './zip-format.ts'
@@ -28,6 +38,14 @@ export interface ArchiveInspection extends ValidationReport {
   path: string
   sizeBytes: number
   entries: ArchiveEntry[]
+  /** Secrets found (refused by the caller with SECRET_IN_BUNDLE), after --allow-secret. */
+  secrets: SecretFinding[]
+}
+
+export interface ArchiveOptions extends ValidateOptions {
+  allowSecret?: readonly string[] | undefined
+  /** Symlink entries allowed to point outside the app once extracted (--allow-link-outside). */
+  allowLinkOutside?: readonly string[] | undefined
 }
 
 const EOCD_SIG = 0x06054b50
@@ -138,6 +156,47 @@ export async function readEntry(fh: FileHandle, entry: ArchiveEntry): Promise<Bu
   return data
 }
 
+/** Whether a file entry's data holds a PEM private key, streamed so a large entry costs 64 KiB at a time. */
+export async function entryHoldsPrivateKey(zipPath: string, fh: FileHandle, entry: ArchiveEntry): Promise<boolean> {
+  if (entry.compressedSize === 0 || (entry.method !== METHOD_STORE && entry.method !== METHOD_DEFLATE)) return false
+  const local = await readAt(fh, entry.offset, 30)
+  const start = entry.offset + 30 + local.readUInt16LE(26) + local.readUInt16LE(28)
+  let tail = Buffer.alloc(0)
+  let found = false
+  await pipeline(
+    createReadStream(zipPath, {start, end: start + entry.compressedSize - 1, highWaterMark: 64 * 1024}),
+    entry.method === METHOD_DEFLATE ? createInflateRaw() : new PassThrough(),
+    async (source: AsyncIterable<Buffer>) => {
+      for await (const chunk of source) {
+        if (found) continue
+        found = looksLikePrivateKey(tail.length > 0 ? Buffer.concat([tail, chunk]) : chunk)
+        tail = Buffer.from(chunk.subarray(Math.max(0, chunk.length - PEM_OVERLAP)))
+      }
+    },
+  )
+  return found
+}
+
+/** Whether a symlink entry, extracted at the app root, points inside the app (relative, never above the root). */
+export function linkLandsInside(linkPath: string, target: string): boolean {
+  if (target.startsWith('/')) return false
+  const lands = posix.normalize(posix.join(posix.dirname(linkPath), target))
+  return lands !== '..' && !lands.startsWith('../')
+}
+
+/**
+ * Hooks must be executable (platforms-linux-extend.hooks.html): an entry without Unix mode (a zip made on Windows)
+ * or without an x bit is extracted non-executable, and the platform fails the deployment on it.
+ */
+export function checkHooks(entries: readonly ArchiveEntry[]): string[] {
+  return entries
+    .filter((e) => e.kind === 'file' && isHookPath(e.path) && (e.mode === undefined || (e.mode & 0o111) === 0))
+    .map(
+      (e) =>
+        `${e.path} is a platform hook but not executable in the archive (${e.mode === undefined ? 'no Unix mode' : `mode ${(e.mode & 0o777).toString(8)}`}): the platform would fail the deployment on it (chmod +x it and zip again with Info-ZIP, or let ebws bundle the folder)`,
+    )
+}
+
 /** Layout problems that make Beanstalk deploy a broken app. */
 export function checkLayout(entries: readonly ArchiveEntry[]): string[] {
   const problems: string[] = []
@@ -167,7 +226,7 @@ export function checkLayout(entries: readonly ArchiveEntry[]): string[] {
  * Inspects and validates a prebuilt archive. Throws bad input when the file can't be read as a zip; everything else
  * comes back as errors and warnings.
  */
-export async function inspectArchive(zipPath: string, options: ValidateOptions = {}): Promise<ArchiveInspection> {
+export async function inspectArchive(zipPath: string, options: ArchiveOptions = {}): Promise<ArchiveInspection> {
   let fh: FileHandle
   try {
     fh = await open(zipPath, 'r')
@@ -197,7 +256,20 @@ export async function inspectArchive(zipPath: string, options: ValidateOptions =
       {...options, sizeBytes: size},
     )
     const layout = checkLayout(entries).map((message) => ({code: 'archive-layout' as const, message}))
-    return {path: zipPath, sizeBytes: size, entries, errors: [...layout, ...report.errors], warnings: report.warnings}
+    const hooks = checkHooks(entries).map((message) => ({code: 'hook-mode' as const, message}))
+    const readText = async (path: string) => (await readEntry(fh, byPath.get(path)!)).toString('utf8')
+    const privateKeyFiles: string[] = []
+    for (const e of entries) {
+      if (e.kind === 'file' && !e.encrypted && (await entryHoldsPrivateKey(zipPath, fh, e).catch(() => false))) privateKeyFiles.push(e.path)
+    }
+    const secrets = await findSecrets(entries, readText, {allowSecret: options.allowSecret, privateKeyFiles})
+    const allowLinks = (options.allowLinkOutside ?? []).map(normaliseAllowed)
+    for (const e of entries) {
+      if (e.kind !== 'symlink' || allowLinks.includes(e.path)) continue
+      const target = (await readEntry(fh, e)).toString('utf8')
+      if (!linkLandsInside(e.path, target)) secrets.push({path: e.path, reason: `a symlink to ${target}, outside the app once extracted (--allow-link-outside to keep it)`})
+    }
+    return {path: zipPath, sizeBytes: size, entries, secrets, errors: [...layout, ...hooks, ...report.errors], warnings: report.warnings}
   } finally {
     await fh.close()
   }

@@ -8,8 +8,12 @@
  *   deeper files overriding shallower ones). The EB CLI would `git archive` the last commit in a git repository;
  *   we bundle the working tree, and honouring every .gitignore gives what `git status` considers part of the app.
  *   `.gitignore` rules never drop `.ebextensions/` or `.platform/`: those are Beanstalk's, not git's, business.
- * - Always left out, whatever the rules: `.git` and `.elasticbeanstalk` (at any depth), and `node_modules`
- *   folders unless `includeNodeModules` (the Node.js platform runs `npm install` from package.json).
+ * - Always left out, whatever the rules: `.git` and `.elasticbeanstalk` (at any depth), `.ebws-local` (ebws's own
+ *   state folder, with a notice; secrets.ts), and the root `node_modules` folder unless `includeNodeModules` (the
+ *   Node.js platform runs `npm install` from the root package.json). Deeper `node_modules` folders are left to the
+ *   ignore rules, like any other folder.
+ * - A symlink that resolves outside the app folder is refused (SECRET_IN_BUNDLE) unless its path is in
+ *   `allowLinkOutside`: following it would copy whatever it points to (/etc/passwd, ~/.ssh) into the zip.
  * - As in git, nothing inside an excluded folder can be re-included, so excluded folders are never walked.
  *
  * Only readdir is used (its entry types are enough): the mode and size of each file come later from the fstat of
@@ -21,6 +25,7 @@ import {dirname, isAbsolute, join, relative, resolve, sep} from 'node:path'
 import ignore from 'ignore'
 import type {Ignore} from 'ignore'
 import {badInput} from '../cli/errors.ts'
+import {isAllowed, isEbwsLocal, normaliseAllowed} from './secrets.ts'
 
 export type SymlinkPolicy = 'follow' | 'store'
 
@@ -29,6 +34,10 @@ export interface CollectOptions {
   includeNodeModules?: boolean
   /** 'follow' (default) bundles what a link points to; 'store' bundles the link itself. */
   symlinks?: SymlinkPolicy
+  /** Bundle paths of symlinks that may point outside the app folder (followed: their target is copied in). */
+  allowLinkOutside?: readonly string[]
+  /** Bundle paths let through the secret check (--allow-secret); here only `.ebws-local/` paths matter. */
+  allowSecret?: readonly string[]
 }
 
 export interface BundleFile {
@@ -47,6 +56,8 @@ export interface CollectResult {
   /** Which ignore file drove the selection. */
   ignoreFile: '.ebignore' | '.gitignore' | 'none'
   warnings: string[]
+  /** Folders left out by rule that the user should hear about (`.ebws-local`). */
+  leftOut: string[]
 }
 
 const ALWAYS_EXCLUDED = new Set(['.git', '.elasticbeanstalk'])
@@ -92,6 +103,10 @@ export async function collectBundleFiles(dir = '.', options: CollectOptions = {}
   const files: BundleFile[] = []
   const warnings: string[] = []
   const errors: string[] = []
+  const outside: string[] = []
+  const leftOut: string[] = []
+  const allowLinkOutside = (options.allowLinkOutside ?? []).map(normaliseAllowed)
+  const allowSecret = (options.allowSecret ?? []).map(normaliseAllowed)
 
   let ignoreFile: CollectResult['ignoreFile'] = 'none'
   const rootLayers: Layer[] = []
@@ -104,8 +119,15 @@ export async function collectBundleFiles(dir = '.', options: CollectOptions = {}
     rootLayers.push({base: '', ig: ignore().add(ebignore)})
   }
 
-  const excludedDir = (name: string): boolean =>
-    ALWAYS_EXCLUDED.has(name) || (name === 'node_modules' && !options.includeNodeModules)
+  const excludedDir = (name: string, path: string): boolean => {
+    if (ALWAYS_EXCLUDED.has(name)) return true
+    if (name === 'node_modules' && path === 'node_modules') return !options.includeNodeModules
+    if (name === '.ebws-local' && isEbwsLocal(path) && !allowSecret.some((a) => isAllowed(a, [path]) || isAllowed(path, [a]))) {
+      leftOut.push(path)
+      return true
+    }
+    return false
+  }
 
   const ignored = (layers: readonly Layer[], path: string, isDir: boolean): boolean =>
     !(ignoreFile !== '.ebignore' && inBeanstalkDir(path)) && isIgnored(layers, path, isDir)
@@ -129,7 +151,7 @@ export async function collectBundleFiles(dir = '.', options: CollectOptions = {}
       const path = prefix + e.name
       const source = join(abs, e.name)
       if (e.isDirectory()) {
-        if (excludedDir(e.name) || ignored(layers, path, true)) continue
+        if (excludedDir(e.name, path) || ignored(layers, path, true)) continue
         subdirs.push(walkDir(source, path, layers, [...realAncestors, join(here, e.name)]))
       } else if (e.isFile()) {
         if (ALWAYS_EXCLUDED.has(e.name) || ignored(layers, path, false)) continue
@@ -138,7 +160,7 @@ export async function collectBundleFiles(dir = '.', options: CollectOptions = {}
         if (symlinks === 'store') {
           // git stores links as files, so ignore rules match them as files.
           if (ALWAYS_EXCLUDED.has(e.name) || ignored(layers, path, false)) continue
-            const target = await readlink(source)
+          const target = await readlink(source)
           const lands = resolve(dirname(join(here, e.name)), target)
           if (isAbsolute(target) || !isUnder(lands, rootReal)) {
             warnings.push(`${path} is a symlink to ${target}, outside the app: it will dangle on the instance`)
@@ -158,9 +180,13 @@ export async function collectBundleFiles(dir = '.', options: CollectOptions = {}
           else throw err
           continue
         }
-        if (isDir ? excludedDir(e.name) || ignored(layers, path, true) : ignored(layers, path, false)) continue
+        if (isDir ? excludedDir(e.name, path) || ignored(layers, path, true) : ignored(layers, path, false)) continue
         if (!isUnder(real, rootReal)) {
-          warnings.push(`${path} links outside the app (${real}); the bundle includes a copy of what it points to`)
+          if (!isAllowed(path, allowLinkOutside)) {
+            outside.push(`${path}: a symlink to ${real}, outside the app folder`)
+            continue
+          }
+          warnings.push(`${path} links outside the app (${real}); the bundle includes a copy of what it points to (--allow-link-outside)`)
         }
         if (isDir) {
           if (realAncestors.includes(real)) {
@@ -188,11 +214,16 @@ export async function collectBundleFiles(dir = '.', options: CollectOptions = {}
   }
 
   await walk(root, '', rootLayers, [rootReal])
+  if (outside.length > 0) {
+    throw badInput('SECRET_IN_BUNDLE', `Cannot bundle ${root}: following these links would copy files from outside the app into the zip; nothing was written or uploaded:\n  ${outside.sort().join('\n  ')}`, [
+      'Copy what the app needs into its folder, bundle the links as links with --symlinks=store, or follow one on purpose with --allow-link-outside PATH.',
+    ], {paths: outside.map((o) => o.slice(0, o.indexOf(': a symlink')))})
+  }
   if (errors.length > 0) {
     throw badInput('BUNDLE_INVALID', `Cannot bundle ${root}:\n  ${errors.sort().join('\n  ')}`, [
       'Remove or fix the links, add them to .ebignore, or bundle links as links with --symlinks=store',
     ])
   }
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
-  return {root, files, ignoreFile, warnings: warnings.sort()}
+  return {root, files, ignoreFile, warnings: warnings.sort(), leftOut: leftOut.sort()}
 }

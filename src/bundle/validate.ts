@@ -20,9 +20,8 @@ export interface BundleIssue {
     | 'config-not-read'
     | 'no-entry-point'
     | 'too-large'
-    | 'secret-file'
-    | 'private-key'
     | 'archive-layout'
+    | 'hook-mode'
     | 'symlink'
   /** The bundle path the issue is about, if any. */
   path?: string
@@ -40,8 +39,6 @@ export interface ValidateOptions {
   /** Size of the written zip, once known. */
   sizeBytes?: number
   maxBytes?: number
-  /** Files found by content to hold a private key (WriteResult.privateKeyFiles). */
-  privateKeyFiles?: readonly string[]
 }
 
 export interface BundleEntry {
@@ -52,9 +49,6 @@ export interface BundleEntry {
 /** A config file is any *.config directly in an .ebextensions folder; Beanstalk reads no other extension. */
 const CONFIG_RE = /(^|\/)\.ebextensions\/[^/]+\.config$/
 const MISNAMED_CONFIG_RE = /(^|\/)\.ebextensions\/[^/]+\.(ya?ml|json|conf|cfg)$/
-const ENV_FILE_RE = /(^|\/)\.env(\.[^/]+)?$/
-const ENV_TEMPLATE_RE = /\.(example|sample|template|dist|defaults)$/
-const KEY_FILE_RE = /(^|\/)(id_(rsa|dsa|ecdsa|ed25519)|[^/]+\.pem)$/
 
 /** Validates one .ebextensions config file's text. */
 export function validateConfig(path: string, text: string): ValidationReport {
@@ -159,23 +153,12 @@ export async function validateEntries(
     warnings.push(...r.warnings)
   }
 
-  const keyFiles = new Set(options.privateKeyFiles ?? [])
+  // Secrets and key material are checked apart (secrets.ts): they are refused, not warned about.
   for (const e of entries) {
     if (e.kind === 'directory') continue
     if (MISNAMED_CONFIG_RE.test(e.path)) {
       warnings.push({code: 'config-not-read', path: e.path, message: `${e.path} is not read by Beanstalk: config files must end in .config`})
     }
-    if (ENV_FILE_RE.test(e.path) && !ENV_TEMPLATE_RE.test(e.path)) {
-      warnings.push({
-        code: 'secret-file',
-        path: e.path,
-        message: `${e.path} is in the bundle: .env files usually hold secrets; use environment properties instead`,
-      })
-    }
-    if (KEY_FILE_RE.test(e.path)) keyFiles.add(e.path)
-  }
-  for (const p of [...keyFiles].sort()) {
-    warnings.push({code: 'private-key', path: p, message: `${p} looks like a private key and is in the bundle`})
   }
 
   const maxBytes = options.maxBytes ?? MAX_BUNDLE_BYTES

@@ -5,6 +5,8 @@ export interface WorkerJob {
   level: number
   /** Files bigger than this are not read by the worker: the writer streams them itself. */
   inlineLimit: number
+  /** Stop reading once this many bytes of the batch are read; the rest comes back as deferred. */
+  maxBytes: number
   files: Array<{index: number; source: string; store: boolean}>
 }
 
@@ -22,9 +24,11 @@ export type WorkerResult =
       privateKey: boolean
       large?: undefined
       error?: undefined
+      deferred?: undefined
     }
-  | {index: number; large: true; sourceMode: number; error?: undefined}
-  | {index: number; error: string; large?: undefined}
+  | {index: number; large: true; sourceMode: number; error?: undefined; deferred?: undefined}
+  | {index: number; error: string; large?: undefined; deferred?: undefined}
+  | {index: number; deferred: true; large?: undefined; error?: undefined}
 
 export interface WorkerReply {
   id: number

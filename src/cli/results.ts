@@ -1,3 +1,4 @@
+import type {BundleCommandResult} from '../bundle/command.ts'
 import type {CertRequestResult} from '../cert/request.ts'
 import type {DeployResult} from '../deploy/run.ts'
 import type {DnsLinkResult} from '../dns/link.ts'
@@ -30,6 +31,7 @@ export interface CommandResults {
   doctor: DoctorResult
   'cert request': CertRequestResult
   'dns link': DnsLinkResult
+  bundle: BundleCommandResult
 }
 
 export type CommandId = keyof CommandResults

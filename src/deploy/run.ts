@@ -3,18 +3,14 @@
  * UpdateEnvironment(VersionLabel) → follow state and events to a verdict. Everything that can be bad input is checked
  * before the first write (S3 or Beanstalk); one deadline (--timeout) bounds the whole run.
  */
-import {execFile} from 'node:child_process'
-import {createReadStream} from 'node:fs'
 import {mkdtemp, rm} from 'node:fs/promises'
-import {createHash} from 'node:crypto'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
-import {promisify} from 'node:util'
 
 import type {AwsClients} from '../aws/clients.ts'
 import {awsCall} from '../aws/errors.ts'
-import {buildBundle, bundleError, inspectArchive, MAX_BUNDLE_BYTES} from '../bundle/index.ts'
-import type {SymlinkPolicy} from '../bundle/index.ts'
+import {prepareBundle} from '../bundle/index.ts'
+import type {PreparedBundle, SymlinkPolicy} from '../bundle/index.ts'
 import {badInput, EbwsError, ErrorWithResult} from '../cli/errors.ts'
 import {ExitCode} from '../cli/exit-codes.ts'
 import {describeEnvironment} from '../environment/describe.ts'
@@ -23,7 +19,8 @@ import {latestEventDate} from '../environment/events.ts'
 import type {EnvironmentStatus} from '../environment/wait.ts'
 import {describeEnvironmentStatus, isReady, pollEnvironment} from '../environment/wait.ts'
 import {formatDuration} from '../duration.ts'
-import {bundleKey, checkLabel, defaultLabel, versionDescription} from './label.ts'
+import {gitRef, gitState} from './git.ts'
+import {bundleKey, checkLabel, contentHashOf, defaultLabel, versionDescription} from './label.ts'
 import {initialWatch, judgeDeployment} from './verdict.ts'
 import type {Verdict, VerdictContext, WatchState} from './verdict.ts'
 import type {VersionPlan} from './versions.ts'
@@ -40,6 +37,10 @@ export interface DeployInput {
   bucket?: string | undefined
   includeNodeModules: boolean
   symlinks: SymlinkPolicy
+  /** Bundle paths let through the secret check (--allow-secret). */
+  allowSecret?: readonly string[] | undefined
+  /** Symlinks that may point outside the app folder (--allow-link-outside). */
+  allowLinkOutside?: readonly string[] | undefined
   waitReady: boolean
   timeoutMs: number
   healthGraceMs: number
@@ -72,7 +73,11 @@ export interface DeployResult {
     sizeBytes: number
     bundle: 'directory' | 'archive'
     multipart?: boolean | undefined
+    /** The git commit the label names (`<sha>` or `<sha>-dirty` when the bundled files differ from it). */
+    git?: string | undefined
   }
+  /** The environment already ran this content, Ready and healthy: nothing was deployed (no UpdateEnvironment). */
+  alreadyRunning?: boolean | undefined
   previousVersion?: string | undefined
   environmentStatus?: string | undefined
   health?: string | undefined
@@ -93,51 +98,7 @@ export class DeployError extends ErrorWithResult<DeployResult> {
   }
 }
 
-const execFileP = promisify(execFile)
-
-/** The short sha of HEAD in `dir`, or undefined outside a git work tree (or without git). */
-export async function gitShortSha(dir: string): Promise<string | undefined> {
-  try {
-    const {stdout} = await execFileP('git', ['rev-parse', '--short=7', 'HEAD'], {cwd: dir, timeout: 5000})
-    const sha = stdout.trim()
-    return /^[0-9a-f]{7,40}$/.test(sha) ? sha : undefined
-  } catch {
-    return undefined
-  }
-}
-
-async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256')
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer)
-  return hash.digest('hex')
-}
-
 const mb = (n: number) => `${(n / 1024 / 1024).toFixed(n < 10 * 1024 * 1024 ? 2 : 1)} MB`
-
-interface Bundle {
-  file: string
-  sizeBytes: number
-  contentHash: string
-  kind: 'directory' | 'archive'
-  warnings: string[]
-}
-
-async function makeBundle(input: DeployInput, workDir: string): Promise<Bundle> {
-  const maxBytes = input.maxBundleBytes ?? MAX_BUNDLE_BYTES
-  if (input.archive) {
-    const inspection = await inspectArchive(input.archive, {maxBytes})
-    if (inspection.errors.length > 0) throw bundleError(inspection)
-    const warnings = inspection.warnings.map((w) => w.message)
-    return {file: resolve(input.archive), sizeBytes: inspection.sizeBytes, contentHash: await sha256File(input.archive), kind: 'archive', warnings}
-  }
-  const dir = input.dir ?? '.'
-  const built = await buildBundle(dir, join(workDir, 'bundle.zip'), {includeNodeModules: input.includeNodeModules, symlinks: input.symlinks, maxBytes})
-  const warnings = [
-    ...built.report.warnings.map((w) => w.message),
-    ...built.madeExecutable.map((p) => `${p} is a platform hook but not executable in the source: made executable in the zip`),
-  ]
-  return {file: built.path, sizeBytes: built.sizeBytes, contentHash: built.contentHash, kind: 'directory', warnings}
-}
 
 const urlOf = (s: {cname?: string | undefined; endpointUrl?: string | undefined}): string | undefined =>
   s.cname ? `http://${s.cname}` : s.endpointUrl ? `http://${s.endpointUrl}` : undefined
@@ -151,20 +112,42 @@ export async function deploy(clients: AwsClients, input: DeployInput): Promise<D
   try {
     // 1. Bundle and validate: all local, so bad input fails before any AWS call.
     say(input.archive ? `Checking the archive ${input.archive}` : `Bundling ${resolve(input.dir ?? '.')}`)
-    const bundle = await makeBundle(input, workDir)
+    const bundle: PreparedBundle = await prepareBundle(
+      {
+        dir: input.dir,
+        archive: input.archive,
+        includeNodeModules: input.includeNodeModules,
+        symlinks: input.symlinks,
+        allowSecret: input.allowSecret,
+        allowLinkOutside: input.allowLinkOutside,
+        maxBytes: input.maxBundleBytes,
+      },
+      join(workDir, 'bundle.zip'),
+    )
+    for (const n of bundle.notices) say(n)
     for (const w of bundle.warnings) say(`warning: ${w}`)
     say(`Bundle: ${mb(bundle.sizeBytes)}, content sha256 ${bundle.contentHash.slice(0, 12)}…`)
+    // The label names HEAD, marked -dirty when the bundled files are not HEAD's (git.ts).
+    const git = input.archive
+      ? await gitState(process.cwd())
+      : await gitState(resolve(input.dir ?? '.'), new Set(bundle.entries.map((e) => e.path)))
+    const ref = git ? gitRef(git) : undefined
+    if (git?.dirty) {
+      bundle.warnings.push(`the bundled files differ from HEAD ${git.sha} (${git.changed.join(', ')}): the version is labelled ${ref}`)
+      say(`warning: ${bundle.warnings.at(-1)!}`)
+    }
 
     // 2. The environment, its application and versions: reads only. Unknown environment and label clash end here.
-    const env = await describeEnvironment(clients, input.environmentName)
+    // DescribeEnvironments alone: deploy never needs the environment's resources.
+    const env = await describeEnvironment(clients, input.environmentName, {resources: false})
     const application = env.applicationName
-    const gitSha = await gitShortSha(input.archive ? process.cwd() : resolve(input.dir ?? '.'))
     const versions = await listVersions(clients, application)
     const plan = planVersion({
       versions,
       contentHash: bundle.contentHash,
       requestedLabel: input.label,
-      defaultLabel: defaultLabel({gitSha, contentHash: bundle.contentHash, now: new Date(startedAt)}),
+      defaultLabel: defaultLabel({gitSha: ref, contentHash: bundle.contentHash, now: new Date(startedAt)}),
+      runningLabel: env.versionLabel,
     })
     say(`Version ${plan.label}: ${plan.kind === 'reuse' ? 'reusing it' : 'creating it'} (${plan.why})`)
 
@@ -181,6 +164,7 @@ export async function deploy(clients: AwsClients, input: DeployInput): Promise<D
       contentHash: bundle.contentHash,
       sizeBytes: bundle.sizeBytes,
       bundle: bundle.kind,
+      ...(ref ? {git: ref} : {}),
       ...(plan.kind === 'reuse' ? {bucket: plan.version.bucket, key: plan.version.key} : {}),
       ...extra,
     })
@@ -189,6 +173,27 @@ export async function deploy(clients: AwsClients, input: DeployInput): Promise<D
       throw badInput('ENV_NOT_READY', `Environment "${env.environmentName}" is ${env.status}, not Ready; Beanstalk accepts no deployment until it is. Nothing was uploaded.`, [
         'Leave out --no-wait to wait for it (within --timeout), or try again when it is Ready.',
       ])
+    }
+
+    // The same content already running, Ready and healthy: deploying it again would restart the app for nothing.
+    // Only when no new version is asked for: a new --label is created and deployed, as asked.
+    const running = plan.kind === 'reuse' && alreadyRunning(env, plan.label, versions, bundle.contentHash, input.acceptYellow)
+    if (running) {
+      say(`${env.environmentName} already runs ${env.versionLabel} with this content, Ready and ${env.health}: nothing to deploy`)
+      return {
+        ...base,
+        status: input.dryRun ? 'planned' : 'deployed',
+        alreadyRunning: true,
+        reason: `${env.environmentName} already runs this content (${env.versionLabel}), Ready and ${env.health}; nothing was deployed`,
+        version: versionInfo(input.dryRun ? 'planned-reuse' : 'reused'),
+        environmentStatus: env.status,
+        health: env.health,
+        healthStatus: env.healthStatus,
+        durationSeconds: Math.round((Date.now() - startedAt) / 1000),
+        exitCode: ExitCode.Ok,
+        stillRunning: false,
+        events: [],
+      }
     }
 
     if (input.dryRun || input.confirm) {
@@ -250,7 +255,7 @@ export async function deploy(clients: AwsClients, input: DeployInput): Promise<D
         source = 'uploaded'
       }
       say(`Creating application version ${plan.label}`)
-      await createVersion(clients, {application, label: plan.label, bucket, key, description: versionDescription(bundle.contentHash, gitSha)})
+      await createVersion(clients, {application, label: plan.label, bucket, key, description: versionDescription(bundle.contentHash, ref)})
       await waitProcessed(clients, {application, label: plan.label, deadline, say})
       version = versionInfo(source, {bucket, key, multipart})
     }
@@ -261,6 +266,23 @@ export async function deploy(clients: AwsClients, input: DeployInput): Promise<D
   } finally {
     await rm(workDir, {recursive: true, force: true})
   }
+}
+
+/**
+ * Whether the environment already runs this content: Ready, on the planned label or another label with the same
+ * content hash, and healthy (Green, or Yellow with --accept-yellow). A Red or Grey environment gets the deployment.
+ */
+export function alreadyRunning(
+  env: {status: string; versionLabel?: string | undefined; health?: string | undefined},
+  label: string,
+  versions: ReadonlyArray<{label: string; description?: string | undefined}>,
+  contentHash: string,
+  acceptYellow: boolean,
+): boolean {
+  if (env.status !== 'Ready' || !env.versionLabel) return false
+  const runningHash = env.versionLabel === label ? contentHash : contentHashOf(versions.find((v) => v.label === env.versionLabel)?.description)
+  if (runningHash !== contentHash) return false
+  return env.health === 'Green' || (acceptYellow && env.health === 'Yellow')
 }
 
 function describePlan(plan: VersionPlan, o: {bucket?: string | undefined; application: string; env: string; ready: boolean; status: string; sizeBytes: number}): string[] {

@@ -34,7 +34,14 @@ const statusIs = (v: KnownVersion, s: string): boolean => (v.status ?? '').toLow
  * - no label: the newest usable version with the same content is reused; else a new one with the default label.
  * `versions` are newest first, as DescribeApplicationVersions returns them.
  */
-export function planVersion(o: {versions: readonly KnownVersion[]; contentHash: string; requestedLabel?: string | undefined; defaultLabel: string}): VersionPlan {
+export function planVersion(o: {
+  versions: readonly KnownVersion[]
+  contentHash: string
+  requestedLabel?: string | undefined
+  defaultLabel: string
+  /** The label the environment runs: preferred when it holds this content, so a re-deploy changes nothing. */
+  runningLabel?: string | undefined
+}): VersionPlan {
   const sameContent = o.versions.filter((v) => contentHashOf(v.description) === o.contentHash && !statusIs(v, 'Failed'))
   if (o.requestedLabel !== undefined) {
     const existing = o.versions.find((v) => v.label === o.requestedLabel)
@@ -58,7 +65,7 @@ export function planVersion(o: {versions: readonly KnownVersion[]; contentHash: 
       ? {kind: 'create', label: o.requestedLabel, copyFrom: {bucket: twin.bucket!, key: twin.key!, label: twin.label}, why: `same content as version ${twin.label}: its bundle is copied in S3, not uploaded again`}
       : {kind: 'create', label: o.requestedLabel, why: 'new version'}
   }
-  const newest = sameContent[0]
+  const newest = sameContent.find((v) => v.label === o.runningLabel) ?? sameContent[0]
   if (newest) return {kind: 'reuse', label: newest.label, version: newest, why: `version ${newest.label} already holds this exact content`}
   if (o.versions.some((v) => v.label === o.defaultLabel)) {
     throw badInput('VERSION_CONFLICT', `Application version "${o.defaultLabel}" already exists with other content. Nothing was uploaded.`, ['Pass --label to name the version.'])

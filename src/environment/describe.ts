@@ -67,16 +67,19 @@ function toInfo(env: EnvironmentDescription, loadBalancer: string | undefined): 
  * One round trip: DescribeEnvironments and DescribeEnvironmentResources run concurrently (the latter takes the
  * environment name alone). An unknown name gets a clear error listing the environments that do exist.
  */
-export async function describeEnvironment(clients: AwsClients, environmentName: string): Promise<EnvironmentInfo> {
+export async function describeEnvironment(clients: AwsClients, environmentName: string, o: {resources?: boolean} = {}): Promise<EnvironmentInfo> {
   const eb = await clients.elasticBeanstalk()
   const {DescribeEnvironmentsCommand, DescribeEnvironmentResourcesCommand} = await import('@aws-sdk/client-elastic-beanstalk')
+  // {resources: false}: DescribeEnvironments only, for callers that need no load balancer (deploy).
   const [envs, resources] = await Promise.allSettled([
     awsCall('elasticbeanstalk:DescribeEnvironments', () =>
       eb.send(new DescribeEnvironmentsCommand({EnvironmentNames: [environmentName], IncludeDeleted: false})),
     ),
-    awsCall('elasticbeanstalk:DescribeEnvironmentResources', () =>
-      eb.send(new DescribeEnvironmentResourcesCommand({EnvironmentName: environmentName})),
-    ),
+    o.resources === false
+      ? Promise.resolve({EnvironmentResources: {LoadBalancers: []}})
+      : awsCall('elasticbeanstalk:DescribeEnvironmentResources', () =>
+          eb.send(new DescribeEnvironmentResourcesCommand({EnvironmentName: environmentName})),
+        ),
   ])
   if (envs.status === 'rejected') throw envs.reason
   const env = envs.value.Environments?.find((e) => e.EnvironmentName === environmentName && e.Status !== 'Terminated')

@@ -11,7 +11,7 @@ import {after, before, describe, it} from 'node:test'
 import {GetObjectCommand, S3Client} from '@aws-sdk/client-s3'
 
 import {createScenario, startCliBench, type FullBench, type Scenario} from '../bench/scenario.ts'
-import {json, jsonError, plainError, runCli, type CliResult} from '../helpers/cli.ts'
+import {json, jsonError, plainError, ROOT, runCli, type CliResult} from '../helpers/cli.ts'
 
 const exec = promisify(execFile)
 
@@ -28,6 +28,7 @@ interface DeployJson {
   health?: string
   durationSeconds: number
   stillRunning: boolean
+  alreadyRunning?: boolean
   events: Array<{severity: string; message: string}>
   warnings: string[]
   error?: {message: string; exitCode: number}
@@ -215,7 +216,7 @@ describe('ebws deploy (against the local AWS bench)', () => {
     assert.equal(bench.calls.list({service: 'elasticbeanstalk'}).filter((c) => c.injected === 'throttle').length, 4)
   })
 
-  it('the same tree again reuses the version: no upload, no new version', async () => {
+  it('the same tree again, already running: no upload, no new version, no UpdateEnvironment', async () => {
     const s = await createScenario(bench, {})
     const dir = app()
     const first = json<DeployJson>(await deploy(s, [dir]))
@@ -224,11 +225,114 @@ describe('ebws deploy (against the local AWS bench)', () => {
     const r = await deploy(s, [dir])
     assert.equal(r.code, 0, r.stdout + r.stderr)
     const out = json<DeployJson>(r)
+    assert.equal(out.status, 'deployed')
+    assert.equal(out.alreadyRunning, true)
     assert.equal(out.version.source, 'reused')
     assert.equal(out.version.label, first.version.label)
     assert.equal(out.version.contentHash, first.version.contentHash)
+    assert.match(out.reason, /already runs this content/)
     assert.deepEqual(s3Writes(), [], 'no PutObject or any other S3 write')
+    assert.deepEqual(ebWrites(), [], 'no UpdateEnvironment: the environment already runs it')
+    assert.equal(bench.eb.environment(s.environmentName).versionLabel, first.version.label)
+  })
+
+  it('the content of an older version: reused and deployed (UpdateEnvironment), nothing uploaded', async () => {
+    const s = await createScenario(bench, {})
+    const a = app()
+    const first = json<DeployJson>(await deploy(s, [a]))
+    assert.equal(json<DeployJson>(await deploy(s, [app()])).status, 'deployed')
+    bench.calls.clear()
+    const r = await deploy(s, [a])
+    assert.equal(r.code, 0, r.stdout + r.stderr)
+    const out = json<DeployJson>(r)
+    assert.deepEqual([out.version.source, out.version.label, out.alreadyRunning], ['reused', first.version.label, undefined])
+    assert.deepEqual(s3Writes(), [])
     assert.deepEqual(ebWrites(), ['UpdateEnvironment'])
+  })
+
+  it('calls only what it needs: the AWS calls of a deploy, counted (no DescribeEnvironmentResources)', async () => {
+    const s = await createScenario(bench, {})
+    bench.calls.clear()
+    const r = await deploy(s, [app()])
+    assert.equal(r.code, 0, r.stdout + r.stderr)
+    const counts = new Map<string, number>()
+    for (const c of bench.calls.list({})) counts.set(`${c.service}:${c.action}`, (counts.get(`${c.service}:${c.action}`) ?? 0) + 1)
+    // Polling calls (DescribeEnvironments, DescribeEvents, DescribeApplicationVersions while processing) repeat;
+    // every other call happens exactly once, and nothing else is called.
+    const once = ['elasticbeanstalk:CreateStorageLocation', 'elasticbeanstalk:CreateApplicationVersion', 'elasticbeanstalk:UpdateEnvironment', 's3:HeadObject', 's3:PutObject']
+    const polled = ['elasticbeanstalk:DescribeEnvironments', 'elasticbeanstalk:DescribeEvents', 'elasticbeanstalk:DescribeApplicationVersions']
+    for (const k of once) assert.equal(counts.get(k), 1, `${k} once: ${JSON.stringify([...counts])}`)
+    assert.deepEqual([...counts.keys()].filter((k) => !once.includes(k) && !polled.includes(k)), [], JSON.stringify([...counts]))
+    assert.equal(counts.get('elasticbeanstalk:DescribeEnvironmentResources'), undefined)
+  })
+
+  it('deploys the sample app folder as is; the zip holds its .ebextensions and .platform, no .ebws-local', async () => {
+    const s = await createScenario(bench, {})
+    const r = await deploy(s, [join(ROOT, 'sample-app')])
+    assert.equal(r.code, 0, r.stdout + r.stderr)
+    const out = json<DeployJson>(r)
+    const s3 = new S3Client({region: bench.region, endpoint: bench.direct.moto, forcePathStyle: true, credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'}})
+    const obj = await s3.send(new GetObjectCommand({Bucket: out.version.bucket, Key: out.version.key}))
+    const zipPath = join(mkdtempSync(join(tmpdir(), 'ebws-deploy-test-')), 'sample.zip')
+    dirs.push(dirname(zipPath))
+    writeFileSync(zipPath, await obj.Body!.transformToByteArray())
+    const {stdout} = await exec('unzip', ['-Z1', zipPath])
+    const names = stdout.trim().split('\n')
+    for (const p of ['package.json', 'server.js', '.ebextensions/ebws-common.config', '.platform/nginx/conf.d/ebws.conf']) assert.ok(names.includes(p), p)
+    assert.ok(!names.some((n) => n.includes('.ebws-local') || n.startsWith('node_modules/')), names.join('\n'))
+  })
+
+  it('in a git repository: the label names HEAD, and says -dirty when the bundled files differ from it', async () => {
+    const s = await createScenario(bench, {})
+    const dir = app()
+    const git = (...args: string[]) => exec('git', args, {cwd: dir, env: {...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e'}})
+    writeFileSync(join(dir, '.gitignore'), 'node_modules/\n')
+    await git('init', '-q')
+    await git('add', '.')
+    await git('commit', '-qm', 'init')
+    const sha = (await git('rev-parse', '--short=7', 'HEAD')).stdout.trim()
+    const clean = json<DeployJson>(await deploy(s, [dir]))
+    assert.match(clean.version.label, new RegExp(`^${sha}-\\d{8}T\\d{6}Z$`))
+    writeFileSync(join(dir, 'app.js'), 'console.log("not committed")\n')
+    bench.eb.clearCalls()
+    const r = await deploy(s, [dir])
+    assert.equal(r.code, 0, r.stdout + r.stderr)
+    const dirty = json<DeployJson>(r)
+    assert.match(dirty.version.label, new RegExp(`^${sha}-dirty-\\d{8}T\\d{6}Z$`))
+    assert.ok(dirty.warnings.some((w) => /differ from HEAD .*app\.js/.test(w)), dirty.warnings.join('\n'))
+    const create = bench.eb.calls().find((c) => c.action === 'CreateApplicationVersion')!
+    assert.match(create.params.Description ?? '', new RegExp(`git:${sha}-dirty$`))
+  })
+
+  it('a secret in the app folder: exit 2 SECRET_IN_BUNDLE naming it, no AWS call at all', async () => {
+    const s = await createScenario(bench, {})
+    const dir = app(undefined, {'.npmrc': '//registry.npmjs.org/:_authToken=npm_secret\n'})
+    bench.calls.clear()
+    const r = await deploy(s, [dir])
+    assert.equal(r.code, 2, r.stdout + r.stderr)
+    const e = jsonError(r)
+    assert.equal(e.code, 'SECRET_IN_BUNDLE')
+    assert.match(e.message, /\.npmrc: \.npmrc with a registry auth token/)
+    assert.equal(bench.calls.count({}), 0)
+  })
+
+  it('--archive: a secret or a non-executable hook inside it is refused (exit 2) before any upload', async () => {
+    const s = await createScenario(bench, {})
+    const dir = app(undefined, {'config/.env': 'TOKEN=1'})
+    const zip = `${dir}.zip`
+    dirs.push(zip)
+    await exec('zip', ['-qr', zip, 'package.json', 'app.js', 'config'], {cwd: dir})
+    bench.calls.clear()
+    let r = await deploy(s, ['--archive', zip])
+    assert.equal(r.code, 2, r.stdout + r.stderr)
+    assert.equal(jsonError(r).code, 'SECRET_IN_BUNDLE')
+    assert.match(jsonError(r).message, /config\/\.env/)
+    await rm(zip)
+    await exec('zip', ['-qr', zip, 'package.json', 'app.js', '.platform'], {cwd: dir})
+    r = await deploy(s, ['--archive', zip])
+    assert.equal(r.code, 2, r.stdout + r.stderr)
+    assert.match(jsonError(r).message, /01-note\.sh is a platform hook but not executable in the archive \(mode 644\)/)
+    assert.equal(bench.calls.count({mutating: true}), 0)
   })
 
   it('--label: same content reuses it; a new label for known content is copied in S3, not uploaded', async () => {
@@ -335,11 +439,13 @@ describe('ebws deploy (against the local AWS bench)', () => {
 
     const expectBadInput = async (args: string[], message: RegExp, extraEnv: Record<string, string> = {}) => {
       bench.calls.clear()
+      // Calls that started before this run (a stalled upload of an earlier test, still draining) are not its own.
+      const startedAfter = performance.now()
       const r = await runCli(['deploy', ...args], {env: {...env, ...extraEnv}})
       assert.equal(r.code, 2, r.stdout + r.stderr)
       assert.match(plainError(r.stderr), message)
-      assert.deepEqual(s3Writes(), [], 'no S3 write')
-      assert.deepEqual(ebWrites(), [], 'no Beanstalk write')
+      assert.deepEqual(bench.calls.list({service: 's3', startedAfter}).filter((c) => S3_WRITES.includes(c.action)), [], 'no S3 write')
+      assert.deepEqual(bench.calls.actions({service: 'elasticbeanstalk', mutating: true, startedAfter}), [], 'no Beanstalk write')
     }
 
     it('missing folder', () => expectBadInput([join(tmpdir(), 'no-such-app-dir'), '-e', s.environmentName], /App directory .*no-such-app-dir does not exist/))
@@ -366,5 +472,8 @@ describe('ebws deploy (against the local AWS bench)', () => {
     assert.equal(r.code, 0)
     assert.match(r.stdout, /EXIT CODES\n\s+0\s+deployed/)
     assert.match(r.stdout, /3\s+the --timeout was reached; the deployment may still be running on AWS/)
+    // The bundle and label rules (issue 12 items 5-6) are documented where the flags are.
+    const text = r.stdout.replace(/\s+/g, ' ')
+    for (const s of ['--allow-secret', '--allow-link-outside', 'SECRET_IN_BUNDLE', '<sha>-dirty', 'no UpdateEnvironment', '.ebws-local/']) assert.ok(text.includes(s), s)
   })
 })

@@ -1,6 +1,6 @@
 import {describe, it} from 'node:test'
 import assert from 'node:assert/strict'
-import {mkdir, symlink} from 'node:fs/promises'
+import {mkdir, rm, symlink, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {collectBundleFiles} from '../../../src/bundle/collect.ts'
 import {EbwsError} from '../../../src/cli/errors.ts'
@@ -9,7 +9,7 @@ import {cleanup, makeTree, MINIMAL_APP} from './helpers.ts'
 const paths = async (dir: string, options = {}) => (await collectBundleFiles(dir, options)).files.map((f) => f.path)
 
 describe('collectBundleFiles: ignore rules', () => {
-  it('uses .gitignore with negation, and always leaves out .git, .elasticbeanstalk and node_modules', async () => {
+  it('uses .gitignore with negation, and always leaves out .git, .elasticbeanstalk, .ebws-local and the root node_modules', async () => {
     const dir = await makeTree({
       ...MINIMAL_APP,
       '.gitignore': '*.log\n!keep.log\nbuild/\n',
@@ -20,15 +20,20 @@ describe('collectBundleFiles: ignore rules', () => {
       '.elasticbeanstalk/config.yml': 'x',
       'node_modules/dep/index.js': 'x',
       'lib/node_modules/nested.js': 'x',
+      'vendor/node_modules/ignored.js': 'x',
+      '.ebws-local/tls/localhost.key': 'x',
       'src/app.js': 'x',
     })
     try {
+      await writeFile(join(dir, '.gitignore'), '*.log\n!keep.log\nbuild/\nvendor/node_modules/\n')
       const r = await collectBundleFiles(dir)
       assert.equal(r.ignoreFile, '.gitignore')
+      // Deeper node_modules folders are the ignore rules' business, like any folder (issue 12 item 6).
       assert.deepEqual(
         r.files.map((f) => f.path),
-        ['.gitignore', 'index.js', 'keep.log', 'package.json', 'src/app.js'],
+        ['.gitignore', 'index.js', 'keep.log', 'lib/node_modules/nested.js', 'package.json', 'src/app.js'],
       )
+      assert.deepEqual(r.leftOut, ['.ebws-local'])
     } finally {
       await cleanup(dir)
     }
@@ -132,13 +137,25 @@ describe('collectBundleFiles: ignore rules', () => {
 })
 
 describe('collectBundleFiles: symlinks', () => {
-  it('follows links by default (files and folders), warning about targets outside the app', async () => {
-    const outside = await makeTree({'shared.js': 'x'})
+  it('follows links inside the app; refuses links outside it (SECRET_IN_BUNDLE) unless --allow-link-outside names them', async () => {
+    const outside = await makeTree({'shared.js': 'x', '.aws/credentials': '[default]\naws_secret_access_key = x\n'})
     const dir = await makeTree({...MINIMAL_APP, 'lib/real.js': 'x'})
     try {
       await symlink('lib', join(dir, 'linked-lib'))
       await symlink(join(outside, 'shared.js'), join(dir, 'shared.js'))
-      const r = await collectBundleFiles(dir)
+      await symlink('/etc/passwd', join(dir, 'passwd'))
+      await symlink(join(outside, '.aws'), join(dir, 'creds'))
+      await assert.rejects(collectBundleFiles(dir), (e: unknown) => {
+        assert.ok(e instanceof EbwsError)
+        assert.equal(e.code, 'SECRET_IN_BUNDLE')
+        assert.equal(e.exitCode, 2)
+        assert.deepEqual(e.details?.paths, ['creds', 'passwd', 'shared.js'])
+        assert.match(e.message, /passwd: a symlink to \/etc\/passwd, outside the app folder/)
+        return true
+      })
+      await rm(join(dir, 'passwd'))
+      await rm(join(dir, 'creds'))
+      const r = await collectBundleFiles(dir, {allowLinkOutside: ['./shared.js']})
       const p = r.files.map((f) => [f.path, f.kind])
       assert.ok(p.some(([a, k]) => a === 'linked-lib/real.js' && k === 'file'))
       assert.ok(p.some(([a, k]) => a === 'shared.js' && k === 'file'))

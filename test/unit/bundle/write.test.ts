@@ -209,4 +209,32 @@ describe('writeBundle: limits and large files', () => {
       await cleanup(dir)
     }
   })
+
+  it('bounds the bytes in flight by memoryBudget: batches read at most budget / 16, large files stream, same bytes as unbounded', async () => {
+    // 240 files of 96 KiB (incompressible, so compressed = read) and one 24 MiB file, under a 4 MiB budget. The
+    // writer before the budget took 64 files per batch whatever their size (6 MiB per batch here, several in
+    // flight) and read every file up to 16 MiB whole.
+    const random = (n: number, seed: number) => {
+      const b = Buffer.alloc(n)
+      let x = seed
+      for (let i = 0; i < n; i += 4) b.writeUInt32LE((x = (Math.imul(x, 1664525) + 1013904223) >>> 0), i)
+      return b
+    }
+    const dir = await makeTree(MINIMAL_APP)
+    try {
+      for (let i = 0; i < 240; i++) await writeFile(join(dir, `asset-${String(i).padStart(3, '0')}.bin`), random(96 * 1024, i + 1))
+      await writeFile(join(dir, 'big.bin'), Buffer.alloc(24 << 20, 'x'))
+      const budget = 4 << 20
+      const r = await bundle(dir, {}, {memoryBudget: budget, concurrency: 2})
+      assert.ok(r.peakBytesInFlight <= budget, `peak ${r.peakBytesInFlight} > budget ${budget}`)
+      assert.ok(r.largestBatchReadBytes > 0 && r.largestBatchReadBytes <= budget / 16, `a batch read ${r.largestBatchReadBytes} bytes`)
+      unzipTest(r.path)
+      assert.equal(r.entries, 243)
+      const unbounded = await bundle(dir, {}, {memoryBudget: 1 << 30, concurrency: 3})
+      assert.ok(unbounded.largestBatchReadBytes > budget / 16, 'the bound is what made the batches small')
+      assert.equal(unbounded.sha256, r.sha256, 'deterministic: the budget never changes the bytes')
+    } finally {
+      await cleanup(dir)
+    }
+  })
 })

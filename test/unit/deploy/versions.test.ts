@@ -5,6 +5,7 @@ import {EbwsError} from '../../../src/cli/errors.ts'
 import {versionDescription} from '../../../src/deploy/label.ts'
 import {planVersion, processingState} from '../../../src/deploy/versions.ts'
 import type {KnownVersion} from '../../../src/deploy/versions.ts'
+import {alreadyRunning} from '../../../src/deploy/run.ts'
 
 const A = 'a'.repeat(64)
 const B = 'b'.repeat(64)
@@ -60,5 +61,24 @@ describe('processingState: DescribeApplicationVersions Status, case-insensitive'
     for (const s of ['Processed', 'PROCESSED', 'processed', 'Unprocessed']) assert.equal(processingState(s), 'usable', s)
     for (const s of ['Failed', 'FAILED', 'failed']) assert.equal(processingState(s), 'failed', s)
     for (const s of ['Processing', 'Building', 'BUILDING', '', undefined]) assert.equal(processingState(s), 'pending', String(s))
+  })
+})
+
+describe('a re-deploy of the running content', () => {
+  it('planVersion prefers the version the environment runs when several hold the same content', () => {
+    const p = planVersion({versions: [v('new', A), v('running', A)], contentHash: A, defaultLabel: 'dflt', runningLabel: 'running'})
+    assert.deepEqual([p.kind, p.label], ['reuse', 'running'])
+  })
+
+  it('alreadyRunning: Ready on a version with this content and healthy; not when Red, busy, or other content', () => {
+    const versions = [v('running', A), v('other', B)]
+    const env = {status: 'Ready', versionLabel: 'running', health: 'Green'}
+    assert.equal(alreadyRunning(env, 'running', versions, A, false), true)
+    assert.equal(alreadyRunning(env, 'new-label', versions, A, false), true, 'same content under another label')
+    assert.equal(alreadyRunning(env, 'x', versions, B, false), false)
+    assert.equal(alreadyRunning({...env, health: 'Red'}, 'running', versions, A, false), false)
+    assert.equal(alreadyRunning({...env, health: 'Yellow'}, 'running', versions, A, false), false)
+    assert.equal(alreadyRunning({...env, health: 'Yellow'}, 'running', versions, A, true), true)
+    assert.equal(alreadyRunning({...env, status: 'Updating'}, 'running', versions, A, false), false)
   })
 })
