@@ -33,7 +33,7 @@ describe('schemas/ is generated from the result types', () => {
   })
 
   it('`status` means one thing per place (docs/cli-contract.md): the outcome at the top, an AWS Status inside a resource', () => {
-    const OUTCOMES = new Set(['dry-run', 'already-in-shape', 'applied', 'emitted', 'planned', 'deployed', 'failed', 'timed-out'])
+    const OUTCOMES = new Set(['dry-run', 'already-in-shape', 'applied', 'emitted', 'planned', 'deployed', 'failed', 'timed-out', 'issued', 'pending-validation', 'linked', 'already-linked'])
     const AWS_RESOURCES = new Set(['CertificateInfo', 'EnvironmentInfo'])
     const VERDICTS: Record<string, string[]> = {Check: ['pass', 'warn', 'fail', 'skip']}
     type Node = {$ref?: string; properties?: Record<string, Node>; enum?: string[]; type?: string; anyOf?: Node[]}
@@ -186,6 +186,21 @@ describe('real --json outputs match the schemas (local AWS bench)', () => {
     }
     await check(local('down', '--no-such-flag'), 'BAD_FLAG')
     await check(local('status', '--no-such-flag'), 'BAD_FLAG')
+  })
+
+  it('cert request / dns link (ACM + Route 53 on the bench)', async () => {
+    const {Route53Client, CreateHostedZoneCommand} = await import('@aws-sdk/client-route-53')
+    const r53 = new Route53Client({region: bench.region, endpoint: bench.direct.moto, credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'}})
+    const apex = `contract-${Date.now()}.test`
+    await r53.send(new CreateHostedZoneCommand({Name: apex, CallerReference: apex}))
+    r53.destroy()
+    await check(['cert', 'request', '--domain', apex, '--dry-run'], 'ok')
+    await check(['cert', 'request', '--domain', apex, '--timeout', '20s'], 'ok')
+    await check(['cert', 'request', '--domain', `app.elsewhere-${Date.now()}.test`, '--no-wait'], 'CERT_PENDING')
+    await check(['cert', 'request', '--domain', '*.*.example.test'], 'BAD_FLAG')
+    const s = await createScenario(bench)
+    await check(['dns', 'link', '-e', s.environmentName, '--domain', `app.${apex}`], 'ok')
+    await check(['dns', 'link', '-e', s.environmentName, '--domain', 'app.not-in-route53.test'], 'ZONE_NOT_FOUND')
   })
 
   it('covered every command: one success and one error envelope each', () => {
