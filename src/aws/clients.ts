@@ -76,6 +76,19 @@ export class AwsClients {
     })
   }
 
+  /**
+   * The ELB client for calls that run while a port is down (re-creating a deleted listener): one attempt per send,
+   * the caller retries with its own short backoff. It shares the main client's connections (requestHandler), so it
+   * opens no new TLS connection at the worst moment.
+   */
+  elbUrgent(): Promise<ElasticLoadBalancingClient> {
+    return this.memo('elb:urgent', async () => {
+      const main = await this.elb()
+      const {ElasticLoadBalancingClient} = await import('@aws-sdk/client-elastic-load-balancing')
+      return new ElasticLoadBalancingClient({...this.commonConfig(), retryMode: 'standard', maxAttempts: 1, requestHandler: main.config.requestHandler})
+    })
+  }
+
   /** ACM is regional; a CLB can only use certificates from its own region, but lookups may name another. */
   acm(region?: string): Promise<ACMClient> {
     return this.memo(`acm:${region ?? ''}`, async () => {

@@ -12,7 +12,7 @@ import {validateOptionSettings} from '../environment/update.ts'
 import {awsCliCommand} from '../elb/apply-plan.ts'
 import type {CertificateInfo} from '../elb/model.ts'
 import {applyChanges, ensureReady} from './apply-changes.ts'
-import {changedOptionSettings, ebextensionsConfig, optionSettingsForPlan} from './durable-settings.ts'
+import {changedOptionSettings, ebextensionsConfig, optionSettingsForPlan, settingsTlsPolicyName} from './durable-settings.ts'
 import type {ObservedEnvironment} from './inspect.ts'
 import {observeEnvironment} from './inspect.ts'
 import type {LayoutMode, LayoutPorts} from './modes.ts'
@@ -151,6 +151,8 @@ export async function fixListeners(clients: AwsClients, o: FixOptions): Promise<
     prune: o.prune,
     stickiness: o.stickiness,
     idleTimeoutSeconds: o.idleTimeoutSeconds,
+    // Durable: name our SSL policy as the settings will, so Beanstalk re-applying them adds no second one.
+    sslPolicyName: o.applyTo === 'elb' ? undefined : settingsTlsPolicyName(observed.configured, o.ports.httpsPort),
   }
   let plan
   try {
