@@ -36,7 +36,7 @@ Plans first (--dry-run prints the plan and the equivalent aws CLI commands), mak
     'tls-policy': Flags.string({summary: 'Predefined SSL security policy of the secure listener.', default: RECOMMENDED_SSL_POLICY}),
     prune: Flags.boolean({summary: 'Remove listeners on other ports (they are left alone otherwise).', default: false}),
     stickiness: Flags.boolean({summary: 'http mode: enable LB-cookie stickiness, which long-polling across instances needs.', default: false}),
-    'idle-timeout': Flags.integer({summary: 'Idle timeout in seconds (default: raised to 60 only when too low for Socket.io).', min: 1, max: 4000}),
+    'idle-timeout': Flags.integer({summary: 'Idle timeout in seconds (default: raised to 60 only when too low for Socket.io).', min: 1, max: 3600}), // ELB API: IdleTimeout 1-3600 (botocore model)
     'apply-to': Flags.string({summary: 'Where to apply: the live CLB, the environment\'s option settings, or both.', options: ['elb', 'environment', 'both'], default: 'both'}),
     'backup-file': Flags.string({summary: 'Where to save the snapshot taken before the first write (default: a file in the temp dir).'}),
     'emit-ebextensions': Flags.directory({summary: 'Write the option settings as DIR/ebws-listeners.config instead of changing anything.', exclusive: ['apply-to', 'dry-run', 'backup-file']}),

@@ -93,3 +93,21 @@ function notFound(name: string): EbwsError {
     hint: ['It may have been deleted outside Elastic Beanstalk; rebuild the environment (`eb rebuild`) or check --region.'],
   })
 }
+
+/**
+ * Whether a predefined policy (e.g. an ELBSecurityPolicy-*) exists: DescribeLoadBalancerPolicies without a load
+ * balancer name describes the predefined ones, and answers PolicyNotFound for a name that is not one.
+ * https://docs.aws.amazon.com/elasticloadbalancing/2012-06-01/APIReference/API_DescribeLoadBalancerPolicies.html
+ */
+export async function predefinedPolicyExists(clients: AwsClients, name: string): Promise<boolean> {
+  const elb = await clients.elb()
+  const {DescribeLoadBalancerPoliciesCommand} = await import('@aws-sdk/client-elastic-load-balancing')
+  try {
+    const out = await awsCall('elasticloadbalancing:DescribeLoadBalancerPolicies', () => elb.send(new DescribeLoadBalancerPoliciesCommand({PolicyNames: [name]})))
+    return (out.PolicyDescriptions ?? []).some((p) => p.PolicyName === name)
+  } catch (error) {
+    const code = awsErrorCode((error as EbwsError).cause ?? error)
+    if (code === 'PolicyNotFound' || code === 'PolicyNotFoundException') return false
+    throw error
+  }
+}

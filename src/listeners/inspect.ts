@@ -1,4 +1,4 @@
-import {certificatesInUse, listCertificates} from '../acm/certificates.ts'
+import {certificatesInUse} from '../acm/certificates.ts'
 import type {AwsClients} from '../aws/clients.ts'
 import type {EnvironmentInfo} from '../environment/describe.ts'
 import {describeEnvironment, describeOptionSettings, requireClassicLoadBalancer} from '../environment/describe.ts'
@@ -33,37 +33,34 @@ export interface ObservedEnvironment {
   loadBalancerName: string
   state: LoadBalancerState
   configured: ConfiguredLoadBalancer
-  /** ACM's list for the region, or the error that prevented reading it (reports go on without it). */
-  listedCertificates: CertificateInfo[] | Error
 }
 
 /**
- * Round trip 1: DescribeEnvironments + DescribeEnvironmentResources + ACM ListCertificates (independent of the
- * environment, so it runs now rather than after the listeners are known).
+ * Round trip 1: DescribeEnvironments + DescribeEnvironmentResources.
  * Round trip 2: DescribeConfigurationSettings + DescribeLoadBalancers + DescribeLoadBalancerPolicies +
  * DescribeLoadBalancerAttributes.
+ * No ACM call: only a command that shows or chooses a certificate asks ACM, for the certificates it needs.
  */
 export async function observeEnvironment(clients: AwsClients, environmentName: string): Promise<ObservedEnvironment> {
   const region = await clients.region()
-  const roundTrip1 = Promise.all([
-    describeEnvironment(clients, environmentName),
-    listCertificates(clients).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))),
-  ])
+  const roundTrip1 = describeEnvironment(clients, environmentName)
   // Load the ELB client that round trip 2 needs while round trip 1 is on the wire (after its requests are sent:
   // loading first would delay them). Saves the client's load time from the critical path.
   setImmediate(() => clients.prepare('elb'))
-  const [environment, listed] = await roundTrip1
+  const environment = await roundTrip1
   const loadBalancerName = requireClassicLoadBalancer(environment)
   const [settings, state] = await Promise.all([describeOptionSettings(clients, environment), readLoadBalancerState(clients, loadBalancerName)])
   requireClassicLoadBalancer(environment, settings)
-  return {region, environment, loadBalancerName, state, configured: configuredFromOptionSettings(settings), listedCertificates: listed}
+  return {region, environment, loadBalancerName, state, configured: configuredFromOptionSettings(settings)}
 }
 
 export async function inspectListeners(clients: AwsClients, environmentName: string, ports: LayoutPorts = DEFAULT_PORTS, now = new Date()): Promise<ListenersReport> {
   const observed = await observeEnvironment(clients, environmentName)
   const {state} = observed
   const arns = state.listeners.map((l) => l.sslCertificateId).filter((a): a is string => Boolean(a))
-  const certificates = await certificatesInUse(clients, arns, observed.listedCertificates)
+  // Round trip 3, only when a listener has a certificate: DescribeCertificate for each one shown.
+  if (arns.length > 0) clients.prepare('acm')
+  const certificates = await certificatesInUse(clients, arns, [])
   const proxyPorts = new Set(proxyProtocolPorts(state))
   return {
     region: observed.region,
