@@ -62,14 +62,18 @@ export function toLoadBalancerState(
  * Reads everything we model about a CLB in one round trip: DescribeLoadBalancers, DescribeLoadBalancerPolicies
  * (with the name: this load balancer's own policies and their attributes) and DescribeLoadBalancerAttributes, concurrently.
  */
-export async function readLoadBalancerState(clients: AwsClients, name: string): Promise<LoadBalancerState> {
+export async function readLoadBalancerState(clients: AwsClients, name: string, o: {onDescribed?: (lb: LoadBalancerDescription) => void} = {}): Promise<LoadBalancerState> {
   const elb = await clients.elb()
   const {DescribeLoadBalancersCommand, DescribeLoadBalancerPoliciesCommand, DescribeLoadBalancerAttributesCommand} = await import(
     '@aws-sdk/client-elastic-load-balancing'
   )
   try {
     const [described, policies, attributes] = await Promise.all([
-      awsCall('elasticloadbalancing:DescribeLoadBalancers', () => elb.send(new DescribeLoadBalancersCommand({LoadBalancerNames: [name]}))),
+      awsCall('elasticloadbalancing:DescribeLoadBalancers', () => elb.send(new DescribeLoadBalancersCommand({LoadBalancerNames: [name]}))).then((out) => {
+        const lb = out.LoadBalancerDescriptions?.[0]
+        if (lb) o.onDescribed?.(lb)
+        return out
+      }),
       awsCall('elasticloadbalancing:DescribeLoadBalancerPolicies', () => elb.send(new DescribeLoadBalancerPoliciesCommand({LoadBalancerName: name}))),
       awsCall('elasticloadbalancing:DescribeLoadBalancerAttributes', () => elb.send(new DescribeLoadBalancerAttributesCommand({LoadBalancerName: name}))),
     ])

@@ -41,26 +41,41 @@ export interface ObservedEnvironment {
  * DescribeLoadBalancerAttributes.
  * No ACM call: only a command that shows or chooses a certificate asks ACM, for the certificates it needs.
  */
-export async function observeEnvironment(clients: AwsClients, environmentName: string): Promise<ObservedEnvironment> {
+export async function observeEnvironment(
+  clients: AwsClients,
+  environmentName: string,
+  o: {onCertificateArns?: (arns: string[]) => void; prepareAcm?: boolean} = {},
+): Promise<ObservedEnvironment> {
   const region = await clients.region()
   const roundTrip1 = describeEnvironment(clients, environmentName)
   // Load the ELB client that round trip 2 needs while round trip 1 is on the wire (after its requests are sent:
   // loading first would delay them). Saves the client's load time from the critical path.
-  setImmediate(() => clients.prepare('elb'))
+  setImmediate(() => (o.prepareAcm ? clients.prepare('elb', 'acm') : clients.prepare('elb')))
   const environment = await roundTrip1
   const loadBalancerName = requireClassicLoadBalancer(environment)
-  const [settings, state] = await Promise.all([describeOptionSettings(clients, environment), readLoadBalancerState(clients, loadBalancerName)])
+  const [settings, state] = await Promise.all([describeOptionSettings(clients, environment), readLoadBalancerState(clients, loadBalancerName, {
+      // The certificates in use are known once DescribeLoadBalancers answers: their lookups need not wait for the rest.
+      onDescribed: (lb) => o.onCertificateArns?.((lb.ListenerDescriptions ?? []).map((d) => d.Listener?.SSLCertificateId).filter((a): a is string => Boolean(a))),
+    }),
+  ])
   requireClassicLoadBalancer(environment, settings)
   return {region, environment, loadBalancerName, state, configured: configuredFromOptionSettings(settings)}
 }
 
 export async function inspectListeners(clients: AwsClients, environmentName: string, ports: LayoutPorts = DEFAULT_PORTS, now = new Date()): Promise<ListenersReport> {
-  const observed = await observeEnvironment(clients, environmentName)
+  // DescribeCertificate for each certificate shown (none without a secure listener), started as soon as
+  // DescribeLoadBalancers names them, beside the other reads of round trip 2.
+  let early: Promise<CertificateInfo[]> | undefined
+  const observed = await observeEnvironment(clients, environmentName, {
+    prepareAcm: true,
+    onCertificateArns: (arns) => {
+      early = certificatesInUse(clients, arns, [])
+      early.catch(() => undefined)
+    },
+  })
   const {state} = observed
   const arns = state.listeners.map((l) => l.sslCertificateId).filter((a): a is string => Boolean(a))
-  // Round trip 3, only when a listener has a certificate: DescribeCertificate for each one shown.
-  if (arns.length > 0) clients.prepare('acm')
-  const certificates = await certificatesInUse(clients, arns, [])
+  const certificates = early ? await early : await certificatesInUse(clients, arns, [])
   const proxyPorts = new Set(proxyProtocolPorts(state))
   return {
     region: observed.region,
