@@ -80,13 +80,13 @@ describe('ebws CLI (bundled)', () => {
       const small = readFileSync(join(dir, cache!)).length
       // A run through the AWS SDK (to an endpoint that refuses, one attempt): far more code than --version.
       const aws = {...env, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', AWS_MAX_ATTEMPTS: '1', AWS_ENDPOINT_URL: 'http://127.0.0.1:9'}
-      const failed = await runCli(['listeners', 'show', '-e', 'env'], {env: aws})
+      const failed = await runCli(['listeners', 'show', '-e', 'an-env'], {env: aws})
       assert.equal(failed.code, 4, failed.stderr)
       assert.doesNotMatch(failed.stderr, /unsettled top-level await/, 'oclif exits from inside execute(); bin/run.js must not be awaiting it')
       const grown = readFileSync(join(dir, cache!)).length
       assert.ok(grown > small * 1.3, `rewritten with the SDK's code: ${small} -> ${grown} bytes`)
       const {mtimeMs} = statSync(join(dir, cache!))
-      assert.equal((await runCli(['listeners', 'show', '-e', 'env'], {env: aws})).code, 4)
+      assert.equal((await runCli(['listeners', 'show', '-e', 'an-env'], {env: aws})).code, 4)
       assert.equal(statSync(join(dir, cache!)).mtimeMs, mtimeMs, 'the same run again finds what it needs: no rewrite')
     } finally {
       rmSync(dir, {recursive: true, force: true})
