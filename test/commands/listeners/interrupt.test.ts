@@ -3,7 +3,7 @@
 // command before exiting.
 import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
-import {mkdtempSync, rmSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -175,6 +175,43 @@ describe('signals while a change is applied', () => {
       }
     } finally {
       bench.faults.clear()
+    }
+  })
+
+  it('deploy: a signal says how far it got (version created? update started?) and exits 130', async () => {
+    const s = await createScenario(bench, {})
+    for (const [at, said] of [
+      [/Bundle: /, /Interrupted by SIGTERM: (no application version was created|application version \S+ was not created); nothing was deployed to /],
+      [/Deploying /, /Interrupted by SIGTERM: application version \S+ exists; (the deployment to \S+ was started and goes on without ebws: the environment may still be Updating|UpdateEnvironment was sent)/],
+    ] as const) {
+      const app = tmp()
+      mkdirSync(join(app, 'src'))
+      writeFileSync(join(app, 'package.json'), JSON.stringify({name: 'demo', version: '1.0.0', scripts: {start: 'node app.js'}}))
+      writeFileSync(join(app, 'app.js'), `console.log(${JSON.stringify(app)})\n`)
+      bench.faults.latency(300, {service: 'elasticbeanstalk'})
+      let r: CliResult
+      try {
+        r = await new Promise<CliResult>((resolve) => {
+          const p = spawn(process.execPath, [BIN, 'deploy', app, '-e', s.environmentName], {env: {...env, NO_COLOR: '1'}, stdio: ['ignore', 'pipe', 'pipe']})
+          let stdout = ''
+          let stderr = ''
+          let sent = false
+          p.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+          p.stderr.on('data', (d: Buffer) => {
+            stderr += d.toString()
+            if (!sent && at.test(stderr)) {
+              sent = true
+              p.kill('SIGTERM')
+            }
+          })
+          p.on('close', (code) => resolve({code: code ?? -1, stdout, stderr}))
+        })
+      } finally {
+        bench.faults.clear()
+      }
+      assert.equal(r.code, 130, r.stderr)
+      assert.match(r.stderr, said)
+      await bench.eb.idle()
     }
   })
 
