@@ -31,6 +31,8 @@ interface Sample {
   gapMs: number
   roundTripMs: number
   exit: number
+  /** Whether port 80 has a listener at the end, read straight from moto. */
+  port80After: boolean
 }
 
 async function sample(bench: FullBench, env: Record<string, string>, bin: string, on: 'recreate' | 'other', throttles: number): Promise<Sample> {
@@ -54,7 +56,10 @@ async function sample(bench: FullBench, env: Record<string, string>, bin: string
     .filter((c) => c.start >= del.start && c.status === 200)
     .sort((a, b) => a.end - b.end)[0]
   const clean = bench.calls.list({service: 'elb'}).filter((c) => !c.injected && c.status === 200)
-  return {gapMs: back ? back.end - del.start : Number.NaN, roundTripMs: median(clean.map((c) => c.end - c.start)), exit}
+  const {DescribeLoadBalancersCommand} = await import('@aws-sdk/client-elastic-load-balancing')
+  const lb = (await s.elb.send(new DescribeLoadBalancersCommand({LoadBalancerNames: [s.loadBalancerName]}))).LoadBalancerDescriptions?.[0]
+  const port80After = (lb?.ListenerDescriptions ?? []).some((d) => d.Listener?.LoadBalancerPort === 80)
+  return {gapMs: back ? back.end - del.start : Number.NaN, roundTripMs: median(clean.map((c) => c.end - c.start)), exit, port80After}
 }
 
 const bench = await startFullBench()
@@ -70,8 +75,10 @@ try {
         const rt = median(samples.map((x) => x.roundTripMs))
         const exits = [...new Set(samples.map((x) => x.exit))].join('/')
         const verdict = throttles === 2 ? (gap <= rt + 1000 ? ' (goal met: <= 1 round trip + 1 s)' : ' (goal missed)') : ''
-        // No create after the delete: the run failed, and the only delete was the rollback's (of the new port 443).
-        const gapText = Number.isNaN(gap) ? 'port 80 never deleted (failed before, rolled back)' : `gap ${gap.toFixed(0).padStart(6)} ms`
+        // No create after the delete: either port 80 was left down, or the run failed before deleting it (the only
+        // delete was the rollback's, of the new port 443).
+        const down = samples.filter((x) => !x.port80After).length
+        const gapText = Number.isNaN(gap) ? (down > 0 ? `port 80 LEFT DOWN in ${down} of ${samples.length} runs` : 'port 80 never deleted (failed before it, rolled back)') : `gap ${gap.toFixed(0).padStart(6)} ms`
         console.log(
           `${name.padEnd(10)} ${String(throttles).padStart(2)} throttles on ${on === 'recreate' ? 'the re-create           ' : 'CreateLoadBalancerPolicy'}: ${gapText}, round trip ${rt.toFixed(1)} ms, exit ${exits}${Number.isNaN(gap) ? '' : verdict}`,
         )
