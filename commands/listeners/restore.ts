@@ -3,7 +3,7 @@ import {Flags} from '@oclif/core'
 import {AwsClients} from '../../src/aws/clients.ts'
 import {EbwsCommand} from '../../src/cli/base-command.ts'
 import {askFirst} from '../../src/cli/confirm.ts'
-import {mutatingFlags, regionProfileFlags} from '../../src/cli/flags.ts'
+import {mutatingFlags, regionProfileFlags, waitFlags} from '../../src/cli/flags.ts'
 import {createProgress} from '../../src/cli/progress.ts'
 import type {RestoreResult} from '../../src/listeners/restore.ts'
 import {restoreAnyListeners} from '../../src/lb/restore.ts'
@@ -17,7 +17,8 @@ export default class ListenersRestore extends EbwsCommand {
   static override flags = {
     ...regionProfileFlags,
     ...mutatingFlags,
-    from: Flags.file({summary: 'Snapshot file written by `ebws listeners fix`.', required: true, exists: true}),
+    timeout: waitFlags.timeout,
+    from: Flags.string({summary: 'Snapshot file written by `ebws listeners fix`.', required: true}),
   }
 
   async run(): Promise<RestoreResult> {
@@ -25,7 +26,7 @@ export default class ListenersRestore extends EbwsCommand {
     const result = await restoreAnyListeners(
       (region) => new AwsClients({region: flags.region ?? region, profile: flags.profile}),
       flags.from,
-      {dryRun: flags['dry-run'], progress: createProgress(), confirm: askFirst(flags, formatRestore)},
+      {dryRun: flags['dry-run'], timeoutMs: flags.timeout, progress: createProgress(), confirm: askFirst(flags, formatRestore)},
     )
     this.log(formatRestore(result))
     return result
@@ -33,6 +34,12 @@ export default class ListenersRestore extends EbwsCommand {
 }
 
 function formatRestore(result: RestoreResult): string {
-  if (result.steps.length === 0) return `${result.loadBalancerName} already matches the snapshot.`
-  return `${result.dryRun ? 'Would run' : 'Ran'}:\n${result.steps.map((s, i) => `  ${i + 1}. ${s.description}`).join('\n')}`
+  const settings = [
+    ...result.optionSettingsToUpdate.map((s) => `set ${s.namespace} ${s.optionName} back to ${s.value ?? ''}`),
+    ...result.optionSettingsToRemove.map((s) => `remove ${s.namespace} ${s.optionName} (the snapshot did not have it)`),
+  ]
+  const left = result.leftAlone.map((l) => `Left alone: ${l}`)
+  if (result.steps.length === 0 && settings.length === 0) return [`${result.loadBalancerName} and its option settings already match the snapshot.`, ...left].join('\n')
+  const lines = [...result.steps.map((s) => s.description), ...settings]
+  return [`${result.dryRun ? 'Would run' : 'Ran'}:`, ...lines.map((l, i) => `  ${i + 1}. ${l}`), ...left].join('\n')
 }

@@ -66,7 +66,9 @@ export async function listCertificates(clients: AwsClients, region?: string): Pr
 }
 
 export async function describeCertificate(clients: AwsClients, arn: string): Promise<CertificateInfo> {
-  const acm = await clients.acm(acmArnRegion(arn))
+  // The client for the ARN's region; the default one (already prepared, connections warm) when that is ours.
+  const region = acmArnRegion(arn)
+  const acm = await clients.acm(region && region !== (await clients.region()) ? region : undefined)
   const {DescribeCertificateCommand} = await import('@aws-sdk/client-acm')
   const out = await awsCall('acm:DescribeCertificate', () => acm.send(new DescribeCertificateCommand({CertificateArn: arn})))
   return out.Certificate ? fromDetail(out.Certificate) : {arn, subjectAlternativeNames: [], inUseBy: [], lookupError: 'ACM returned no certificate'}

@@ -15,6 +15,16 @@ export interface AwsOptions {
 // A region code looks like us-east-1, eu-central-2, us-gov-west-1, cn-north-1, eusc-de-east-1.
 const REGION_PATTERN = /^[a-z]{2,4}(-[a-z]+)+-\d+$/
 
+/**
+ * Whether the SDK's own partition data lists the region (known regions carry a description; an unknown name that
+ * only matches a partition's pattern, like us-east-99, does not). Calls to a region that does not exist fail in
+ * confusing ways (DNS errors, or an HTML answer the SDK cannot parse), so it is bad input, checked before any call.
+ */
+async function isKnownRegion(region: string): Promise<boolean> {
+  const {partition} = await import('@aws-sdk/core/client')
+  return (partition(region) as {description?: string}).description !== undefined
+}
+
 interface CommonConfig {
   region?: string
   profile?: string
@@ -86,6 +96,19 @@ export class AwsClients {
     })
   }
 
+  /**
+   * The ELB client for calls that run while a port is down (re-creating a deleted listener): one attempt per send,
+   * the caller retries with its own short backoff. It shares the main client's connections (requestHandler), so it
+   * opens no new TLS connection at the worst moment.
+   */
+  elbUrgent(): Promise<ElasticLoadBalancingClient> {
+    return this.memo('elb:urgent', async () => {
+      const main = await this.elb()
+      const {ElasticLoadBalancingClient} = await import('@aws-sdk/client-elastic-load-balancing')
+      return new ElasticLoadBalancingClient({...this.commonConfig(), retryMode: 'standard', maxAttempts: 1, requestHandler: main.config.requestHandler})
+    })
+  }
+
   /** ACM is regional; a CLB can only use certificates from its own region, but lookups may name another. */
   acm(region?: string): Promise<ACMClient> {
     return this.memo(`acm:${region ?? ''}`, async () => {
@@ -139,8 +162,10 @@ export class AwsClients {
         'Pass --region, set AWS_REGION, set a region in your AWS profile, or run `eb init` to create .elasticbeanstalk/config.yml.',
       ])
     }
-    if (!REGION_PATTERN.test(region)) {
-      throw badInput('REGION_UNKNOWN', `"${region}" is not an AWS region code.`, ['Use a region code such as us-east-1 or eu-west-2.'])
+    if (!REGION_PATTERN.test(region) || !(await isKnownRegion(region))) {
+      throw badInput('REGION_UNKNOWN', `"${region}" is not an AWS region${REGION_PATTERN.test(region) ? ' this version of the AWS SDK knows' : ' code'}.`, [
+        'Use a region code such as us-east-1 or eu-west-2 (`aws ec2 describe-regions` lists yours); for a region launched after this ebws release, update ebws.',
+      ])
     }
     return region
   }

@@ -121,3 +121,10 @@ export function awsErrorCode(error: unknown): string | undefined {
   const e = error as SdkErrorLike | undefined
   return e?.name ?? e?.Code ?? e?.code
 }
+
+/** Throttling or a server-side fault: worth retrying the same request. */
+export function isRetryable(error: unknown): boolean {
+  const e = error as SdkErrorLike | undefined
+  const name = awsErrorCode(error)
+  return (name !== undefined && THROTTLING.has(name)) || e?.$fault === 'server' || (e?.$metadata?.httpStatusCode ?? 0) >= 500
+}

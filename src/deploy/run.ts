@@ -13,6 +13,7 @@ import {prepareBundle} from '../bundle/index.ts'
 import type {PreparedBundle, SymlinkPolicy} from '../bundle/index.ts'
 import {badInput, EbwsError, ErrorWithResult} from '../cli/errors.ts'
 import {ExitCode} from '../cli/exit-codes.ts'
+import {guardSignals} from '../cli/interrupt.ts'
 import {describeEnvironment} from '../environment/describe.ts'
 import type {EnvironmentEvent} from '../environment/events.ts'
 import {latestEventDate} from '../environment/events.ts'
@@ -109,6 +110,14 @@ export async function deploy(clients: AwsClients, input: DeployInput): Promise<D
   const say = input.say
   if (input.label !== undefined) checkLabel(input.label)
   const workDir = await mkdtemp(join(tmpdir(), 'ebws-deploy-'))
+  // A signal (a cancelled CI job): deploy has nothing to roll back, so it stops at once and says how far it got.
+  const stage: DeployStage = {env: input.environmentName, versionCreated: false, updateStarted: false}
+  const guard = guardSignals({
+    onFirst: (signal) => {
+      process.stderr.write(`${interruptedDeployMessage(signal, stage)}\n`)
+      process.exit(ExitCode.Interrupted)
+    },
+  })
   try {
     // 1. Bundle and validate: all local, so bad input fails before any AWS call.
     say(input.archive ? `Checking the archive ${input.archive}` : `Bundling ${resolve(input.dir ?? '.')}`)
@@ -149,6 +158,8 @@ export async function deploy(clients: AwsClients, input: DeployInput): Promise<D
       defaultLabel: defaultLabel({gitSha: ref, contentHash: bundle.contentHash, now: new Date(startedAt)}),
       runningLabel: env.versionLabel,
     })
+    stage.label = plan.label
+    stage.versionCreated = plan.kind === 'reuse'
     say(`Version ${plan.label}: ${plan.kind === 'reuse' ? 'reusing it' : 'creating it'} (${plan.why})`)
 
     const base = {
@@ -256,14 +267,16 @@ export async function deploy(clients: AwsClients, input: DeployInput): Promise<D
       }
       say(`Creating application version ${plan.label}`)
       await createVersion(clients, {application, label: plan.label, bucket, key, description: versionDescription(bundle.contentHash, ref)})
+      stage.versionCreated = true
       await waitProcessed(clients, {application, label: plan.label, deadline, say})
       version = versionInfo(source, {bucket, key, multipart})
     }
     say(`Version ${plan.label} is processed`)
 
     // 5. Deploy and judge.
-    return await update(clients, input, {env: env.environmentName, label: plan.label, base, version, startedAt, deadline})
+    return await update(clients, input, {env: env.environmentName, label: plan.label, base, version, startedAt, deadline, stage})
   } finally {
+    guard.dispose()
     await rm(workDir, {recursive: true, force: true})
   }
 }
@@ -283,6 +296,24 @@ export function alreadyRunning(
   const runningHash = env.versionLabel === label ? contentHash : contentHashOf(versions.find((v) => v.label === env.versionLabel)?.description)
   if (runningHash !== contentHash) return false
   return env.health === 'Green' || (acceptYellow && env.health === 'Yellow')
+}
+
+interface DeployStage {
+  env: string
+  label?: string
+  versionCreated: boolean
+  updateRequested?: boolean
+  updateStarted: boolean
+}
+
+export function interruptedDeployMessage(signal: string, st: DeployStage): string {
+  const version = st.label ? `application version ${st.label} ${st.versionCreated ? 'exists' : 'was not created'}` : 'no application version was created'
+  const update = st.updateStarted
+    ? `the deployment to ${st.env} was started and goes on without ebws: the environment may still be Updating (check it with \`aws elasticbeanstalk describe-environments --environment-names ${st.env}\`)`
+    : st.updateRequested
+      ? `UpdateEnvironment was sent to ${st.env} without an answer yet: the deployment may have started (check it with \`aws elasticbeanstalk describe-environments --environment-names ${st.env}\`)`
+      : `nothing was deployed to ${st.env}`
+  return `Error (INTERRUPTED): Interrupted by ${signal}: ${version}; ${update}.`
 }
 
 function describePlan(plan: VersionPlan, o: {bucket?: string | undefined; application: string; env: string; ready: boolean; status: string; sizeBytes: number}): string[] {
@@ -311,7 +342,7 @@ async function waitForReady(clients: AwsClients, environmentName: string, status
 async function update(
   clients: AwsClients,
   input: DeployInput,
-  o: {env: string; label: string; base: Omit<DeployResult, 'status' | 'exitCode' | 'reason' | 'version' | 'durationSeconds' | 'stillRunning' | 'events'>; version: DeployResult['version']; startedAt: number; deadline: number},
+  o: {env: string; label: string; base: Omit<DeployResult, 'status' | 'exitCode' | 'reason' | 'version' | 'durationSeconds' | 'stillRunning' | 'events'>; version: DeployResult['version']; startedAt: number; deadline: number; stage?: DeployStage},
 ): Promise<DeployResult> {
   const say = input.say
   // Something else may have started an update while we uploaded.
@@ -330,7 +361,9 @@ async function update(
   say(`Deploying ${o.label} to ${o.env}${previousVersion ? ` (was ${previousVersion})` : ''}`)
   // UpdateEnvironment answers at once (Status Updating); the deployment runs afterwards and is followed by polling.
   // https://docs.aws.amazon.com/elasticbeanstalk/latest/api/API_UpdateEnvironment.html
+  if (o.stage) o.stage.updateRequested = true
   const response = await awsCall('elasticbeanstalk:UpdateEnvironment', () => eb.send(new UpdateEnvironmentCommand({EnvironmentName: o.env, VersionLabel: o.label})))
+  if (o.stage) o.stage.updateStarted = true
 
   const since = newest ? newest.getTime() + 1 : requestedAt - 5000
   const ctx: VerdictContext = {

@@ -1,8 +1,7 @@
 import type {AwsClients} from '../aws/clients.ts'
-import {awsCall} from '../aws/errors.ts'
+import {awsCall, describeAwsError, isRetryable} from '../aws/errors.ts'
 import type {Listener} from './model.ts'
 import type {ElbOperation, PlanStep} from '../listeners/plan.ts'
-import {planWaves} from '../listeners/plan.ts'
 
 export class StepFailedError extends Error {
   readonly step: PlanStep
@@ -93,30 +92,98 @@ async function runOperation(clients: AwsClients, loadBalancerName: string, op: E
   }
 }
 
+/** Raised when a stop was requested (a signal): no new step was started; the ones in flight finished. */
+export class PlanStoppedError extends Error {
+  readonly completed: PlanStep[]
+  constructor(completed: PlanStep[]) {
+    super('stopped before the plan was complete')
+    this.name = 'PlanStoppedError'
+    this.completed = completed
+  }
+}
+
+export interface ExecuteHooks {
+  onStep?: (step: PlanStep, state: 'start' | 'done') => void
+  /** Asked before each step starts; true: start no new step (in-flight ones and re-creates of deleted ports finish). */
+  shouldStop?: () => boolean
+}
+
 /**
- * Runs a plan wave by wave: a wave's steps concurrently, waves in order. Stops at the first failure (after the SDK's
- * own retries) once the wave's other steps have settled, and reports what had completed.
+ * A re-create: a createListeners step that puts back a port a deleteListeners step it depends on took down. Once
+ * that delete is done the port is down, so the re-create runs at once, whatever else happens (a failure elsewhere,
+ * a signal), and retries throttling quickly (recreateListeners).
  */
-export async function executePlan(
-  clients: AwsClients,
-  loadBalancerName: string,
-  steps: PlanStep[],
-  hooks: {onStep?: (step: PlanStep, state: 'start' | 'done') => void} = {},
-): Promise<PlanStep[]> {
+function recreatedAfter(step: PlanStep, byId: Map<string, PlanStep>): PlanStep | undefined {
+  if (step.op.kind !== 'createListeners') return undefined
+  const ports = new Set(step.op.listeners.map((l) => l.loadBalancerPort))
+  return step.dependsOn.map((d) => byId.get(d)).find((d) => d?.op.kind === 'deleteListeners' && d.op.ports.some((p) => ports.has(p)))
+}
+
+/**
+ * Runs a plan as a dependency graph: each step starts as soon as the steps it depends on are done (not wave by
+ * wave, so a throttled call never holds back an unrelated one: a deleted port's re-create follows its delete
+ * directly). After the first failure (after the SDK's own retries) or a stop request no new step starts, except the
+ * re-create of a port already deleted; once the steps in flight settle, it reports what had completed.
+ */
+export async function executePlan(clients: AwsClients, loadBalancerName: string, steps: PlanStep[], hooks: ExecuteHooks = {}): Promise<PlanStep[]> {
+  const byId = new Map(steps.map((s) => [s.id, s]))
   const completed: PlanStep[] = []
-  for (const wave of planWaves(steps)) {
-    const results = await Promise.allSettled(
-      wave.map(async (step) => {
-        hooks.onStep?.(step, 'start')
-        await runOperation(clients, loadBalancerName, step.op)
+  const done = new Set<string>()
+  const started = new Set<string>()
+  const inFlight = new Set<Promise<void>>()
+  let failure: {step: PlanStep; error: unknown} | undefined
+  let stopped = false
+  const launch = (step: PlanStep, urgent: boolean) => {
+    started.add(step.id)
+    hooks.onStep?.(step, 'start')
+    const run = urgent && step.op.kind === 'createListeners' ? recreateListeners(clients, loadBalancerName, step.op) : runOperation(clients, loadBalancerName, step.op)
+    const p: Promise<void> = run.then(
+      () => {
+        done.add(step.id)
         completed.push(step)
         hooks.onStep?.(step, 'done')
-      }),
-    )
-    const failed = results.findIndex((r) => r.status === 'rejected')
-    if (failed >= 0) throw new StepFailedError(wave[failed]!, (results[failed] as PromiseRejectedResult).reason, completed)
+      },
+      (error: unknown) => {
+        failure ??= {step, error}
+      },
+    ).finally(() => inFlight.delete(p))
+    inFlight.add(p)
   }
+  for (;;) {
+    if (!failure && !stopped && hooks.shouldStop?.()) stopped = true
+    for (const step of steps) {
+      if (started.has(step.id) || !step.dependsOn.every((d) => done.has(d) || !byId.has(d))) continue
+      const urgent = recreatedAfter(step, byId) !== undefined
+      if ((failure || stopped) && !urgent) continue
+      launch(step, urgent)
+    }
+    if (inFlight.size === 0) break
+    await Promise.race(inFlight)
+  }
+  if (failure) throw new StepFailedError(failure.step, failure.error, completed)
+  if (completed.length < steps.length) throw new PlanStoppedError(completed)
   return completed
+}
+
+// Short, bounded backoff for a re-create: the port is down while we wait, so no long exponential sleeps and no
+// client-side rate limiting (the adaptive retry mode's token bucket, which a throttled call elsewhere would drain).
+const RECREATE_DELAYS_MS = [25, 50, 100, 200, 250]
+const RECREATE_BUDGET_MS = 15_000
+
+async function recreateListeners(clients: AwsClients, loadBalancerName: string, op: Extract<ElbOperation, {kind: 'createListeners'}>): Promise<void> {
+  const elb = await clients.elbUrgent()
+  const {CreateLoadBalancerListenersCommand} = await import('@aws-sdk/client-elastic-load-balancing')
+  const startedAt = Date.now()
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await elb.send(new CreateLoadBalancerListenersCommand({LoadBalancerName: loadBalancerName, Listeners: op.listeners.map(toSdkListener)}))
+      return
+    } catch (error) {
+      const delay = (RECREATE_DELAYS_MS[Math.min(attempt, RECREATE_DELAYS_MS.length - 1)] ?? 250) * (0.5 + Math.random() / 2)
+      if (!isRetryable(error) || Date.now() - startedAt + delay > RECREATE_BUDGET_MS) throw describeAwsError(error, actionOf(op))
+      await new Promise((r) => setTimeout(r, delay))
+    }
+  }
 }
 
 const q = (s: string) => (/^[A-Za-z0-9_.:/=,-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`)

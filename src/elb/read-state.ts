@@ -62,14 +62,18 @@ export function toLoadBalancerState(
  * Reads everything we model about a CLB in one round trip: DescribeLoadBalancers, DescribeLoadBalancerPolicies
  * (with the name: this load balancer's own policies and their attributes) and DescribeLoadBalancerAttributes, concurrently.
  */
-export async function readLoadBalancerState(clients: AwsClients, name: string): Promise<LoadBalancerState> {
+export async function readLoadBalancerState(clients: AwsClients, name: string, o: {onDescribed?: (lb: LoadBalancerDescription) => void} = {}): Promise<LoadBalancerState> {
   const elb = await clients.elb()
   const {DescribeLoadBalancersCommand, DescribeLoadBalancerPoliciesCommand, DescribeLoadBalancerAttributesCommand} = await import(
     '@aws-sdk/client-elastic-load-balancing'
   )
   try {
     const [described, policies, attributes] = await Promise.all([
-      awsCall('elasticloadbalancing:DescribeLoadBalancers', () => elb.send(new DescribeLoadBalancersCommand({LoadBalancerNames: [name]}))),
+      awsCall('elasticloadbalancing:DescribeLoadBalancers', () => elb.send(new DescribeLoadBalancersCommand({LoadBalancerNames: [name]}))).then((out) => {
+        const lb = out.LoadBalancerDescriptions?.[0]
+        if (lb) o.onDescribed?.(lb)
+        return out
+      }),
       awsCall('elasticloadbalancing:DescribeLoadBalancerPolicies', () => elb.send(new DescribeLoadBalancerPoliciesCommand({LoadBalancerName: name}))),
       awsCall('elasticloadbalancing:DescribeLoadBalancerAttributes', () => elb.send(new DescribeLoadBalancerAttributesCommand({LoadBalancerName: name}))),
     ])
@@ -92,4 +96,22 @@ function notFound(name: string): EbwsError {
   return new EbwsError('LB_NOT_FOUND', `The environment's Classic Load Balancer "${name}" was not found.`, {
     hint: ['It may have been deleted outside Elastic Beanstalk; rebuild the environment (`eb rebuild`) or check --region.'],
   })
+}
+
+/**
+ * Whether a predefined policy (e.g. an ELBSecurityPolicy-*) exists: DescribeLoadBalancerPolicies without a load
+ * balancer name describes the predefined ones, and answers PolicyNotFound for a name that is not one.
+ * https://docs.aws.amazon.com/elasticloadbalancing/2012-06-01/APIReference/API_DescribeLoadBalancerPolicies.html
+ */
+export async function predefinedPolicyExists(clients: AwsClients, name: string): Promise<boolean> {
+  const elb = await clients.elb()
+  const {DescribeLoadBalancerPoliciesCommand} = await import('@aws-sdk/client-elastic-load-balancing')
+  try {
+    const out = await awsCall('elasticloadbalancing:DescribeLoadBalancerPolicies', () => elb.send(new DescribeLoadBalancerPoliciesCommand({PolicyNames: [name]})))
+    return (out.PolicyDescriptions ?? []).some((p) => p.PolicyName === name)
+  } catch (error) {
+    const code = awsErrorCode((error as EbwsError).cause ?? error)
+    if (code === 'PolicyNotFound' || code === 'PolicyNotFoundException') return false
+    throw error
+  }
 }

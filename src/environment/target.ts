@@ -37,6 +37,10 @@ export async function resolveTarget(flags: TargetFlags, env: NodeJS.ProcessEnv =
       'Pass --environment NAME (-e), set EBWS_ENVIRONMENT, or run `eb use NAME` in an eb CLI project.',
     ])
   }
+  // The Elastic Beanstalk API takes 4-40 characters (EnvironmentName in its model): anything else cannot exist.
+  if (environmentName.length < 4 || environmentName.length > 40) {
+    throw badInput('BAD_FLAG', `"${environmentName}" (from ${envSource}) is not an environment name: Elastic Beanstalk names are 4 to 40 characters.`, ['Pass the environment name as `eb list` or the console shows it.'])
+  }
   const [region, regionSource] = pick([flags.region, '--region'], [fromEnvRegion, env.AWS_REGION ? 'AWS_REGION' : 'AWS_DEFAULT_REGION'], [ebConfig?.region, cfgLabel])
   const [profile, profileSource] = pick([flags.profile, '--profile'], [env.AWS_PROFILE, 'AWS_PROFILE'], [ebConfig?.profile, cfgLabel])
   return {

@@ -1,20 +1,16 @@
-import {listCertificates} from '../acm/certificates.ts'
 import type {AwsClients} from '../aws/clients.ts'
 import {describeEnvironment} from '../environment/describe.ts'
 import type {FirstRoundTrip} from './types.ts'
 
 /**
- * Round trip 1 of every command that reads a load balancer: DescribeEnvironments + DescribeEnvironmentResources
- * (which name the load balancer, hence its type) and ACM ListCertificates (independent of the environment).
+ * Round trip 1 of every command that reads a load balancer: DescribeEnvironments + DescribeEnvironmentResources,
+ * which name the load balancer, hence its type.
  */
 export async function firstRoundTrip(clients: AwsClients, environmentName: string): Promise<FirstRoundTrip> {
   const region = await clients.region()
-  const trip = Promise.all([
-    describeEnvironment(clients, environmentName),
-    listCertificates(clients).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))),
-  ])
+  const trip = describeEnvironment(clients, environmentName)
   // Load the load balancer clients round trip 2 needs while round trip 1 is on the wire (after its requests are sent).
   setImmediate(() => clients.prepare('elb', 'elbv2'))
-  const [environment, listedCertificates] = await trip
-  return {region, environment, listedCertificates}
+  const environment = await trip
+  return {region, environment}
 }

@@ -4,7 +4,6 @@
  * the type themselves. Adapters sit below features and above the AWS clients.
  */
 import type {AwsClients} from '../aws/clients.ts'
-import type {CertificateInfo} from '../elb/model.ts'
 import type {EnvironmentInfo, OptionSetting} from '../environment/describe.ts'
 import type {FixOptions} from '../listeners/fix.ts'
 import type {ProxyChangeOptions, ProxyChangeResult, StatusResult} from '../proxy-protocol/run.ts'
@@ -29,11 +28,13 @@ export interface LbVerdict {
   drift: DriftItem[]
 }
 
-/** Round trip 1, shared by every type: the environment and its load balancer, and ACM's list for the region. */
+/**
+ * Round trip 1, shared by every type: the environment and its load balancer. No ACM call: a command asks ACM only
+ * for the certificates it shows or chooses.
+ */
 export interface FirstRoundTrip {
   region: string
   environment: EnvironmentInfo
-  listedCertificates: CertificateInfo[] | Error
 }
 
 export interface ShowInput {

@@ -1,9 +1,11 @@
 import type {AwsClients} from '../aws/clients.ts'
 import {badInput, EbwsError} from '../cli/errors.ts'
+import type {SignalGuard} from '../cli/interrupt.ts'
+import {guardSignals} from '../cli/interrupt.ts'
 import type {OptionSetting} from '../environment/describe.ts'
 import {updateEnvironmentSettings} from '../environment/update.ts'
 import {isReady, pollEnvironment} from '../environment/wait.ts'
-import {executePlan, StepFailedError} from '../elb/apply-plan.ts'
+import {executePlan, PlanStoppedError, StepFailedError} from '../elb/apply-plan.ts'
 import type {LoadBalancerState} from '../elb/model.ts'
 import {readLoadBalancerState} from '../elb/read-state.ts'
 import type {ObservedEnvironment} from './inspect.ts'
@@ -58,12 +60,33 @@ export async function ensureReady(
 }
 
 export async function applyChanges(clients: AwsClients, input: ApplyChangesInput): Promise<ApplyChangesResult> {
-  const {observed, elbSteps, settingsToUpdate, say} = input
+  const {observed, settingsToUpdate, say} = input
   const optionsToRemove = input.optionsToRemove ?? []
-  const env = observed.environment
   const writesSettings = settingsToUpdate.length > 0 || optionsToRemove.length > 0
 
   await input.confirm?.()
+  const backupPath = input.backupFile ?? defaultBackupPath(observed.loadBalancerName, input.now)
+  const restoreCommand = `ebws listeners restore --from ${backupPath}`
+  // From the first write on, a signal stops at the next safe point and rolls back (src/cli/interrupt.ts).
+  const guard = guardSignals({
+    onFirst: (signal) => say(`Received ${signal}: stopping at the next safe point and restoring the load balancer (a second signal exits at once).`),
+    lastWords: () => ['The load balancer may be half-changed. Put it back with:', restoreCommand],
+  })
+  try {
+    return await applyGuarded(clients, input, {guard, backupPath, restoreCommand, writesSettings, optionsToRemove})
+  } finally {
+    guard.dispose()
+  }
+}
+
+async function applyGuarded(
+  clients: AwsClients,
+  input: ApplyChangesInput,
+  o: {guard: SignalGuard; backupPath: string; restoreCommand: string; writesSettings: boolean; optionsToRemove: OptionSetting[]},
+): Promise<ApplyChangesResult> {
+  const {observed, elbSteps, settingsToUpdate, say} = input
+  const {guard, optionsToRemove} = o
+  const env = observed.environment
   // Snapshot first, so any failure can put the CLB back.
   const snapshot: Snapshot = {
     kind: 'ebws-listeners-snapshot',
@@ -75,7 +98,7 @@ export async function applyChanges(clients: AwsClients, input: ApplyChangesInput
     state: observed.state,
     optionSettings: observed.configured.settings,
   }
-  const backupFile = writeSnapshot(input.backupFile ?? defaultBackupPath(observed.loadBalancerName, input.now), snapshot)
+  const backupFile = writeSnapshot(o.backupPath, snapshot)
   say(`Saved the current load balancer to ${backupFile}`)
 
   const rollback = async (error: unknown, what: string): Promise<never> => {
@@ -86,15 +109,26 @@ export async function applyChanges(clients: AwsClients, input: ApplyChangesInput
       details: {backupFile, restored: true},
     })
   }
+  const interrupted = async (signal: NodeJS.Signals, completed: number): Promise<never> => {
+    say(`Interrupted by ${signal}; restoring the load balancer`)
+    if (completed > 0) await restoreSnapshot(clients, snapshot, backupFile, (s, st) => st === 'done' && say(`  restored: ${s.description}`))
+    throw new EbwsError(
+      'INTERRUPTED',
+      `Interrupted by ${signal} after ${completed} of ${elbSteps.length} load balancer step${elbSteps.length === 1 ? '' : 's'}: ${completed > 0 ? 'the load balancer was restored to its previous state' : 'nothing had been changed'}; the option settings were not changed.\nSnapshot: ${backupFile}`,
+      {details: {backupFile, restored: completed > 0, signal, stepsCompleted: completed}},
+    )
+  }
 
   if (elbSteps.length > 0) {
     try {
-      await executePlan(clients, observed.loadBalancerName, elbSteps, {onStep: (s, st) => st === 'done' && say(`✔ ${s.description}`)})
+      await executePlan(clients, observed.loadBalancerName, elbSteps, {onStep: (s, st) => st === 'done' && say(`✔ ${s.description}`), shouldStop: () => guard.signal !== undefined})
     } catch (error) {
+      if (error instanceof PlanStoppedError && guard.signal) await interrupted(guard.signal, error.completed.length)
       await rollback(error, error instanceof StepFailedError ? `Step "${error.step.description}"` : 'Changing the load balancer')
     }
   }
-  if (writesSettings) {
+  if (guard.signal) await interrupted(guard.signal, elbSteps.length)
+  if (o.writesSettings) {
     const since = new Date(Date.now() - 1000)
     try {
       await updateEnvironmentSettings(clients, env.environmentName, settingsToUpdate, optionsToRemove)
@@ -103,12 +137,24 @@ export async function applyChanges(clients: AwsClients, input: ApplyChangesInput
       throw error
     }
     say(`Updating the environment's option settings (${settingsToUpdate.length + optionsToRemove.length}); waiting for Ready`)
-    await pollEnvironment(clients, env.environmentName, isReady, {
-      timeoutMs: input.timeoutMs,
-      since,
-      onEvent: (e) => say(`${e.severity} ${e.message}`),
-      onStatus: (s) => say(`environment ${s.status}${s.health ? `, health ${s.health}` : ''}`),
-    })
+    // Past this point the change is made (Beanstalk accepted the settings and applies them): a signal stops the wait only.
+    guard.setLastWords(() => ['The change was made; the environment may still be Updating. To undo it:', o.restoreCommand])
+    try {
+      await pollEnvironment(clients, env.environmentName, isReady, {
+        timeoutMs: input.timeoutMs,
+        since,
+        signal: guard.abortSignal,
+        onEvent: (e) => say(`${e.severity} ${e.message}`),
+        onStatus: (s) => say(`environment ${s.status}${s.health ? `, health ${s.health}` : ''}`),
+      })
+    } catch (error) {
+      if (!guard.signal) throw error
+      throw new EbwsError(
+        'INTERRUPTED',
+        `Interrupted by ${guard.signal} while waiting for ${env.environmentName} to be Ready: the load balancer changes were made and Elastic Beanstalk accepted the option settings, so the change is complete, but the environment may still be Updating.\nSnapshot of the previous state: ${backupFile}`,
+        {hint: [`Check it with: ${input.inspectCommand}`, `Undo it (once the environment is Ready) with:\n${o.restoreCommand}`], details: {backupFile, restored: false, signal: guard.signal, changed: true}},
+      )
+    }
   }
 
   // Verify by reading the CLB back: what is there now must have the effect we planned.

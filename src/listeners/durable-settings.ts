@@ -7,6 +7,10 @@ import {PROXY_POLICY_NAME} from './plan.ts'
 /** The settings policy that carries the TLS reference policy; a fixed name so a later --tls-policy replaces it. */
 export const SETTINGS_TLS_POLICY = 'ebws-tls'
 
+/** Reuse a settings policy that already carries the TLS policy for this port: two would compete for the listener. */
+export const settingsTlsPolicyName = (configured: ConfiguredLoadBalancer | undefined, httpsPort: number): string =>
+  configured?.policies.find((p) => p.sslReferencePolicy && (p.loadBalancerPorts === 'all' || p.loadBalancerPorts.includes(httpsPort)))?.name ?? SETTINGS_TLS_POLICY
+
 /**
  * The Elastic Beanstalk option settings that make a layout durable: Beanstalk re-applies them on every environment
  * update. One source for `fix` (UpdateEnvironment), `fix --emit-ebextensions` and the shipped .ebextensions files.
@@ -34,9 +38,7 @@ export function optionSettingsForLayout(
       set(ns, 'ListenerEnabled', 'true')
     }
   }
-  // Reuse a settings policy that already carries the TLS policy for this port: two would compete for the listener.
-  const tlsPolicyName =
-    extra.configured?.policies.find((p) => p.sslReferencePolicy && (p.loadBalancerPorts === 'all' || p.loadBalancerPorts.includes(intent.ports.httpsPort)))?.name ?? SETTINGS_TLS_POLICY
+  const tlsPolicyName = settingsTlsPolicyName(extra.configured, intent.ports.httpsPort)
   set(`aws:elb:policies:${tlsPolicyName}`, 'SSLReferencePolicy', intent.tlsPolicy)
   set(`aws:elb:policies:${tlsPolicyName}`, 'LoadBalancerPorts', String(intent.ports.httpsPort))
 

@@ -1,25 +1,26 @@
 import {mkdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {acmArnRegion, describeCertificate, isIamServerCertificate} from '../acm/certificates.ts'
+import {acmArnRegion, describeCertificate, isIamServerCertificate, listCertificates} from '../acm/certificates.ts'
 import type {CertificateChoice} from '../acm/select.ts'
 import {selectCertificate} from '../acm/select.ts'
 import type {AwsClients} from '../aws/clients.ts'
 import type {EbwsError} from '../cli/errors.ts'
 import {badInput} from '../cli/errors.ts'
-import type {OptionSetting} from '../environment/describe.ts'
+import type {EnvironmentInfo, OptionSetting} from '../environment/describe.ts'
 import {validateOptionSettings} from '../environment/update.ts'
 import {awsCliCommand} from '../elb/apply-plan.ts'
+import {predefinedPolicyExists} from '../elb/read-state.ts'
 import type {CertificateInfo} from '../elb/model.ts'
 import {applyChanges, ensureReady} from './apply-changes.ts'
-import {changedOptionSettings, ebextensionsConfig, optionSettingsForPlan} from './durable-settings.ts'
+import {changedOptionSettings, ebextensionsConfig, optionSettingsForPlan, settingsTlsPolicyName} from './durable-settings.ts'
 import type {ObservedEnvironment} from './inspect.ts'
 import {observeEnvironment} from './inspect.ts'
 import type {LayoutMode, LayoutPorts} from './modes.ts'
 import type {ListenerIntent, PlanStep} from './plan.ts'
 import {PlanError, planListenerChanges, unmetExpectations} from './plan.ts'
 import type {Verdict} from './verdict.ts'
-import {judgeListeners} from './verdict.ts'
+import {judgeListeners, RECOMMENDED_SSL_POLICY} from './verdict.ts'
 
 export type ApplyTo = 'elb' | 'environment' | 'both'
 
@@ -45,7 +46,7 @@ export interface FixOptions {
   /** Asked with the plan before the first write; throws to stop with nothing changed. */
   confirm?: ((plan: FixResult) => Promise<void>) | undefined
   /** Round trip 1 already made by src/lb (load balancer detection), reused rather than repeated. */
-  first?: Parameters<typeof observeEnvironment>[2]
+  first?: {environment: EnvironmentInfo} | undefined
 }
 
 export interface PlannedStep {
@@ -76,7 +77,14 @@ const ACM_ARN = /^arn:aws[a-zA-Z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-
 
 /** Checks that need no AWS call: they fail before anything is read, let alone written. */
 export function checkFixInput(o: Pick<FixOptions, 'certificateArn' | 'domain' | 'ports' | 'mode' | 'stickiness'>): void {
-  if (o.certificateArn && !ACM_ARN.test(o.certificateArn) && !isIamServerCertificate(o.certificateArn)) {
+  // IAM server certificates are refused rather than checked: ebws checks every certificate before writing and
+  // reads ACM only (an IAM lookup would need iam:GetServerCertificate and another SDK client for a legacy path).
+  if (o.certificateArn && isIamServerCertificate(o.certificateArn)) {
+    throw badInput('CERT_NOT_FOUND', `${o.certificateArn} is an IAM server certificate; ebws takes ACM certificates only, which it can check before writing.`, [
+      'Import it into ACM (aws acm import-certificate --certificate fileb://cert.pem --private-key fileb://key.pem --certificate-chain fileb://chain.pem) and pass the ACM ARN.',
+    ])
+  }
+  if (o.certificateArn && !ACM_ARN.test(o.certificateArn)) {
     throw badInput('BAD_FLAG', `"${o.certificateArn}" is not a certificate ARN.`, ['An ACM certificate ARN looks like arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-....'])
   }
   if (o.domain !== undefined && !/^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}\.?$/i.test(o.domain)) {
@@ -87,11 +95,22 @@ export function checkFixInput(o: Pick<FixOptions, 'certificateArn' | 'domain' | 
   if (o.stickiness && o.mode !== 'http') throw badInput('BAD_FLAG', '--stickiness applies to --mode http only: TCP/SSL listeners cannot carry cookie stickiness.')
 }
 
-async function chooseCertificate(clients: AwsClients, observed: ObservedEnvironment, o: FixOptions, now: Date): Promise<CertificateChoice> {
-  const listed = observed.listedCertificates
+/**
+ * The ACM calls a fix needs, started with the first reads rather than after them: ListCertificates only for
+ * --domain (the one case that must search), DescribeCertificate for --certificate-arn.
+ */
+function earlyCertificateCalls(clients: AwsClients, o: FixOptions): {listing?: Promise<CertificateInfo[]>; described?: Promise<CertificateInfo>} {
+  const out: {listing?: Promise<CertificateInfo[]>; described?: Promise<CertificateInfo>} = {}
+  if (o.domain) out.listing = listCertificates(clients)
+  else if (o.certificateArn && !isIamServerCertificate(o.certificateArn)) out.described = describeCertificate(clients, o.certificateArn)
+  out.listing?.catch(() => undefined)
+  out.described?.catch(() => undefined)
+  return out
+}
+
+async function chooseCertificate(clients: AwsClients, observed: ObservedEnvironment, o: FixOptions, now: Date, early: ReturnType<typeof earlyCertificateCalls>): Promise<CertificateChoice> {
   const current = observed.state.listeners.find((l) => l.loadBalancerPort === o.ports.httpsPort)?.sslCertificateId
-  if (Array.isArray(listed) === false && (o.domain || !current)) throw listed
-  const candidates: CertificateInfo[] = Array.isArray(listed) ? [...listed] : []
+  const candidates: CertificateInfo[] = early.listing ? [...(await early.listing)] : []
   const lookUp = async (arn: string) => {
     if (candidates.some((c) => c.arn === arn)) return
     if (isIamServerCertificate(arn)) {
@@ -99,7 +118,7 @@ async function chooseCertificate(clients: AwsClients, observed: ObservedEnvironm
       return
     }
     try {
-      candidates.push(await describeCertificate(clients, arn))
+      candidates.push(await (arn === o.certificateArn && early.described ? early.described : describeCertificate(clients, arn)))
     } catch (error) {
       const code = (error as EbwsError).details?.awsError
       const region = acmArnRegion(arn)
@@ -130,12 +149,26 @@ export async function fixListeners(clients: AwsClients, o: FixOptions): Promise<
   const now = o.now ?? new Date()
   const say = o.progress ?? (() => {})
   checkFixInput(o)
+  // The CLB's ConnectionSettings.IdleTimeout is 1-3600 (botocore elb model); --idle-timeout allows up to the ALB's 4000.
+  if (o.idleTimeoutSeconds !== undefined && o.idleTimeoutSeconds > 3600) {
+    throw badInput('BAD_FLAG', `--idle-timeout ${o.idleTimeoutSeconds} s is above a Classic Load Balancer's 3600 s maximum.`, 'Pass 3600 s or less.')
+  }
 
-  let observed = await observeEnvironment(clients, o.environmentName, o.first)
+  // A --tls-policy other than the recommended one (which exists) is checked in the same round trip as the reads.
+  const tlsCheck = o.tlsPolicy === RECOMMENDED_SSL_POLICY ? undefined : predefinedPolicyExists(clients, o.tlsPolicy)
+  tlsCheck?.catch(() => undefined)
+  const early = earlyCertificateCalls(clients, o)
+  let observed = await observeEnvironment(clients, o.environmentName, {first: o.first})
+  if (tlsCheck && !(await tlsCheck)) {
+    throw badInput('TLS_POLICY_UNKNOWN', `"${o.tlsPolicy}" is not a predefined SSL security policy of Classic Load Balancers.`, [
+      `List them with: aws elb describe-load-balancer-policies --region ${observed.region} --query 'PolicyDescriptions[?PolicyTypeName==\`SSLNegotiationPolicyType\`].PolicyName'`,
+      `Or leave out --tls-policy for ${RECOMMENDED_SSL_POLICY}.`,
+    ])
+  }
   if (!o.emitEbextensionsDir) observed = await ensureReady(clients, observed, {wait: o.wait, timeoutMs: o.timeoutMs, say})
   const env = observed.environment
 
-  const choice = await chooseCertificate(clients, observed, o, now)
+  const choice = await chooseCertificate(clients, observed, o, now, early)
   if (!choice.certificate) {
     throw badInput(
       'CERT_NOT_FOUND',
@@ -153,6 +186,8 @@ export async function fixListeners(clients: AwsClients, o: FixOptions): Promise<
     prune: o.prune,
     stickiness: o.stickiness,
     idleTimeoutSeconds: o.idleTimeoutSeconds,
+    // Durable: name our SSL policy as the settings will, so Beanstalk re-applying them adds no second one.
+    sslPolicyName: o.applyTo === 'elb' ? undefined : settingsTlsPolicyName(observed.configured, o.ports.httpsPort),
   }
   let plan
   try {

@@ -1,4 +1,4 @@
-import {certificatesInUse, listCertificates} from '../acm/certificates.ts'
+import {certificatesInUse} from '../acm/certificates.ts'
 import type {AwsClients} from '../aws/clients.ts'
 import type {EnvironmentInfo, OptionSetting} from '../environment/describe.ts'
 import {describeEnvironment, describeOptionSettings, requireClassicLoadBalancer} from '../environment/describe.ts'
@@ -36,40 +36,61 @@ export interface ObservedEnvironment {
   configured: ConfiguredLoadBalancer
   /** Every option setting of the environment (scale warnings read aws:autoscaling:asg and the properties). */
   settings: OptionSetting[]
-  /** ACM's list for the region, or the error that prevented reading it (reports go on without it). */
-  listedCertificates: CertificateInfo[] | Error
 }
 
 /**
- * Round trip 1: DescribeEnvironments + DescribeEnvironmentResources + ACM ListCertificates (independent of the
- * environment, so it runs now rather than after the listeners are known).
+ * Round trip 1: DescribeEnvironments + DescribeEnvironmentResources.
  * Round trip 2: DescribeConfigurationSettings + DescribeLoadBalancers + DescribeLoadBalancerPolicies +
  * DescribeLoadBalancerAttributes.
+ * No ACM call: only a command that shows or chooses a certificate asks ACM, for the certificates it needs.
  */
-export async function observeEnvironment(clients: AwsClients, environmentName: string, first?: {environment: EnvironmentInfo; listedCertificates: CertificateInfo[] | Error}): Promise<ObservedEnvironment> {
+export async function observeEnvironment(
+  clients: AwsClients,
+  environmentName: string,
+  o: {
+    /** Round trip 1 already made by src/lb (which read the environment to detect the load balancer type). */
+    first?: {environment: EnvironmentInfo} | undefined
+    onCertificateArns?: (arns: string[]) => void
+    prepareAcm?: boolean
+  } = {},
+): Promise<ObservedEnvironment> {
   const region = await clients.region()
-  // `first`: round trip 1 already made by src/lb (which read it to detect the load balancer type).
-  const roundTrip1: Promise<[EnvironmentInfo, CertificateInfo[] | Error]> = first
-    ? Promise.resolve([first.environment, first.listedCertificates])
-    : Promise.all([
-        describeEnvironment(clients, environmentName),
-        listCertificates(clients).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))),
-      ])
+  const roundTrip1 = o.first ? Promise.resolve(o.first.environment) : describeEnvironment(clients, environmentName)
   // Load the ELB client that round trip 2 needs while round trip 1 is on the wire (after its requests are sent:
   // loading first would delay them). Saves the client's load time from the critical path.
-  setImmediate(() => clients.prepare('elb'))
-  const [environment, listed] = await roundTrip1
+  setImmediate(() => (o.prepareAcm ? clients.prepare('elb', 'acm') : clients.prepare('elb')))
+  const environment = await roundTrip1
   const loadBalancerName = requireClassicLoadBalancer(environment)
-  const [settings, state] = await Promise.all([describeOptionSettings(clients, environment), readLoadBalancerState(clients, loadBalancerName)])
+  const [settings, state] = await Promise.all([describeOptionSettings(clients, environment), readLoadBalancerState(clients, loadBalancerName, {
+      // The certificates in use are known once DescribeLoadBalancers answers: their lookups need not wait for the rest.
+      onDescribed: (lb) => o.onCertificateArns?.((lb.ListenerDescriptions ?? []).map((d) => d.Listener?.SSLCertificateId).filter((a): a is string => Boolean(a))),
+    }),
+  ])
   requireClassicLoadBalancer(environment, settings)
-  return {region, environment, loadBalancerName, state, configured: configuredFromOptionSettings(settings), settings, listedCertificates: listed}
+  return {region, environment, loadBalancerName, state, configured: configuredFromOptionSettings(settings), settings}
 }
 
-export async function inspectListeners(clients: AwsClients, environmentName: string, ports: LayoutPorts = DEFAULT_PORTS, now = new Date(), first?: Parameters<typeof observeEnvironment>[2]): Promise<ListenersReport> {
-  const observed = await observeEnvironment(clients, environmentName, first)
+export async function inspectListeners(
+  clients: AwsClients,
+  environmentName: string,
+  ports: LayoutPorts = DEFAULT_PORTS,
+  now = new Date(),
+  first?: {environment: EnvironmentInfo},
+): Promise<ListenersReport> {
+  // DescribeCertificate for each certificate shown (none without a secure listener), started as soon as
+  // DescribeLoadBalancers names them, beside the other reads of round trip 2.
+  let early: Promise<CertificateInfo[]> | undefined
+  const observed = await observeEnvironment(clients, environmentName, {
+    first,
+    prepareAcm: true,
+    onCertificateArns: (arns) => {
+      early = certificatesInUse(clients, arns, [])
+      early.catch(() => undefined)
+    },
+  })
   const {state} = observed
   const arns = state.listeners.map((l) => l.sslCertificateId).filter((a): a is string => Boolean(a))
-  const certificates = await certificatesInUse(clients, arns, observed.listedCertificates)
+  const certificates = early ? await early : await certificatesInUse(clients, arns, [])
   const proxyPorts = new Set(proxyProtocolPorts(state))
   return {
     region: observed.region,

@@ -62,6 +62,12 @@ export interface ListenerIntent {
   stickiness: boolean
   /** Explicit idle timeout; otherwise raised to 60 s only when too low for Socket.io. */
   idleTimeoutSeconds?: number | undefined
+  /**
+   * The name to give a new SSL negotiation policy. A durable fix passes the name of its aws:elb:policies:<name>
+   * setting: Beanstalk then finds the policy it would create already there, instead of adding its own beside ours
+   * and leaving ours unattached. Default: sslPolicyName(tlsPolicy).
+   */
+  sslPolicyName?: string | undefined
 }
 
 export const PROXY_POLICY_NAME = 'ebws-proxy-protocol'
@@ -103,6 +109,12 @@ function findOrDefine(state: LoadBalancerState, wanted: Policy, attachedNames: s
   return matching.find((p) => attachedNames.includes(p.name)) ?? matching[0] ?? wanted
 }
 
+/** A policy cannot be changed: when the wanted name is taken by one that does other things, use ours. */
+function newSslPolicyName(state: LoadBalancerState, intent: ListenerIntent): string {
+  const wanted = intent.sslPolicyName
+  return wanted && !state.policies.some((p) => p.name === wanted) ? wanted : sslPolicyName(intent.tlsPolicy)
+}
+
 /** Policies valid on a listener of this protocol: SSL negotiation on HTTPS/SSL; cookie stickiness on HTTP/HTTPS. */
 function keepsOn(protocol: Listener['protocol'], policy: Policy | undefined): boolean {
   if (!policy) return false
@@ -141,7 +153,7 @@ export function desiredStateFor(state: LoadBalancerState, intent: ListenerIntent
   const attachedTo = (port: number) => state.listeners.find((l) => l.loadBalancerPort === port)?.policyNames ?? []
   const sslPolicy = findOrDefine(
     state,
-    {name: sslPolicyName(intent.tlsPolicy), typeName: 'SSLNegotiationPolicyType', attributes: [{name: 'Reference-Security-Policy', value: intent.tlsPolicy}]},
+    {name: newSslPolicyName(state, intent), typeName: 'SSLNegotiationPolicyType', attributes: [{name: 'Reference-Security-Policy', value: intent.tlsPolicy}]},
     attachedTo(ports.httpsPort),
   )
   policies.push(sslPolicy)
@@ -225,16 +237,17 @@ export function planReconcile(state: LoadBalancerState, desired: DesiredState): 
     }
   }
 
-  // Replacements run one port at a time (never two ports down at once). The first starts together with the new
-  // ports rather than after them: a new port has no clients yet, so waiting for it would not shorten the replaced
-  // port's gap (one round trip, delete -> create), only add a round trip to every fix. If a new port fails, the
-  // executor's rollback re-creates the replaced one.
+  // Replacements run one port at a time (never two ports down at once), and only after every call that touches no
+  // live port (policies, new ports): if one of those fails, no port has been taken down. Each replaced port is down
+  // for one round trip: the executor sends the re-create the moment the delete returns. This costs one round trip
+  // per fix that replaces a port (the first delete waits for the policies), in exchange for no gap on a failure.
+  const preparation = [...policySteps.values(), ...creates]
   let previousReplacement: string | undefined
   for (const want of desired.listeners) {
     const have = current.get(want.loadBalancerPort)
     if (!have) continue
     if (!sameListener(have, want)) {
-      const del = add(`delete-listener:${want.loadBalancerPort}`, {kind: 'deleteListeners', ports: [want.loadBalancerPort]}, `delete listener ${listenerText(have)} (to re-create it)`, previousReplacement ? [previousReplacement] : [])
+      const del = add(`delete-listener:${want.loadBalancerPort}`, {kind: 'deleteListeners', ports: [want.loadBalancerPort]}, `delete listener ${listenerText(have)} (to re-create it)`, previousReplacement ? [previousReplacement] : preparation)
       const create = add(`create-listener:${want.loadBalancerPort}`, {kind: 'createListeners', listeners: [want]}, `create listener ${listenerText(want)}`, [del])
       let last = create
       if (want.policyNames.length > 0) {

@@ -1,4 +1,4 @@
-import {mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {mkdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 
@@ -34,6 +34,10 @@ export function writeSnapshot(path: string, snapshot: Snapshot): string {
 }
 
 export function readSnapshot(path: string): Snapshot {
+  const hint = ['Pass the file that `ebws listeners fix` printed as its backup.']
+  const stat = statSync(path, {throwIfNoEntry: false})
+  if (!stat) throw badInput('FILE_NOT_FOUND', `No snapshot file at ${path}.`, hint, {path})
+  if (!stat.isFile()) throw badInput('FILE_NOT_FOUND', `${path} is a ${stat.isDirectory() ? 'folder' : 'special file'}, not a snapshot file.`, hint, {path})
   let parsed: unknown
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'))
@@ -50,7 +54,11 @@ export function readSnapshot(path: string): Snapshot {
 /** The steps that put the snapshot back, against the load balancer as it is now. */
 export async function planRestore(clients: AwsClients, snapshot: Snapshot): Promise<{current: LoadBalancerState; steps: PlanStep[]}> {
   const current = await readLoadBalancerState(clients, snapshot.loadBalancerName)
-  return {current, steps: planReconcile(current, desiredStateFromSnapshot(snapshot.state, current))}
+  const desired = desiredStateFromSnapshot(snapshot.state, current)
+  // A policy the snapshot's option settings name is Beanstalk's to manage (aws:elb:policies:<name>), not ours to delete.
+  const settingsPolicies = new Set((snapshot.optionSettings ?? []).map((s) => /^aws:elb:policies:(.+)$/.exec(s.namespace)?.[1]).filter(Boolean))
+  desired.deletePolicies = desired.deletePolicies.filter((n) => !settingsPolicies.has(n))
+  return {current, steps: planReconcile(current, desired)}
 }
 
 /** Restores the snapshot; on failure, a ManualActionNeeded error with the exact commands left to run. */
@@ -64,8 +72,9 @@ export async function restoreSnapshot(clients: AwsClients, snapshot: Snapshot, b
     const commands = steps.map((s) => awsCliCommand(snapshot.loadBalancerName, snapshot.region, s.op))
     throw new EbwsError(
       'ROLLBACK_FAILED',
-      `Restoring the load balancer ${snapshot.loadBalancerName} failed too: ${(error as Error).message}\nThe snapshot is saved in ${backupFile}.${commands.length > 0 ? `\nThese commands put it back:\n  ${commands.join('\n  ')}` : ''}`,
-      {hint: [`Retry with: ebws listeners restore --from ${shellWord(backupFile)}`], cause: error, details: {backupFile, restoreCommands: commands}},
+      // Each path and command on a line of its own, so it pastes as printed (base-command prints them unwrapped).
+      `Restoring the load balancer ${snapshot.loadBalancerName} failed too: ${(error as Error).message}\nThe snapshot is saved in:\n${backupFile}${commands.length > 0 ? `\nThese commands put it back:\n${commands.join('\n')}` : ''}`,
+      {hint: [`Retry the restore with:\nebws listeners restore --from ${shellWord(backupFile)}`], cause: error, details: {backupFile, restoreCommands: commands}},
     )
   }
 }

@@ -30,7 +30,7 @@ const HEALTHCHECK_TARGET = {namespace: 'aws:elb:healthcheck', optionName: 'Targe
 export type ApplyTo = 'elb' | 'environment' | 'both'
 
 export interface Blocker {
-  code: 'http-listener' | 'http-health-check' | 'configured-http-listener' | 'configured-http-health-check'
+  code: 'http-listener' | 'http-health-check' | 'configured-http-listener' | 'configured-http-health-check' | 'no-listener'
   message: string
   suggestions: string[]
 }
@@ -131,6 +131,15 @@ export function blockers(
         suggestions: listenerAdvice(text),
       })
     }
+  }
+  // Proxy Protocol on a port no listener forwards to changes nothing for any client: almost surely a wrong --instance-port.
+  const fed = [...new Set(state.listeners.map((l) => l.instancePort))].sort((a, b) => a - b)
+  if (!fed.includes(port)) {
+    out.push({
+      code: 'no-listener',
+      message: `No listener forwards to instance port ${port} (the listeners forward to ${fed.join(', ') || 'no port'}), so Proxy Protocol there would do nothing.`,
+      suggestions: [`Pass the instance port the TCP/SSL listeners use, e.g. --instance-port ${fed[0] ?? 80}; see \`ebws proxy-protocol status\`.`],
+    })
   }
   const hcAdvice = [
     `Pass --health-check tcp to switch it to TCP:${port} first (a TCP check needs no PROXY line).`,

@@ -68,7 +68,7 @@ export async function proxyStatus(clients: AwsClients, o: {environmentName: stri
   const detected = detectLoadBalancer(first.environment)
   const adapter = adapterFor(detected.type)
   if (adapter.proxyStatus) return adapter.proxyStatus(clients, {first, detected}, o)
-  const observed = await observeEnvironment(clients, o.environmentName, first)
+  const observed = await observeEnvironment(clients, o.environmentName, {first})
   const ports = proxyProtocolStatus(observed.state, observed.configured, o.instancePort)
   let appCheck: AppCheck | undefined
   if (!o.skipAppCheck) {
@@ -93,7 +93,7 @@ export async function changeProxyProtocol(clients: AwsClients, action: 'enable' 
   const detected = detectLoadBalancer(first.environment)
   const adapter = adapterFor(detected.type)
   if (adapter.proxyChange) return adapter.proxyChange(clients, {first, detected}, action, o)
-  const observed = await observeEnvironment(clients, o.environmentName, first)
+  const observed = await observeEnvironment(clients, o.environmentName, {first})
   const env = observed.environment
   const toElb = o.applyTo !== 'environment'
   const toEnv = o.applyTo !== 'elb'

@@ -2,7 +2,7 @@ import {mkdirSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 
-import {describeCertificate} from '../../acm/certificates.ts'
+import {describeCertificate, listCertificates} from '../../acm/certificates.ts'
 import {certificateProblem, selectCertificate} from '../../acm/select.ts'
 import type {AwsClients} from '../../aws/clients.ts'
 import {badInput, EbwsError} from '../../cli/errors.ts'
@@ -69,9 +69,8 @@ async function chooseAlbCertificate(
   current: string | undefined,
   intent: FixIntent,
 ) {
-  const listed = first.listedCertificates
-  if (!Array.isArray(listed) && (intent.domain || !current)) throw listed
-  const candidates: CertificateInfo[] = Array.isArray(listed) ? [...listed] : []
+  // ACM is searched only for --domain (or when nothing else names a certificate); an ARN is described directly.
+  const candidates: CertificateInfo[] = intent.domain || (!intent.certificateArn && !current) ? await listCertificates(clients, first.region) : []
   const lookUp = async (arn: string) => {
     if (candidates.some((c) => c.arn === arn)) return
     try {

@@ -67,7 +67,7 @@ export async function observeElbv2(
     .flatMap((l) => [l.certificateArn, ...l.sniCertificateArns])
     .filter((a): a is string => Boolean(a))
   const [certificates, bundleOverridesListener] = await Promise.all([
-    certificatesInUse(clients, certArns, input.first.listedCertificates),
+    certificatesInUse(clients, certArns, []),
     bundleOverride,
   ])
   const shared = input.detected.shared || detectLoadBalancer(environment, settings).shared

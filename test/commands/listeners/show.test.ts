@@ -131,17 +131,17 @@ describe('ebws listeners show (against the local AWS bench)', () => {
     })
     it('no region', async () => {
       const {AWS_REGION: _r, AWS_DEFAULT_REGION: _d, ...noRegion} = env
-      await expectError(['listeners', 'show', '-e', 'x'], noRegion, 4, /No AWS region is configured/, tempDir('ebws-noregion-'))
+      await expectError(['listeners', 'show', '-e', 'no-such-env'], noRegion, 4, /No AWS region is configured/, tempDir('ebws-noregion-'))
     })
     it('not a region', async () => {
-      await expectError(['listeners', 'show', '-e', 'x', '--region', 'moon-1'], env, 4, /"moon-1" is not an AWS region code/)
+      await expectError(['listeners', 'show', '-e', 'no-such-env', '--region', 'moon-1'], env, 4, /"moon-1" is not an AWS region code/)
     })
     it('no credentials', async () => {
       const {AWS_ACCESS_KEY_ID: _a, AWS_SECRET_ACCESS_KEY: _s, ...noCreds} = env
-      await expectError(['listeners', 'show', '-e', 'x'], noCreds, 4, /No AWS credentials were found/)
+      await expectError(['listeners', 'show', '-e', 'no-such-env'], noCreds, 4, /No AWS credentials were found/)
     })
     it('unreachable endpoint', async () => {
-      await expectError(['listeners', 'show', '-e', 'x'], {...env, AWS_ENDPOINT_URL_ELASTIC_BEANSTALK: 'http://127.0.0.1:9'}, 4, /Could not reach the endpoint http:\/\/127.0.0.1:9 for elasticbeanstalk:DescribeEnvironments/)
+      await expectError(['listeners', 'show', '-e', 'no-such-env'], {...env, AWS_ENDPOINT_URL_ELASTIC_BEANSTALK: 'http://127.0.0.1:9'}, 4, /Could not reach the endpoint http:\/\/127.0.0.1:9 for elasticbeanstalk:DescribeEnvironments/)
     })
     it('access denied names the action', async () => {
       const s = await createScenario(bench)

@@ -69,12 +69,22 @@ describe('planListenerChanges: order and shape', () => {
     assert.deepEqual(planWaves(steps).map((w) => w.map((s) => s.id).sort()), [['create-listeners:443', 'create-policy:ebws-ssl-TLS-1-2-2017-01'], ['set-listener-policies:443']])
   })
 
-  it('from TCP 80: the new 443 and the replacement of 80 start together (2 waves; 80 is down for one round trip)', () => {
+  it('from TCP 80: the policy and the new 443 first, then 80 deleted and re-created back to back (80 is down for one round trip)', () => {
     const {steps} = planListenerChanges(lb([l(80, 'TCP', 80, 'TCP')]), intent('websocket'))
     assert.deepEqual(planWaves(steps).map((w) => w.map((s) => s.id).sort()), [
-      ['create-listeners:443', 'create-policy:ebws-ssl-TLS-1-2-2017-01', 'delete-listener:80'],
-      ['create-listener:80', 'set-listener-policies:443'],
+      ['create-listeners:443', 'create-policy:ebws-ssl-TLS-1-2-2017-01'],
+      ['delete-listener:80', 'set-listener-policies:443'],
+      ['create-listener:80'],
     ])
+    const recreate = steps.find((s) => s.id === 'create-listener:80')!
+    assert.deepEqual(recreate.dependsOn, ['delete-listener:80'], 'the re-create waits for nothing but the delete')
+  })
+
+  it('every call that touches no live port runs before the first delete', () => {
+    const start = lb([l(443, 'HTTPS', 80, 'HTTP', {sslCertificateId: CERT}), l(80, 'TCP', 80, 'TCP')])
+    const {steps} = planListenerChanges(start, {...intent('websocket'), stickiness: false})
+    const firstDelete = steps.find((s) => s.op.kind === 'deleteListeners')!
+    for (const p of steps.filter((s) => s.op.kind === 'createPolicy')) assert.ok(firstDelete.dependsOn.includes(p.id), `${firstDelete.id} waits for ${p.id}`)
   })
 
   it('replaces one port at a time', () => {

@@ -1,0 +1,165 @@
+// Every input is checked before the first write (issue 12.3), and each command makes only the calls it needs
+// (issue 16.3): both against the local AWS bench, counting the calls the fault proxy saw.
+import assert from 'node:assert/strict'
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {after, before, describe, it} from 'node:test'
+
+import {createScenario, LAYOUT_SETTINGS, startCliBench, type FullBench, type Scenario} from '../../bench/scenario.ts'
+import {jsonError, runCli} from '../../helpers/cli.ts'
+import {TCP_LAYOUT} from '../proxy-protocol/helpers.ts'
+
+describe('checks before the first write, and no unneeded call', () => {
+  let bench: FullBench
+  let env: Record<string, string>
+  let dir: string
+  before(async () => {
+    ;({bench, env} = await startCliBench())
+    dir = mkdtempSync(join(tmpdir(), 'ebws-checks-'))
+  })
+  after(async () => {
+    rmSync(dir, {recursive: true, force: true})
+    await bench?.stop()
+  })
+
+  const run = (...args: string[]) => runCli([...args, '--json'], {env})
+  const writes = () => bench.calls.count({mutating: true})
+
+  describe('bad input: exit 2 (or 4 for the region) and no write', () => {
+    let s: Scenario
+    before(async () => {
+      s = await createScenario(bench, {certificates: [{kind: 'rsa2048'}], settings: () => LAYOUT_SETTINGS.tcp80()})
+    })
+
+    it('an IAM server certificate ARN is refused with a clear message, before any call', async () => {
+      bench.calls.clear()
+      const r = await run('listeners', 'fix', '-e', s.environmentName, '--certificate-arn', 'arn:aws:iam::123456789012:server-certificate/nope')
+      assert.equal(r.code, 2, r.stdout)
+      const err = jsonError(r)
+      assert.equal(err.code, 'CERT_NOT_FOUND')
+      assert.match(err.message, /IAM server certificate; ebws takes ACM certificates only/)
+      assert.equal(bench.calls.count(), 0)
+    })
+
+    it('--idle-timeout 4000 on a Classic Load Balancer (its API allows 1-3600): exit 2, zero writes', async () => {
+      bench.calls.clear()
+      const r = await run('listeners', 'fix', '-e', s.environmentName, '--certificate-arn', s.certificates[0]!.arn, '--idle-timeout', '4000')
+      assert.equal(r.code, 2, r.stdout + r.stderr)
+      assert.equal(jsonError(r).code, 'BAD_FLAG')
+      assert.match(jsonError(r).message, /above a Classic Load Balancer's 3600 s maximum/)
+      assert.equal(writes(), 0)
+    })
+
+    it('--tls-policy that the load balancer does not know: TLS_POLICY_UNKNOWN, zero writes', async () => {
+      bench.calls.clear()
+      const r = await run('listeners', 'fix', '-e', s.environmentName, '--certificate-arn', s.certificates[0]!.arn, '--tls-policy', 'ELBSecurityPolicy-Bogus')
+      assert.equal(r.code, 2, r.stdout + r.stderr)
+      assert.equal(jsonError(r).code, 'TLS_POLICY_UNKNOWN')
+      assert.equal(writes(), 0)
+      // A real predefined policy passes the same check.
+      const ok = await run('listeners', 'fix', '-e', s.environmentName, '--certificate-arn', s.certificates[0]!.arn, '--tls-policy', 'ELBSecurityPolicy-TLS-1-1-2017-01', '--dry-run')
+      assert.equal(ok.code, 0, ok.stdout + ok.stderr)
+    })
+
+    for (const [what, args] of [
+      ['--idle-timeout 4001 (no load balancer allows it: ALB 1-4000, CLB 1-3600)', ['listeners', 'fix', '-e', 'ws-env-x', '--idle-timeout', '4001']],
+      ['an environment name of 3 characters (the API takes 4-40)', ['listeners', 'show', '-e', 'abc']],
+      ['an environment name of 41 characters', ['listeners', 'show', '-e', 'a'.repeat(41)]],
+      ['--https-port 70000', ['listeners', 'fix', '-e', 'ws-env-x', '--https-port', '70000']],
+    ] as const) {
+      it(`${what}: exit 2 with zero calls`, async () => {
+        bench.calls.clear()
+        const r = await run(...args)
+        assert.equal(r.code, 2, r.stdout + r.stderr)
+        assert.equal(jsonError(r).code, 'BAD_FLAG')
+        assert.equal(bench.calls.count(), 0)
+      })
+    }
+
+    it('--region us-east-99: REGION_UNKNOWN (exit 4) before any call', async () => {
+      bench.calls.clear()
+      const r = await run('listeners', 'show', '-e', s.environmentName, '--region', 'us-east-99')
+      assert.equal(r.code, 4, r.stdout + r.stderr)
+      const err = jsonError(r)
+      assert.equal(err.code, 'REGION_UNKNOWN')
+      assert.match(err.message, /"us-east-99" is not an AWS region/)
+      assert.equal(bench.calls.count(), 0)
+    })
+
+    it('proxy-protocol enable on an instance port no listener forwards to: refused, zero writes', async () => {
+      const p = await createScenario(bench, {certificates: [{kind: 'rsa2048'}], settings: (c) => TCP_LAYOUT(c[0]!.arn)})
+      bench.calls.clear()
+      const r = await run('proxy-protocol', 'enable', '-e', p.environmentName, '--instance-port', '8080', '--skip-app-check')
+      assert.equal(r.code, 2, r.stdout + r.stderr)
+      const err = jsonError(r)
+      assert.equal(err.code, 'UNSAFE_CHANGE')
+      assert.match(err.message, /No listener forwards to instance port 8080 \(the listeners forward to 80\)/)
+      assert.equal(writes(), 0)
+    })
+
+    it('listeners restore --from a missing file or a folder: exit 2, the path named', async () => {
+      for (const [path, said] of [
+        [join(dir, 'missing.json'), /No snapshot file at .*missing\.json/],
+        [dir, /is a folder, not a snapshot file/],
+      ] as const) {
+        bench.calls.clear()
+        const r = await run('listeners', 'restore', '--from', path)
+        assert.equal(r.code, 2, r.stdout)
+        const err = jsonError(r)
+        assert.equal(err.code, 'FILE_NOT_FOUND')
+        assert.ok(err.message.includes(path), err.message)
+        assert.match(err.message, said)
+        assert.equal(bench.calls.count(), 0)
+      }
+    })
+  })
+
+  describe('the calls each command makes (a new unneeded call fails here)', () => {
+    const ENV_READS = ['DescribeEnvironments', 'DescribeEnvironmentResources', 'DescribeConfigurationSettings']
+    const CLB_READS = ['DescribeLoadBalancers', 'DescribeLoadBalancerPolicies', 'DescribeLoadBalancerAttributes']
+    const sorted = (xs: string[]) => [...xs].sort()
+    const actions = () => sorted(bench.calls.actions())
+
+    it('listeners show: no ACM call without a certificate; one DescribeCertificate per certificate shown', async () => {
+      const plain = await createScenario(bench, {})
+      bench.calls.clear()
+      assert.equal((await run('listeners', 'show', '-e', plain.environmentName)).code, 0)
+      assert.deepEqual(actions(), sorted([...ENV_READS, ...CLB_READS]))
+
+      const ws = await createScenario(bench, {certificates: [{kind: 'rsa2048'}], settings: (c) => LAYOUT_SETTINGS.websocket(c[0]!.arn)})
+      bench.calls.clear()
+      assert.equal((await run('listeners', 'show', '-e', ws.environmentName)).code, 0)
+      assert.deepEqual(actions(), sorted([...ENV_READS, ...CLB_READS, 'DescribeCertificate']))
+      assert.equal(bench.calls.count({service: 'acm', action: 'ListCertificates'}), 0)
+    })
+
+    it('proxy-protocol status: no ACM call at all', async () => {
+      const p = await createScenario(bench, {certificates: [{kind: 'rsa2048'}], settings: (c) => TCP_LAYOUT(c[0]!.arn)})
+      bench.calls.clear()
+      const r = await run('proxy-protocol', 'status', '-e', p.environmentName, '--skip-app-check')
+      assert.equal(r.code, 0, r.stderr)
+      assert.deepEqual(actions(), sorted([...ENV_READS, ...CLB_READS]))
+    })
+
+    it('listeners fix: ListCertificates only for --domain; DescribeCertificate for --certificate-arn or the current certificate', async () => {
+      const cases: Array<[string, (s: Scenario) => string[], string[]]> = [
+        ['--domain', () => ['--domain', 'app.example.com'], ['ListCertificates']],
+        ['--certificate-arn', (s) => ['--certificate-arn', s.certificates[0]!.arn], ['DescribeCertificate']],
+        ['the current certificate', () => [], ['DescribeCertificate']],
+      ]
+      for (const [name, flags, acm] of cases) {
+        const s = await createScenario(bench, {certificates: [{kind: 'rsa2048', domain: 'app.example.com'}], settings: (c) => LAYOUT_SETTINGS.websocket(c[0]!.arn)})
+        bench.calls.clear()
+        const r = await run('listeners', 'fix', '-e', s.environmentName, ...flags(s), '--dry-run')
+        assert.equal(r.code, 0, `${name}: ${r.stdout}${r.stderr}`)
+        assert.deepEqual(sorted(bench.calls.actions({service: 'acm'})), acm, name)
+        // Reads: the environment, the CLB, the settings validation; nothing else.
+        assert.deepEqual(sorted(bench.calls.actions({service: 'elb'})), sorted(CLB_READS), name)
+        // (ValidateConfigurationSettings only when there are option settings to write.)
+        assert.deepEqual(sorted(bench.calls.actions({service: 'elasticbeanstalk'}).filter((a) => a !== 'ValidateConfigurationSettings')), sorted(ENV_READS), name)
+        assert.ok(bench.calls.count({action: 'ValidateConfigurationSettings'}) <= 1, name)
+      }
+    })
+  })
+})
