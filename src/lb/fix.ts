@@ -1,4 +1,5 @@
 import type {AwsClients} from '../aws/clients.ts'
+import {checkCertificateInput} from '../listeners/fix.ts'
 import {detectLoadBalancer} from './detect.ts'
 import {firstRoundTrip} from './first-round-trip.ts'
 import {adapterFor} from './registry.ts'
@@ -11,6 +12,7 @@ export interface Fixed {
 
 /** `listeners fix` for any load balancer type: detect from round trip 1, then the type's adapter plans and applies. */
 export async function fixAnyListeners(clients: AwsClients, intent: FixIntent): Promise<Fixed> {
+  checkCertificateInput(intent)
   const first = await firstRoundTrip(clients, intent.environmentName)
   const detected = detectLoadBalancer(first.environment)
   const adapter = adapterFor(detected.type)

@@ -77,6 +77,14 @@ const ACM_ARN = /^arn:aws[a-zA-Z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-
 
 /** Checks that need no AWS call: they fail before anything is read, let alone written. */
 export function checkFixInput(o: Pick<FixOptions, 'certificateArn' | 'domain' | 'ports' | 'mode' | 'stickiness'>): void {
+  checkCertificateInput(o)
+  const {httpsPort, httpPort} = o.ports
+  if (httpsPort === httpPort) throw badInput('BAD_FLAG', `--https-port and --http-port are both ${httpsPort}: HTTPS and HTTP cannot share a load balancer port.`)
+  if (o.stickiness && o.mode !== 'http') throw badInput('BAD_FLAG', '--stickiness applies to --mode http only: TCP/SSL listeners cannot carry cookie stickiness.')
+}
+
+/** The certificate flags, for every load balancer type: checked before any call. */
+export function checkCertificateInput(o: Pick<FixOptions, 'certificateArn' | 'domain'>): void {
   // IAM server certificates are refused rather than checked: ebws checks every certificate before writing and
   // reads ACM only (an IAM lookup would need iam:GetServerCertificate and another SDK client for a legacy path).
   if (o.certificateArn && isIamServerCertificate(o.certificateArn)) {
@@ -90,9 +98,6 @@ export function checkFixInput(o: Pick<FixOptions, 'certificateArn' | 'domain' | 
   if (o.domain !== undefined && !/^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}\.?$/i.test(o.domain)) {
     throw badInput('BAD_FLAG', `"${o.domain}" is not a domain name.`, ['Pass the name clients use, such as example.com or app.example.com.'])
   }
-  const {httpsPort, httpPort} = o.ports
-  if (httpsPort === httpPort) throw badInput('BAD_FLAG', `--https-port and --http-port are both ${httpsPort}: HTTPS and HTTP cannot share a load balancer port.`)
-  if (o.stickiness && o.mode !== 'http') throw badInput('BAD_FLAG', '--stickiness applies to --mode http only: TCP/SSL listeners cannot carry cookie stickiness.')
 }
 
 /**
