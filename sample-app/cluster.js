@@ -62,7 +62,6 @@ export function attachRedis(io, cluster, {log = console} = {}) {
   client.on('error', (err) => set('unreachable', err.message || err.code || String(err)))
   client.on('reconnecting', () => state.redis !== 'ready' || set('unreachable', 'connection lost'))
   client.on('end', () => set('closed'))
-  let closed = false
   // The adapter subscribes its duplicate (pub/sub) client and drops the promise. Closing while that client is still
   // reconnecting (Redis came back, the subscriber's backoff has not run out yet) makes its disconnect() reject the
   // queued SUBSCRIBE with "Disconnects client": unhandled, that crashes the process in the middle of a drain.
@@ -72,7 +71,8 @@ export function attachRedis(io, cluster, {log = console} = {}) {
     const subscribe = dup.subscribe.bind(dup)
     dup.subscribe = (...subArgs) => {
       const subscribed = subscribe(...subArgs)
-      subscribed.catch((err) => closed || log.warn?.(`redis: subscribe failed: ${err.message}`))
+      // Once the duplicate is disconnected the subscription is moot; otherwise say so.
+      subscribed.catch((err) => dup.isOpen && log.warn?.(`redis: subscribe failed: ${err.message}`))
       return subscribed
     }
     return dup
@@ -81,6 +81,7 @@ export function attachRedis(io, cluster, {log = console} = {}) {
   client.connect().catch((err) => set('unreachable', err.message))
   // Stream reads block 1 s at most (default 5 s): a closing adapter's reader notices within a second and quits.
   io.adapter(createAdapter(client, {blockTimeInMs: READ_BLOCK_MS}))
+  let closed = false
   return {
     health: () => ({...state}),
     ready: () => client.isReady,
