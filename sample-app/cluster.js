@@ -62,6 +62,21 @@ export function attachRedis(io, cluster, {log = console} = {}) {
   client.on('error', (err) => set('unreachable', err.message || err.code || String(err)))
   client.on('reconnecting', () => state.redis !== 'ready' || set('unreachable', 'connection lost'))
   client.on('end', () => set('closed'))
+  // The adapter subscribes its duplicate (pub/sub) client and drops the promise. Closing while that client is still
+  // reconnecting (Redis came back, the subscriber's backoff has not run out yet) makes its disconnect() reject the
+  // queued SUBSCRIBE with "Disconnects client": unhandled, that crashes the process in the middle of a drain.
+  const duplicate = client.duplicate.bind(client)
+  client.duplicate = (...args) => {
+    const dup = duplicate(...args)
+    const subscribe = dup.subscribe.bind(dup)
+    dup.subscribe = (...subArgs) => {
+      const subscribed = subscribe(...subArgs)
+      // Once the duplicate is disconnected the subscription is moot; otherwise say so.
+      subscribed.catch((err) => dup.isOpen && log.warn?.(`redis: subscribe failed: ${err.message}`))
+      return subscribed
+    }
+    return dup
+  }
   // Not awaited: connect() retries with the backoff above until Redis answers.
   client.connect().catch((err) => set('unreachable', err.message))
   // Stream reads block 1 s at most (default 5 s): a closing adapter's reader notices within a second and quits.

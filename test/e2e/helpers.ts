@@ -41,6 +41,17 @@ export async function freeBlocks(sizes: number[]): Promise<number[]> {
   return starts
 }
 
+/**
+ * --app-port and --nginx-port for `instances` instances: instance i uses app-port + i, and nginx-port + 2i and
+ * + 2i + 1 (the Proxy Protocol nginx's health-check port, the NLB's second endpoint), so every one of those is
+ * checked free, not just the first: blocks below the ephemeral range, where outgoing connections (HAProxy's, the
+ * clients') do not take ports.
+ */
+export const appAndNginxPorts = (instances: number): Promise<number[]> => freeBlocks([instances, 2 * instances])
+
+/** A start that failed because a port was taken after it was found free (another test file): worth a retry. */
+export const isPortClash = (error: unknown): boolean => /is in use|EADDRINUSE|cannot bind socket/.test((error as Error).message)
+
 export interface Stack {
   state: LocalState
   stateDir: string
@@ -60,25 +71,22 @@ export async function up(mode: LayoutMode, nginx = false, extra: UpExtra = {}): 
   // taken before the stack binds it. `localUp` refuses a port in use before starting anything; then try new ports.
   // Instances use the ports after --app-port and --nginx-port too; a clash there is retried the same way.
   for (let attempt = 1; ; attempt++) {
-    const [https, http, app, nginxPort, redisPort] = (await freePorts(5)) as [number, number, number, number, number]
-    // Several instances use --app-port + i and --nginx-port + 2i: blocks below the ephemeral range, where outgoing
-    // connections (HAProxy's, the clients') do not take ports.
-    const instances = extra.instances ?? 1
-    const blocks = instances > 1 ? await freeBlocks([instances, 2 * instances]) : undefined
+    const [https, http, redisPort] = (await freePorts(3)) as [number, number, number]
+    const [app, nginxPort] = (await appAndNginxPorts(extra.instances ?? 1)) as [number, number]
     const stateDir = tempDir(`ebws-e2e-${mode}-`)
     try {
       const state = await localUp({
-        mode, httpsPort: https, httpPort: http, app: 'sample', appPort: blocks?.[0] ?? app, nginx, nginxPort: blocks?.[1] ?? nginxPort, idleTimeoutSeconds: 60,
+        mode, httpsPort: https, httpPort: http, app: 'sample', appPort: app, nginx, nginxPort, idleTimeoutSeconds: 60,
         allowedHosts: ['localhost', '127.0.0.1'], stateDir, ...extra, ...(extra.redis ? {redisPort} : {}),
       })
-      return {state, stateDir, https, http, app: blocks?.[0] ?? app, nginx: blocks?.[1] ?? nginxPort, down: async () => {
+      return {state, stateDir, https, http, app, nginx: nginxPort, down: async () => {
         await localDown(stateDir)
         rmSync(stateDir, {recursive: true, force: true})
       }}
     } catch (error) {
       rmSync(stateDir, {recursive: true, force: true})
       // A port taken between localUp's check and the bind (another test file) fails the start: retry that too.
-      if (attempt >= 5 || !/is in use|EADDRINUSE|cannot bind socket/.test((error as Error).message)) throw error
+      if (attempt >= 5 || !isPortClash(error)) throw error
     }
   }
 }

@@ -17,7 +17,7 @@ import {io} from 'socket.io-client'
 import type {LayoutMode} from '../../src/listeners/modes.ts'
 import {buildLocalNginx, nginxArgs} from '../../src/local/nginx.ts'
 import {localDown, localUp} from '../../src/local/run.ts'
-import {freePorts, get} from './helpers.ts'
+import {appAndNginxPorts, freePorts, get, isPortClash} from './helpers.ts'
 
 const ROOT = join(import.meta.dirname, '..', '..')
 // The client end binds to 127.0.0.2: HAProxy and nginx connect from 127.0.0.1, so 127.0.0.2 can only be reported if
@@ -73,7 +73,21 @@ interface Stack {
 
 /** `ebws local up` in front of a sample app we start ourselves (so it gets EBWS_LB_LAYOUT). */
 async function stack(mode: LayoutMode, nginx: boolean, appEnv: NodeJS.ProcessEnv): Promise<Stack> {
-  const [https, http, appPort, nginxPort] = (await freePorts(5)) as [number, number, number, number]
+  // The Proxy Protocol nginx also listens on nginx-port + 1 (its health-check port): appAndNginxPorts checks both.
+  // Ports found free can still be taken before they are bound (test files run concurrently): then new ports.
+  for (let attempt = 1; ; attempt++) {
+    const [https, http] = (await freePorts(2)) as [number, number]
+    const [appPort, nginxPort] = (await appAndNginxPorts(1)) as [number, number]
+    const started = await startStack({mode, nginx, appEnv, https, http, appPort, nginxPort}).catch((err: unknown) => {
+      if (attempt >= 5 || !isPortClash(err)) throw err
+      return undefined
+    })
+    if (started) return started
+  }
+}
+
+async function startStack(o: {mode: LayoutMode; nginx: boolean; appEnv: NodeJS.ProcessEnv; https: number; http: number; appPort: number; nginxPort: number}): Promise<Stack> {
+  const {mode, nginx, appEnv, https, http, appPort, nginxPort} = o
   const app = await startSampleApp(appPort, {HTTPS_PORT: String(https), ...appEnv})
   const stateDir = mkdtempSync(join(tmpdir(), `ebws-e2e-trust-${mode}-`))
   try {
@@ -220,8 +234,10 @@ describe('Proxy Protocol v2 from HAProxy send-proxy-v2 (an NLB target group with
   let ports: number[] = []
   before(async () => {
     // tls443/tcp80 -> the app reading PROXY itself; via443 -> nginx (proxy-protocol variant) -> a second app.
-    ports = await freePorts(6)
-    const [tls443, tcp80, via443, appPort, nginxPort, app2Port] = ports as [number, number, number, number, number, number]
+    // nginx also listens on nginxPort + 1 (health check): appAndNginxPorts checks that one is free too.
+    const [appPort, nginxPort] = (await appAndNginxPorts(1)) as [number, number]
+    const [tls443, tcp80, via443, app2Port] = (await freePorts(4)) as [number, number, number, number]
+    ports = [tls443, tcp80, via443, appPort, nginxPort, app2Port]
     dir = mkdtempSync(join(tmpdir(), 'ebws-e2e-ppv2-'))
     app = await startSampleApp(appPort, {PROXY_PROTOCOL: '1', EBWS_LB_LAYOUT: 'nlb', HTTPS_PORT: String(tls443)})
     appBehindNginx = await startSampleApp(app2Port, {EBWS_LB_LAYOUT: 'proxy', HTTPS_PORT: String(via443)})

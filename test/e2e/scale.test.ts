@@ -134,17 +134,22 @@ describe('3 instances with --redis (Redis Streams adapter)', () => {
   it('1,000 websocket clients across the 3 instances: every broadcast reaches every client (the CI size of bench/socketio.ts --cluster)', async () => {
     const agentClients: Socket[] = []
     try {
-      for (let i = 0; i < 1000; i += 100) {
-        agentClients.push(...(await Promise.all(Array.from({length: 100}, () => connectClient(stack.https, ['websocket'])))))
-      }
+      // Round robin hands *consecutive* connections to the servers in turn, so 30 consecutive ones get exactly 10
+      // each. They are opened one after another, so their order here is their arrival order at HAProxy: of 100
+      // opened at once, the first 30 created are not 30 consecutive arrivals (that gave [10, 11, 9] under load).
+      for (let i = 0; i < 30; i++) agentClients.push(await connectClient(stack.https, ['websocket']))
       const counts = new Map<string, number>()
-      let received = 0
-      for (const s of agentClients) s.on('chat', (m: Chat) => m.text.startsWith('fan-out') && received++)
-      for (const s of agentClients.slice(0, 30)) {
+      for (const s of agentClients) {
         const who = await emit<Who>(s, 'whoami')
         counts.set(who.instance, (counts.get(who.instance) ?? 0) + 1)
       }
       assert.deepEqual([...counts.values()], [10, 10, 10], 'round robin: an even spread')
+      while (agentClients.length < 1000) {
+        const batch = Math.min(100, 1000 - agentClients.length)
+        agentClients.push(...(await Promise.all(Array.from({length: batch}, () => connectClient(stack.https, ['websocket'])))))
+      }
+      let received = 0
+      for (const s of agentClients) s.on('chat', (m: Chat) => m.text.startsWith('fan-out') && received++)
       for (let b = 0; b < 5; b++) assert.equal((await emit<{scope: string}>(agentClients[b * 7]!, 'chat', `fan-out ${b}`)).scope, 'cluster')
       await until('5 broadcasts x 1,000 clients', () => received === 5000, 30_000)
       await sleep(200)
