@@ -42,11 +42,17 @@ function words(command: string): string[] {
   return out
 }
 
-const hintLines = (stderr: string) =>
-  stderr
-    .split('\n')
-    .filter((l) => l.startsWith('Hint: '))
-    .join('\n')
+/** The hint block of a human error: each `Hint: ` line and its indented continuation lines (base-command.ts). */
+const hintLines = (stderr: string) => {
+  const out: string[] = []
+  let inHint = false
+  for (const l of stderr.split('\n')) {
+    if (l.startsWith('Hint: ')) inHint = true
+    else if (!(inHint && l.startsWith('      '))) inHint = false
+    if (inHint) out.push(l.replace(/^(Hint: | {6})/, ''))
+  }
+  return out.join('\n')
+}
 
 describe('suggested commands run as printed (local AWS bench)', () => {
   let bench: FullBench
