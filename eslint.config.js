@@ -10,7 +10,10 @@ export default tseslint.config(
     languageOptions: {globals: {...globals.node}},
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', {argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true}],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        {argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true},
+      ],
     },
   },
   {files: ['sample-app/public/**/*.js'], languageOptions: {globals: {...globals.browser, io: 'readonly'}}},

@@ -25,8 +25,14 @@ export function rng(seed: number): () => number {
   }
 }
 
-const KEYWORDS = 'const let function return if else for await async import export default from new class this null true false typeof'.split(' ')
-const SYLLABLES = 'ba be bi bo bu da de di do ka ke ki ko ku la le li lo ma me mi mo na ne ni no ra re ri ro sa se si so ta te ti to va ve vi za ze'.split(' ')
+const KEYWORDS =
+  'const let function return if else for await async import export default from new class this null true false typeof'.split(
+    ' ',
+  )
+const SYLLABLES =
+  'ba be bi bo bu da de di do ka ke ki ko ku la le li lo ma me mi mo na ne ni no ra re ri ro sa se si so ta te ti to va ve vi za ze'.split(
+    ' ',
+  )
 
 function vocabulary(random: () => number, n: number): string[] {
   const words: string[] = []
@@ -53,13 +59,15 @@ function jsText(g: Gen, bytes: number): string {
   while (size < bytes) {
     const r = g.random()
     let line: string
-    if (r < 0.15) line = `${pick(g, KEYWORDS)} ${pick(g, g.words)}${pick(g, g.words)} = ${pick(g, g.words)}.${pick(g, g.words)}(${pick(g, g.words)}, ${Math.floor(g.random() * 1000)})`
+    if (r < 0.15)
+      line = `${pick(g, KEYWORDS)} ${pick(g, g.words)}${pick(g, g.words)} = ${pick(g, g.words)}.${pick(g, g.words)}(${pick(g, g.words)}, ${Math.floor(g.random() * 1000)})`
     else if (r < 0.3) line = `if (${pick(g, g.words)} ${pick(g, ['===', '!==', '<', '>'])} ${pick(g, g.words)}) {`
     else if (r < 0.42) line = `return ${pick(g, g.words)}${pick(g, g.words)}(${pick(g, g.words)})`
     else if (r < 0.5) line = `// ${pick(g, g.words)} ${pick(g, g.words)} ${pick(g, g.words)} ${pick(g, g.words)}`
     else if (r < 0.6) line = `${pick(g, g.words)}: '${pick(g, g.words)}-${pick(g, g.words)}',`
     else if (r < 0.7 && depth > 0) line = '}'
-    else line = `${pick(g, g.words)}.${pick(g, g.words)}(${pick(g, g.words)}, '${pick(g, g.words)}', ${Math.floor(g.random() * 100)})`
+    else
+      line = `${pick(g, g.words)}.${pick(g, g.words)}(${pick(g, g.words)}, '${pick(g, g.words)}', ${Math.floor(g.random() * 100)})`
     if (line.endsWith('{')) depth++
     if (line === '}') depth--
     line = '  '.repeat(Math.max(0, depth)) + line
@@ -75,7 +83,10 @@ function mapText(g: Gen, bytes: number): string {
   const names = Array.from({length: 200}, () => pick(g, g.words))
   let mappings = ''
   while (mappings.length < bytes * 0.8) {
-    const seg = Array.from({length: 4 + Math.floor(g.random() * 2)}, () => B64[Math.floor(g.random() * (g.random() < 0.7 ? 16 : 64))]).join('')
+    const seg = Array.from(
+      {length: 4 + Math.floor(g.random() * 2)},
+      () => B64[Math.floor(g.random() * (g.random() < 0.7 ? 16 : 64))],
+    ).join('')
     mappings += seg + (g.random() < 0.1 ? ';' : ',')
   }
   return JSON.stringify({version: 3, sources: names.slice(0, 20).map((n) => `../src/${n}.js`), names, mappings})
@@ -140,9 +151,15 @@ async function writeAll(root: string, writes: Array<[string, string | Buffer]>):
 }
 
 function appBase(add: (p: string, c: string | Buffer) => void, g: Gen) {
-  add('package.json', JSON.stringify({name: 'bench-app', version: '1.0.0', scripts: {start: 'node dist/server.js'}}, null, 2))
+  add(
+    'package.json',
+    JSON.stringify({name: 'bench-app', version: '1.0.0', scripts: {start: 'node dist/server.js'}}, null, 2),
+  )
   add('Procfile', 'web: node dist/server.js\n')
-  add('.ebextensions/01-options.config', 'option_settings:\n  aws:elasticbeanstalk:application:environment:\n    NODE_ENV: production\n')
+  add(
+    '.ebextensions/01-options.config',
+    'option_settings:\n  aws:elasticbeanstalk:application:environment:\n    NODE_ENV: production\n',
+  )
   add('.platform/hooks/predeploy/01-echo.sh', '#!/bin/sh\necho predeploy\n')
   add('package-lock.json', jsonText(g, 400_000))
 }
@@ -183,7 +200,18 @@ export async function generateTextTree(root: string, files = 20_000, seed = 42):
   return {
     root,
     kind: 'text',
-    included: ['.ebextensions', '.platform', 'Procfile', 'package.json', 'package-lock.json', 'dist', 'src', 'public', 'locales', 'test'],
+    included: [
+      '.ebextensions',
+      '.platform',
+      'Procfile',
+      'package.json',
+      'package-lock.json',
+      'dist',
+      'src',
+      'public',
+      'locales',
+      'test',
+    ],
     includedFiles: included,
     includedBytes: bytes,
     excludedFiles: 3000,
@@ -205,15 +233,34 @@ export async function generateMixedTree(root: string, files = 6_000, seed = 7): 
   for (let i = 0; i < n; i++) {
     const r = g.random()
     const sub = `g${Math.floor(i / 200)}`
-    if (r < 0.25) add(`public/img/${sub}/i${i}.${pick(g, ['png', 'jpg', 'webp'])}`, randomBytes(g, 5_000 + Math.floor(g.random() * 120_000)))
-    else if (r < 0.3) add(`public/fonts/${sub}/f${i}.${pick(g, ['woff2', 'woff'])}`, randomBytes(g, 20_000 + Math.floor(g.random() * 60_000)))
-    else if (r < 0.36) add(`public/assets/${sub}/a${i}.${pick(g, ['js.gz', 'css.br', 'zip'])}`, randomBytes(g, 2_000 + Math.floor(g.random() * 50_000)))
+    if (r < 0.25)
+      add(
+        `public/img/${sub}/i${i}.${pick(g, ['png', 'jpg', 'webp'])}`,
+        randomBytes(g, 5_000 + Math.floor(g.random() * 120_000)),
+      )
+    else if (r < 0.3)
+      add(
+        `public/fonts/${sub}/f${i}.${pick(g, ['woff2', 'woff'])}`,
+        randomBytes(g, 20_000 + Math.floor(g.random() * 60_000)),
+      )
+    else if (r < 0.36)
+      add(
+        `public/assets/${sub}/a${i}.${pick(g, ['js.gz', 'css.br', 'zip'])}`,
+        randomBytes(g, 2_000 + Math.floor(g.random() * 50_000)),
+      )
     else if (r < 0.4) add(`public/media/${sub}/v${i}.mp4`, randomBytes(g, 200_000 + Math.floor(g.random() * 800_000)))
     else if (r < 0.75) add(`src/${sub}/m${i}.js`, jsText(g, size(g)))
     else add(`public/css/${sub}/s${i}.css`, cssText(g, size(g)))
   }
   await writeAll(root, writes)
-  return {root, kind: 'mixed', included: ['.ebextensions', '.platform', 'Procfile', 'package.json', 'package-lock.json', 'public', 'src'], includedFiles: writes.length, includedBytes: bytes, excludedFiles: 0}
+  return {
+    root,
+    kind: 'mixed',
+    included: ['.ebextensions', '.platform', 'Procfile', 'package.json', 'package-lock.json', 'public', 'src'],
+    includedFiles: writes.length,
+    includedBytes: bytes,
+    excludedFiles: 0,
+  }
 }
 
 /** A minimal app and one `mib`-MiB file of text-like bytes (written in 1 MiB blocks, never held whole). */
@@ -228,5 +275,12 @@ export async function generateBigFileTree(root: string, mib: number, seed = 3): 
   const fh = await open(join(root, 'data', 'big.log'), 'w')
   for (let i = 0; i < mib; i++) await fh.write(blocks[i % 16]!)
   await fh.close()
-  return {root, kind: 'big', included: ['package.json', 'index.js', 'data'], includedFiles: 3, includedBytes: mib * (1 << 20) + 100, excludedFiles: 0}
+  return {
+    root,
+    kind: 'big',
+    included: ['package.json', 'index.js', 'data'],
+    includedFiles: 3,
+    includedBytes: mib * (1 << 20) + 100,
+    excludedFiles: 0,
+  }
 }

@@ -92,7 +92,10 @@ interface Contender {
 async function bench(tree: GeneratedTree, work: string, n: number) {
   const app = tree.root
   const contenders: Contender[] = [
-    {name: 'ebws bundle', go: (out) => measure(process.execPath, [join(ROOT, 'bin/run.js'), 'bundle', app, '--output', out], app)},
+    {
+      name: 'ebws bundle',
+      go: (out) => measure(process.execPath, [join(ROOT, 'bin/run.js'), 'bundle', app, '--output', out], app),
+    },
     {name: 'zip -qr', go: (out) => measure('zip', ['-qr', out, ...tree.included], app)},
   ]
   if (values.before) {
@@ -122,7 +125,9 @@ async function bench(tree: GeneratedTree, work: string, n: number) {
   const inProcessMs = performance.now() - t
   await rm(join(work, 'in-process.zip'))
 
-  console.log(`\n${tree.kind}: ${tree.includedFiles} files, ${(tree.includedBytes / 1e6).toFixed(1)} MB bundled${tree.excludedFiles ? `, ${tree.excludedFiles} node_modules files left out` : ''}`)
+  console.log(
+    `\n${tree.kind}: ${tree.includedFiles} files, ${(tree.includedBytes / 1e6).toFixed(1)} MB bundled${tree.excludedFiles ? `, ${tree.excludedFiles} node_modules files left out` : ''}`,
+  )
   const zipMs = median(results.get('zip -qr')!.map((m) => m.ms))
   const zipCpu = median(results.get('zip -qr')!.map((m) => m.cpuMs))
   for (const c of contenders) {
@@ -133,8 +138,12 @@ async function bench(tree: GeneratedTree, work: string, n: number) {
       `  ${c.name.padEnd(20)} wall ${ms.toFixed(0).padStart(6)} ms (${(ms / zipMs).toFixed(2)}x zip)  cpu ${cpu.toFixed(0).padStart(6)} ms (${(cpu / zipCpu).toFixed(2)}x)  peak RSS ${rss.toFixed(0).padStart(4)} MiB  zip ${(sizes.get(c.name)! / 1e6).toFixed(1)} MB`,
     )
   }
-  console.log(`  in-process (collect + write, no process start): ${inProcessMs.toFixed(0)} ms, peak bytes in flight ${(inProcess.peakBytesInFlight / MiB).toFixed(1)} MiB of the ${DEFAULT_MEMORY_BUDGET / MiB} MiB budget`)
-  console.log(`  deterministic: ${shas.size === 1 ? 'yes, every ebws run wrote the same sha256' : `NO, ${shas.size} different zips`}`)
+  console.log(
+    `  in-process (collect + write, no process start): ${inProcessMs.toFixed(0)} ms, peak bytes in flight ${(inProcess.peakBytesInFlight / MiB).toFixed(1)} MiB of the ${DEFAULT_MEMORY_BUDGET / MiB} MiB budget`,
+  )
+  console.log(
+    `  deterministic: ${shas.size === 1 ? 'yes, every ebws run wrote the same sha256' : `NO, ${shas.size} different zips`}`,
+  )
   return {ours: median(results.get('ebws bundle')!.map((m) => m.rssMiB))}
 }
 
@@ -142,17 +151,38 @@ const work = await mkdtemp(join(tmpdir(), 'ebws-bench-bundle-'))
 try {
   // The CLI's own peak RSS on a two-file app: what a bundle costs is measured above it.
   const tiny = await generateBigFileTree(join(work, 'tiny'), 0)
-  const baseline = median(await Promise.all([0, 1, 2].map(async (i) => (await measure(process.execPath, [join(ROOT, 'bin/run.js'), 'bundle', tiny.root, '-o', join(work, `tiny-${i}.zip`)], tiny.root)).rssMiB)))
-  console.log(`ebws bundle on a two-file app: peak RSS ${baseline.toFixed(0)} MiB (node + oclif + workers, the baseline)`)
+  const baseline = median(
+    await Promise.all(
+      [0, 1, 2].map(
+        async (i) =>
+          (
+            await measure(
+              process.execPath,
+              [join(ROOT, 'bin/run.js'), 'bundle', tiny.root, '-o', join(work, `tiny-${i}.zip`)],
+              tiny.root,
+            )
+          ).rssMiB,
+      ),
+    ),
+  )
+  console.log(
+    `ebws bundle on a two-file app: peak RSS ${baseline.toFixed(0)} MiB (node + oclif + workers, the baseline)`,
+  )
   for (const kind of trees) {
     const root = join(work, kind)
     process.stdout.write(`generating the ${kind} tree ... `)
     const tree =
-      kind === 'text' ? await generateTextTree(root, Number(values.files)) : kind === 'mixed' ? await generateMixedTree(root) : await generateBigFileTree(root, Number(values['big-mib']))
+      kind === 'text'
+        ? await generateTextTree(root, Number(values.files))
+        : kind === 'mixed'
+          ? await generateMixedTree(root)
+          : await generateBigFileTree(root, Number(values['big-mib']))
     const r = await bench(tree, work, kind === 'big' ? Math.min(runs, 3) : runs)
     if (kind === 'big') {
       const over = r.ours - baseline
-      console.log(`  memory bound: ${over.toFixed(0)} MiB above the baseline, budget ${DEFAULT_MEMORY_BUDGET / MiB} MiB: ${over <= DEFAULT_MEMORY_BUDGET / MiB ? 'within' : 'OVER'}`)
+      console.log(
+        `  memory bound: ${over.toFixed(0)} MiB above the baseline, budget ${DEFAULT_MEMORY_BUDGET / MiB} MiB: ${over <= DEFAULT_MEMORY_BUDGET / MiB ? 'within' : 'OVER'}`,
+      )
     }
     await rm(root, {recursive: true, force: true})
   }

@@ -33,7 +33,10 @@ try {
   delete env.EBWS_POLL_MS
   bench.calls.clear()
   const started = performance.now()
-  const r = await runCli(['deploy', dir, '-e', s.environmentName, '--timeout', `${seconds}s`, '--json'], {env, timeoutMs: (seconds + 60) * 1000})
+  const r = await runCli(['deploy', dir, '-e', s.environmentName, '--timeout', `${seconds}s`, '--json'], {
+    env,
+    timeoutMs: (seconds + 60) * 1000,
+  })
   const wall = (performance.now() - started) / 1000
   if (r.code !== 3) throw new Error(`expected exit 3 (timeout), got ${r.code}\n${r.stderr}`)
 
@@ -44,7 +47,8 @@ try {
   const polls = waiting.filter((c) => c.action === 'DescribeEnvironments').length
   const firstMinute = waiting.filter((c) => c.start - update.end < 60_000).length
   let busiest = 0
-  for (const c of eb) busiest = Math.max(busiest, eb.filter((d) => d.start >= c.start && d.start < c.start + 60_000).length)
+  for (const c of eb)
+    busiest = Math.max(busiest, eb.filter((d) => d.start >= c.start && d.start < c.start + 60_000).length)
   // Steady state: the calls of the last 30 s of waiting, per minute (the backoff has reached its 15-s ceiling).
   const end = waiting.at(-1)!.start
   const tail = waiting.filter((c) => c.start > end - 30_000)
@@ -52,11 +56,19 @@ try {
   const byAction = new Map<string, number>()
   for (const c of waiting) byAction.set(c.action, (byAction.get(c.action) ?? 0) + 1)
 
-  console.log(`ebws deploy, a deployment stuck in Updating, default pacing (4 s doubling to 15 s), --timeout ${seconds}s`)
-  console.log(`  run: ${wall.toFixed(1)} s wall, exit ${r.code}; ${eb.length} Elastic Beanstalk calls in all (${bench.calls.count({service: 's3'})} S3)`)
-  console.log(`  while waiting: ${waiting.length} calls in ${polls} polls = ${(waiting.length / Math.max(1, polls)).toFixed(2)} calls per poll (${[...byAction].map(([a, n]) => `${a} ${n}`).join(', ')})`)
+  console.log(
+    `ebws deploy, a deployment stuck in Updating, default pacing (4 s doubling to 15 s), --timeout ${seconds}s`,
+  )
+  console.log(
+    `  run: ${wall.toFixed(1)} s wall, exit ${r.code}; ${eb.length} Elastic Beanstalk calls in all (${bench.calls.count({service: 's3'})} S3)`,
+  )
+  console.log(
+    `  while waiting: ${waiting.length} calls in ${polls} polls = ${(waiting.length / Math.max(1, polls)).toFixed(2)} calls per poll (${[...byAction].map(([a, n]) => `${a} ${n}`).join(', ')})`,
+  )
   console.log(`  first 60 s after UpdateEnvironment: ${firstMinute} calls`)
-  console.log(`  busiest 60-s window of the whole run: ${busiest} calls (target < ${TARGET_PER_MINUTE}) ${busiest < TARGET_PER_MINUTE ? 'OK' : 'OVER'}`)
+  console.log(
+    `  busiest 60-s window of the whole run: ${busiest} calls (target < ${TARGET_PER_MINUTE}) ${busiest < TARGET_PER_MINUTE ? 'OK' : 'OVER'}`,
+  )
   console.log(`  steady state: ${tailPolls} polls in the last 30 s → ${((tail.length / 30) * 60).toFixed(1)} calls/min`)
   if (busiest >= TARGET_PER_MINUTE) process.exitCode = 1
 } finally {

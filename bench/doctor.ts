@@ -27,7 +27,18 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const [https, http, app] = (await freePorts(3)) as [number, number, number]
 const stateDir = mkdtempSync(join(tmpdir(), 'ebws-bench-doctor-'))
 try {
-  await localUp({mode: 'websocket', httpsPort: https, httpPort: http, app: 'sample', appPort: app, nginx: false, nginxPort: 1, idleTimeoutSeconds: 60, allowedHosts: ['localhost'], stateDir})
+  await localUp({
+    mode: 'websocket',
+    httpsPort: https,
+    httpPort: http,
+    app: 'sample',
+    appPort: app,
+    nginx: false,
+    nginxPort: 1,
+    idleTimeoutSeconds: 60,
+    allowedHosts: ['localhost'],
+    stateDir,
+  })
   const target = targetFromLocal(stateDir, {sessions: 5})
   await runDoctor(target) // warm-up (JIT, the app's first requests)
 
@@ -37,19 +48,38 @@ try {
     let t0 = performance.now()
     const result = await runDoctor(target)
     concurrent.push(performance.now() - t0)
-    if (result.checks.some((c) => c.status === 'fail')) throw new Error(`unexpected failure: ${JSON.stringify(result.checks)}`)
+    if (result.checks.some((c) => c.status === 'fail'))
+      throw new Error(`unexpected failure: ${JSON.stringify(result.checks)}`)
 
     t0 = performance.now()
     await dnsCheck(target, 4000)
     const memo = new Map<string, Promise<unknown>>()
-    const ctx: ProbeContext = {target, stepTimeoutMs: 4000, once: <T>(k: string, run: () => Promise<T>) => (memo.get(k) ?? memo.set(k, run()).get(k)) as Promise<T>}
-    for (const c of [redirectCheck, tlsCheck, hstsCheck, socketioPollingCheck, socketioWebsocketCheck, stickinessCheck, mixedContentCheck, proxyProtocolCheck]) await c(ctx)
+    const ctx: ProbeContext = {
+      target,
+      stepTimeoutMs: 4000,
+      once: <T>(k: string, run: () => Promise<T>) => (memo.get(k) ?? memo.set(k, run()).get(k)) as Promise<T>,
+    }
+    for (const c of [
+      redirectCheck,
+      tlsCheck,
+      hstsCheck,
+      socketioPollingCheck,
+      socketioWebsocketCheck,
+      stickinessCheck,
+      mixedContentCheck,
+      proxyProtocolCheck,
+    ])
+      await c(ctx)
     sequential.push(performance.now() - t0)
   }
   const cli: number[] = []
   for (let i = 0; i < 3; i++) {
     const t0 = performance.now()
-    const r = spawnSync(process.execPath, ['bin/run.js', 'doctor', '--local', '--state-dir', stateDir, '--sessions', '5', '--json'], {encoding: 'utf8'})
+    const r = spawnSync(
+      process.execPath,
+      ['bin/run.js', 'doctor', '--local', '--state-dir', stateDir, '--sessions', '5', '--json'],
+      {encoding: 'utf8'},
+    )
     cli.push(performance.now() - t0)
     if (r.status !== 0) throw new Error(`doctor exited ${r.status}: ${r.stdout}${r.stderr}`)
   }

@@ -25,14 +25,21 @@ function time(cmd: string, args: string[], env: Record<string, string>): Promise
     let stderr = ''
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
     child.on('error', reject)
-    child.on('close', (code) => (code === 0 ? resolve(performance.now() - t) : reject(new Error(`${cmd} ${args.join(' ')} failed (${code}): ${stderr}`))))
+    child.on('close', (code) =>
+      code === 0
+        ? resolve(performance.now() - t)
+        : reject(new Error(`${cmd} ${args.join(' ')} failed (${code}): ${stderr}`)),
+    )
   })
 }
 
 const bench = await startFullBench()
 try {
   const env = {...benchProcessEnv(bench), EBWS_POLL_MS: '25'}
-  const s = await createScenario(bench, {certificates: [{kind: 'rsa2048'}], settings: (c) => LAYOUT_SETTINGS.websocket(c[0]!.arn)})
+  const s = await createScenario(bench, {
+    certificates: [{kind: 'rsa2048'}],
+    settings: (c) => LAYOUT_SETTINGS.websocket(c[0]!.arn),
+  })
 
   // A bare SDK script making one call, as the floor of what a Node CLI can do.
   const bare = join(mkdtempSync(join(tmpdir(), 'ebws-bench-')), 'bare.mjs')
@@ -55,19 +62,38 @@ try {
   console.log(`listeners show --json (cold)          median ${o.toFixed(0)} ms`)
   console.log(`aws elb describe-load-balancers       median ${c.toFixed(0)} ms`)
   console.log(`bare SDK script, one call             median ${b.toFixed(0)} ms`)
-  console.log(`ratio show / aws CLI                  ${(o / c).toFixed(2)} (target <= 0.35); bare SDK / aws CLI ${(b / c).toFixed(2)}`)
+  console.log(
+    `ratio show / aws CLI                  ${(o / c).toFixed(2)} (target <= 0.35); bare SDK / aws CLI ${(b / c).toFixed(2)}`,
+  )
   console.log(`ratio show / bare SDK floor           ${(o / b).toFixed(2)} (goal <= 1.10)`)
 
   // Critical path with 100 ms on every call: round trips that had to wait for one another.
   bench.calls.clear()
   bench.faults.latency(100)
   await time(process.execPath, [BIN, 'listeners', 'show', '-e', s.environmentName, '--json'], env)
-  console.log(`show: ${bench.calls.count()} calls, dependent round trips on the critical path: ${bench.calls.criticalPath()}`)
+  console.log(
+    `show: ${bench.calls.count()} calls, dependent round trips on the critical path: ${bench.calls.criticalPath()}`,
+  )
 
   for (const applyTo of ['elb', 'both']) {
     const f = await createScenario(bench, {certificates: [{kind: 'rsa2048'}], settings: () => LAYOUT_SETTINGS.tcp80()})
     bench.calls.clear()
-    const wall = await time(process.execPath, [BIN, 'listeners', 'fix', '-e', f.environmentName, '--certificate-arn', f.certificates[0]!.arn, '--apply-to', applyTo, '--json'], env)
+    const wall = await time(
+      process.execPath,
+      [
+        BIN,
+        'listeners',
+        'fix',
+        '-e',
+        f.environmentName,
+        '--certificate-arn',
+        f.certificates[0]!.arn,
+        '--apply-to',
+        applyTo,
+        '--json',
+      ],
+      env,
+    )
     const polls = bench.calls.count({service: 'elasticbeanstalk', action: 'DescribeEvents'})
     // "After the environment is known": calls that start once DescribeEnvironmentResources has named the load balancer.
     const known = Math.max(...bench.calls.list({action: 'DescribeEnvironmentResources'}).map((c) => c.end))
@@ -84,7 +110,24 @@ try {
   const script: number[] = []
   for (let i = 0; i < Math.max(3, Math.floor(RUNS / 2)); i++) {
     const a = await createScenario(bench, {certificates: [{kind: 'rsa2048'}], settings: () => LAYOUT_SETTINGS.tcp80()})
-    oursFix.push(await time(process.execPath, [BIN, 'listeners', 'fix', '-e', a.environmentName, '--certificate-arn', a.certificates[0]!.arn, '--apply-to', 'elb', '--json'], env))
+    oursFix.push(
+      await time(
+        process.execPath,
+        [
+          BIN,
+          'listeners',
+          'fix',
+          '-e',
+          a.environmentName,
+          '--certificate-arn',
+          a.certificates[0]!.arn,
+          '--apply-to',
+          'elb',
+          '--json',
+        ],
+        env,
+      ),
+    )
     const b2 = await createScenario(bench, {certificates: [{kind: 'rsa2048'}], settings: () => LAYOUT_SETTINGS.tcp80()})
     const lb = b2.loadBalancerName
     const sh = [

@@ -35,10 +35,19 @@ interface Sample {
   port80After: boolean
 }
 
-async function sample(bench: FullBench, env: Record<string, string>, bin: string, on: 'recreate' | 'other', throttles: number): Promise<Sample> {
+async function sample(
+  bench: FullBench,
+  env: Record<string, string>,
+  bin: string,
+  on: 'recreate' | 'other',
+  throttles: number,
+): Promise<Sample> {
   const s = await createScenario(bench, {
     certificates: [{kind: 'rsa2048'}],
-    settings: (c) => (on === 'recreate' ? [...LAYOUT_SETTINGS.websocket(c[0]!.arn), ...LAYOUT_SETTINGS.tcp80()] : LAYOUT_SETTINGS.tcp80()),
+    settings: (c) =>
+      on === 'recreate'
+        ? [...LAYOUT_SETTINGS.websocket(c[0]!.arn), ...LAYOUT_SETTINGS.tcp80()]
+        : LAYOUT_SETTINGS.tcp80(),
   })
   bench.calls.clear()
   bench.faults.clear()
@@ -46,9 +55,25 @@ async function sample(bench: FullBench, env: Record<string, string>, bin: string
     if (on === 'recreate') bench.faults.throttle(throttles, {service: 'elb', action: 'CreateLoadBalancerListeners'})
     else bench.faults.throttle(throttles, {service: 'elb', action: 'CreateLoadBalancerPolicy'})
   }
-  const exit = await run(bin, ['listeners', 'fix', '-e', s.environmentName, '--certificate-arn', s.certificates[0]!.arn, '--apply-to', 'elb', '--json'], env)
+  const exit = await run(
+    bin,
+    [
+      'listeners',
+      'fix',
+      '-e',
+      s.environmentName,
+      '--certificate-arn',
+      s.certificates[0]!.arn,
+      '--apply-to',
+      'elb',
+      '--json',
+    ],
+    env,
+  )
   bench.faults.clear()
-  const del = bench.calls.list({service: 'elb', action: 'DeleteLoadBalancerListeners'}).sort((a, b) => a.start - b.start)[0]
+  const del = bench.calls
+    .list({service: 'elb', action: 'DeleteLoadBalancerListeners'})
+    .sort((a, b) => a.start - b.start)[0]
   if (!del) throw new Error(`no delete seen (exit ${exit})`)
   // The first successful create after the delete puts port 80 back (the fix's re-create, or the rollback's).
   const back = bench.calls
@@ -57,9 +82,15 @@ async function sample(bench: FullBench, env: Record<string, string>, bin: string
     .sort((a, b) => a.end - b.end)[0]
   const clean = bench.calls.list({service: 'elb'}).filter((c) => !c.injected && c.status === 200)
   const {DescribeLoadBalancersCommand} = await import('@aws-sdk/client-elastic-load-balancing')
-  const lb = (await s.elb.send(new DescribeLoadBalancersCommand({LoadBalancerNames: [s.loadBalancerName]}))).LoadBalancerDescriptions?.[0]
+  const lb = (await s.elb.send(new DescribeLoadBalancersCommand({LoadBalancerNames: [s.loadBalancerName]})))
+    .LoadBalancerDescriptions?.[0]
   const port80After = (lb?.ListenerDescriptions ?? []).some((d) => d.Listener?.LoadBalancerPort === 80)
-  return {gapMs: back ? back.end - del.start : Number.NaN, roundTripMs: median(clean.map((c) => c.end - c.start)), exit, port80After}
+  return {
+    gapMs: back ? back.end - del.start : Number.NaN,
+    roundTripMs: median(clean.map((c) => c.end - c.start)),
+    exit,
+    port80After,
+  }
 }
 
 const bench = await startFullBench()
@@ -74,11 +105,16 @@ try {
         const gap = median(samples.map((x) => x.gapMs))
         const rt = median(samples.map((x) => x.roundTripMs))
         const exits = [...new Set(samples.map((x) => x.exit))].join('/')
-        const verdict = throttles === 2 ? (gap <= rt + 1000 ? ' (goal met: <= 1 round trip + 1 s)' : ' (goal missed)') : ''
+        const verdict =
+          throttles === 2 ? (gap <= rt + 1000 ? ' (goal met: <= 1 round trip + 1 s)' : ' (goal missed)') : ''
         // No create after the delete: either port 80 was left down, or the run failed before deleting it (the only
         // delete was the rollback's, of the new port 443).
         const down = samples.filter((x) => !x.port80After).length
-        const gapText = Number.isNaN(gap) ? (down > 0 ? `port 80 LEFT DOWN in ${down} of ${samples.length} runs` : 'port 80 never deleted (failed before it, rolled back)') : `gap ${gap.toFixed(0).padStart(6)} ms`
+        const gapText = Number.isNaN(gap)
+          ? down > 0
+            ? `port 80 LEFT DOWN in ${down} of ${samples.length} runs`
+            : 'port 80 never deleted (failed before it, rolled back)'
+          : `gap ${gap.toFixed(0).padStart(6)} ms`
         console.log(
           `${name.padEnd(10)} ${String(throttles).padStart(2)} throttles on ${on === 'recreate' ? 'the re-create           ' : 'CreateLoadBalancerPolicy'}: ${gapText}, round trip ${rt.toFixed(1)} ms, exit ${exits}${Number.isNaN(gap) ? '' : verdict}`,
         )

@@ -41,14 +41,18 @@ function mainReaderDir(): string | undefined {
   try {
     const dir = mkdtempSync(join(tmpdir(), 'ebws-bench-pp-main-'))
     for (const file of ['proxy-protocol.ts', 'forwarded.ts']) {
-      writeFileSync(join(dir, file), execFileSync('git', ['show', `main:src/redirect/${file}`], {cwd: HERE, encoding: 'utf8'}))
+      writeFileSync(
+        join(dir, file),
+        execFileSync('git', ['show', `main:src/redirect/${file}`], {cwd: HERE, encoding: 'utf8'}),
+      )
     }
     return dir
   } catch {
     return undefined
   }
 }
-const importReader = async (dir: string): Promise<Reader> => (await import(pathToFileURL(join(dir, 'proxy-protocol.ts')).href)) as Reader
+const importReader = async (dir: string): Promise<Reader> =>
+  (await import(pathToFileURL(join(dir, 'proxy-protocol.ts')).href)) as Reader
 const OURS = join(HERE, '..', 'src', 'redirect')
 
 // ---- 1. real sockets, server CPU in child processes --------------------------------------------------------------
@@ -73,21 +77,28 @@ interface ChildServer {
 async function spawnServer(readerDir: string | undefined): Promise<ChildServer> {
   const args = [process.execPath, '--expose-gc', import.meta.filename, '--server', ...(readerDir ? [readerDir] : [])]
   const pin = availableParallelism() >= 2
-  const child = spawn(pin ? 'taskset' : args[0]!, pin ? ['-c', String(availableParallelism() - 1), ...args] : args.slice(1), {stdio: ['ignore', 'pipe', 'inherit', 'ipc']})
+  const child = spawn(
+    pin ? 'taskset' : args[0]!,
+    pin ? ['-c', String(availableParallelism() - 1), ...args] : args.slice(1),
+    {stdio: ['ignore', 'pipe', 'inherit', 'ipc']},
+  )
   const port = await new Promise<number>((resolve, reject) => {
     child.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim())))
     child.once('exit', () => reject(new Error('bench server exited')))
   })
-  const cpuMicros = () => new Promise<number>((resolve) => {
-    child.once('message', (m) => resolve(m as number))
-    child.send('cpu')
-  })
+  const cpuMicros = () =>
+    new Promise<number>((resolve) => {
+      child.once('message', (m) => resolve(m as number))
+      child.send('cpu')
+    })
   return {port, cpuMicros, kill: () => child.kill()}
 }
 
 function oneConnection(port: number, header: Buffer | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
-    const s: Socket = connect({port, host: '127.0.0.1', noDelay: true}, () => s.end(header ? Buffer.concat([header, GET]) : GET))
+    const s: Socket = connect({port, host: '127.0.0.1', noDelay: true}, () =>
+      s.end(header ? Buffer.concat([header, GET]) : GET),
+    )
     let got = 0
     s.on('data', (d) => (got += d.length))
     s.on('error', reject)
@@ -95,17 +106,25 @@ function oneConnection(port: number, header: Buffer | undefined): Promise<void> 
   })
 }
 
-async function cpuPerConnection(server: ChildServer, header: Buffer | undefined, total = 1500, concurrency = 16): Promise<number> {
+async function cpuPerConnection(
+  server: ChildServer,
+  header: Buffer | undefined,
+  total = 1500,
+  concurrency = 16,
+): Promise<number> {
   const cpu0 = await server.cpuMicros()
   let next = 0
-  await Promise.all(Array.from({length: concurrency}, async () => {
-    while (next++ < total) await oneConnection(server.port, header)
-  }))
+  await Promise.all(
+    Array.from({length: concurrency}, async () => {
+      while (next++ < total) await oneConnection(server.port, header)
+    }),
+  )
   return ((await server.cpuMicros()) - cpu0) / total
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number
-const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] as number
+const quantile = (xs: number[], q: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] as number
 
 /** Median of the per-round ratios a[i] / b[i] (both measured in round i), with their interquartile range. */
 function pairedRatio(a: number[], b: number[]): string {
@@ -115,7 +134,9 @@ function pairedRatio(a: number[], b: number[]): string {
 
 const mainDir = mainReaderDir()
 try {
-  console.log(`Node ${process.version}; main's reader ${mainDir ? 'from git show main:' : 'unavailable (no git/main): ours only'}\n`)
+  console.log(
+    `Node ${process.version}; main's reader ${mainDir ? 'from git show main:' : 'unavailable (no git/main): ours only'}\n`,
+  )
   const variants: {name: string; dir: string | undefined; header: Buffer | undefined}[] = [
     {name: 'bare (no reader)', dir: undefined, header: undefined},
     ...(mainDir ? [{name: 'main, v1', dir: mainDir, header: V1}] : []),
@@ -134,15 +155,20 @@ try {
     if (r === 0) console.log(`round 1: bare server ${micros[0]!.toFixed(1)} us user CPU per connection`)
   }
   for (const s of servers) s.kill()
-  console.log(`\n1. Reader cost = server user CPU per connection above the bare server, same round (median of ${rounds}, [IQR]):`)
+  console.log(
+    `\n1. Reader cost = server user CPU per connection above the bare server, same round (median of ${rounds}, [IQR]):`,
+  )
   for (const [i, v] of variants.entries()) {
     if (i === 0) continue
     const c = costs[i]!
-    console.log(`  ${v.name.padEnd(16)} ${median(c).toFixed(1).padStart(6)} us  [${quantile(c, 0.25).toFixed(1)} - ${quantile(c, 0.75).toFixed(1)}]`)
+    console.log(
+      `  ${v.name.padEnd(16)} ${median(c).toFixed(1).padStart(6)} us  [${quantile(c, 0.25).toFixed(1)} - ${quantile(c, 0.75).toFixed(1)}]`,
+    )
   }
   const of = (rows: number[][], names: string[], name: string) => rows[names.indexOf(name)]!
   const names1 = variants.map((v) => v.name)
-  if (mainDir) console.log(`  ours v1 / main v1: ${pairedRatio(of(costs, names1, 'ours, v1'), of(costs, names1, 'main, v1'))}`)
+  if (mainDir)
+    console.log(`  ours v1 / main v1: ${pairedRatio(of(costs, names1, 'ours, v1'), of(costs, names1, 'main, v1'))}`)
   console.log(`  ours v2 / ours v1: ${pairedRatio(of(costs, names1, 'ours, v2 + TLV'), of(costs, names1, 'ours, v1'))}`)
 
   // ---- 2. the reader alone ----------------------------------------------------------------------------------
@@ -181,12 +207,17 @@ try {
       ns[i]!.push(await nsPerConnection(readers[i]!.reader, readers[i]!.header, 5_000))
     }
   }
-  console.log('\n2. Reader alone on stand-in sockets, CPU time (median of 200 interleaved chunks of 5,000 connections, [IQR]):')
+  console.log(
+    '\n2. Reader alone on stand-in sockets, CPU time (median of 200 interleaved chunks of 5,000 connections, [IQR]):',
+  )
   for (const [i, r] of readers.entries()) {
-    console.log(`  ${r.name.padEnd(16)} ${median(ns[i]!).toFixed(0).padStart(6)} ns  [${quantile(ns[i]!, 0.25).toFixed(0)} - ${quantile(ns[i]!, 0.75).toFixed(0)}]`)
+    console.log(
+      `  ${r.name.padEnd(16)} ${median(ns[i]!).toFixed(0).padStart(6)} ns  [${quantile(ns[i]!, 0.25).toFixed(0)} - ${quantile(ns[i]!, 0.75).toFixed(0)}]`,
+    )
   }
   const names2 = readers.map((r) => r.name)
-  if (mainDir) console.log(`  ours v1 / main v1: ${pairedRatio(of(ns, names2, 'ours, v1'), of(ns, names2, 'main, v1'))}`)
+  if (mainDir)
+    console.log(`  ours v1 / main v1: ${pairedRatio(of(ns, names2, 'ours, v1'), of(ns, names2, 'main, v1'))}`)
   console.log(`  ours v2 / ours v1: ${pairedRatio(of(ns, names2, 'ours, v2 + TLV'), of(ns, names2, 'ours, v1'))}`)
 } finally {
   if (mainDir) rmSync(mainDir, {recursive: true, force: true})

@@ -61,14 +61,20 @@ async function startServer(guarded: boolean): Promise<number> {
 }
 
 function client(port: number, agent: Agent): Promise<Socket> {
-  const socket = io(`http://localhost:${port}`, {transports: ['websocket'], reconnection: false, agent: agent as never, forceNew: true})
+  const socket = io(`http://localhost:${port}`, {
+    transports: ['websocket'],
+    reconnection: false,
+    agent: agent as never,
+    forceNew: true,
+  })
   return new Promise((resolve, reject) => {
     socket.once('connect', () => resolve(socket))
     socket.once('connect_error', reject)
   })
 }
 
-const agentFor = (guarded: boolean) => new ProxyLineAgent(guarded && !aa ? 'PROXY TCP4 198.51.100.22 10.0.0.7 35646 443\r\n' : undefined)
+const agentFor = (guarded: boolean) =>
+  new ProxyLineAgent(guarded && !aa ? 'PROXY TCP4 198.51.100.22 10.0.0.7 35646 443\r\n' : undefined)
 
 /**
  * The servers run in their own processes (one core each side on a small machine), started once. Each reports its
@@ -76,7 +82,10 @@ const agentFor = (guarded: boolean) => new ProxyLineAgent(guarded && !aa ? 'PROX
  * what the server's JavaScript spent per operation: its capacity, operations per user-CPU-second, is what the guard
  * can cost, and it is far less disturbed by the scheduler on a shared 2-core machine than wall throughput is.
  */
-const servers: Record<'bare' | 'bare2' | 'guarded', {port: number; pid: number; cpuMicros: () => Promise<number>; kill: () => void}> = {} as never
+const servers: Record<
+  'bare' | 'bare2' | 'guarded',
+  {port: number; pid: number; cpuMicros: () => Promise<number>; kill: () => void}
+> = {} as never
 /** A/A mode: "guarded" runs go to a second bare server, to show the noise floor of this machine. */
 let aa = false
 async function spawnServer(kind: 'bare' | 'bare2' | 'guarded') {
@@ -84,7 +93,11 @@ async function spawnServer(kind: 'bare' | 'bare2' | 'guarded') {
   // of earlier runs'. Servers share one core (taskset, when there are 2+) and the client keeps the other.
   const args = [process.execPath, '--expose-gc', import.meta.filename, '--server', kind]
   const pin = availableParallelism() >= 2 && existsSync('/usr/bin/taskset')
-  const child = spawn(pin ? '/usr/bin/taskset' : args[0]!, pin ? ['-c', String(availableParallelism() - 1), ...args] : args.slice(1), {stdio: ['ignore', 'pipe', 'inherit', 'ipc']})
+  const child = spawn(
+    pin ? '/usr/bin/taskset' : args[0]!,
+    pin ? ['-c', String(availableParallelism() - 1), ...args] : args.slice(1),
+    {stdio: ['ignore', 'pipe', 'inherit', 'ipc']},
+  )
   const port = await new Promise<number>((resolve, reject) => {
     child.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim())))
     child.once('exit', () => reject(new Error(`${kind} server exited`)))
@@ -105,7 +118,11 @@ interface Measured {
   perServerCpuSecond: number
 }
 
-async function measure(guarded: boolean, operations: number, work: (port: number) => Promise<number>): Promise<Measured> {
+async function measure(
+  guarded: boolean,
+  operations: number,
+  work: (port: number) => Promise<number>,
+): Promise<Measured> {
   const srv = serverFor(guarded)
   const cpu0 = await srv.cpuMicros()
   const seconds = await work(srv.port)
@@ -117,11 +134,13 @@ function messagesPerSecond(guarded: boolean, clients = 20, perClient = 4_000, wi
   return measure(guarded, clients * perClient, async (port) => {
     const sockets = await Promise.all(Array.from({length: clients}, () => client(port, agentFor(guarded))))
     const started = performance.now()
-    await Promise.all(sockets.map(async (s) => {
-      for (let sent = 0; sent < perClient; sent += window) {
-        await Promise.all(Array.from({length: window}, (_, i) => s.emitWithAck('echo', sent + i)))
-      }
-    }))
+    await Promise.all(
+      sockets.map(async (s) => {
+        for (let sent = 0; sent < perClient; sent += window) {
+          await Promise.all(Array.from({length: window}, (_, i) => s.emitWithAck('echo', sent + i)))
+        }
+      }),
+    )
     const seconds = (performance.now() - started) / 1000
     for (const s of sockets) s.close()
     return seconds
@@ -133,13 +152,15 @@ function handshakesPerSecond(guarded: boolean, total = 2_000, concurrency = 20):
     const agent = agentFor(guarded)
     const started = performance.now()
     let next = 0
-    await Promise.all(Array.from({length: concurrency}, async () => {
-      while (next < total) {
-        next++
-        const s = await client(port, agent)
-        s.close()
-      }
-    }))
+    await Promise.all(
+      Array.from({length: concurrency}, async () => {
+        while (next < total) {
+          next++
+          const s = await client(port, agent)
+          s.close()
+        }
+      }),
+    )
     return (performance.now() - started) / 1000
   })
 }
@@ -147,14 +168,19 @@ function handshakesPerSecond(guarded: boolean, total = 2_000, concurrency = 20):
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
 
-const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] as number
+const quantile = (xs: number[], q: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] as number
 
 /**
  * Guarded/bare ratios from back-to-back pairs (ABBA order, so drift over the run favours neither side): the median
  * of the per-pair ratios, with the interquartile range of those ratios as the noise band. Reported for wall
  * throughput (what the client saw) and for server capacity (operations per server CPU-second).
  */
-async function compare(name: string, run: (guarded: boolean) => Promise<Measured>, rounds = 10): Promise<{wall: number; capacity: number}> {
+async function compare(
+  name: string,
+  run: (guarded: boolean) => Promise<Measured>,
+  rounds = 10,
+): Promise<{wall: number; capacity: number}> {
   const pairs: Array<{bare: Measured; guarded: Measured}> = []
   for (let i = 0; i < rounds; i++) {
     const order = i % 2 === 0 ? [false, true] : [true, false]
@@ -184,8 +210,16 @@ async function manyClientsThroughHaproxy(count = 2_000, messagesEach = 5) {
   const [https, http, app, nginx] = (await freePorts(4)) as [number, number, number, number]
   const stateDir = mkdtempSync(join(tmpdir(), 'ebws-bench-'))
   const state = await localUp({
-    mode: 'websocket', httpsPort: https, httpPort: http, app: 'sample', appPort: app, nginx: false, nginxPort: nginx,
-    idleTimeoutSeconds: 60, allowedHosts: ['localhost'], stateDir,
+    mode: 'websocket',
+    httpsPort: https,
+    httpPort: http,
+    app: 'sample',
+    appPort: app,
+    nginx: false,
+    nginxPort: nginx,
+    idleTimeoutSeconds: 60,
+    allowedHosts: ['localhost'],
+    stateDir,
   })
   const pid = (name: string) => state.processes.find((p) => p.name === name)?.pid as number
   const before = {app: rssKiB(pid('app')), haproxy: rssKiB(pid('haproxy'))}
@@ -194,16 +228,23 @@ async function manyClientsThroughHaproxy(count = 2_000, messagesEach = 5) {
   try {
     const started = performance.now()
     for (let i = 0; i < count; i += 100) {
-      const batch = await Promise.all(Array.from({length: Math.min(100, count - i)}, () => {
-        const s = io(`https://localhost:${https}`, {
-          transports: ['websocket'], reconnection: false, agent: agent as never, rejectUnauthorized: false, forceNew: true,
-          extraHeaders: {origin: `https://localhost:${https}`}, timeout: 20_000,
-        })
-        return new Promise<Socket>((resolve, reject) => {
-          s.once('connect', () => resolve(s))
-          s.once('connect_error', reject)
-        })
-      }))
+      const batch = await Promise.all(
+        Array.from({length: Math.min(100, count - i)}, () => {
+          const s = io(`https://localhost:${https}`, {
+            transports: ['websocket'],
+            reconnection: false,
+            agent: agent as never,
+            rejectUnauthorized: false,
+            forceNew: true,
+            extraHeaders: {origin: `https://localhost:${https}`},
+            timeout: 20_000,
+          })
+          return new Promise<Socket>((resolve, reject) => {
+            s.once('connect', () => resolve(s))
+            s.once('connect_error', reject)
+          })
+        }),
+      )
       sockets.push(...batch)
     }
     const connectSeconds = (performance.now() - started) / 1000
@@ -211,19 +252,25 @@ async function manyClientsThroughHaproxy(count = 2_000, messagesEach = 5) {
     let sent = 0
     let acked = 0
     const t0 = performance.now()
-    await Promise.all(sockets.map(async (s, i) => {
-      for (let m = 0; m < messagesEach; m++) {
-        sent++
-        const reply = await s.timeout(30_000).emitWithAck('echo', {i, m})
-        if ((reply as {i: number; m: number}).i === i && (reply as {m: number}).m === m) acked++
-      }
-    }))
+    await Promise.all(
+      sockets.map(async (s, i) => {
+        for (let m = 0; m < messagesEach; m++) {
+          sent++
+          const reply = await s.timeout(30_000).emitWithAck('echo', {i, m})
+          if ((reply as {i: number; m: number}).i === i && (reply as {m: number}).m === m) acked++
+        }
+      }),
+    )
     const msgSeconds = (performance.now() - t0) / 1000
     const connected = sockets.filter((s) => s.connected).length
     console.log(`\n${count} concurrent WebSocket clients through HAProxy (SSL -> TCP) to the sample app:`)
     console.log(`  connected ${connected}/${count} in ${connectSeconds.toFixed(1)} s (TLS at HAProxy)`)
-    console.log(`  messages sent ${sent}, acknowledged ${acked}, lost ${sent - acked} (${fmt(sent / msgSeconds)} msg/s)`)
-    console.log(`  memory per connection: app ${((after.app - before.app) / count).toFixed(1)} KiB, HAProxy ${((after.haproxy - before.haproxy) / count).toFixed(1)} KiB (RSS growth / clients)`)
+    console.log(
+      `  messages sent ${sent}, acknowledged ${acked}, lost ${sent - acked} (${fmt(sent / msgSeconds)} msg/s)`,
+    )
+    console.log(
+      `  memory per connection: app ${((after.app - before.app) / count).toFixed(1)} KiB, HAProxy ${((after.haproxy - before.haproxy) / count).toFixed(1)} KiB (RSS growth / clients)`,
+    )
     return sent - acked
   } finally {
     for (const s of sockets) s.close()
@@ -232,7 +279,6 @@ async function manyClientsThroughHaproxy(count = 2_000, messagesEach = 5) {
     rmSync(stateDir, {recursive: true, force: true})
   }
 }
-
 
 /** The open-file limit: soft raised to the hard one at start (re-exec through sh, which Node cannot do itself). */
 const fdLimit = () => Number(execFileSync('sh', ['-c', 'ulimit -n'], {encoding: 'utf8'}).trim())
@@ -252,8 +298,17 @@ interface BroadcastRun {
  * every `gapMs`, and counts what every client receives. Latency: receipt time minus the server's `at` stamp (same
  * machine, same clock).
  */
-async function broadcastRun(url: string, count: number, broadcasts: number, gapMs: number, tls: boolean, onConnected: () => void = () => {}): Promise<BroadcastRun> {
-  const agent = tls ? new HttpsAgent({rejectUnauthorized: false, maxSockets: Infinity, keepAlive: false}) : new Agent({keepAlive: false})
+async function broadcastRun(
+  url: string,
+  count: number,
+  broadcasts: number,
+  gapMs: number,
+  tls: boolean,
+  onConnected: () => void = () => {},
+): Promise<BroadcastRun> {
+  const agent = tls
+    ? new HttpsAgent({rejectUnauthorized: false, maxSockets: Infinity, keepAlive: false})
+    : new Agent({keepAlive: false})
   const sockets: Socket[] = []
   const latenciesMs: number[] = []
   let delivered = 0
@@ -262,19 +317,26 @@ async function broadcastRun(url: string, count: number, broadcasts: number, gapM
   const started = performance.now()
   try {
     for (let i = 0; i < count; i += 200) {
-      const batch = await Promise.allSettled(Array.from({length: Math.min(200, count - i)}, () => {
-        const s = io(url, {
-          transports: ['websocket'], reconnection: false, agent: agent as never, rejectUnauthorized: false, forceNew: true,
-          extraHeaders: {origin: url.replace(/\/$/, '')}, timeout: 30_000,
-        })
-        return new Promise<Socket>((resolve, reject) => {
-          s.once('connect', () => resolve(s))
-          s.once('connect_error', (err) => {
-            s.close()
-            reject(err)
+      const batch = await Promise.allSettled(
+        Array.from({length: Math.min(200, count - i)}, () => {
+          const s = io(url, {
+            transports: ['websocket'],
+            reconnection: false,
+            agent: agent as never,
+            rejectUnauthorized: false,
+            forceNew: true,
+            extraHeaders: {origin: url.replace(/\/$/, '')},
+            timeout: 30_000,
           })
-        })
-      }))
+          return new Promise<Socket>((resolve, reject) => {
+            s.once('connect', () => resolve(s))
+            s.once('connect_error', (err) => {
+              s.close()
+              reject(err)
+            })
+          })
+        }),
+      )
       for (const r of batch) if (r.status === 'fulfilled') sockets.push(r.value)
       if (batch.some((r) => r.status === 'rejected')) break
     }
@@ -299,23 +361,49 @@ async function broadcastRun(url: string, count: number, broadcasts: number, gapM
     const expected = broadcasts * sockets.length
     const deadline = Date.now() + 30_000
     while (delivered < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
-    return {connected: sockets.length, connectSeconds, expected, delivered, latenciesMs, deliveredPerSecond: delivered / ((lastReceived - firstSent) / 1000)}
+    return {
+      connected: sockets.length,
+      connectSeconds,
+      expected,
+      delivered,
+      latenciesMs,
+      deliveredPerSecond: delivered / ((lastReceived - firstSent) / 1000),
+    }
   } finally {
     for (const s of sockets) s.close()
     agent.destroy()
   }
 }
 
-async function clusterScenario(count = Number(process.env.CLUSTER_CLIENTS ?? 10_000), broadcasts = Number(process.env.CLUSTER_BROADCASTS ?? 20)) {
-  console.log(`\nCluster: ${count} WebSocket clients across 3 sample-app instances + Redis Streams adapter behind HAProxy (ALB layout), vs one bare Socket.io server`)
-  console.log(`  open-file limit ${fdLimit()} (hard ${hardFdLimit()}); HAProxy needs 2 per client connection, the client process 1`)
+async function clusterScenario(
+  count = Number(process.env.CLUSTER_CLIENTS ?? 10_000),
+  broadcasts = Number(process.env.CLUSTER_BROADCASTS ?? 20),
+) {
+  console.log(
+    `\nCluster: ${count} WebSocket clients across 3 sample-app instances + Redis Streams adapter behind HAProxy (ALB layout), vs one bare Socket.io server`,
+  )
+  console.log(
+    `  open-file limit ${fdLimit()} (hard ${hardFdLimit()}); HAProxy needs 2 per client connection, the client process 1`,
+  )
   const {freeBlocks} = await import('../test/e2e/helpers.ts')
   const [https, http, redisPort] = (await freePorts(3)) as [number, number, number]
   const [app, nginx] = (await freeBlocks([3, 6])) as [number, number]
   const stateDir = mkdtempSync(join(tmpdir(), 'ebws-bench-cluster-'))
   const state = await localUp({
-    mode: 'websocket', loadBalancer: 'application', instances: 3, redis: true, redisPort, httpsPort: https, httpPort: http, app: 'sample', appPort: app,
-    nginx: false, nginxPort: nginx, idleTimeoutSeconds: 120, allowedHosts: ['localhost'], stateDir,
+    mode: 'websocket',
+    loadBalancer: 'application',
+    instances: 3,
+    redis: true,
+    redisPort,
+    httpsPort: https,
+    httpPort: http,
+    app: 'sample',
+    appPort: app,
+    nginx: false,
+    nginxPort: nginx,
+    idleTimeoutSeconds: 120,
+    allowedHosts: ['localhost'],
+    stateDir,
   })
   const appPids = state.processes.filter((p) => p.name.startsWith('app-')).map((p) => p.pid)
   const appRss = () => appPids.reduce((sum, pid) => sum + rssKiB(pid), 0)
@@ -326,7 +414,14 @@ async function clusterScenario(count = Number(process.env.CLUSTER_CLIENTS ?? 10_
   try {
     const before = appRss()
     let connectedRss = before
-    cluster = await broadcastRun(`https://localhost:${https}/`, count, broadcasts, gapMs, true, () => (connectedRss = appRss()))
+    cluster = await broadcastRun(
+      `https://localhost:${https}/`,
+      count,
+      broadcasts,
+      gapMs,
+      true,
+      () => (connectedRss = appRss()),
+    )
     rssPerConnection = (connectedRss - before) / Math.max(1, cluster.connected)
   } finally {
     await localDown(stateDir)
@@ -338,21 +433,36 @@ async function clusterScenario(count = Number(process.env.CLUSTER_CLIENTS ?? 10_
   try {
     const before = rssKiB(servers.bare.pid)
     let connectedRss = before
-    bare = await broadcastRun(`http://localhost:${servers.bare.port}/`, cluster.connected, broadcasts, gapMs, false, () => (connectedRss = rssKiB(servers.bare.pid)))
+    bare = await broadcastRun(
+      `http://localhost:${servers.bare.port}/`,
+      cluster.connected,
+      broadcasts,
+      gapMs,
+      false,
+      () => (connectedRss = rssKiB(servers.bare.pid)),
+    )
     bareRssPerConnection = (connectedRss - before) / Math.max(1, bare.connected)
   } finally {
     servers.bare.kill()
   }
   const ms = (xs: number[], q: number) => (xs.length ? quantile(xs, q).toFixed(0) : '-')
-  for (const [label, r] of [['cluster (3 + Redis, TLS at LB)', cluster], ['bare (1 server, no TLS)', bare]] as const) {
+  for (const [label, r] of [
+    ['cluster (3 + Redis, TLS at LB)', cluster],
+    ['bare (1 server, no TLS)', bare],
+  ] as const) {
     console.log(
       `  ${label.padEnd(31)} connected ${r.connected}/${count} in ${r.connectSeconds.toFixed(1)} s; delivered ${r.delivered}/${r.expected}, ` +
         `lost ${r.expected - r.delivered}; latency p50 ${ms(r.latenciesMs, 0.5)} ms p99 ${ms(r.latenciesMs, 0.99)} ms; ${fmt(r.deliveredPerSecond)} msg/s`,
     )
   }
-  console.log(`  server RSS per connection (3 instances, growth with every client connected / clients): ${rssPerConnection.toFixed(1)} KiB (goal <= 30); bare server ${bareRssPerConnection.toFixed(1)} KiB`)
-  console.log(`  delivered msg/s ratio cluster/bare: ${(cluster.deliveredPerSecond / bare.deliveredPerSecond).toFixed(3)} (${broadcasts} broadcasts, ${gapMs} ms apart)`)
-  if (cluster.connected < count) console.log(`  held ${cluster.connected} of ${count}: see the open-file limit above (HAProxy's maxconn follows it)`)
+  console.log(
+    `  server RSS per connection (3 instances, growth with every client connected / clients): ${rssPerConnection.toFixed(1)} KiB (goal <= 30); bare server ${bareRssPerConnection.toFixed(1)} KiB`,
+  )
+  console.log(
+    `  delivered msg/s ratio cluster/bare: ${(cluster.deliveredPerSecond / bare.deliveredPerSecond).toFixed(3)} (${broadcasts} broadcasts, ${gapMs} ms apart)`,
+  )
+  if (cluster.connected < count)
+    console.log(`  held ${cluster.connected} of ${count}: see the open-file limit above (HAProxy's maxconn follows it)`)
   return cluster.expected - cluster.delivered
 }
 
@@ -372,8 +482,14 @@ if (process.argv[2] === '--server') {
 // Use the whole open-file allowance (10,000 clients need ~20,000 descriptors in HAProxy): re-exec with the soft limit
 // raised to the hard one, which children (HAProxy, the instances, redis-server) inherit.
 if (fdLimit() < hardFdLimit() && !process.env.EBWS_BENCH_FD_RAISED) {
-  const args = process.argv.slice(1).map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ')
-  const child = spawn('sh', ['-c', `ulimit -n $(ulimit -Hn) && exec '${process.execPath}' ${args}`], {stdio: 'inherit', env: {...process.env, EBWS_BENCH_FD_RAISED: '1'}})
+  const args = process.argv
+    .slice(1)
+    .map((a) => `'${a.replaceAll("'", "'\\''")}'`)
+    .join(' ')
+  const child = spawn('sh', ['-c', `ulimit -n $(ulimit -Hn) && exec '${process.execPath}' ${args}`], {
+    stdio: 'inherit',
+    env: {...process.env, EBWS_BENCH_FD_RAISED: '1'},
+  })
   process.exitCode = await new Promise<number>((r) => child.once('exit', (code) => r(code ?? 1)))
   process.exit()
 }
@@ -384,8 +500,12 @@ if (process.argv.includes('--cluster')) {
 await spawnServer('bare')
 await spawnServer('bare2')
 await spawnServer('guarded')
-console.log(`Node ${process.version}, Socket.io 4, loopback, median of 10 back-to-back pairs (ABBA), same client for both servers`)
-console.log('guarded = io.engine.use(httpsRedirect) + acceptProxyProtocol (client sends a PROXY line per connection); servers in child processes\n')
+console.log(
+  `Node ${process.version}, Socket.io 4, loopback, median of 10 back-to-back pairs (ABBA), same client for both servers`,
+)
+console.log(
+  'guarded = io.engine.use(httpsRedirect) + acceptProxyProtocol (client sends a PROXY line per connection); servers in child processes\n',
+)
 // Warm every server the same way (JIT) before anything is measured, the A/A server included.
 for (const warm of [messagesPerSecond, handshakesPerSecond]) {
   for (const a of [false, true]) {
@@ -395,7 +515,10 @@ for (const warm of [messagesPerSecond, handshakesPerSecond]) {
   }
 }
 aa = false
-const ratios = [await compare('messages', (g) => messagesPerSecond(g)), await compare('handshakes', (g) => handshakesPerSecond(g))]
+const ratios = [
+  await compare('messages', (g) => messagesPerSecond(g)),
+  await compare('handshakes', (g) => handshakesPerSecond(g)),
+]
 aa = true
 await compare('messages A/A', (g) => messagesPerSecond(g))
 await compare('handshakes A/A', (g) => handshakesPerSecond(g))

@@ -20,7 +20,10 @@ import {createScenario, LAYOUT_SETTINGS, startFullBench} from '../test/bench/sce
 const RUNS = Number(process.argv[2] ?? 9)
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const BIN = join(ROOT, 'bin', 'run.js')
-const NODES = {'node 24': join(ROOT, 'node_modules', 'node', 'bin', 'node'), 'node 22 (floor)': join(ROOT, 'test', 'install', 'node22', 'node_modules', 'node', 'bin', 'node')}
+const NODES = {
+  'node 24': join(ROOT, 'node_modules', 'node', 'bin', 'node'),
+  'node 22 (floor)': join(ROOT, 'test', 'install', 'node22', 'node_modules', 'node', 'bin', 'node'),
+}
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 // Asynchronous on purpose: the bench's servers (EB fake, fault proxy) run in this process and must keep serving.
@@ -31,25 +34,38 @@ function time(cmd: string, args: string[], env: Record<string, string>): Promise
     let stderr = ''
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
     child.on('error', reject)
-    child.on('close', (code) => (code === 0 ? resolve(performance.now() - t) : reject(new Error(`${cmd} ${args.join(' ')} failed (${code}): ${stderr}`))))
+    child.on('close', (code) =>
+      code === 0
+        ? resolve(performance.now() - t)
+        : reject(new Error(`${cmd} ${args.join(' ')} failed (${code}): ${stderr}`)),
+    )
   })
 }
 
 const tmp = mkdtempSync(join(tmpdir(), 'ebws-bench-startup-'))
 const bench = await startFullBench()
 try {
-  const s = await createScenario(bench, {certificates: [{kind: 'rsa2048'}], settings: (c) => LAYOUT_SETTINGS.websocket(c[0]!.arn)})
+  const s = await createScenario(bench, {
+    certificates: [{kind: 'rsa2048'}],
+    settings: (c) => LAYOUT_SETTINGS.websocket(c[0]!.arn),
+  })
   const commands = {'--help': ['--help'], 'listeners show': ['listeners', 'show', '-e', s.environmentName, '--json']}
   for (const [nodeName, node] of Object.entries(NODES)) {
     for (const [name, args] of Object.entries(commands)) {
       // The cached variant gets a compile-cache folder of its own, warmed by two untimed runs.
       const base = benchProcessEnv(bench)
-      const envs: Record<string, Record<string, string>> = {cache: {...base, NODE_COMPILE_CACHE: join(tmp, `${nodeName}-${name}`)}, 'no-cache': {...base, NODE_DISABLE_COMPILE_CACHE: '1'}}
+      const envs: Record<string, Record<string, string>> = {
+        cache: {...base, NODE_COMPILE_CACHE: join(tmp, `${nodeName}-${name}`)},
+        'no-cache': {...base, NODE_DISABLE_COMPILE_CACHE: '1'},
+      }
       const times: Record<string, number[]> = {cache: [], 'no-cache': []}
       for (const env of Object.values(envs)) for (let i = 0; i < 2; i++) await time(node, [BIN, ...args], env)
-      for (let i = 0; i < RUNS; i++) for (const [k, env] of Object.entries(envs)) times[k]!.push(await time(node, [BIN, ...args], env))
+      for (let i = 0; i < RUNS; i++)
+        for (const [k, env] of Object.entries(envs)) times[k]!.push(await time(node, [BIN, ...args], env))
       const [c, p] = [median(times.cache!), median(times['no-cache']!)]
-      console.log(`${nodeName.padEnd(16)} ${name.padEnd(15)} cache ${c.toFixed(0).padStart(4)} ms  no-cache ${p.toFixed(0).padStart(4)} ms  no-cache/cache ${(p / c).toFixed(2)}`)
+      console.log(
+        `${nodeName.padEnd(16)} ${name.padEnd(15)} cache ${c.toFixed(0).padStart(4)} ms  no-cache ${p.toFixed(0).padStart(4)} ms  no-cache/cache ${(p / c).toFixed(2)}`,
+      )
     }
   }
 } finally {

@@ -5,7 +5,9 @@ import * as nodeModule from 'node:module'
 // package.json engines: zlib.crc32 (bundles and deploys) is Node 22.2+.
 const [major, minor] = process.versions.node.split('.').map(Number)
 if (major < 22 || (major === 22 && minor < 2)) {
-  process.stderr.write(`ebws needs Node.js 22.2 or newer; this is ${process.version}. Install a current LTS from https://nodejs.org.\n`)
+  process.stderr.write(
+    `ebws needs Node.js 22.2 or newer; this is ${process.version}. Install a current LTS from https://nodejs.org.\n`,
+  )
   process.exit(2)
 }
 

@@ -12,8 +12,14 @@ export default class Bundle extends EbwsCommand {
 ${SECRET_RULE_HELP}`
   static override examples = [
     {description: 'Write and list the bundle', command: '<%= config.bin %> <%= command.id %> ./app --output app.zip'},
-    {description: 'CI: the entries as JSON', command: '<%= config.bin %> <%= command.id %> --output build/app.zip --json'},
-    {description: 'Ship one secret on purpose', command: '<%= config.bin %> <%= command.id %> --output app.zip --allow-secret config/signing.key'},
+    {
+      description: 'CI: the entries as JSON',
+      command: '<%= config.bin %> <%= command.id %> --output build/app.zip --json',
+    },
+    {
+      description: 'Ship one secret on purpose',
+      command: '<%= config.bin %> <%= command.id %> --output app.zip --allow-secret config/signing.key',
+    },
   ]
   static override args = {
     dir: Args.string({description: 'App folder to bundle (default: the current folder).', required: false}),

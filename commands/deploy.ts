@@ -14,7 +14,8 @@ import {MAX_BUNDLE_BYTES} from '../src/bundle/index.ts'
 import {bundleFlags, SECRET_RULE_HELP} from '../src/bundle/flags.ts'
 
 export default class Deploy extends EbwsCommand {
-  static override summary = 'Bundle the app, upload it as a new application version, deploy it, and give a verdict CI can trust.'
+  static override summary =
+    'Bundle the app, upload it as a new application version, deploy it, and give a verdict CI can trust.'
   static override description = `Bundles DIR (default: the current folder; .ebignore or .gitignore rules, no .git/.elasticbeanstalk/node_modules) into a deterministic zip with Unix modes and executable platform hooks, validates it (.ebextensions, size, entry point), uploads it to s3://<bucket>/<app>/<label>.zip and creates the application version (Process=true, waits for Processed), waits for the environment to be Ready, deploys with UpdateEnvironment and follows the environment's events.
 
 The verdict comes from the environment's state, not from event wording: success is Status Ready on the new version with health Green (or Yellow with --accept-yellow) within --health-grace; any ERROR/FATAL event of the update, a rolled-back version label, health Red, or no Green within the grace is a failure. --timeout bounds the whole run.
@@ -26,9 +27,15 @@ The default label is <git short sha>-<UTC timestamp> in a git repository (else <
 ${SECRET_RULE_HELP}`
   static override examples = [
     {description: 'Deploy the current folder', command: '<%= config.bin %> <%= command.id %> -e my-env'},
-    {description: 'CI: a named version, JSON result, 15-minute bound', command: '<%= config.bin %> <%= command.id %> ./app -e my-env --label "v1.4.2" --timeout 15m --json'},
+    {
+      description: 'CI: a named version, JSON result, 15-minute bound',
+      command: '<%= config.bin %> <%= command.id %> ./app -e my-env --label "v1.4.2" --timeout 15m --json',
+    },
     {description: 'A prebuilt zip', command: '<%= config.bin %> <%= command.id %> -e my-env --archive build/app.zip'},
-    {description: 'Check the bundle and show the plan, upload nothing', command: '<%= config.bin %> <%= command.id %> -e my-env --dry-run'},
+    {
+      description: 'Check the bundle and show the plan, upload nothing',
+      command: '<%= config.bin %> <%= command.id %> -e my-env --dry-run',
+    },
   ]
   static override exitCodes: Record<string, string> = {
     ...exitCodeTable,
@@ -44,11 +51,26 @@ ${SECRET_RULE_HELP}`
     ...awsFlags,
     ...mutatingFlags,
     ...waitFlags,
-    archive: Flags.string({summary: 'Deploy this prebuilt zip instead of bundling a folder (it is checked the same way).', helpGroup: 'BUNDLE', exclusive: ['include-node-modules', 'symlinks']}),
+    archive: Flags.string({
+      summary: 'Deploy this prebuilt zip instead of bundling a folder (it is checked the same way).',
+      helpGroup: 'BUNDLE',
+      exclusive: ['include-node-modules', 'symlinks'],
+    }),
     ...bundleFlags,
-    label: Flags.string({summary: 'Version label (default: <git short sha or content hash>-<UTC timestamp>).', helpGroup: 'VERSION'}),
-    bucket: Flags.string({summary: 'S3 bucket for the bundle (default: the Elastic Beanstalk bucket from CreateStorageLocation).', helpGroup: 'VERSION'}),
-    'health-grace': durationFlag('s')({summary: 'Seconds (or 2m, ...) to wait for health Green once Ready on the new version.', default: 60_000, helpGroup: 'VERDICT', defaultHelp: async () => '60s'}),
+    label: Flags.string({
+      summary: 'Version label (default: <git short sha or content hash>-<UTC timestamp>).',
+      helpGroup: 'VERSION',
+    }),
+    bucket: Flags.string({
+      summary: 'S3 bucket for the bundle (default: the Elastic Beanstalk bucket from CreateStorageLocation).',
+      helpGroup: 'VERSION',
+    }),
+    'health-grace': durationFlag('s')({
+      summary: 'Seconds (or 2m, ...) to wait for health Green once Ready on the new version.',
+      default: 60_000,
+      helpGroup: 'VERDICT',
+      defaultHelp: async () => '60s',
+    }),
     'accept-yellow': Flags.boolean({summary: 'Count health Yellow as success.', default: false, helpGroup: 'VERDICT'}),
   }
 
@@ -95,6 +117,7 @@ function maxBundleBytesFromEnv(): number | undefined {
   const raw = process.env.EBWS_MAX_BUNDLE_BYTES
   if (!raw) return undefined
   const n = Number(raw)
-  if (!Number.isInteger(n) || n <= 0) throw badInput('BAD_FLAG', `EBWS_MAX_BUNDLE_BYTES=${raw} is not a positive whole number of bytes.`)
+  if (!Number.isInteger(n) || n <= 0)
+    throw badInput('BAD_FLAG', `EBWS_MAX_BUNDLE_BYTES=${raw} is not a positive whole number of bytes.`)
   return Math.min(n, MAX_BUNDLE_BYTES)
 }

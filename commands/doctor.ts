@@ -4,34 +4,68 @@ import {EbwsCommand} from '../src/cli/base-command.ts'
 import {resolveContext} from '../src/cli/context.ts'
 import {badInput, EbwsError, ErrorWithResult} from '../src/cli/errors.ts'
 import {durationFlag, layoutPortFlags, regionProfileFlags, environmentFlag} from '../src/cli/flags.ts'
-import {environmentEndpoint, formatDoctor, runDoctor, targetFromLocal, targetFromUrl, type DoctorResult, type DoctorTarget} from '../src/doctor/index.ts'
+import {
+  environmentEndpoint,
+  formatDoctor,
+  runDoctor,
+  targetFromLocal,
+  targetFromUrl,
+  type DoctorResult,
+  type DoctorTarget,
+} from '../src/doctor/index.ts'
 import {stateDirFlag} from '../src/local/flags.ts'
 
 export default class Doctor extends EbwsCommand {
-  static override summary = 'Probe an endpoint from the outside, as a browser would: DNS, the http:// redirect, TLS, HSTS, Socket.io over polling and WebSocket, and name the fix.'
+  static override summary =
+    'Probe an endpoint from the outside, as a browser would: DNS, the http:// redirect, TLS, HSTS, Socket.io over polling and WebSocket, and name the fix.'
   static override description = `Checks, each printed as ✔ pass, ! warning, ✘ failure or - skipped, with one line of evidence and the fix (an ebws command that runs as printed, or the config change):
   dns, redirect, tls, hsts, socketio-polling, socketio-websocket, stickiness (--sessions), mixed-content, idle-timeout (--idle-probe), proxy-protocol
 
 All checks run concurrently (the idle probe too, for its duration); every network step is bounded, so a dead host fails in seconds. Read-only.`
   static override examples = [
     {description: 'Probe a domain', command: '<%= config.bin %> <%= command.id %> https://app.example.com/'},
-    {description: "Probe an environment's CNAME, and check that DNS points at it", command: '<%= config.bin %> <%= command.id %> -e my-env'},
+    {
+      description: "Probe an environment's CNAME, and check that DNS points at it",
+      command: '<%= config.bin %> <%= command.id %> -e my-env',
+    },
     {description: 'Probe what `ebws local up` runs', command: '<%= config.bin %> <%= command.id %> --local'},
-    {description: 'Stickiness with 10 polling sessions, and a 65 s idle probe', command: '<%= config.bin %> <%= command.id %> https://app.example.com/ --sessions 10 --idle-probe 65s'},
-    {description: 'A private CA and a redirect on another port', command: '<%= config.bin %> <%= command.id %> https://app.internal:8443/ --ca ca.pem --http-port 8080 --json'},
+    {
+      description: 'Stickiness with 10 polling sessions, and a 65 s idle probe',
+      command: '<%= config.bin %> <%= command.id %> https://app.example.com/ --sessions 10 --idle-probe 65s',
+    },
+    {
+      description: 'A private CA and a redirect on another port',
+      command: '<%= config.bin %> <%= command.id %> https://app.internal:8443/ --ca ca.pem --http-port 8080 --json',
+    },
   ]
   static override args = {
-    url: Args.string({description: 'The address a browser would open (https:// assumed). Default: the environment\'s CNAME (-e).', required: false}),
+    url: Args.string({
+      description: "The address a browser would open (https:// assumed). Default: the environment's CNAME (-e).",
+      required: false,
+    }),
   }
   static override flags = {
     ...environmentFlag,
     ...regionProfileFlags,
     'http-port': layoutPortFlags['http-port'],
     ca: Flags.string({summary: 'Extra trusted CA certificate(s), PEM: for a private or local CA.'}),
-    sessions: Flags.integer({summary: 'Run N Socket.io polling sessions to test stickiness across instances.', min: 1, max: 50}),
-    'idle-probe': durationFlag('s')({summary: 'Hold a silent WebSocket this long (e.g. 65s) to find the idle timeout; a bare number is seconds.'}),
-    'health-path': Flags.string({summary: 'Health check path that must answer 200 over http (default: the environment\'s, or /healthz with --local).'}),
-    local: Flags.boolean({summary: 'Probe what `ebws local up` is running (its ports and certificate, from the state folder).', default: false, exclusive: ['environment']}),
+    sessions: Flags.integer({
+      summary: 'Run N Socket.io polling sessions to test stickiness across instances.',
+      min: 1,
+      max: 50,
+    }),
+    'idle-probe': durationFlag('s')({
+      summary: 'Hold a silent WebSocket this long (e.g. 65s) to find the idle timeout; a bare number is seconds.',
+    }),
+    'health-path': Flags.string({
+      summary:
+        "Health check path that must answer 200 over http (default: the environment's, or /healthz with --local).",
+    }),
+    local: Flags.boolean({
+      summary: 'Probe what `ebws local up` is running (its ports and certificate, from the state folder).',
+      default: false,
+      exclusive: ['environment'],
+    }),
     ...stateDirFlag,
   }
 
@@ -59,15 +93,26 @@ All checks run concurrently (the idle probe too, for its duration); every networ
       const endpoint = await environmentEndpoint(clients, env.environmentName)
       const url = args.url ?? endpoint.cname
       if (!url) throw badInput('BAD_FLAG', `Environment "${endpoint.name}" has no CNAME: give the URL to probe.`)
-      target = targetFromUrl(url, {...input, healthPath: input.healthPath ?? endpoint.healthPath}, {
-        environment: {name: endpoint.name, cname: endpoint.cname, endpoint: endpoint.endpoint},
-        fixEnvironment: endpoint.name,
-      })
+      target = targetFromUrl(
+        url,
+        {...input, healthPath: input.healthPath ?? endpoint.healthPath},
+        {
+          environment: {name: endpoint.name, cname: endpoint.cname, endpoint: endpoint.endpoint},
+          fixEnvironment: endpoint.name,
+        },
+      )
     }
     const result = await runDoctor(target)
     const failed = result.checks.filter((c) => c.status === 'fail')
     if (failed.length > 0) {
-      throw new ErrorWithResult(new EbwsError('CHECK_FAILED', `${failed.length} check${failed.length === 1 ? '' : 's'} failed: ${failed.map((c) => c.id).join(', ')}.`, {hint: 'Each failed check above names its fix.'}), result)
+      throw new ErrorWithResult(
+        new EbwsError(
+          'CHECK_FAILED',
+          `${failed.length} check${failed.length === 1 ? '' : 's'} failed: ${failed.map((c) => c.id).join(', ')}.`,
+          {hint: 'Each failed check above names its fix.'},
+        ),
+        result,
+      )
     }
     this.log(formatDoctor(result))
     return result

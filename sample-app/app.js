@@ -23,7 +23,8 @@ export function allowedOrigins(config) {
   })
 }
 
-const originAllowed = (origin, origins) => origins.some((o) => (typeof o === 'string' ? o === origin.toLowerCase() : o.test(origin)))
+const originAllowed = (origin, origins) =>
+  origins.some((o) => (typeof o === 'string' ? o === origin.toLowerCase() : o.test(origin)))
 
 /**
  * Builds the app without listening: {server, io, app, cluster, status}. `clusterConfig` (REDIS_URL, INSTANCE_ID, from
@@ -32,7 +33,11 @@ const originAllowed = (origin, origins) => origins.some((o) => (typeof o === 'st
 export function createApp(config, {log = console, clusterConfig = loadClusterConfig({})} = {}) {
   const app = express()
   app.disable('x-powered-by')
-  const redirect = httpsRedirect({allowedHosts: config.allowedHosts, httpsPort: config.httpsPort, healthCheckPaths: [config.healthCheckPath]})
+  const redirect = httpsRedirect({
+    allowedHosts: config.allowedHosts,
+    httpsPort: config.httpsPort,
+    healthCheckPaths: [config.healthCheckPath],
+  })
   const status = {draining: false}
   let cluster
 
@@ -51,7 +56,12 @@ export function createApp(config, {log = console, clusterConfig = loadClusterCon
   app.use(helmet({strictTransportSecurity: false}))
 
   app.get('/whoami', (req, res) => {
-    res.json({protocol: requestProtocol(req), clientAddress: clientAddress(req), host: req.headers.host ?? null, instance: clusterConfig.instanceId})
+    res.json({
+      protocol: requestProtocol(req),
+      clientAddress: clientAddress(req),
+      host: req.headers.host ?? null,
+      instance: clusterConfig.instanceId,
+    })
   })
   app.use(express.static(publicDir, {index: 'index.html'}))
 
@@ -76,19 +86,23 @@ export function createApp(config, {log = console, clusterConfig = loadClusterCon
   cluster = clusterConfig.redisUrl ? attachRedis(io, clusterConfig, {log}) : localOnly(io)
   // Engine.IO answers /socket.io/ before Express sees it, so the redirect runs there too.
   io.engine.use(redirect)
-  if (config.proxyProtocol) acceptProxyProtocol(server, {onError: (err) => log.warn?.(`closed a connection: ${err.message}`)})
+  if (config.proxyProtocol)
+    acceptProxyProtocol(server, {onError: (err) => log.warn?.(`closed a connection: ${err.message}`)})
 
   io.on('connection', (socket) => {
     socket.on('echo', (payload, ack) => {
       if (typeof ack === 'function') ack(payload)
     })
     socket.on('chat', (text, ack) => {
-      if (typeof text !== 'string' || text.length === 0 || text.length > 500) return typeof ack === 'function' && ack({ok: false})
+      if (typeof text !== 'string' || text.length === 0 || text.length > 500)
+        return typeof ack === 'function' && ack({ok: false})
       // Acknowledged once the message is on its way to every instance (with Redis: stored in the stream).
-      cluster.broadcast('chat', {from: socket.id.slice(0, 6), text, at: Date.now(), instance: clusterConfig.instanceId}).then(
-        (scope) => typeof ack === 'function' && ack({ok: true, scope}),
-        (err) => typeof ack === 'function' && ack({ok: false, error: err.message}),
-      )
+      cluster
+        .broadcast('chat', {from: socket.id.slice(0, 6), text, at: Date.now(), instance: clusterConfig.instanceId})
+        .then(
+          (scope) => typeof ack === 'function' && ack({ok: true, scope}),
+          (err) => typeof ack === 'function' && ack({ok: false, error: err.message}),
+        )
     })
     socket.on('whoami', (ack) => {
       if (typeof ack !== 'function') return

@@ -31,7 +31,9 @@ export function loadClusterConfig(env = process.env) {
  * https://socket.io/docs/v4/connection-state-recovery
  */
 export function socketOptions(cluster) {
-  return cluster.redisUrl ? {connectionStateRecovery: {maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: true}} : {}
+  return cluster.redisUrl
+    ? {connectionStateRecovery: {maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: true}}
+    : {}
 }
 
 /** How long one XREAD of the adapter waits for new broadcasts. */
@@ -55,7 +57,8 @@ export function attachRedis(io, cluster, {log = console} = {}) {
     const where = `${url.hostname}:${url.port || 6379}`
     if (redis === 'ready') log.info?.(`redis ${where}: connected; broadcasts reach every instance`)
     else if (redis === 'closed') log.info?.(`redis ${where}: closed`)
-    else log.warn?.(`redis ${where}: ${error ?? redis}; serving this instance's clients only, reconnecting with backoff`)
+    else
+      log.warn?.(`redis ${where}: ${error ?? redis}; serving this instance's clients only, reconnecting with backoff`)
   }
   const client = createClient({url: cluster.redisUrl, socket: {reconnectStrategy: redisBackoff, connectTimeout: 5_000}})
   client.on('ready', () => set('ready'))
@@ -96,7 +99,10 @@ export function attachRedis(io, cluster, {log = console} = {}) {
       }
       const nsp = io.of('/')
       // The adapter's broadcast publishes to the stream, then delivers locally: await it, unlike io.emit.
-      await nsp.adapter.broadcast({type: 2, data: [event, ...args], nsp: '/'}, {rooms: new Set(), except: new Set(), flags: {}})
+      await nsp.adapter.broadcast(
+        {type: 2, data: [event, ...args], nsp: '/'},
+        {rooms: new Set(), except: new Set(), flags: {}},
+      )
       return 'cluster'
     },
     async close() {

@@ -1,7 +1,11 @@
 // Reads the app's settings from the environment (Beanstalk: environment properties; `eb setenv ALLOWED_HOSTS=...`).
 import {parseLbLayout} from './lib/index.js'
 
-const list = (value) => (value ?? '').split(',').map((s) => s.trim()).filter(Boolean)
+const list = (value) =>
+  (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
 const bool = (value, fallback) => (value === undefined || value === '' ? fallback : /^(1|true|yes|on)$/i.test(value))
 const int = (value, fallback) => {
   if (value === undefined || value === '') return fallback

@@ -6,7 +6,9 @@ import {drain, loadClusterConfig} from './cluster.js'
 
 const config = loadConfig()
 if (config.allowedHosts.length === 0) {
-  console.warn('ALLOWED_HOSTS is not set: plain-HTTP requests get a 400 instead of a redirect. Set it, e.g. `eb setenv ALLOWED_HOSTS=www.example.com`.')
+  console.warn(
+    'ALLOWED_HOSTS is not set: plain-HTTP requests get a 400 instead of a redirect. Set it, e.g. `eb setenv ALLOWED_HOSTS=www.example.com`.',
+  )
 }
 const clusterConfig = loadClusterConfig()
 const {server, io, cluster, status} = createApp(config, {clusterConfig})
@@ -15,7 +17,9 @@ setLoadBalancerLayout(server, config.layout)
 applyServerLimits(server, config.limits)
 server.listen(config.port, config.host, () => {
   const address = server.address()
-  console.log(`listening on ${typeof address === 'object' && address ? `${address.address}:${address.port}` : config.port}`)
+  console.log(
+    `listening on ${typeof address === 'object' && address ? `${address.address}:${address.port}` : config.port}`,
+  )
 })
 
 // Beanstalk stops the app with SIGTERM on deploys and scale-in: drain, so clients reconnect to another instance

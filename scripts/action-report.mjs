@@ -23,19 +23,41 @@ const outputs = {
   'error-code': error?.code,
   'result-file': process.env.RESULT,
 }
-appendFileSync(process.env.GITHUB_OUTPUT, Object.entries(outputs).map(([k, v]) => `${k}=${oneLine(v)}\n`).join(''))
+appendFileSync(
+  process.env.GITHUB_OUTPUT,
+  Object.entries(outputs)
+    .map(([k, v]) => `${k}=${oneLine(v)}\n`)
+    .join(''),
+)
 
 // The CLI annotates its own errors on GitHub Actions; only a run that printed no envelope at all is annotated here.
 if (!doc) console.log(`::error::ebws deploy printed no result (exit ${code}); see the log above.`)
 
 const cell = (v) => oneLine(v).replace(/\|/g, '\\|') || '-'
-const title = r.status === 'deployed' ? 'deployed' : r.status === 'planned' ? 'planned (dry run)' : r.status ? r.status : error ? `stopped: ${error.code}` : 'no result'
+const title =
+  r.status === 'deployed'
+    ? 'deployed'
+    : r.status === 'planned'
+      ? 'planned (dry run)'
+      : r.status
+        ? r.status
+        : error
+          ? `stopped: ${error.code}`
+          : 'no result'
 const lines = [`### ebws deploy: ${title}`, '']
 if (r.environment || r.version) {
   lines.push('| | |', '|---|---|')
-  lines.push(`| Environment | ${cell(r.environment)} |`, `| Version | ${cell(r.version?.label)} (${cell(r.version?.source)}) |`)
+  lines.push(
+    `| Environment | ${cell(r.environment)} |`,
+    `| Version | ${cell(r.version?.label)} (${cell(r.version?.source)}) |`,
+  )
   if (r.previousVersion) lines.push(`| Previous version | ${cell(r.previousVersion)} |`)
-  lines.push(`| Health | ${cell(r.health)} |`, `| URL | ${cell(r.url)} |`, `| Duration | ${cell(r.durationSeconds)} s |`, `| Exit code | ${code} |`)
+  lines.push(
+    `| Health | ${cell(r.health)} |`,
+    `| URL | ${cell(r.url)} |`,
+    `| Duration | ${cell(r.durationSeconds)} s |`,
+    `| Exit code | ${code} |`,
+  )
   if (r.reason) lines.push('', `${oneLine(r.reason)}`)
 }
 if (error) {

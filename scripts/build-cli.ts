@@ -26,7 +26,14 @@ function commandFiles(): Array<{id: string; file: string}> {
     .filter((e) => e.isFile() && e.name.endsWith('.ts'))
     .map((e) => relative(root, join(e.parentPath, e.name)).split('\\').join('/'))
     .sort()
-    .map((file) => ({id: file.replace(/^commands\//, '').replace(/\.ts$/, '').split('/').join(':'), file}))
+    .map((file) => ({
+      id: file
+        .replace(/^commands\//, '')
+        .replace(/\.ts$/, '')
+        .split('/')
+        .join(':'),
+      file,
+    }))
 }
 
 const commands = commandFiles()
@@ -39,7 +46,11 @@ const require = createRequire(import.meta.url)
 const pluginFile = (pkg: string, file: string) => join(dirname(require.resolve(pkg)), file)
 const pluginCommands: Array<{id: string; file: string; envelope?: string}> = [
   {id: 'help', file: pluginFile('@oclif/plugin-help', 'commands/help.js')},
-  {id: 'version', file: pluginFile('@oclif/plugin-version', 'commands/version.js'), envelope: 'Show the versions of ebws and Node.js, and the platform.'},
+  {
+    id: 'version',
+    file: pluginFile('@oclif/plugin-version', 'commands/version.js'),
+    envelope: 'Show the versions of ebws and Node.js, and the platform.',
+  },
   {id: 'autocomplete', file: pluginFile('@oclif/plugin-autocomplete', 'commands/autocomplete/index.js')},
   {id: 'autocomplete:create', file: pluginFile('@oclif/plugin-autocomplete', 'commands/autocomplete/create.js')},
   {id: 'autocomplete:script', file: pluginFile('@oclif/plugin-autocomplete', 'commands/autocomplete/script.js')},
@@ -48,14 +59,20 @@ const pluginCommands: Array<{id: string; file: string; envelope?: string}> = [
 // The bundle's entry. Commands are getters that require() their module on first access: esbuild then wraps each
 // command's module graph in a lazy initializer, so running one command evaluates that command's code only (oclif
 // reads a command's flags and help from oclif.manifest.json, and touches COMMANDS[id] only to run it).
-const getter = (id: string, expr: string) => `Object.defineProperty(COMMANDS, ${JSON.stringify(id)}, {enumerable: true, get: () => ${expr}})`
+const getter = (id: string, expr: string) =>
+  `Object.defineProperty(COMMANDS, ${JSON.stringify(id)}, {enumerable: true, get: () => ${expr}})`
 const entry = [
   `const COMMANDS = {}`,
   ...commands.map((c) => getter(c.id, `require('./${c.file}').default`)),
   ...pluginCommands.map((c) => {
     const load = `require(${JSON.stringify(c.file)}).default`
     const command = JSON.stringify(c.id.split(':').join(' '))
-    return getter(c.id, c.envelope ? `require('./src/cli/plugins.ts').withEnvelope(${load}, ${command}, ${JSON.stringify(c.envelope)})` : load)
+    return getter(
+      c.id,
+      c.envelope
+        ? `require('./src/cli/plugins.ts').withEnvelope(${load}, ${command}, ${JSON.stringify(c.envelope)})`
+        : load,
+    )
   }),
   `module.exports = {`,
   `  execute: require('@oclif/core').execute,`,
@@ -86,8 +103,15 @@ const common: BuildOptions = {
 const inquirerConfirmOnly: Plugin = {
   name: 'inquirer-confirm-only',
   setup(b) {
-    b.onResolve({filter: /^@inquirer\/prompts$/}, (args) => ({path: args.resolveDir, namespace: 'inquirer-confirm-only'}))
-    b.onLoad({filter: /.*/, namespace: 'inquirer-confirm-only'}, (args) => ({contents: "export {default as confirm} from '@inquirer/confirm'", resolveDir: args.path, loader: 'js'}))
+    b.onResolve({filter: /^@inquirer\/prompts$/}, (args) => ({
+      path: args.resolveDir,
+      namespace: 'inquirer-confirm-only',
+    }))
+    b.onLoad({filter: /.*/, namespace: 'inquirer-confirm-only'}, (args) => ({
+      contents: "export {default as confirm} from '@inquirer/confirm'",
+      resolveDir: args.path,
+      loader: 'js',
+    }))
   },
 }
 
@@ -119,8 +143,15 @@ await build({
   outfile: join(sampleOut, 'lib', 'server.cjs'),
   format: 'cjs',
   define: {...common.define, 'import.meta.url': '__sampleAppUrl'},
-  banner: {js: "const __sampleAppUrl = require('node:url').pathToFileURL(require('node:path').join(__dirname, '..', '..', '..', 'sample-app', 'server.js')).href;"},
+  banner: {
+    js: "const __sampleAppUrl = require('node:url').pathToFileURL(require('node:path').join(__dirname, '..', '..', '..', 'sample-app', 'server.js')).href;",
+  },
 })
-const socketIoClient = join(dirname(require.resolve('socket.io', {paths: [join(root, 'sample-app')]})), '..', 'client-dist', 'socket.io.min.js')
+const socketIoClient = join(
+  dirname(require.resolve('socket.io', {paths: [join(root, 'sample-app')]})),
+  '..',
+  'client-dist',
+  'socket.io.min.js',
+)
 mkdirSync(join(sampleOut, 'client-dist'), {recursive: true})
 copyFileSync(socketIoClient, join(sampleOut, 'client-dist', 'socket.io.min.js'))

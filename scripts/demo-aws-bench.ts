@@ -12,13 +12,20 @@ const BIN = fileURLToPath(new URL('../bin/run.js', import.meta.url))
 const bench = await startFullBench()
 try {
   const env = {...benchProcessEnv(bench), EBWS_POLL_MS: '200'}
-  const s = await createScenario(bench, {environment: 'demo-env', application: 'demo-app', certificates: [{kind: 'rsa2048', domain: 'app.example.com'}], settings: () => LAYOUT_SETTINGS.tcp80()})
+  const s = await createScenario(bench, {
+    environment: 'demo-env',
+    application: 'demo-app',
+    certificates: [{kind: 'rsa2048', domain: 'app.example.com'}],
+    settings: () => LAYOUT_SETTINGS.tcp80(),
+  })
   const ebws = (...args: string[]) =>
     new Promise<number>((resolve) => {
       console.log(`\n$ ebws ${args.join(' ')}`)
       spawn(process.execPath, [BIN, ...args], {env, stdio: 'inherit'}).on('close', (code) => resolve(code ?? 1))
     })
-  console.log(`Local AWS bench up (moto + Elastic Beanstalk fake), region ${bench.region}; environment ${s.environmentName}, load balancer ${s.loadBalancerName}.`)
+  console.log(
+    `Local AWS bench up (moto + Elastic Beanstalk fake), region ${bench.region}; environment ${s.environmentName}, load balancer ${s.loadBalancerName}.`,
+  )
   await ebws('listeners', 'show', '-e', s.environmentName)
   await ebws('listeners', 'fix', '-e', s.environmentName, '--domain', 'app.example.com', '--dry-run')
   await ebws('listeners', 'fix', '-e', s.environmentName, '--domain', 'app.example.com')

@@ -6,7 +6,14 @@ import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import ts from 'typescript'
-import {createFormatter, createParser, createProgram, DEFAULT_CONFIG, LiteralType, SchemaGenerator} from 'ts-json-schema-generator'
+import {
+  createFormatter,
+  createParser,
+  createProgram,
+  DEFAULT_CONFIG,
+  LiteralType,
+  SchemaGenerator,
+} from 'ts-json-schema-generator'
 import type {BaseType, CompletedConfig, Definition, SubNodeParser} from 'ts-json-schema-generator'
 
 import {schemaFileName} from '../src/cli/results.ts'
@@ -42,7 +49,14 @@ export function generateSchemas(): Map<string, string> {
   }
   const envelope = generator.createSchema('EnvelopeDocument') as Schema
   const envDefs = envelope.definitions ?? {}
-  out.set('envelope.json', render(standalone({$ref: '#/definitions/EnvelopeDocument'}, envDefs, {title: 'the one --json document of every ebws command'})))
+  out.set(
+    'envelope.json',
+    render(
+      standalone({$ref: '#/definitions/EnvelopeDocument'}, envDefs, {
+        title: 'the one --json document of every ebws command',
+      }),
+    ),
+  )
   return out
 }
 
@@ -96,7 +110,9 @@ if (import.meta.main) {
   const generated = generateSchemas()
   if (process.argv.includes('--check')) {
     const committed = committedSchemas()
-    const stale = [...new Set([...generated.keys(), ...committed.keys()])].filter((f) => generated.get(f) !== committed.get(f))
+    const stale = [...new Set([...generated.keys(), ...committed.keys()])].filter(
+      (f) => generated.get(f) !== committed.get(f),
+    )
     if (stale.length > 0) {
       process.stderr.write(`schemas/ is out of date (${stale.join(', ')}): run npm run generate:schemas\n`)
       process.exit(1)

@@ -10,13 +10,18 @@ type Unit = keyof typeof UNIT_MS
 export function parseDuration(text: string, defaultUnit: 's' | 'm', flag: string, allowZero = false): number {
   const input = text.trim().toLowerCase()
   const bare = /^\d+(\.\d+)?$/.test(input)
-  const parts = bare ? [[input, input, defaultUnit] as const] : [...input.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)].map((m) => [m[0], m[1]!, m[2] as Unit] as const)
+  const parts = bare
+    ? [[input, input, defaultUnit] as const]
+    : [...input.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)].map((m) => [m[0], m[1]!, m[2] as Unit] as const)
   const consumed = parts.map((p) => p[0]).join('')
   if (parts.length === 0 || consumed !== input) {
-    throw badInput('BAD_FLAG', `${flag} ${JSON.stringify(text)} is not a duration.`, [`Use a number of ${defaultUnit === 'm' ? 'minutes' : 'seconds'}, or a value with a unit such as 90s, 20m or 1h.`])
+    throw badInput('BAD_FLAG', `${flag} ${JSON.stringify(text)} is not a duration.`, [
+      `Use a number of ${defaultUnit === 'm' ? 'minutes' : 'seconds'}, or a value with a unit such as 90s, 20m or 1h.`,
+    ])
   }
   const ms = parts.reduce((sum, [, n, unit]) => sum + Number(n) * UNIT_MS[unit], 0)
-  if (!Number.isFinite(ms) || ms < 0 || (ms === 0 && !allowZero)) throw badInput('BAD_FLAG', `${flag} must be more than zero.`)
+  if (!Number.isFinite(ms) || ms < 0 || (ms === 0 && !allowZero))
+    throw badInput('BAD_FLAG', `${flag} must be more than zero.`)
   return Math.round(ms)
 }
 

@@ -9,4 +9,11 @@ export type {DriftItem, Finding, Severity, Verdict} from './listeners/verdict.ts
 export {desiredStateFor, planListenerChanges, planReconcile, planWaves, unmetExpectations} from './listeners/plan.ts'
 export type {DesiredState, ElbOperation, ListenerIntent, ListenerPlan, PlanStep} from './listeners/plan.ts'
 export type {LayoutMode, LayoutPorts} from './listeners/modes.ts'
-export type {BackendServerPolicies, CertificateInfo, HealthCheck, Listener, LoadBalancerState, Policy} from './elb/model.ts'
+export type {
+  BackendServerPolicies,
+  CertificateInfo,
+  HealthCheck,
+  Listener,
+  LoadBalancerState,
+  Policy,
+} from './elb/model.ts'

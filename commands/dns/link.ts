@@ -10,14 +10,24 @@ import {linkDomain} from '../../src/dns/link.ts'
 import {formatDnsLink} from '../../src/format/dns.ts'
 
 export default class DnsLink extends EbwsCommand {
-  static override summary = 'Point a domain at an environment: a Route 53 alias record to its load balancer (or a CNAME when it has none).'
+  static override summary =
+    'Point a domain at an environment: a Route 53 alias record to its load balancer (or a CNAME when it has none).'
   static override description = `Finds the public Route 53 hosted zone that holds the domain (longest matching suffix) and writes, as one atomic change: an alias A record to the environment's Classic Load Balancer (its DNS name and canonical hosted zone id; alias queries are free and work at the zone apex), or, for an environment without a load balancer, a CNAME to the environment's CNAME.
 
 Never replaces a record that points somewhere else unless --replace (the old value is shown). Idempotent: a second run makes no change.`
   static override examples = [
-    {description: 'Point app.example.com at my-env', command: '<%= config.bin %> <%= command.id %> -e my-env --domain app.example.com'},
-    {description: 'See what would change', command: '<%= config.bin %> <%= command.id %> -e my-env --domain example.com --dry-run'},
-    {description: 'Take a name over from another target', command: '<%= config.bin %> <%= command.id %> -e my-env --domain www.example.com --replace'},
+    {
+      description: 'Point app.example.com at my-env',
+      command: '<%= config.bin %> <%= command.id %> -e my-env --domain app.example.com',
+    },
+    {
+      description: 'See what would change',
+      command: '<%= config.bin %> <%= command.id %> -e my-env --domain example.com --dry-run',
+    },
+    {
+      description: 'Take a name over from another target',
+      command: '<%= config.bin %> <%= command.id %> -e my-env --domain www.example.com --replace',
+    },
   ]
   static override flags = {
     ...awsFlags,

@@ -14,15 +14,25 @@ export default class ProxyProtocolDisable extends EbwsCommand {
 Turn nginx's proxy_protocol off afterwards: until then nginx rejects connections without the PROXY line. Idempotent: a second run makes zero writes.`
   static override examples = [
     {description: 'Preview', command: '<%= config.bin %> <%= command.id %> -e my-env --dry-run'},
-    {description: 'Disable on port 80, live and in the option settings', command: '<%= config.bin %> <%= command.id %> -e my-env'},
-    {description: 'Another instance port, machine-readable', command: '<%= config.bin %> <%= command.id %> -e my-env --instance-port 8080 --json'},
+    {
+      description: 'Disable on port 80, live and in the option settings',
+      command: '<%= config.bin %> <%= command.id %> -e my-env',
+    },
+    {
+      description: 'Another instance port, machine-readable',
+      command: '<%= config.bin %> <%= command.id %> -e my-env --instance-port 8080 --json',
+    },
   ]
   static override flags = {...awsFlags, ...proxyChangeFlags}
 
   async run(): Promise<ProxyChangeResult> {
     const {flags} = await this.parse(ProxyProtocolDisable)
     const {target, clients} = await resolveContext(flags)
-    const result = await changeProxyProtocol(clients, 'disable', proxyChangeOptions(target.environmentName, flags, createProgress()))
+    const result = await changeProxyProtocol(
+      clients,
+      'disable',
+      proxyChangeOptions(target.environmentName, flags, createProgress()),
+    )
     this.log(formatChange(result))
     return result
   }

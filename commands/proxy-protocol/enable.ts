@@ -10,7 +10,8 @@ import type {ProxyChangeResult} from '../../src/proxy-protocol/run.ts'
 import {changeProxyProtocol} from '../../src/proxy-protocol/run.ts'
 
 export default class ProxyProtocolEnable extends EbwsCommand {
-  static override summary = "Turn Proxy Protocol on for an instance port of the environment's Classic Load Balancer, safely and durably."
+  static override summary =
+    "Turn Proxy Protocol on for an instance port of the environment's Classic Load Balancer, safely and durably."
   static override description = `Creates the ebws-proxy-protocol policy (ProxyProtocolPolicyType, ProxyProtocol=true) unless an equivalent one exists, and attaches it to the instance port, keeping the port's other backend policies. By default it also writes aws:elb:policies:ebws-proxy-protocol (ProxyProtocol, InstancePorts) through UpdateEnvironment, so environment updates keep it (--apply-to).
 
 Refuses, with zero writes:
@@ -20,16 +21,31 @@ Refuses, with zero writes:
 
 Order: deploy the nginx config, then enable. Idempotent: a second run makes zero writes.`
   static override examples = [
-    {description: 'Preview: the plan and the equivalent aws CLI commands', command: '<%= config.bin %> <%= command.id %> -e my-env --dry-run'},
-    {description: 'Enable on port 80, switching an HTTP health check on that port to TCP:80', command: '<%= config.bin %> <%= command.id %> -e my-env --health-check tcp'},
+    {
+      description: 'Preview: the plan and the equivalent aws CLI commands',
+      command: '<%= config.bin %> <%= command.id %> -e my-env --dry-run',
+    },
+    {
+      description: 'Enable on port 80, switching an HTTP health check on that port to TCP:80',
+      command: '<%= config.bin %> <%= command.id %> -e my-env --health-check tcp',
+    },
     {description: 'In CI, machine-readable', command: '<%= config.bin %> <%= command.id %> -e my-env --json'},
-    {description: 'The app reads the PROXY line itself (no nginx): skip the bundle check', command: '<%= config.bin %> <%= command.id %> -e my-env --instance-port 8080 --skip-app-check'},
+    {
+      description: 'The app reads the PROXY line itself (no nginx): skip the bundle check',
+      command: '<%= config.bin %> <%= command.id %> -e my-env --instance-port 8080 --skip-app-check',
+    },
   ]
   static override flags = {
     ...awsFlags,
     ...proxyChangeFlags,
-    'health-check': Flags.string({summary: 'Switch an HTTP health check on the instance port to TCP first.', options: ['tcp']}),
-    'skip-app-check': Flags.boolean({summary: "Don't check the deployed bundle for the nginx proxy_protocol config.", default: false}),
+    'health-check': Flags.string({
+      summary: 'Switch an HTTP health check on the instance port to TCP first.',
+      options: ['tcp'],
+    }),
+    'skip-app-check': Flags.boolean({
+      summary: "Don't check the deployed bundle for the nginx proxy_protocol config.",
+      default: false,
+    }),
   }
 
   async run(): Promise<ProxyChangeResult> {

@@ -88,7 +88,13 @@ export function parseProxyV1(line) {
     const valid = version === 4 ? isIPv4(src) && isIPv4(dst) : isIP(src) === 6 && isIP(dst) === 6;
     if (!valid)
         throw new ProxyProtocolError(`addresses are not ${family}`);
-    return { family, sourceAddress: src, destinationAddress: dst, sourcePort: port(srcPort), destinationPort: port(dstPort) };
+    return {
+        family,
+        sourceAddress: src,
+        destinationAddress: dst,
+        sourcePort: port(srcPort),
+        destinationPort: port(dstPort),
+    };
 }
 /**
  * How many bytes the v2 header at the start of `data` occupies (16 + its length field), or undefined while fewer
@@ -123,7 +129,10 @@ export function v2HeaderLength(data) {
 }
 /** RFC 5952 text of 16 bytes of IPv6 address (as Node prints socket addresses): lowercase, longest zero run as "::". */
 function ipv6Text(b, at) {
-    if (b.readUInt32BE(at) === 0 && b.readUInt32BE(at + 4) === 0 && b.readUInt16BE(at + 8) === 0 && b.readUInt16BE(at + 10) === 0xffff) {
+    if (b.readUInt32BE(at) === 0 &&
+        b.readUInt32BE(at + 4) === 0 &&
+        b.readUInt16BE(at + 8) === 0 &&
+        b.readUInt16BE(at + 10) === 0xffff) {
         return `::ffff:${b[at + 12]}.${b[at + 13]}.${b[at + 14]}.${b[at + 15]}`;
     }
     const groups = [];
@@ -143,7 +152,10 @@ function ipv6Text(b, at) {
             [best, bestLen] = [i, j - i];
         i = j;
     }
-    const hex = (from, to) => groups.slice(from, to).map((g) => g.toString(16)).join(':');
+    const hex = (from, to) => groups
+        .slice(from, to)
+        .map((g) => g.toString(16))
+        .join(':');
     return best < 0 ? hex(0, 8) : `${hex(0, best)}::${hex(best + bestLen, 8)}`;
 }
 /**

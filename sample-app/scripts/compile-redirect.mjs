@@ -17,7 +17,14 @@ export function compileRedirectModule(repoRoot) {
   const options = {...parsed.options, declaration: false, noEmit: false}
   const program = ts.createProgram(roots, options)
   const diagnostics = ts.getPreEmitDiagnostics(program)
-  if (diagnostics.length > 0) throw new Error(ts.formatDiagnostics(diagnostics, {getCanonicalFileName: (f) => f, getCurrentDirectory: () => repoRoot, getNewLine: () => '\n'}))
+  if (diagnostics.length > 0)
+    throw new Error(
+      ts.formatDiagnostics(diagnostics, {
+        getCanonicalFileName: (f) => f,
+        getCurrentDirectory: () => repoRoot,
+        getNewLine: () => '\n',
+      }),
+    )
   const out = {}
   program.emit(undefined, (fileName, text) => {
     if (fileName.endsWith('.js') && fileName.includes('/src/redirect/')) out[basename(fileName)] = text

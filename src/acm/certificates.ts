@@ -9,9 +9,18 @@ import type {CertificateInfo} from '../elb/model.ts'
  * ask for every key type: EC and RSA-4096 certificates must be seen to be reported as unusable on a CLB.
  * https://docs.aws.amazon.com/acm/latest/APIReference/API_ListCertificates.html
  */
-export const ALL_KEY_TYPES = ['RSA_1024', 'RSA_2048', 'RSA_3072', 'RSA_4096', 'EC_prime256v1', 'EC_secp384r1', 'EC_secp521r1'] as const
+export const ALL_KEY_TYPES = [
+  'RSA_1024',
+  'RSA_2048',
+  'RSA_3072',
+  'RSA_4096',
+  'EC_prime256v1',
+  'EC_secp384r1',
+  'EC_secp521r1',
+] as const
 
-const iso = (d: Date | undefined): string | undefined => (d instanceof Date && !Number.isNaN(d.getTime()) ? d.toISOString() : undefined)
+const iso = (d: Date | undefined): string | undefined =>
+  d instanceof Date && !Number.isNaN(d.getTime()) ? d.toISOString() : undefined
 
 export function fromSummary(s: CertificateSummary): CertificateInfo {
   return {
@@ -47,7 +56,8 @@ export function acmArnRegion(arn: string): string | undefined {
   return m?.[1]
 }
 
-export const isIamServerCertificate = (arn: string): boolean => /^arn:aws[a-zA-Z-]*:iam::\d{12}:server-certificate\//.test(arn)
+export const isIamServerCertificate = (arn: string): boolean =>
+  /^arn:aws[a-zA-Z-]*:iam::\d{12}:server-certificate\//.test(arn)
 
 /** Every ACM certificate in the region (all key types and statuses), following pagination. */
 export async function listCertificates(clients: AwsClients, region?: string): Promise<CertificateInfo[]> {
@@ -70,21 +80,36 @@ export async function describeCertificate(clients: AwsClients, arn: string): Pro
   const region = acmArnRegion(arn)
   const acm = await clients.acm(region && region !== (await clients.region()) ? region : undefined)
   const {DescribeCertificateCommand} = await import('@aws-sdk/client-acm')
-  const out = await awsCall('acm:DescribeCertificate', () => acm.send(new DescribeCertificateCommand({CertificateArn: arn})))
-  return out.Certificate ? fromDetail(out.Certificate) : {arn, subjectAlternativeNames: [], inUseBy: [], lookupError: 'ACM returned no certificate'}
+  const out = await awsCall('acm:DescribeCertificate', () =>
+    acm.send(new DescribeCertificateCommand({CertificateArn: arn})),
+  )
+  return out.Certificate
+    ? fromDetail(out.Certificate)
+    : {arn, subjectAlternativeNames: [], inUseBy: [], lookupError: 'ACM returned no certificate'}
 }
 
 /**
  * Details of the certificates the listeners use. Those in `listed` (from ListCertificates, fetched concurrently
  * with other reads) cost nothing more; the rest (another region, IAM, not found) are looked up or explained.
  */
-export async function certificatesInUse(clients: AwsClients, arns: string[], listed: CertificateInfo[] | Error): Promise<CertificateInfo[]> {
+export async function certificatesInUse(
+  clients: AwsClients,
+  arns: string[],
+  listed: CertificateInfo[] | Error,
+): Promise<CertificateInfo[]> {
   const byArn = new Map(Array.isArray(listed) ? listed.map((c) => [c.arn, c]) : [])
   return Promise.all(
     [...new Set(arns)].map(async (arn): Promise<CertificateInfo> => {
       const known = byArn.get(arn)
       if (known) return known
-      if (isIamServerCertificate(arn)) return {arn, subjectAlternativeNames: [], inUseBy: [], type: 'IAM', lookupError: 'an IAM server certificate, not managed by ACM'}
+      if (isIamServerCertificate(arn))
+        return {
+          arn,
+          subjectAlternativeNames: [],
+          inUseBy: [],
+          type: 'IAM',
+          lookupError: 'an IAM server certificate, not managed by ACM',
+        }
       try {
         return await describeCertificate(clients, arn)
       } catch (error) {

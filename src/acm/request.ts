@@ -28,7 +28,11 @@ export interface RequestedCertificate {
  */
 const newIdempotencyToken = (): string => randomBytes(16).toString('hex')
 
-export async function requestCertificate(clients: AwsClients, names: readonly string[], region: string): Promise<string> {
+export async function requestCertificate(
+  clients: AwsClients,
+  names: readonly string[],
+  region: string,
+): Promise<string> {
   const acm = await clients.acm(region)
   const {RequestCertificateCommand} = await import('@aws-sdk/client-acm')
   const [domain, ...sans] = names
@@ -48,10 +52,16 @@ export async function requestCertificate(clients: AwsClients, names: readonly st
   return out.CertificateArn
 }
 
-export async function describeValidation(clients: AwsClients, arn: string, region: string): Promise<RequestedCertificate> {
+export async function describeValidation(
+  clients: AwsClients,
+  arn: string,
+  region: string,
+): Promise<RequestedCertificate> {
   const acm = await clients.acm(region)
   const {DescribeCertificateCommand} = await import('@aws-sdk/client-acm')
-  const out = await awsCall('acm:DescribeCertificate', () => acm.send(new DescribeCertificateCommand({CertificateArn: arn})))
+  const out = await awsCall('acm:DescribeCertificate', () =>
+    acm.send(new DescribeCertificateCommand({CertificateArn: arn})),
+  )
   const c = out.Certificate
   return {
     arn,
@@ -59,7 +69,14 @@ export async function describeValidation(clients: AwsClients, arn: string, regio
     validation: (c?.DomainValidationOptions ?? []).map((o) => ({
       domainName: normalizeName(o.DomainName ?? ''),
       status: o.ValidationStatus,
-      record: o.ResourceRecord?.Name && o.ResourceRecord.Value ? {name: normalizeName(o.ResourceRecord.Name), type: o.ResourceRecord.Type ?? 'CNAME', value: normalizeName(o.ResourceRecord.Value)} : undefined,
+      record:
+        o.ResourceRecord?.Name && o.ResourceRecord.Value
+          ? {
+              name: normalizeName(o.ResourceRecord.Name),
+              type: o.ResourceRecord.Type ?? 'CNAME',
+              value: normalizeName(o.ResourceRecord.Value),
+            }
+          : undefined,
     })),
   }
 }
@@ -69,16 +86,25 @@ export async function describeValidation(clients: AwsClients, arn: string, regio
  * (https://docs.aws.amazon.com/acm/latest/APIReference/API_DescribeCertificate.html: "ResourceRecord ... may not
  * be present immediately"), so the records are read until every name has one, within `timeoutMs`.
  */
-export async function waitForValidationRecords(clients: AwsClients, arn: string, region: string, timeoutMs: number): Promise<RequestedCertificate> {
+export async function waitForValidationRecords(
+  clients: AwsClients,
+  arn: string,
+  region: string,
+  timeoutMs: number,
+): Promise<RequestedCertificate> {
   const deadline = Date.now() + timeoutMs
   for (let delay = 250; ; delay = Math.min(delay * 2, 3000)) {
     const c = await describeValidation(clients, arn, region)
     if (c.validation.length > 0 && c.validation.every((o) => o.record)) return c
     if (Date.now() + delay > deadline) {
-      throw new EbwsError('TIMEOUT', `ACM gave no DNS validation records for ${arn} within ${Math.round(timeoutMs / 1000)} s.`, {
-        hint: 'Run the same command again: it reuses the pending certificate.',
-        details: {certificateArn: arn},
-      })
+      throw new EbwsError(
+        'TIMEOUT',
+        `ACM gave no DNS validation records for ${arn} within ${Math.round(timeoutMs / 1000)} s.`,
+        {
+          hint: 'Run the same command again: it reuses the pending certificate.',
+          details: {certificateArn: arn},
+        },
+      )
     }
     await new Promise((r) => setTimeout(r, delay))
   }
@@ -91,11 +117,19 @@ export async function deleteCertificate(clients: AwsClients, arn: string, region
 }
 
 /** Waits for ISSUED with the SDK's waiter (polls DescribeCertificate), bounded by `timeoutMs`. */
-export async function waitIssued(clients: AwsClients, arn: string, region: string, timeoutMs: number): Promise<'issued' | 'timed-out' | 'failed'> {
+export async function waitIssued(
+  clients: AwsClients,
+  arn: string,
+  region: string,
+  timeoutMs: number,
+): Promise<'issued' | 'timed-out' | 'failed'> {
   const acm = await clients.acm(region)
   const {waitUntilCertificateValidated} = await import('@aws-sdk/client-acm')
   try {
-    await waitUntilCertificateValidated({client: acm, maxWaitTime: Math.max(1, Math.round(timeoutMs / 1000)), minDelay: 1, maxDelay: 10}, {CertificateArn: arn})
+    await waitUntilCertificateValidated(
+      {client: acm, maxWaitTime: Math.max(1, Math.round(timeoutMs / 1000)), minDelay: 1, maxDelay: 10},
+      {CertificateArn: arn},
+    )
     return 'issued'
   } catch (error) {
     const state = (error as {result?: {state?: string}}).result?.state

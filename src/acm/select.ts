@@ -19,19 +19,28 @@ export function nameCovers(name: string, domain: string): boolean {
   return label.length > 0 && !label.includes('.')
 }
 
-export const certificateNames = (c: CertificateInfo): string[] => [...new Set([c.domainName, ...c.subjectAlternativeNames].filter((x): x is string => Boolean(x)))]
-export const certificateCovers = (c: CertificateInfo, domain: string): boolean => certificateNames(c).some((n) => nameCovers(n, domain))
+export const certificateNames = (c: CertificateInfo): string[] => [
+  ...new Set([c.domainName, ...c.subjectAlternativeNames].filter((x): x is string => Boolean(x))),
+]
+export const certificateCovers = (c: CertificateInfo, domain: string): boolean =>
+  certificateNames(c).some((n) => nameCovers(n, domain))
 
 /** Why a certificate cannot serve this load balancer (undefined: it can). */
-export function certificateProblem(c: CertificateInfo, opts: {region: string; now: Date; domain?: string | undefined}): string | undefined {
+export function certificateProblem(
+  c: CertificateInfo,
+  opts: {region: string; now: Date; domain?: string | undefined},
+): string | undefined {
   if (c.lookupError) return c.lookupError
   const region = acmArnRegion(c.arn)
-  if (region && region !== opts.region) return `it is in ${region}, but the load balancer is in ${opts.region} (a CLB can only use ACM certificates from its own region)`
+  if (region && region !== opts.region)
+    return `it is in ${region}, but the load balancer is in ${opts.region} (a CLB can only use ACM certificates from its own region)`
   if (c.status !== 'ISSUED') return `its status is ${c.status ?? 'unknown'}, not ISSUED`
-  if (c.notAfter && new Date(c.notAfter).getTime() <= opts.now.getTime()) return `it expired on ${c.notAfter.slice(0, 10)}`
+  if (c.notAfter && new Date(c.notAfter).getTime() <= opts.now.getTime())
+    return `it expired on ${c.notAfter.slice(0, 10)}`
   const key = clbKeyProblem(c.keyAlgorithm)
   if (key) return key
-  if (opts.domain && !certificateCovers(c, opts.domain)) return `it does not cover ${opts.domain} (it names ${certificateNames(c).join(', ') || 'nothing'})`
+  if (opts.domain && !certificateCovers(c, opts.domain))
+    return `it does not cover ${opts.domain} (it names ${certificateNames(c).join(', ') || 'nothing'})`
   return undefined
 }
 
@@ -59,9 +68,16 @@ export function selectCertificate(input: {
 }): CertificateChoice {
   const {region, now, domain} = input
   if (input.arn) {
-    const c = input.candidates.find((x) => x.arn === input.arn) ?? {arn: input.arn, subjectAlternativeNames: [], inUseBy: [], lookupError: 'not found in ACM'}
+    const c = input.candidates.find((x) => x.arn === input.arn) ?? {
+      arn: input.arn,
+      subjectAlternativeNames: [],
+      inUseBy: [],
+      lookupError: 'not found in ACM',
+    }
     const why = certificateProblem(c, {region, now, domain})
-    return why ? {reason: `${input.arn} cannot be used: ${why}`, rejected: [{arn: c.arn, why}]} : {certificate: c, reason: 'given with --certificate-arn', rejected: []}
+    return why
+      ? {reason: `${input.arn} cannot be used: ${why}`, rejected: [{arn: c.arn, why}]}
+      : {certificate: c, reason: 'given with --certificate-arn', rejected: []}
   }
   if (domain) {
     const covering = input.candidates.filter((c) => certificateCovers(c, domain))
@@ -76,18 +92,27 @@ export function selectCertificate(input: {
     const best = usable[0]
     if (!best) {
       return {
-        reason: covering.length === 0 ? `no ACM certificate in ${region} covers ${domain}` : `none of the ${covering.length} ACM certificate${covering.length === 1 ? '' : 's'} covering ${domain} can be used`,
+        reason:
+          covering.length === 0
+            ? `no ACM certificate in ${region} covers ${domain}`
+            : `none of the ${covering.length} ACM certificate${covering.length === 1 ? '' : 's'} covering ${domain} can be used`,
         rejected,
       }
     }
-    const others = usable.length > 1 ? `; ${usable.length} certificates qualify, this one expires last (${best.notAfter?.slice(0, 10)})` : ''
+    const others =
+      usable.length > 1
+        ? `; ${usable.length} certificates qualify, this one expires last (${best.notAfter?.slice(0, 10)})`
+        : ''
     return {certificate: best, reason: `covers ${domain}${others}`, rejected}
   }
   if (input.current) {
     const why = certificateProblem(input.current, {region, now})
     return why
-      ? {reason: `the current certificate ${input.current.arn} cannot be kept: ${why}`, rejected: [{arn: input.current.arn, why}]}
-      : {certificate: input.current, reason: 'the listener\'s current certificate, still valid', rejected: []}
+      ? {
+          reason: `the current certificate ${input.current.arn} cannot be kept: ${why}`,
+          rejected: [{arn: input.current.arn, why}],
+        }
+      : {certificate: input.current, reason: "the listener's current certificate, still valid", rejected: []}
   }
   return {reason: 'no certificate given and the load balancer has none to reuse', rejected: []}
 }

@@ -48,7 +48,9 @@ export class AwsClients {
   constructor(options: AwsOptions = {}) {
     this.options = options
     if (options.region !== undefined && !REGION_PATTERN.test(options.region)) {
-      throw badInput('REGION_UNKNOWN', `"${options.region}" is not an AWS region code.`, ['Use a region code such as us-east-1 or eu-west-2.'])
+      throw badInput('REGION_UNKNOWN', `"${options.region}" is not an AWS region code.`, [
+        'Use a region code such as us-east-1 or eu-west-2.',
+      ])
     }
   }
 
@@ -105,7 +107,12 @@ export class AwsClients {
     return this.memo('elb:urgent', async () => {
       const main = await this.elb()
       const {ElasticLoadBalancingClient} = await import('@aws-sdk/client-elastic-load-balancing')
-      return new ElasticLoadBalancingClient({...this.commonConfig(), retryMode: 'standard', maxAttempts: 1, requestHandler: main.config.requestHandler})
+      return new ElasticLoadBalancingClient({
+        ...this.commonConfig(),
+        retryMode: 'standard',
+        maxAttempts: 1,
+        requestHandler: main.config.requestHandler,
+      })
     })
   }
 
@@ -129,7 +136,10 @@ export class AwsClients {
     return this.memo('s3', async () => {
       const {S3Client} = await import('@aws-sdk/client-s3')
       // Path-style keeps bucket names out of DNS, which local endpoints need; harmless on AWS for our buckets.
-      return new S3Client({...this.commonConfig(), forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL)})
+      return new S3Client({
+        ...this.commonConfig(),
+        forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL),
+      })
     })
   }
 
@@ -140,7 +150,8 @@ export class AwsClients {
    */
   prepare(...services: Array<'elb' | 'elbv2' | 'acm' | 's3'>): void {
     for (const service of services) {
-      const client: Promise<unknown> = service === 'elb' ? this.elb() : service === 'elbv2' ? this.elbv2() : service === 'acm' ? this.acm() : this.s3()
+      const client: Promise<unknown> =
+        service === 'elb' ? this.elb() : service === 'elbv2' ? this.elbv2() : service === 'acm' ? this.acm() : this.s3()
       client.catch(() => undefined)
     }
   }
@@ -163,9 +174,13 @@ export class AwsClients {
       ])
     }
     if (!REGION_PATTERN.test(region) || !(await isKnownRegion(region))) {
-      throw badInput('REGION_UNKNOWN', `"${region}" is not an AWS region${REGION_PATTERN.test(region) ? ' this version of the AWS SDK knows' : ' code'}.`, [
-        'Use a region code such as us-east-1 or eu-west-2 (`aws ec2 describe-regions` lists yours); for a region launched after this ebws release, update ebws.',
-      ])
+      throw badInput(
+        'REGION_UNKNOWN',
+        `"${region}" is not an AWS region${REGION_PATTERN.test(region) ? ' this version of the AWS SDK knows' : ' code'}.`,
+        [
+          'Use a region code such as us-east-1 or eu-west-2 (`aws ec2 describe-regions` lists yours); for a region launched after this ebws release, update ebws.',
+        ],
+      )
     }
     return region
   }

@@ -11,7 +11,13 @@ interface SdkErrorLike {
   errors?: unknown[]
 }
 
-const ACCESS_DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'AuthorizationError', 'InsufficientPrivilegesException'])
+const ACCESS_DENIED = new Set([
+  'AccessDenied',
+  'AccessDeniedException',
+  'UnauthorizedOperation',
+  'AuthorizationError',
+  'InsufficientPrivilegesException',
+])
 const BAD_CREDENTIALS = new Set([
   'ExpiredToken',
   'ExpiredTokenException',
@@ -23,8 +29,24 @@ const BAD_CREDENTIALS = new Set([
   'InvalidSignatureException',
   'IncompleteSignature',
 ])
-const THROTTLING = new Set(['Throttling', 'ThrottlingException', 'ThrottledException', 'RequestLimitExceeded', 'TooManyRequestsException', 'SlowDown'])
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'TimeoutError'])
+const THROTTLING = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'ThrottledException',
+  'RequestLimitExceeded',
+  'TooManyRequestsException',
+  'SlowDown',
+])
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'TimeoutError',
+])
 
 const ENDPOINT_VARIABLE: Record<string, string> = {
   elasticbeanstalk: 'AWS_ENDPOINT_URL_ELASTIC_BEANSTALK',
@@ -35,10 +57,15 @@ const ENDPOINT_VARIABLE: Record<string, string> = {
 }
 
 function networkCode(error: SdkErrorLike): string | undefined {
-  for (let e: SdkErrorLike | undefined = error, depth = 0; e && depth < 5; e = e.cause as SdkErrorLike | undefined, depth++) {
+  for (
+    let e: SdkErrorLike | undefined = error, depth = 0;
+    e && depth < 5;
+    e = e.cause as SdkErrorLike | undefined, depth++
+  ) {
     if (e.code && NETWORK_CODES.has(e.code)) return e.code
     if (e.name && NETWORK_CODES.has(e.name)) return e.name
-    for (const inner of (e.errors ?? []) as SdkErrorLike[]) if (inner?.code && NETWORK_CODES.has(inner.code)) return inner.code
+    for (const inner of (e.errors ?? []) as SdkErrorLike[])
+      if (inner?.code && NETWORK_CODES.has(inner.code)) return inner.code
   }
   return undefined
 }
@@ -56,14 +83,18 @@ export function describeAwsError(error: unknown, action: string): EbwsError {
 
   if (ACCESS_DENIED.has(name) || (e.$metadata?.httpStatusCode === 403 && !BAD_CREDENTIALS.has(name))) {
     return new EbwsError('AWS_ACCESS_DENIED', `AWS denied ${action}: ${message}`, {
-      hint: [`Allow "${action}" in the IAM policy of the identity you are using (check it with \`aws sts get-caller-identity\`).`],
+      hint: [
+        `Allow "${action}" in the IAM policy of the identity you are using (check it with \`aws sts get-caller-identity\`).`,
+      ],
       cause: error,
       details: {action, awsError: name},
     })
   }
   if (BAD_CREDENTIALS.has(name)) {
     return new EbwsError('AWS_CREDENTIALS_INVALID', `Your AWS credentials were rejected (${name}): ${message}`, {
-      hint: ['Refresh them: `aws sso login`, re-assume the role, or check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN.'],
+      hint: [
+        'Refresh them: `aws sso login`, re-assume the role, or check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN.',
+      ],
       cause: error,
       details: {action, awsError: name},
     })
@@ -86,7 +117,8 @@ export function describeAwsError(error: unknown, action: string): EbwsError {
   const net = networkCode(e)
   if (net) {
     const variable = ENDPOINT_VARIABLE[service]
-    const usedVariable = variable && process.env[variable] ? variable : process.env.AWS_ENDPOINT_URL ? 'AWS_ENDPOINT_URL' : undefined
+    const usedVariable =
+      variable && process.env[variable] ? variable : process.env.AWS_ENDPOINT_URL ? 'AWS_ENDPOINT_URL' : undefined
     const override = usedVariable ? process.env[usedVariable] : undefined
     const where = override ? `the endpoint ${override}` : `the ${service} endpoint`
     return new EbwsError('AWS_UNREACHABLE', `Could not reach ${where} for ${action} (${net}).`, {
@@ -98,13 +130,20 @@ export function describeAwsError(error: unknown, action: string): EbwsError {
     })
   }
   if (THROTTLING.has(name)) {
-    return new EbwsError('AWS_THROTTLED', `AWS kept throttling ${action} after ${e.$metadata?.attempts ?? 'several'} attempts.`, {
-      hint: ['Try again in a minute, or raise AWS_MAX_ATTEMPTS.'],
-      cause: error,
-      details: {action, awsError: name},
-    })
+    return new EbwsError(
+      'AWS_THROTTLED',
+      `AWS kept throttling ${action} after ${e.$metadata?.attempts ?? 'several'} attempts.`,
+      {
+        hint: ['Try again in a minute, or raise AWS_MAX_ATTEMPTS.'],
+        cause: error,
+        details: {action, awsError: name},
+      },
+    )
   }
-  return new EbwsError('AWS_CALL_FAILED', `${action} failed: ${name}: ${message}`, {cause: error, details: {action, awsError: name}})
+  return new EbwsError('AWS_CALL_FAILED', `${action} failed: ${name}: ${message}`, {
+    cause: error,
+    details: {action, awsError: name},
+  })
 }
 
 /** Runs one AWS call and translates its failure. The action names the IAM permission involved. */
@@ -126,5 +165,7 @@ export function awsErrorCode(error: unknown): string | undefined {
 export function isRetryable(error: unknown): boolean {
   const e = error as SdkErrorLike | undefined
   const name = awsErrorCode(error)
-  return (name !== undefined && THROTTLING.has(name)) || e?.$fault === 'server' || (e?.$metadata?.httpStatusCode ?? 0) >= 500
+  return (
+    (name !== undefined && THROTTLING.has(name)) || e?.$fault === 'server' || (e?.$metadata?.httpStatusCode ?? 0) >= 500
+  )
 }

@@ -89,7 +89,8 @@ export async function readCentralDirectory(fh: FileHandle, fileSize: number): Pr
   const entries: ArchiveEntry[] = []
   let p = 0
   for (let n = 0; n < count; n++) {
-    if (p + 46 > cd.length || cd.readUInt32LE(p) !== CENTRAL_SIG) throw new Error(`central directory entry ${n + 1} is corrupt`)
+    if (p + 46 > cd.length || cd.readUInt32LE(p) !== CENTRAL_SIG)
+      throw new Error(`central directory entry ${n + 1} is corrupt`)
     const madeBy = cd.readUInt16LE(p + 4) >> 8
     const flags = cd.readUInt16LE(p + 8)
     const method = cd.readUInt16LE(p + 10)
@@ -105,7 +106,7 @@ export async function readCentralDirectory(fh: FileHandle, fileSize: number): Pr
     const rawName = nameBuf.toString(flags & 0x0800 ? 'utf8' : 'latin1')
     // ZIP64 extended information (header 0x0001) holds the fields stored as 0xffffffff, in this order.
     const extra = cd.subarray(p + 46 + nameLen, p + 46 + nameLen + extraLen)
-    for (let q = 0; q + 4 <= extra.length; ) {
+    for (let q = 0; q + 4 <= extra.length;) {
       const id = extra.readUInt16LE(q)
       const len = extra.readUInt16LE(q + 2)
       if (id === 0x0001) {
@@ -123,7 +124,8 @@ export async function readCentralDirectory(fh: FileHandle, fileSize: number): Pr
       q += 4 + len
     }
     const mode = madeBy === 3 ? external >>> 16 : undefined
-    const isDir = rawName.endsWith('/') || (mode !== undefined ? (mode & 0o170000) === S_IFDIR : (external & 0x10) !== 0)
+    const isDir =
+      rawName.endsWith('/') || (mode !== undefined ? (mode & 0o170000) === S_IFDIR : (external & 0x10) !== 0)
     const isLink = mode !== undefined && (mode & 0o170000) === S_IFLNK
     entries.push({
       path: rawName.replace(/\/+$/, ''),
@@ -152,7 +154,7 @@ export async function readEntry(fh: FileHandle, entry: ArchiveEntry): Promise<Bu
   if (entry.method === METHOD_STORE) data = raw
   else if (entry.method === METHOD_DEFLATE) data = inflateRawSync(raw)
   else throw new Error(`${entry.rawName}: unsupported compression method ${entry.method}`)
-  if ((crc32(data) >>> 0) !== entry.crc32) throw new Error(`${entry.rawName}: CRC mismatch, the archive is corrupt`)
+  if (crc32(data) >>> 0 !== entry.crc32) throw new Error(`${entry.rawName}: CRC mismatch, the archive is corrupt`)
   return data
 }
 
@@ -202,7 +204,9 @@ export function checkLayout(entries: readonly ArchiveEntry[]): string[] {
   const problems: string[] = []
   for (const e of entries) {
     if (e.rawName.includes('\\')) {
-      problems.push(`"${e.rawName}" uses backslashes: Linux instances would create a file with "\\" in its name (zip it with "/" separators, e.g. with ebws or Info-ZIP)`)
+      problems.push(
+        `"${e.rawName}" uses backslashes: Linux instances would create a file with "\\" in its name (zip it with "/" separators, e.g. with ebws or Info-ZIP)`,
+      )
     } else if (e.rawName.startsWith('/') || e.rawName.split('/').includes('..')) {
       problems.push(`"${e.rawName}" points outside the app folder (absolute path or "..")`)
     }
@@ -260,16 +264,28 @@ export async function inspectArchive(zipPath: string, options: ArchiveOptions = 
     const readText = async (path: string) => (await readEntry(fh, byPath.get(path)!)).toString('utf8')
     const privateKeyFiles: string[] = []
     for (const e of entries) {
-      if (e.kind === 'file' && !e.encrypted && (await entryHoldsPrivateKey(zipPath, fh, e).catch(() => false))) privateKeyFiles.push(e.path)
+      if (e.kind === 'file' && !e.encrypted && (await entryHoldsPrivateKey(zipPath, fh, e).catch(() => false)))
+        privateKeyFiles.push(e.path)
     }
     const secrets = await findSecrets(entries, readText, {allowSecret: options.allowSecret, privateKeyFiles})
     const allowLinks = (options.allowLinkOutside ?? []).map(normaliseAllowed)
     for (const e of entries) {
       if (e.kind !== 'symlink' || allowLinks.includes(e.path)) continue
       const target = (await readEntry(fh, e)).toString('utf8')
-      if (!linkLandsInside(e.path, target)) secrets.push({path: e.path, reason: `a symlink to ${target}, outside the app once extracted (--allow-link-outside to keep it)`})
+      if (!linkLandsInside(e.path, target))
+        secrets.push({
+          path: e.path,
+          reason: `a symlink to ${target}, outside the app once extracted (--allow-link-outside to keep it)`,
+        })
     }
-    return {path: zipPath, sizeBytes: size, entries, secrets, errors: [...layout, ...hooks, ...report.errors], warnings: report.warnings}
+    return {
+      path: zipPath,
+      sizeBytes: size,
+      entries,
+      secrets,
+      errors: [...layout, ...hooks, ...report.errors],
+      warnings: report.warnings,
+    }
   } finally {
     await fh.close()
   }

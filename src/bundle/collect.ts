@@ -82,8 +82,7 @@ export function isIgnored(layers: readonly Layer[], path: string, isDir: boolean
   return ignored
 }
 
-const inBeanstalkDir = (path: string): boolean =>
-  BEANSTALK_DIRS.some((d) => path === d || path.startsWith(d + '/'))
+const inBeanstalkDir = (path: string): boolean => BEANSTALK_DIRS.some((d) => path === d || path.startsWith(d + '/'))
 
 const isUnder = (child: string, parent: string): boolean => child === parent || child.startsWith(parent + sep)
 
@@ -122,7 +121,11 @@ export async function collectBundleFiles(dir = '.', options: CollectOptions = {}
   const excludedDir = (name: string, path: string): boolean => {
     if (ALWAYS_EXCLUDED.has(name)) return true
     if (name === 'node_modules' && path === 'node_modules') return !options.includeNodeModules
-    if (name === '.ebws-local' && isEbwsLocal(path) && !allowSecret.some((a) => isAllowed(a, [path]) || isAllowed(path, [a]))) {
+    if (
+      name === '.ebws-local' &&
+      isEbwsLocal(path) &&
+      !allowSecret.some((a) => isAllowed(a, [path]) || isAllowed(path, [a]))
+    ) {
       leftOut.push(path)
       return true
     }
@@ -176,7 +179,8 @@ export async function collectBundleFiles(dir = '.', options: CollectOptions = {}
         } catch (err) {
           const code = errCode(err)
           if (code === 'ELOOP') errors.push(`${path} is a symlink loop`)
-          else if (code === 'ENOENT') errors.push(`${path} is a broken symlink (its target ${await readlink(source)} does not exist)`)
+          else if (code === 'ENOENT')
+            errors.push(`${path} is a broken symlink (its target ${await readlink(source)} does not exist)`)
           else throw err
           continue
         }
@@ -186,11 +190,15 @@ export async function collectBundleFiles(dir = '.', options: CollectOptions = {}
             outside.push(`${path}: a symlink to ${real}, outside the app folder`)
             continue
           }
-          warnings.push(`${path} links outside the app (${real}); the bundle includes a copy of what it points to (--allow-link-outside)`)
+          warnings.push(
+            `${path} links outside the app (${real}); the bundle includes a copy of what it points to (--allow-link-outside)`,
+          )
         }
         if (isDir) {
           if (realAncestors.includes(real)) {
-            errors.push(`${path} is a symlink loop: it points to ${relative(rootReal, real) || '.'}, a folder that contains it`)
+            errors.push(
+              `${path} is a symlink loop: it points to ${relative(rootReal, real) || '.'}, a folder that contains it`,
+            )
             continue
           }
           subdirs.push(walkDir(source, path, layers, [...realAncestors, real]))
@@ -215,9 +223,14 @@ export async function collectBundleFiles(dir = '.', options: CollectOptions = {}
 
   await walk(root, '', rootLayers, [rootReal])
   if (outside.length > 0) {
-    throw badInput('SECRET_IN_BUNDLE', `Cannot bundle ${root}: following these links would copy files from outside the app into the zip; nothing was written or uploaded:\n  ${outside.sort().join('\n  ')}`, [
-      'Copy what the app needs into its folder, bundle the links as links with --symlinks=store, or follow one on purpose with --allow-link-outside PATH.',
-    ], {paths: outside.map((o) => o.slice(0, o.indexOf(': a symlink')))})
+    throw badInput(
+      'SECRET_IN_BUNDLE',
+      `Cannot bundle ${root}: following these links would copy files from outside the app into the zip; nothing was written or uploaded:\n  ${outside.sort().join('\n  ')}`,
+      [
+        'Copy what the app needs into its folder, bundle the links as links with --symlinks=store, or follow one on purpose with --allow-link-outside PATH.',
+      ],
+      {paths: outside.map((o) => o.slice(0, o.indexOf(': a symlink')))},
+    )
   }
   if (errors.length > 0) {
     throw badInput('BUNDLE_INVALID', `Cannot bundle ${root}:\n  ${errors.sort().join('\n  ')}`, [

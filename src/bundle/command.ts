@@ -21,7 +21,9 @@ export interface BundleCommandResult {
 /** The permission bits as 4 octal digits (`0644`, `0755`, `0777` for links). */
 const octal = (mode: number | undefined): string => ((mode ?? 0o644) & 0o7777).toString(8).padStart(4, '0')
 
-export async function writeAppBundle(input: Omit<PrepareInput, 'archive'> & {output: string}): Promise<BundleCommandResult> {
+export async function writeAppBundle(
+  input: Omit<PrepareInput, 'archive'> & {output: string},
+): Promise<BundleCommandResult> {
   const out = resolve(input.output)
   const b = await prepareBundle({...input, archive: undefined}, out)
   return {
@@ -38,7 +40,10 @@ export async function writeAppBundle(input: Omit<PrepareInput, 'archive'> & {out
 
 export function formatBundleResult(r: BundleCommandResult): string {
   const width = Math.max(4, ...r.entries.map((e) => String(e.size).length))
-  const lines = r.entries.map((e) => `${e.mode} ${String(e.size).padStart(width)}  ${e.path}${e.kind === 'directory' ? '/' : e.kind === 'symlink' ? ' (symlink)' : ''}`)
+  const lines = r.entries.map(
+    (e) =>
+      `${e.mode} ${String(e.size).padStart(width)}  ${e.path}${e.kind === 'directory' ? '/' : e.kind === 'symlink' ? ' (symlink)' : ''}`,
+  )
   lines.push(`${r.path}: ${r.entryCount} entries, ${r.sizeBytes} bytes, sha256 ${r.sha256}`)
   return lines.join('\n')
 }

@@ -69,7 +69,9 @@ export async function buildBundle(
     throw bundleError(after)
   }
   const linkWarnings = listing.warnings.map((message) => ({code: 'symlink' as const, message}))
-  const notices = listing.leftOut.map((p) => `${p}/ left out: ebws's local state (TLS private key), never part of an app`)
+  const notices = listing.leftOut.map(
+    (p) => `${p}/ left out: ebws's local state (TLS private key), never part of an app`,
+  )
   return {...written, listing, notices, report: {errors: [], warnings: [...linkWarnings, ...after.warnings]}}
 }
 
@@ -105,7 +107,11 @@ export interface PreparedBundle {
 export async function prepareBundle(input: PrepareInput, outFile: string): Promise<PreparedBundle> {
   const maxBytes = input.maxBytes ?? MAX_BUNDLE_BYTES
   if (input.archive) {
-    const inspection = await inspectArchive(input.archive, {maxBytes, allowSecret: input.allowSecret, allowLinkOutside: input.allowLinkOutside})
+    const inspection = await inspectArchive(input.archive, {
+      maxBytes,
+      allowSecret: input.allowSecret,
+      allowLinkOutside: input.allowLinkOutside,
+    })
     if (inspection.secrets.length > 0) throw secretError(inspection.secrets, `The archive ${input.archive}`)
     if (inspection.errors.length > 0) throw bundleError(inspection)
     const sha256 = await sha256File(input.archive)
@@ -136,7 +142,9 @@ export async function prepareBundle(input: PrepareInput, outFile: string): Promi
     entries: built.written.map((e) => ({path: e.path, kind: e.kind, size: e.size, mode: e.mode})),
     warnings: [
       ...built.report.warnings.map((w) => w.message),
-      ...built.madeExecutable.map((p) => `${p} is a platform hook but not executable in the source: made executable in the zip`),
+      ...built.madeExecutable.map(
+        (p) => `${p} is a platform hook but not executable in the source: made executable in the zip`,
+      ),
     ],
     notices: built.notices,
   }

@@ -63,7 +63,10 @@ export const PARAMETERISED_NAMESPACES: ReadonlyArray<{pattern: RegExp; doc: stri
   {pattern: /^aws:elb:policies:[A-Za-z0-9_-]+$/, doc: 'aws:elb:policies:policy_name'},
   {pattern: /^aws:elbv2:listener:\d{1,5}$/, doc: 'aws:elbv2:listener:listener_port'},
   {pattern: /^aws:elbv2:listenerrule:[A-Za-z0-9_-]+$/, doc: 'aws:elbv2:listenerrule:rule_name'},
-  {pattern: /^aws:elasticbeanstalk:environment:process:[A-Za-z0-9_-]+$/, doc: 'aws:elasticbeanstalk:environment:process:process_name'},
+  {
+    pattern: /^aws:elasticbeanstalk:environment:process:[A-Za-z0-9_-]+$/,
+    doc: 'aws:elasticbeanstalk:environment:process:process_name',
+  },
 ]
 
 export function isKnownNamespace(namespace: string): boolean {

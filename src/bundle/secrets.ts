@@ -79,7 +79,10 @@ export const PEM_OVERLAP = 64
 
 /** Normalises a user-given --allow-secret / --allow-link-outside path to a bundle path. */
 export function normaliseAllowed(path: string): string {
-  return path.replace(/\\/g, '/').replace(/^(\.\/)+/, '').replace(/\/+$/, '')
+  return path
+    .replace(/\\/g, '/')
+    .replace(/^(\.\/)+/, '')
+    .replace(/\/+$/, '')
 }
 
 /** Whether `path` is allowed: named exactly, or inside a named folder. */
@@ -87,7 +90,8 @@ export function isAllowed(path: string, allowed: readonly string[]): boolean {
   return allowed.some((a) => a === '' || path === a || path.startsWith(a + '/'))
 }
 
-export const ALLOW_SECRET_HINT = 'Leave them out (.ebignore, or move them out of the app folder), or ship one on purpose with --allow-secret PATH.'
+export const ALLOW_SECRET_HINT =
+  'Leave them out (.ebignore, or move them out of the app folder), or ship one on purpose with --allow-secret PATH.'
 
 export function secretError(findings: readonly SecretFinding[], where: string): EbwsError {
   const sorted = [...findings].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
@@ -120,7 +124,8 @@ export async function findSecrets(
     }
   }
   for (const p of o.privateKeyFiles ?? []) {
-    if (!isAllowed(p, allowed) && !findings.has(p)) findings.set(p, 'holds a PEM private key (-----BEGIN … PRIVATE KEY-----)')
+    if (!isAllowed(p, allowed) && !findings.has(p))
+      findings.set(p, 'holds a PEM private key (-----BEGIN … PRIVATE KEY-----)')
   }
   return [...findings].map(([path, reason]) => ({path, reason}))
 }

@@ -58,9 +58,17 @@ export function validateConfig(path: string, text: string): ValidationReport {
   for (const e of doc.errors) {
     const at = e.linePos?.[0] ? ` (line ${e.linePos[0].line}, column ${e.linePos[0].col})` : ''
     if (e.code === 'DUPLICATE_KEY') {
-      warnings.push({code: 'config-syntax', path, message: `${path}: duplicate key${at}: only the last one takes effect`})
+      warnings.push({
+        code: 'config-syntax',
+        path,
+        message: `${path}: duplicate key${at}: only the last one takes effect`,
+      })
     } else {
-      errors.push({code: 'config-syntax', path, message: `${path} is not valid YAML or JSON${at}: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`})
+      errors.push({
+        code: 'config-syntax',
+        path,
+        message: `${path} is not valid YAML or JSON${at}: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`,
+      })
     }
   }
   if (errors.length > 0) return {errors, warnings}
@@ -70,7 +78,11 @@ export function validateConfig(path: string, text: string): ValidationReport {
     return {errors, warnings}
   }
   if (!isMap(root)) {
-    errors.push({code: 'config-shape', path, message: `${path} must be a mapping of keys (option_settings, files, commands, ...)`})
+    errors.push({
+      code: 'config-shape',
+      path,
+      message: `${path} must be a mapping of keys (option_settings, files, commands, ...)`,
+    })
     return {errors, warnings}
   }
   for (const pair of root.items) {
@@ -107,13 +119,21 @@ function checkOptionSettings(path: string, node: YamlNode | null, errors: Bundle
       const ns = isScalar(pair.key) ? String(pair.key.value) : String(pair.key)
       checkNamespace(ns)
       if (!isMap(pair.value)) {
-        errors.push({code: 'config-shape', path, message: `${path}: option_settings "${ns}" must map option names to values`})
+        errors.push({
+          code: 'config-shape',
+          path,
+          message: `${path}: option_settings "${ns}" must map option names to values`,
+        })
       }
     }
   } else if (isSeq(node)) {
     node.items.forEach((item, i) => {
       if (!isMap(item)) {
-        errors.push({code: 'config-shape', path, message: `${path}: option_settings item ${i + 1} must have option_name and value`})
+        errors.push({
+          code: 'config-shape',
+          path,
+          message: `${path}: option_settings item ${i + 1} must have option_name and value`,
+        })
         return
       }
       const ns = item.get('namespace')
@@ -142,7 +162,8 @@ export async function validateEntries(
   if ((options.nodePlatform ?? true) && !paths.has('package.json') && !paths.has('Procfile')) {
     errors.push({
       code: 'no-entry-point',
-      message: 'Neither package.json nor Procfile is at the root of the bundle: the Node.js platform cannot start the app',
+      message:
+        'Neither package.json nor Procfile is at the root of the bundle: the Node.js platform cannot start the app',
     })
   }
 
@@ -157,7 +178,11 @@ export async function validateEntries(
   for (const e of entries) {
     if (e.kind === 'directory') continue
     if (MISNAMED_CONFIG_RE.test(e.path)) {
-      warnings.push({code: 'config-not-read', path: e.path, message: `${e.path} is not read by Beanstalk: config files must end in .config`})
+      warnings.push({
+        code: 'config-not-read',
+        path: e.path,
+        message: `${e.path} is not read by Beanstalk: config files must end in .config`,
+      })
     }
   }
 

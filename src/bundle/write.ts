@@ -125,7 +125,10 @@ const shouldStore = (path: string): boolean => {
 export const isHookPath = (path: string): boolean => /^\.platform\/(hooks|confighooks)\/./.test(path)
 
 /** The mode stored for an entry: only the "is it executable" bit of the source survives. */
-export function entryMode(file: Pick<BundleFile, 'kind' | 'path'>, sourceMode = 0o644): {mode: number; madeExecutable: boolean} {
+export function entryMode(
+  file: Pick<BundleFile, 'kind' | 'path'>,
+  sourceMode = 0o644,
+): {mode: number; madeExecutable: boolean} {
   if (file.kind === 'directory') return {mode: S_IFDIR | 0o755, madeExecutable: false}
   if (file.kind === 'symlink') return {mode: S_IFLNK | 0o777, madeExecutable: false}
   const executable = (sourceMode & 0o111) !== 0
@@ -149,7 +152,11 @@ interface Job {
   files: WorkerJob['files']
 }
 
-export async function writeBundle(files: readonly BundleFile[], outFile: string, options: WriteOptions = {}): Promise<WriteResult> {
+export async function writeBundle(
+  files: readonly BundleFile[],
+  outFile: string,
+  options: WriteOptions = {},
+): Promise<WriteResult> {
   const level = options.level ?? DEFAULT_LEVEL
   const maxBytes = Math.min(options.maxBytes ?? MAX_BUNDLE_BYTES, 0xfffffff0)
   const budget = Math.max(options.memoryBudget ?? DEFAULT_MEMORY_BUDGET, MIN_MEMORY_BUDGET)
@@ -158,7 +165,10 @@ export async function writeBundle(files: readonly BundleFile[], outFile: string,
   const inlineLimit = Math.min(options.inlineLimit ?? batchBytes, batchBytes)
   const path = resolve(outFile)
   const fileIndexes = files.flatMap((f, i) => (f.kind === 'file' ? [i] : []))
-  const nWorkers = Math.max(1, Math.min(options.concurrency ?? availableParallelism(), 8, Math.ceil(fileIndexes.length / BATCH_FILES)))
+  const nWorkers = Math.max(
+    1,
+    Math.min(options.concurrency ?? availableParallelism(), 8, Math.ceil(fileIndexes.length / BATCH_FILES)),
+  )
 
   // The queue stays in entry order: a batch's unread rest goes back to its front.
   const queue: Job[] = []
@@ -208,7 +218,13 @@ export async function writeBundle(files: readonly BundleFile[], outFile: string,
       running[w]!.add(head)
       reserved += reserve
       account()
-      workers[w]!.postMessage({id: jobId++, level, inlineLimit, maxBytes: batchBytes, files: job.files} satisfies WorkerJob)
+      workers[w]!.postMessage({
+        id: jobId++,
+        level,
+        inlineLimit,
+        maxBytes: batchBytes,
+        files: job.files,
+      } satisfies WorkerJob)
     }
   }
 
@@ -225,14 +241,18 @@ export async function writeBundle(files: readonly BundleFile[], outFile: string,
         if (r.deferred) {
           const f = files[r.index]!
           deferred.push({index: r.index, source: f.source, store: shouldStore(f.path)})
-        } else if (r.error !== undefined) failure ??= badInput('FILE_NOT_FOUND', `Cannot read ${files[r.index]!.path}: ${r.error}`)
+        } else if (r.error !== undefined)
+          failure ??= badInput('FILE_NOT_FOUND', `Cannot read ${files[r.index]!.path}: ${r.error}`)
         else if (r.large) done.set(r.index, {large: true, sourceMode: r.sourceMode})
         else {
           done.set(r.index, {result: r, data: data.subarray(r.offset, r.offset + r.length)})
           held += r.length
         }
       }
-      largestRead = Math.max(largestRead, reply.results.reduce((n, r) => n + (r.large || r.deferred || r.error !== undefined ? 0 : r.size), 0))
+      largestRead = Math.max(
+        largestRead,
+        reply.results.reduce((n, r) => n + (r.large || r.deferred || r.error !== undefined ? 0 : r.size), 0),
+      )
       if (deferred.length > 0) queue.unshift({files: deferred})
       account()
       dispatch()
@@ -278,7 +298,15 @@ export async function writeBundle(files: readonly BundleFile[], outFile: string,
     }
     if (position - flushedTo >= FLUSH_BYTES) await flush()
   }
-  const addEntry = async (file: BundleFile, mode: number, method: number, crc: number, size: number, data: Buffer, sha: string) => {
+  const addEntry = async (
+    file: BundleFile,
+    mode: number,
+    method: number,
+    crc: number,
+    size: number,
+    data: Buffer,
+    sha: string,
+  ) => {
     const name = Buffer.from(file.kind === 'directory' ? file.path + '/' : file.path, 'utf8')
     const meta: ZipEntryMeta = {name, mode, method, crc32: crc, compressedSize: data.length, size, offset: position}
     metas.push(meta)
@@ -323,7 +351,8 @@ export async function writeBundle(files: readonly BundleFile[], outFile: string,
         }
       },
     )
-    if (meta.size > 0xfffffffe) throw badInput('BUNDLE_INVALID', `${file.path} is over 4 GiB: too large for a source bundle`)
+    if (meta.size > 0xfffffffe)
+      throw badInput('BUNDLE_INVALID', `${file.path} is over 4 GiB: too large for a source bundle`)
     meta.crc32 = crc
     await flush()
     const patch = Buffer.alloc(12)
@@ -345,7 +374,15 @@ export async function writeBundle(files: readonly BundleFile[], outFile: string,
     for (; written < files.length; written++) {
       const file = files[written]!
       if (file.kind === 'directory') {
-        await addEntry(file, entryMode(file).mode, METHOD_STORE, 0, 0, Buffer.alloc(0), createHash('sha256').digest('hex'))
+        await addEntry(
+          file,
+          entryMode(file).mode,
+          METHOD_STORE,
+          0,
+          0,
+          Buffer.alloc(0),
+          createHash('sha256').digest('hex'),
+        )
       } else if (file.kind === 'symlink') {
         const target = Buffer.from(file.linkTarget ?? '', 'utf8')
         const sha = createHash('sha256').update(target).digest('hex')

@@ -20,7 +20,8 @@ export function certificateNames(domain: string, sans: readonly string[]): NameC
     const n = normalizeName(raw)
     if (!names.includes(n)) names.push(n)
   }
-  if (names.length > MAX_NAMES) return {problem: `${names.length} names: an ACM certificate holds at most ${MAX_NAMES} by default`}
+  if (names.length > MAX_NAMES)
+    return {problem: `${names.length} names: an ACM certificate holds at most ${MAX_NAMES} by default`}
   return {names}
 }
 
@@ -42,11 +43,19 @@ const sameSet = (a: readonly string[], b: readonly string[]): boolean => {
  * An ACM-issued certificate for exactly these names that is ISSUED (and not expired) or PENDING_VALIDATION:
  * requesting again would only make a duplicate. ISSUED wins over pending; among equals, the one valid longest.
  */
-export function reusableCertificate(existing: readonly ExistingCertificate[], names: readonly string[], now: Date): ExistingCertificate | undefined {
+export function reusableCertificate(
+  existing: readonly ExistingCertificate[],
+  names: readonly string[],
+  now: Date,
+): ExistingCertificate | undefined {
   const rank = (c: ExistingCertificate) => (c.status === 'ISSUED' ? 0 : 1)
   return existing
     .filter((c) => c.type === 'AMAZON_ISSUED' && sameSet(c.names, names))
-    .filter((c) => c.status === 'PENDING_VALIDATION' || (c.status === 'ISSUED' && (!c.notAfter || Date.parse(c.notAfter) > now.getTime())))
+    .filter(
+      (c) =>
+        c.status === 'PENDING_VALIDATION' ||
+        (c.status === 'ISSUED' && (!c.notAfter || Date.parse(c.notAfter) > now.getTime())),
+    )
     .sort((a, b) => rank(a) - rank(b) || (b.notAfter ?? '').localeCompare(a.notAfter ?? ''))[0]
 }
 
@@ -93,6 +102,9 @@ export function planValidationRecords(
 }
 
 /** For a dry run before anything is requested: which zone will hold each name's record. */
-export function zonesForNames(names: readonly string[], zones: readonly HostedZone[]): Array<{name: string; zone: HostedZone | null}> {
+export function zonesForNames(
+  names: readonly string[],
+  zones: readonly HostedZone[],
+): Array<{name: string; zone: HostedZone | null}> {
   return names.map((n) => ({name: n, zone: zoneFor(baseName(n), zones) ?? null}))
 }

@@ -1,5 +1,11 @@
 import {listCertificates} from '../acm/certificates.ts'
-import {deleteCertificate, describeValidation, requestCertificate, waitForValidationRecords, waitIssued} from '../acm/request.ts'
+import {
+  deleteCertificate,
+  describeValidation,
+  requestCertificate,
+  waitForValidationRecords,
+  waitIssued,
+} from '../acm/request.ts'
 import type {AwsClients} from '../aws/clients.ts'
 import {badInput, EbwsError, ErrorWithResult} from '../cli/errors.ts'
 import type {HostedZone} from '../dns/names.ts'
@@ -54,16 +60,30 @@ const zoneRef = (z: HostedZone | null) => (z ? {id: z.id, name: z.name} : null)
  * CERT_PENDING (exit 6); the next run picks the certificate up. A failed write undoes this run's writes (the records
  * it created, the certificate it requested).
  */
-export async function requestCertificateWithDns(clients: AwsClients, o: CertRequestOptions): Promise<CertRequestResult> {
+export async function requestCertificateWithDns(
+  clients: AwsClients,
+  o: CertRequestOptions,
+): Promise<CertRequestResult> {
   const say = o.progress ?? (() => {})
   const now = o.now ?? new Date()
   const checked = certificateNames(o.domain, o.sans)
-  if ('problem' in checked) throw badInput('BAD_FLAG', `Cannot request a certificate: ${checked.problem}.`, 'Pass names such as example.com, www.example.com or *.example.com.')
+  if ('problem' in checked)
+    throw badInput(
+      'BAD_FLAG',
+      `Cannot request a certificate: ${checked.problem}.`,
+      'Pass names such as example.com, www.example.com or *.example.com.',
+    )
   const {names} = checked
 
   const [certificates, zones] = await Promise.all([listCertificates(clients, o.region), listHostedZones(clients)])
   const reusable = reusableCertificate(
-    certificates.map((c) => ({arn: c.arn, status: c.status, type: c.type, names: [...new Set([c.domainName ?? '', ...c.subjectAlternativeNames])].filter(Boolean), notAfter: c.notAfter})),
+    certificates.map((c) => ({
+      arn: c.arn,
+      status: c.status,
+      type: c.type,
+      names: [...new Set([c.domainName ?? '', ...c.subjectAlternativeNames])].filter(Boolean),
+      notAfter: c.notAfter,
+    })),
     names,
     now,
   )
@@ -74,12 +94,25 @@ export async function requestCertificateWithDns(clients: AwsClients, o: CertRequ
     say(`Reusing ${reusable.arn}: already ISSUED for ${names.join(', ')}`)
     const c = await describeValidation(clients, reusable.arn, o.region)
     const records = planValidationRecords(c.validation, zones, new Map())
-    return {...base, status: 'issued', certificateArn: reusable.arn, records: records.map((r) => resultRecord(r, 'present')), writes}
+    return {
+      ...base,
+      status: 'issued',
+      certificateArn: reusable.arn,
+      records: records.map((r) => resultRecord(r, 'present')),
+      writes,
+    }
   }
 
   if (o.dryRun && !reusable) {
     // ACM makes the records when the certificate is requested, so a dry run can only say where they will go.
-    const records = zonesForNames(names, zones).map(({name, zone}): CertRecordResult => ({name: `_<token>.${name.replace(/^\*\./, '')}`, type: 'CNAME', value: null, domains: [name], zone: zoneRef(zone), action: zone ? 'planned' : 'manual'}))
+    const records = zonesForNames(names, zones).map(({name, zone}): CertRecordResult => ({
+      name: `_<token>.${name.replace(/^\*\./, '')}`,
+      type: 'CNAME',
+      value: null,
+      domains: [name],
+      zone: zoneRef(zone),
+      action: zone ? 'planned' : 'manual',
+    }))
     return {...base, status: 'dry-run', certificateArn: null, records, writes}
   }
 
@@ -101,15 +134,34 @@ export async function requestCertificateWithDns(clients: AwsClients, o: CertRequ
     say('A write failed; undoing what this run wrote')
     const problems: string[] = []
     for (const c of created.reverse()) {
-      await changeRecordSets(clients, c.zoneId, [{action: 'DELETE', record: {name: c.record.name, type: c.record.type, ttl: 300, values: [fqdn(c.record.value)]}}], 'ebws cert request: rollback').catch((e: Error) => problems.push(`the record ${c.record.name}: ${e.message}`))
+      await changeRecordSets(
+        clients,
+        c.zoneId,
+        [
+          {
+            action: 'DELETE',
+            record: {name: c.record.name, type: c.record.type, ttl: 300, values: [fqdn(c.record.value)]},
+          },
+        ],
+        'ebws cert request: rollback',
+      ).catch((e: Error) => problems.push(`the record ${c.record.name}: ${e.message}`))
     }
-    if (requested) await deleteCertificate(clients, arn!, o.region).catch((e: Error) => problems.push(`the certificate ${arn}: ${e.message}`))
+    if (requested)
+      await deleteCertificate(clients, arn!, o.region).catch((e: Error) =>
+        problems.push(`the certificate ${arn}: ${e.message}`),
+      )
     if (problems.length > 0) {
-      throw new EbwsError('ROLLBACK_FAILED', `${(error as Error).message}\nUndoing this run's writes failed too:\n  ${problems.join('\n  ')}`, {
-        hint: requested ? `Delete the certificate with: aws acm delete-certificate --region ${o.region} --certificate-arn ${arn}` : undefined,
-        cause: error,
-        details: {certificateArn: arn},
-      })
+      throw new EbwsError(
+        'ROLLBACK_FAILED',
+        `${(error as Error).message}\nUndoing this run's writes failed too:\n  ${problems.join('\n  ')}`,
+        {
+          hint: requested
+            ? `Delete the certificate with: aws acm delete-certificate --region ${o.region} --certificate-arn ${arn}`
+            : undefined,
+          cause: error,
+          details: {certificateArn: arn},
+        },
+      )
     }
     throw error instanceof EbwsError ? error : new EbwsError('CHANGE_FAILED', (error as Error).message, {cause: error})
   }
@@ -121,11 +173,22 @@ export async function requestCertificateWithDns(clients: AwsClients, o: CertRequ
     await Promise.all(
       [...new Set(c.validation.flatMap((v) => (v.record ? [v.record.name] : [])))].map(async (name) => {
         const zone = zoneFor(name, zones)
-        if (zone) existing.set(name, (await recordSetsAt(clients, zone.id, name, 'CNAME')).flatMap((r) => r.values))
+        if (zone)
+          existing.set(
+            name,
+            (await recordSetsAt(clients, zone.id, name, 'CNAME')).flatMap((r) => r.values),
+          )
       }),
     )
     plan = planValidationRecords(c.validation, zones, existing)
-    if (o.dryRun) return {...base, status: 'dry-run', certificateArn: arn, records: plan.map((r) => resultRecord(r, r.action === 'upsert' ? 'planned' : r.action)), writes}
+    if (o.dryRun)
+      return {
+        ...base,
+        status: 'dry-run',
+        certificateArn: arn,
+        records: plan.map((r) => resultRecord(r, r.action === 'upsert' ? 'planned' : r.action)),
+        writes,
+      }
     const conflict = plan.find((r) => r.conflicting)
     if (conflict) {
       throw badInput(
@@ -134,10 +197,25 @@ export async function requestCertificateWithDns(clients: AwsClients, o: CertRequ
         `Check the record in Route 53; delete it if it is stale, then run this command again.`,
       )
     }
-    if (reusable && plan.some((r) => r.action === 'upsert')) await o.confirm?.({...base, status: 'dry-run', certificateArn: arn, records: plan.map((r) => resultRecord(r, r.action === 'upsert' ? 'planned' : r.action)), writes})
+    if (reusable && plan.some((r) => r.action === 'upsert'))
+      await o.confirm?.({
+        ...base,
+        status: 'dry-run',
+        certificateArn: arn,
+        records: plan.map((r) => resultRecord(r, r.action === 'upsert' ? 'planned' : r.action)),
+        writes,
+      })
     for (const [zoneId, records] of groupByZone(plan.filter((r) => r.action === 'upsert'))) {
       say(`Writing ${records.length} validation record(s) in zone ${records[0]!.zone!.name}`)
-      await changeRecordSets(clients, zoneId, records.map((record) => ({action: 'UPSERT', record: {name: record.name, type: record.type, ttl: 300, values: [fqdn(record.value)]}})), `ebws cert request ${names[0]}`)
+      await changeRecordSets(
+        clients,
+        zoneId,
+        records.map((record) => ({
+          action: 'UPSERT',
+          record: {name: record.name, type: record.type, ttl: 300, values: [fqdn(record.value)]},
+        })),
+        `ebws cert request ${names[0]}`,
+      )
       writes++
       for (const record of records) created.push({zoneId, record})
     }
@@ -146,26 +224,51 @@ export async function requestCertificateWithDns(clients: AwsClients, o: CertRequ
   }
 
   const records = plan.map((r) => resultRecord(r, r.action === 'upsert' ? 'created' : r.action))
-  const result = (status: CertRequestResult['status']): CertRequestResult => ({...base, status, certificateArn: arn, records, writes})
+  const result = (status: CertRequestResult['status']): CertRequestResult => ({
+    ...base,
+    status,
+    certificateArn: arn,
+    records,
+    writes,
+  })
   const manual = records.filter((r) => r.action === 'manual')
   if (manual.length > 0) {
     throw new ErrorWithResult(
-      new EbwsError('CERT_PENDING', `The certificate ${arn} waits for ${manual.length} DNS record(s) that no Route 53 zone of this account holds.`, {
-        hint: ['Create these CNAME records at your DNS provider, then run the same command again:', ...manual.map((r) => `${r.name}.  CNAME  ${r.value}.`)].join('\n'),
-      }),
+      new EbwsError(
+        'CERT_PENDING',
+        `The certificate ${arn} waits for ${manual.length} DNS record(s) that no Route 53 zone of this account holds.`,
+        {
+          hint: [
+            'Create these CNAME records at your DNS provider, then run the same command again:',
+            ...manual.map((r) => `${r.name}.  CNAME  ${r.value}.`),
+          ].join('\n'),
+        },
+      ),
       result('pending-validation'),
     )
   }
-  if (!o.wait) return result((await describeValidation(clients, arn, o.region)).status === 'ISSUED' ? 'issued' : 'pending-validation')
+  if (!o.wait)
+    return result(
+      (await describeValidation(clients, arn, o.region)).status === 'ISSUED' ? 'issued' : 'pending-validation',
+    )
   say(`Waiting for ACM to validate ${arn} (up to ${Math.round(o.timeoutMs / 1000)} s)`)
   const outcome = await waitIssued(clients, arn, o.region, o.timeoutMs)
   if (outcome === 'issued') return result('issued')
   const status = (await describeValidation(clients, arn, o.region)).status
   if (outcome === 'failed') {
-    throw new ErrorWithResult(new EbwsError('CHANGE_FAILED', `ACM could not validate ${arn} (now ${status}).`, {hint: 'See the certificate in the ACM console for the reason (e.g. CAA records that exclude amazon.com).'}), result('pending-validation'))
+    throw new ErrorWithResult(
+      new EbwsError('CHANGE_FAILED', `ACM could not validate ${arn} (now ${status}).`, {
+        hint: 'See the certificate in the ACM console for the reason (e.g. CAA records that exclude amazon.com).',
+      }),
+      result('pending-validation'),
+    )
   }
   throw new ErrorWithResult(
-    new EbwsError('TIMEOUT', `${arn} is still ${status} after --timeout; the records are in place, so ACM may still issue it.`, {hint: 'Run the same command again later: it reuses this certificate.'}),
+    new EbwsError(
+      'TIMEOUT',
+      `${arn} is still ${status} after --timeout; the records are in place, so ACM may still issue it.`,
+      {hint: 'Run the same command again later: it reuses this certificate.'},
+    ),
     result('pending-validation'),
   )
 }

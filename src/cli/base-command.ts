@@ -78,12 +78,20 @@ function toEbwsError(err: Error & {oclif?: {exit?: number}}): EbwsError {
   const flagParse = FLAG_PARSE_ERROR.exec(err.message)
   if (flagParse) {
     const [, flag, message = ''] = flagParse
-    if (err instanceof EbwsError) return new EbwsError(err.code, message, {hint: err.hints, cause: err.cause, details: err.details})
+    if (err instanceof EbwsError)
+      return new EbwsError(err.code, message, {hint: err.hints, cause: err.cause, details: err.details})
     const missing = /^No (file|directory) found at /.test(message)
-    return new EbwsError(missing ? 'FILE_NOT_FOUND' : 'BAD_FLAG', `--${flag}: ${message}`, {hint: missing ? `Check the path given to --${flag}.` : 'See the flags with --help.', cause: err})
+    return new EbwsError(missing ? 'FILE_NOT_FOUND' : 'BAD_FLAG', `--${flag}: ${message}`, {
+      hint: missing ? `Check the path given to --${flag}.` : 'See the flags with --help.',
+      cause: err,
+    })
   }
   if (err instanceof EbwsError) return err
-  if (err.oclif?.exit === 2) return new EbwsError('BAD_FLAG', err.message.replace(/\n?See more help with --help\s*$/, ''), {hint: 'See the flags with --help.', cause: err})
+  if (err.oclif?.exit === 2)
+    return new EbwsError('BAD_FLAG', err.message.replace(/\n?See more help with --help\s*$/, ''), {
+      hint: 'See the flags with --help.',
+      cause: err,
+    })
   return asEbwsError(err)
 }
 

@@ -11,12 +11,18 @@ export type Confirm = (plan: string) => Promise<void>
  * stderr, so --json output on stdout stays one document.
  */
 /** The `confirm` option of a feature: asks with its plan rendered by the command's formatter. */
-export function askFirst<P>(flags: {yes: boolean}, render: (plan: P) => string): ((plan: P) => Promise<void>) | undefined {
+export function askFirst<P>(
+  flags: {yes: boolean},
+  render: (plan: P) => string,
+): ((plan: P) => Promise<void>) | undefined {
   const confirm = confirmBeforeWriting(flags)
   return confirm && ((plan) => confirm(render(plan)))
 }
 
-export function confirmBeforeWriting(o: {yes: boolean}, streams = {input: process.stdin, output: process.stderr}): Confirm | undefined {
+export function confirmBeforeWriting(
+  o: {yes: boolean},
+  streams = {input: process.stdin, output: process.stderr},
+): Confirm | undefined {
   if (o.yes || !streams.input.isTTY || !streams.output.isTTY) return undefined
   return async (plan) => {
     streams.output.write(`${plan}\n`)
@@ -27,6 +33,8 @@ export function confirmBeforeWriting(o: {yes: boolean}, streams = {input: proces
     } finally {
       rl.close()
     }
-    throw new EbwsError('CANCELLED', 'Not applied: the plan was declined at the prompt. Nothing was changed.', {hint: 'Pass --yes to apply without asking.'})
+    throw new EbwsError('CANCELLED', 'Not applied: the plan was declined at the prompt. Nothing was changed.', {
+      hint: 'Pass --yes to apply without asking.',
+    })
   }
 }

@@ -36,7 +36,9 @@ export const awsFlags = {...environmentFlag, ...regionProfileFlags}
  * `--timeout 20` means 20 minutes everywhere.
  */
 export const durationFlag = (defaultUnit: 's' | 'm', options: {allowZero?: boolean} = {}) =>
-  Flags.custom<number>({parse: async (input, _ctx, opts) => parseDuration(input, defaultUnit, `--${opts.name}`, options.allowZero)})
+  Flags.custom<number>({
+    parse: async (input, _ctx, opts) => parseDuration(input, defaultUnit, `--${opts.name}`, options.allowZero),
+  })
 
 /**
  * --wait / --timeout mean the same in every command: wait for the environment (or certificate) to be ready before
@@ -44,7 +46,8 @@ export const durationFlag = (defaultUnit: 's' | 'm', options: {allowZero?: boole
  */
 export const waitFlags = {
   wait: Flags.boolean({
-    summary: 'Wait for the environment to be Ready when it is busy (bounded by --timeout); --no-wait fails at once instead.',
+    summary:
+      'Wait for the environment to be Ready when it is busy (bounded by --timeout); --no-wait fails at once instead.',
     default: true,
     allowNo: true,
     helpGroup: 'WAIT',
@@ -65,13 +68,18 @@ export const mutatingFlags = {
   }),
   yes: Flags.boolean({
     char: 'y',
-    summary: 'Apply without asking. On a terminal ebws prints the plan and asks before the first write; off a terminal (CI) it applies.',
+    summary:
+      'Apply without asking. On a terminal ebws prints the plan and asks before the first write; off a terminal (CI) it applies.',
     default: false,
   }),
 }
 
 export const debugFlag = {
-  debug: Flags.boolean({summary: 'Print stack traces and AWS request details on errors.', default: false, helpGroup: 'GLOBAL'}),
+  debug: Flags.boolean({
+    summary: 'Print stack traces and AWS request details on errors.',
+    default: false,
+    helpGroup: 'GLOBAL',
+  }),
 }
 
 const port = (summary: string, defaultValue: number) =>
@@ -94,7 +102,11 @@ export const idleTimeoutFlag = (summary: string) => ({
     summary,
     parse: async (input) => {
       const ms = parseDuration(input, 's', '--idle-timeout')
-      if (ms % 1000 !== 0 || ms < 1000 || ms > 4_000_000) throw badInput('BAD_FLAG', `--idle-timeout ${input} is not a whole number of seconds from 1 s to 4000 s (the load balancer's range).`)
+      if (ms % 1000 !== 0 || ms < 1000 || ms > 4_000_000)
+        throw badInput(
+          'BAD_FLAG',
+          `--idle-timeout ${input} is not a whole number of seconds from 1 s to 4000 s (the load balancer's range).`,
+        )
       return ms / 1000
     },
   })(),

@@ -28,7 +28,9 @@ export function guardSignals(o: {onFirst: (signal: NodeJS.Signals) => void; last
       return
     }
     const lines = lastWords()
-    process.stderr.write(`Received ${signal} again: exiting now, without finishing.\n${lines.map((l) => `${l}\n`).join('')}`)
+    process.stderr.write(
+      `Received ${signal} again: exiting now, without finishing.\n${lines.map((l) => `${l}\n`).join('')}`,
+    )
     process.exit(ExitCode.Interrupted)
   }
   process.on('SIGINT', handler)

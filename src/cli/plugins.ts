@@ -64,7 +64,10 @@ export const commandNotFound: Hook.CommandNotFound = async function (opts) {
       return this.exit(error.exitCode)
     }
   }
-  const hint = [...(suggestion ? [`Did you mean: ${bin} ${suggestion}`] : []), `Run ${bin} help for the list of commands.`]
+  const hint = [
+    ...(suggestion ? [`Did you mean: ${bin} ${suggestion}`] : []),
+    `Run ${bin} help for the list of commands.`,
+  ]
   const error = new EbwsError('COMMAND_NOT_FOUND', `${typed} is not an ${bin} command.`, {
     hint,
     details: suggestion ? {suggestion} : undefined,

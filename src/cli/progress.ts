@@ -11,5 +11,6 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr): (li
 }
 
 export function annotateError(message: string, stream: NodeJS.WriteStream = process.stderr): void {
-  if (process.env.GITHUB_ACTIONS === 'true') stream.write(`::error::${message.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A')}\n`)
+  if (process.env.GITHUB_ACTIONS === 'true')
+    stream.write(`::error::${message.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A')}\n`)
 }

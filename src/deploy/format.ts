@@ -21,10 +21,15 @@ export function formatDeployResult(r: DeployResult, o: {asking?: boolean} = {}):
           ? `Timed out deploying ${r.version.label} to ${r.environment}: ${r.reason}`
           : `Deploy of ${r.version.label} to ${r.environment} FAILED: ${r.reason}`
   const lines = [head]
-  lines.push(`  Version      ${r.version.label} (${SOURCE_TEXT[r.version.source]}; ${r.version.bundle}, ${(r.version.sizeBytes / 1024 / 1024).toFixed(2)} MB, sha256 ${r.version.contentHash.slice(0, 12)}…)`)
+  lines.push(
+    `  Version      ${r.version.label} (${SOURCE_TEXT[r.version.source]}; ${r.version.bundle}, ${(r.version.sizeBytes / 1024 / 1024).toFixed(2)} MB, sha256 ${r.version.contentHash.slice(0, 12)}…)`,
+  )
   if (r.version.bucket) lines.push(`  Bundle       s3://${r.version.bucket}/${r.version.key}`)
   if (r.previousVersion) lines.push(`  Previous     ${r.previousVersion}`)
-  if (r.environmentStatus) lines.push(`  Environment  ${r.environment} (${r.application}): ${r.environmentStatus}, health ${r.health ?? 'unknown'}${r.healthStatus ? ` (${r.healthStatus})` : ''}`)
+  if (r.environmentStatus)
+    lines.push(
+      `  Environment  ${r.environment} (${r.application}): ${r.environmentStatus}, health ${r.health ?? 'unknown'}${r.healthStatus ? ` (${r.healthStatus})` : ''}`,
+    )
   if (r.url) lines.push(`  URL          ${r.url}`)
   if (r.status !== 'planned') lines.push(`  Duration     ${r.durationSeconds} s`)
   if (r.stillRunning) lines.push('  Note         the operation may still be running on AWS')

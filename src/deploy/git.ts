@@ -22,7 +22,8 @@ export interface GitState {
 /** The label part: `3f9c2ab` or `3f9c2ab-dirty`. */
 export const gitRef = (g: GitState): string => (g.dirty ? `${g.sha}-dirty` : g.sha)
 
-const git = async (dir: string, args: string[]): Promise<string> => (await execFileP('git', args, {cwd: dir, timeout: 10_000, maxBuffer: 64 << 20})).stdout
+const git = async (dir: string, args: string[]): Promise<string> =>
+  (await execFileP('git', args, {cwd: dir, timeout: 10_000, maxBuffer: 64 << 20})).stdout
 
 /**
  * HEAD and whether the bundle differs from it, or undefined outside a git work tree (or without git, or before the

@@ -25,7 +25,10 @@ export function contentHashOf(description: string | undefined): string | undefin
 
 /** `20250102T030405Z`: sortable, and only characters that are safe in a label and an S3 key. */
 export function utcStamp(now: Date): string {
-  return now.toISOString().replace(/\.\d+Z$/, 'Z').replace(/[-:]/g, '')
+  return now
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replace(/[-:]/g, '')
 }
 
 /** `<git short sha or first 12 hex of the content hash>-<UTC timestamp>`, e.g. `3f9c2ab-20250102T030405Z`. */
@@ -41,7 +44,9 @@ export function checkLabel(label: string): string {
   if (label.trim() !== label) throw badInput('BAD_FLAG', '--label must not start or end with spaces.')
   // A slash would put the bundle in a sub-folder of the key prefix; control characters are not allowed in S3 keys.
   if (/[/\\]/.test(label) || [...label].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) {
-    throw badInput('BAD_FLAG', `--label ${JSON.stringify(label)} contains a slash, backslash or control character.`, ['Use letters, digits, dots, dashes and underscores, e.g. v1.2.3 or build-42.'])
+    throw badInput('BAD_FLAG', `--label ${JSON.stringify(label)} contains a slash, backslash or control character.`, [
+      'Use letters, digits, dots, dashes and underscores, e.g. v1.2.3 or build-42.',
+    ])
   }
   return label
 }

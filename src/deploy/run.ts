@@ -142,7 +142,9 @@ export async function deploy(clients: AwsClients, input: DeployInput): Promise<D
       : await gitState(resolve(input.dir ?? '.'), new Set(bundle.entries.map((e) => e.path)))
     const ref = git ? gitRef(git) : undefined
     if (git?.dirty) {
-      bundle.warnings.push(`the bundled files differ from HEAD ${git.sha} (${git.changed.join(', ')}): the version is labelled ${ref}`)
+      bundle.warnings.push(
+        `the bundled files differ from HEAD ${git.sha} (${git.changed.join(', ')}): the version is labelled ${ref}`,
+      )
       say(`warning: ${bundle.warnings.at(-1)!}`)
     }
 
@@ -169,7 +171,10 @@ export async function deploy(clients: AwsClients, input: DeployInput): Promise<D
       previousVersion: env.versionLabel,
       warnings: bundle.warnings,
     }
-    const versionInfo = (source: DeployResult['version']['source'], extra: Partial<DeployResult['version']> = {}): DeployResult['version'] => ({
+    const versionInfo = (
+      source: DeployResult['version']['source'],
+      extra: Partial<DeployResult['version']> = {},
+    ): DeployResult['version'] => ({
       label: plan.label,
       source,
       contentHash: bundle.contentHash,
@@ -181,16 +186,21 @@ export async function deploy(clients: AwsClients, input: DeployInput): Promise<D
     })
 
     if (!isReady({status: env.status}) && !input.waitReady) {
-      throw badInput('ENV_NOT_READY', `Environment "${env.environmentName}" is ${env.status}, not Ready; Beanstalk accepts no deployment until it is. Nothing was uploaded.`, [
-        'Leave out --no-wait to wait for it (within --timeout), or try again when it is Ready.',
-      ])
+      throw badInput(
+        'ENV_NOT_READY',
+        `Environment "${env.environmentName}" is ${env.status}, not Ready; Beanstalk accepts no deployment until it is. Nothing was uploaded.`,
+        ['Leave out --no-wait to wait for it (within --timeout), or try again when it is Ready.'],
+      )
     }
 
     // The same content already running, Ready and healthy: deploying it again would restart the app for nothing.
     // Only when no new version is asked for: a new --label is created and deployed, as asked.
-    const running = plan.kind === 'reuse' && alreadyRunning(env, plan.label, versions, bundle.contentHash, input.acceptYellow)
+    const running =
+      plan.kind === 'reuse' && alreadyRunning(env, plan.label, versions, bundle.contentHash, input.acceptYellow)
     if (running) {
-      say(`${env.environmentName} already runs ${env.versionLabel} with this content, Ready and ${env.health}: nothing to deploy`)
+      say(
+        `${env.environmentName} already runs ${env.versionLabel} with this content, Ready and ${env.health}: nothing to deploy`,
+      )
       return {
         ...base,
         status: input.dryRun ? 'planned' : 'deployed',
@@ -208,12 +218,22 @@ export async function deploy(clients: AwsClients, input: DeployInput): Promise<D
     }
 
     if (input.dryRun || input.confirm) {
-      const steps = describePlan(plan, {bucket: input.bucket, application, env: env.environmentName, ready: isReady({status: env.status}), status: env.status, sizeBytes: bundle.sizeBytes})
+      const steps = describePlan(plan, {
+        bucket: input.bucket,
+        application,
+        env: env.environmentName,
+        ready: isReady({status: env.status}),
+        status: env.status,
+        sizeBytes: bundle.sizeBytes,
+      })
       const planned: DeployResult = {
         ...base,
         status: 'planned',
         reason: steps.join('; '),
-        version: versionInfo(plan.kind === 'reuse' ? 'planned-reuse' : plan.copyFrom ? 'planned-copy' : 'planned-upload', plan.kind === 'create' && input.bucket ? {bucket: input.bucket, key: bundleKey(application, plan.label)} : {}),
+        version: versionInfo(
+          plan.kind === 'reuse' ? 'planned-reuse' : plan.copyFrom ? 'planned-copy' : 'planned-upload',
+          plan.kind === 'create' && input.bucket ? {bucket: input.bucket, key: bundleKey(application, plan.label)} : {},
+        ),
         environmentStatus: env.status,
         health: env.health,
         healthStatus: env.healthStatus,
@@ -233,21 +253,26 @@ export async function deploy(clients: AwsClients, input: DeployInput): Promise<D
     let version: DeployResult['version']
     if (plan.kind === 'reuse') {
       version = versionInfo('reused')
-      if (processingState(plan.version.status) !== 'usable') await waitProcessed(clients, {application, label: plan.label, deadline, say})
+      if (processingState(plan.version.status) !== 'usable')
+        await waitProcessed(clients, {application, label: plan.label, deadline, say})
     } else {
       const bucket = input.bucket ?? (await storageBucket(clients))
       const key = bundleKey(application, plan.label)
       let source: DeployResult['version']['source']
       let multipart: boolean | undefined
       if (plan.copyFrom) {
-        say(`Copying s3://${plan.copyFrom.bucket}/${plan.copyFrom.key} to s3://${bucket}/${key} (same content as ${plan.copyFrom.label})`)
+        say(
+          `Copying s3://${plan.copyFrom.bucket}/${plan.copyFrom.key} to s3://${bucket}/${key} (same content as ${plan.copyFrom.label})`,
+        )
         await copyBundle(clients, {from: plan.copyFrom, bucket, key, contentHash: bundle.contentHash})
         source = 'copied'
       } else if ((await existingObjectHash(clients, bucket, key)) === bundle.contentHash) {
         say(`s3://${bucket}/${key} already holds this bundle: not uploading it again`)
         source = 'already-in-s3'
       } else {
-        say(`Uploading ${mb(bundle.sizeBytes)} to s3://${bucket}/${key}${bundle.sizeBytes > partSize() ? ` (multipart, ${mb(partSize())} parts)` : ''}`)
+        say(
+          `Uploading ${mb(bundle.sizeBytes)} to s3://${bucket}/${key}${bundle.sizeBytes > partSize() ? ` (multipart, ${mb(partSize())} parts)` : ''}`,
+        )
         let lastTenth = -1
         const result = await uploadBundle(clients, {
           file: bundle.file,
@@ -258,7 +283,8 @@ export async function deploy(clients: AwsClients, input: DeployInput): Promise<D
           deadline,
           onProgress: (p) => {
             const tenth = Math.floor((p.loaded / Math.max(1, p.total)) * 10)
-            if (tenth > lastTenth && bundle.sizeBytes > partSize()) say(`  uploaded ${mb(p.loaded)} of ${mb(p.total)} (${tenth * 10}%)`)
+            if (tenth > lastTenth && bundle.sizeBytes > partSize())
+              say(`  uploaded ${mb(p.loaded)} of ${mb(p.total)} (${tenth * 10}%)`)
             lastTenth = Math.max(lastTenth, tenth)
           },
         })
@@ -266,7 +292,13 @@ export async function deploy(clients: AwsClients, input: DeployInput): Promise<D
         source = 'uploaded'
       }
       say(`Creating application version ${plan.label}`)
-      await createVersion(clients, {application, label: plan.label, bucket, key, description: versionDescription(bundle.contentHash, ref)})
+      await createVersion(clients, {
+        application,
+        label: plan.label,
+        bucket,
+        key,
+        description: versionDescription(bundle.contentHash, ref),
+      })
       stage.versionCreated = true
       await waitProcessed(clients, {application, label: plan.label, deadline, say})
       version = versionInfo(source, {bucket, key, multipart})
@@ -274,7 +306,15 @@ export async function deploy(clients: AwsClients, input: DeployInput): Promise<D
     say(`Version ${plan.label} is processed`)
 
     // 5. Deploy and judge.
-    return await update(clients, input, {env: env.environmentName, label: plan.label, base, version, startedAt, deadline, stage})
+    return await update(clients, input, {
+      env: env.environmentName,
+      label: plan.label,
+      base,
+      version,
+      startedAt,
+      deadline,
+      stage,
+    })
   } finally {
     guard.dispose()
     await rm(workDir, {recursive: true, force: true})
@@ -293,7 +333,10 @@ export function alreadyRunning(
   acceptYellow: boolean,
 ): boolean {
   if (env.status !== 'Ready' || !env.versionLabel) return false
-  const runningHash = env.versionLabel === label ? contentHash : contentHashOf(versions.find((v) => v.label === env.versionLabel)?.description)
+  const runningHash =
+    env.versionLabel === label
+      ? contentHash
+      : contentHashOf(versions.find((v) => v.label === env.versionLabel)?.description)
   if (runningHash !== contentHash) return false
   return env.health === 'Green' || (acceptYellow && env.health === 'Yellow')
 }
@@ -307,7 +350,9 @@ interface DeployStage {
 }
 
 export function interruptedDeployMessage(signal: string, st: DeployStage): string {
-  const version = st.label ? `application version ${st.label} ${st.versionCreated ? 'exists' : 'was not created'}` : 'no application version was created'
+  const version = st.label
+    ? `application version ${st.label} ${st.versionCreated ? 'exists' : 'was not created'}`
+    : 'no application version was created'
   const update = st.updateStarted
     ? `the deployment to ${st.env} was started and goes on without ebws: the environment may still be Updating (check it with \`aws elasticbeanstalk describe-environments --environment-names ${st.env}\`)`
     : st.updateRequested
@@ -316,24 +361,47 @@ export function interruptedDeployMessage(signal: string, st: DeployStage): strin
   return `Error (INTERRUPTED): Interrupted by ${signal}: ${version}; ${update}.`
 }
 
-function describePlan(plan: VersionPlan, o: {bucket?: string | undefined; application: string; env: string; ready: boolean; status: string; sizeBytes: number}): string[] {
-  const where = o.bucket ? `s3://${o.bucket}/${bundleKey(o.application, plan.label)}` : `s3://<the Elastic Beanstalk bucket>/${bundleKey(o.application, plan.label)}`
+function describePlan(
+  plan: VersionPlan,
+  o: {bucket?: string | undefined; application: string; env: string; ready: boolean; status: string; sizeBytes: number},
+): string[] {
+  const where = o.bucket
+    ? `s3://${o.bucket}/${bundleKey(o.application, plan.label)}`
+    : `s3://<the Elastic Beanstalk bucket>/${bundleKey(o.application, plan.label)}`
   const steps: string[] = []
   if (!o.ready) steps.push(`wait for ${o.env} to be Ready (now ${o.status})`)
   if (plan.kind === 'reuse') steps.push(`reuse application version ${plan.label} (${plan.why}); nothing to upload`)
-  else if (plan.copyFrom) steps.push(`copy the bundle of ${plan.copyFrom.label} to ${where}`, `create application version ${plan.label}`)
-  else steps.push(`upload ${mb(o.sizeBytes)} to ${where}`, `create application version ${plan.label} (Process=true) and wait for Processed`)
+  else if (plan.copyFrom)
+    steps.push(`copy the bundle of ${plan.copyFrom.label} to ${where}`, `create application version ${plan.label}`)
+  else
+    steps.push(
+      `upload ${mb(o.sizeBytes)} to ${where}`,
+      `create application version ${plan.label} (Process=true) and wait for Processed`,
+    )
   steps.push(`deploy ${plan.label} to ${o.env} and wait for Ready, health Green`)
   return steps
 }
 
-async function waitForReady(clients: AwsClients, environmentName: string, status: string, deadline: number, say: (line: string) => void): Promise<void> {
+async function waitForReady(
+  clients: AwsClients,
+  environmentName: string,
+  status: string,
+  deadline: number,
+  say: (line: string) => void,
+): Promise<void> {
   say(`Waiting for ${environmentName} to be Ready (now ${status}) before deploying`)
   try {
-    await pollEnvironment(clients, environmentName, isReady, {timeoutMs: Math.max(0, deadline - Date.now()), onEvent: (e) => say(`event ${e.severity} ${e.message}`)})
+    await pollEnvironment(clients, environmentName, isReady, {
+      timeoutMs: Math.max(0, deadline - Date.now()),
+      onEvent: (e) => say(`event ${e.severity} ${e.message}`),
+    })
   } catch (error) {
     if (error instanceof EbwsError && error.exitCode === ExitCode.Timeout) {
-      throw new EbwsError('TIMEOUT', `Timed out waiting for ${environmentName} to be Ready before deploying: ${error.message} Nothing was deployed.`, {details: error.details})
+      throw new EbwsError(
+        'TIMEOUT',
+        `Timed out waiting for ${environmentName} to be Ready before deploying: ${error.message} Nothing was deployed.`,
+        {details: error.details},
+      )
     }
     throw error
   }
@@ -342,13 +410,29 @@ async function waitForReady(clients: AwsClients, environmentName: string, status
 async function update(
   clients: AwsClients,
   input: DeployInput,
-  o: {env: string; label: string; base: Omit<DeployResult, 'status' | 'exitCode' | 'reason' | 'version' | 'durationSeconds' | 'stillRunning' | 'events'>; version: DeployResult['version']; startedAt: number; deadline: number; stage?: DeployStage},
+  o: {
+    env: string
+    label: string
+    base: Omit<
+      DeployResult,
+      'status' | 'exitCode' | 'reason' | 'version' | 'durationSeconds' | 'stillRunning' | 'events'
+    >
+    version: DeployResult['version']
+    startedAt: number
+    deadline: number
+    stage?: DeployStage
+  },
 ): Promise<DeployResult> {
   const say = input.say
   // Something else may have started an update while we uploaded.
   const before = await describeEnvironmentStatus(clients, o.env)
   if (before && !isReady(before)) {
-    if (!input.waitReady) throw badInput('ENV_NOT_READY', `Environment "${o.env}" became ${before.status} while the version was prepared; it was not deployed.`, ['Deploy again when it is Ready.'])
+    if (!input.waitReady)
+      throw badInput(
+        'ENV_NOT_READY',
+        `Environment "${o.env}" became ${before.status} while the version was prepared; it was not deployed.`,
+        ['Deploy again when it is Ready.'],
+      )
     await waitForReady(clients, o.env, before.status, o.deadline, say)
   }
   const previousVersion = before?.versionLabel ?? o.base.previousVersion
@@ -362,7 +446,9 @@ async function update(
   // UpdateEnvironment answers at once (Status Updating); the deployment runs afterwards and is followed by polling.
   // https://docs.aws.amazon.com/elasticbeanstalk/latest/api/API_UpdateEnvironment.html
   if (o.stage) o.stage.updateRequested = true
-  const response = await awsCall('elasticbeanstalk:UpdateEnvironment', () => eb.send(new UpdateEnvironmentCommand({EnvironmentName: o.env, VersionLabel: o.label})))
+  const response = await awsCall('elasticbeanstalk:UpdateEnvironment', () =>
+    eb.send(new UpdateEnvironmentCommand({EnvironmentName: o.env, VersionLabel: o.label})),
+  )
   if (o.stage) o.stage.updateStarted = true
 
   const since = newest ? newest.getTime() + 1 : requestedAt - 5000
@@ -385,9 +471,19 @@ async function update(
     const r = judgeDeployment(watch, {status, events: fresh, now: Date.now()}, ctx)
     watch = r.state
     verdict = r.verdict
-    if (verdict.outcome === 'pending' && verdict.waitingFor !== lastWaiting && /health/.test(verdict.waitingFor) && status.status === 'Ready') say(`Waiting for ${verdict.waitingFor}`)
+    if (
+      verdict.outcome === 'pending' &&
+      verdict.waitingFor !== lastWaiting &&
+      /health/.test(verdict.waitingFor) &&
+      status.status === 'Ready'
+    )
+      say(`Waiting for ${verdict.waitingFor}`)
     if (verdict.outcome === 'pending') lastWaiting = verdict.waitingFor
-    return verdict.outcome === 'success' || verdict.outcome === 'timeout' || (verdict.outcome === 'failure' && verdict.settled)
+    return (
+      verdict.outcome === 'success' ||
+      verdict.outcome === 'timeout' ||
+      (verdict.outcome === 'failure' && verdict.settled)
+    )
   }
   try {
     await pollEnvironment(clients, o.env, done, {
@@ -397,17 +493,27 @@ async function update(
         events.push(e)
         say(`event ${e.severity} ${e.message}`)
       },
-      onStatus: (s) => say(`${o.env}: ${s.status}, health ${s.health ?? 'unknown'}${s.healthStatus ? ` (${s.healthStatus})` : ''}`),
+      onStatus: (s) =>
+        say(`${o.env}: ${s.status}, health ${s.health ?? 'unknown'}${s.healthStatus ? ` (${s.healthStatus})` : ''}`),
     })
   } catch (error) {
     // pollEnvironment's own bound; our verdict already says timeout or an unsettled failure.
     if (!(error instanceof EbwsError && error.exitCode === ExitCode.Timeout)) throw error
     const v = verdict as Verdict
-    if (v.outcome !== 'failure') verdict = {outcome: 'timeout', reason: `the --timeout was reached (${v.outcome === 'pending' ? v.waitingFor : v.reason}); the deployment of ${o.label} may still be running on AWS`}
+    if (v.outcome !== 'failure')
+      verdict = {
+        outcome: 'timeout',
+        reason: `the --timeout was reached (${v.outcome === 'pending' ? v.waitingFor : v.reason}); the deployment of ${o.label} may still be running on AWS`,
+      }
   }
 
   const final = verdict as Verdict
-  const status: DeployStatus = final.outcome === 'success' ? 'deployed' : final.outcome === 'timeout' || final.outcome === 'pending' ? 'timed-out' : 'failed'
+  const status: DeployStatus =
+    final.outcome === 'success'
+      ? 'deployed'
+      : final.outcome === 'timeout' || final.outcome === 'pending'
+        ? 'timed-out'
+        : 'failed'
   const result: DeployResult = {
     ...o.base,
     url: last ? (urlOf(last) ?? o.base.url) : o.base.url,
@@ -424,15 +530,21 @@ async function update(
     events,
   }
   if (status === 'deployed') {
-    say(`Deployed ${o.label} to ${o.env} in ${formatDuration(Date.now() - o.startedAt)}: ${final.outcome === 'success' ? final.reason : ''}`)
+    say(
+      `Deployed ${o.label} to ${o.env} in ${formatDuration(Date.now() - o.startedAt)}: ${final.outcome === 'success' ? final.reason : ''}`,
+    )
     return result
   }
   throw new DeployError(
     result,
     status === 'timed-out'
-      ? [`The deployment may still be running: check \`aws elasticbeanstalk describe-environments --environment-names ${o.env}\` or the console; raise --timeout to wait longer.`]
+      ? [
+          `The deployment may still be running: check \`aws elasticbeanstalk describe-environments --environment-names ${o.env}\` or the console; raise --timeout to wait longer.`,
+        ]
       : [
-          result.stillRunning ? `The environment is still ${result.environmentStatus}: Beanstalk is rolling back.` : `The environment runs ${last?.versionLabel ?? 'no version'} now.`,
+          result.stillRunning
+            ? `The environment is still ${result.environmentStatus}: Beanstalk is rolling back.`
+            : `The environment runs ${last?.versionLabel ?? 'no version'} now.`,
           'See the events above and the instance logs (`eb logs`, or Request logs in the console).',
         ],
   )

@@ -29,12 +29,18 @@ export function partSize(): number {
 export async function storageBucket(clients: AwsClients): Promise<string> {
   const eb = await clients.elasticBeanstalk()
   const {CreateStorageLocationCommand} = await import('@aws-sdk/client-elastic-beanstalk')
-  const out = await awsCall('elasticbeanstalk:CreateStorageLocation', () => eb.send(new CreateStorageLocationCommand({})))
+  const out = await awsCall('elasticbeanstalk:CreateStorageLocation', () =>
+    eb.send(new CreateStorageLocationCommand({})),
+  )
   return out.S3Bucket ?? ''
 }
 
 /** The content hash stored on an existing object, '' when it has none, undefined when there is no object. */
-export async function existingObjectHash(clients: AwsClients, bucket: string, key: string): Promise<string | undefined> {
+export async function existingObjectHash(
+  clients: AwsClients,
+  bucket: string,
+  key: string,
+): Promise<string | undefined> {
   const s3 = await clients.s3()
   const {HeadObjectCommand} = await import('@aws-sdk/client-s3')
   try {
@@ -56,7 +62,15 @@ export interface UploadProgress {
 /** Uploads the zip; lib-storage switches to a multipart upload (parts in parallel) above one part. */
 export async function uploadBundle(
   clients: AwsClients,
-  o: {file: string; sizeBytes: number; bucket: string; key: string; contentHash: string; deadline?: number; onProgress?: (p: UploadProgress) => void},
+  o: {
+    file: string
+    sizeBytes: number
+    bucket: string
+    key: string
+    contentHash: string
+    deadline?: number
+    onProgress?: (p: UploadProgress) => void
+  },
 ): Promise<{multipart: boolean}> {
   const s3 = await clients.s3()
   const {Upload} = await import('@aws-sdk/lib-storage')
@@ -79,15 +93,22 @@ export async function uploadBundle(
     },
   })
   upload.on('httpUploadProgress', (p) => o.onProgress?.({loaded: p.loaded ?? 0, total: p.total ?? o.sizeBytes}))
-  const timer = o.deadline === undefined ? undefined : setTimeout(() => abortController.abort(), Math.max(0, o.deadline - Date.now()))
+  const timer =
+    o.deadline === undefined
+      ? undefined
+      : setTimeout(() => abortController.abort(), Math.max(0, o.deadline - Date.now()))
   try {
     await awsCall('s3:PutObject', () => upload.done())
   } catch (error) {
     if (abortController.signal.aborted) {
-      throw new EbwsError('TIMEOUT', `The upload of s3://${o.bucket}/${o.key} did not finish within --timeout; it was aborted and nothing was deployed.`, {
-        hint: ['Raise --timeout, or make the bundle smaller (.ebignore).'],
-        cause: error,
-      })
+      throw new EbwsError(
+        'TIMEOUT',
+        `The upload of s3://${o.bucket}/${o.key} did not finish within --timeout; it was aborted and nothing was deployed.`,
+        {
+          hint: ['Raise --timeout, or make the bundle smaller (.ebignore).'],
+          cause: error,
+        },
+      )
     }
     throw error
   } finally {
@@ -97,7 +118,10 @@ export async function uploadBundle(
 }
 
 /** Server-side copy of a bundle already in S3 (same content, new label): no bytes leave the machine. */
-export async function copyBundle(clients: AwsClients, o: {from: {bucket: string; key: string}; bucket: string; key: string; contentHash: string}): Promise<void> {
+export async function copyBundle(
+  clients: AwsClients,
+  o: {from: {bucket: string; key: string}; bucket: string; key: string; contentHash: string},
+): Promise<void> {
   const s3 = await clients.s3()
   const {CopyObjectCommand} = await import('@aws-sdk/client-s3')
   await awsCall('s3:PutObject', () =>

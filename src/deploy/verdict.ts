@@ -66,7 +66,10 @@ export function judgeDeployment(
 ): {state: WatchState; verdict: Verdict} {
   const ours = obs.events.filter((e) => isOurEvent(e, ctx))
   const state: WatchState = {
-    sawUpdate: prev.sawUpdate || obs.status.status === 'Updating' || ours.some((e) => ctx.requestId !== undefined && e.requestId === ctx.requestId),
+    sawUpdate:
+      prev.sawUpdate ||
+      obs.status.status === 'Updating' ||
+      ours.some((e) => ctx.requestId !== undefined && e.requestId === ctx.requestId),
     readyOnOursAt: prev.readyOnOursAt,
     failureEvent: prev.failureEvent ?? ours.find((e) => FAILURE_SEVERITIES.has(e.severity.toUpperCase())),
   }
@@ -83,19 +86,30 @@ export function judgeDeployment(
         ? `; the environment is back on ${s.versionLabel ?? 'no version'}`
         : `; the environment is ${s.status}, health ${healthText}`
       : `; the environment is still ${s.status}`
-    return done({outcome: 'failure', reason: `${state.failureEvent.severity} event: ${state.failureEvent.message}${after}`, settled})
+    return done({
+      outcome: 'failure',
+      reason: `${state.failureEvent.severity} event: ${state.failureEvent.message}${after}`,
+      settled,
+    })
   }
   if (s.status === 'Terminating' || s.status === 'Terminated') {
     return done({outcome: 'failure', reason: `the environment is ${s.status}`, settled: true})
   }
   if (IN_PROGRESS.has(s.status)) {
-    return done(timedOut ? timeout(ctx, `still ${s.status}`) : {outcome: 'pending', waitingFor: `${s.status}, health ${healthText}`})
+    return done(
+      timedOut
+        ? timeout(ctx, `still ${s.status}`)
+        : {outcome: 'pending', waitingFor: `${s.status}, health ${healthText}`},
+    )
   }
   if (s.status !== 'Ready') {
     return done(timedOut ? timeout(ctx, `status ${s.status}`) : {outcome: 'pending', waitingFor: `status ${s.status}`})
   }
   // Before the update is seen to start, Ready is a read from before it (and the label may already be ours on a redeploy).
-  if (!state.sawUpdate) return done(timedOut ? timeout(ctx, 'the update never started') : {outcome: 'pending', waitingFor: 'the update to start'})
+  if (!state.sawUpdate)
+    return done(
+      timedOut ? timeout(ctx, 'the update never started') : {outcome: 'pending', waitingFor: 'the update to start'},
+    )
   if (s.versionLabel !== ctx.label) {
     return done({
       outcome: 'failure',
@@ -105,8 +119,13 @@ export function judgeDeployment(
   }
   state.readyOnOursAt ??= obs.now
   if (health === 'Green') return done({outcome: 'success', reason: `Ready on ${ctx.label}, health ${healthText}`})
-  if (health === 'Yellow' && ctx.acceptYellow) return done({outcome: 'success', reason: `Ready on ${ctx.label}, health ${healthText} (accepted with --accept-yellow)`})
-  if (health === 'Red') return done({outcome: 'failure', reason: `Ready on ${ctx.label} but health is ${healthText}`, settled: true})
+  if (health === 'Yellow' && ctx.acceptYellow)
+    return done({
+      outcome: 'success',
+      reason: `Ready on ${ctx.label}, health ${healthText} (accepted with --accept-yellow)`,
+    })
+  if (health === 'Red')
+    return done({outcome: 'failure', reason: `Ready on ${ctx.label} but health is ${healthText}`, settled: true})
   const waited = obs.now - state.readyOnOursAt
   if (waited >= ctx.healthGraceMs) {
     return done({
@@ -115,9 +134,19 @@ export function judgeDeployment(
       settled: true,
     })
   }
-  return done(timedOut ? timeout(ctx, `Ready on ${ctx.label}, health ${healthText}`) : {outcome: 'pending', waitingFor: `health ${healthText} to turn Green (grace ${formatDuration(ctx.healthGraceMs - waited)} left)`})
+  return done(
+    timedOut
+      ? timeout(ctx, `Ready on ${ctx.label}, health ${healthText}`)
+      : {
+          outcome: 'pending',
+          waitingFor: `health ${healthText} to turn Green (grace ${formatDuration(ctx.healthGraceMs - waited)} left)`,
+        },
+  )
 }
 
 function timeout(ctx: VerdictContext, now: string): Verdict {
-  return {outcome: 'timeout', reason: `the --timeout was reached (${now}); the deployment of ${ctx.label} may still be running on AWS`}
+  return {
+    outcome: 'timeout',
+    reason: `the --timeout was reached (${now}); the deployment of ${ctx.label} may still be running on AWS`,
+  }
 }

@@ -48,7 +48,12 @@ export function planVersion(o: {
     if (existing) {
       const theirs = contentHashOf(existing.description)
       if (theirs === o.contentHash && !statusIs(existing, 'Failed')) {
-        return {kind: 'reuse', label: existing.label, version: existing, why: `version ${existing.label} already exists with the same content`}
+        return {
+          kind: 'reuse',
+          label: existing.label,
+          version: existing,
+          why: `version ${existing.label} already exists with the same content`,
+        }
       }
       const detail =
         theirs === o.contentHash
@@ -56,19 +61,37 @@ export function planVersion(o: {
           : theirs
             ? `with different content (sha256 ${theirs.slice(0, 12)}…, this bundle is ${o.contentHash.slice(0, 12)}…)`
             : 'and was not made by ebws, so its content cannot be compared'
-      throw badInput('VERSION_CONFLICT', `Application version "${o.requestedLabel}" already exists ${detail}. Nothing was uploaded.`, [
-        'Choose a new --label, or leave --label out to name the version after the commit and the time.',
-      ], {label: o.requestedLabel, existingContentHash: theirs, contentHash: o.contentHash})
+      throw badInput(
+        'VERSION_CONFLICT',
+        `Application version "${o.requestedLabel}" already exists ${detail}. Nothing was uploaded.`,
+        ['Choose a new --label, or leave --label out to name the version after the commit and the time.'],
+        {label: o.requestedLabel, existingContentHash: theirs, contentHash: o.contentHash},
+      )
     }
     const twin = sameContent.find((v) => v.bucket && v.key)
     return twin
-      ? {kind: 'create', label: o.requestedLabel, copyFrom: {bucket: twin.bucket!, key: twin.key!, label: twin.label}, why: `same content as version ${twin.label}: its bundle is copied in S3, not uploaded again`}
+      ? {
+          kind: 'create',
+          label: o.requestedLabel,
+          copyFrom: {bucket: twin.bucket!, key: twin.key!, label: twin.label},
+          why: `same content as version ${twin.label}: its bundle is copied in S3, not uploaded again`,
+        }
       : {kind: 'create', label: o.requestedLabel, why: 'new version'}
   }
   const newest = sameContent.find((v) => v.label === o.runningLabel) ?? sameContent[0]
-  if (newest) return {kind: 'reuse', label: newest.label, version: newest, why: `version ${newest.label} already holds this exact content`}
+  if (newest)
+    return {
+      kind: 'reuse',
+      label: newest.label,
+      version: newest,
+      why: `version ${newest.label} already holds this exact content`,
+    }
   if (o.versions.some((v) => v.label === o.defaultLabel)) {
-    throw badInput('VERSION_CONFLICT', `Application version "${o.defaultLabel}" already exists with other content. Nothing was uploaded.`, ['Pass --label to name the version.'])
+    throw badInput(
+      'VERSION_CONFLICT',
+      `Application version "${o.defaultLabel}" already exists with other content. Nothing was uploaded.`,
+      ['Pass --label to name the version.'],
+    )
   }
   return {kind: 'create', label: o.defaultLabel, why: 'new version'}
 }
@@ -102,7 +125,10 @@ export async function listVersions(clients: AwsClients, application: string): Pr
  * CreateApplicationVersion with Process=true: Beanstalk pre-validates the bundle's .ebextensions before any
  * environment sees it (https://docs.aws.amazon.com/elasticbeanstalk/latest/api/API_CreateApplicationVersion.html).
  */
-export async function createVersion(clients: AwsClients, o: {application: string; label: string; bucket: string; key: string; description: string}): Promise<void> {
+export async function createVersion(
+  clients: AwsClients,
+  o: {application: string; label: string; bucket: string; key: string; description: string},
+): Promise<void> {
   const eb = await clients.elasticBeanstalk()
   const {CreateApplicationVersionCommand} = await import('@aws-sdk/client-elastic-beanstalk')
   await awsCall('elasticbeanstalk:CreateApplicationVersion', () =>
@@ -151,16 +177,26 @@ export async function waitProcessed(
     if (state === 'usable') return status
     if (state === 'failed') {
       const reason = await versionFailureReason(clients, o.application, o.label)
-      throw new EbwsError('VERSION_PROCESSING_FAILED', `Application version "${o.label}" failed processing: ${reason}`, {
-        hint: ['Beanstalk validates .ebextensions when it processes a version: fix the config files it names and deploy again.'],
-        details: {label: o.label, versionStatus: status, reason},
-      })
+      throw new EbwsError(
+        'VERSION_PROCESSING_FAILED',
+        `Application version "${o.label}" failed processing: ${reason}`,
+        {
+          hint: [
+            'Beanstalk validates .ebextensions when it processes a version: fix the config files it names and deploy again.',
+          ],
+          details: {label: o.label, versionStatus: status, reason},
+        },
+      )
     }
     const left = o.deadline - Date.now()
     if (left <= 0) {
-      throw new EbwsError('TIMEOUT', `Timed out after ${formatDuration(Date.now() - started)} waiting for application version "${o.label}" to be processed (now ${status || 'unknown'}). It may still be processing on AWS; the environment was not updated.`, {
-        details: {label: o.label, versionStatus: status},
-      })
+      throw new EbwsError(
+        'TIMEOUT',
+        `Timed out after ${formatDuration(Date.now() - started)} waiting for application version "${o.label}" to be processed (now ${status || 'unknown'}). It may still be processing on AWS; the environment was not updated.`,
+        {
+          details: {label: o.label, versionStatus: status},
+        },
+      )
     }
     await sleep(Math.min(interval, left))
     interval = Math.min(interval * 2, 15_000)
@@ -171,11 +207,16 @@ async function versionFailureReason(clients: AwsClients, application: string, la
   try {
     const eb = await clients.elasticBeanstalk()
     const {DescribeEventsCommand} = await import('@aws-sdk/client-elastic-beanstalk')
-    const out = await eb.send(new DescribeEventsCommand({ApplicationName: application, VersionLabel: label, Severity: 'WARN'}))
-    const messages = (out.Events ?? []).map((e) => e.Message ?? '').filter(Boolean).reverse()
+    const out = await eb.send(
+      new DescribeEventsCommand({ApplicationName: application, VersionLabel: label, Severity: 'WARN'}),
+    )
+    const messages = (out.Events ?? [])
+      .map((e) => e.Message ?? '')
+      .filter(Boolean)
+      .reverse()
     if (messages.length > 0) return messages.join(' / ')
   } catch {
     // The reason only improves the message.
   }
-  return 'Beanstalk gave no reason (see the application\'s events).'
+  return "Beanstalk gave no reason (see the application's events)."
 }

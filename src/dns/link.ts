@@ -35,7 +35,12 @@ export interface DnsLinkResult {
 export async function linkDomain(clients: AwsClients, o: DnsLinkOptions): Promise<DnsLinkResult> {
   const say = o.progress ?? (() => {})
   const problem = certificateNameProblem(o.domain)
-  if (problem || o.domain.includes('*')) throw badInput('BAD_FLAG', `--domain "${o.domain}" ${problem ?? 'is a wildcard: link one name at a time'}.`, 'Pass the name clients use, such as app.example.com.')
+  if (problem || o.domain.includes('*'))
+    throw badInput(
+      'BAD_FLAG',
+      `--domain "${o.domain}" ${problem ?? 'is a wildcard: link one name at a time'}.`,
+      'Pass the name clients use, such as app.example.com.',
+    )
   const domain = normalizeName(o.domain)
 
   const [env, zones] = await Promise.all([describeEnvironment(clients, o.environmentName), listHostedZones(clients)])
@@ -48,14 +53,30 @@ export async function linkDomain(clients: AwsClients, o: DnsLinkOptions): Promis
   }
   const [target, existing] = await Promise.all([linkTargetOf(clients, env), recordSetsAt(clients, zone.id, domain)])
   if (target.kind === 'cname' && domain === zone.name) {
-    throw badInput('UNSAFE_CHANGE', `${domain} is the zone apex, which cannot hold a CNAME (DNS allows none beside the zone's SOA and NS records).`, 'Use a subdomain such as www or app, or a load-balanced environment (an alias works at the apex).')
+    throw badInput(
+      'UNSAFE_CHANGE',
+      `${domain} is the zone apex, which cannot hold a CNAME (DNS allows none beside the zone's SOA and NS records).`,
+      'Use a subdomain such as www or app, or a load-balanced environment (an alias works at the apex).',
+    )
   }
   const blocking = target.kind === 'cname' ? existing.filter((r) => !['A', 'AAAA', 'CNAME'].includes(r.type)) : []
   if (blocking.length > 0) {
-    throw badInput('UNSAFE_CHANGE', `${domain} holds ${blocking.map((r) => r.type).join(', ')} records, which cannot sit beside a CNAME.`, 'Use another name, or move those records.')
+    throw badInput(
+      'UNSAFE_CHANGE',
+      `${domain} holds ${blocking.map((r) => r.type).join(', ')} records, which cannot sit beside a CNAME.`,
+      'Use another name, or move those records.',
+    )
   }
   const plan = planLink(domain, target, existing)
-  const result = (status: DnsLinkResult['status'], writes: number): DnsLinkResult => ({status, environment: env.environmentName, domain, zone: {id: zone.id, name: zone.name}, target, records: plan.records, writes})
+  const result = (status: DnsLinkResult['status'], writes: number): DnsLinkResult => ({
+    status,
+    environment: env.environmentName,
+    domain,
+    zone: {id: zone.id, name: zone.name},
+    target,
+    records: plan.records,
+    writes,
+  })
   if (plan.changes.length === 0) return result('already-linked', 0)
   if (plan.conflicts.length > 0 && !o.replace && !o.dryRun) {
     throw badInput(
@@ -72,6 +93,10 @@ export async function linkDomain(clients: AwsClients, o: DnsLinkOptions): Promis
   // Read back: what is there now must be what was planned.
   const after = await recordSetsAt(clients, zone.id, domain)
   const unmet = planLink(domain, target, after).changes
-  if (unmet.length > 0) throw new EbwsError('VERIFY_FAILED', `${domain} does not read back as planned: ${after.map(describeRecord).join('; ')}`)
+  if (unmet.length > 0)
+    throw new EbwsError(
+      'VERIFY_FAILED',
+      `${domain} does not read back as planned: ${after.map(describeRecord).join('; ')}`,
+    )
   return result('linked', 1)
 }

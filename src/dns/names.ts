@@ -34,7 +34,10 @@ export function certificateNameProblem(raw: string): string | undefined {
     return 'has a wildcard that is not the whole leftmost label: a wildcard covers one level only (*.example.com)'
   }
   const rest = wildcard ? labels.slice(1) : labels
-  if (rest.length < 2) return wildcard ? 'is a wildcard directly on a top-level domain' : 'is not a fully qualified domain name (example.com)'
+  if (rest.length < 2)
+    return wildcard
+      ? 'is a wildcard directly on a top-level domain'
+      : 'is not a fully qualified domain name (example.com)'
   const bad = rest.find((l) => !LABEL.test(l))
   if (bad !== undefined) return `has an invalid label "${bad}" (letters, digits and hyphens, 1-63 characters)`
   return undefined

@@ -28,7 +28,8 @@ export interface LinkPlan {
   conflicts: LinkRecordPlan[]
 }
 
-export const describeRecord = (r: RecordSet): string => (r.alias ? `alias ${r.alias.dnsName} (zone ${r.alias.hostedZoneId})` : r.values.map(normalizeName).join(', '))
+export const describeRecord = (r: RecordSet): string =>
+  r.alias ? `alias ${r.alias.dnsName} (zone ${r.alias.hostedZoneId})` : r.values.map(normalizeName).join(', ')
 
 /** The records `target` needs at `name`. */
 export function desiredRecords(name: string, target: LinkTarget): RecordSet[] {
@@ -38,7 +39,10 @@ export function desiredRecords(name: string, target: LinkTarget): RecordSet[] {
 }
 
 const same = (a: RecordSet, b: RecordSet): boolean =>
-  a.type === b.type && (a.alias && b.alias ? a.alias.dnsName === b.alias.dnsName && a.alias.hostedZoneId === b.alias.hostedZoneId : !a.alias && !b.alias && a.values.map(normalizeName).join() === b.values.map(normalizeName).join())
+  a.type === b.type &&
+  (a.alias && b.alias
+    ? a.alias.dnsName === b.alias.dnsName && a.alias.hostedZoneId === b.alias.hostedZoneId
+    : !a.alias && !b.alias && a.values.map(normalizeName).join() === b.values.map(normalizeName).join())
 
 /**
  * A CNAME cannot share its name with any other record (RFC 1034 3.6.2; Route 53 refuses it), so a CNAME replaces
@@ -57,7 +61,12 @@ export function planLink(name: string, target: LinkTarget, existing: readonly Re
       records.push({type: w.type, action: 'unchanged', old: describeRecord(now), new: describeRecord(w)})
       continue
     }
-    const entry: LinkRecordPlan = {type: w.type, action: now ? 'update' : 'create', old: now ? describeRecord(now) : '', new: describeRecord(w)}
+    const entry: LinkRecordPlan = {
+      type: w.type,
+      action: now ? 'update' : 'create',
+      old: now ? describeRecord(now) : '',
+      new: describeRecord(w),
+    }
     records.push(entry)
     if (now) conflicts.push(entry)
     changes.push({action: now ? 'UPSERT' : 'CREATE', record: w})

@@ -26,7 +26,14 @@ export function parseOpen(text: string): OpenPacket | undefined {
   if (!first.startsWith('0')) return undefined
   try {
     const open = JSON.parse(first.slice(1)) as Partial<OpenPacket>
-    return typeof open.sid === 'string' ? {sid: open.sid, upgrades: open.upgrades ?? [], pingInterval: open.pingInterval ?? 25_000, pingTimeout: open.pingTimeout ?? 20_000} : undefined
+    return typeof open.sid === 'string'
+      ? {
+          sid: open.sid,
+          upgrades: open.upgrades ?? [],
+          pingInterval: open.pingInterval ?? 25_000,
+          pingTimeout: open.pingTimeout ?? 20_000,
+        }
+      : undefined
   } catch {
     return undefined
   }
@@ -63,11 +70,20 @@ let counter = 0
 const cacheBuster = () => `${Date.now().toString(36)}${(counter++).toString(36)}`
 
 /** One polling request of a session (sid undefined: the handshake). */
-export async function poll(ctx: ProbeContext, sid: string | undefined, jar: CookieJar, body?: string): Promise<HttpOutcome> {
+export async function poll(
+  ctx: ProbeContext,
+  sid: string | undefined,
+  jar: CookieJar,
+  body?: string,
+): Promise<HttpOutcome> {
   const query = `?EIO=4&transport=polling&t=${cacheBuster()}${sid ? `&sid=${encodeURIComponent(sid)}` : ''}`
   const outcome = await httpCall(ctx, targetUrl(ctx, 'https', `${EIO_PATH}${query}`), {
     method: body === undefined ? 'GET' : 'POST',
-    headers: {origin: origin(ctx), ...jar.header(), ...(body === undefined ? {} : {'content-type': 'text/plain;charset=UTF-8'})},
+    headers: {
+      origin: origin(ctx),
+      ...jar.header(),
+      ...(body === undefined ? {} : {'content-type': 'text/plain;charset=UTF-8'}),
+    },
     ...(body === undefined ? {} : {body}),
   })
   if (outcome.response) jar.take(outcome.response.headers)
@@ -82,7 +98,11 @@ export type WsOutcome =
 /** Opens wss://host/socket.io/?EIO=4&transport=websocket[&sid=]: the socket, or the answer that was not a 101. */
 export function openWebSocket(ctx: ProbeContext, sid?: string): Promise<WsOutcome> {
   const t = ctx.target
-  const url = targetUrl(ctx, 'https', `${EIO_PATH}?EIO=4&transport=websocket${sid ? `&sid=${encodeURIComponent(sid)}` : ''}`)
+  const url = targetUrl(
+    ctx,
+    'https',
+    `${EIO_PATH}?EIO=4&transport=websocket${sid ? `&sid=${encodeURIComponent(sid)}` : ''}`,
+  )
   url.protocol = 'wss:'
   return new Promise((resolve) => {
     let settled = false
@@ -121,7 +141,13 @@ export function openWebSocket(ctx: ProbeContext, sid?: string): Promise<WsOutcom
     })
     socket.once('error', (err: NodeJS.ErrnoException) => {
       const code = err.code ?? (/timed out/i.test(err.message) ? 'ETIMEDOUT' : 'ERROR')
-      done({kind: 'error', code, message: /socket hang up|ECONNRESET/.test(`${code} ${err.message}`) ? 'the connection was closed without any response' : err.message})
+      done({
+        kind: 'error',
+        code,
+        message: /socket hang up|ECONNRESET/.test(`${code} ${err.message}`)
+          ? 'the connection was closed without any response'
+          : err.message,
+      })
     })
     const timer = setTimeout(() => {
       socket.terminate()

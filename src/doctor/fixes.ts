@@ -10,12 +10,14 @@ const env = (t: DoctorTarget) => (t.fixEnvironment ? ` -e ${t.fixEnvironment}` :
  * --domain HOST picks the ACM certificate that covers the host. Not for an IP address or the environment's own
  * *.elasticbeanstalk.com CNAME (nobody has a certificate for that): `listeners fix` then keeps the current certificate.
  */
-const domain = (t: DoctorTarget) => (isIP(t.host) !== 0 || /\.elasticbeanstalk\.com$/i.test(t.host) ? '' : ` --domain ${t.host}`)
+const domain = (t: DoctorTarget) =>
+  isIP(t.host) !== 0 || /\.elasticbeanstalk\.com$/i.test(t.host) ? '' : ` --domain ${t.host}`
 
 /** `ebws listeners fix` for this target, with extra flags. */
 export const listenersFix = (t: DoctorTarget, extra = ''): string => `ebws listeners fix${env(t)}${domain(t)}${extra}`
 
-export const proxyProtocol = (t: DoctorTarget, verb: 'enable' | 'disable'): string => `ebws proxy-protocol ${verb}${env(t)}`
+export const proxyProtocol = (t: DoctorTarget, verb: 'enable' | 'disable'): string =>
+  `ebws proxy-protocol ${verb}${env(t)}`
 
 /** For `--local`: restart the emulation with other flags (its ports and state folder kept). */
 export function localUp(t: DoctorTarget, flags: string): string | undefined {

@@ -37,9 +37,11 @@ export function describeFailure(err: NodeJS.ErrnoException, timeoutMs: number): 
   const code = err.code ?? 'ERROR'
   if (code === 'ETIMEDOUT') return {code, message: `no answer within ${seconds(timeoutMs)}`}
   if (code === 'ECONNREFUSED') return {code, message: 'connection refused (nothing listens on that port)'}
-  if (code === 'ECONNRESET' || /socket hang up/.test(err.message)) return {code: 'ECONNRESET', message: 'the connection was closed without any response'}
+  if (code === 'ECONNRESET' || /socket hang up/.test(err.message))
+    return {code: 'ECONNRESET', message: 'the connection was closed without any response'}
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return {code, message: 'the host name does not resolve'}
-  if (code === 'EPROTO' || code.startsWith('ERR_SSL')) return {code, message: `TLS failed: ${err.message.replace(/^.*?:error:[0-9A-F]+:/, '').slice(0, 160)}`}
+  if (code === 'EPROTO' || code.startsWith('ERR_SSL'))
+    return {code, message: `TLS failed: ${err.message.replace(/^.*?:error:[0-9A-F]+:/, '').slice(0, 160)}`}
   return {code, message: err.message}
 }
 
@@ -79,7 +81,11 @@ export function httpCall(ctx: ProbeContext, url: URL, options: RequestOptions = 
           if (size < maxBody) chunks.push(d)
           size += d.length
         })
-        res.on('end', () => done({response: {status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8')}}))
+        res.on('end', () =>
+          done({
+            response: {status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8')},
+          }),
+        )
         res.on('error', (err) => done({failure: describeFailure(err, timeoutMs)}))
       },
     )
@@ -103,7 +109,8 @@ export function targetUrl(ctx: ProbeContext, scheme: 'https' | 'http', path: str
 }
 
 /** GET https://host/ (the page), shared by hsts, mixed-content and proxy-protocol. */
-export const getPage = (ctx: ProbeContext): Promise<HttpOutcome> => ctx.once('GET https /', () => httpCall(ctx, targetUrl(ctx, 'https', '/'), {headers: {accept: 'text/html,*/*'}}))
+export const getPage = (ctx: ProbeContext): Promise<HttpOutcome> =>
+  ctx.once('GET https /', () => httpCall(ctx, targetUrl(ctx, 'https', '/'), {headers: {accept: 'text/html,*/*'}}))
 
 /** A short quote of a response for evidence. */
 export function quote(res: HttpResponse, chars = 80): string {

@@ -7,7 +7,15 @@ import {redirectCheck} from './checks/redirect.ts'
 import {socketioPollingCheck, socketioWebsocketCheck} from './checks/socketio.ts'
 import {stickinessCheck} from './checks/stickiness.ts'
 import {tlsCheck} from './checks/tls.ts'
-import {check, CHECK_IDS, type Check, type CheckId, type DoctorResult, type DoctorTarget, type ProbeContext} from './types.ts'
+import {
+  check,
+  CHECK_IDS,
+  type Check,
+  type CheckId,
+  type DoctorResult,
+  type DoctorTarget,
+  type ProbeContext,
+} from './types.ts'
 
 /** Bound on each network step (connect, TLS handshake, one response): a dead host fails in seconds. */
 export const STEP_TIMEOUT_MS = 4000
@@ -31,7 +39,8 @@ export function attributeRootCauses(checks: Check[]): Check[] {
   const tls = byId.get('tls')
   const tlsDown = tls?.status === 'fail' && /^no TLS handshake/.test(tls.evidence)
   return checks.map((c) => {
-    if (c.id === 'dns' || c.id === 'tls' || c.id === 'proxy-protocol' || (c.status !== 'fail' && c.status !== 'warn')) return c
+    if (c.id === 'dns' || c.id === 'tls' || c.id === 'proxy-protocol' || (c.status !== 'fail' && c.status !== 'warn'))
+      return c
     if (pp?.status === 'fail') return {...c, fix: `Fix the Proxy Protocol mismatch first (proxy-protocol): ${pp.fix}`}
     if (tlsDown && c.id !== 'redirect') return {...c, fix: `Fix HTTPS first (tls): ${tls.fix}`}
     return c
@@ -43,7 +52,14 @@ export async function runDoctor(target: DoctorTarget, options: {stepTimeoutMs?: 
   const stepTimeoutMs = options.stepTimeoutMs ?? STEP_TIMEOUT_MS
   const dns = await dnsCheck(target, stepTimeoutMs)
   if (dns.check.status === 'fail') {
-    return {checks: [dns.check, ...CHECK_IDS.filter((id) => id !== 'dns').map((id) => check(id, 'skip', `not run: ${target.host} does not resolve`))]}
+    return {
+      checks: [
+        dns.check,
+        ...CHECK_IDS.filter((id) => id !== 'dns').map((id) =>
+          check(id, 'skip', `not run: ${target.host} does not resolve`),
+        ),
+      ],
+    }
   }
   const memo = new Map<string, Promise<unknown>>()
   const ctx: ProbeContext = {

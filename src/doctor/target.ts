@@ -22,9 +22,14 @@ export function parseTargetUrl(text: string): URL {
   try {
     url = new URL(withScheme)
   } catch {
-    throw badInput('BAD_FLAG', `"${text}" is not a URL.`, ['Give the address a browser would open, e.g. https://app.example.com/'])
+    throw badInput('BAD_FLAG', `"${text}" is not a URL.`, [
+      'Give the address a browser would open, e.g. https://app.example.com/',
+    ])
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw badInput('BAD_FLAG', `doctor probes http(s) URLs, not ${url.protocol}//.`, ['Give the address a browser would open, e.g. https://app.example.com/'])
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw badInput('BAD_FLAG', `doctor probes http(s) URLs, not ${url.protocol}//.`, [
+      'Give the address a browser would open, e.g. https://app.example.com/',
+    ])
   if (url.username || url.password) throw badInput('BAD_FLAG', 'The URL must not carry credentials.')
   return url
 }
@@ -42,7 +47,8 @@ function readCa(file: string | undefined): string[] {
 }
 
 function checkHealthPath(path: string | undefined): string | undefined {
-  if (path !== undefined && !path.startsWith('/')) throw badInput('BAD_FLAG', `--health-path must start with / (got "${path}").`)
+  if (path !== undefined && !path.startsWith('/'))
+    throw badInput('BAD_FLAG', `--health-path must start with / (got "${path}").`)
   return path
 }
 
@@ -50,7 +56,11 @@ function checkHealthPath(path: string | undefined): string | undefined {
  * What to probe for a URL. An http:// URL means: redirect-check that port (unless --http-port), probe https on 443.
  * The URL's own path is not used: doctor probes /, /socket.io/ and a probe path of its own.
  */
-export function targetFromUrl(text: string, input: TargetInput, extra: Pick<DoctorTarget, 'environment' | 'fixEnvironment'> = {}): DoctorTarget {
+export function targetFromUrl(
+  text: string,
+  input: TargetInput,
+  extra: Pick<DoctorTarget, 'environment' | 'fixEnvironment'> = {},
+): DoctorTarget {
   const parsed = parseTargetUrl(text)
   const plain = parsed.protocol === 'http:'
   const httpsPort = plain ? 443 : Number(parsed.port || 443)
@@ -77,7 +87,11 @@ export function targetFromUrl(text: string, input: TargetInput, extra: Pick<Doct
 export function targetFromLocal(stateDirOption: string, input: TargetInput): DoctorTarget {
   const stateDir = resolve(stateDirOption)
   const state = readState(stateDir)
-  if (!state) throw badInput('FILE_NOT_FOUND', `Nothing started by \`ebws local up\` in ${stateDir}.`, ['Start it first: ebws local up', 'Or point doctor at a URL: ebws doctor https://app.example.com/'])
+  if (!state)
+    throw badInput('FILE_NOT_FOUND', `Nothing started by \`ebws local up\` in ${stateDir}.`, [
+      'Start it first: ebws local up',
+      'Or point doctor at a URL: ebws doctor https://app.example.com/',
+    ])
   // src/local/run.ts makes the certificate in <stateDir>/tls (certificate.ts: localhost.crt).
   const caFile = input.caFile ?? join(stateDir, 'tls', 'localhost.crt')
   const args = [
@@ -89,6 +103,15 @@ export function targetFromLocal(stateDirOption: string, input: TargetInput): Doc
     `--mode ${state.mode}`,
     ...(stateDirOption !== DEFAULT_STATE_DIR ? [`--state-dir ${stateDirOption}`] : []),
   ].flatMap((a) => a.split(' '))
-  const target = targetFromUrl(state.urls.https, {...input, caFile, httpPort: input.httpPort ?? state.ports.http, healthPath: input.healthPath ?? (state.app === 'sample' ? '/healthz' : undefined)})
-  return {...target, caSource: input.caFile ? `--ca ${input.caFile}` : "ebws local's certificate", local: {localUpArgs: args}}
+  const target = targetFromUrl(state.urls.https, {
+    ...input,
+    caFile,
+    httpPort: input.httpPort ?? state.ports.http,
+    healthPath: input.healthPath ?? (state.app === 'sample' ? '/healthz' : undefined),
+  })
+  return {
+    ...target,
+    caSource: input.caFile ? `--ca ${input.caFile}` : "ebws local's certificate",
+    local: {localUpArgs: args},
+  }
 }

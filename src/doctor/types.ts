@@ -63,4 +63,9 @@ export interface ProbeContext {
   once<T>(key: string, run: () => Promise<T>): Promise<T>
 }
 
-export const check = (id: CheckId, status: CheckStatus, evidence: string, fix: string | null = null): Check => ({id, status, evidence, fix})
+export const check = (id: CheckId, status: CheckStatus, evidence: string, fix: string | null = null): Check => ({
+  id,
+  status,
+  evidence,
+  fix,
+})

@@ -48,43 +48,100 @@ async function runOperation(clients: AwsClients, loadBalancerName: string, op: E
       // LBCookieStickinessPolicyType has its own API; the others go through CreateLoadBalancerPolicy.
       if (op.policy.typeName === 'LBCookieStickinessPolicyType') {
         const period = Number(op.policy.attributes.find((a) => a.name === 'CookieExpirationPeriod')?.value ?? '0')
-        await call(() => elb.send(new sdk.CreateLBCookieStickinessPolicyCommand({LoadBalancerName, PolicyName: op.policy.name, ...(period > 0 ? {CookieExpirationPeriod: period} : {})})))
+        await call(() =>
+          elb.send(
+            new sdk.CreateLBCookieStickinessPolicyCommand({
+              LoadBalancerName,
+              PolicyName: op.policy.name,
+              ...(period > 0 ? {CookieExpirationPeriod: period} : {}),
+            }),
+          ),
+        )
         return
       }
-      await call(() => elb.send(new sdk.CreateLoadBalancerPolicyCommand({
-          LoadBalancerName,
-          PolicyName: op.policy.name,
-          PolicyTypeName: op.policy.typeName,
-          PolicyAttributes: op.policy.attributes.map((a) => ({AttributeName: a.name, AttributeValue: a.value})),
-        }),
-      ))
+      await call(() =>
+        elb.send(
+          new sdk.CreateLoadBalancerPolicyCommand({
+            LoadBalancerName,
+            PolicyName: op.policy.name,
+            PolicyTypeName: op.policy.typeName,
+            PolicyAttributes: op.policy.attributes.map((a) => ({AttributeName: a.name, AttributeValue: a.value})),
+          }),
+        ),
+      )
       return
     case 'createListeners':
-      await call(() => elb.send(new sdk.CreateLoadBalancerListenersCommand({LoadBalancerName, Listeners: op.listeners.map(toSdkListener)})))
+      await call(() =>
+        elb.send(
+          new sdk.CreateLoadBalancerListenersCommand({LoadBalancerName, Listeners: op.listeners.map(toSdkListener)}),
+        ),
+      )
       return
     case 'deleteListeners':
-      await call(() => elb.send(new sdk.DeleteLoadBalancerListenersCommand({LoadBalancerName, LoadBalancerPorts: op.ports})))
+      await call(() =>
+        elb.send(new sdk.DeleteLoadBalancerListenersCommand({LoadBalancerName, LoadBalancerPorts: op.ports})),
+      )
       return
     case 'setListenerCertificate':
-      await call(() => elb.send(new sdk.SetLoadBalancerListenerSSLCertificateCommand({LoadBalancerName, LoadBalancerPort: op.port, SSLCertificateId: op.certificateArn})))
+      await call(() =>
+        elb.send(
+          new sdk.SetLoadBalancerListenerSSLCertificateCommand({
+            LoadBalancerName,
+            LoadBalancerPort: op.port,
+            SSLCertificateId: op.certificateArn,
+          }),
+        ),
+      )
       return
     case 'setListenerPolicies':
-      await call(() => elb.send(new sdk.SetLoadBalancerPoliciesOfListenerCommand({LoadBalancerName, LoadBalancerPort: op.port, PolicyNames: op.policyNames})))
+      await call(() =>
+        elb.send(
+          new sdk.SetLoadBalancerPoliciesOfListenerCommand({
+            LoadBalancerName,
+            LoadBalancerPort: op.port,
+            PolicyNames: op.policyNames,
+          }),
+        ),
+      )
       return
     case 'setBackendPolicies':
-      await call(() => elb.send(new sdk.SetLoadBalancerPoliciesForBackendServerCommand({LoadBalancerName, InstancePort: op.instancePort, PolicyNames: op.policyNames})))
+      await call(() =>
+        elb.send(
+          new sdk.SetLoadBalancerPoliciesForBackendServerCommand({
+            LoadBalancerName,
+            InstancePort: op.instancePort,
+            PolicyNames: op.policyNames,
+          }),
+        ),
+      )
       return
     case 'configureHealthCheck': {
       const h = op.healthCheck
-      await call(() => elb.send(new sdk.ConfigureHealthCheckCommand({
-          LoadBalancerName,
-          HealthCheck: {Target: h.target, Interval: h.intervalSeconds, Timeout: h.timeoutSeconds, HealthyThreshold: h.healthyThreshold, UnhealthyThreshold: h.unhealthyThreshold},
-        }),
-      ))
+      await call(() =>
+        elb.send(
+          new sdk.ConfigureHealthCheckCommand({
+            LoadBalancerName,
+            HealthCheck: {
+              Target: h.target,
+              Interval: h.intervalSeconds,
+              Timeout: h.timeoutSeconds,
+              HealthyThreshold: h.healthyThreshold,
+              UnhealthyThreshold: h.unhealthyThreshold,
+            },
+          }),
+        ),
+      )
       return
     }
     case 'setIdleTimeout':
-      await call(() => elb.send(new sdk.ModifyLoadBalancerAttributesCommand({LoadBalancerName, LoadBalancerAttributes: {ConnectionSettings: {IdleTimeout: op.seconds}}})))
+      await call(() =>
+        elb.send(
+          new sdk.ModifyLoadBalancerAttributesCommand({
+            LoadBalancerName,
+            LoadBalancerAttributes: {ConnectionSettings: {IdleTimeout: op.seconds}},
+          }),
+        ),
+      )
       return
     case 'deletePolicy':
       await call(() => elb.send(new sdk.DeleteLoadBalancerPolicyCommand({LoadBalancerName, PolicyName: op.name})))
@@ -116,7 +173,9 @@ export interface ExecuteHooks {
 function recreatedAfter(step: PlanStep, byId: Map<string, PlanStep>): PlanStep | undefined {
   if (step.op.kind !== 'createListeners') return undefined
   const ports = new Set(step.op.listeners.map((l) => l.loadBalancerPort))
-  return step.dependsOn.map((d) => byId.get(d)).find((d) => d?.op.kind === 'deleteListeners' && d.op.ports.some((p) => ports.has(p)))
+  return step.dependsOn
+    .map((d) => byId.get(d))
+    .find((d) => d?.op.kind === 'deleteListeners' && d.op.ports.some((p) => ports.has(p)))
 }
 
 /**
@@ -125,7 +184,12 @@ function recreatedAfter(step: PlanStep, byId: Map<string, PlanStep>): PlanStep |
  * directly). After the first failure (after the SDK's own retries) or a stop request no new step starts, except the
  * re-create of a port already deleted; once the steps in flight settle, it reports what had completed.
  */
-export async function executePlan(clients: AwsClients, loadBalancerName: string, steps: PlanStep[], hooks: ExecuteHooks = {}): Promise<PlanStep[]> {
+export async function executePlan(
+  clients: AwsClients,
+  loadBalancerName: string,
+  steps: PlanStep[],
+  hooks: ExecuteHooks = {},
+): Promise<PlanStep[]> {
   const byId = new Map(steps.map((s) => [s.id, s]))
   const completed: PlanStep[] = []
   const done = new Set<string>()
@@ -136,17 +200,22 @@ export async function executePlan(clients: AwsClients, loadBalancerName: string,
   const launch = (step: PlanStep, urgent: boolean) => {
     started.add(step.id)
     hooks.onStep?.(step, 'start')
-    const run = urgent && step.op.kind === 'createListeners' ? recreateListeners(clients, loadBalancerName, step.op) : runOperation(clients, loadBalancerName, step.op)
-    const p: Promise<void> = run.then(
-      () => {
-        done.add(step.id)
-        completed.push(step)
-        hooks.onStep?.(step, 'done')
-      },
-      (error: unknown) => {
-        failure ??= {step, error}
-      },
-    ).finally(() => inFlight.delete(p))
+    const run =
+      urgent && step.op.kind === 'createListeners'
+        ? recreateListeners(clients, loadBalancerName, step.op)
+        : runOperation(clients, loadBalancerName, step.op)
+    const p: Promise<void> = run
+      .then(
+        () => {
+          done.add(step.id)
+          completed.push(step)
+          hooks.onStep?.(step, 'done')
+        },
+        (error: unknown) => {
+          failure ??= {step, error}
+        },
+      )
+      .finally(() => inFlight.delete(p))
     inFlight.add(p)
   }
   for (;;) {
@@ -170,17 +239,28 @@ export async function executePlan(clients: AwsClients, loadBalancerName: string,
 const RECREATE_DELAYS_MS = [25, 50, 100, 200, 250]
 const RECREATE_BUDGET_MS = 15_000
 
-async function recreateListeners(clients: AwsClients, loadBalancerName: string, op: Extract<ElbOperation, {kind: 'createListeners'}>): Promise<void> {
+async function recreateListeners(
+  clients: AwsClients,
+  loadBalancerName: string,
+  op: Extract<ElbOperation, {kind: 'createListeners'}>,
+): Promise<void> {
   const elb = await clients.elbUrgent()
   const {CreateLoadBalancerListenersCommand} = await import('@aws-sdk/client-elastic-load-balancing')
   const startedAt = Date.now()
   for (let attempt = 0; ; attempt++) {
     try {
-      await elb.send(new CreateLoadBalancerListenersCommand({LoadBalancerName: loadBalancerName, Listeners: op.listeners.map(toSdkListener)}))
+      await elb.send(
+        new CreateLoadBalancerListenersCommand({
+          LoadBalancerName: loadBalancerName,
+          Listeners: op.listeners.map(toSdkListener),
+        }),
+      )
       return
     } catch (error) {
-      const delay = (RECREATE_DELAYS_MS[Math.min(attempt, RECREATE_DELAYS_MS.length - 1)] ?? 250) * (0.5 + Math.random() / 2)
-      if (!isRetryable(error) || Date.now() - startedAt + delay > RECREATE_BUDGET_MS) throw describeAwsError(error, actionOf(op))
+      const delay =
+        (RECREATE_DELAYS_MS[Math.min(attempt, RECREATE_DELAYS_MS.length - 1)] ?? 250) * (0.5 + Math.random() / 2)
+      if (!isRetryable(error) || Date.now() - startedAt + delay > RECREATE_BUDGET_MS)
+        throw describeAwsError(error, actionOf(op))
       await new Promise((r) => setTimeout(r, delay))
     }
   }
@@ -196,7 +276,8 @@ export function awsCliCommand(loadBalancerName: string, region: string, op: ElbO
     `Protocol=${l.protocol},LoadBalancerPort=${l.loadBalancerPort},InstanceProtocol=${l.instanceProtocol},InstancePort=${l.instancePort}${l.sslCertificateId ? `,SSLCertificateId=${l.sslCertificateId}` : ''}`
   switch (op.kind) {
     case 'createPolicy':
-      if (op.policy.typeName === 'LBCookieStickinessPolicyType') return `${base} create-lb-cookie-stickiness-policy ${lb} --policy-name ${q(op.policy.name)}`
+      if (op.policy.typeName === 'LBCookieStickinessPolicyType')
+        return `${base} create-lb-cookie-stickiness-policy ${lb} --policy-name ${q(op.policy.name)}`
       return `${base} create-load-balancer-policy ${lb} --policy-name ${q(op.policy.name)} --policy-type-name ${op.policy.typeName} --policy-attributes ${op.policy.attributes.map((a) => `AttributeName=${q(a.name)},AttributeValue=${q(a.value)}`).join(' ')}`
     case 'createListeners':
       return `${base} create-load-balancer-listeners ${lb} --listeners ${op.listeners.map(listener).join(' ')}`

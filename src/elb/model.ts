@@ -57,7 +57,8 @@ export interface LoadBalancerState {
   connectionDrainingEnabled?: boolean | undefined
 }
 
-export type CertificateKeyAlgorithm = 'RSA_1024' | 'RSA_2048' | 'RSA_3072' | 'RSA_4096' | 'EC_prime256v1' | 'EC_secp384r1' | 'EC_secp521r1' | string
+export type CertificateKeyAlgorithm =
+  'RSA_1024' | 'RSA_2048' | 'RSA_3072' | 'RSA_4096' | 'EC_prime256v1' | 'EC_secp384r1' | 'EC_secp521r1' | string
 
 export interface CertificateInfo {
   arn: string

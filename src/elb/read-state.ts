@@ -15,7 +15,11 @@ const protocol = (p: string | undefined): ListenerProtocol => {
 export function toLoadBalancerState(
   lb: LoadBalancerDescription,
   policies: PolicyDescription[],
-  attributes: {idleTimeoutSeconds?: number | undefined; crossZone?: boolean | undefined; connectionDrainingEnabled?: boolean | undefined},
+  attributes: {
+    idleTimeoutSeconds?: number | undefined
+    crossZone?: boolean | undefined
+    connectionDrainingEnabled?: boolean | undefined
+  },
 ): LoadBalancerState {
   return {
     name: lb.LoadBalancerName ?? '',
@@ -38,13 +42,14 @@ export function toLoadBalancerState(
     backendPolicies: (lb.BackendServerDescriptions ?? [])
       .map((b) => ({instancePort: b.InstancePort ?? 0, policyNames: b.PolicyNames ?? []}))
       .sort((a, b) => a.instancePort - b.instancePort),
-    policies: policies.map(
-      (p): Policy => ({
-        name: p.PolicyName ?? '',
-        typeName: p.PolicyTypeName ?? '',
-        attributes: (p.PolicyAttributeDescriptions ?? []).map((a) => ({name: a.AttributeName ?? '', value: a.AttributeValue ?? ''})),
-      }),
-    ),
+    policies: policies.map((p): Policy => ({
+      name: p.PolicyName ?? '',
+      typeName: p.PolicyTypeName ?? '',
+      attributes: (p.PolicyAttributeDescriptions ?? []).map((a) => ({
+        name: a.AttributeName ?? '',
+        value: a.AttributeValue ?? '',
+      })),
+    })),
     healthCheck: lb.HealthCheck
       ? {
           target: lb.HealthCheck.Target ?? '',
@@ -62,20 +67,29 @@ export function toLoadBalancerState(
  * Reads everything we model about a CLB in one round trip: DescribeLoadBalancers, DescribeLoadBalancerPolicies
  * (with the name: this load balancer's own policies and their attributes) and DescribeLoadBalancerAttributes, concurrently.
  */
-export async function readLoadBalancerState(clients: AwsClients, name: string, o: {onDescribed?: (lb: LoadBalancerDescription) => void} = {}): Promise<LoadBalancerState> {
+export async function readLoadBalancerState(
+  clients: AwsClients,
+  name: string,
+  o: {onDescribed?: (lb: LoadBalancerDescription) => void} = {},
+): Promise<LoadBalancerState> {
   const elb = await clients.elb()
-  const {DescribeLoadBalancersCommand, DescribeLoadBalancerPoliciesCommand, DescribeLoadBalancerAttributesCommand} = await import(
-    '@aws-sdk/client-elastic-load-balancing'
-  )
+  const {DescribeLoadBalancersCommand, DescribeLoadBalancerPoliciesCommand, DescribeLoadBalancerAttributesCommand} =
+    await import('@aws-sdk/client-elastic-load-balancing')
   try {
     const [described, policies, attributes] = await Promise.all([
-      awsCall('elasticloadbalancing:DescribeLoadBalancers', () => elb.send(new DescribeLoadBalancersCommand({LoadBalancerNames: [name]}))).then((out) => {
+      awsCall('elasticloadbalancing:DescribeLoadBalancers', () =>
+        elb.send(new DescribeLoadBalancersCommand({LoadBalancerNames: [name]})),
+      ).then((out) => {
         const lb = out.LoadBalancerDescriptions?.[0]
         if (lb) o.onDescribed?.(lb)
         return out
       }),
-      awsCall('elasticloadbalancing:DescribeLoadBalancerPolicies', () => elb.send(new DescribeLoadBalancerPoliciesCommand({LoadBalancerName: name}))),
-      awsCall('elasticloadbalancing:DescribeLoadBalancerAttributes', () => elb.send(new DescribeLoadBalancerAttributesCommand({LoadBalancerName: name}))),
+      awsCall('elasticloadbalancing:DescribeLoadBalancerPolicies', () =>
+        elb.send(new DescribeLoadBalancerPoliciesCommand({LoadBalancerName: name})),
+      ),
+      awsCall('elasticloadbalancing:DescribeLoadBalancerAttributes', () =>
+        elb.send(new DescribeLoadBalancerAttributesCommand({LoadBalancerName: name})),
+      ),
     ])
     const lb = described.LoadBalancerDescriptions?.[0]
     if (!lb) throw notFound(name)
@@ -87,14 +101,17 @@ export async function readLoadBalancerState(clients: AwsClients, name: string, o
     })
   } catch (error) {
     const code = awsErrorCode((error as EbwsError).cause ?? error)
-    if (code === 'LoadBalancerNotFound' || code === 'AccessPointNotFound' || code === 'AccessPointNotFoundException') throw notFound(name)
+    if (code === 'LoadBalancerNotFound' || code === 'AccessPointNotFound' || code === 'AccessPointNotFoundException')
+      throw notFound(name)
     throw error
   }
 }
 
 function notFound(name: string): EbwsError {
   return new EbwsError('LB_NOT_FOUND', `The environment's Classic Load Balancer "${name}" was not found.`, {
-    hint: ['It may have been deleted outside Elastic Beanstalk; rebuild the environment (`eb rebuild`) or check --region.'],
+    hint: [
+      'It may have been deleted outside Elastic Beanstalk; rebuild the environment (`eb rebuild`) or check --region.',
+    ],
   })
 }
 
@@ -107,7 +124,9 @@ export async function predefinedPolicyExists(clients: AwsClients, name: string):
   const elb = await clients.elb()
   const {DescribeLoadBalancerPoliciesCommand} = await import('@aws-sdk/client-elastic-load-balancing')
   try {
-    const out = await awsCall('elasticloadbalancing:DescribeLoadBalancerPolicies', () => elb.send(new DescribeLoadBalancerPoliciesCommand({PolicyNames: [name]})))
+    const out = await awsCall('elasticloadbalancing:DescribeLoadBalancerPolicies', () =>
+      elb.send(new DescribeLoadBalancerPoliciesCommand({PolicyNames: [name]})),
+    )
     return (out.PolicyDescriptions ?? []).some((p) => p.PolicyName === name)
   } catch (error) {
     const code = awsErrorCode((error as EbwsError).cause ?? error)

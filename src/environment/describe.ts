@@ -67,9 +67,14 @@ function toInfo(env: EnvironmentDescription, loadBalancer: string | undefined): 
  * One round trip: DescribeEnvironments and DescribeEnvironmentResources run concurrently (the latter takes the
  * environment name alone). An unknown name gets a clear error listing the environments that do exist.
  */
-export async function describeEnvironment(clients: AwsClients, environmentName: string, o: {resources?: boolean} = {}): Promise<EnvironmentInfo> {
+export async function describeEnvironment(
+  clients: AwsClients,
+  environmentName: string,
+  o: {resources?: boolean} = {},
+): Promise<EnvironmentInfo> {
   const eb = await clients.elasticBeanstalk()
-  const {DescribeEnvironmentsCommand, DescribeEnvironmentResourcesCommand} = await import('@aws-sdk/client-elastic-beanstalk')
+  const {DescribeEnvironmentsCommand, DescribeEnvironmentResourcesCommand} =
+    await import('@aws-sdk/client-elastic-beanstalk')
   // {resources: false}: DescribeEnvironments only, for callers that need no load balancer (deploy).
   const [envs, resources] = await Promise.allSettled([
     awsCall('elasticbeanstalk:DescribeEnvironments', () =>
@@ -95,29 +100,52 @@ async function unknownEnvironment(clients: AwsClients, name: string) {
   let names: string[] = []
   try {
     const all = await eb.send(new DescribeEnvironmentsCommand({IncludeDeleted: false}))
-    names = (all.Environments ?? []).map((e) => e.EnvironmentName ?? '').filter(Boolean).sort()
+    names = (all.Environments ?? [])
+      .map((e) => e.EnvironmentName ?? '')
+      .filter(Boolean)
+      .sort()
   } catch {
     // The listing only improves the message; the error stands without it.
   }
   const region = await clients.region().catch(() => undefined)
-  return badInput('ENV_NOT_FOUND', `No Elastic Beanstalk environment named "${name}"${region ? ` in ${region}` : ''}.`, [
-    names.length > 0 ? `Environments there: ${names.join(', ')}.` : 'There are no environments in that region; check --region.',
-  ])
+  return badInput(
+    'ENV_NOT_FOUND',
+    `No Elastic Beanstalk environment named "${name}"${region ? ` in ${region}` : ''}.`,
+    [
+      names.length > 0
+        ? `Environments there: ${names.join(', ')}.`
+        : 'There are no environments in that region; check --region.',
+    ],
+  )
 }
 
-export async function describeOptionSettings(clients: AwsClients, env: Pick<EnvironmentInfo, 'applicationName' | 'environmentName'>): Promise<OptionSetting[]> {
+export async function describeOptionSettings(
+  clients: AwsClients,
+  env: Pick<EnvironmentInfo, 'applicationName' | 'environmentName'>,
+): Promise<OptionSetting[]> {
   const eb = await clients.elasticBeanstalk()
   const {DescribeConfigurationSettingsCommand} = await import('@aws-sdk/client-elastic-beanstalk')
   const out = await awsCall('elasticbeanstalk:DescribeConfigurationSettings', () =>
-    eb.send(new DescribeConfigurationSettingsCommand({ApplicationName: env.applicationName, EnvironmentName: env.environmentName})),
+    eb.send(
+      new DescribeConfigurationSettingsCommand({
+        ApplicationName: env.applicationName,
+        EnvironmentName: env.environmentName,
+      }),
+    ),
   )
   const settings: ConfigurationOptionSetting[] = out.ConfigurationSettings?.[0]?.OptionSettings ?? []
-  return settings.map((s) => ({namespace: s.Namespace ?? '', optionName: s.OptionName ?? '', value: s.Value, resourceName: s.ResourceName}))
+  return settings.map((s) => ({
+    namespace: s.Namespace ?? '',
+    optionName: s.OptionName ?? '',
+    value: s.Value,
+    resourceName: s.ResourceName,
+  }))
 }
 
 /** The LoadBalancerType / EnvironmentType settings, which are authoritative over what the resource name suggests. */
 export function loadBalancerKindFromSettings(settings: OptionSetting[]): LoadBalancerKind | undefined {
-  const get = (name: string) => settings.find((s) => s.namespace === 'aws:elasticbeanstalk:environment' && s.optionName === name)?.value
+  const get = (name: string) =>
+    settings.find((s) => s.namespace === 'aws:elasticbeanstalk:environment' && s.optionName === name)?.value
   if (get('EnvironmentType') === 'SingleInstance') return 'none'
   const type = get('LoadBalancerType')
   return type === 'classic' || type === 'application' || type === 'network' ? type : undefined
@@ -128,14 +156,27 @@ export function requireClassicLoadBalancer(env: EnvironmentInfo, settings?: Opti
   const kind = (settings && loadBalancerKindFromSettings(settings)) ?? env.loadBalancerKind
   if (kind === 'classic' && env.loadBalancer) return env.loadBalancer
   if (kind === 'none') {
-    throw badInput('LB_TYPE_UNSUPPORTED', `Environment "${env.environmentName}" has no load balancer (${env.tier === 'Worker' ? 'a worker environment' : 'a single-instance environment'}).`, [
-      'ebws configures Classic Load Balancer listeners. Use a load-balanced environment, or terminate TLS on the instance.',
-    ])
+    throw badInput(
+      'LB_TYPE_UNSUPPORTED',
+      `Environment "${env.environmentName}" has no load balancer (${env.tier === 'Worker' ? 'a worker environment' : 'a single-instance environment'}).`,
+      [
+        'ebws configures Classic Load Balancer listeners. Use a load-balanced environment, or terminate TLS on the instance.',
+      ],
+    )
   }
-  const what = kind === 'application' ? 'an Application Load Balancer (ALB)' : kind === 'network' ? 'a Network Load Balancer (NLB)' : 'no Classic Load Balancer'
-  throw badInput('LB_TYPE_UNSUPPORTED', `Environment "${env.environmentName}" uses ${what}, not a Classic Load Balancer.`, [
+  const what =
     kind === 'application'
-      ? 'An ALB ends HTTP and adds X-Forwarded-For/Proto instead of Proxy Protocol; `ebws listeners show` and `ebws listeners fix` work on it.'
-      : 'ebws currently supports Classic Load Balancer environments only.',
-  ])
+      ? 'an Application Load Balancer (ALB)'
+      : kind === 'network'
+        ? 'a Network Load Balancer (NLB)'
+        : 'no Classic Load Balancer'
+  throw badInput(
+    'LB_TYPE_UNSUPPORTED',
+    `Environment "${env.environmentName}" uses ${what}, not a Classic Load Balancer.`,
+    [
+      kind === 'application'
+        ? 'An ALB ends HTTP and adds X-Forwarded-For/Proto instead of Proxy Protocol; `ebws listeners show` and `ebws listeners fix` work on it.'
+        : 'ebws currently supports Classic Load Balancer environments only.',
+    ],
+  )
 }

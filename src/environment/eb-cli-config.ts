@@ -46,7 +46,10 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 /** Pure: interpret the parsed YAML document. */
 export function interpretEbCliConfig(doc: unknown, path: string, branch: string | undefined): EbCliConfig {
   if (doc === null || doc === undefined) return {path, branch}
-  if (!isRecord(doc)) throw badInput('CONFIG_INVALID', `${path} is not an eb CLI config file (expected a YAML mapping).`, ['Run `eb init` again, or pass --environment and --region.'])
+  if (!isRecord(doc))
+    throw badInput('CONFIG_INVALID', `${path} is not an eb CLI config file (expected a YAML mapping).`, [
+      'Run `eb init` again, or pass --environment and --region.',
+    ])
   const branches = isRecord(doc['branch-defaults']) ? doc['branch-defaults'] : {}
   const global = isRecord(doc.global) ? doc.global : {}
   const forBranch = branch && isRecord(branches[branch]) ? (branches[branch] as Record<string, unknown>) : undefined
@@ -67,7 +70,9 @@ export async function loadEbCliConfig(start: string = process.cwd()): Promise<Eb
   const {parseYaml} = await import('./eb-cli-yaml.ts')
   const parsed = parseYaml(readFileSync(path, 'utf8'))
   if ('error' in parsed) {
-    throw badInput('CONFIG_INVALID', `Could not parse ${path}: ${parsed.error}`, ['Fix the YAML, run `eb init` again, or pass --environment and --region.'])
+    throw badInput('CONFIG_INVALID', `Could not parse ${path}: ${parsed.error}`, [
+      'Fix the YAML, run `eb init` again, or pass --environment and --region.',
+    ])
   }
   const doc = parsed.doc
   return interpretEbCliConfig(doc, path, currentGitBranch(dirname(dirname(path))))

@@ -24,7 +24,9 @@ export function followEvents(clients: AwsClients, environmentName: string, since
     const fresh: EnvironmentEvent[] = []
     let NextToken: string | undefined
     do {
-      const page = await awsCall('elasticbeanstalk:DescribeEvents', () => eb.send(new DescribeEventsCommand({EnvironmentName: environmentName, StartTime: from, NextToken})))
+      const page = await awsCall('elasticbeanstalk:DescribeEvents', () =>
+        eb.send(new DescribeEventsCommand({EnvironmentName: environmentName, StartTime: from, NextToken})),
+      )
       for (const e of page.Events ?? []) {
         const event: EnvironmentEvent = {
           date: e.EventDate?.toISOString() ?? new Date().toISOString(),
@@ -55,6 +57,8 @@ export function followEvents(clients: AwsClients, environmentName: string, since
 export async function latestEventDate(clients: AwsClients, environmentName: string): Promise<Date | undefined> {
   const eb = await clients.elasticBeanstalk()
   const {DescribeEventsCommand} = await import('@aws-sdk/client-elastic-beanstalk')
-  const page = await awsCall('elasticbeanstalk:DescribeEvents', () => eb.send(new DescribeEventsCommand({EnvironmentName: environmentName, MaxRecords: 1})))
+  const page = await awsCall('elasticbeanstalk:DescribeEvents', () =>
+    eb.send(new DescribeEventsCommand({EnvironmentName: environmentName, MaxRecords: 1})),
+  )
   return page.Events?.[0]?.EventDate
 }

@@ -6,7 +6,10 @@ import type {EnvironmentEvent} from './events.ts'
 import {followEvents} from './events.ts'
 
 /** What a wait-for-Ready poll reads of an environment: the status part of what `describeEnvironment` returns. */
-export type EnvironmentStatus = Pick<EnvironmentInfo, 'status' | 'health' | 'healthStatus' | 'versionLabel' | 'endpointUrl' | 'cname'>
+export type EnvironmentStatus = Pick<
+  EnvironmentInfo,
+  'status' | 'health' | 'healthStatus' | 'versionLabel' | 'endpointUrl' | 'cname'
+>
 
 export interface PollOptions {
   timeoutMs: number
@@ -26,12 +29,26 @@ export interface PollOptions {
  */
 export const defaultPollInterval = (): number => Number(process.env.EBWS_POLL_MS) || 4000
 
-export async function describeEnvironmentStatus(clients: AwsClients, environmentName: string): Promise<EnvironmentStatus | undefined> {
+export async function describeEnvironmentStatus(
+  clients: AwsClients,
+  environmentName: string,
+): Promise<EnvironmentStatus | undefined> {
   const eb = await clients.elasticBeanstalk()
   const {DescribeEnvironmentsCommand} = await import('@aws-sdk/client-elastic-beanstalk')
-  const out = await awsCall('elasticbeanstalk:DescribeEnvironments', () => eb.send(new DescribeEnvironmentsCommand({EnvironmentNames: [environmentName], IncludeDeleted: false})))
+  const out = await awsCall('elasticbeanstalk:DescribeEnvironments', () =>
+    eb.send(new DescribeEnvironmentsCommand({EnvironmentNames: [environmentName], IncludeDeleted: false})),
+  )
   const e = out.Environments?.find((x) => x.EnvironmentName === environmentName)
-  return e ? {status: e.Status ?? 'Unknown', health: e.Health, healthStatus: e.HealthStatus, versionLabel: e.VersionLabel, endpointUrl: e.EndpointURL, cname: e.CNAME} : undefined
+  return e
+    ? {
+        status: e.Status ?? 'Unknown',
+        health: e.Health,
+        healthStatus: e.HealthStatus,
+        versionLabel: e.VersionLabel,
+        endpointUrl: e.EndpointURL,
+        cname: e.CNAME,
+      }
+    : undefined
 }
 
 const sleep = (ms: number, signal?: AbortSignal) =>
@@ -68,10 +85,16 @@ export async function pollEnvironment(
     if (done(status, fresh)) return status
     const left = deadline - Date.now()
     if (left <= 0 || options.signal?.aborted) {
-      throw new EbwsError('TIMEOUT', `Timed out after ${Math.round(options.timeoutMs / 1000)} s waiting for "${environmentName}" (now ${status.status}, health ${status.health ?? 'unknown'}). The operation may still be running on AWS.`, {
-        hint: [`Check it with \`ebws listeners show -e ${environmentName}\` or the Beanstalk console; raise --timeout to wait longer.`],
-        details: {status},
-      })
+      throw new EbwsError(
+        'TIMEOUT',
+        `Timed out after ${Math.round(options.timeoutMs / 1000)} s waiting for "${environmentName}" (now ${status.status}, health ${status.health ?? 'unknown'}). The operation may still be running on AWS.`,
+        {
+          hint: [
+            `Check it with \`ebws listeners show -e ${environmentName}\` or the Beanstalk console; raise --timeout to wait longer.`,
+          ],
+          details: {status},
+        },
+      )
     }
     await sleep(Math.min(interval, left), options.signal)
     interval = Math.min(interval * 2, maxInterval)

@@ -9,6 +9,9 @@ export function formatDnsLink(r: DnsLinkResult): string {
       ? `${r.domain} already points at ${r.environment}.`
       : `${r.status === 'dry-run' ? 'Would point' : 'Pointed'} ${r.domain} at ${r.environment} (zone ${r.zone.name}): ${r.target.why}.`
   const lines = [head]
-  for (const rec of r.records) lines.push(`  ${VERB[rec.action].padEnd(7)} ${rec.type.padEnd(5)} ${rec.action === 'delete' ? rec.old : rec.new}${rec.action === 'update' ? `   (was ${rec.old})` : ''}`)
+  for (const rec of r.records)
+    lines.push(
+      `  ${VERB[rec.action].padEnd(7)} ${rec.type.padEnd(5)} ${rec.action === 'delete' ? rec.old : rec.new}${rec.action === 'update' ? `   (was ${rec.old})` : ''}`,
+    )
   return lines.join('\n')
 }

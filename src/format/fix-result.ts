@@ -7,7 +7,9 @@ export function formatFixResult(r: FixResult, o: {asking?: boolean} = {}): strin
   const out: string[] = []
   out.push(`${paint('bold', r.environment)} · ${r.loadBalancerName} · ${r.region} · mode ${r.mode}`)
   out.push(`Certificate ${r.certificate.arn}`)
-  out.push(`  ${r.certificate.domainName ?? ''}${r.certificate.notAfter ? `, expires ${r.certificate.notAfter.slice(0, 10)}` : ''} (${r.certificate.reason})`)
+  out.push(
+    `  ${r.certificate.domainName ?? ''}${r.certificate.notAfter ? `, expires ${r.certificate.notAfter.slice(0, 10)}` : ''} (${r.certificate.reason})`,
+  )
   if (r.status === 'emitted') {
     out.push(`Wrote ${r.ebextensionsFile}: commit it with your app; Beanstalk applies it on the next deploy.`)
   } else if (r.status === 'already-in-shape') {
@@ -18,7 +20,9 @@ export function formatFixResult(r: FixResult, o: {asking?: boolean} = {}): strin
     if (r.elbSteps.length === 0) out.push('  load balancer: no changes')
     r.elbSteps.forEach((s, i) => out.push(`  ${i + 1}. ${s.description}`))
     if (r.optionSettingsToUpdate.length > 0) {
-      out.push(`  ${r.elbSteps.length + 1}. update the environment's option settings (so environment updates keep the layout):`)
+      out.push(
+        `  ${r.elbSteps.length + 1}. update the environment's option settings (so environment updates keep the layout):`,
+      )
       for (const s of r.optionSettingsToUpdate) out.push(`       ${s.namespace} ${s.optionName} = ${s.value}`)
     }
     if (r.status === 'dry-run' && !o.asking && r.elbSteps.length > 0) {
@@ -28,7 +32,10 @@ export function formatFixResult(r: FixResult, o: {asking?: boolean} = {}): strin
     }
   }
   for (const w of r.warnings) out.push(`${severityMark('warning')} ${w}`)
-  if (r.backupFile) out.push(`Snapshot of the previous state: ${r.backupFile} (ebws listeners restore --from ${shellWord(r.backupFile)})`)
+  if (r.backupFile)
+    out.push(
+      `Snapshot of the previous state: ${r.backupFile} (ebws listeners restore --from ${shellWord(r.backupFile)})`,
+    )
   if (r.verdictAfter) for (const f of r.verdictAfter.findings) out.push(`  ${severityMark(f.severity)} ${f.message}`)
   return out.join('\n')
 }

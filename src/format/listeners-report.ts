@@ -12,10 +12,16 @@ const LAYOUT_NAMES = {
   none: 'none of the known layouts',
 } as const
 
-export function formatListenersReport(r: ListenersReport, now = new Date(), ports: LayoutPorts = DEFAULT_PORTS): string {
+export function formatListenersReport(
+  r: ListenersReport,
+  now = new Date(),
+  ports: LayoutPorts = DEFAULT_PORTS,
+): string {
   const out: string[] = []
   const env = r.environment
-  out.push(`${paint('bold', env.environmentName)} (${env.applicationName}, ${r.region}) · ${env.status}${env.health ? ` · health ${env.health}` : ''}`)
+  out.push(
+    `${paint('bold', env.environmentName)} (${env.applicationName}, ${r.region}) · ${env.status}${env.health ? ` · health ${env.health}` : ''}`,
+  )
   out.push(`Load balancer ${r.loadBalancer.name}${r.loadBalancer.dnsName ? ` · ${r.loadBalancer.dnsName}` : ''}`)
   out.push('')
   out.push('Listeners')
@@ -43,24 +49,47 @@ export function formatListenersReport(r: ListenersReport, now = new Date(), port
       const days = c.notAfter ? Math.floor((new Date(c.notAfter).getTime() - now.getTime()) / 86_400_000) : undefined
       const sans = c.subjectAlternativeNames.filter((s) => s !== c.domainName)
       out.push(`  ${c.arn}`)
-      out.push(`    ${c.domainName ?? '?'}${sans.length > 0 ? ` (+ ${sans.join(', ')})` : ''} · ${c.status ?? '?'} · ${c.keyAlgorithm ?? '?'} · ${c.type ?? ''}`)
-      if (c.notAfter) out.push(`    expires ${c.notAfter.slice(0, 10)}${days === undefined ? '' : days < 0 ? ` (${-days} days ago)` : ` (in ${days} days)`}`)
+      out.push(
+        `    ${c.domainName ?? '?'}${sans.length > 0 ? ` (+ ${sans.join(', ')})` : ''} · ${c.status ?? '?'} · ${c.keyAlgorithm ?? '?'} · ${c.type ?? ''}`,
+      )
+      if (c.notAfter)
+        out.push(
+          `    expires ${c.notAfter.slice(0, 10)}${days === undefined ? '' : days < 0 ? ` (${-days} days ago)` : ` (in ${days} days)`}`,
+        )
     }
   }
   const backends = r.loadBalancer.backendPolicies.filter((b) => b.policyNames.length > 0)
   out.push('')
-  out.push(`Backend policies  ${backends.length === 0 ? 'none' : backends.map((b) => `instance port ${b.instancePort}: ${b.policyNames.join(', ')}`).join('; ')}`)
+  out.push(
+    `Backend policies  ${backends.length === 0 ? 'none' : backends.map((b) => `instance port ${b.instancePort}: ${b.policyNames.join(', ')}`).join('; ')}`,
+  )
   out.push(`Health check      ${r.loadBalancer.healthCheck?.target ?? 'unknown'}`)
-  out.push(`Idle timeout      ${r.loadBalancer.idleTimeoutSeconds === undefined ? 'unknown' : `${r.loadBalancer.idleTimeoutSeconds} s`}`)
+  out.push(
+    `Idle timeout      ${r.loadBalancer.idleTimeoutSeconds === undefined ? 'unknown' : `${r.loadBalancer.idleTimeoutSeconds} s`}`,
+  )
 
-  const settings = r.optionSettings.settings.filter((s) => s.namespace.startsWith('aws:elb:listener') || s.namespace.startsWith('aws:elb:policies'))
+  const settings = r.optionSettings.settings.filter(
+    (s) => s.namespace.startsWith('aws:elb:listener') || s.namespace.startsWith('aws:elb:policies'),
+  )
   out.push('')
   out.push('Option settings (what environment updates re-apply)')
-  out.push(settings.length === 0 ? '  none: Beanstalk defaults apply (HTTP 80 -> HTTP 80 only)' : table(['namespace', 'option', 'value'], settings.map((s) => [s.namespace, s.optionName, s.value ?? ''])))
+  out.push(
+    settings.length === 0
+      ? '  none: Beanstalk defaults apply (HTTP 80 -> HTTP 80 only)'
+      : table(
+          ['namespace', 'option', 'value'],
+          settings.map((s) => [s.namespace, s.optionName, s.value ?? '']),
+        ),
+  )
   if (r.verdict.drift.length > 0) {
     out.push('')
     out.push(paint('yellow', 'Drift (live load balancer vs option settings)'))
-    out.push(table(['what', 'settings', 'live', 'next update'], r.verdict.drift.map((d) => [d.subject, d.configured, d.live, d.consequence])))
+    out.push(
+      table(
+        ['what', 'settings', 'live', 'next update'],
+        r.verdict.drift.map((d) => [d.subject, d.configured, d.live, d.consequence]),
+      ),
+    )
   }
   out.push('')
   out.push(`Layout: ${paint('bold', LAYOUT_NAMES[r.verdict.layout])}`)
@@ -75,7 +104,11 @@ export function formatListenersReport(r: ListenersReport, now = new Date(), port
  * the current secure listener's certificate (by its domain, or by ARN for a wildcard) when that one can serve.
  * With no usable certificate there is no command to paste: it says what is missing instead.
  */
-export function suggestFix(r: ListenersReport, now = new Date(), ports: LayoutPorts = DEFAULT_PORTS): {command: string} | {advice: string} {
+export function suggestFix(
+  r: ListenersReport,
+  now = new Date(),
+  ports: LayoutPorts = DEFAULT_PORTS,
+): {command: string} | {advice: string} {
   const mode = r.verdict.layout === 'none' ? '' : ` --mode ${r.verdict.layout}`
   // The ports the report was judged on, when they are not the defaults (show --https-port 8443 ...).
   const flagOf = {httpsPort: 'https-port', httpPort: 'http-port', instancePort: 'instance-port'} as const
@@ -84,15 +117,24 @@ export function suggestFix(r: ListenersReport, now = new Date(), ports: LayoutPo
     .map((k) => ` --${flagOf[k]} ${ports[k]}`)
     .join('')
   const onHttpsPort = (l: {loadBalancerPort: number}) => Number(l.loadBalancerPort === ports.httpsPort)
-  const secure = r.loadBalancer.listeners.filter((l) => isSecure(l.protocol) && l.sslCertificateId).sort((a, b) => onHttpsPort(b) - onHttpsPort(a))[0]
+  const secure = r.loadBalancer.listeners
+    .filter((l) => isSecure(l.protocol) && l.sslCertificateId)
+    .sort((a, b) => onHttpsPort(b) - onHttpsPort(a))[0]
   const cert = secure && r.certificates.find((c) => c.arn === secure.sslCertificateId)
   const problem = secure && (cert ? certificateProblem(cert, {region: r.region, now}) : 'it could not be read from ACM')
   if (!cert || problem) {
-    const why = secure ? `the certificate on ${secure.loadBalancerPort} cannot be used (${problem})` : 'no listener has a certificate'
+    const why = secure
+      ? `the certificate on ${secure.loadBalancerPort} cannot be used (${problem})`
+      : 'no listener has a certificate'
     return {
       advice: `listeners fix needs an ACM certificate, and ${why}. Request or import an RSA 2048 certificate for your domain in ACM (${r.region}), then run listeners fix with --domain and that domain. Your certificates: aws acm list-certificates --region ${r.region}`,
     }
   }
-  const byDomain = cert.domainName && !cert.domainName.startsWith('*.') ? `--domain ${cert.domainName}` : `--certificate-arn ${cert.arn}`
-  return {command: `ebws listeners fix -e ${r.environment.environmentName} --region ${r.region}${mode}${portFlags} ${byDomain} --dry-run`}
+  const byDomain =
+    cert.domainName && !cert.domainName.startsWith('*.')
+      ? `--domain ${cert.domainName}`
+      : `--certificate-arn ${cert.arn}`
+  return {
+    command: `ebws listeners fix -e ${r.environment.environmentName} --region ${r.region}${mode}${portFlags} ${byDomain} --dry-run`,
+  }
 }

@@ -4,7 +4,8 @@ import {styleText} from 'node:util'
 const useColor = (): boolean => Boolean(process.stdout.isTTY) && !process.env.NO_COLOR && process.env.TERM !== 'dumb'
 
 type Style = Parameters<typeof styleText>[0]
-export const paint = (style: Style, text: string): string => (useColor() ? styleText(style, text, {validateStream: false}) : text)
+export const paint = (style: Style, text: string): string =>
+  useColor() ? styleText(style, text, {validateStream: false}) : text
 
 /** A plain left-aligned table; columns sized to content. */
 export function table(headers: string[], rows: string[][], indent = '  '): string {

@@ -89,7 +89,15 @@ export async function restoreAnyListeners(
       dependsOn: [],
     })),
   ]
-  const result: RestoreResult = {loadBalancerName: name, region: snapshot.region, dryRun: o.dryRun, steps, optionSettingsToUpdate: set, optionSettingsToRemove: remove, leftAlone: []}
+  const result: RestoreResult = {
+    loadBalancerName: name,
+    region: snapshot.region,
+    dryRun: o.dryRun,
+    steps,
+    optionSettingsToUpdate: set,
+    optionSettingsToRemove: remove,
+    leftAlone: [],
+  }
   if (o.dryRun || steps.length === 0) return result
   await o.confirm?.({...result, dryRun: true})
   try {

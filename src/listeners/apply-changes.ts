@@ -52,10 +52,17 @@ export async function ensureReady(
   const env = observed.environment
   if (isReady({status: env.status})) return observed
   if (!o.wait) {
-    throw badInput('ENV_NOT_READY', `Environment "${env.environmentName}" is ${env.status}, not Ready; Beanstalk accepts no changes until it is.`, ['Leave out --no-wait to wait for it (within --timeout), or try again when it is Ready.'])
+    throw badInput(
+      'ENV_NOT_READY',
+      `Environment "${env.environmentName}" is ${env.status}, not Ready; Beanstalk accepts no changes until it is.`,
+      ['Leave out --no-wait to wait for it (within --timeout), or try again when it is Ready.'],
+    )
   }
   o.say(`Waiting for ${env.environmentName} to be Ready (now ${env.status})`)
-  await pollEnvironment(clients, env.environmentName, isReady, {timeoutMs: o.timeoutMs, onEvent: (e) => o.say(`${e.severity} ${e.message}`)})
+  await pollEnvironment(clients, env.environmentName, isReady, {
+    timeoutMs: o.timeoutMs,
+    onEvent: (e) => o.say(`${e.severity} ${e.message}`),
+  })
   return observeEnvironment(clients, env.environmentName)
 }
 
@@ -69,7 +76,10 @@ export async function applyChanges(clients: AwsClients, input: ApplyChangesInput
   const restoreCommand = `ebws listeners restore --from ${backupPath}`
   // From the first write on, a signal stops at the next safe point and rolls back (src/cli/interrupt.ts).
   const guard = guardSignals({
-    onFirst: (signal) => say(`Received ${signal}: stopping at the next safe point and restoring the load balancer (a second signal exits at once).`),
+    onFirst: (signal) =>
+      say(
+        `Received ${signal}: stopping at the next safe point and restoring the load balancer (a second signal exits at once).`,
+      ),
     lastWords: () => ['The load balancer may be half-changed. Put it back with:', restoreCommand],
   })
   try {
@@ -82,7 +92,13 @@ export async function applyChanges(clients: AwsClients, input: ApplyChangesInput
 async function applyGuarded(
   clients: AwsClients,
   input: ApplyChangesInput,
-  o: {guard: SignalGuard; backupPath: string; restoreCommand: string; writesSettings: boolean; optionsToRemove: OptionSetting[]},
+  o: {
+    guard: SignalGuard
+    backupPath: string
+    restoreCommand: string
+    writesSettings: boolean
+    optionsToRemove: OptionSetting[]
+  },
 ): Promise<ApplyChangesResult> {
   const {observed, elbSteps, settingsToUpdate, say} = input
   const {guard, optionsToRemove} = o
@@ -103,15 +119,30 @@ async function applyGuarded(
 
   const rollback = async (error: unknown, what: string): Promise<never> => {
     say(`${what} failed; restoring the load balancer`)
-    await restoreSnapshot(clients, snapshot, backupFile, (s, st) => st === 'done' && say(`  restored: ${s.description}`))
-    throw new EbwsError('CHANGE_FAILED', `${what} failed: ${(error as Error).message}\nThe load balancer was restored to its previous state (snapshot: ${backupFile}).`, {
-      cause: error,
-      details: {backupFile, restored: true},
-    })
+    await restoreSnapshot(
+      clients,
+      snapshot,
+      backupFile,
+      (s, st) => st === 'done' && say(`  restored: ${s.description}`),
+    )
+    throw new EbwsError(
+      'CHANGE_FAILED',
+      `${what} failed: ${(error as Error).message}\nThe load balancer was restored to its previous state (snapshot: ${backupFile}).`,
+      {
+        cause: error,
+        details: {backupFile, restored: true},
+      },
+    )
   }
   const interrupted = async (signal: NodeJS.Signals, completed: number): Promise<never> => {
     say(`Interrupted by ${signal}; restoring the load balancer`)
-    if (completed > 0) await restoreSnapshot(clients, snapshot, backupFile, (s, st) => st === 'done' && say(`  restored: ${s.description}`))
+    if (completed > 0)
+      await restoreSnapshot(
+        clients,
+        snapshot,
+        backupFile,
+        (s, st) => st === 'done' && say(`  restored: ${s.description}`),
+      )
     throw new EbwsError(
       'INTERRUPTED',
       `Interrupted by ${signal} after ${completed} of ${elbSteps.length} load balancer step${elbSteps.length === 1 ? '' : 's'}: ${completed > 0 ? 'the load balancer was restored to its previous state' : 'nothing had been changed'}; the option settings were not changed.\nSnapshot: ${backupFile}`,
@@ -121,10 +152,16 @@ async function applyGuarded(
 
   if (elbSteps.length > 0) {
     try {
-      await executePlan(clients, observed.loadBalancerName, elbSteps, {onStep: (s, st) => st === 'done' && say(`✔ ${s.description}`), shouldStop: () => guard.signal !== undefined})
+      await executePlan(clients, observed.loadBalancerName, elbSteps, {
+        onStep: (s, st) => st === 'done' && say(`✔ ${s.description}`),
+        shouldStop: () => guard.signal !== undefined,
+      })
     } catch (error) {
       if (error instanceof PlanStoppedError && guard.signal) await interrupted(guard.signal, error.completed.length)
-      await rollback(error, error instanceof StepFailedError ? `Step "${error.step.description}"` : 'Changing the load balancer')
+      await rollback(
+        error,
+        error instanceof StepFailedError ? `Step "${error.step.description}"` : 'Changing the load balancer',
+      )
     }
   }
   if (guard.signal) await interrupted(guard.signal, elbSteps.length)
@@ -136,9 +173,14 @@ async function applyGuarded(
       if (elbSteps.length > 0) await rollback(error, 'UpdateEnvironment')
       throw error
     }
-    say(`Updating the environment's option settings (${settingsToUpdate.length + optionsToRemove.length}); waiting for Ready`)
+    say(
+      `Updating the environment's option settings (${settingsToUpdate.length + optionsToRemove.length}); waiting for Ready`,
+    )
     // Past this point the change is made (Beanstalk accepted the settings and applies them): a signal stops the wait only.
-    guard.setLastWords(() => ['The change was made; the environment may still be Updating. To undo it:', o.restoreCommand])
+    guard.setLastWords(() => [
+      'The change was made; the environment may still be Updating. To undo it:',
+      o.restoreCommand,
+    ])
     try {
       await pollEnvironment(clients, env.environmentName, isReady, {
         timeoutMs: input.timeoutMs,
@@ -152,7 +194,13 @@ async function applyGuarded(
       throw new EbwsError(
         'INTERRUPTED',
         `Interrupted by ${guard.signal} while waiting for ${env.environmentName} to be Ready: the load balancer changes were made and Elastic Beanstalk accepted the option settings, so the change is complete, but the environment may still be Updating.\nSnapshot of the previous state: ${backupFile}`,
-        {hint: [`Check it with: ${input.inspectCommand}`, `Undo it (once the environment is Ready) with:\n${o.restoreCommand}`], details: {backupFile, restored: false, signal: guard.signal, changed: true}},
+        {
+          hint: [
+            `Check it with: ${input.inspectCommand}`,
+            `Undo it (once the environment is Ready) with:\n${o.restoreCommand}`,
+          ],
+          details: {backupFile, restored: false, signal: guard.signal, changed: true},
+        },
       )
     }
   }
@@ -161,10 +209,14 @@ async function applyGuarded(
   const after = await readLoadBalancerState(clients, observed.loadBalancerName)
   const remaining = input.unmet(after)
   if (remaining.length > 0) {
-    throw new EbwsError('VERIFY_FAILED', `The load balancer does not match the plan after applying it:\n  ${remaining.join('\n  ')}`, {
-      hint: [`Inspect it with \`${input.inspectCommand}\`; the previous state is in ${backupFile}.`],
-      details: {backupFile},
-    })
+    throw new EbwsError(
+      'VERIFY_FAILED',
+      `The load balancer does not match the plan after applying it:\n  ${remaining.join('\n  ')}`,
+      {
+        hint: [`Inspect it with \`${input.inspectCommand}\`; the previous state is in ${backupFile}.`],
+        details: {backupFile},
+      },
+    )
   }
   return {backupFile, after}
 }

@@ -13,7 +13,12 @@ import {awsCliCommand} from '../elb/apply-plan.ts'
 import {predefinedPolicyExists} from '../elb/read-state.ts'
 import type {CertificateInfo} from '../elb/model.ts'
 import {applyChanges, ensureReady} from './apply-changes.ts'
-import {changedOptionSettings, ebextensionsConfig, optionSettingsForPlan, settingsTlsPolicyName} from './durable-settings.ts'
+import {
+  changedOptionSettings,
+  ebextensionsConfig,
+  optionSettingsForPlan,
+  settingsTlsPolicyName,
+} from './durable-settings.ts'
 import type {ObservedEnvironment} from './inspect.ts'
 import {observeEnvironment} from './inspect.ts'
 import type {LayoutMode, LayoutPorts} from './modes.ts'
@@ -76,11 +81,21 @@ export interface FixResult {
 const ACM_ARN = /^arn:aws[a-zA-Z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/
 
 /** Checks that need no AWS call: they fail before anything is read, let alone written. */
-export function checkFixInput(o: Pick<FixOptions, 'certificateArn' | 'domain' | 'ports' | 'mode' | 'stickiness'>): void {
+export function checkFixInput(
+  o: Pick<FixOptions, 'certificateArn' | 'domain' | 'ports' | 'mode' | 'stickiness'>,
+): void {
   checkCertificateInput(o)
   const {httpsPort, httpPort} = o.ports
-  if (httpsPort === httpPort) throw badInput('BAD_FLAG', `--https-port and --http-port are both ${httpsPort}: HTTPS and HTTP cannot share a load balancer port.`)
-  if (o.stickiness && o.mode !== 'http') throw badInput('BAD_FLAG', '--stickiness applies to --mode http only: TCP/SSL listeners cannot carry cookie stickiness.')
+  if (httpsPort === httpPort)
+    throw badInput(
+      'BAD_FLAG',
+      `--https-port and --http-port are both ${httpsPort}: HTTPS and HTTP cannot share a load balancer port.`,
+    )
+  if (o.stickiness && o.mode !== 'http')
+    throw badInput(
+      'BAD_FLAG',
+      '--stickiness applies to --mode http only: TCP/SSL listeners cannot carry cookie stickiness.',
+    )
 }
 
 /** The certificate flags, for every load balancer type: checked before any call. */
@@ -88,15 +103,23 @@ export function checkCertificateInput(o: Pick<FixOptions, 'certificateArn' | 'do
   // IAM server certificates are refused rather than checked: ebws checks every certificate before writing and
   // reads ACM only (an IAM lookup would need iam:GetServerCertificate and another SDK client for a legacy path).
   if (o.certificateArn && isIamServerCertificate(o.certificateArn)) {
-    throw badInput('CERT_NOT_FOUND', `${o.certificateArn} is an IAM server certificate; ebws takes ACM certificates only, which it can check before writing.`, [
-      'Import it into ACM (aws acm import-certificate --certificate fileb://cert.pem --private-key fileb://key.pem --certificate-chain fileb://chain.pem) and pass the ACM ARN.',
-    ])
+    throw badInput(
+      'CERT_NOT_FOUND',
+      `${o.certificateArn} is an IAM server certificate; ebws takes ACM certificates only, which it can check before writing.`,
+      [
+        'Import it into ACM (aws acm import-certificate --certificate fileb://cert.pem --private-key fileb://key.pem --certificate-chain fileb://chain.pem) and pass the ACM ARN.',
+      ],
+    )
   }
   if (o.certificateArn && !ACM_ARN.test(o.certificateArn)) {
-    throw badInput('BAD_FLAG', `"${o.certificateArn}" is not a certificate ARN.`, ['An ACM certificate ARN looks like arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-....'])
+    throw badInput('BAD_FLAG', `"${o.certificateArn}" is not a certificate ARN.`, [
+      'An ACM certificate ARN looks like arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-....',
+    ])
   }
   if (o.domain !== undefined && !/^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}\.?$/i.test(o.domain)) {
-    throw badInput('BAD_FLAG', `"${o.domain}" is not a domain name.`, ['Pass the name clients use, such as example.com or app.example.com.'])
+    throw badInput('BAD_FLAG', `"${o.domain}" is not a domain name.`, [
+      'Pass the name clients use, such as example.com or app.example.com.',
+    ])
   }
 }
 
@@ -104,16 +127,26 @@ export function checkCertificateInput(o: Pick<FixOptions, 'certificateArn' | 'do
  * The ACM calls a fix needs, started with the first reads rather than after them: ListCertificates only for
  * --domain (the one case that must search), DescribeCertificate for --certificate-arn.
  */
-function earlyCertificateCalls(clients: AwsClients, o: FixOptions): {listing?: Promise<CertificateInfo[]>; described?: Promise<CertificateInfo>} {
+function earlyCertificateCalls(
+  clients: AwsClients,
+  o: FixOptions,
+): {listing?: Promise<CertificateInfo[]>; described?: Promise<CertificateInfo>} {
   const out: {listing?: Promise<CertificateInfo[]>; described?: Promise<CertificateInfo>} = {}
   if (o.domain) out.listing = listCertificates(clients)
-  else if (o.certificateArn && !isIamServerCertificate(o.certificateArn)) out.described = describeCertificate(clients, o.certificateArn)
+  else if (o.certificateArn && !isIamServerCertificate(o.certificateArn))
+    out.described = describeCertificate(clients, o.certificateArn)
   out.listing?.catch(() => undefined)
   out.described?.catch(() => undefined)
   return out
 }
 
-async function chooseCertificate(clients: AwsClients, observed: ObservedEnvironment, o: FixOptions, now: Date, early: ReturnType<typeof earlyCertificateCalls>): Promise<CertificateChoice> {
+async function chooseCertificate(
+  clients: AwsClients,
+  observed: ObservedEnvironment,
+  o: FixOptions,
+  now: Date,
+  early: ReturnType<typeof earlyCertificateCalls>,
+): Promise<CertificateChoice> {
   const current = observed.state.listeners.find((l) => l.loadBalancerPort === o.ports.httpsPort)?.sslCertificateId
   const candidates: CertificateInfo[] = early.listing ? [...(await early.listing)] : []
   const lookUp = async (arn: string) => {
@@ -123,11 +156,21 @@ async function chooseCertificate(clients: AwsClients, observed: ObservedEnvironm
       return
     }
     try {
-      candidates.push(await (arn === o.certificateArn && early.described ? early.described : describeCertificate(clients, arn)))
+      candidates.push(
+        await (arn === o.certificateArn && early.described ? early.described : describeCertificate(clients, arn)),
+      )
     } catch (error) {
       const code = (error as EbwsError).details?.awsError
       const region = acmArnRegion(arn)
-      candidates.push({arn, subjectAlternativeNames: [], inUseBy: [], lookupError: code === 'ResourceNotFoundException' ? `not found in ACM${region ? ` (${region})` : ''}` : (error as Error).message})
+      candidates.push({
+        arn,
+        subjectAlternativeNames: [],
+        inUseBy: [],
+        lookupError:
+          code === 'ResourceNotFoundException'
+            ? `not found in ACM${region ? ` (${region})` : ''}`
+            : (error as Error).message,
+      })
     }
   }
   if (o.certificateArn) await lookUp(o.certificateArn)
@@ -143,7 +186,12 @@ async function chooseCertificate(clients: AwsClients, observed: ObservedEnvironm
 }
 
 const planned = (steps: PlanStep[], lb: string, region: string): PlannedStep[] =>
-  steps.map((s) => ({id: s.id, description: s.description, command: awsCliCommand(lb, region, s.op), dependsOn: s.dependsOn}))
+  steps.map((s) => ({
+    id: s.id,
+    description: s.description,
+    command: awsCliCommand(lb, region, s.op),
+    dependsOn: s.dependsOn,
+  }))
 
 /**
  * Plans and applies a listener layout: read (two round trips), choose the certificate, plan (pure), validate the
@@ -156,7 +204,11 @@ export async function fixListeners(clients: AwsClients, o: FixOptions): Promise<
   checkFixInput(o)
   // The CLB's ConnectionSettings.IdleTimeout is 1-3600 (botocore elb model); --idle-timeout allows up to the ALB's 4000.
   if (o.idleTimeoutSeconds !== undefined && o.idleTimeoutSeconds > 3600) {
-    throw badInput('BAD_FLAG', `--idle-timeout ${o.idleTimeoutSeconds} s is above a Classic Load Balancer's 3600 s maximum.`, 'Pass 3600 s or less.')
+    throw badInput(
+      'BAD_FLAG',
+      `--idle-timeout ${o.idleTimeoutSeconds} s is above a Classic Load Balancer's 3600 s maximum.`,
+      'Pass 3600 s or less.',
+    )
   }
 
   // A --tls-policy other than the recommended one (which exists) is checked in the same round trip as the reads.
@@ -165,12 +217,17 @@ export async function fixListeners(clients: AwsClients, o: FixOptions): Promise<
   const early = earlyCertificateCalls(clients, o)
   let observed = await observeEnvironment(clients, o.environmentName, {first: o.first})
   if (tlsCheck && !(await tlsCheck)) {
-    throw badInput('TLS_POLICY_UNKNOWN', `"${o.tlsPolicy}" is not a predefined SSL security policy of Classic Load Balancers.`, [
-      `List them with: aws elb describe-load-balancer-policies --region ${observed.region} --query 'PolicyDescriptions[?PolicyTypeName==\`SSLNegotiationPolicyType\`].PolicyName'`,
-      `Or leave out --tls-policy for ${RECOMMENDED_SSL_POLICY}.`,
-    ])
+    throw badInput(
+      'TLS_POLICY_UNKNOWN',
+      `"${o.tlsPolicy}" is not a predefined SSL security policy of Classic Load Balancers.`,
+      [
+        `List them with: aws elb describe-load-balancer-policies --region ${observed.region} --query 'PolicyDescriptions[?PolicyTypeName==\`SSLNegotiationPolicyType\`].PolicyName'`,
+        `Or leave out --tls-policy for ${RECOMMENDED_SSL_POLICY}.`,
+      ],
+    )
   }
-  if (!o.emitEbextensionsDir) observed = await ensureReady(clients, observed, {wait: o.wait, timeoutMs: o.timeoutMs, say})
+  if (!o.emitEbextensionsDir)
+    observed = await ensureReady(clients, observed, {wait: o.wait, timeoutMs: o.timeoutMs, say})
   const env = observed.environment
 
   const choice = await chooseCertificate(clients, observed, o, now, early)
@@ -178,7 +235,9 @@ export async function fixListeners(clients: AwsClients, o: FixOptions): Promise<
     throw badInput(
       'CERT_NOT_FOUND',
       `No usable certificate: ${choice.reason}.${choice.rejected.length > 0 ? `\n  ${choice.rejected.map((r) => `${r.arn}: ${r.why}`).join('\n  ')}` : ''}`,
-      ['Pass --certificate-arn with an ISSUED RSA-2048 ACM certificate in the load balancer\'s region, or --domain to find one.'],
+      [
+        "Pass --certificate-arn with an ISSUED RSA-2048 ACM certificate in the load balancer's region, or --domain to find one.",
+      ],
       {rejected: choice.rejected},
     )
   }
@@ -205,15 +264,26 @@ export async function fixListeners(clients: AwsClients, o: FixOptions): Promise<
   const warnings: string[] = []
   if (o.mode === 'http') {
     warnings.push('CLB HTTPS/HTTP listeners do not pass WebSocket upgrades: Socket.io will use HTTP long-polling.')
-    if (!o.stickiness) warnings.push('Long-polling across several instances needs stickiness: pass --stickiness, or run a single instance.')
+    if (!o.stickiness)
+      warnings.push(
+        'Long-polling across several instances needs stickiness: pass --stickiness, or run a single instance.',
+      )
   }
-  if (o.mode === 'proxy') warnings.push('Deploy the nginx Proxy Protocol config (.platform/nginx) before traffic arrives with PROXY lines; see `ebws proxy-protocol status`.')
+  if (o.mode === 'proxy')
+    warnings.push(
+      'Deploy the nginx Proxy Protocol config (.platform/nginx) before traffic arrives with PROXY lines; see `ebws proxy-protocol status`.',
+    )
   const base = {
     region: observed.region,
     environment: env.environmentName,
     loadBalancerName: observed.loadBalancerName,
     mode: o.mode,
-    certificate: {arn: certificate.arn, reason: choice.reason, domainName: certificate.domainName, notAfter: certificate.notAfter},
+    certificate: {
+      arn: certificate.arn,
+      reason: choice.reason,
+      domainName: certificate.domainName,
+      notAfter: certificate.notAfter,
+    },
     optionSettings: settings,
     warnings,
   }
@@ -221,14 +291,22 @@ export async function fixListeners(clients: AwsClients, o: FixOptions): Promise<
   if (o.emitEbextensionsDir) {
     mkdirSync(o.emitEbextensionsDir, {recursive: true})
     const file = join(o.emitEbextensionsDir, 'ebws-listeners.config')
-    writeFileSync(file, ebextensionsConfig(settings, [`Generated by ebws listeners fix --mode ${o.mode} for ${env.environmentName}.`, 'Beanstalk re-applies these on every environment update.']))
+    writeFileSync(
+      file,
+      ebextensionsConfig(settings, [
+        `Generated by ebws listeners fix --mode ${o.mode} for ${env.environmentName}.`,
+        'Beanstalk re-applies these on every environment update.',
+      ]),
+    )
     return {...base, status: 'emitted', elbSteps: [], optionSettingsToUpdate: [], ebextensionsFile: file}
   }
 
   const elbSteps = o.applyTo === 'environment' ? [] : plan.steps
   const settingsToUpdate = o.applyTo === 'elb' ? [] : changedOptionSettings(settings, observed.configured.settings)
   if (o.applyTo === 'elb' && changedOptionSettings(settings, observed.configured.settings).length > 0) {
-    warnings.push('--apply-to elb: the environment\'s option settings still describe the old layout, so the next environment update will undo this change (drift). Run again with --apply-to both to make it last.')
+    warnings.push(
+      "--apply-to elb: the environment's option settings still describe the old layout, so the next environment update will undo this change (drift). Run again with --apply-to both to make it last.",
+    )
   }
   const result = (status: FixResult['status'], extra: Partial<FixResult> = {}): FixResult => ({
     ...base,

@@ -61,9 +61,16 @@ export async function observeEnvironment(
   setImmediate(() => (o.prepareAcm ? clients.prepare('elb', 'acm') : clients.prepare('elb')))
   const environment = await roundTrip1
   const loadBalancerName = requireClassicLoadBalancer(environment)
-  const [settings, state] = await Promise.all([describeOptionSettings(clients, environment), readLoadBalancerState(clients, loadBalancerName, {
+  const [settings, state] = await Promise.all([
+    describeOptionSettings(clients, environment),
+    readLoadBalancerState(clients, loadBalancerName, {
       // The certificates in use are known once DescribeLoadBalancers answers: their lookups need not wait for the rest.
-      onDescribed: (lb) => o.onCertificateArns?.((lb.ListenerDescriptions ?? []).map((d) => d.Listener?.SSLCertificateId).filter((a): a is string => Boolean(a))),
+      onDescribed: (lb) =>
+        o.onCertificateArns?.(
+          (lb.ListenerDescriptions ?? [])
+            .map((d) => d.Listener?.SSLCertificateId)
+            .filter((a): a is string => Boolean(a)),
+        ),
     }),
   ])
   requireClassicLoadBalancer(environment, settings)
@@ -105,6 +112,10 @@ export async function inspectListeners(
     },
     certificates,
     optionSettings: observed.configured,
-    verdict: withScaleFindings(judgeListeners({state, certificates, configured: observed.configured, ports, now}), observed.settings, state),
+    verdict: withScaleFindings(
+      judgeListeners({state, certificates, configured: observed.configured, ports, now}),
+      observed.settings,
+      state,
+    ),
   }
 }

@@ -26,7 +26,11 @@ export interface LayoutPorts {
 export const DEFAULT_PORTS: LayoutPorts = {httpsPort: 443, httpPort: 80, instancePort: 80}
 
 /** The two listeners a mode wants (secure first). Policies are not part of the listener shape here. */
-export function targetListeners(mode: LayoutMode, ports: LayoutPorts = DEFAULT_PORTS, certificateArn?: string): Listener[] {
+export function targetListeners(
+  mode: LayoutMode,
+  ports: LayoutPorts = DEFAULT_PORTS,
+  certificateArn?: string,
+): Listener[] {
   const secure: Listener = {
     loadBalancerPort: ports.httpsPort,
     protocol: mode === 'http' ? 'HTTPS' : 'SSL',

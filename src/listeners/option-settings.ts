@@ -60,7 +60,8 @@ const toList = (v: string | undefined): string[] =>
 export function isLoadBalancerSetting(s: OptionSetting): boolean {
   return (
     s.namespace.startsWith('aws:elb:') ||
-    (s.namespace === 'aws:elasticbeanstalk:environment' && (s.optionName === 'LoadBalancerType' || s.optionName === 'EnvironmentType')) ||
+    (s.namespace === 'aws:elasticbeanstalk:environment' &&
+      (s.optionName === 'LoadBalancerType' || s.optionName === 'EnvironmentType')) ||
     (s.namespace === 'aws:elasticbeanstalk:application' && s.optionName === 'Application Healthcheck URL')
   )
 }
@@ -97,7 +98,15 @@ export function configuredFromOptionSettings(settings: OptionSetting[]): Configu
   const listeners: ConfiguredListener[] = []
   // Beanstalk creates an HTTP 80 -> HTTP 80 listener unless configured otherwise.
   if (!listenerOptions.has(80)) {
-    listeners.push({loadBalancerPort: 80, protocol: 'HTTP', instancePort: 80, instanceProtocol: 'HTTP', policyNames: [], enabled: true, source: 'default'})
+    listeners.push({
+      loadBalancerPort: 80,
+      protocol: 'HTTP',
+      instancePort: 80,
+      instanceProtocol: 'HTTP',
+      policyNames: [],
+      enabled: true,
+      source: 'default',
+    })
   }
   for (const [port, {ns, values}] of listenerOptions) {
     const isDefaultNs = ns === 'aws:elb:listener'
@@ -146,6 +155,10 @@ export function configuredProxyProtocolPorts(configured: ConfiguredLoadBalancer,
 }
 
 /** The SSL reference policy the settings attach to a listener port, if any. */
-export function configuredSslReferencePolicy(configured: ConfiguredLoadBalancer, loadBalancerPort: number): string | undefined {
-  return configured.policies.find((p) => p.sslReferencePolicy && covers(p.loadBalancerPorts, loadBalancerPort))?.sslReferencePolicy
+export function configuredSslReferencePolicy(
+  configured: ConfiguredLoadBalancer,
+  loadBalancerPort: number,
+): string | undefined {
+  return configured.policies.find((p) => p.sslReferencePolicy && covers(p.loadBalancerPorts, loadBalancerPort))
+    ?.sslReferencePolicy
 }

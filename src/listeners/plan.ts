@@ -89,15 +89,22 @@ export class PlanError extends Error {
 }
 
 const sameListener = (a: Listener, b: Listener): boolean =>
-  a.loadBalancerPort === b.loadBalancerPort && a.protocol === b.protocol && a.instancePort === b.instancePort && a.instanceProtocol === b.instanceProtocol
-const sameSet = (a: string[], b: string[]): boolean => a.length === b.length && [...a].sort().join('\0') === [...b].sort().join('\0')
+  a.loadBalancerPort === b.loadBalancerPort &&
+  a.protocol === b.protocol &&
+  a.instancePort === b.instancePort &&
+  a.instanceProtocol === b.instanceProtocol
+const sameSet = (a: string[], b: string[]): boolean =>
+  a.length === b.length && [...a].sort().join('\0') === [...b].sort().join('\0')
 /**
  * Whether an existing policy does what a wanted one does: same type and every wanted attribute with the same value.
  * A subset match on purpose: DescribeLoadBalancerPolicies expands a Reference-Security-Policy into all its
  * protocol and cipher attributes.
  */
 const satisfies = (existing: Policy, wanted: Policy): boolean =>
-  existing.typeName === wanted.typeName && wanted.attributes.every((w) => existing.attributes.some((a) => a.name === w.name && a.value.toLowerCase() === w.value.toLowerCase()))
+  existing.typeName === wanted.typeName &&
+  wanted.attributes.every((w) =>
+    existing.attributes.some((a) => a.name === w.name && a.value.toLowerCase() === w.value.toLowerCase()),
+  )
 const listenerText = (l: Listener) => `${l.protocol} ${l.loadBalancerPort} -> ${l.instanceProtocol} ${l.instancePort}`
 
 /**
@@ -126,7 +133,10 @@ function keepsOn(protocol: Listener['protocol'], policy: Policy | undefined): bo
 /** Pure: the state a mode wants, given what is there now. Throws PlanError for intents that cannot work. */
 export function desiredStateFor(state: LoadBalancerState, intent: ListenerIntent): DesiredState {
   const {ports, mode} = intent
-  if (ports.httpsPort === ports.httpPort) throw new PlanError(`--https-port and --http-port are both ${ports.httpsPort}: HTTPS and HTTP cannot share a load balancer port.`)
+  if (ports.httpsPort === ports.httpPort)
+    throw new PlanError(
+      `--https-port and --http-port are both ${ports.httpsPort}: HTTPS and HTTP cannot share a load balancer port.`,
+    )
   const [secureTarget, plainTarget] = targetListeners(mode, ports, intent.certificateArn) as [Listener, Listener]
   const managedPorts = new Set([ports.httpsPort, ports.httpPort])
   const others = state.listeners.filter((l) => !managedPorts.has(l.loadBalancerPort))
@@ -153,18 +163,30 @@ export function desiredStateFor(state: LoadBalancerState, intent: ListenerIntent
   const attachedTo = (port: number) => state.listeners.find((l) => l.loadBalancerPort === port)?.policyNames ?? []
   const sslPolicy = findOrDefine(
     state,
-    {name: newSslPolicyName(state, intent), typeName: 'SSLNegotiationPolicyType', attributes: [{name: 'Reference-Security-Policy', value: intent.tlsPolicy}]},
+    {
+      name: newSslPolicyName(state, intent),
+      typeName: 'SSLNegotiationPolicyType',
+      attributes: [{name: 'Reference-Security-Policy', value: intent.tlsPolicy}],
+    },
     attachedTo(ports.httpsPort),
   )
   policies.push(sslPolicy)
   const byName = new Map(state.policies.map((p) => [p.name, p]))
   const current = (port: number) => state.listeners.find((l) => l.loadBalancerPort === port)
-  const carried = (port: number, protocol: Listener['protocol']) => (current(port)?.policyNames ?? []).filter((n) => keepsOn(protocol, byName.get(n)))
+  const carried = (port: number, protocol: Listener['protocol']) =>
+    (current(port)?.policyNames ?? []).filter((n) => keepsOn(protocol, byName.get(n)))
 
-  const secure: Listener = {...secureTarget, policyNames: [...carried(ports.httpsPort, secureTarget.protocol), sslPolicy.name]}
+  const secure: Listener = {
+    ...secureTarget,
+    policyNames: [...carried(ports.httpsPort, secureTarget.protocol), sslPolicy.name],
+  }
   const plain: Listener = {...plainTarget, policyNames: carried(ports.httpPort, plainTarget.protocol)}
   if (mode === 'http' && intent.stickiness) {
-    const sticky = findOrDefine(state, {name: STICKINESS_POLICY_NAME, typeName: 'LBCookieStickinessPolicyType', attributes: []}, attachedTo(ports.httpsPort))
+    const sticky = findOrDefine(
+      state,
+      {name: STICKINESS_POLICY_NAME, typeName: 'LBCookieStickinessPolicyType', attributes: []},
+      attachedTo(ports.httpsPort),
+    )
     policies.push(sticky)
     for (const l of [secure, plain]) if (!l.policyNames.includes(sticky.name)) l.policyNames.push(sticky.name)
   }
@@ -175,7 +197,15 @@ export function desiredStateFor(state: LoadBalancerState, intent: ListenerIntent
   const backendNow = state.backendPolicies.find((b) => b.instancePort === ports.instancePort)?.policyNames ?? []
   let backend = backendNow.filter((n) => !proxyNames.has(n))
   if (usesProxyProtocol(mode)) {
-    const proxy = findOrDefine(state, {name: PROXY_POLICY_NAME, typeName: 'ProxyProtocolPolicyType', attributes: [{name: 'ProxyProtocol', value: 'true'}]}, backendNow)
+    const proxy = findOrDefine(
+      state,
+      {
+        name: PROXY_POLICY_NAME,
+        typeName: 'ProxyProtocolPolicyType',
+        attributes: [{name: 'ProxyProtocol', value: 'true'}],
+      },
+      backendNow,
+    )
     policies.push(proxy)
     backend = [...backend, proxy.name]
   }
@@ -183,13 +213,22 @@ export function desiredStateFor(state: LoadBalancerState, intent: ListenerIntent
   // With Proxy Protocol an HTTP health check on that port may arrive without the PROXY line; use TCP instead.
   let healthCheck: HealthCheck | undefined
   const hc = state.healthCheck
-  if (usesProxyProtocol(mode) && hc && /^HTTPS?:/i.test(hc.target) && Number(/:(\d+)/.exec(hc.target)?.[1]) === ports.instancePort) {
+  if (
+    usesProxyProtocol(mode) &&
+    hc &&
+    /^HTTPS?:/i.test(hc.target) &&
+    Number(/:(\d+)/.exec(hc.target)?.[1]) === ports.instancePort
+  ) {
     healthCheck = {...hc, target: `TCP:${ports.instancePort}`}
   }
 
   let idleTimeoutSeconds: number | undefined
   if (intent.idleTimeoutSeconds !== undefined) idleTimeoutSeconds = intent.idleTimeoutSeconds
-  else if (state.idleTimeoutSeconds !== undefined && state.idleTimeoutSeconds < SOCKET_IO_PING_INTERVAL_S + SOCKET_IO_PING_TIMEOUT_S) idleTimeoutSeconds = DEFAULT_IDLE_TIMEOUT_S
+  else if (
+    state.idleTimeoutSeconds !== undefined &&
+    state.idleTimeoutSeconds < SOCKET_IO_PING_INTERVAL_S + SOCKET_IO_PING_TIMEOUT_S
+  )
+    idleTimeoutSeconds = DEFAULT_IDLE_TIMEOUT_S
 
   return {
     listeners: [secure, plain, ...keptOthers],
@@ -218,7 +257,14 @@ export function planReconcile(state: LoadBalancerState, desired: DesiredState): 
   for (const p of desired.policies) {
     if (existingPolicies.has(p.name)) continue
     const attrs = p.attributes.map((a) => `${a.name}=${a.value}`).join(', ')
-    policySteps.set(p.name, add(`create-policy:${p.name}`, {kind: 'createPolicy', policy: p}, `create policy ${p.name} (${p.typeName}${attrs ? `: ${attrs}` : ''})`))
+    policySteps.set(
+      p.name,
+      add(
+        `create-policy:${p.name}`,
+        {kind: 'createPolicy', policy: p},
+        `create policy ${p.name} (${p.typeName}${attrs ? `: ${attrs}` : ''})`,
+      ),
+    )
   }
   const needPolicies = (names: string[]) => names.map((n) => policySteps.get(n)).filter((x): x is string => Boolean(x))
 
@@ -227,13 +273,22 @@ export function planReconcile(state: LoadBalancerState, desired: DesiredState): 
   const creates: string[] = []
   if (newOnes.length > 0) {
     creates.push(
-      add(`create-listeners:${newOnes.map((l) => l.loadBalancerPort).join(',')}`, {kind: 'createListeners', listeners: newOnes}, `create listener${newOnes.length > 1 ? 's' : ''} ${newOnes.map(listenerText).join(', ')}`),
+      add(
+        `create-listeners:${newOnes.map((l) => l.loadBalancerPort).join(',')}`,
+        {kind: 'createListeners', listeners: newOnes},
+        `create listener${newOnes.length > 1 ? 's' : ''} ${newOnes.map(listenerText).join(', ')}`,
+      ),
     )
   }
   for (const l of newOnes) {
     // A new HTTPS/SSL listener starts with ELB's default SSL policy; attach the wanted ones right after creation.
     if (l.policyNames.length > 0) {
-      add(`set-listener-policies:${l.loadBalancerPort}`, {kind: 'setListenerPolicies', port: l.loadBalancerPort, policyNames: l.policyNames}, `attach ${l.policyNames.join(', ')} to listener ${l.loadBalancerPort}`, [...creates, ...needPolicies(l.policyNames)])
+      add(
+        `set-listener-policies:${l.loadBalancerPort}`,
+        {kind: 'setListenerPolicies', port: l.loadBalancerPort, policyNames: l.policyNames},
+        `attach ${l.policyNames.join(', ')} to listener ${l.loadBalancerPort}`,
+        [...creates, ...needPolicies(l.policyNames)],
+      )
     }
   }
 
@@ -247,23 +302,44 @@ export function planReconcile(state: LoadBalancerState, desired: DesiredState): 
     const have = current.get(want.loadBalancerPort)
     if (!have) continue
     if (!sameListener(have, want)) {
-      const del = add(`delete-listener:${want.loadBalancerPort}`, {kind: 'deleteListeners', ports: [want.loadBalancerPort]}, `delete listener ${listenerText(have)} (to re-create it)`, previousReplacement ? [previousReplacement] : preparation)
-      const create = add(`create-listener:${want.loadBalancerPort}`, {kind: 'createListeners', listeners: [want]}, `create listener ${listenerText(want)}`, [del])
+      const del = add(
+        `delete-listener:${want.loadBalancerPort}`,
+        {kind: 'deleteListeners', ports: [want.loadBalancerPort]},
+        `delete listener ${listenerText(have)} (to re-create it)`,
+        previousReplacement ? [previousReplacement] : preparation,
+      )
+      const create = add(
+        `create-listener:${want.loadBalancerPort}`,
+        {kind: 'createListeners', listeners: [want]},
+        `create listener ${listenerText(want)}`,
+        [del],
+      )
       let last = create
       if (want.policyNames.length > 0) {
-        last = add(`set-listener-policies:${want.loadBalancerPort}`, {kind: 'setListenerPolicies', port: want.loadBalancerPort, policyNames: want.policyNames}, `attach ${want.policyNames.join(', ')} to listener ${want.loadBalancerPort}`, [create, ...needPolicies(want.policyNames)])
+        last = add(
+          `set-listener-policies:${want.loadBalancerPort}`,
+          {kind: 'setListenerPolicies', port: want.loadBalancerPort, policyNames: want.policyNames},
+          `attach ${want.policyNames.join(', ')} to listener ${want.loadBalancerPort}`,
+          [create, ...needPolicies(want.policyNames)],
+        )
       }
       previousReplacement = last
       continue
     }
     if (isSecure(want.protocol) && want.sslCertificateId && want.sslCertificateId !== have.sslCertificateId) {
-      add(`set-certificate:${want.loadBalancerPort}`, {kind: 'setListenerCertificate', port: want.loadBalancerPort, certificateArn: want.sslCertificateId}, `swap the certificate on ${want.loadBalancerPort} to ${want.sslCertificateId}`)
+      add(
+        `set-certificate:${want.loadBalancerPort}`,
+        {kind: 'setListenerCertificate', port: want.loadBalancerPort, certificateArn: want.sslCertificateId},
+        `swap the certificate on ${want.loadBalancerPort} to ${want.sslCertificateId}`,
+      )
     }
     if (!sameSet(attachedPolicies(have, existingPolicies), want.policyNames)) {
       add(
         `set-listener-policies:${want.loadBalancerPort}`,
         {kind: 'setListenerPolicies', port: want.loadBalancerPort, policyNames: want.policyNames},
-        want.policyNames.length > 0 ? `set the policies of listener ${want.loadBalancerPort} to ${want.policyNames.join(', ')}` : `detach all policies from listener ${want.loadBalancerPort}`,
+        want.policyNames.length > 0
+          ? `set the policies of listener ${want.loadBalancerPort} to ${want.policyNames.join(', ')}`
+          : `detach all policies from listener ${want.loadBalancerPort}`,
         needPolicies(want.policyNames),
       )
     }
@@ -278,22 +354,43 @@ export function planReconcile(state: LoadBalancerState, desired: DesiredState): 
     add(
       `set-backend-policies:${b.instancePort}`,
       {kind: 'setBackendPolicies', instancePort: b.instancePort, policyNames: b.policyNames},
-      b.policyNames.length > 0 ? `set the backend policies of instance port ${b.instancePort} to ${b.policyNames.join(', ')}` : `remove all backend policies from instance port ${b.instancePort}`,
+      b.policyNames.length > 0
+        ? `set the backend policies of instance port ${b.instancePort} to ${b.policyNames.join(', ')}`
+        : `remove all backend policies from instance port ${b.instancePort}`,
       enablesProxy ? [...listenerSteps, ...needPolicies(b.policyNames)] : [],
     )
   }
   if (desired.healthCheck && desired.healthCheck.target !== state.healthCheck?.target) {
-    add('configure-health-check', {kind: 'configureHealthCheck', healthCheck: desired.healthCheck}, `change the health check from ${state.healthCheck?.target ?? 'none'} to ${desired.healthCheck.target}`)
+    add(
+      'configure-health-check',
+      {kind: 'configureHealthCheck', healthCheck: desired.healthCheck},
+      `change the health check from ${state.healthCheck?.target ?? 'none'} to ${desired.healthCheck.target}`,
+    )
   }
   if (desired.idleTimeoutSeconds !== undefined && desired.idleTimeoutSeconds !== state.idleTimeoutSeconds) {
-    add('set-idle-timeout', {kind: 'setIdleTimeout', seconds: desired.idleTimeoutSeconds}, `set the idle timeout from ${state.idleTimeoutSeconds ?? '?'} s to ${desired.idleTimeoutSeconds} s`)
+    add(
+      'set-idle-timeout',
+      {kind: 'setIdleTimeout', seconds: desired.idleTimeoutSeconds},
+      `set the idle timeout from ${state.idleTimeoutSeconds ?? '?'} s to ${desired.idleTimeoutSeconds} s`,
+    )
   }
   const removals = desired.removePorts.filter((p) => current.has(p))
   if (removals.length > 0) {
-    add(`delete-listeners:${removals.join(',')}`, {kind: 'deleteListeners', ports: removals}, `delete listener${removals.length > 1 ? 's' : ''} on ${removals.join(', ')} (--prune)`, steps.map((s) => s.id))
+    add(
+      `delete-listeners:${removals.join(',')}`,
+      {kind: 'deleteListeners', ports: removals},
+      `delete listener${removals.length > 1 ? 's' : ''} on ${removals.join(', ')} (--prune)`,
+      steps.map((s) => s.id),
+    )
   }
   for (const name of desired.deletePolicies) {
-    if (existingPolicies.has(name)) add(`delete-policy:${name}`, {kind: 'deletePolicy', name}, `delete policy ${name}`, steps.map((s) => s.id))
+    if (existingPolicies.has(name))
+      add(
+        `delete-policy:${name}`,
+        {kind: 'deletePolicy', name},
+        `delete policy ${name}`,
+        steps.map((s) => s.id),
+      )
   }
   return steps
 }
@@ -304,13 +401,21 @@ export function desiredStateFromSnapshot(snapshot: LoadBalancerState, current: L
   const backendPorts = new Set([...snapshot.backendPolicies, ...current.backendPolicies].map((b) => b.instancePort))
   const snapshotPolicies = new Set(snapshot.policies.map((p) => p.name))
   return {
-    listeners: snapshot.listeners.map((l) => ({...l, policyNames: l.policyNames.filter((n) => !n.startsWith('ELBSecurityPolicy-') || snapshotPolicies.has(n))})),
+    listeners: snapshot.listeners.map((l) => ({
+      ...l,
+      policyNames: l.policyNames.filter((n) => !n.startsWith('ELBSecurityPolicy-') || snapshotPolicies.has(n)),
+    })),
     removePorts: current.listeners.filter((l) => !snapshotPorts.has(l.loadBalancerPort)).map((l) => l.loadBalancerPort),
     policies: snapshot.policies,
-    backendPolicies: [...backendPorts].map((port) => ({instancePort: port, policyNames: snapshot.backendPolicies.find((b) => b.instancePort === port)?.policyNames ?? []})),
+    backendPolicies: [...backendPorts].map((port) => ({
+      instancePort: port,
+      policyNames: snapshot.backendPolicies.find((b) => b.instancePort === port)?.policyNames ?? [],
+    })),
     healthCheck: snapshot.healthCheck,
     idleTimeoutSeconds: snapshot.idleTimeoutSeconds,
-    deletePolicies: current.policies.filter((p) => isEbwsPolicy(p.name) && !snapshotPolicies.has(p.name)).map((p) => p.name),
+    deletePolicies: current.policies
+      .filter((p) => isEbwsPolicy(p.name) && !snapshotPolicies.has(p.name))
+      .map((p) => p.name),
   }
 }
 
@@ -324,7 +429,13 @@ export interface ListenerPlan {
 export function planListenerChanges(state: LoadBalancerState, intent: ListenerIntent): ListenerPlan {
   const desired = desiredStateFor(state, intent)
   const steps = planReconcile(state, desired)
-  return {desired, steps, proxyProtocolPorts: usesProxyProtocol(intent.mode) ? [intent.ports.instancePort] : proxyProtocolPorts(state).filter((p) => p !== intent.ports.instancePort)}
+  return {
+    desired,
+    steps,
+    proxyProtocolPorts: usesProxyProtocol(intent.mode)
+      ? [intent.ports.instancePort]
+      : proxyProtocolPorts(state).filter((p) => p !== intent.ports.instancePort),
+  }
 }
 
 /**
@@ -358,12 +469,20 @@ export function unmetExpectations(state: LoadBalancerState, desired: DesiredStat
   const out: string[] = []
   const policies = [...desired.policies, ...state.policies]
   // The effect of a policy list, per type: the TLS reference policy, Proxy Protocol on/off, stickiness present.
-  const KEY_ATTRIBUTE: Record<string, string> = {SSLNegotiationPolicyType: 'Reference-Security-Policy', ProxyProtocolPolicyType: 'ProxyProtocol', LBCookieStickinessPolicyType: 'CookieExpirationPeriod'}
+  const KEY_ATTRIBUTE: Record<string, string> = {
+    SSLNegotiationPolicyType: 'Reference-Security-Policy',
+    ProxyProtocolPolicyType: 'ProxyProtocol',
+    LBCookieStickinessPolicyType: 'CookieExpirationPeriod',
+  }
   const effectOf = (names: string[], typeName: string, all: Policy[]) =>
     names
       .map((n) => all.find((p) => p.name === n))
       .filter((p): p is Policy => p?.typeName === typeName)
-      .map((p) => (typeName === 'LBCookieStickinessPolicyType' ? 'sticky' : (p.attributes.find((a) => a.name === KEY_ATTRIBUTE[typeName])?.value ?? '').toLowerCase()))
+      .map((p) =>
+        typeName === 'LBCookieStickinessPolicyType'
+          ? 'sticky'
+          : (p.attributes.find((a) => a.name === KEY_ATTRIBUTE[typeName])?.value ?? '').toLowerCase(),
+      )
       .filter((v, i, all) => all.indexOf(v) === i)
       .sort()
       .join(';')
@@ -373,18 +492,28 @@ export function unmetExpectations(state: LoadBalancerState, desired: DesiredStat
       out.push(`listener ${want.loadBalancerPort} is missing`)
       continue
     }
-    if (!sameListener(have, want)) out.push(`listener ${want.loadBalancerPort} is ${listenerText(have)}, not ${listenerText(want)}`)
-    if (isSecure(want.protocol) && want.sslCertificateId && have.sslCertificateId !== want.sslCertificateId) out.push(`listener ${want.loadBalancerPort} has certificate ${have.sslCertificateId ?? 'none'}`)
+    if (!sameListener(have, want))
+      out.push(`listener ${want.loadBalancerPort} is ${listenerText(have)}, not ${listenerText(want)}`)
+    if (isSecure(want.protocol) && want.sslCertificateId && have.sslCertificateId !== want.sslCertificateId)
+      out.push(`listener ${want.loadBalancerPort} has certificate ${have.sslCertificateId ?? 'none'}`)
     for (const type of ['SSLNegotiationPolicyType', 'LBCookieStickinessPolicyType']) {
-      if (effectOf(have.policyNames, type, state.policies) !== effectOf(want.policyNames, type, policies)) out.push(`listener ${want.loadBalancerPort} does not have the wanted ${type}`)
+      if (effectOf(have.policyNames, type, state.policies) !== effectOf(want.policyNames, type, policies))
+        out.push(`listener ${want.loadBalancerPort} does not have the wanted ${type}`)
     }
   }
-  for (const port of desired.removePorts) if (state.listeners.some((l) => l.loadBalancerPort === port)) out.push(`listener ${port} still exists`)
+  for (const port of desired.removePorts)
+    if (state.listeners.some((l) => l.loadBalancerPort === port)) out.push(`listener ${port} still exists`)
   for (const b of desired.backendPolicies) {
     const have = state.backendPolicies.find((x) => x.instancePort === b.instancePort)?.policyNames ?? []
-    if (effectOf(have, 'ProxyProtocolPolicyType', state.policies) !== effectOf(b.policyNames, 'ProxyProtocolPolicyType', policies)) out.push(`Proxy Protocol on instance port ${b.instancePort} is not as wanted`)
+    if (
+      effectOf(have, 'ProxyProtocolPolicyType', state.policies) !==
+      effectOf(b.policyNames, 'ProxyProtocolPolicyType', policies)
+    )
+      out.push(`Proxy Protocol on instance port ${b.instancePort} is not as wanted`)
   }
-  if (desired.healthCheck && state.healthCheck?.target !== desired.healthCheck.target) out.push(`the health check is ${state.healthCheck?.target ?? 'none'}, not ${desired.healthCheck.target}`)
-  if (desired.idleTimeoutSeconds !== undefined && state.idleTimeoutSeconds !== desired.idleTimeoutSeconds) out.push(`the idle timeout is ${state.idleTimeoutSeconds} s, not ${desired.idleTimeoutSeconds} s`)
+  if (desired.healthCheck && state.healthCheck?.target !== desired.healthCheck.target)
+    out.push(`the health check is ${state.healthCheck?.target ?? 'none'}, not ${desired.healthCheck.target}`)
+  if (desired.idleTimeoutSeconds !== undefined && state.idleTimeoutSeconds !== desired.idleTimeoutSeconds)
+    out.push(`the idle timeout is ${state.idleTimeoutSeconds} s, not ${desired.idleTimeoutSeconds} s`)
   return out
 }

@@ -26,7 +26,10 @@ export interface RestoreResult {
 const key = (s: OptionSetting) => `${s.namespace}\0${s.optionName}`
 
 /** Pure: the option-settings change that takes `current` back to `snapshot` (both the load-balancer settings only). */
-export function planSettingsRestore(snapshot: OptionSetting[], current: OptionSetting[]): {set: OptionSetting[]; remove: OptionSetting[]} {
+export function planSettingsRestore(
+  snapshot: OptionSetting[],
+  current: OptionSetting[],
+): {set: OptionSetting[]; remove: OptionSetting[]} {
   const now = new Map(current.map((s) => [key(s), s.value ?? '']))
   const then = new Set(snapshot.map(key))
   return {
@@ -43,13 +46,23 @@ export function planSettingsRestore(snapshot: OptionSetting[], current: OptionSe
 export async function restoreListeners(
   clientsFor: (region: string) => AwsClients,
   file: string,
-  o: {dryRun: boolean; timeoutMs?: number; progress?: (line: string) => void; confirm?: ((plan: RestoreResult) => Promise<void>) | undefined},
+  o: {
+    dryRun: boolean
+    timeoutMs?: number
+    progress?: (line: string) => void
+    confirm?: ((plan: RestoreResult) => Promise<void>) | undefined
+  },
 ): Promise<RestoreResult> {
   const say = o.progress ?? (() => {})
   const snapshot = readSnapshot(file)
   const clients = clientsFor(snapshot.region)
   const [{steps}, settings] = await Promise.all([planRestore(clients, snapshot), settingsChange(clients, snapshot)])
-  const planned = steps.map((s) => ({id: s.id, description: s.description, command: awsCliCommand(snapshot.loadBalancerName, snapshot.region, s.op), dependsOn: s.dependsOn}))
+  const planned = steps.map((s) => ({
+    id: s.id,
+    description: s.description,
+    command: awsCliCommand(snapshot.loadBalancerName, snapshot.region, s.op),
+    dependsOn: s.dependsOn,
+  }))
   const result: RestoreResult = {
     loadBalancerName: snapshot.loadBalancerName,
     region: snapshot.region,
@@ -66,27 +79,47 @@ export async function restoreListeners(
     lastWords: () => ['The restore did not finish. Run it again:', `ebws listeners restore --from ${file}`],
   })
   try {
-    if (steps.length > 0) await restoreSnapshot(clients, snapshot, file, (s, st) => st === 'done' && say(`✔ ${s.description}`))
+    if (steps.length > 0)
+      await restoreSnapshot(clients, snapshot, file, (s, st) => st === 'done' && say(`✔ ${s.description}`))
     if (settings.environmentName && settings.set.length + settings.remove.length > 0) {
       const timeoutMs = o.timeoutMs ?? 20 * 60_000
       const since = new Date(Date.now() - 1000)
       await pollEnvironment(clients, settings.environmentName, isReady, {timeoutMs, since})
       await updateEnvironmentSettings(clients, settings.environmentName, settings.set, settings.remove)
-      say(`Putting back the environment's option settings (${settings.set.length + settings.remove.length}); waiting for Ready`)
-      await pollEnvironment(clients, settings.environmentName, isReady, {timeoutMs, since, onEvent: (e) => say(`${e.severity} ${e.message}`)})
+      say(
+        `Putting back the environment's option settings (${settings.set.length + settings.remove.length}); waiting for Ready`,
+      )
+      await pollEnvironment(clients, settings.environmentName, isReady, {
+        timeoutMs,
+        since,
+        onEvent: (e) => say(`${e.severity} ${e.message}`),
+      })
     }
   } finally {
     guard.dispose()
   }
   if (guard.signal) {
-    throw new EbwsError('INTERRUPTED', `Interrupted by ${guard.signal}; the restore was finished first: ${snapshot.loadBalancerName} matches the snapshot ${file}.`, {details: {restored: true, signal: guard.signal}})
+    throw new EbwsError(
+      'INTERRUPTED',
+      `Interrupted by ${guard.signal}; the restore was finished first: ${snapshot.loadBalancerName} matches the snapshot ${file}.`,
+      {details: {restored: true, signal: guard.signal}},
+    )
   }
   return result
 }
 
-async function settingsChange(clients: AwsClients, snapshot: Snapshot): Promise<{environmentName?: string; set: OptionSetting[]; remove: OptionSetting[]; leftAlone: string[]}> {
+async function settingsChange(
+  clients: AwsClients,
+  snapshot: Snapshot,
+): Promise<{environmentName?: string; set: OptionSetting[]; remove: OptionSetting[]; leftAlone: string[]}> {
   if (!snapshot.environmentName || !snapshot.optionSettings) {
-    return {set: [], remove: [], leftAlone: ['the environment\'s option settings: the snapshot does not hold them (taken by an older ebws), so they were left as they are']}
+    return {
+      set: [],
+      remove: [],
+      leftAlone: [
+        "the environment's option settings: the snapshot does not hold them (taken by an older ebws), so they were left as they are",
+      ],
+    }
   }
   const env = await describeEnvironment(clients, snapshot.environmentName)
   const current = configuredFromOptionSettings(await describeOptionSettings(clients, env)).settings

@@ -14,7 +14,9 @@ export const ADAPTER_PROPERTIES = ['REDIS_URL', 'SOCKET_IO_ADAPTER'] as const
 
 /** LB-cookie or app-cookie stickiness attached to an HTTP/HTTPS listener (TCP/SSL listeners cannot carry it). */
 export function hasCookieStickiness(state: LoadBalancerState): boolean {
-  const sticky = new Set(state.policies.filter((p) => p.typeName.endsWith('CookieStickinessPolicyType')).map((p) => p.name))
+  const sticky = new Set(
+    state.policies.filter((p) => p.typeName.endsWith('CookieStickinessPolicyType')).map((p) => p.name),
+  )
   return state.listeners.some((l) => isLayer7(l.protocol) && l.policyNames.some((n) => sticky.has(n)))
 }
 
@@ -47,7 +49,11 @@ export function scaleFindings(input: {settings: readonly OptionSetting[]; sticky
       message: `${upTo} and no stickiness: long-polling fails across instances; enable stickiness or use websocket-only clients`,
     })
   }
-  const properties = new Set(input.settings.filter((s) => s.namespace === 'aws:elasticbeanstalk:application:environment' && s.value).map((s) => s.optionName))
+  const properties = new Set(
+    input.settings
+      .filter((s) => s.namespace === 'aws:elasticbeanstalk:application:environment' && s.value)
+      .map((s) => s.optionName),
+  )
   if (!ADAPTER_PROPERTIES.some((p) => properties.has(p))) {
     findings.push({
       code: 'MULTI_INSTANCE_NO_ADAPTER',
@@ -59,6 +65,10 @@ export function scaleFindings(input: {settings: readonly OptionSetting[]; sticky
 }
 
 /** The verdict with the scale findings added (warnings: `ok` is unchanged). */
-export function withScaleFindings<V extends {findings: Finding[]}>(verdict: V, settings: readonly OptionSetting[], state: LoadBalancerState): V {
+export function withScaleFindings<V extends {findings: Finding[]}>(
+  verdict: V,
+  settings: readonly OptionSetting[],
+  state: LoadBalancerState,
+): V {
   return {...verdict, findings: [...verdict.findings, ...scaleFindings({settings, sticky: hasCookieStickiness(state)})]}
 }

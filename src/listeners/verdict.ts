@@ -51,17 +51,29 @@ export const RECOMMENDED_SSL_POLICY = 'ELBSecurityPolicy-TLS-1-2-2017-01'
  */
 export function clbKeyProblem(keyAlgorithm: string | undefined): string | undefined {
   if (!keyAlgorithm) return undefined
-  if (keyAlgorithm.startsWith('EC_')) return `its key is ECDSA (${keyAlgorithm}); Classic Load Balancers accept RSA keys only`
-  if (keyAlgorithm === 'RSA_4096' || keyAlgorithm === 'RSA_3072') return `its key is ${keyAlgorithm.replace('_', ' ')}; Classic Load Balancers accept RSA keys of up to 2048 bits`
+  if (keyAlgorithm.startsWith('EC_'))
+    return `its key is ECDSA (${keyAlgorithm}); Classic Load Balancers accept RSA keys only`
+  if (keyAlgorithm === 'RSA_4096' || keyAlgorithm === 'RSA_3072')
+    return `its key is ${keyAlgorithm.replace('_', ' ')}; Classic Load Balancers accept RSA keys of up to 2048 bits`
   return undefined
 }
 
-const describeListener = (l: {protocol: string; loadBalancerPort: number; instanceProtocol: string; instancePort: number}) =>
-  `${l.protocol} ${l.loadBalancerPort} -> ${l.instanceProtocol} ${l.instancePort}`
+const describeListener = (l: {
+  protocol: string
+  loadBalancerPort: number
+  instanceProtocol: string
+  instancePort: number
+}) => `${l.protocol} ${l.loadBalancerPort} -> ${l.instanceProtocol} ${l.instancePort}`
 
 export function proxyProtocolPorts(state: LoadBalancerState): number[] {
   const proxyPolicies = new Set(
-    state.policies.filter((p) => p.typeName === 'ProxyProtocolPolicyType' && p.attributes.some((a) => a.name === 'ProxyProtocol' && a.value.toLowerCase() === 'true')).map((p) => p.name),
+    state.policies
+      .filter(
+        (p) =>
+          p.typeName === 'ProxyProtocolPolicyType' &&
+          p.attributes.some((a) => a.name === 'ProxyProtocol' && a.value.toLowerCase() === 'true'),
+      )
+      .map((p) => p.name),
   )
   return state.backendPolicies.filter((b) => b.policyNames.some((n) => proxyPolicies.has(n))).map((b) => b.instancePort)
 }
@@ -88,7 +100,14 @@ export function classifyLayout(state: LoadBalancerState, ports: LayoutPorts = DE
     if (plain.protocol === 'HTTP' && plain.instanceProtocol === 'HTTP' && !proxy) return 'websocket'
     if (plain.protocol === 'TCP' && plain.instanceProtocol === 'TCP' && proxy) return 'proxy'
   }
-  if (secure.protocol === 'HTTPS' && secure.instanceProtocol === 'HTTP' && plain.protocol === 'HTTP' && plain.instanceProtocol === 'HTTP' && !proxy) return 'http'
+  if (
+    secure.protocol === 'HTTPS' &&
+    secure.instanceProtocol === 'HTTP' &&
+    plain.protocol === 'HTTP' &&
+    plain.instanceProtocol === 'HTTP' &&
+    !proxy
+  )
+    return 'http'
   return 'none'
 }
 
@@ -98,24 +117,58 @@ function daysBetween(from: Date, to: Date): number {
 
 export function certificateFindings(listener: Listener, cert: CertificateInfo | undefined, now: Date): Finding[] {
   const port = listener.loadBalancerPort
-  if (!listener.sslCertificateId) return [{code: 'certificate-missing', severity: 'error', message: `listener ${port} is ${listener.protocol} but has no certificate`}]
+  if (!listener.sslCertificateId)
+    return [
+      {
+        code: 'certificate-missing',
+        severity: 'error',
+        message: `listener ${port} is ${listener.protocol} but has no certificate`,
+      },
+    ]
   if (!cert || cert.lookupError) {
-    return [{code: 'certificate-unreadable', severity: 'warning', message: `the certificate on ${port} could not be checked: ${cert?.lookupError ?? 'not found in ACM'}`}]
+    return [
+      {
+        code: 'certificate-unreadable',
+        severity: 'warning',
+        message: `the certificate on ${port} could not be checked: ${cert?.lookupError ?? 'not found in ACM'}`,
+      },
+    ]
   }
   const out: Finding[] = []
   if (cert.status && cert.status !== 'ISSUED') {
-    out.push({code: 'certificate-not-issued', severity: 'error', message: `the certificate on ${port} is ${cert.status}, not ISSUED`})
+    out.push({
+      code: 'certificate-not-issued',
+      severity: 'error',
+      message: `the certificate on ${port} is ${cert.status}, not ISSUED`,
+    })
   }
   if (cert.notAfter) {
     const days = daysBetween(now, new Date(cert.notAfter))
-    if (days < 0) out.push({code: 'certificate-expired', severity: 'error', message: `the certificate on ${port} expired ${-days} day${-days === 1 ? '' : 's'} ago (${cert.notAfter.slice(0, 10)})`})
+    if (days < 0)
+      out.push({
+        code: 'certificate-expired',
+        severity: 'error',
+        message: `the certificate on ${port} expired ${-days} day${-days === 1 ? '' : 's'} ago (${cert.notAfter.slice(0, 10)})`,
+      })
     else if (days < CERT_EXPIRY_WARNING_DAYS) {
-      const renews = cert.type === 'AMAZON_ISSUED' ? ' (ACM renews Amazon-issued certificates while they validate)' : ' (imported certificates are not renewed by ACM)'
-      out.push({code: 'certificate-expiring', severity: 'warning', message: `the certificate on ${port} expires in ${days} day${days === 1 ? '' : 's'}${renews}`})
+      const renews =
+        cert.type === 'AMAZON_ISSUED'
+          ? ' (ACM renews Amazon-issued certificates while they validate)'
+          : ' (imported certificates are not renewed by ACM)'
+      out.push({
+        code: 'certificate-expiring',
+        severity: 'warning',
+        message: `the certificate on ${port} expires in ${days} day${days === 1 ? '' : 's'}${renews}`,
+      })
     }
   }
   const keyProblem = clbKeyProblem(cert.keyAlgorithm)
-  if (keyProblem) out.push({code: 'certificate-key-unsupported', severity: 'error', message: `the certificate on ${port} cannot serve on a Classic Load Balancer: ${keyProblem}`})
+  if (keyProblem)
+    out.push({
+      code: 'certificate-key-unsupported',
+      severity: 'error',
+      message: `the certificate on ${port} cannot serve on a Classic Load Balancer: ${keyProblem}`,
+    })
   return out
 }
 
@@ -141,58 +194,112 @@ export function judgeListeners(input: {
     add('error', 'no-https-listener', `no listener on ${ports.httpsPort}: https:// clients cannot connect`)
   } else {
     if (secure.protocol === 'HTTPS') {
-      add('warning', 'https-listener-no-websocket', `${ports.httpsPort} is HTTPS: CLB HTTP listeners do not pass WebSocket upgrades, Socket.io will fall back to long-polling`)
+      add(
+        'warning',
+        'https-listener-no-websocket',
+        `${ports.httpsPort} is HTTPS: CLB HTTP listeners do not pass WebSocket upgrades, Socket.io will fall back to long-polling`,
+      )
     } else if (secure.protocol === 'HTTP') {
-      add('error', 'secure-port-plain-http', `${ports.httpsPort} is plain HTTP, not TLS: https:// clients cannot connect`)
+      add(
+        'error',
+        'secure-port-plain-http',
+        `${ports.httpsPort} is plain HTTP, not TLS: https:// clients cannot connect`,
+      )
     } else if (secure.protocol === 'TCP') {
-      add('warning', 'secure-port-tcp-passthrough', `${ports.httpsPort} is TCP: TLS is not terminated at the load balancer, so the app itself must serve TLS on ${secure.instancePort}`)
+      add(
+        'warning',
+        'secure-port-tcp-passthrough',
+        `${ports.httpsPort} is TCP: TLS is not terminated at the load balancer, so the app itself must serve TLS on ${secure.instancePort}`,
+      )
     } else if (secure.instanceProtocol === 'SSL') {
-      add('info', 'backend-tls', `${ports.httpsPort} re-encrypts to the instance (SSL -> SSL): the instance must serve TLS on ${secure.instancePort}`)
+      add(
+        'info',
+        'backend-tls',
+        `${ports.httpsPort} re-encrypts to the instance (SSL -> SSL): the instance must serve TLS on ${secure.instancePort}`,
+      )
     }
     if (isSecure(secure.protocol)) {
       const cert = certificates.find((c) => c.arn === secure.sslCertificateId)
       findings.push(...certificateFindings(secure, cert, now))
       const policy = sslReferencePolicy(secure, state.policies) ?? ''
       if (!policy.includes('TLS-1-2') && !policy.includes('TLS13')) {
-        add('warning', 'weak-tls-policy', `${ports.httpsPort} negotiates with ${policy}, which still allows TLS 1.0/1.1; ${RECOMMENDED_SSL_POLICY} allows TLS 1.2 only`)
+        add(
+          'warning',
+          'weak-tls-policy',
+          `${ports.httpsPort} negotiates with ${policy}, which still allows TLS 1.0/1.1; ${RECOMMENDED_SSL_POLICY} allows TLS 1.2 only`,
+        )
       }
     }
   }
 
   if (!plain) {
-    add('error', 'no-http-listener', `no listener on ${ports.httpPort}: http:// requests fail instead of being redirected to https://`)
+    add(
+      'error',
+      'no-http-listener',
+      `no listener on ${ports.httpPort}: http:// requests fail instead of being redirected to https://`,
+    )
   } else if (plain.protocol === 'TCP' && !proxyPorts.includes(plain.instancePort)) {
-    add('error', 'http-port-is-tcp', `port ${ports.httpPort} is TCP, so X-Forwarded-Proto is never sent and the HTTP->HTTPS redirect cannot work`)
+    add(
+      'error',
+      'http-port-is-tcp',
+      `port ${ports.httpPort} is TCP, so X-Forwarded-Proto is never sent and the HTTP->HTTPS redirect cannot work`,
+    )
   } else if (isSecure(plain.protocol)) {
-    add('error', 'http-port-is-secure', `port ${ports.httpPort} is ${plain.protocol}: http:// clients cannot connect to it`)
+    add(
+      'error',
+      'http-port-is-secure',
+      `port ${ports.httpPort} is ${plain.protocol}: http:// clients cannot connect to it`,
+    )
   }
 
   // Proxy Protocol only applies to TCP/SSL listeners; an HTTP listener on the same instance port sends requests
   // without the PROXY line, which a backend expecting it (nginx `listen ... proxy_protocol`) rejects.
   // https://docs.aws.amazon.com/elasticloadbalancing/latest/classic/enable-proxy-protocol.html
   for (const port of proxyPorts) {
-    const layer7 = state.listeners.filter((l) => l.instancePort === port && (l.protocol === 'HTTP' || l.protocol === 'HTTPS'))
+    const layer7 = state.listeners.filter(
+      (l) => l.instancePort === port && (l.protocol === 'HTTP' || l.protocol === 'HTTPS'),
+    )
     for (const l of layer7) {
-      add('error', 'proxy-protocol-mixed', `Proxy Protocol is on for instance port ${port}, but listener ${describeListener(l)} forwards there without a PROXY line; a backend expecting Proxy Protocol rejects those requests`)
+      add(
+        'error',
+        'proxy-protocol-mixed',
+        `Proxy Protocol is on for instance port ${port}, but listener ${describeListener(l)} forwards there without a PROXY line; a backend expecting Proxy Protocol rejects those requests`,
+      )
     }
     const hc = state.healthCheck?.target ?? ''
     if (/^HTTPS?:(\d+)/i.test(hc) && Number(/:(\d+)/.exec(hc)?.[1]) === port) {
-      add('warning', 'proxy-protocol-http-health-check', `the health check ${hc} is HTTP on instance port ${port}, where Proxy Protocol is on; make it TCP:${port} so instances are not marked unhealthy`)
+      add(
+        'warning',
+        'proxy-protocol-http-health-check',
+        `the health check ${hc} is HTTP on instance port ${port}, where Proxy Protocol is on; make it TCP:${port} so instances are not marked unhealthy`,
+      )
     }
   }
 
   if (state.idleTimeoutSeconds !== undefined) {
     const t = state.idleTimeoutSeconds
     if (t <= SOCKET_IO_PING_INTERVAL_S) {
-      add('error', 'idle-timeout-too-low', `idle timeout ${t} s is not above Socket.io's ${SOCKET_IO_PING_INTERVAL_S} s ping interval: idle WebSocket connections will be dropped`)
+      add(
+        'error',
+        'idle-timeout-too-low',
+        `idle timeout ${t} s is not above Socket.io's ${SOCKET_IO_PING_INTERVAL_S} s ping interval: idle WebSocket connections will be dropped`,
+      )
     } else if (t < SOCKET_IO_PING_INTERVAL_S + SOCKET_IO_PING_TIMEOUT_S) {
-      add('warning', 'idle-timeout-low', `idle timeout ${t} s is below Socket.io's ${SOCKET_IO_PING_INTERVAL_S} s ping + ${SOCKET_IO_PING_TIMEOUT_S} s margin: a late ping drops the connection; use 60 s or more`)
+      add(
+        'warning',
+        'idle-timeout-low',
+        `idle timeout ${t} s is below Socket.io's ${SOCKET_IO_PING_INTERVAL_S} s ping + ${SOCKET_IO_PING_TIMEOUT_S} s margin: a late ping drops the connection; use 60 s or more`,
+      )
     }
   }
 
   const drift = configured ? computeDrift(state, configured) : []
   if (drift.length > 0) {
-    add('warning', 'drift', `${drift.length} difference${drift.length === 1 ? '' : 's'} between the live load balancer and the environment's option settings: the next environment update will undo the live change${drift.length === 1 ? '' : 's'}`)
+    add(
+      'warning',
+      'drift',
+      `${drift.length} difference${drift.length === 1 ? '' : 's'} between the live load balancer and the environment's option settings: the next environment update will undo the live change${drift.length === 1 ? '' : 's'}`,
+    )
   }
   if (layout !== 'none' && findings.every((f) => f.severity === 'info')) {
     add('info', 'layout-ok', layoutSummary(layout))
@@ -211,8 +318,13 @@ function layoutSummary(layout: LayoutMode): string {
   }
 }
 
-const listenerText = (l: {protocol: string; loadBalancerPort: number; instanceProtocol: string; instancePort: number; sslCertificateId?: string | undefined}) =>
-  `${describeListener(l)}${l.sslCertificateId ? ` (${shortArn(l.sslCertificateId)})` : ''}`
+const listenerText = (l: {
+  protocol: string
+  loadBalancerPort: number
+  instanceProtocol: string
+  instancePort: number
+  sslCertificateId?: string | undefined
+}) => `${describeListener(l)}${l.sslCertificateId ? ` (${shortArn(l.sslCertificateId)})` : ''}`
 
 export const shortArn = (arn: string): string => {
   const m = /certificate\/([0-9a-f]{8})[0-9a-f-]*$/.exec(arn)
@@ -227,11 +339,22 @@ export function computeDrift(state: LoadBalancerState, configured: ConfiguredLoa
     const live = state.listeners.find((l) => l.loadBalancerPort === want.loadBalancerPort)
     const subject = `listener ${want.loadBalancerPort}`
     if (!want.enabled) {
-      if (live) drift.push({subject, configured: 'disabled (ListenerEnabled: false)', live: listenerText(live), consequence: 'removed at the next update'})
+      if (live)
+        drift.push({
+          subject,
+          configured: 'disabled (ListenerEnabled: false)',
+          live: listenerText(live),
+          consequence: 'removed at the next update',
+        })
       continue
     }
     if (!live) {
-      drift.push({subject, configured: listenerText(want), live: 'absent', consequence: 're-created at the next update'})
+      drift.push({
+        subject,
+        configured: listenerText(want),
+        live: 'absent',
+        consequence: 're-created at the next update',
+      })
       continue
     }
     const same =
@@ -239,11 +362,22 @@ export function computeDrift(state: LoadBalancerState, configured: ConfiguredLoa
       live.instancePort === want.instancePort &&
       live.instanceProtocol === want.instanceProtocol &&
       (!isSecure(want.protocol) || !want.sslCertificateId || live.sslCertificateId === want.sslCertificateId)
-    if (!same) drift.push({subject, configured: listenerText(want), live: listenerText(live), consequence: 'reverted at the next update'})
+    if (!same)
+      drift.push({
+        subject,
+        configured: listenerText(want),
+        live: listenerText(live),
+        consequence: 'reverted at the next update',
+      })
   }
   for (const live of state.listeners) {
     if (!configuredPorts.has(live.loadBalancerPort)) {
-      drift.push({subject: `listener ${live.loadBalancerPort}`, configured: 'not in option settings', live: listenerText(live), consequence: 'may be removed at the next update'})
+      drift.push({
+        subject: `listener ${live.loadBalancerPort}`,
+        configured: 'not in option settings',
+        live: listenerText(live),
+        consequence: 'may be removed at the next update',
+      })
     }
   }
 
@@ -267,11 +401,26 @@ export function computeDrift(state: LoadBalancerState, configured: ConfiguredLoa
     const live = state.listeners.find((l) => l.loadBalancerPort === want.loadBalancerPort)
     if (!wantPolicy || !live) continue
     const livePolicy = sslReferencePolicy(live, state.policies)
-    if (livePolicy !== wantPolicy) drift.push({subject: `TLS policy on ${want.loadBalancerPort}`, configured: wantPolicy, live: livePolicy ?? 'none', consequence: 'reverted at the next update'})
+    if (livePolicy !== wantPolicy)
+      drift.push({
+        subject: `TLS policy on ${want.loadBalancerPort}`,
+        configured: wantPolicy,
+        live: livePolicy ?? 'none',
+        consequence: 'reverted at the next update',
+      })
   }
 
-  if (configured.idleTimeoutSeconds !== undefined && state.idleTimeoutSeconds !== undefined && configured.idleTimeoutSeconds !== state.idleTimeoutSeconds) {
-    drift.push({subject: 'idle timeout', configured: `${configured.idleTimeoutSeconds} s`, live: `${state.idleTimeoutSeconds} s`, consequence: 'reverted at the next update'})
+  if (
+    configured.idleTimeoutSeconds !== undefined &&
+    state.idleTimeoutSeconds !== undefined &&
+    configured.idleTimeoutSeconds !== state.idleTimeoutSeconds
+  ) {
+    drift.push({
+      subject: 'idle timeout',
+      configured: `${configured.idleTimeoutSeconds} s`,
+      live: `${state.idleTimeoutSeconds} s`,
+      consequence: 'reverted at the next update',
+    })
   }
   return drift
 }

@@ -17,14 +17,32 @@ export function ensureLocalCertificate(dir: string, openssl = 'openssl'): LocalC
   // Only this user can read the key, whatever the umask or the openssl version.
   mkdirSync(dir, {recursive: true, mode: 0o700})
   chmodSync(dir, 0o700)
-  const cert: LocalCertificate = {certPath: join(dir, 'localhost.crt'), keyPath: join(dir, 'localhost.key'), pemPath: join(dir, 'localhost.pem')}
+  const cert: LocalCertificate = {
+    certPath: join(dir, 'localhost.crt'),
+    keyPath: join(dir, 'localhost.key'),
+    pemPath: join(dir, 'localhost.pem'),
+  }
   if (existsSync(cert.pemPath) && stillValid(cert.certPath, openssl)) return cert
   execFileSync(
     openssl,
     [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '30',
-      '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      '-keyout', cert.keyPath, '-out', cert.certPath,
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '30',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+      '-keyout',
+      cert.keyPath,
+      '-out',
+      cert.certPath,
     ],
     {stdio: 'pipe'},
   )

@@ -12,7 +12,10 @@ export const LOAD_BALANCER_TYPES = ['classic', 'application', 'network'] as cons
 export type LoadBalancerType = (typeof LOAD_BALANCER_TYPES)[number]
 
 /** The load balancer-generated stickiness cookie of each type (what the browser gets back). */
-export const STICKY_COOKIE: Record<Exclude<LoadBalancerType, 'network'>, string> = {classic: 'AWSELB', application: 'AWSALB'}
+export const STICKY_COOKIE: Record<Exclude<LoadBalancerType, 'network'>, string> = {
+  classic: 'AWSELB',
+  application: 'AWSALB',
+}
 
 export interface HaproxyConfigInput {
   /** The CLB's listeners, as AWS describes them (or as a layout mode wants them: targetListeners()). */
@@ -38,7 +41,8 @@ function required<K, V>(map: ReadonlyMap<K, V>, key: K, what: string): V {
   return value
 }
 
-const asList = (b: LocalBackend | readonly LocalBackend[]): readonly LocalBackend[] => ('host' in b ? [b as LocalBackend] : (b as readonly LocalBackend[]))
+const asList = (b: LocalBackend | readonly LocalBackend[]): readonly LocalBackend[] =>
+  'host' in b ? [b as LocalBackend] : (b as readonly LocalBackend[])
 
 /** global + defaults shared by every load balancer type. */
 function preamble(what: string, idleTimeoutSeconds: number): string[] {
@@ -70,7 +74,12 @@ function preamble(what: string, idleTimeoutSeconds: number): string[] {
  * https://docs.aws.amazon.com/elasticloadbalancing/latest/classic/elb-sticky-sessions.html
  * https://docs.aws.amazon.com/elasticloadbalancing/latest/application/sticky-sessions.html
  */
-function backendLines(name: string, mode: 'tcp' | 'http', servers: readonly LocalBackend[], options: {sendProxy?: 'v1' | 'v2'; tls?: boolean; cookie?: string}): string[] {
+function backendLines(
+  name: string,
+  mode: 'tcp' | 'http',
+  servers: readonly LocalBackend[],
+  options: {sendProxy?: 'v1' | 'v2'; tls?: boolean; cookie?: string},
+): string[] {
   const lines = [`backend ${name}`, `    mode ${mode}`, '    balance roundrobin']
   if (options.cookie) lines.push(`    cookie ${options.cookie} insert indirect nocache httponly`)
   const proxy = options.sendProxy === 'v2' ? ' send-proxy-v2' : options.sendProxy === 'v1' ? ' send-proxy' : ''
@@ -78,7 +87,9 @@ function backendLines(name: string, mode: 'tcp' | 'http', servers: readonly Loca
   servers.forEach((server, i) => {
     const id = servers.length === 1 ? 'instance' : `i${i + 1}`
     const check = servers.length > 1 ? ' check inter 1s fall 1 rise 1' : ''
-    lines.push(`    server ${id} ${server.host}:${server.port}${proxy}${tls}${options.cookie ? ` cookie ${id}` : ''}${check}`)
+    lines.push(
+      `    server ${id} ${server.host}:${server.port}${proxy}${tls}${options.cookie ? ` cookie ${id}` : ''}${check}`,
+    )
   })
   return lines
 }
@@ -106,7 +117,11 @@ export function haproxyConfig(input: HaproxyConfigInput): string {
     const tls = isSecure(listener.protocol) ? ` ssl crt ${input.certificatePem}` : ''
     const sendProxy = input.proxyProtocolInstancePorts.includes(listener.instancePort)
     const layer7 = isLayer7(listener.protocol)
-    lines.push('', `# ${listener.protocol}:${listener.loadBalancerPort} -> ${listener.instanceProtocol}:${listener.instancePort}`, `frontend ${name}`)
+    lines.push(
+      '',
+      `# ${listener.protocol}:${listener.loadBalancerPort} -> ${listener.instanceProtocol}:${listener.instancePort}`,
+      `frontend ${name}`,
+    )
     lines.push(`    bind ${bind}:${localPort}${tls}`)
     if (layer7) {
       const proto = listener.protocol === 'HTTPS' ? 'https' : 'http'
@@ -181,7 +196,12 @@ export function albHaproxyConfig(input: Elbv2ConfigInput): string {
     '    http-request set-header X-Forwarded-Port 443',
     '    default_backend alb_default_process',
     '',
-    ...backendLines('alb_default_process', 'http', input.instances, input.stickiness ? {cookie: STICKY_COOKIE.application} : {}),
+    ...backendLines(
+      'alb_default_process',
+      'http',
+      input.instances,
+      input.stickiness ? {cookie: STICKY_COOKIE.application} : {},
+    ),
   )
   return `${lines.join('\n')}\n`
 }
@@ -208,10 +228,14 @@ export interface NlbConfigInput extends Omit<Elbv2ConfigInput, 'stickiness'> {
  */
 export function nlbHaproxyConfig(input: NlbConfigInput): string {
   const bind = input.bindAddress ?? '127.0.0.1'
-  if (input.instanceEndpoints.length !== input.instances.length) throw new Error('one TLS/plain endpoint pair per instance')
+  if (input.instanceEndpoints.length !== input.instances.length)
+    throw new Error('one TLS/plain endpoint pair per instance')
   const lines = preamble('Network Load Balancer', input.idleTimeoutSeconds)
   const pp = input.proxyProtocolV2 ? {sendProxy: 'v2' as const} : {}
-  for (const [lbPort, localPort, side] of [[443, input.httpsPort, 'tls'], [80, input.httpPort, 'plain']] as const) {
+  for (const [lbPort, localPort, side] of [
+    [443, input.httpsPort, 'tls'],
+    [80, input.httpPort, 'plain'],
+  ] as const) {
     lines.push(
       '',
       `# TCP:${lbPort} -> TCP:${lbPort} on every instance${input.proxyProtocolV2 ? ', PROXY v2' : ''}`,
@@ -221,13 +245,21 @@ export function nlbHaproxyConfig(input: NlbConfigInput): string {
       ...(input.proxyProtocolV2 ? [`    tcp-request connection set-dst-port int(${lbPort})`] : []),
       `    default_backend nlb_${lbPort}_targets`,
       '',
-      ...backendLines(`nlb_${lbPort}_targets`, 'tcp', input.instanceEndpoints.map((e) => ({host: '127.0.0.1', port: e[side]})), pp),
+      ...backendLines(
+        `nlb_${lbPort}_targets`,
+        'tcp',
+        input.instanceEndpoints.map((e) => ({host: '127.0.0.1', port: e[side]})),
+        pp,
+      ),
     )
   }
   input.instances.forEach((app, i) => {
     const endpoint = input.instanceEndpoints[i]!
     const accept = input.proxyProtocolV2 ? ' accept-proxy' : ''
-    for (const [port, tls, proto, lbPort] of [[endpoint.tls, true, 'https', 443], [endpoint.plain, false, 'http', 80]] as const) {
+    for (const [port, tls, proto, lbPort] of [
+      [endpoint.tls, true, 'https', 443],
+      [endpoint.plain, false, 'http', 80],
+    ] as const) {
       lines.push(
         '',
         `# instance ${i + 1}, port ${lbPort}: the instance's nginx${tls ? ' (ends TLS)' : ''}`,

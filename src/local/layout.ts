@@ -13,10 +13,14 @@ export interface RedirectSupport {
  * https://docs.aws.amazon.com/elasticloadbalancing/latest/classic/x-forwarded-headers.html
  * https://docs.aws.amazon.com/elasticloadbalancing/latest/classic/enable-proxy-protocol.html
  */
-export function redirectSupport(listeners: readonly Listener[], proxyProtocolInstancePorts: readonly number[]): RedirectSupport {
+export function redirectSupport(
+  listeners: readonly Listener[],
+  proxyProtocolInstancePorts: readonly number[],
+): RedirectSupport {
   const plain = listeners.filter((l) => !isSecure(l.protocol))
   const secure = listeners.filter((l) => isSecure(l.protocol))
-  if (plain.length === 0) return {possible: true, how: 'no plain listener: nothing to redirect (clients must use https://)'}
+  if (plain.length === 0)
+    return {possible: true, how: 'no plain listener: nothing to redirect (clients must use https://)'}
   if (secure.length === 0) return {possible: false, how: 'no HTTPS/SSL listener: there is nothing to redirect to'}
   const reasons: string[] = []
   for (const l of plain) {
@@ -38,7 +42,9 @@ export function redirectSupport(listeners: readonly Listener[], proxyProtocolIns
           `${l.loadBalancerPort} an HTTP listener.`,
       }
     }
-    reasons.push(`TCP:${l.loadBalancerPort} arrives on its own instance port ${l.instancePort}, which the app must treat as plain HTTP`)
+    reasons.push(
+      `TCP:${l.loadBalancerPort} arrives on its own instance port ${l.instancePort}, which the app must treat as plain HTTP`,
+    )
   }
   return {possible: true, how: reasons.join('; ')}
 }

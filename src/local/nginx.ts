@@ -21,7 +21,10 @@ export function shippedNginxFiles(variant: NginxVariant): {source: string; bundl
     },
   ]
   if (variant === 'proxy-protocol') {
-    files.push({source: join(PLATFORM_DIR, 'variants/proxy-protocol/nginx/nginx.conf'), bundlePath: '.platform/nginx/nginx.conf'})
+    files.push({
+      source: join(PLATFORM_DIR, 'variants/proxy-protocol/nginx/nginx.conf'),
+      bundlePath: '.platform/nginx/nginx.conf',
+    })
   }
   return files
 }
@@ -100,7 +103,10 @@ function rewrite(text: string, from: RegExp, to: string, file: string): string {
 export function buildLocalNginx(options: LocalNginxOptions): {conf: string; errorLog: string} {
   const {prefix} = options
   for (const dir of ['conf.d/elasticbeanstalk', 'logs', 'tmp']) mkdirSync(join(prefix, dir), {recursive: true})
-  const mainSource = options.variant === 'proxy-protocol' ? join(PLATFORM_DIR, 'variants/proxy-protocol/nginx/nginx.conf') : '(platform default)'
+  const mainSource =
+    options.variant === 'proxy-protocol'
+      ? join(PLATFORM_DIR, 'variants/proxy-protocol/nginx/nginx.conf')
+      : '(platform default)'
   let main = options.variant === 'proxy-protocol' ? readFileSync(mainSource, 'utf8') : PLATFORM_DEFAULT_NGINX_CONF
   main = rewrite(main, /^user\s+nginx;$/m, '# user: not switched for a local, unprivileged run', mainSource)
   main = rewrite(main, /\/var\/log\/nginx\//, `${prefix}/logs/`, mainSource)
@@ -109,18 +115,33 @@ export function buildLocalNginx(options: LocalNginxOptions): {conf: string; erro
   main = rewrite(main, /^worker_processes\s+auto;$/m, 'worker_processes 1;', mainSource)
   main = rewrite(main, /^worker_rlimit_nofile\s+\d+;$/m, 'worker_rlimit_nofile 8192;', mainSource)
   main = rewrite(main, /^\s*listen\s+80 /m, `        listen        127.0.0.1:${options.listenPort} `, mainSource)
-  const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `    ${t}_temp_path ${prefix}/tmp/${t};`).join('\n')
+  const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']
+    .map((t) => `    ${t}_temp_path ${prefix}/tmp/${t};`)
+    .join('\n')
   main = rewrite(main, /^http \{$/m, `http {\n${temp}`, mainSource)
   if (options.variant === 'proxy-protocol') {
-    main = rewrite(main, /listen\s+81;/, `listen        127.0.0.1:${options.healthPort ?? options.listenPort + 1};`, mainSource)
+    main = rewrite(
+      main,
+      /listen\s+81;/,
+      `listen        127.0.0.1:${options.healthPort ?? options.listenPort + 1};`,
+      mainSource,
+    )
     main = rewrite(main, /http:\/\/127\.0\.0\.1:8080/, `http://127.0.0.1:${options.appPort}`, mainSource)
   }
   const conf = join(prefix, 'nginx.conf')
   writeFileSync(conf, main)
-  writeFileSync(join(prefix, 'mime.types'), 'types {\n    text/html html;\n    text/css css;\n    application/javascript js;\n}\n')
+  writeFileSync(
+    join(prefix, 'mime.types'),
+    'types {\n    text/html html;\n    text/css css;\n    application/javascript js;\n}\n',
+  )
   copyFileSync(join(PLATFORM_DIR, 'nginx/conf.d/ebws.conf'), join(prefix, 'conf.d/ebws.conf'))
   const appSource = join(PLATFORM_DIR, 'nginx/conf.d/elasticbeanstalk/00_application.conf')
-  const app = rewrite(readFileSync(appSource, 'utf8'), /http:\/\/127\.0\.0\.1:8080/, `http://127.0.0.1:${options.appPort}`, appSource)
+  const app = rewrite(
+    readFileSync(appSource, 'utf8'),
+    /http:\/\/127\.0\.0\.1:8080/,
+    `http://127.0.0.1:${options.appPort}`,
+    appSource,
+  )
   writeFileSync(join(prefix, 'conf.d/elasticbeanstalk/00_application.conf'), app)
   return {conf, errorLog: join(prefix, 'logs/error.log')}
 }

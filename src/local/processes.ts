@@ -20,7 +20,12 @@ export function startDetached(
   const fd = openSync(options.log, 'a')
   try {
     const [file, ...args] = command as [string, ...string[]]
-    const child = spawn(file, args, {detached: true, stdio: ['ignore', fd, fd], env: options.env ?? process.env, cwd: options.cwd})
+    const child = spawn(file, args, {
+      detached: true,
+      stdio: ['ignore', fd, fd],
+      env: options.env ?? process.env,
+      cwd: options.cwd,
+    })
     if (child.pid === undefined) throw new Error(`could not start ${file}`)
     child.unref()
     return {name, pid: child.pid, command, log: options.log, marker: options.marker}

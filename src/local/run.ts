@@ -9,7 +9,14 @@ import {isSecure} from '../elb/model.ts'
 import {PACKAGE_ROOT} from '../package-root.ts'
 import {DEFAULT_PORTS, type LayoutMode, targetListeners, usesProxyProtocol} from '../listeners/modes.ts'
 import {ensureLocalCertificate} from './certificate.ts'
-import {albHaproxyConfig, haproxyConfig, type LoadBalancerType, type LocalBackend, nlbHaproxyConfig, STICKY_COOKIE} from './haproxy.ts'
+import {
+  albHaproxyConfig,
+  haproxyConfig,
+  type LoadBalancerType,
+  type LocalBackend,
+  nlbHaproxyConfig,
+  STICKY_COOKIE,
+} from './haproxy.ts'
 import {redirectSupport, type RedirectSupport, websocketPasses} from './layout.ts'
 import {buildLocalNginx, nginxArgs} from './nginx.ts'
 import {pingRedis, redisConfig, redisDataDir} from './redis.ts'
@@ -98,31 +105,58 @@ const INSTALL_HINTS: Record<string, string[]> = {
   haproxy: ['Debian/Ubuntu: sudo apt-get install haproxy', 'macOS: brew install haproxy'],
   nginx: ['Debian/Ubuntu: sudo apt-get install nginx', 'macOS: brew install nginx', 'Or run without --nginx.'],
   openssl: ['Debian/Ubuntu: sudo apt-get install openssl', 'macOS: brew install openssl'],
-  'redis-server': ['Debian/Ubuntu: sudo apt-get install redis-server', 'macOS: brew install redis', 'Or run without --redis.'],
+  'redis-server': [
+    'Debian/Ubuntu: sudo apt-get install redis-server',
+    'macOS: brew install redis',
+    'Or run without --redis.',
+  ],
 }
 
 function requireProgram(name: string): string {
-  const path = which(name) ?? [`/usr/sbin/${name}`, `/usr/local/sbin/${name}`, `/usr/bin/${name}`, `/usr/local/bin/${name}`].find((p) => existsSync(p))
-  if (!path) throw badInput('TOOL_MISSING', `${name} is not installed; \`ebws local\` runs a real ${name} on this machine.`, INSTALL_HINTS[name] ?? [])
+  const path =
+    which(name) ??
+    [`/usr/sbin/${name}`, `/usr/local/sbin/${name}`, `/usr/bin/${name}`, `/usr/local/bin/${name}`].find((p) =>
+      existsSync(p),
+    )
+  if (!path)
+    throw badInput(
+      'TOOL_MISSING',
+      `${name} is not installed; \`ebws local\` runs a real ${name} on this machine.`,
+      INSTALL_HINTS[name] ?? [],
+    )
   return path
 }
 
 /** What the layout means for the user, printed by `up` and `status`. */
-function layoutNotes(mode: LayoutMode, redirect: RedirectSupport, websocket: boolean, options: LocalUpOptions, proxy: boolean): string[] {
+function layoutNotes(
+  mode: LayoutMode,
+  redirect: RedirectSupport,
+  websocket: boolean,
+  options: LocalUpOptions,
+  proxy: boolean,
+): string[] {
   const notes: string[] = []
   const lb = options.loadBalancer ?? 'classic'
   const instances = options.instances ?? 1
   if (!redirect.possible) notes.push(`HTTP -> HTTPS redirect is impossible with these listeners: ${redirect.how}`)
   if (!websocket) {
     notes.push('CLB HTTP/HTTPS listeners do not pass WebSocket upgrades: Socket.io falls back to long-polling here.')
-    if (!options.stickiness) notes.push('With several instances, polling needs sticky sessions; prefer the websocket layout (SSL -> TCP).')
+    if (!options.stickiness)
+      notes.push('With several instances, polling needs sticky sessions; prefer the websocket layout (SSL -> TCP).')
   }
   if (proxy && options.app === 'external' && !options.nginx && lb === 'classic') {
-    notes.push('Every connection to your app starts with a PROXY v1 line: read it (acceptProxyProtocol from ebws) or add --nginx.')
+    notes.push(
+      'Every connection to your app starts with a PROXY v1 line: read it (acceptProxyProtocol from ebws) or add --nginx.',
+    )
   }
-  if (mode === 'websocket' && lb === 'classic') notes.push('Requests through the SSL listener carry no X-Forwarded-Proto: the app treats that as https.')
-  if (lb === 'network') notes.push('NLB: TCP pass-through; TLS ends on each instance (its nginx), which sets X-Forwarded-Proto from the port.')
-  if (instances > 1 && !options.redis) notes.push(`${instances} instances without --redis: broadcasts reach only clients on the same instance.`)
+  if (mode === 'websocket' && lb === 'classic')
+    notes.push('Requests through the SSL listener carry no X-Forwarded-Proto: the app treats that as https.')
+  if (lb === 'network')
+    notes.push(
+      'NLB: TCP pass-through; TLS ends on each instance (its nginx), which sets X-Forwarded-Proto from the port.',
+    )
+  if (instances > 1 && !options.redis)
+    notes.push(`${instances} instances without --redis: broadcasts reach only clients on the same instance.`)
   return notes
 }
 
@@ -140,17 +174,39 @@ function elbv2Listeners(lb: 'application' | 'network'): Listener[] {
 }
 
 /** Checks the combination of flags before anything starts (exit 2, nothing started). */
-function checkUpInput(options: LocalUpOptions, lb: LoadBalancerType, instances: number, listeners: readonly Listener[]): void {
-  if (!Number.isInteger(instances) || instances < 1 || instances > 16) throw badInput('BAD_FLAG', `--instances must be 1 to 16, got ${instances}.`)
-  if (options.app === 'external' && instances > 1) throw badInput('BAD_FLAG', '--instances needs the sample app: with --app external there is one app, yours.')
-  if (options.app === 'external' && options.redis) throw badInput('BAD_FLAG', '--redis sets REDIS_URL for the sample app; with --app external, start your own Redis.')
+function checkUpInput(
+  options: LocalUpOptions,
+  lb: LoadBalancerType,
+  instances: number,
+  listeners: readonly Listener[],
+): void {
+  if (!Number.isInteger(instances) || instances < 1 || instances > 16)
+    throw badInput('BAD_FLAG', `--instances must be 1 to 16, got ${instances}.`)
+  if (options.app === 'external' && instances > 1)
+    throw badInput('BAD_FLAG', '--instances needs the sample app: with --app external there is one app, yours.')
+  if (options.app === 'external' && options.redis)
+    throw badInput('BAD_FLAG', '--redis sets REDIS_URL for the sample app; with --app external, start your own Redis.')
   if (lb === 'application' && options.mode === 'proxy') {
-    throw badInput('BAD_FLAG', 'An Application Load Balancer has no Proxy Protocol: use --lb network --mode proxy (PROXY v2) or --lb classic --mode proxy.')
+    throw badInput(
+      'BAD_FLAG',
+      'An Application Load Balancer has no Proxy Protocol: use --lb network --mode proxy (PROXY v2) or --lb classic --mode proxy.',
+    )
   }
-  if (lb === 'network' && options.nginx) throw badInput('BAD_FLAG', '--nginx is for --lb classic|application; with --lb network each instance\'s TLS endpoint stands in for nginx.')
-  if (lb === 'network' && options.stickiness) throw badInput('BAD_FLAG', 'A Network Load Balancer has no cookie stickiness (TCP pass-through): omit --stickiness.')
+  if (lb === 'network' && options.nginx)
+    throw badInput(
+      'BAD_FLAG',
+      "--nginx is for --lb classic|application; with --lb network each instance's TLS endpoint stands in for nginx.",
+    )
+  if (lb === 'network' && options.stickiness)
+    throw badInput(
+      'BAD_FLAG',
+      'A Network Load Balancer has no cookie stickiness (TCP pass-through): omit --stickiness.',
+    )
   if (lb === 'classic' && options.stickiness && !listeners.some((l) => l.protocol === 'HTTPS')) {
-    throw badInput('BAD_FLAG', 'CLB cookie stickiness needs an HTTPS listener (an SSL/TCP one cannot carry a cookie): use --mode http, or --lb application.')
+    throw badInput(
+      'BAD_FLAG',
+      'CLB cookie stickiness needs an HTTPS listener (an SSL/TCP one cannot carry a cookie): use --mode http, or --lb application.',
+    )
   }
 }
 
@@ -167,11 +223,16 @@ export async function localUp(options: LocalUpOptions): Promise<LocalState> {
   const stateDir = resolve(options.stateDir)
   const previous = readState(stateDir)
   if (previous && previous.processes.some((p) => isOurs(p))) {
-    throw badInput('LOCAL_ALREADY_RUNNING', `ebws local is already running (started ${previous.startedAt}): ${previous.urls.https}`, [`Stop it first: ${localDownCommand(options.stateDir)}`])
+    throw badInput(
+      'LOCAL_ALREADY_RUNNING',
+      `ebws local is already running (started ${previous.startedAt}): ${previous.urls.https}`,
+      [`Stop it first: ${localDownCommand(options.stateDir)}`],
+    )
   }
   const lb = options.loadBalancer ?? 'classic'
   const count = options.instances ?? 1
-  const listeners = lb === 'classic' ? (options.listeners ?? targetListeners(options.mode, DEFAULT_PORTS)) : elbv2Listeners(lb)
+  const listeners =
+    lb === 'classic' ? (options.listeners ?? targetListeners(options.mode, DEFAULT_PORTS)) : elbv2Listeners(lb)
   checkUpInput(options, lb, count, listeners)
   const haproxy = requireProgram('haproxy')
   const nginx = options.nginx ? requireProgram('nginx') : undefined
@@ -179,7 +240,13 @@ export async function localUp(options: LocalUpOptions): Promise<LocalState> {
   const redisServer = options.redis ? requireProgram('redis-server') : undefined
 
   const ppPorts =
-    lb === 'application' ? [] : lb === 'network' ? (options.mode === 'proxy' ? [443, 80] : []) : (options.proxyProtocolInstancePorts ?? (usesProxyProtocol(options.mode) ? [DEFAULT_PORTS.instancePort] : []))
+    lb === 'application'
+      ? []
+      : lb === 'network'
+        ? options.mode === 'proxy'
+          ? [443, 80]
+          : []
+        : (options.proxyProtocolInstancePorts ?? (usesProxyProtocol(options.mode) ? [DEFAULT_PORTS.instancePort] : []))
   const proxy = ppPorts.length > 0
 
   // Local ports: the first secure listener on --https-port, the first plain one on --http-port, others +8000.
@@ -187,34 +254,64 @@ export async function localUp(options: LocalUpOptions): Promise<LocalState> {
   const secure = listeners.find((l) => isSecure(l.protocol) || (lb === 'network' && l.loadBalancerPort === 443))
   const plain = listeners.find((l) => l !== secure)
   for (const l of listeners) {
-    localPorts.set(l.loadBalancerPort, l === secure ? options.httpsPort : l === plain ? options.httpPort : l.loadBalancerPort + 8000)
+    localPorts.set(
+      l.loadBalancerPort,
+      l === secure ? options.httpsPort : l === plain ? options.httpPort : l.loadBalancerPort + 8000,
+    )
   }
   // Instance i: the app on appPort + i; nginx (or the NLB's per-instance endpoints) on nginxPort + 2i and + 2i + 1.
   const instances: LocalInstance[] = Array.from({length: count}, (_, i) => ({
     id: count === 1 ? 'app' : `app-${i + 1}`,
     port: options.appPort + i,
-    backendPorts: lb === 'network' ? [options.nginxPort + 2 * i, options.nginxPort + 2 * i + 1] : [options.nginx ? options.nginxPort + 2 * i : options.appPort + i],
+    backendPorts:
+      lb === 'network'
+        ? [options.nginxPort + 2 * i, options.nginxPort + 2 * i + 1]
+        : [options.nginx ? options.nginxPort + 2 * i : options.appPort + i],
   }))
   const redisPort = options.redisPort ?? 6380
   const wanted = [
     ...[...localPorts.values()].map((port) => ({port, what: 'load balancer listener'})),
-    ...(options.app === 'sample' ? instances.map((inst) => ({port: inst.port, what: `sample app ${inst.id} (--app-port + ${inst.port - options.appPort})`})) : []),
-    ...(options.nginx ? instances.flatMap((inst) => [{port: inst.backendPorts[0]!, what: `nginx of ${inst.id} (--nginx-port)`}, ...(proxy ? [{port: inst.backendPorts[0]! + 1, what: 'nginx health-check port'}] : [])]) : []),
-    ...(lb === 'network' ? instances.flatMap((inst) => inst.backendPorts.map((port) => ({port, what: `instance endpoint of ${inst.id} (--nginx-port)`}))) : []),
+    ...(options.app === 'sample'
+      ? instances.map((inst) => ({
+          port: inst.port,
+          what: `sample app ${inst.id} (--app-port + ${inst.port - options.appPort})`,
+        }))
+      : []),
+    ...(options.nginx
+      ? instances.flatMap((inst) => [
+          {port: inst.backendPorts[0]!, what: `nginx of ${inst.id} (--nginx-port)`},
+          ...(proxy ? [{port: inst.backendPorts[0]! + 1, what: 'nginx health-check port'}] : []),
+        ])
+      : []),
+    ...(lb === 'network'
+      ? instances.flatMap((inst) =>
+          inst.backendPorts.map((port) => ({port, what: `instance endpoint of ${inst.id} (--nginx-port)`})),
+        )
+      : []),
     ...(options.redis ? [{port: redisPort, what: 'redis-server (--redis-port)'}] : []),
   ]
   for (const {port, what} of wanted) {
-    if (!(await portIsFree(port))) throw badInput('PORT_IN_USE', `Port ${port} (${what}) is in use on 127.0.0.1.`, ['Pick other ports with the port flags, or stop what uses it.'])
+    if (!(await portIsFree(port)))
+      throw badInput('PORT_IN_USE', `Port ${port} (${what}) is in use on 127.0.0.1.`, [
+        'Pick other ports with the port flags, or stop what uses it.',
+      ])
   }
   if (options.app === 'external' && !(await portAcceptsConnections(options.appPort))) {
-    throw badInput('APP_NOT_LISTENING', `Nothing listens on 127.0.0.1:${options.appPort}.`, ['Start your app first, or omit --app external to run the sample app.'])
+    throw badInput('APP_NOT_LISTENING', `Nothing listens on 127.0.0.1:${options.appPort}.`, [
+      'Start your app first, or omit --app external to run the sample app.',
+    ])
   }
 
   mkdirSync(stateDir, {recursive: true})
   const cert = ensureLocalCertificate(join(stateDir, 'tls'), openssl)
   const servers: LocalBackend[] = instances.map((inst) => ({host: '127.0.0.1', port: inst.backendPorts[0]!}))
   const cfgPath = join(stateDir, 'haproxy.cfg')
-  const common = {idleTimeoutSeconds: options.idleTimeoutSeconds, certificatePem: cert.pemPath, httpsPort: options.httpsPort, httpPort: options.httpPort}
+  const common = {
+    idleTimeoutSeconds: options.idleTimeoutSeconds,
+    certificatePem: cert.pemPath,
+    httpsPort: options.httpsPort,
+    httpPort: options.httpPort,
+  }
   writeFileSync(
     cfgPath,
     lb === 'application'
@@ -227,21 +324,34 @@ export async function localUp(options: LocalUpOptions): Promise<LocalState> {
             proxyProtocolV2: proxy,
           })
         : haproxyConfig({
-            listeners, idleTimeoutSeconds: options.idleTimeoutSeconds, proxyProtocolInstancePorts: ppPorts, localPorts,
-            backends: new Map(listeners.map((l) => [l.instancePort, servers])), certificatePem: cert.pemPath, stickiness: options.stickiness ?? false,
+            listeners,
+            idleTimeoutSeconds: options.idleTimeoutSeconds,
+            proxyProtocolInstancePorts: ppPorts,
+            localPorts,
+            backends: new Map(listeners.map((l) => [l.instancePort, servers])),
+            certificatePem: cert.pemPath,
+            stickiness: options.stickiness ?? false,
           }),
   )
   try {
     execFileSync(haproxy, ['-c', '-q', '-f', cfgPath], {stdio: 'pipe'})
   } catch (err) {
-    throw new EbwsError('LOCAL_START_FAILED', `HAProxy rejected the generated configuration ${cfgPath}: ${String((err as {stderr?: Buffer}).stderr ?? err).trim()}`)
+    throw new EbwsError(
+      'LOCAL_START_FAILED',
+      `HAProxy rejected the generated configuration ${cfgPath}: ${String((err as {stderr?: Buffer}).stderr ?? err).trim()}`,
+    )
   }
 
   const redirect: RedirectSupport =
     lb === 'application'
       ? {possible: true, how: 'HTTP:80 answers 301 to https at the load balancer (redirect action)'}
       : lb === 'network'
-        ? {possible: true, how: proxy ? 'PROXY v2 destination port 80, read by the instance endpoint' : 'TCP:80 reaches the instance\'s plain port 80, which sets X-Forwarded-Proto: http'}
+        ? {
+            possible: true,
+            how: proxy
+              ? 'PROXY v2 destination port 80, read by the instance endpoint'
+              : "TCP:80 reaches the instance's plain port 80, which sets X-Forwarded-Proto: http",
+          }
         : redirectSupport(listeners, ppPorts)
   const websocket = lb === 'classic' ? websocketPasses(listeners) : true
   const https = `https://localhost:${options.httpsPort}/`
@@ -254,7 +364,10 @@ export async function localUp(options: LocalUpOptions): Promise<LocalState> {
     listeners,
     proxyProtocolInstancePorts: ppPorts,
     ports: {
-      https: options.httpsPort, http: options.httpPort, app: options.appPort, ...(options.nginx ? {nginx: options.nginxPort} : {}),
+      https: options.httpsPort,
+      http: options.httpPort,
+      app: options.appPort,
+      ...(options.nginx ? {nginx: options.nginxPort} : {}),
       ...(options.redis ? {redis: redisPort} : {}),
     },
     app: options.app,
@@ -269,14 +382,24 @@ export async function localUp(options: LocalUpOptions): Promise<LocalState> {
   }
   const save = () => writeFileSync(statePath(stateDir), `${JSON.stringify(state, null, 2)}\n`)
   const timeout = options.startTimeoutMs ?? 15_000
-  const start = async (name: string, command: string[], marker: string, ports: number[], extra: {env?: NodeJS.ProcessEnv; cwd?: string} = {}) => {
+  const start = async (
+    name: string,
+    command: string[],
+    marker: string,
+    ports: number[],
+    extra: {env?: NodeJS.ProcessEnv; cwd?: string} = {},
+  ) => {
     const proc = startDetached(name, command, {log: join(stateDir, `${name}.log`), marker, ...extra})
     state.processes.push(proc)
     save()
     try {
       for (const port of ports) await waitForPort(port, proc, timeout)
     } catch (err) {
-      throw new EbwsError('LOCAL_START_FAILED', `${name} did not start: ${(err as Error).message}\n${tailOf(proc.log)}`, {hint: [`See ${proc.log}`]})
+      throw new EbwsError(
+        'LOCAL_START_FAILED',
+        `${name} did not start: ${(err as Error).message}\n${tailOf(proc.log)}`,
+        {hint: [`See ${proc.log}`]},
+      )
     }
   }
 
@@ -287,42 +410,58 @@ export async function localUp(options: LocalUpOptions): Promise<LocalState> {
       const conf = join(stateDir, 'redis.conf')
       writeFileSync(conf, redisConfig({port: redisPort, dir, configPath: conf}))
       await start('redis', [redisServer, conf], conf, [redisPort])
-      if (!(await pingRedis(redisPort))) throw new EbwsError('LOCAL_START_FAILED', `redis-server on port ${redisPort} does not answer PING.`, {hint: [`See ${join(stateDir, 'redis.log')}`]})
+      if (!(await pingRedis(redisPort)))
+        throw new EbwsError('LOCAL_START_FAILED', `redis-server on port ${redisPort} does not answer PING.`, {
+          hint: [`See ${join(stateDir, 'redis.log')}`],
+        })
     }
     if (options.app === 'sample') {
       // The build's bundle of sample-app/server.js with its dependencies (scripts/build-cli.ts): an installed ebws
       // has no node_modules for the sample app.
       const script = join(PACKAGE_ROOT, 'dist', 'sample-app', 'lib', 'server.cjs')
       // Instances start together (each waits only for its own port).
-      await Promise.all(instances.map((inst) => {
-        const env = {
-          ...process.env,
-          PORT: String(inst.port),
-          HOST: '127.0.0.1',
-          ALLOWED_HOSTS: options.allowedHosts.join(','),
-          HTTPS_PORT: String(options.httpsPort),
-          // Without nginx, the app reads the PROXY line itself (Beanstalk ProxyServer: none). Behind the NLB the
-          // instance endpoint reads PROXY v2 and forwards plain HTTP.
-          PROXY_PROTOCOL: proxy && !options.nginx && lb === 'classic' ? '1' : '0',
-          INSTANCE_ID: inst.id,
-          // What the app may believe of forwarding headers and PROXY lines (sample-app/README.md), and its timeouts.
-          // Behind the NLB with PROXY v2, the instance endpoint reads it and sets the headers, as the shipped nginx does.
-          EBWS_LB_LAYOUT: lb === 'application' ? 'alb' : lb === 'network' ? (proxy ? 'proxy' : 'nlb') : options.mode,
-          IDLE_TIMEOUT: String(options.idleTimeoutSeconds),
-          ...(redisUrl ? {REDIS_URL: redisUrl} : {}),
-          // A stopped instance closes its clients at once locally (Beanstalk allows longer).
-          DRAIN_TIMEOUT_MS: process.env.DRAIN_TIMEOUT_MS ?? '5000',
-        }
-        return start(inst.id, [process.execPath, script], script, [inst.port], {env, cwd: SAMPLE_APP_DIR})
-      }))
+      await Promise.all(
+        instances.map((inst) => {
+          const env = {
+            ...process.env,
+            PORT: String(inst.port),
+            HOST: '127.0.0.1',
+            ALLOWED_HOSTS: options.allowedHosts.join(','),
+            HTTPS_PORT: String(options.httpsPort),
+            // Without nginx, the app reads the PROXY line itself (Beanstalk ProxyServer: none). Behind the NLB the
+            // instance endpoint reads PROXY v2 and forwards plain HTTP.
+            PROXY_PROTOCOL: proxy && !options.nginx && lb === 'classic' ? '1' : '0',
+            INSTANCE_ID: inst.id,
+            // What the app may believe of forwarding headers and PROXY lines (sample-app/README.md), and its timeouts.
+            // Behind the NLB with PROXY v2, the instance endpoint reads it and sets the headers, as the shipped nginx does.
+            EBWS_LB_LAYOUT: lb === 'application' ? 'alb' : lb === 'network' ? (proxy ? 'proxy' : 'nlb') : options.mode,
+            IDLE_TIMEOUT: String(options.idleTimeoutSeconds),
+            ...(redisUrl ? {REDIS_URL: redisUrl} : {}),
+            // A stopped instance closes its clients at once locally (Beanstalk allows longer).
+            DRAIN_TIMEOUT_MS: process.env.DRAIN_TIMEOUT_MS ?? '5000',
+          }
+          return start(inst.id, [process.execPath, script], script, [inst.port], {env, cwd: SAMPLE_APP_DIR})
+        }),
+      )
     }
     if (nginx) {
       for (const [i, inst] of instances.entries()) {
         const prefix = join(stateDir, count === 1 ? 'nginx' : `nginx-${i + 1}`)
         rmSync(prefix, {recursive: true, force: true})
         const listenPort = inst.backendPorts[0]!
-        buildLocalNginx({variant: proxy ? 'proxy-protocol' : 'default', prefix, listenPort, appPort: inst.port, healthPort: listenPort + 1})
-        await start(count === 1 ? 'nginx' : `nginx-${i + 1}`, [nginx, ...nginxArgs(prefix, ['-g', 'daemon off;'])], prefix, [listenPort])
+        buildLocalNginx({
+          variant: proxy ? 'proxy-protocol' : 'default',
+          prefix,
+          listenPort,
+          appPort: inst.port,
+          healthPort: listenPort + 1,
+        })
+        await start(
+          count === 1 ? 'nginx' : `nginx-${i + 1}`,
+          [nginx, ...nginxArgs(prefix, ['-g', 'daemon off;'])],
+          prefix,
+          [listenPort],
+        )
       }
     }
     await start('haproxy', [haproxy, '-db', '-f', cfgPath], cfgPath, [...localPorts.values()])
@@ -360,7 +499,15 @@ export interface LocalStatus {
 export async function localStatus(stateDirOption: string): Promise<LocalStatus> {
   const stateDir = resolve(stateDirOption)
   const state = readState(stateDir)
-  if (!state) return {running: false, stateDir, processes: [], instances: [], ports: [], notes: ['Nothing started by `ebws local up` here.']}
+  if (!state)
+    return {
+      running: false,
+      stateDir,
+      processes: [],
+      instances: [],
+      ports: [],
+      notes: ['Nothing started by `ebws local up` here.'],
+    }
   const processes = state.processes.map((p) => ({name: p.name, pid: p.pid, running: isOurs(p), log: p.log}))
   const roles: [number | undefined, string][] = [
     [state.ports.https, 'https listener'],
@@ -369,13 +516,20 @@ export async function localStatus(stateDirOption: string): Promise<LocalStatus> 
     [state.ports.redis, 'redis'],
   ]
   const ports = []
-  for (const [port, role] of roles) if (port !== undefined) ports.push({port, role, accepting: await portAcceptsConnections(port)})
+  for (const [port, role] of roles)
+    if (port !== undefined) ports.push({port, role, accepting: await portAcceptsConnections(port)})
   // State files from before --instances have one app on ports.app.
   const recorded = state.instances ?? [{id: 'app', port: state.ports.app, backendPorts: []}]
   const instances = []
   for (const inst of recorded) {
     const proc = processes.find((p) => p.name === inst.id)
-    instances.push({id: inst.id, port: inst.port, ...(proc ? {pid: proc.pid} : {}), running: proc?.running ?? state.app === 'external', accepting: await portAcceptsConnections(inst.port)})
+    instances.push({
+      id: inst.id,
+      port: inst.port,
+      ...(proc ? {pid: proc.pid} : {}),
+      running: proc?.running ?? state.app === 'external',
+      accepting: await portAcceptsConnections(inst.port),
+    })
   }
   return {
     running: processes.length > 0 && processes.every((p) => p.running),
@@ -387,7 +541,9 @@ export async function localStatus(stateDirOption: string): Promise<LocalStatus> 
     processes,
     instances,
     ports,
-    redis: state.redis ? {url: state.redis.url, answering: await pingRedis(Number(new URL(state.redis.url).port))} : null,
+    redis: state.redis
+      ? {url: state.redis.url, answering: await pingRedis(Number(new URL(state.redis.url).port))}
+      : null,
     stickiness: state.stickiness ?? null,
     notes: state.notes,
   }

@@ -49,16 +49,22 @@ function s3Reader(get: (start: number, end: number) => Promise<Uint8Array>): Fil
   } as unknown as FileHandle
 }
 
-export async function checkDeployedApp(clients: AwsClients, env: {applicationName: string; versionLabel?: string | undefined}, port: number): Promise<AppCheck> {
+export async function checkDeployedApp(
+  clients: AwsClients,
+  env: {applicationName: string; versionLabel?: string | undefined},
+  port: number,
+): Promise<AppCheck> {
   const label = env.versionLabel
-  if (!label) return {ok: false, reason: 'no application version is deployed (the environment runs the sample application)'}
+  if (!label)
+    return {ok: false, reason: 'no application version is deployed (the environment runs the sample application)'}
   const eb = await clients.elasticBeanstalk()
   const {DescribeApplicationVersionsCommand} = await import('@aws-sdk/client-elastic-beanstalk')
   const out = await awsCall('elasticbeanstalk:DescribeApplicationVersions', () =>
     eb.send(new DescribeApplicationVersionsCommand({ApplicationName: env.applicationName, VersionLabels: [label]})),
   )
   const source = out.ApplicationVersions?.find((v) => v.VersionLabel === label)?.SourceBundle
-  if (!source?.S3Bucket || !source.S3Key) return {ok: false, versionLabel: label, reason: `application version ${label} has no S3 source bundle to inspect`}
+  if (!source?.S3Bucket || !source.S3Key)
+    return {ok: false, versionLabel: label, reason: `application version ${label} has no S3 source bundle to inspect`}
   const Bucket = source.S3Bucket
   const Key = source.S3Key
   const bundle = `s3://${Bucket}/${Key}`
@@ -67,19 +73,33 @@ export async function checkDeployedApp(clients: AwsClients, env: {applicationNam
   const head = await awsCall('s3:GetObject', () => s3.send(new HeadObjectCommand({Bucket, Key})))
   const size = head.ContentLength ?? 0
   const fh = s3Reader(async (start, end) => {
-    const got = await awsCall('s3:GetObject', () => s3.send(new GetObjectCommand({Bucket, Key, Range: `bytes=${start}-${end}`})))
+    const got = await awsCall('s3:GetObject', () =>
+      s3.send(new GetObjectCommand({Bucket, Key, Range: `bytes=${start}-${end}`})),
+    )
     return got.Body ? await got.Body.transformToByteArray() : new Uint8Array()
   })
   let entries: ArchiveEntry[]
   try {
     entries = await readCentralDirectory(fh, size)
   } catch (error) {
-    return {ok: false, versionLabel: label, bundle, reason: `the bundle ${bundle} is not a readable zip: ${(error as Error).message}`}
+    return {
+      ok: false,
+      versionLabel: label,
+      bundle,
+      reason: `the bundle ${bundle} is not a readable zip: ${(error as Error).message}`,
+    }
   }
   const candidates = entries.filter((e) => e.kind === 'file' && NGINX_CONFIG_PATHS.test(e.path))
   for (const e of candidates) {
     const text = (await readEntry(fh, e)).toString('utf8')
-    if (listensWithProxyProtocol(text, port)) return {ok: true, versionLabel: label, bundle, file: e.path, reason: `${e.path} in ${label} listens on ${port} with proxy_protocol`}
+    if (listensWithProxyProtocol(text, port))
+      return {
+        ok: true,
+        versionLabel: label,
+        bundle,
+        file: e.path,
+        reason: `${e.path} in ${label} listens on ${port} with proxy_protocol`,
+      }
   }
   return {
     ok: false,

@@ -9,14 +9,23 @@ import type {ProxyChangeOptions, ProxyChangeResult} from './run.ts'
 /** Flags of `proxy-protocol enable` and `disable`. */
 export const proxyChangeFlags = {
   ...mutatingFlags,
-  'instance-port': Flags.integer({summary: 'Instance (backend) port to change (nginx on Beanstalk listens on 80).', default: 80, min: 1, max: 65535, helpGroup: 'PORTS'}),
+  'instance-port': Flags.integer({
+    summary: 'Instance (backend) port to change (nginx on Beanstalk listens on 80).',
+    default: 80,
+    min: 1,
+    max: 65535,
+    helpGroup: 'PORTS',
+  }),
   'apply-to': Flags.string({
-    summary: "Where to apply: the live CLB, the environment's option settings (aws:elb:policies:ebws-proxy-protocol), or both.",
+    summary:
+      "Where to apply: the live CLB, the environment's option settings (aws:elb:policies:ebws-proxy-protocol), or both.",
     options: ['elb', 'environment', 'both'],
     default: 'both',
   }),
   ...waitFlags,
-  'backup-file': Flags.string({summary: 'Where to save the snapshot taken before the first write (default: a file in the temp dir).'}),
+  'backup-file': Flags.string({
+    summary: 'Where to save the snapshot taken before the first write (default: a file in the temp dir).',
+  }),
 }
 
 type ProxyChangeFlagValues = {
@@ -30,7 +39,11 @@ type ProxyChangeFlagValues = {
 }
 
 /** The change options both commands share, from their parsed flags. */
-export function proxyChangeOptions(environmentName: string, flags: ProxyChangeFlagValues, progress: (line: string) => void): ProxyChangeOptions {
+export function proxyChangeOptions(
+  environmentName: string,
+  flags: ProxyChangeFlagValues,
+  progress: (line: string) => void,
+): ProxyChangeOptions {
   return {
     environmentName,
     instancePort: flags['instance-port'],

@@ -4,7 +4,8 @@ import type {PortStatus} from './plan.ts'
 import type {ProxyChangeResult, StatusResult} from './run.ts'
 import {shellWord} from '../format/shell.ts'
 
-const onOff = (p: PortStatus) => `${p.enabled ? 'on' : 'off'}${p.configured !== p.enabled ? ` (settings: ${p.configured ? 'on' : 'off'}, drift)` : ''}`
+const onOff = (p: PortStatus) =>
+  `${p.enabled ? 'on' : 'off'}${p.configured !== p.enabled ? ` (settings: ${p.configured ? 'on' : 'off'}, drift)` : ''}`
 
 function appLine(a: AppCheck | undefined): string[] {
   if (!a) return []
@@ -16,17 +17,28 @@ export function formatStatus(r: StatusResult): string {
   out.push(
     table(
       ['instance port', 'proxy protocol', 'listeners', 'health check', 'safe', 'other policies'],
-      r.ports.map((p) => [String(p.instancePort), onOff(p), p.listeners.join(', ') || '-', p.healthCheck ?? '-', p.safe ? 'yes' : 'NO', p.otherPolicies.join(', ') || '-']),
+      r.ports.map((p) => [
+        String(p.instancePort),
+        onOff(p),
+        p.listeners.join(', ') || '-',
+        p.healthCheck ?? '-',
+        p.safe ? 'yes' : 'NO',
+        p.otherPolicies.join(', ') || '-',
+      ]),
     ),
   )
-  for (const p of r.ports) for (const problem of p.problems) out.push(`${severityMark(p.enabled || p.configured ? 'error' : 'warning')} port ${p.instancePort}: ${problem}`)
+  for (const p of r.ports)
+    for (const problem of p.problems)
+      out.push(`${severityMark(p.enabled || p.configured ? 'error' : 'warning')} port ${p.instancePort}: ${problem}`)
   out.push(...appLine(r.appCheck))
   return out.join('\n')
 }
 
 /** `asking`: the plan shown at the terminal prompt, before anything is applied. */
 export function formatChange(r: ProxyChangeResult, o: {asking?: boolean} = {}): string {
-  const out = [`${paint('bold', r.environment)} · ${r.loadBalancerName} · ${r.region} · ${r.action} Proxy Protocol on instance port ${r.instancePort}`]
+  const out = [
+    `${paint('bold', r.environment)} · ${r.loadBalancerName} · ${r.region} · ${r.action} Proxy Protocol on instance port ${r.instancePort}`,
+  ]
   if (r.status === 'already-in-shape') {
     out.push(paint('green', `Already ${r.action === 'enable' ? 'enabled' : 'disabled'}: nothing to change.`))
   } else {
@@ -45,8 +57,13 @@ export function formatChange(r: ProxyChangeResult, o: {asking?: boolean} = {}): 
   }
   out.push(...appLine(r.appCheck))
   for (const w of r.warnings) out.push(`${severityMark('warning')} ${w}`)
-  if (r.backupFile) out.push(`Snapshot of the previous state: ${r.backupFile} (ebws listeners restore --from ${shellWord(r.backupFile)})`)
+  if (r.backupFile)
+    out.push(
+      `Snapshot of the previous state: ${r.backupFile} (ebws listeners restore --from ${shellWord(r.backupFile)})`,
+    )
   const p = r.portAfter
-  out.push(`Port ${p.instancePort}: Proxy Protocol ${onOff(p)}; listeners ${p.listeners.join(', ') || 'none'}${p.safe ? '' : `; ${paint('red', 'unsafe')}: ${p.problems.join(' ')}`}`)
+  out.push(
+    `Port ${p.instancePort}: Proxy Protocol ${onOff(p)}; listeners ${p.listeners.join(', ') || 'none'}${p.safe ? '' : `; ${paint('red', 'unsafe')}: ${p.problems.join(' ')}`}`,
+  )
   return out.join('\n')
 }

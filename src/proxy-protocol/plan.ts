@@ -30,7 +30,8 @@ const HEALTHCHECK_TARGET = {namespace: 'aws:elb:healthcheck', optionName: 'Targe
 export type ApplyTo = 'elb' | 'environment' | 'both'
 
 export interface Blocker {
-  code: 'http-listener' | 'http-health-check' | 'configured-http-listener' | 'configured-http-health-check' | 'no-listener'
+  code:
+    'http-listener' | 'http-health-check' | 'configured-http-listener' | 'configured-http-health-check' | 'no-listener'
   message: string
   suggestions: string[]
 }
@@ -53,11 +54,13 @@ export interface PortStatus {
   problems: string[]
 }
 
-const listenerText = (l: Pick<Listener, 'protocol' | 'loadBalancerPort' | 'instanceProtocol' | 'instancePort'>): string =>
-  `${l.protocol} ${l.loadBalancerPort} -> ${l.instanceProtocol} ${l.instancePort}`
+const listenerText = (
+  l: Pick<Listener, 'protocol' | 'loadBalancerPort' | 'instanceProtocol' | 'instancePort'>,
+): string => `${l.protocol} ${l.loadBalancerPort} -> ${l.instanceProtocol} ${l.instancePort}`
 
 export const isProxyOn = (p: Policy | undefined): boolean =>
-  p?.typeName === PROXY_POLICY_TYPE && p.attributes.some((a) => a.name === 'ProxyProtocol' && a.value.toLowerCase() === 'true')
+  p?.typeName === PROXY_POLICY_TYPE &&
+  p.attributes.some((a) => a.name === 'ProxyProtocol' && a.value.toLowerCase() === 'true')
 
 export function backendPolicies(state: LoadBalancerState, port: number): string[] {
   return state.backendPolicies.find((b) => b.instancePort === port)?.policyNames ?? []
@@ -82,7 +85,8 @@ const isHttpCheck = (target: string | undefined): boolean => /^HTTPS?:/i.test(ta
  * https://docs.aws.amazon.com/elasticbeanstalk/latest/dg/command-options-general.html#command-options-general-elasticbeanstalkapplication
  */
 export function configuredHealthCheckTarget(settings: OptionSetting[], defaultPort = 80): string {
-  const get = (k: {namespace: string; optionName: string}) => settings.find((s) => s.namespace === k.namespace && s.optionName === k.optionName)?.value?.trim()
+  const get = (k: {namespace: string; optionName: string}) =>
+    settings.find((s) => s.namespace === k.namespace && s.optionName === k.optionName)?.value?.trim()
   const target = get(HEALTHCHECK_TARGET)
   if (target) return target
   const url = get(HEALTHCHECK_URL) ?? ''
@@ -123,7 +127,12 @@ export function blockers(
   }
   if (o.checkConfigured && configured) {
     for (const l of configured.listeners.filter((x) => x.enabled && x.instancePort === port && isLayer7(x.protocol))) {
-      if (state.listeners.some((x) => x.loadBalancerPort === l.loadBalancerPort && x.instancePort === port && isLayer7(x.protocol))) continue
+      if (
+        state.listeners.some(
+          (x) => x.loadBalancerPort === l.loadBalancerPort && x.instancePort === port && isLayer7(x.protocol),
+        )
+      )
+        continue
       const text = listenerText(l)
       out.push({
         code: 'configured-http-listener',
@@ -138,7 +147,9 @@ export function blockers(
     out.push({
       code: 'no-listener',
       message: `No listener forwards to instance port ${port} (the listeners forward to ${fed.join(', ') || 'no port'}), so Proxy Protocol there would do nothing.`,
-      suggestions: [`Pass the instance port the TCP/SSL listeners use, e.g. --instance-port ${fed[0] ?? 80}; see \`ebws proxy-protocol status\`.`],
+      suggestions: [
+        `Pass the instance port the TCP/SSL listeners use, e.g. --instance-port ${fed[0] ?? 80}; see \`ebws proxy-protocol status\`.`,
+      ],
     })
   }
   const hcAdvice = [
@@ -155,7 +166,11 @@ export function blockers(
   }
   if (!o.healthCheckTcp && o.checkConfigured && configured) {
     const target = configuredHealthCheckTarget(configured.settings)
-    if (isHttpCheck(target) && healthCheckPort(target) === port && !(isHttpCheck(live) && healthCheckPort(live) === port)) {
+    if (
+      isHttpCheck(target) &&
+      healthCheckPort(target) === port &&
+      !(isHttpCheck(live) && healthCheckPort(live) === port)
+    ) {
       out.push({
         code: 'configured-http-health-check',
         message: `The environment's option settings make the health check ${target}, HTTP on instance port ${port}: the next environment update would put it back.`,
@@ -177,9 +192,16 @@ function configuredProxyPorts(configured: ConfiguredLoadBalancer, instancePorts:
 }
 
 /** Pure: Proxy Protocol per instance port (every port a listener forwards to, or with backend policies). */
-export function proxyProtocolStatus(state: LoadBalancerState, configured: ConfiguredLoadBalancer | undefined, only?: number): PortStatus[] {
+export function proxyProtocolStatus(
+  state: LoadBalancerState,
+  configured: ConfiguredLoadBalancer | undefined,
+  only?: number,
+): PortStatus[] {
   const listenerPorts = state.listeners.map((l) => l.instancePort)
-  const ports = new Set([...listenerPorts, ...state.backendPolicies.filter((b) => b.policyNames.length > 0).map((b) => b.instancePort)])
+  const ports = new Set([
+    ...listenerPorts,
+    ...state.backendPolicies.filter((b) => b.policyNames.length > 0).map((b) => b.instancePort),
+  ])
   const wanted = configured ? configuredProxyPorts(configured, [...new Set(listenerPorts)]) : new Set<number>()
   for (const p of wanted) ports.add(p)
   if (only !== undefined) {
@@ -223,7 +245,9 @@ export function planEnable(state: LoadBalancerState, port: number, o: {healthChe
   const now = backendPolicies(state, port)
   const pre: PlanStep[] = []
   let base = state
-  let proxy = now.find((n) => isProxyOn(byName.get(n))) ?? (isProxyOn(byName.get(PROXY_POLICY_NAME)) ? PROXY_POLICY_NAME : undefined)
+  let proxy =
+    now.find((n) => isProxyOn(byName.get(n))) ??
+    (isProxyOn(byName.get(PROXY_POLICY_NAME)) ? PROXY_POLICY_NAME : undefined)
   proxy ??= state.policies.find((p) => isProxyOn(p))?.name
   if (!proxy) {
     proxy = PROXY_POLICY_NAME
@@ -233,26 +257,45 @@ export function planEnable(state: LoadBalancerState, port: number, o: {healthChe
       for (const b of state.backendPolicies.filter((x) => x.policyNames.includes(PROXY_POLICY_NAME))) {
         const id = `detach-stale:${b.instancePort}`
         const names = b.policyNames.filter((n) => n !== PROXY_POLICY_NAME)
-        pre.push({id, op: {kind: 'setBackendPolicies', instancePort: b.instancePort, policyNames: names}, dependsOn: [], description: `detach ${PROXY_POLICY_NAME} (ProxyProtocol=false) from instance port ${b.instancePort}`})
+        pre.push({
+          id,
+          op: {kind: 'setBackendPolicies', instancePort: b.instancePort, policyNames: names},
+          dependsOn: [],
+          description: `detach ${PROXY_POLICY_NAME} (ProxyProtocol=false) from instance port ${b.instancePort}`,
+        })
         detach.push(id)
       }
-      pre.push({id: 'delete-stale-policy', op: {kind: 'deletePolicy', name: PROXY_POLICY_NAME}, dependsOn: detach, description: `delete policy ${PROXY_POLICY_NAME} (ProxyProtocol=false), to create it as true`})
+      pre.push({
+        id: 'delete-stale-policy',
+        op: {kind: 'deletePolicy', name: PROXY_POLICY_NAME},
+        dependsOn: detach,
+        description: `delete policy ${PROXY_POLICY_NAME} (ProxyProtocol=false), to create it as true`,
+      })
       base = {
         ...state,
         policies: state.policies.filter((p) => p.name !== PROXY_POLICY_NAME),
-        backendPolicies: state.backendPolicies.map((b) => ({...b, policyNames: b.policyNames.filter((n) => n !== PROXY_POLICY_NAME)})),
+        backendPolicies: state.backendPolicies.map((b) => ({
+          ...b,
+          policyNames: b.policyNames.filter((n) => n !== PROXY_POLICY_NAME),
+        })),
       }
     }
   }
-  const policy: Policy = byName.get(proxy) && isProxyOn(byName.get(proxy)) ? byName.get(proxy)! : {name: proxy, typeName: PROXY_POLICY_TYPE, attributes: [{name: 'ProxyProtocol', value: 'true'}]}
+  const policy: Policy =
+    byName.get(proxy) && isProxyOn(byName.get(proxy))
+      ? byName.get(proxy)!
+      : {name: proxy, typeName: PROXY_POLICY_TYPE, attributes: [{name: 'ProxyProtocol', value: 'true'}]}
   let healthCheck: HealthCheck | undefined
   const hc = state.healthCheck
-  if (o.healthCheckTcp && hc && isHttpCheck(hc.target) && healthCheckPort(hc.target) === port) healthCheck = {...hc, target: `TCP:${port}`}
+  if (o.healthCheckTcp && hc && isHttpCheck(hc.target) && healthCheckPort(hc.target) === port)
+    healthCheck = {...hc, target: `TCP:${port}`}
   const desired: DesiredState = {
     listeners: [],
     removePorts: [],
     policies: [policy],
-    backendPolicies: [{instancePort: port, policyNames: [...backendPolicies(base, port).filter((n) => n !== proxy), proxy]}],
+    backendPolicies: [
+      {instancePort: port, policyNames: [...backendPolicies(base, port).filter((n) => n !== proxy), proxy]},
+    ],
     healthCheck,
     deletePolicies: [],
   }
@@ -296,7 +339,8 @@ export interface SettingsChange {
   remove: OptionSetting[]
 }
 
-const hasSetting = (settings: OptionSetting[], ns: string, name: string) => settings.some((s) => s.namespace === ns && s.optionName === name)
+const hasSetting = (settings: OptionSetting[], ns: string, name: string) =>
+  settings.some((s) => s.namespace === ns && s.optionName === name)
 const portsText = (ports: number[]) => [...new Set(ports)].sort((a, b) => a - b).join(',')
 
 function diff(settings: OptionSetting[], wanted: OptionSetting[], remove: OptionSetting[]): SettingsChange {
@@ -312,21 +356,36 @@ function diff(settings: OptionSetting[], wanted: OptionSetting[], remove: Option
  * ProxyProtocol true + InstancePorts (the ports it already covers, plus this one). Nothing when another configured
  * policy already turns it on there. With `healthCheckTcp`, the health check settings become TCP:<port> too.
  */
-export function settingsForEnable(configured: ConfiguredLoadBalancer, port: number, o: {healthCheckTcp?: boolean} = {}): SettingsChange {
+export function settingsForEnable(
+  configured: ConfiguredLoadBalancer,
+  port: number,
+  o: {healthCheckTcp?: boolean} = {},
+): SettingsChange {
   const wanted: OptionSetting[] = []
   const ours = configured.policies.find((p) => p.name === PROXY_POLICY_NAME)
   const instancePorts = configured.listeners.filter((l) => l.enabled).map((l) => l.instancePort)
-  const coveredByOther = configured.policies.some((p) => p.name !== PROXY_POLICY_NAME && p.proxyProtocol === true && (p.instancePorts === 'all' || p.instancePorts.includes(port)))
+  const coveredByOther = configured.policies.some(
+    (p) =>
+      p.name !== PROXY_POLICY_NAME &&
+      p.proxyProtocol === true &&
+      (p.instancePorts === 'all' || p.instancePorts.includes(port)),
+  )
   if (!coveredByOther || ours?.proxyProtocol === true) {
-    const ourPorts = ours?.proxyProtocol === true ? (ours.instancePorts === 'all' ? instancePorts : ours.instancePorts) : []
+    const ourPorts =
+      ours?.proxyProtocol === true ? (ours.instancePorts === 'all' ? instancePorts : ours.instancePorts) : []
     wanted.push({namespace: PROXY_SETTINGS_NAMESPACE, optionName: 'ProxyProtocol', value: 'true'})
-    wanted.push({namespace: PROXY_SETTINGS_NAMESPACE, optionName: 'InstancePorts', value: ours?.instancePorts === 'all' && ours.proxyProtocol === true ? ':all' : portsText([...ourPorts, port])})
+    wanted.push({
+      namespace: PROXY_SETTINGS_NAMESPACE,
+      optionName: 'InstancePorts',
+      value: ours?.instancePorts === 'all' && ours.proxyProtocol === true ? ':all' : portsText([...ourPorts, port]),
+    })
   }
   if (o.healthCheckTcp) {
     const target = configuredHealthCheckTarget(configured.settings)
     if (isHttpCheck(target) && healthCheckPort(target) === port) {
       wanted.push({...HEALTHCHECK_URL, value: `TCP:${port}`})
-      if (hasSetting(configured.settings, HEALTHCHECK_TARGET.namespace, HEALTHCHECK_TARGET.optionName)) wanted.push({...HEALTHCHECK_TARGET, value: `TCP:${port}`})
+      if (hasSetting(configured.settings, HEALTHCHECK_TARGET.namespace, HEALTHCHECK_TARGET.optionName))
+        wanted.push({...HEALTHCHECK_TARGET, value: `TCP:${port}`})
     }
   }
   return diff(configured.settings, wanted, [])
@@ -345,7 +404,8 @@ export function settingsForDisable(configured: ConfiguredLoadBalancer, port: num
     const ns = `aws:elb:policies:${p.name}`
     const rest = p.instancePorts === 'all' ? [] : p.instancePorts.filter((x) => x !== port)
     if (rest.length > 0) wanted.push({namespace: ns, optionName: 'InstancePorts', value: portsText(rest)})
-    else if (p.name === PROXY_POLICY_NAME) remove.push({namespace: ns, optionName: 'ProxyProtocol'}, {namespace: ns, optionName: 'InstancePorts'})
+    else if (p.name === PROXY_POLICY_NAME)
+      remove.push({namespace: ns, optionName: 'ProxyProtocol'}, {namespace: ns, optionName: 'InstancePorts'})
     else wanted.push({namespace: ns, optionName: 'ProxyProtocol', value: 'false'})
   }
   return diff(configured.settings, wanted, remove)
@@ -356,10 +416,16 @@ export function settingsForDisable(configured: ConfiguredLoadBalancer, port: num
  * left a ProxyProtocol=false policy attached): Proxy Protocol on the port is on or off as wanted, and the health check
  * is the one planned.
  */
-export function unmetProxy(after: LoadBalancerState, action: 'enable' | 'disable', port: number, healthCheckTarget?: string): string[] {
+export function unmetProxy(
+  after: LoadBalancerState,
+  action: 'enable' | 'disable',
+  port: number,
+  healthCheckTarget?: string,
+): string[] {
   const out: string[] = []
   const on = proxyPoliciesOn(after, port).length > 0
   if (on !== (action === 'enable')) out.push(`Proxy Protocol on instance port ${port} is ${on ? 'on' : 'off'}`)
-  if (healthCheckTarget && after.healthCheck?.target !== healthCheckTarget) out.push(`the health check is ${after.healthCheck?.target ?? 'none'}, not ${healthCheckTarget}`)
+  if (healthCheckTarget && after.healthCheck?.target !== healthCheckTarget)
+    out.push(`the health check is ${after.healthCheck?.target ?? 'none'}, not ${healthCheckTarget}`)
   return out
 }

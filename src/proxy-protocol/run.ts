@@ -14,7 +14,15 @@ import type {PlanStep} from '../listeners/plan.ts'
 import type {AppCheck} from './app-check.ts'
 import {checkDeployedApp} from './app-check.ts'
 import type {ApplyTo, PortStatus, SettingsChange} from './plan.ts'
-import {blockers, planDisable, unmetProxy, planEnable, proxyProtocolStatus, settingsForDisable, settingsForEnable} from './plan.ts'
+import {
+  blockers,
+  planDisable,
+  unmetProxy,
+  planEnable,
+  proxyProtocolStatus,
+  settingsForDisable,
+  settingsForEnable,
+} from './plan.ts'
 
 export interface ProxyChangeOptions {
   environmentName: string
@@ -59,10 +67,18 @@ export interface StatusResult {
 }
 
 const planned = (steps: PlanStep[], lb: string, region: string): PlannedStep[] =>
-  steps.map((s) => ({id: s.id, description: s.description, command: awsCliCommand(lb, region, s.op), dependsOn: s.dependsOn}))
+  steps.map((s) => ({
+    id: s.id,
+    description: s.description,
+    command: awsCliCommand(lb, region, s.op),
+    dependsOn: s.dependsOn,
+  }))
 
 /** `proxy-protocol status`: per instance port, live and configured, with the safety verdict; the deployed bundle's nginx. */
-export async function proxyStatus(clients: AwsClients, o: {environmentName: string; instancePort?: number | undefined; skipAppCheck?: boolean}): Promise<StatusResult> {
+export async function proxyStatus(
+  clients: AwsClients,
+  o: {environmentName: string; instancePort?: number | undefined; skipAppCheck?: boolean},
+): Promise<StatusResult> {
   // Other load balancer types (NLB) answer through their adapter; round trip 1 is shared either way.
   const first = await firstRoundTrip(clients, o.environmentName)
   const detected = detectLoadBalancer(first.environment)
@@ -73,9 +89,18 @@ export async function proxyStatus(clients: AwsClients, o: {environmentName: stri
   let appCheck: AppCheck | undefined
   if (!o.skipAppCheck) {
     // A report goes on without it: an unreadable bundle is a finding, not a failure.
-    appCheck = await checkDeployedApp(clients, observed.environment, o.instancePort ?? 80).catch((error: unknown) => ({ok: false, reason: `could not read the deployed bundle: ${(error as Error).message}`}))
+    appCheck = await checkDeployedApp(clients, observed.environment, o.instancePort ?? 80).catch((error: unknown) => ({
+      ok: false,
+      reason: `could not read the deployed bundle: ${(error as Error).message}`,
+    }))
   }
-  return {region: observed.region, environment: observed.environment.environmentName, loadBalancerName: observed.loadBalancerName, ports, appCheck}
+  return {
+    region: observed.region,
+    environment: observed.environment.environmentName,
+    loadBalancerName: observed.loadBalancerName,
+    ports,
+    appCheck,
+  }
 }
 
 /**
@@ -83,7 +108,11 @@ export async function proxyStatus(clients: AwsClients, o: {environmentName: stri
  * on failure), plan (pure), validate the option settings, then - unless dry-run - snapshot, apply to the CLB, roll back
  * on failure, write the settings through UpdateEnvironment, wait for Ready, verify by effect.
  */
-export async function changeProxyProtocol(clients: AwsClients, action: 'enable' | 'disable', o: ProxyChangeOptions): Promise<ProxyChangeResult> {
+export async function changeProxyProtocol(
+  clients: AwsClients,
+  action: 'enable' | 'disable',
+  o: ProxyChangeOptions,
+): Promise<ProxyChangeResult> {
   const now = o.now ?? new Date()
   const say = o.progress ?? (() => {})
   const port = o.instancePort
@@ -101,7 +130,11 @@ export async function changeProxyProtocol(clients: AwsClients, action: 'enable' 
   let appCheck: AppCheck | undefined
 
   if (action === 'enable') {
-    const found = blockers(observed.state, observed.configured, port, {healthCheckTcp: o.healthCheckTcp, checkConfigured: toEnv, suggestFor: {environmentName: env.environmentName, region: observed.region}})
+    const found = blockers(observed.state, observed.configured, port, {
+      healthCheckTcp: o.healthCheckTcp,
+      checkConfigured: toEnv,
+      suggestFor: {environmentName: env.environmentName, region: observed.region},
+    })
     if (found.length > 0) {
       throw badInput(
         'UNSAFE_CHANGE',
@@ -112,13 +145,21 @@ export async function changeProxyProtocol(clients: AwsClients, action: 'enable' 
     }
   }
 
-  const plan = action === 'enable' ? planEnable(observed.state, port, {healthCheckTcp: o.healthCheckTcp}) : planDisable(observed.state, port)
-  const settings: SettingsChange = action === 'enable' ? settingsForEnable(observed.configured, port, {healthCheckTcp: o.healthCheckTcp}) : settingsForDisable(observed.configured, port)
+  const plan =
+    action === 'enable'
+      ? planEnable(observed.state, port, {healthCheckTcp: o.healthCheckTcp})
+      : planDisable(observed.state, port)
+  const settings: SettingsChange =
+    action === 'enable'
+      ? settingsForEnable(observed.configured, port, {healthCheckTcp: o.healthCheckTcp})
+      : settingsForDisable(observed.configured, port)
   const elbSteps = toElb ? plan.steps : []
   const settingsToUpdate = toEnv ? settings.set : []
   const optionsToRemove = toEnv ? settings.remove : []
   if (!toEnv && settings.set.length + settings.remove.length > 0) {
-    warnings.push(`--apply-to elb: the environment's option settings still say Proxy Protocol is ${action === 'enable' ? 'off' : 'on'} for port ${port}, so the next environment update will undo this change (drift). Run again with --apply-to both to make it last.`)
+    warnings.push(
+      `--apply-to elb: the environment's option settings still say Proxy Protocol is ${action === 'enable' ? 'off' : 'on'} for port ${port}, so the next environment update will undo this change (drift). Run again with --apply-to both to make it last.`,
+    )
   }
   if (!toElb && plan.steps.length > 0) {
     warnings.push(`--apply-to environment: the live load balancer changes when Beanstalk applies the option settings.`)
@@ -139,12 +180,15 @@ export async function changeProxyProtocol(clients: AwsClients, action: 'enable' 
     portAfter: proxyProtocolStatus(observed.state, observed.configured, port)[0]!,
     ...extra,
   })
-  if (elbSteps.length === 0 && settingsToUpdate.length === 0 && optionsToRemove.length === 0) return result('already-in-shape')
+  if (elbSteps.length === 0 && settingsToUpdate.length === 0 && optionsToRemove.length === 0)
+    return result('already-in-shape')
 
   // The backend must expect the PROXY line before the load balancer sends it.
   if (action === 'enable') {
     if (o.skipAppCheck) {
-      warnings.push('--skip-app-check: the deployed app was not checked for an nginx config that reads the PROXY line; if it lacks one, every request fails.')
+      warnings.push(
+        '--skip-app-check: the deployed app was not checked for an nginx config that reads the PROXY line; if it lacks one, every request fails.',
+      )
     } else {
       appCheck = await checkDeployedApp(clients, env, port)
       if (!appCheck.ok) {
@@ -161,7 +205,8 @@ export async function changeProxyProtocol(clients: AwsClients, action: 'enable' 
     }
   }
 
-  if (settingsToUpdate.length > 0) for (const w of await validateOptionSettings(clients, env, settingsToUpdate)) warnings.push(w)
+  if (settingsToUpdate.length > 0)
+    for (const w of await validateOptionSettings(clients, env, settingsToUpdate)) warnings.push(w)
   if (o.dryRun) return result('dry-run')
   if (!isReady({status: env.status})) {
     // Waits (--wait) or fails with exit 2; after waiting, read and plan again from what is there now.
@@ -183,5 +228,8 @@ export async function changeProxyProtocol(clients: AwsClients, action: 'enable' 
     confirm: o.confirm && (() => o.confirm!(result('dry-run'))),
   })
   const fresh = await observeEnvironment(clients, env.environmentName).catch(() => undefined)
-  return result('applied', {backupFile, portAfter: proxyProtocolStatus(after, fresh?.configured ?? observed.configured, port)[0]!})
+  return result('applied', {
+    backupFile,
+    portAfter: proxyProtocolStatus(after, fresh?.configured ?? observed.configured, port)[0]!,
+  })
 }

@@ -121,7 +121,10 @@ export function lastHop(value: string): string {
  * https://docs.aws.amazon.com/elasticloadbalancing/latest/classic/x-forwarded-headers.html
  * https://docs.aws.amazon.com/elasticloadbalancing/latest/classic/enable-proxy-protocol.html
  */
-export function requestProtocol(req: Pick<IncomingMessage, 'headers' | 'socket'>, options: ProtocolOptions = {}): RequestProtocol {
+export function requestProtocol(
+  req: Pick<IncomingMessage, 'headers' | 'socket'>,
+  options: ProtocolOptions = {},
+): RequestProtocol {
   const info = proxyInfoOf(req)
   if (info) return (options.plainPorts ?? [80]).includes(info.destinationPort ?? -1) ? 'http' : 'https'
   if ((req.socket as SocketLike | null | undefined)?.encrypted) return 'https'
@@ -135,7 +138,10 @@ export function requestProtocol(req: Pick<IncomingMessage, 'headers' | 'socket'>
  * X-Forwarded-For, its right-most entry (what the client wrote sits to the left of it and is never read); else
  * the socket's peer (on a TCP listener without Proxy Protocol, the load balancer node).
  */
-export function clientAddress(req: Pick<IncomingMessage, 'headers' | 'socket'>, options: TrustOptions = {}): string | undefined {
+export function clientAddress(
+  req: Pick<IncomingMessage, 'headers' | 'socket'>,
+  options: TrustOptions = {},
+): string | undefined {
   const info = proxyInfoOf(req)
   if (info?.sourceAddress) return info.sourceAddress
   const peer = req.socket?.remoteAddress

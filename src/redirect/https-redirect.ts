@@ -79,9 +79,15 @@ export function decideRedirect(req: RedirectRequest, options: HttpsRedirectOptio
 
   const requested = normalizeHost(Array.isArray(req.headers.host) ? req.headers.host[0] : req.headers.host)
   let host = requested !== undefined && hostAllowed(requested, options.allowedHosts) ? requested : undefined
-  host ??= options.allowedHosts.map((h) => (h.startsWith('*.') ? undefined : normalizeHost(h))).find((h) => h !== undefined)
+  host ??= options.allowedHosts
+    .map((h) => (h.startsWith('*.') ? undefined : normalizeHost(h)))
+    .find((h) => h !== undefined)
   if (host === undefined) {
-    return {action: 'reject', status: 400, reason: 'Plain HTTP request for a host that is not in the allow-list (ALLOWED_HOSTS); use https://.'}
+    return {
+      action: 'reject',
+      status: 400,
+      reason: 'Plain HTTP request for a host that is not in the allow-list (ALLOWED_HOSTS); use https://.',
+    }
   }
   const port = options.httpsPort ?? 443
   const location = `https://${host}${port === 443 ? '' : `:${port}`}${pathAndQuery(url)}`

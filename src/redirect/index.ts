@@ -19,7 +19,13 @@ export {
 } from './forwarded.ts'
 export type {LbLayout, ProtocolOptions, ProxyInfo, RequestProtocol, TrustOptions} from './forwarded.ts'
 export {decideRedirect, hostAllowed, hsts, httpsRedirect, normalizeHost, pathAndQuery} from './https-redirect.ts'
-export type {HstsOptions, HttpsRedirectOptions, RedirectDecision, RedirectRequest, RedirectResponse} from './https-redirect.ts'
+export type {
+  HstsOptions,
+  HttpsRedirectOptions,
+  RedirectDecision,
+  RedirectRequest,
+  RedirectResponse,
+} from './https-redirect.ts'
 export {
   acceptProxyProtocol,
   applyProxyHeaders,

@@ -79,11 +79,18 @@ export function parseProxyV1(line: string): ProxyInfo {
   if (parts[1] === 'UNKNOWN') return {family: 'UNKNOWN'}
   if (parts.length !== 6) throw new ProxyProtocolError(`expected 6 fields, got ${parts.length}`)
   const [, family, src, dst, srcPort, dstPort] = parts as [string, string, string, string, string, string]
-  if (family !== 'TCP4' && family !== 'TCP6') throw new ProxyProtocolError(`unknown protocol family ${JSON.stringify(family)}`)
+  if (family !== 'TCP4' && family !== 'TCP6')
+    throw new ProxyProtocolError(`unknown protocol family ${JSON.stringify(family)}`)
   const version = family === 'TCP4' ? 4 : 6
   const valid = version === 4 ? isIPv4(src) && isIPv4(dst) : isIP(src) === 6 && isIP(dst) === 6
   if (!valid) throw new ProxyProtocolError(`addresses are not ${family}`)
-  return {family, sourceAddress: src, destinationAddress: dst, sourcePort: port(srcPort), destinationPort: port(dstPort)}
+  return {
+    family,
+    sourceAddress: src,
+    destinationAddress: dst,
+    sourcePort: port(srcPort),
+    destinationPort: port(dstPort),
+  }
 }
 
 /**
@@ -106,20 +113,26 @@ export function v2HeaderLength(data: Buffer): number | undefined {
   }
   if (data.length < 16) return undefined
   const total = 16 + data.readUInt16BE(14)
-  if (total > MAX_V2_LENGTH) throw new ProxyProtocolError(`PROXY v2 header of ${total} bytes is over the ${MAX_V2_LENGTH}-byte limit`)
+  if (total > MAX_V2_LENGTH)
+    throw new ProxyProtocolError(`PROXY v2 header of ${total} bytes is over the ${MAX_V2_LENGTH}-byte limit`)
   return total
 }
 
 /** RFC 5952 text of 16 bytes of IPv6 address (as Node prints socket addresses): lowercase, longest zero run as "::". */
 function ipv6Text(b: Buffer, at: number): string {
-  if (b.readUInt32BE(at) === 0 && b.readUInt32BE(at + 4) === 0 && b.readUInt16BE(at + 8) === 0 && b.readUInt16BE(at + 10) === 0xffff) {
+  if (
+    b.readUInt32BE(at) === 0 &&
+    b.readUInt32BE(at + 4) === 0 &&
+    b.readUInt16BE(at + 8) === 0 &&
+    b.readUInt16BE(at + 10) === 0xffff
+  ) {
     return `::ffff:${b[at + 12]}.${b[at + 13]}.${b[at + 14]}.${b[at + 15]}`
   }
   const groups: number[] = []
   for (let i = 0; i < 8; i++) groups.push(b.readUInt16BE(at + 2 * i))
   let best = -1
   let bestLen = 1
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (groups[i] !== 0) {
       i++
       continue
@@ -129,7 +142,11 @@ function ipv6Text(b: Buffer, at: number): string {
     if (j - i > bestLen) [best, bestLen] = [i, j - i]
     i = j
   }
-  const hex = (from: number, to: number) => groups.slice(from, to).map((g) => g.toString(16)).join(':')
+  const hex = (from: number, to: number) =>
+    groups
+      .slice(from, to)
+      .map((g) => g.toString(16))
+      .join(':')
   return best < 0 ? hex(0, 8) : `${hex(0, best)}::${hex(best + bestLen, 8)}`
 }
 
@@ -146,9 +163,11 @@ export function parseProxyV2(header: Buffer): ProxyInfo {
   const family = header[13]! >> 4
   const addressLength = V2_ADDRESS_LENGTH[family as 0 | 1 | 2 | 3]
   if (total - 16 < addressLength) {
-    throw new ProxyProtocolError(`PROXY v2 address block of ${total - 16} bytes, ${addressLength} needed for family ${family}`)
+    throw new ProxyProtocolError(
+      `PROXY v2 address block of ${total - 16} bytes, ${addressLength} needed for family ${family}`,
+    )
   }
-  for (let at = 16 + addressLength; at < total; ) {
+  for (let at = 16 + addressLength; at < total;) {
     if (at + 3 > total) throw new ProxyProtocolError('PROXY v2 TLV header runs past the end of the header')
     at += 3 + header.readUInt16BE(at + 1)
     if (at > total) throw new ProxyProtocolError('PROXY v2 TLV value runs past the end of the header')
@@ -221,7 +240,8 @@ function takeProxyHeader(socket: Socket, timeoutMs: number, done: HeaderDone): v
     if (data[0] === 13) return onV2(data)
     // As many bytes as we have of "PROXY " must match it (a line may arrive a few bytes at a time).
     for (let i = 0; i < PREFIX_BYTES.length && i < data.length; i++) {
-      if (data[i] !== PREFIX_BYTES[i]) return finish(new ProxyProtocolError('connection did not start with a PROXY header'))
+      if (data[i] !== PREFIX_BYTES[i])
+        return finish(new ProxyProtocolError('connection did not start with a PROXY header'))
     }
     // The line ends at the first CR, which must be followed by LF (searching for a byte, not a string: no encoding).
     const end = data.indexOf(13)
@@ -314,7 +334,9 @@ export function applyProxyHeaders(req: IncomingMessage, plainPorts: readonly num
  */
 export function acceptProxyProtocol(server: Server | NetServer, options: AcceptOptions = {}): void {
   if (server instanceof TlsServer) {
-    throw new TypeError('acceptProxyProtocol does not support TLS servers: use an SSL -> TCP listener (TLS ends at the load balancer) or nginx with proxy_protocol.')
+    throw new TypeError(
+      'acceptProxyProtocol does not support TLS servers: use an SSL -> TCP listener (TLS ends at the load balancer) or nginx with proxy_protocol.',
+    )
   }
   const original = server.listeners('connection') as ((socket: Socket) => void)[]
   server.removeAllListeners('connection')

@@ -34,9 +34,11 @@ export const DEFAULT_MAX_CONNECTIONS = 4096
 /** The values applyServerLimits() sets (milliseconds), as a pure function. */
 export function serverLimits(limits: ServerLimits = {}): ServerTimeouts {
   const idle = limits.idleTimeoutSeconds ?? DEFAULT_IDLE_TIMEOUT_SECONDS
-  if (!Number.isInteger(idle) || idle < 1 || idle > 3600) throw new RangeError(`idle timeout must be 1-3600 seconds (the load balancer's range), got ${idle}`)
+  if (!Number.isInteger(idle) || idle < 1 || idle > 3600)
+    throw new RangeError(`idle timeout must be 1-3600 seconds (the load balancer's range), got ${idle}`)
   const maxConnections = limits.maxConnections ?? DEFAULT_MAX_CONNECTIONS
-  if (!Number.isInteger(maxConnections) || maxConnections < 1) throw new RangeError(`maxConnections must be a positive integer, got ${maxConnections}`)
+  if (!Number.isInteger(maxConnections) || maxConnections < 1)
+    throw new RangeError(`maxConnections must be a positive integer, got ${maxConnections}`)
   const keepAliveTimeout = (idle + 5) * 1000
   return {keepAliveTimeout, headersTimeout: keepAliveTimeout + 1000, connectionsCheckingInterval: 1000, maxConnections}
 }
@@ -46,12 +48,14 @@ export function serverLimits(limits: ServerLimits = {}): ServerTimeouts {
  * connection cap. Call before listen(): Node starts its timeout checks when the server starts listening.
  */
 export function applyServerLimits(server: Server, limits: ServerLimits = {}): ServerTimeouts {
-  if (server.listening) throw new Error('applyServerLimits: call it before listen() (Node reads connectionsCheckingInterval then)')
+  if (server.listening)
+    throw new Error('applyServerLimits: call it before listen() (Node reads connectionsCheckingInterval then)')
   const values = serverLimits(limits)
   server.keepAliveTimeout = values.keepAliveTimeout
   server.headersTimeout = values.headersTimeout
   // Whole-request bound (body included) stays Node's 300 s default unless it would undercut the header bound.
-  if (server.requestTimeout > 0 && server.requestTimeout < values.headersTimeout) server.requestTimeout = values.headersTimeout
+  if (server.requestTimeout > 0 && server.requestTimeout < values.headersTimeout)
+    server.requestTimeout = values.headersTimeout
   const tracked = server as Server & {connectionsCheckingInterval: number}
   tracked.connectionsCheckingInterval = values.connectionsCheckingInterval
   server.maxConnections = values.maxConnections

@@ -68,13 +68,17 @@ async function openssl(args: string[], cwd: string): Promise<string> {
     return stdout
   } catch (err) {
     const e = err as {stderr?: string; message: string; code?: string}
-    if (e.code === 'ENOENT') throw new Error('openssl is needed for bench certificates: apt-get install openssl', {cause: err})
+    if (e.code === 'ENOENT')
+      throw new Error('openssl is needed for bench certificates: apt-get install openssl', {cause: err})
     throw new Error(`openssl ${args[0]} failed: ${e.stderr ?? e.message}`, {cause: err})
   }
 }
 
 async function genKey(alg: KeyAlgorithm, file: string, cwd: string): Promise<void> {
-  const spec = alg === 'EC_prime256v1' ? ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256'] : ['-algorithm', 'RSA', '-pkeyopt', `rsa_keygen_bits:${alg === 'RSA_4096' ? 4096 : 2048}`]
+  const spec =
+    alg === 'EC_prime256v1'
+      ? ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256']
+      : ['-algorithm', 'RSA', '-pkeyopt', `rsa_keygen_bits:${alg === 'RSA_4096' ? 4096 : 2048}`]
   await openssl(['genpkey', ...spec, '-out', `${file}.p8`], cwd)
   // Traditional PEM ("BEGIN RSA/EC PRIVATE KEY"), the form ACM's import examples use.
   await openssl(['pkey', '-in', `${file}.p8`, '-traditional', '-out', file], cwd)
@@ -143,15 +147,72 @@ export async function generateCertificate(opts: CertOptions = {}): Promise<Gener
     await writeFile(join(dir, 'serial'), `${Date.now().toString(16).padStart(16, '0')}\n`)
     await writeFile(join(dir, 'openssl.cnf'), caConfig(dir, sans))
     await genKey(keyAlgorithm, 'leaf.key', dir)
-    await openssl(['req', '-new', '-config', 'openssl.cnf', '-key', 'leaf.key', '-subj', `/CN=${domain}`, '-out', 'leaf.csr'], dir)
+    await openssl(
+      ['req', '-new', '-config', 'openssl.cnf', '-key', 'leaf.key', '-subj', `/CN=${domain}`, '-out', 'leaf.csr'],
+      dir,
+    )
     const dates = ['-startdate', asn1Time(notBefore), '-enddate', asn1Time(notAfter)]
     let chainPem: string | undefined
     if (opts.selfSigned === true) {
-      await openssl(['ca', '-batch', '-config', 'openssl.cnf', '-selfsign', '-keyfile', 'leaf.key', '-in', 'leaf.csr', '-out', 'leaf.pem', '-notext', ...dates], dir)
+      await openssl(
+        [
+          'ca',
+          '-batch',
+          '-config',
+          'openssl.cnf',
+          '-selfsign',
+          '-keyfile',
+          'leaf.key',
+          '-in',
+          'leaf.csr',
+          '-out',
+          'leaf.pem',
+          '-notext',
+          ...dates,
+        ],
+        dir,
+      )
     } else {
       await genKey('RSA_2048', 'ca.key', dir)
-      await openssl(['req', '-x509', '-new', '-config', 'openssl.cnf', '-extensions', 'ca_ext', '-key', 'ca.key', '-subj', '/CN=ebws bench CA', '-days', '3650', '-out', 'ca.pem'], dir)
-      await openssl(['ca', '-batch', '-config', 'openssl.cnf', '-cert', 'ca.pem', '-keyfile', 'ca.key', '-in', 'leaf.csr', '-out', 'leaf.pem', '-notext', ...dates], dir)
+      await openssl(
+        [
+          'req',
+          '-x509',
+          '-new',
+          '-config',
+          'openssl.cnf',
+          '-extensions',
+          'ca_ext',
+          '-key',
+          'ca.key',
+          '-subj',
+          '/CN=ebws bench CA',
+          '-days',
+          '3650',
+          '-out',
+          'ca.pem',
+        ],
+        dir,
+      )
+      await openssl(
+        [
+          'ca',
+          '-batch',
+          '-config',
+          'openssl.cnf',
+          '-cert',
+          'ca.pem',
+          '-keyfile',
+          'ca.key',
+          '-in',
+          'leaf.csr',
+          '-out',
+          'leaf.pem',
+          '-notext',
+          ...dates,
+        ],
+        dir,
+      )
       chainPem = await readFile(join(dir, 'ca.pem'), 'utf8')
     }
     const cert: GeneratedCertificate = {

@@ -28,7 +28,12 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'eb-conformance-'))
   writeFileSync(join(dir, 'config'), '')
   writeFileSync(join(dir, 'credentials'), '')
-  await b.fake.createEnvironment({name: 'conf-env', application: 'conf-app', versionLabel: 'v1', description: 'Socket.io <prod> & "friends"'})
+  await b.fake.createEnvironment({
+    name: 'conf-env',
+    application: 'conf-app',
+    versionLabel: 'v1',
+    description: 'Socket.io <prod> & "friends"',
+  })
   await b.eb.send(
     new UpdateEnvironmentCommand({
       EnvironmentName: 'conf-env',
@@ -46,7 +51,12 @@ before(async () => {
   )
   await b.fake.waitForStatus('conf-env')
   await b.fake.idle()
-  await b.fake.createEnvironment({name: 'conf-single', application: 'conf-app', environmentType: 'SingleInstance', health: 'Red'})
+  await b.fake.createEnvironment({
+    name: 'conf-single',
+    application: 'conf-app',
+    environmentType: 'SingleInstance',
+    health: 'Red',
+  })
 })
 after(async () => {
   await b?.stop()
@@ -93,16 +103,22 @@ describe('AWS CLI parses the fake like the SDK does', () => {
     const viaCli = await cli(['describe-environments', '--application-name', 'conf-app'])
     assert.deepEqual(normalize(viaCli), normalize(sdk))
     const envs = (viaCli as {Environments: Array<Record<string, unknown>>}).Environments
-    assert.deepEqual(envs.map((e) => [e.EnvironmentName, e.Status, e.Health, e.HealthStatus]), [
-      ['conf-env', 'Ready', 'Green', 'Ok'],
-      ['conf-single', 'Ready', 'Red', 'Degraded'],
-    ])
+    assert.deepEqual(
+      envs.map((e) => [e.EnvironmentName, e.Status, e.Health, e.HealthStatus]),
+      [
+        ['conf-env', 'Ready', 'Green', 'Ok'],
+        ['conf-single', 'Ready', 'Red', 'Degraded'],
+      ],
+    )
     assert.equal(envs[0]!.Description, 'Socket.io <prod> & "friends"')
     // Timestamps travel as ISO 8601 with milliseconds in UTC, as EB sends them; the CLI echoes them as received.
     assert.match(String(envs[0]!.DateUpdated), /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/)
 
     const byName = await cli(['describe-environments', '--environment-names', 'conf-env'], true)
-    assert.deepEqual(normalize(byName), normalize(await b.eb.send(new DescribeEnvironmentsCommand({EnvironmentNames: ['conf-env']}))))
+    assert.deepEqual(
+      normalize(byName),
+      normalize(await b.eb.send(new DescribeEnvironmentsCommand({EnvironmentNames: ['conf-env']}))),
+    )
   })
 
   test('describe-environment-resources', async () => {
@@ -111,17 +127,30 @@ describe('AWS CLI parses the fake like the SDK does', () => {
       const viaCli = await cli(['describe-environment-resources', '--environment-name', name])
       assert.deepEqual(normalize(viaCli), normalize(sdk))
     }
-    const lbs = ((await cli(['describe-environment-resources', '--environment-name', 'conf-env'])) as {EnvironmentResources: {LoadBalancers: Array<{Name: string}>}}).EnvironmentResources.LoadBalancers
+    const lbs = (
+      (await cli(['describe-environment-resources', '--environment-name', 'conf-env'])) as {
+        EnvironmentResources: {LoadBalancers: Array<{Name: string}>}
+      }
+    ).EnvironmentResources.LoadBalancers
     assert.deepEqual(lbs, [{Name: b.fake.environment('conf-env').loadBalancerName}])
   })
 
   test('describe-configuration-settings', async () => {
-    const sdk = await b.eb.send(new DescribeConfigurationSettingsCommand({ApplicationName: 'conf-app', EnvironmentName: 'conf-env'}))
-    const viaCli = (await cli(['describe-configuration-settings', '--application-name', 'conf-app', '--environment-name', 'conf-env'])) as {
+    const sdk = await b.eb.send(
+      new DescribeConfigurationSettingsCommand({ApplicationName: 'conf-app', EnvironmentName: 'conf-env'}),
+    )
+    const viaCli = (await cli([
+      'describe-configuration-settings',
+      '--application-name',
+      'conf-app',
+      '--environment-name',
+      'conf-env',
+    ])) as {
       ConfigurationSettings: Array<{OptionSettings: Array<{Namespace: string; OptionName: string; Value?: string}>}>
     }
     assert.deepEqual(normalize(viaCli), normalize(sdk))
-    const get = (ns: string, n: string) => viaCli.ConfigurationSettings[0]!.OptionSettings.find((o) => o.Namespace === ns && o.OptionName === n)
+    const get = (ns: string, n: string) =>
+      viaCli.ConfigurationSettings[0]!.OptionSettings.find((o) => o.Namespace === ns && o.OptionName === n)
     assert.equal(get('aws:elb:listener:443', 'ListenerProtocol')?.Value, 'SSL')
     assert.equal(get('aws:elb:listener:80', 'ListenerProtocol')?.Value, 'TCP')
     assert.equal(get('aws:elb:policies:proxy', 'ProxyProtocol')?.Value, 'true')
@@ -134,7 +163,9 @@ describe('AWS CLI parses the fake like the SDK does', () => {
     const viaCli = await cli(['describe-events', '--environment-name', 'conf-env'])
     assert.deepEqual(normalize(viaCli), normalize(sdk))
     // Small pages through the CLI's own paginator give the same list.
-    const paged = (await cli(['describe-events', '--environment-name', 'conf-env', '--page-size', '2'])) as {Events: unknown[]}
+    const paged = (await cli(['describe-events', '--environment-name', 'conf-env', '--page-size', '2'])) as {
+      Events: unknown[]
+    }
     assert.deepEqual(normalize(paged.Events), normalize(sdk.Events))
     assert.ok(sdk.Events!.length >= 5)
   })
@@ -143,7 +174,10 @@ describe('AWS CLI parses the fake like the SDK does', () => {
     await assert.rejects(cli(['describe-environment-resources', '--environment-name', 'no-such-env']), (e: unknown) => {
       const err = e as {stderr: string; code: number}
       assert.equal(err.code, 255) // AWS CLI v1's exit status for a service error
-      assert.match(err.stderr, /An error occurred \(InvalidParameterValue\) when calling the DescribeEnvironmentResources operation: No Environment found for EnvironmentName = 'no-such-env'\./)
+      assert.match(
+        err.stderr,
+        /An error occurred \(InvalidParameterValue\) when calling the DescribeEnvironmentResources operation: No Environment found for EnvironmentName = 'no-such-env'\./,
+      )
       return true
     })
   })

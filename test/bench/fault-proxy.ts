@@ -2,7 +2,15 @@
 // each forwarding to a target (moto for elb/acm/s3, the EB fake for elasticbeanstalk).
 // It names every call's action, records it, and can add latency or answer errors in the
 // service's own wire format, so the real SDK v3 and the AWS CLI parse the error codes.
-import {createServer, request as httpRequest, Agent, type IncomingMessage, type Server, type ServerResponse, type IncomingHttpHeaders} from 'node:http'
+import {
+  createServer,
+  request as httpRequest,
+  Agent,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+  type IncomingHttpHeaders,
+} from 'node:http'
 import {randomUUID} from 'node:crypto'
 import {setTimeout as sleep} from 'node:timers/promises'
 
@@ -75,7 +83,10 @@ export function isMutating(action: string): boolean {
   return !READ_PREFIXES.some((p) => action.startsWith(p))
 }
 
-function matches(filter: CallFilter | undefined, call: {service: ServiceName; action: string; mutating: boolean; start?: number}): boolean {
+function matches(
+  filter: CallFilter | undefined,
+  call: {service: ServiceName; action: string; mutating: boolean; start?: number},
+): boolean {
   if (filter === undefined) return true
   if (filter.startedAfter !== undefined && call.start !== undefined && call.start < filter.startedAfter) return false
   if (filter.service !== undefined && filter.service !== call.service) return false
@@ -235,10 +246,20 @@ function s3Action(method: string, path: string, query: URLSearchParams, headers:
   const has = (k: string): boolean => query.has(k)
   if (parts.length === 0) return method === 'GET' ? 'ListBuckets' : `${method}Service`
   const subresources: [string, string][] = [
-    ['tagging', 'Tagging'], ['acl', 'Acl'], ['versioning', 'Versioning'], ['policy', 'Policy'],
-    ['cors', 'Cors'], ['lifecycle', 'LifecycleConfiguration'], ['encryption', 'Encryption'],
-    ['website', 'Website'], ['notification', 'NotificationConfiguration'], ['ownershipControls', 'OwnershipControls'],
-    ['publicAccessBlock', 'PublicAccessBlock'], ['logging', 'Logging'], ['retention', 'Retention'], ['legal-hold', 'LegalHold'],
+    ['tagging', 'Tagging'],
+    ['acl', 'Acl'],
+    ['versioning', 'Versioning'],
+    ['policy', 'Policy'],
+    ['cors', 'Cors'],
+    ['lifecycle', 'LifecycleConfiguration'],
+    ['encryption', 'Encryption'],
+    ['website', 'Website'],
+    ['notification', 'NotificationConfiguration'],
+    ['ownershipControls', 'OwnershipControls'],
+    ['publicAccessBlock', 'PublicAccessBlock'],
+    ['logging', 'Logging'],
+    ['retention', 'Retention'],
+    ['legal-hold', 'LegalHold'],
   ]
   const verb = method === 'GET' ? 'Get' : method === 'PUT' ? 'Put' : method === 'DELETE' ? 'Delete' : undefined
   if (parts.length === 1) {
@@ -273,7 +294,13 @@ function s3Action(method: string, path: string, query: URLSearchParams, headers:
 }
 
 /** Name the action of one request of `service` (exported for tests). */
-export function identifyAction(service: ServiceName, method: string, rawUrl: string, headers: IncomingHttpHeaders, body: Buffer | undefined): string {
+export function identifyAction(
+  service: ServiceName,
+  method: string,
+  rawUrl: string,
+  headers: IncomingHttpHeaders,
+  body: Buffer | undefined,
+): string {
   const url = new URL(rawUrl, 'http://bench.invalid')
   switch (PROTOCOL[service]) {
     case 'query': {
@@ -364,9 +391,19 @@ function sendError(res: ServerResponse, service: ServiceName, method: string, sp
 
 function serverErrorSpec(service: ServiceName, status: number): ErrorSpec {
   if (status === 503) {
-    return {status, code: service === 's3' ? 'ServiceUnavailable' : 'ServiceUnavailable', message: 'Service is unavailable. Please try again.', type: 'Receiver'}
+    return {
+      status,
+      code: service === 's3' ? 'ServiceUnavailable' : 'ServiceUnavailable',
+      message: 'Service is unavailable. Please try again.',
+      type: 'Receiver',
+    }
   }
-  return {status, code: service === 's3' ? 'InternalError' : 'InternalFailure', message: 'We encountered an internal error. Please try again.', type: 'Receiver'}
+  return {
+    status,
+    code: service === 's3' ? 'InternalError' : 'InternalFailure',
+    message: 'We encountered an internal error. Please try again.',
+    type: 'Receiver',
+  }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -389,7 +426,15 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   })
 }
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer'])
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'te',
+  'trailer',
+])
 
 /** Start one proxy port per service in `targets` (service -> backend base URL). */
 export async function startFaultProxy(targets: Partial<Record<ServiceName, string>>): Promise<FaultProxy> {
@@ -399,7 +444,12 @@ export async function startFaultProxy(targets: Partial<Record<ServiceName, strin
   const servers: Server[] = []
   const endpoints: Partial<Record<ServiceName, string>> = {}
 
-  const handle = async (service: ServiceName, target: URL, req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  const handle = async (
+    service: ServiceName,
+    target: URL,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> => {
     const start = performance.now()
     const method = req.method ?? 'GET'
     const rawUrl = req.url ?? '/'
@@ -432,9 +482,19 @@ export async function startFaultProxy(targets: Partial<Record<ServiceName, strin
       } else if (decision.kind === 'serverError') {
         spec = serverErrorSpec(service, decision.status)
       } else if (decision.kind === 'error') {
-        spec = {status: decision.status, code: decision.code, message: `Injected ${decision.code} for ${action} (bench error)`, type: 'Sender'}
+        spec = {
+          status: decision.status,
+          code: decision.code,
+          message: `Injected ${decision.code} for ${action} (bench error)`,
+          type: 'Sender',
+        }
       } else {
-        spec = {status: 400, code: decision.code, message: `Injected failure of ${action} (bench failNthMutating)`, type: 'Sender'}
+        spec = {
+          status: 400,
+          code: decision.code,
+          message: `Injected failure of ${action} (bench failNthMutating)`,
+          type: 'Sender',
+        }
       }
       injected = decision.kind
       code = spec.code
@@ -469,7 +529,12 @@ export async function startFaultProxy(targets: Partial<Record<ServiceName, strin
     upstream.on('error', (err) => {
       if (!res.headersSent) {
         code = 'BenchProxyUpstreamError'
-        sendError(res, service, method, {status: 502, code, message: `bench proxy could not reach ${target.href}: ${err.message}`, type: 'Receiver'})
+        sendError(res, service, method, {
+          status: 502,
+          code,
+          message: `bench proxy could not reach ${target.href}: ${err.message}`,
+          type: 'Receiver',
+        })
       } else {
         res.destroy(err)
       }

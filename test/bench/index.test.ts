@@ -79,7 +79,9 @@ describe('startBench environment', () => {
         assert.equal(await elb.config.region(), 'eu-west-1')
         await elb.send(new DescribeLoadBalancersCommand({}))
         await acm.send(new ListCertificatesCommand({}))
-        await s3.send(new CreateBucketCommand({Bucket: 'bench-env', CreateBucketConfiguration: {LocationConstraint: 'eu-west-1'}}))
+        await s3.send(
+          new CreateBucketCommand({Bucket: 'bench-env', CreateBucketConfiguration: {LocationConstraint: 'eu-west-1'}}),
+        )
         await s3.send(new PutObjectCommand({Bucket: 'bench-env', Key: 'app/v1.zip', Body: 'zip'}))
         const head = await s3.send(new HeadObjectCommand({Bucket: 'bench-env', Key: 'app/v1.zip'}))
         assert.equal(head.ContentLength, 3)
@@ -90,7 +92,14 @@ describe('startBench environment', () => {
     })
     assert.deepEqual(
       bench.calls.all.map((c) => `${c.service}:${c.action}:${c.status}`),
-      ['elb:DescribeLoadBalancers:200', 'acm:ListCertificates:200', 's3:CreateBucket:200', 's3:PutObject:200', 's3:HeadObject:200', 'elasticbeanstalk:DescribeApplications:200'],
+      [
+        'elb:DescribeLoadBalancers:200',
+        'acm:ListCertificates:200',
+        's3:CreateBucket:200',
+        's3:PutObject:200',
+        's3:HeadObject:200',
+        'elasticbeanstalk:DescribeApplications:200',
+      ],
     )
     assert.deepEqual(stubEb.hits, ['DescribeApplications'])
   })
@@ -101,9 +110,25 @@ describe('startBench environment', () => {
     const env = benchProcessEnv(bench)
     const lbs = await run('aws', ['elb', 'describe-load-balancers', '--output', 'json'], {env})
     assert.deepEqual(JSON.parse(lbs.stdout), {LoadBalancerDescriptions: []})
-    const described = await run('aws', ['acm', 'describe-certificate', '--certificate-arn', cert.arn, '--query', 'Certificate.DomainName', '--output', 'text'], {env})
+    const described = await run(
+      'aws',
+      [
+        'acm',
+        'describe-certificate',
+        '--certificate-arn',
+        cert.arn,
+        '--query',
+        'Certificate.DomainName',
+        '--output',
+        'text',
+      ],
+      {env},
+    )
     assert.equal(described.stdout.trim(), 'app.example.com')
-    assert.deepEqual(bench.calls.all.map((c) => `${c.service}:${c.action}`), ['elb:DescribeLoadBalancers', 'acm:DescribeCertificate'])
+    assert.deepEqual(
+      bench.calls.all.map((c) => `${c.service}:${c.action}`),
+      ['elb:DescribeLoadBalancers', 'acm:DescribeCertificate'],
+    )
   })
 
   test('reset() clears faults, the call log and moto state', async () => {
@@ -111,7 +136,12 @@ describe('startBench environment', () => {
     bench.faults.throttle(100)
     await bench.reset()
     assert.equal(bench.calls.count(), 0)
-    const acm = new ACMClient({region: bench.region, endpoint: bench.endpoints.acm, credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'}, maxAttempts: 1})
+    const acm = new ACMClient({
+      region: bench.region,
+      endpoint: bench.endpoints.acm,
+      credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'},
+      maxAttempts: 1,
+    })
     const out = await acm.send(new ListCertificatesCommand({}))
     acm.destroy()
     assert.deepEqual(out.CertificateSummaryList, [])
@@ -119,12 +149,44 @@ describe('startBench environment', () => {
 })
 
 describe('certificates as ACM describes them', () => {
-  const cases: {kind: CertKind; keyAlgorithm: string; status: string; domain: string; sans: string[]; selfSigned?: boolean}[] = [
-    {kind: 'rsa2048', keyAlgorithm: 'RSA_2048', status: 'ISSUED', domain: 'app.example.com', sans: ['app.example.com', 'www.example.com']},
+  const cases: {
+    kind: CertKind
+    keyAlgorithm: string
+    status: string
+    domain: string
+    sans: string[]
+    selfSigned?: boolean
+  }[] = [
+    {
+      kind: 'rsa2048',
+      keyAlgorithm: 'RSA_2048',
+      status: 'ISSUED',
+      domain: 'app.example.com',
+      sans: ['app.example.com', 'www.example.com'],
+    },
     {kind: 'rsa4096', keyAlgorithm: 'RSA_4096', status: 'ISSUED', domain: 'app.example.com', sans: ['app.example.com']},
-    {kind: 'ec256', keyAlgorithm: 'EC_prime256v1', status: 'ISSUED', domain: 'app.example.com', sans: ['app.example.com'], selfSigned: true},
-    {kind: 'wildcard', keyAlgorithm: 'RSA_2048', status: 'ISSUED', domain: '*.example.com', sans: ['*.example.com', 'example.com']},
-    {kind: 'expired', keyAlgorithm: 'RSA_2048', status: 'EXPIRED', domain: 'app.example.com', sans: ['app.example.com']},
+    {
+      kind: 'ec256',
+      keyAlgorithm: 'EC_prime256v1',
+      status: 'ISSUED',
+      domain: 'app.example.com',
+      sans: ['app.example.com'],
+      selfSigned: true,
+    },
+    {
+      kind: 'wildcard',
+      keyAlgorithm: 'RSA_2048',
+      status: 'ISSUED',
+      domain: '*.example.com',
+      sans: ['*.example.com', 'example.com'],
+    },
+    {
+      kind: 'expired',
+      keyAlgorithm: 'RSA_2048',
+      status: 'EXPIRED',
+      domain: 'app.example.com',
+      sans: ['app.example.com'],
+    },
   ]
   for (const c of cases) {
     test(`${c.kind}: KeyAlgorithm ${c.keyAlgorithm}, Status ${c.status}, Type IMPORTED`, async () => {
@@ -139,7 +201,11 @@ describe('certificates as ACM describes them', () => {
       assert.match(cert.arn, new RegExp(`^arn:aws:acm:${region}:\\d{12}:certificate/`))
       assert.equal(cert.keyAlgorithm, c.keyAlgorithm)
       assert.equal(cert.domain, c.domain)
-      const acm = new ACMClient({region, endpoint: bench.endpoints.acm, credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'}})
+      const acm = new ACMClient({
+        region,
+        endpoint: bench.endpoints.acm,
+        credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'},
+      })
       const d = (await acm.send(new DescribeCertificateCommand({CertificateArn: cert.arn}))).Certificate
       acm.destroy()
       assert.equal(d?.KeyAlgorithm, c.keyAlgorithm)

@@ -124,7 +124,9 @@ export async function startBench(opts: BenchOptions = {}): Promise<Bench> {
       AWS_ENDPOINT_URL_S3: endpoints.s3,
       // Service ID "Route 53".
       AWS_ENDPOINT_URL_ROUTE_53: endpoints.route53,
-      ...(endpoints.elasticbeanstalk !== undefined ? {AWS_ENDPOINT_URL_ELASTIC_BEANSTALK: endpoints.elasticbeanstalk} : {}),
+      ...(endpoints.elasticbeanstalk !== undefined
+        ? {AWS_ENDPOINT_URL_ELASTIC_BEANSTALK: endpoints.elasticbeanstalk}
+        : {}),
     }
     const direct: Bench['direct'] = {moto: moto.url, ...(eb !== undefined ? {eb: eb.url} : {})}
 

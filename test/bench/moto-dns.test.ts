@@ -5,7 +5,11 @@ import assert from 'node:assert/strict'
 import {after, before, describe, test} from 'node:test'
 
 import {ACMClient, DescribeCertificateCommand, RequestCertificateCommand} from '@aws-sdk/client-acm'
-import {CreateLoadBalancerCommand, DescribeLoadBalancersCommand, ElasticLoadBalancingClient} from '@aws-sdk/client-elastic-load-balancing'
+import {
+  CreateLoadBalancerCommand,
+  DescribeLoadBalancersCommand,
+  ElasticLoadBalancingClient,
+} from '@aws-sdk/client-elastic-load-balancing'
 import {ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, Route53Client} from '@aws-sdk/client-route-53'
 
 import {startMoto, type Moto} from './moto.ts'
@@ -17,7 +21,10 @@ let patched: Moto
 let shipped: Moto
 before(async () => {
   // Shipped moto issues after MOTO_ACM_VALIDATION_WAIT seconds: 0 makes the gap show at once.
-  ;[patched, shipped] = await Promise.all([startMoto({patched: true, env: {MOTO_ACM_VALIDATION_WAIT: '0'}}), startMoto({patched: false, env: {MOTO_ACM_VALIDATION_WAIT: '0'}})])
+  ;[patched, shipped] = await Promise.all([
+    startMoto({patched: true, env: {MOTO_ACM_VALIDATION_WAIT: '0'}}),
+    startMoto({patched: false, env: {MOTO_ACM_VALIDATION_WAIT: '0'}}),
+  ])
 })
 after(() => Promise.all([patched?.stop(), shipped?.stop()]))
 
@@ -27,7 +34,13 @@ const clients = (m: Moto) => ({
 })
 
 async function request(acm: ACMClient, domain: string, sans: string[] = []) {
-  const {CertificateArn} = await acm.send(new RequestCertificateCommand({DomainName: domain, SubjectAlternativeNames: sans.length ? [domain, ...sans] : undefined, ValidationMethod: 'DNS'}))
+  const {CertificateArn} = await acm.send(
+    new RequestCertificateCommand({
+      DomainName: domain,
+      SubjectAlternativeNames: sans.length ? [domain, ...sans] : undefined,
+      ValidationMethod: 'DNS',
+    }),
+  )
   return CertificateArn!
 }
 
@@ -42,7 +55,10 @@ describe('patch 16: ACM DNS validation follows Route 53', () => {
     const a = await describeCert(acm, await request(acm, 'one.example.com'))
     const b = await describeCert(acm, await request(acm, 'two.example.net'))
     assert.equal(a.Status, 'ISSUED')
-    assert.equal(a.DomainValidationOptions![0]!.ResourceRecord!.Value, b.DomainValidationOptions![0]!.ResourceRecord!.Value)
+    assert.equal(
+      a.DomainValidationOptions![0]!.ResourceRecord!.Value,
+      b.DomainValidationOptions![0]!.ResourceRecord!.Value,
+    )
   })
 
   test('patched: pending until every validation record is in a public zone, then issued', async () => {
@@ -52,14 +68,28 @@ describe('patch 16: ACM DNS validation follows Route 53', () => {
     assert.equal(pending.Status, 'PENDING_VALIDATION')
     const records = pending.DomainValidationOptions!.map((o) => o.ResourceRecord!)
     assert.equal(records.length, 3)
-    assert.equal(new Set(records.map((r) => r.Name)).size, 2, 'the wildcard shares its base name\'s record')
+    assert.equal(new Set(records.map((r) => r.Name)).size, 2, "the wildcard shares its base name's record")
     assert.ok(records.every((r) => r.Name!.endsWith('.example.org.') && r.Value!.endsWith('.acm-validations.aws.')))
     for (const o of pending.DomainValidationOptions!) assert.equal(o.ValidationStatus, 'PENDING_VALIDATION')
 
-    const {HostedZone} = await r53.send(new CreateHostedZoneCommand({Name: 'example.org', CallerReference: `t-${Date.now()}`}))
+    const {HostedZone} = await r53.send(
+      new CreateHostedZoneCommand({Name: 'example.org', CallerReference: `t-${Date.now()}`}),
+    )
     const [first, ...rest] = [...new Map(records.map((r) => [r.Name, r])).values()]
     const upsert = (r: {Name?: string; Value?: string}) =>
-      r53.send(new ChangeResourceRecordSetsCommand({HostedZoneId: HostedZone!.Id, ChangeBatch: {Changes: [{Action: 'UPSERT', ResourceRecordSet: {Name: r.Name, Type: 'CNAME', TTL: 300, ResourceRecords: [{Value: r.Value}]}}]}}))
+      r53.send(
+        new ChangeResourceRecordSetsCommand({
+          HostedZoneId: HostedZone!.Id,
+          ChangeBatch: {
+            Changes: [
+              {
+                Action: 'UPSERT',
+                ResourceRecordSet: {Name: r.Name, Type: 'CNAME', TTL: 300, ResourceRecords: [{Value: r.Value}]},
+              },
+            ],
+          },
+        }),
+      )
     await upsert(first!)
     assert.equal((await describeCert(acm, arn)).Status, 'PENDING_VALIDATION', 'one record of two is not enough')
     for (const r of rest) await upsert({Name: r.Name, Value: 'wrong.acm-validations.aws.'})
@@ -76,7 +106,10 @@ describe('patch 16: ACM DNS validation follows Route 53', () => {
     const b = await describeCert(acm, await request(acm, 'api.example.io'))
     const c = await describeCert(acm, await request(acm, 'other.example.io'))
     assert.deepEqual(a.DomainValidationOptions![0]!.ResourceRecord, b.DomainValidationOptions![0]!.ResourceRecord)
-    assert.notEqual(a.DomainValidationOptions![0]!.ResourceRecord!.Value, c.DomainValidationOptions![0]!.ResourceRecord!.Value)
+    assert.notEqual(
+      a.DomainValidationOptions![0]!.ResourceRecord!.Value,
+      c.DomainValidationOptions![0]!.ResourceRecord!.Value,
+    )
   })
 })
 
@@ -84,12 +117,19 @@ describe('patch 17: a Classic Load Balancer has its CanonicalHostedZoneNameID', 
   const zoneIdOf = async (m: Moto) => {
     const elb = new ElasticLoadBalancingClient({region, endpoint: m.url, credentials: creds, maxAttempts: 1})
     const name = `zone-${Date.now()}`
-    await elb.send(new CreateLoadBalancerCommand({LoadBalancerName: name, Listeners: [{Protocol: 'HTTP', LoadBalancerPort: 80, InstancePort: 80}], AvailabilityZones: ['us-east-1a']}))
-    const lb = (await elb.send(new DescribeLoadBalancersCommand({LoadBalancerNames: [name]}))).LoadBalancerDescriptions![0]!
+    await elb.send(
+      new CreateLoadBalancerCommand({
+        LoadBalancerName: name,
+        Listeners: [{Protocol: 'HTTP', LoadBalancerPort: 80, InstancePort: 80}],
+        AvailabilityZones: ['us-east-1a'],
+      }),
+    )
+    const lb = (await elb.send(new DescribeLoadBalancersCommand({LoadBalancerNames: [name]})))
+      .LoadBalancerDescriptions![0]!
     elb.destroy()
     return lb.CanonicalHostedZoneNameID
   }
-  test('shipped moto leaves it out; patched gives the region\'s ELB zone (us-east-1: Z35SXDOTRQ7X7K)', async () => {
+  test("shipped moto leaves it out; patched gives the region's ELB zone (us-east-1: Z35SXDOTRQ7X7K)", async () => {
     assert.equal(await zoneIdOf(shipped), undefined)
     assert.equal(await zoneIdOf(patched), 'Z35SXDOTRQ7X7K')
   })

@@ -45,7 +45,9 @@ after(async () => {
 let n = 0
 async function newLb(elb: ElasticLoadBalancingClient, listeners: Listener[]): Promise<string> {
   const name = `lb-${++n}`
-  await elb.send(new CreateLoadBalancerCommand({LoadBalancerName: name, Listeners: listeners, AvailabilityZones: ['us-east-1a']}))
+  await elb.send(
+    new CreateLoadBalancerCommand({LoadBalancerName: name, Listeners: listeners, AvailabilityZones: ['us-east-1a']}),
+  )
   return name
 }
 
@@ -64,11 +66,20 @@ async function errorName(p: Promise<unknown>): Promise<string> {
 }
 
 const HTTP80: Listener = {Protocol: 'HTTP', LoadBalancerPort: 80, InstanceProtocol: 'HTTP', InstancePort: 80}
-const SSL443_TCP80: Listener = {Protocol: 'SSL', LoadBalancerPort: 443, InstanceProtocol: 'TCP', InstancePort: 80, SSLCertificateId: IAM_CERT}
+const SSL443_TCP80: Listener = {
+  Protocol: 'SSL',
+  LoadBalancerPort: 443,
+  InstanceProtocol: 'TCP',
+  InstancePort: 80,
+  SSLCertificateId: IAM_CERT,
+}
 
 describe('patch 1: Listener.InstanceProtocol is stored', () => {
   test('CreateLoadBalancer SSL:443 -> TCP:80 reads back as SSL -> TCP (shipped moto says SSL -> SSL)', async () => {
-    for (const [elb, expected] of [[elbU, 'SSL'], [elbP, 'TCP']] as const) {
+    for (const [elb, expected] of [
+      [elbU, 'SSL'],
+      [elbP, 'TCP'],
+    ] as const) {
       const name = await newLb(elb, [HTTP80, SSL443_TCP80])
       const l443 = (await listeners(elb, name)).find((l) => l.LoadBalancerPort === 443)
       assert.equal(l443?.Protocol, 'SSL')
@@ -77,12 +88,25 @@ describe('patch 1: Listener.InstanceProtocol is stored', () => {
   })
 
   test('CreateLoadBalancerListeners HTTPS:443 -> HTTP:80 keeps HTTP', async () => {
-    for (const [elb, expected] of [[elbU, 'HTTPS'], [elbP, 'HTTP']] as const) {
+    for (const [elb, expected] of [
+      [elbU, 'HTTPS'],
+      [elbP, 'HTTP'],
+    ] as const) {
       const name = await newLb(elb, [HTTP80])
-      await elb.send(new CreateLoadBalancerListenersCommand({
-        LoadBalancerName: name,
-        Listeners: [{Protocol: 'HTTPS', LoadBalancerPort: 443, InstanceProtocol: 'HTTP', InstancePort: 80, SSLCertificateId: IAM_CERT}],
-      }))
+      await elb.send(
+        new CreateLoadBalancerListenersCommand({
+          LoadBalancerName: name,
+          Listeners: [
+            {
+              Protocol: 'HTTPS',
+              LoadBalancerPort: 443,
+              InstanceProtocol: 'HTTP',
+              InstancePort: 80,
+              SSLCertificateId: IAM_CERT,
+            },
+          ],
+        }),
+      )
       const l443 = (await listeners(elb, name)).find((l) => l.LoadBalancerPort === 443)
       assert.equal(l443?.InstanceProtocol, expected)
     }
@@ -95,20 +119,29 @@ describe('patch 1: Listener.InstanceProtocol is stored', () => {
     // Same listener again is accepted (idempotent) ...
     await elbP.send(new CreateLoadBalancerListenersCommand({LoadBalancerName: name, Listeners: [SSL443_TCP80]}))
     // ... one that differs only in InstanceProtocol is not.
-    const name2 = await errorName(elbP.send(new CreateLoadBalancerListenersCommand({LoadBalancerName: name, Listeners: [{...SSL443_TCP80, InstanceProtocol: 'SSL'}]})))
+    const name2 = await errorName(
+      elbP.send(
+        new CreateLoadBalancerListenersCommand({
+          LoadBalancerName: name,
+          Listeners: [{...SSL443_TCP80, InstanceProtocol: 'SSL'}],
+        }),
+      ),
+    )
     assert.equal(name2, 'DuplicateListenerException')
   })
 })
 
 describe('patch 2: unknown load balancer is LoadBalancerNotFound', () => {
   test('DeleteLoadBalancerListeners on a missing name (shipped moto: HTTP 500)', async () => {
-    const cmd = (): DeleteLoadBalancerListenersCommand => new DeleteLoadBalancerListenersCommand({LoadBalancerName: 'nope', LoadBalancerPorts: [80]})
+    const cmd = (): DeleteLoadBalancerListenersCommand =>
+      new DeleteLoadBalancerListenersCommand({LoadBalancerName: 'nope', LoadBalancerPorts: [80]})
     assert.notEqual(await errorName(elbU.send(cmd())), 'AccessPointNotFoundException')
     assert.equal(await errorName(elbP.send(cmd())), 'AccessPointNotFoundException')
   })
 
   test('CreateLoadBalancerListeners on a missing name (shipped moto: silent success)', async () => {
-    const cmd = (): CreateLoadBalancerListenersCommand => new CreateLoadBalancerListenersCommand({LoadBalancerName: 'nope', Listeners: [HTTP80]})
+    const cmd = (): CreateLoadBalancerListenersCommand =>
+      new CreateLoadBalancerListenersCommand({LoadBalancerName: 'nope', Listeners: [HTTP80]})
     assert.equal(await errorName(elbU.send(cmd())), 'no error')
     assert.equal(await errorName(elbP.send(cmd())), 'AccessPointNotFoundException')
   })
@@ -116,7 +149,11 @@ describe('patch 2: unknown load balancer is LoadBalancerNotFound', () => {
 
 describe('patch 3: DeleteLoadBalancerListeners with several ports', () => {
   test('deleting 80 and 443 of [80, 443, 8080] leaves [8080]', async () => {
-    const three: Listener[] = [HTTP80, SSL443_TCP80, {Protocol: 'TCP', LoadBalancerPort: 8080, InstanceProtocol: 'TCP', InstancePort: 8080}]
+    const three: Listener[] = [
+      HTTP80,
+      SSL443_TCP80,
+      {Protocol: 'TCP', LoadBalancerPort: 8080, InstanceProtocol: 'TCP', InstancePort: 8080},
+    ]
     const ports = async (elb: ElasticLoadBalancingClient): Promise<number[]> => {
       const name = await newLb(elb, three)
       await elb.send(new DeleteLoadBalancerListenersCommand({LoadBalancerName: name, LoadBalancerPorts: [80, 443]}))
@@ -137,7 +174,10 @@ describe('patch 4: CreateLoadBalancerPolicy errors', () => {
     })
 
   test('a second policy with the same name is DuplicatePolicyName', async () => {
-    for (const [elb, expected] of [[elbU, 'no error'], [elbP, 'DuplicatePolicyNameException']] as const) {
+    for (const [elb, expected] of [
+      [elbU, 'no error'],
+      [elbP, 'DuplicatePolicyNameException'],
+    ] as const) {
       const name = await newLb(elb, [HTTP80])
       await elb.send(pp(name))
       assert.equal(await errorName(elb.send(pp(name))), expected)
@@ -145,9 +185,16 @@ describe('patch 4: CreateLoadBalancerPolicy errors', () => {
   })
 
   test('an unknown policy type is PolicyTypeNotFound', async () => {
-    for (const [elb, expected] of [[elbU, 'no error'], [elbP, 'PolicyTypeNotFoundException']] as const) {
+    for (const [elb, expected] of [
+      [elbU, 'no error'],
+      [elbP, 'PolicyTypeNotFoundException'],
+    ] as const) {
       const name = await newLb(elb, [HTTP80])
-      const cmd = new CreateLoadBalancerPolicyCommand({LoadBalancerName: name, PolicyName: 'x', PolicyTypeName: 'ProxyProtocolPolicy'})
+      const cmd = new CreateLoadBalancerPolicyCommand({
+        LoadBalancerName: name,
+        PolicyName: 'x',
+        PolicyTypeName: 'ProxyProtocolPolicy',
+      })
       assert.equal(await errorName(elb.send(cmd)), expected)
     }
   })
@@ -155,28 +202,42 @@ describe('patch 4: CreateLoadBalancerPolicy errors', () => {
   test('ProxyProtocolPolicyType attributes read back from DescribeLoadBalancerPolicies', async () => {
     const name = await newLb(elbP, [HTTP80])
     await elbP.send(pp(name))
-    const out = await elbP.send(new DescribeLoadBalancerPoliciesCommand({LoadBalancerName: name, PolicyNames: ['EnableProxyProtocol']}))
+    const out = await elbP.send(
+      new DescribeLoadBalancerPoliciesCommand({LoadBalancerName: name, PolicyNames: ['EnableProxyProtocol']}),
+    )
     assert.deepEqual(out.PolicyDescriptions, [
-      {PolicyName: 'EnableProxyProtocol', PolicyTypeName: 'ProxyProtocolPolicyType', PolicyAttributeDescriptions: [{AttributeName: 'ProxyProtocol', AttributeValue: 'true'}]},
+      {
+        PolicyName: 'EnableProxyProtocol',
+        PolicyTypeName: 'ProxyProtocolPolicyType',
+        PolicyAttributeDescriptions: [{AttributeName: 'ProxyProtocol', AttributeValue: 'true'}],
+      },
     ])
-    const missing = await errorName(elbP.send(new DescribeLoadBalancerPoliciesCommand({LoadBalancerName: name, PolicyNames: ['nope']})))
+    const missing = await errorName(
+      elbP.send(new DescribeLoadBalancerPoliciesCommand({LoadBalancerName: name, PolicyNames: ['nope']})),
+    )
     assert.equal(missing, 'PolicyNotFoundException')
   })
 })
 
 describe('patch 5: DescribeLoadBalancerPolicies without a load balancer', () => {
   test('returns the predefined ELBSecurityPolicy-* policies (shipped moto: LoadBalancerNotFound)', async () => {
-    const cmd = (): DescribeLoadBalancerPoliciesCommand => new DescribeLoadBalancerPoliciesCommand({PolicyNames: ['ELBSecurityPolicy-TLS-1-2-2017-01']})
+    const cmd = (): DescribeLoadBalancerPoliciesCommand =>
+      new DescribeLoadBalancerPoliciesCommand({PolicyNames: ['ELBSecurityPolicy-TLS-1-2-2017-01']})
     assert.equal(await errorName(elbU.send(cmd())), 'AccessPointNotFoundException')
     const out = await elbP.send(cmd())
     const policy = out.PolicyDescriptions?.[0]
     assert.equal(policy?.PolicyTypeName, 'SSLNegotiationPolicyType')
-    const attrs = Object.fromEntries((policy?.PolicyAttributeDescriptions ?? []).map((a) => [a.AttributeName, a.AttributeValue]))
+    const attrs = Object.fromEntries(
+      (policy?.PolicyAttributeDescriptions ?? []).map((a) => [a.AttributeName, a.AttributeValue]),
+    )
     assert.equal(attrs['Protocol-TLSv1.2'], 'true')
     assert.equal(attrs['Protocol-TLSv1'], 'false')
     const all = await elbP.send(new DescribeLoadBalancerPoliciesCommand({}))
     assert.ok(all.PolicyDescriptions?.some((p) => p.PolicyName === 'ELBSecurityPolicy-2016-08'))
-    assert.equal(await errorName(elbP.send(new DescribeLoadBalancerPoliciesCommand({PolicyNames: ['ELBSecurityPolicy-nope']}))), 'PolicyNotFoundException')
+    assert.equal(
+      await errorName(elbP.send(new DescribeLoadBalancerPoliciesCommand({PolicyNames: ['ELBSecurityPolicy-nope']}))),
+      'PolicyNotFoundException',
+    )
   })
 })
 
@@ -189,7 +250,11 @@ describe('patch 6: SetLoadBalancerPoliciesOfListener errors', () => {
       [elbP, 80, ['nope'], 'PolicyNotFoundException'],
     ] as const) {
       const name = await newLb(elb, [HTTP80])
-      const cmd = new SetLoadBalancerPoliciesOfListenerCommand({LoadBalancerName: name, LoadBalancerPort: port, PolicyNames: [...policy]})
+      const cmd = new SetLoadBalancerPoliciesOfListenerCommand({
+        LoadBalancerName: name,
+        LoadBalancerPort: port,
+        PolicyNames: [...policy],
+      })
       assert.equal(await errorName(elb.send(cmd)), expected, `${elb === elbP ? 'patched' : 'shipped'} port ${port}`)
     }
   })
@@ -197,11 +262,32 @@ describe('patch 6: SetLoadBalancerPoliciesOfListener errors', () => {
 
 describe('patch 7: SetLoadBalancerPoliciesForBackendServer', () => {
   test('an instance port added after creation keeps its policies (shipped moto: silently dropped)', async () => {
-    for (const [elb, expected] of [[elbU, undefined], [elbP, ['EnableProxyProtocol']]] as const) {
+    for (const [elb, expected] of [
+      [elbU, undefined],
+      [elbP, ['EnableProxyProtocol']],
+    ] as const) {
       const name = await newLb(elb, [HTTP80])
-      await elb.send(new CreateLoadBalancerListenersCommand({LoadBalancerName: name, Listeners: [{Protocol: 'TCP', LoadBalancerPort: 8443, InstanceProtocol: 'TCP', InstancePort: 8081}]}))
-      await elb.send(new CreateLoadBalancerPolicyCommand({LoadBalancerName: name, PolicyName: 'EnableProxyProtocol', PolicyTypeName: 'ProxyProtocolPolicyType', PolicyAttributes: [{AttributeName: 'ProxyProtocol', AttributeValue: 'true'}]}))
-      await elb.send(new SetLoadBalancerPoliciesForBackendServerCommand({LoadBalancerName: name, InstancePort: 8081, PolicyNames: ['EnableProxyProtocol']}))
+      await elb.send(
+        new CreateLoadBalancerListenersCommand({
+          LoadBalancerName: name,
+          Listeners: [{Protocol: 'TCP', LoadBalancerPort: 8443, InstanceProtocol: 'TCP', InstancePort: 8081}],
+        }),
+      )
+      await elb.send(
+        new CreateLoadBalancerPolicyCommand({
+          LoadBalancerName: name,
+          PolicyName: 'EnableProxyProtocol',
+          PolicyTypeName: 'ProxyProtocolPolicyType',
+          PolicyAttributes: [{AttributeName: 'ProxyProtocol', AttributeValue: 'true'}],
+        }),
+      )
+      await elb.send(
+        new SetLoadBalancerPoliciesForBackendServerCommand({
+          LoadBalancerName: name,
+          InstancePort: 8081,
+          PolicyNames: ['EnableProxyProtocol'],
+        }),
+      )
       const out = await elb.send(new DescribeLoadBalancersCommand({LoadBalancerNames: [name]}))
       const backend = out.LoadBalancerDescriptions?.[0]?.BackendServerDescriptions?.find((b) => b.InstancePort === 8081)
       assert.deepEqual(backend?.PolicyNames, expected)
@@ -210,10 +296,36 @@ describe('patch 7: SetLoadBalancerPoliciesForBackendServer', () => {
 
   test('unknown policy names are PolicyNotFound; an empty list clears the backend policies', async () => {
     const name = await newLb(elbP, [HTTP80])
-    assert.equal(await errorName(elbP.send(new SetLoadBalancerPoliciesForBackendServerCommand({LoadBalancerName: name, InstancePort: 80, PolicyNames: ['nope']}))), 'PolicyNotFoundException')
-    await elbP.send(new CreateLoadBalancerPolicyCommand({LoadBalancerName: name, PolicyName: 'pp', PolicyTypeName: 'ProxyProtocolPolicyType', PolicyAttributes: [{AttributeName: 'ProxyProtocol', AttributeValue: 'true'}]}))
-    await elbP.send(new SetLoadBalancerPoliciesForBackendServerCommand({LoadBalancerName: name, InstancePort: 80, PolicyNames: ['pp']}))
-    await elbP.send(new SetLoadBalancerPoliciesForBackendServerCommand({LoadBalancerName: name, InstancePort: 80, PolicyNames: []}))
+    assert.equal(
+      await errorName(
+        elbP.send(
+          new SetLoadBalancerPoliciesForBackendServerCommand({
+            LoadBalancerName: name,
+            InstancePort: 80,
+            PolicyNames: ['nope'],
+          }),
+        ),
+      ),
+      'PolicyNotFoundException',
+    )
+    await elbP.send(
+      new CreateLoadBalancerPolicyCommand({
+        LoadBalancerName: name,
+        PolicyName: 'pp',
+        PolicyTypeName: 'ProxyProtocolPolicyType',
+        PolicyAttributes: [{AttributeName: 'ProxyProtocol', AttributeValue: 'true'}],
+      }),
+    )
+    await elbP.send(
+      new SetLoadBalancerPoliciesForBackendServerCommand({
+        LoadBalancerName: name,
+        InstancePort: 80,
+        PolicyNames: ['pp'],
+      }),
+    )
+    await elbP.send(
+      new SetLoadBalancerPoliciesForBackendServerCommand({LoadBalancerName: name, InstancePort: 80, PolicyNames: []}),
+    )
     const out = await elbP.send(new DescribeLoadBalancersCommand({LoadBalancerNames: [name]}))
     assert.deepEqual(out.LoadBalancerDescriptions?.[0]?.BackendServerDescriptions ?? [], [])
   })
@@ -221,14 +333,27 @@ describe('patch 7: SetLoadBalancerPoliciesForBackendServer', () => {
 
 describe('patch 8: SetLoadBalancerListenerSSLCertificate', () => {
   test('a port without a listener is ListenerNotFound; an existing one is updated', async () => {
-    for (const [elb, expected] of [[elbU, 'no error'], [elbP, 'ListenerNotFoundException']] as const) {
+    for (const [elb, expected] of [
+      [elbU, 'no error'],
+      [elbP, 'ListenerNotFoundException'],
+    ] as const) {
       const name = await newLb(elb, [HTTP80])
-      const cmd = new SetLoadBalancerListenerSSLCertificateCommand({LoadBalancerName: name, LoadBalancerPort: 443, SSLCertificateId: IAM_CERT})
+      const cmd = new SetLoadBalancerListenerSSLCertificateCommand({
+        LoadBalancerName: name,
+        LoadBalancerPort: 443,
+        SSLCertificateId: IAM_CERT,
+      })
       assert.equal(await errorName(elb.send(cmd)), expected)
     }
     const name = await newLb(elbP, [SSL443_TCP80])
     const other = 'arn:aws:iam::123456789012:server-certificate/other'
-    await elbP.send(new SetLoadBalancerListenerSSLCertificateCommand({LoadBalancerName: name, LoadBalancerPort: 443, SSLCertificateId: other}))
+    await elbP.send(
+      new SetLoadBalancerListenerSSLCertificateCommand({
+        LoadBalancerName: name,
+        LoadBalancerPort: 443,
+        SSLCertificateId: other,
+      }),
+    )
     assert.equal((await listeners(elbP, name))[0]?.SSLCertificateId, other)
   })
 })
@@ -238,17 +363,27 @@ describe('patch 9: AdditionalAttributes', () => {
     const keys = async (elb: ElasticLoadBalancingClient): Promise<{keys: string[]; idle: number | undefined}> => {
       const name = await newLb(elb, [HTTP80])
       for (const IdleTimeout of [300, 3600]) {
-        await elb.send(new ModifyLoadBalancerAttributesCommand({LoadBalancerName: name, LoadBalancerAttributes: {ConnectionSettings: {IdleTimeout}}}))
+        await elb.send(
+          new ModifyLoadBalancerAttributesCommand({
+            LoadBalancerName: name,
+            LoadBalancerAttributes: {ConnectionSettings: {IdleTimeout}},
+          }),
+        )
       }
       const out = await elb.send(new DescribeLoadBalancerAttributesCommand({LoadBalancerName: name}))
-      return {keys: (out.LoadBalancerAttributes?.AdditionalAttributes ?? []).map((a) => `${a.Key}=${a.Value}`), idle: out.LoadBalancerAttributes?.ConnectionSettings?.IdleTimeout}
+      return {
+        keys: (out.LoadBalancerAttributes?.AdditionalAttributes ?? []).map((a) => `${a.Key}=${a.Value}`),
+        idle: out.LoadBalancerAttributes?.ConnectionSettings?.IdleTimeout,
+      }
     }
     const shippedResult = await keys(elbU)
     assert.equal(shippedResult.keys.length, 2, 'shipped moto repeats the key')
     assert.deepEqual(await keys(elbP), {keys: ['elb.http.desyncmitigationmode=defensive'], idle: 3600})
     const fresh = await newLb(elbP, [HTTP80])
     const out = await elbP.send(new DescribeLoadBalancerAttributesCommand({LoadBalancerName: fresh}))
-    assert.deepEqual(out.LoadBalancerAttributes?.AdditionalAttributes, [{Key: 'elb.http.desyncmitigationmode', Value: 'defensive'}])
+    assert.deepEqual(out.LoadBalancerAttributes?.AdditionalAttributes, [
+      {Key: 'elb.http.desyncmitigationmode', Value: 'defensive'},
+    ])
     assert.equal(out.LoadBalancerAttributes?.ConnectionSettings?.IdleTimeout, 60)
   })
 })
@@ -261,7 +396,9 @@ describe('patch 10: ACM ListCertificates default key types', () => {
       const acm = new ACMClient({region, endpoint: moto.url, credentials: creds})
       try {
         const plain = (await acm.send(new ListCertificatesCommand({}))).CertificateSummaryList ?? []
-        const withEc = (await acm.send(new ListCertificatesCommand({Includes: {keyTypes: ['EC_prime256v1']}}))).CertificateSummaryList ?? []
+        const withEc =
+          (await acm.send(new ListCertificatesCommand({Includes: {keyTypes: ['EC_prime256v1']}})))
+            .CertificateSummaryList ?? []
         const mark = (arn: string | undefined): string => (arn === rsa.arn ? 'rsa' : arn === ec.arn ? 'ec' : 'other')
         return {plain: plain.map((c) => mark(c.CertificateArn)).sort(), ec: withEc.map((c) => mark(c.CertificateArn))}
       } finally {
@@ -276,11 +413,19 @@ describe('patch 10: ACM ListCertificates default key types', () => {
 describe('patch 11: ACM ListCertificates summaries name SubjectAlternativeNameSummaries', () => {
   test('the SDK sees the alternative names of a listed certificate', async () => {
     const sansSeen = async (moto: Moto): Promise<string[] | undefined> => {
-      const cert = await createCertificate({endpoint: moto.url, kind: 'rsa2048', domain: 'sans.example.com', sans: ['www.sans.example.com']})
+      const cert = await createCertificate({
+        endpoint: moto.url,
+        kind: 'rsa2048',
+        domain: 'sans.example.com',
+        sans: ['www.sans.example.com'],
+      })
       const acm = new ACMClient({region, endpoint: moto.url, credentials: creds})
       try {
         const list = (await acm.send(new ListCertificatesCommand({}))).CertificateSummaryList ?? []
-        return list.find((c) => c.CertificateArn === cert.arn)?.SubjectAlternativeNameSummaries?.slice().sort()
+        return list
+          .find((c) => c.CertificateArn === cert.arn)
+          ?.SubjectAlternativeNameSummaries?.slice()
+          .sort()
       } finally {
         acm.destroy()
       }
@@ -294,7 +439,10 @@ describe('startMoto', () => {
   test('reset() wipes state', async () => {
     const name = await newLb(elbP, [HTTP80])
     await patched.reset()
-    assert.equal(await errorName(elbP.send(new DescribeLoadBalancersCommand({LoadBalancerNames: [name]}))), 'AccessPointNotFoundException')
+    assert.equal(
+      await errorName(elbP.send(new DescribeLoadBalancersCommand({LoadBalancerNames: [name]}))),
+      'AccessPointNotFoundException',
+    )
   })
 
   test('without python3/moto it throws how to install, never skips', async () => {

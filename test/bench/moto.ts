@@ -70,17 +70,28 @@ let motoChecked: string | undefined
 
 function checkPythonHasMoto(python: string): void {
   if (motoChecked === python) return
-  const probe = spawnSync(python, ['-c', 'import moto, moto.server, werkzeug; print(moto.__version__)'], {encoding: 'utf8'})
+  const probe = spawnSync(python, ['-c', 'import moto, moto.server, werkzeug; print(moto.__version__)'], {
+    encoding: 'utf8',
+  })
   if (probe.error !== undefined) {
-    throw new Error(`The local AWS bench needs ${python} with moto, but ${python} could not run (${probe.error.message}). ${INSTALL_HINT}`)
+    throw new Error(
+      `The local AWS bench needs ${python} with moto, but ${python} could not run (${probe.error.message}). ${INSTALL_HINT}`,
+    )
   }
   if (probe.status !== 0) {
-    throw new Error(`The local AWS bench needs moto in ${python}'s environment: ${probe.stderr.trim().split('\n').pop() ?? ''}. ${INSTALL_HINT}`)
+    throw new Error(
+      `The local AWS bench needs moto in ${python}'s environment: ${probe.stderr.trim().split('\n').pop() ?? ''}. ${INSTALL_HINT}`,
+    )
   }
   motoChecked = python
 }
 
-async function waitUntilAnswering(url: string, child: ChildProcess, log: () => string, timeoutMs: number): Promise<void> {
+async function waitUntilAnswering(
+  url: string,
+  child: ChildProcess,
+  log: () => string,
+  timeoutMs: number,
+): Promise<void> {
   const deadline = performance.now() + timeoutMs
   while (performance.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {

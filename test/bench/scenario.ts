@@ -14,7 +14,10 @@ export interface FullBench extends Bench {
 export async function startFullBench(opts: {region?: string; stepMs?: number} = {}): Promise<FullBench> {
   const region = opts.region ?? 'us-east-1'
   let eb: EbFake | undefined
-  const bench = await startBench({region, ebFake: async (motoUrl) => (eb = await startEbFake({motoUrl, region, stepMs: opts.stepMs ?? 10}))})
+  const bench = await startBench({
+    region,
+    ebFake: async (motoUrl) => (eb = await startEbFake({motoUrl, region, stepMs: opts.stepMs ?? 10})),
+  })
   const reset = bench.reset
   return Object.assign(bench, {
     eb: eb!,
@@ -29,7 +32,9 @@ export async function startFullBench(opts: {region?: string; stepMs?: number} = 
  * The full bench and the environment a CLI child process needs to reach it, for a test file's before() hook.
  * EBWS_POLL_MS: waits for Ready poll every 25 ms rather than every few seconds (the EB fake steps every 10 ms).
  */
-export async function startCliBench(opts: {stepMs?: number} = {}): Promise<{bench: FullBench; env: Record<string, string>}> {
+export async function startCliBench(
+  opts: {stepMs?: number} = {},
+): Promise<{bench: FullBench; env: Record<string, string>}> {
   const bench = await startFullBench(opts)
   return {bench, env: {...benchProcessEnv(bench), EBWS_POLL_MS: '25'}}
 }
@@ -60,17 +65,26 @@ export interface Scenario {
 }
 
 export function directElb(bench: Bench): ElasticLoadBalancingClient {
-  return new ElasticLoadBalancingClient({region: bench.region, endpoint: bench.direct.moto, credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'}})
+  return new ElasticLoadBalancingClient({
+    region: bench.region,
+    endpoint: bench.direct.moto,
+    credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'},
+  })
 }
 
 let counter = 0
 
 export async function createScenario(bench: FullBench, spec: ScenarioSpec = {}): Promise<Scenario> {
   const certificates: BenchCertificate[] = []
-  for (const c of spec.certificates ?? []) certificates.push(await createCertificate({endpoint: bench.direct.moto, region: c.region ?? bench.region, ...c}))
+  for (const c of spec.certificates ?? [])
+    certificates.push(await createCertificate({endpoint: bench.direct.moto, region: c.region ?? bench.region, ...c}))
   const environmentName = spec.environment ?? `ws-env-${++counter}`
   const applicationName = spec.application ?? 'ws-app'
-  const settings = (spec.settings?.(certificates) ?? []).map(([Namespace, OptionName, Value]) => ({Namespace, OptionName, Value}))
+  const settings = (spec.settings?.(certificates) ?? []).map(([Namespace, OptionName, Value]) => ({
+    Namespace,
+    OptionName,
+    Value,
+  }))
   const env = await bench.eb.createEnvironment({
     name: environmentName,
     application: applicationName,

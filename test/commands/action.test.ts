@@ -87,7 +87,11 @@ async function runAction(given: Record<string, string>, benchEnv: Record<string,
     writeFileSync(files.GITHUB_OUTPUT, '')
     const env = {...base, ...Object.fromEntries(Object.entries(step.env ?? {}).map(([k, v]) => [k, expand(v, inputs)]))}
     code = await new Promise<number>((resolve, reject) => {
-      const child = spawn('bash', ['--noprofile', '--norc', '-eo', 'pipefail', script], {cwd: workspace, env, stdio: ['ignore', 'pipe', 'pipe']})
+      const child = spawn('bash', ['--noprofile', '--norc', '-eo', 'pipefail', script], {
+        cwd: workspace,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
       child.stdout.on('data', (d: Buffer) => (log += d.toString()))
       child.stderr.on('data', (d: Buffer) => (log += d.toString()))
       child.on('error', reject)
@@ -127,7 +131,10 @@ describe('action.yml (the composite action, run as a runner runs it, against the
   it('builds from its own checkout (composite, says why) and maps every input but dir and setup-node to a deploy flag', () => {
     assert.equal(action.runs.using, 'composite')
     assert.match(readFileSync(join(ROOT, 'action.yml'), 'utf8'), /Chosen over a committed, built entry\s+#\s+because/)
-    assert.ok(!action.runs.steps.some((s) => /npx|ebws@/.test(s.run ?? '')), 'nothing runs ebws from npm (it is not published)')
+    assert.ok(
+      !action.runs.steps.some((s) => /npx|ebws@/.test(s.run ?? '')),
+      'nothing runs ebws from npm (it is not published)',
+    )
     for (const name of Object.keys(action.inputs)) {
       if (name === 'dir' || name === 'setup-node') continue
       assert.ok(name in Deploy.flags, `input ${name} has no --${name} flag`)
@@ -137,10 +144,18 @@ describe('action.yml (the composite action, run as a runner runs it, against the
 
   it('a good deploy: exit 0, outputs from the result, a job summary; the environment runs the new version', async () => {
     const s = await createScenario(bench, {})
-    const r = await runAction({environment: s.environmentName, dir: 'app', label: 'v1 "quoted" $(touch pwned)', timeout: '2m'}, env, workspace)
+    const r = await runAction(
+      {environment: s.environmentName, dir: 'app', label: 'v1 "quoted" $(touch pwned)', timeout: '2m'},
+      env,
+      workspace,
+    )
     assert.equal(r.code, 0, r.log)
     assert.equal(r.outputs.status, 'deployed')
-    assert.equal(r.outputs['version-label'], 'v1 "quoted" $(touch pwned)', 'inputs reach the CLI as data, never as shell')
+    assert.equal(
+      r.outputs['version-label'],
+      'v1 "quoted" $(touch pwned)',
+      'inputs reach the CLI as data, never as shell',
+    )
     assert.equal(r.outputs.health, 'Green')
     assert.match(r.outputs.url!, /^http:\/\//)
     assert.equal(r.outputs['error-code'], '')
@@ -148,7 +163,11 @@ describe('action.yml (the composite action, run as a runner runs it, against the
     assert.ok(!existsSync(join(workspace, 'pwned')))
     assert.match(r.summary, /^### ebws deploy: deployed$/m)
     assert.match(r.summary, new RegExp(`\\| Environment \\| ${s.environmentName} \\|`))
-    const envelope = JSON.parse(readFileSync(r.outputs['result-file']!, 'utf8')) as {ok: boolean; command: string; result: {status: string}}
+    const envelope = JSON.parse(readFileSync(r.outputs['result-file']!, 'utf8')) as {
+      ok: boolean
+      command: string
+      result: {status: string}
+    }
     assert.deepEqual([envelope.ok, envelope.command, envelope.result.status], [true, 'deploy', 'deployed'])
     assert.doesNotMatch(r.log, /::error::/)
   })

@@ -72,7 +72,11 @@ describe('ebws bundle', () => {
       ],
     )
     const {stdout} = await exec('unzip', ['-Z1', out])
-    assert.deepEqual(stdout.trim().split('\n'), b.entries.map((e) => e.path), 'the listing is the zip, read by Info-ZIP')
+    assert.deepEqual(
+      stdout.trim().split('\n'),
+      b.entries.map((e) => e.path),
+      'the listing is the zip, read by Info-ZIP',
+    )
     const again = await runCli(['bundle', dir, '-o', `${out}.2`, '--json'], {env})
     assert.equal(json<BundleJson>(again).sha256, b.sha256)
     assert.deepEqual(readFileSync(`${out}.2`), readFileSync(out))
@@ -98,7 +102,8 @@ describe('ebws bundle', () => {
   it('--help documents the secret rule and the exit codes', async () => {
     const r = await runCli(['bundle', '--help'], {env})
     assert.equal(r.code, 0)
-    for (const s of ['--allow-secret', '--allow-link-outside', 'SECRET_IN_BUNDLE', '.ebws-local/', 'EXIT CODES']) assert.ok(r.stdout.includes(s), s)
+    for (const s of ['--allow-secret', '--allow-link-outside', 'SECRET_IN_BUNDLE', '.ebws-local/', 'EXIT CODES'])
+      assert.ok(r.stdout.includes(s), s)
   })
 })
 
@@ -113,23 +118,49 @@ describe('the sample app is deployable as is', () => {
     const shipped = (sub: string) => filesUnder(join(ROOT, sub))
     const conf = shipped('.platform/nginx/conf.d')
     assert.ok(conf.length >= 2, conf.join(', '))
-    assert.deepEqual(filesUnder(join(sample, '.platform')), conf.map((p) => `nginx/conf.d/${p}`), 'sample-app/.platform holds exactly the shipped conf.d (the proxy-protocol variant stays opt-in)')
+    assert.deepEqual(
+      filesUnder(join(sample, '.platform')),
+      conf.map((p) => `nginx/conf.d/${p}`),
+      'sample-app/.platform holds exactly the shipped conf.d (the proxy-protocol variant stays opt-in)',
+    )
     for (const p of conf) {
-      assert.equal(readFileSync(join(sample, '.platform/nginx/conf.d', p), 'utf8'), readFileSync(join(ROOT, '.platform/nginx/conf.d', p), 'utf8'), `${p} is stale: copy .platform/nginx/conf.d/${p} to sample-app/`)
+      assert.equal(
+        readFileSync(join(sample, '.platform/nginx/conf.d', p), 'utf8'),
+        readFileSync(join(ROOT, '.platform/nginx/conf.d', p), 'utf8'),
+        `${p} is stale: copy .platform/nginx/conf.d/${p} to sample-app/`,
+      )
     }
     // Only the common config: the layouts/*.config are templates with a placeholder certificate ARN.
     assert.deepEqual(filesUnder(join(sample, '.ebextensions')), ['ebws-common.config'])
-    assert.equal(readFileSync(join(sample, '.ebextensions/ebws-common.config'), 'utf8'), readFileSync(join(ROOT, '.ebextensions/ebws-common.config'), 'utf8'))
+    assert.equal(
+      readFileSync(join(sample, '.ebextensions/ebws-common.config'), 'utf8'),
+      readFileSync(join(ROOT, '.ebextensions/ebws-common.config'), 'utf8'),
+    )
   })
 
   it('after `ebws local up` ran in it (TLS key in .ebws-local/), the bundle holds the app and its config, never the key', async () => {
     // A copy, so the repository's sample-app is never written to; local up runs for real with its state there.
     const copy = mkdtempSync(join(tmpdir(), 'ebws-sample-copy-'))
     dirs.push(copy)
-    cpSync(sample, copy, {recursive: true, filter: (src) => !src.includes('/node_modules') && !src.endsWith('/.ebws-local')})
+    cpSync(sample, copy, {
+      recursive: true,
+      filter: (src) => !src.includes('/node_modules') && !src.endsWith('/.ebws-local'),
+    })
     const stateDir = join(copy, '.ebws-local')
     const [https, http, app] = await freePorts(3)
-    const upArgs = ['local', 'up', '--state-dir', stateDir, '--local-https-port', String(https), '--local-http-port', String(http), '--app-port', String(app), '--json']
+    const upArgs = [
+      'local',
+      'up',
+      '--state-dir',
+      stateDir,
+      '--local-https-port',
+      String(https),
+      '--local-http-port',
+      String(http),
+      '--app-port',
+      String(app),
+      '--json',
+    ]
     const up = await runCli(upArgs, {env, timeoutMs: 60_000})
     try {
       assert.equal(up.code, 0, up.stdout + up.stderr)
@@ -142,7 +173,13 @@ describe('the sample app is deployable as is', () => {
       const paths = b.entries.map((e) => e.path)
       assert.ok(!paths.some((p) => p.includes('.ebws-local')), paths.join('\n'))
       assert.match(b.notices.join('\n'), /\.ebws-local\/ left out/)
-      for (const p of ['package.json', 'server.js', '.ebextensions/ebws-common.config', '.platform/nginx/conf.d/ebws.conf', '.platform/nginx/conf.d/elasticbeanstalk/00_application.conf']) {
+      for (const p of [
+        'package.json',
+        'server.js',
+        '.ebextensions/ebws-common.config',
+        '.platform/nginx/conf.d/ebws.conf',
+        '.platform/nginx/conf.d/elasticbeanstalk/00_application.conf',
+      ]) {
         assert.ok(paths.includes(p), `${p} is bundled`)
       }
       const human = await runCli(['bundle', copy, '--output', out], {env})

@@ -7,7 +7,10 @@ import {describe, it} from 'node:test'
 
 import {ROOT, runCli} from '../helpers/cli.ts'
 
-const manifest = JSON.parse(readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8')) as {version: string; commands: Record<string, unknown>}
+const manifest = JSON.parse(readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8')) as {
+  version: string
+  commands: Record<string, unknown>
+}
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {version: string}
 const baseEnv = {PATH: process.env.PATH ?? ''}
 
@@ -15,13 +18,24 @@ describe('ebws CLI (bundled)', () => {
   it('--version names the package version and the Node version', async () => {
     const r = await runCli(['--version'], {env: baseEnv})
     assert.equal(r.code, 0, r.stderr)
-    assert.match(r.stdout, new RegExp(`^ebws/${pkg.version.replace(/\./g, '\\.')} \\S+ node-v${process.versions.node.replace(/\./g, '\\.')}`))
+    assert.match(
+      r.stdout,
+      new RegExp(
+        `^ebws/${pkg.version.replace(/\./g, '\\.')} \\S+ node-v${process.versions.node.replace(/\./g, '\\.')}`,
+      ),
+    )
   })
 
   it('the manifest lists exactly the command files, and each runs --help from the bundle with examples and exit codes', async () => {
     const files = readdirSync(join(ROOT, 'commands'), {recursive: true, withFileTypes: true})
       .filter((e) => e.isFile() && e.name.endsWith('.ts'))
-      .map((e) => join(e.parentPath, e.name).slice(join(ROOT, 'commands').length + 1).replace(/\.ts$/, '').split(/[\\/]/).join(':'))
+      .map((e) =>
+        join(e.parentPath, e.name)
+          .slice(join(ROOT, 'commands').length + 1)
+          .replace(/\.ts$/, '')
+          .split(/[\\/]/)
+          .join(':'),
+      )
       .sort()
     // ...and the commands of oclif's plugins bundled with them (scripts/build-cli.ts).
     const plugins = ['autocomplete', 'autocomplete:create', 'autocomplete:script', 'help', 'version']

@@ -28,7 +28,11 @@ interface TtyRun {
 function onTerminal(args: string[], env: Record<string, string>, answer?: string): Promise<TtyRun> {
   const command = [process.execPath, BIN, ...args].map(quote).join(' ')
   return new Promise((resolve, reject) => {
-    const child = spawn('script', ['-qfec', command, '/dev/null'], {env: {...env, NO_COLOR: '1', TERM: 'xterm'}, cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe']})
+    const child = spawn('script', ['-qfec', command, '/dev/null'], {
+      env: {...env, NO_COLOR: '1', TERM: 'xterm'},
+      cwd: ROOT,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
     let screen = ''
     let asked = false
     const timer = setTimeout(() => child.kill('SIGKILL'), 60_000)
@@ -83,15 +87,24 @@ describe('mutating commands ask on a terminal, apply off one', () => {
   it('listeners fix and listeners restore', async () => {
     const s = await createScenario(bench, {certificates: [{kind: 'rsa2048'}], settings: () => LAYOUT_SETTINGS.tcp80()})
     const file = join(temp, 'fix.json')
-    await declineThenAccept(['listeners', 'fix', '-e', s.environmentName, '--certificate-arn', s.certificates[0]!.arn, '--backup-file', file], /create listener|SSL 443/i)
+    await declineThenAccept(
+      ['listeners', 'fix', '-e', s.environmentName, '--certificate-arn', s.certificates[0]!.arn, '--backup-file', file],
+      /create listener|SSL 443/i,
+    )
     await declineThenAccept(['listeners', 'restore', '--from', file], /1\. /)
   })
 
   it('proxy-protocol enable and disable', async () => {
     const s = await createScenario(bench, {certificates: [{kind: 'rsa2048'}], settings: (c) => TCP_LAYOUT(c[0]!.arn)})
     await deployBundle(bench, s, 'proxy-nginx')
-    await declineThenAccept(['proxy-protocol', 'enable', '-e', s.environmentName, ...backup()], /Proxy Protocol on instance port 80/)
-    await declineThenAccept(['proxy-protocol', 'disable', '-e', s.environmentName, ...backup()], /Proxy Protocol on instance port 80/)
+    await declineThenAccept(
+      ['proxy-protocol', 'enable', '-e', s.environmentName, ...backup()],
+      /Proxy Protocol on instance port 80/,
+    )
+    await declineThenAccept(
+      ['proxy-protocol', 'disable', '-e', s.environmentName, ...backup()],
+      /Proxy Protocol on instance port 80/,
+    )
   })
 
   it('deploy: the plan is what it will upload and deploy', async () => {
@@ -100,27 +113,49 @@ describe('mutating commands ask on a terminal, apply off one', () => {
     mkdirSync(dir, {recursive: true})
     writeFileSync(join(dir, 'package.json'), '{"name":"demo","version":"1.0.0","scripts":{"start":"node app.js"}}')
     writeFileSync(join(dir, 'app.js'), 'console.log(1)\n')
-    await declineThenAccept(['deploy', dir, '-e', s.environmentName, '--label', 'v1'], /Plan: upload .* create application version v1 .* deploy v1 to /)
+    await declineThenAccept(
+      ['deploy', dir, '-e', s.environmentName, '--label', 'v1'],
+      /Plan: upload .* create application version v1 .* deploy v1 to /,
+    )
   })
 
   it('--yes on a terminal applies without asking; off a terminal nothing asks', async () => {
     const a = await createScenario(bench, {certificates: [{kind: 'rsa2048'}], settings: () => LAYOUT_SETTINGS.tcp80()})
     bench.calls.clear()
-    const yes = await onTerminal(['listeners', 'fix', '-e', a.environmentName, '--certificate-arn', a.certificates[0]!.arn, '--yes', ...backup()], env)
+    const yes = await onTerminal(
+      ['listeners', 'fix', '-e', a.environmentName, '--certificate-arn', a.certificates[0]!.arn, '--yes', ...backup()],
+      env,
+    )
     assert.equal(yes.code, 0, yes.screen)
     assert.equal(yes.asked, false, yes.screen)
     assert.ok(writes().length > 0)
 
     const b = await createScenario(bench, {certificates: [{kind: 'rsa2048'}], settings: () => LAYOUT_SETTINGS.tcp80()})
     bench.calls.clear()
-    const ci = await runCli(['listeners', 'fix', '-e', b.environmentName, '--certificate-arn', b.certificates[0]!.arn, ...backup()], {env})
+    const ci = await runCli(
+      ['listeners', 'fix', '-e', b.environmentName, '--certificate-arn', b.certificates[0]!.arn, ...backup()],
+      {env},
+    )
     assert.equal(ci.code, 0, ci.stderr)
     assert.doesNotMatch(ci.stderr + ci.stdout, /Apply these changes/)
     assert.ok(writes().length > 0)
 
     // --dry-run on a terminal: the plan, no question, no write.
     bench.calls.clear()
-    const dry = await onTerminal(['listeners', 'fix', '-e', b.environmentName, '--mode', 'http', '--certificate-arn', b.certificates[0]!.arn, '--dry-run'], env)
+    const dry = await onTerminal(
+      [
+        'listeners',
+        'fix',
+        '-e',
+        b.environmentName,
+        '--mode',
+        'http',
+        '--certificate-arn',
+        b.certificates[0]!.arn,
+        '--dry-run',
+      ],
+      env,
+    )
     assert.equal(dry.code, 0, dry.screen)
     assert.equal(dry.asked, false)
     assert.deepEqual(writes(), [])

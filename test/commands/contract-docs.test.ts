@@ -18,7 +18,12 @@ function tableAfter(markdown: string, heading: string): string[][] {
   const rows: string[][] = []
   for (const line of lines.slice(first + 2)) {
     if (!line.startsWith('|')) break
-    rows.push(line.slice(1, -1).split(' | ').map((c) => c.trim().replace(/^`|`$/g, '')))
+    rows.push(
+      line
+        .slice(1, -1)
+        .split(' | ')
+        .map((c) => c.trim().replace(/^`|`$/g, '')),
+    )
   }
   return rows
 }
@@ -48,18 +53,29 @@ describe('the exit-code and error-code tables', () => {
   const REWORDED: Record<string, string[]> = {deploy: ['0', '1', '2', '3']}
 
   it("every command's --help shows EXIT CODES equal to the table", async () => {
-    const manifest = JSON.parse(readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8')) as {commands: Record<string, unknown>}
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8')) as {
+      commands: Record<string, unknown>
+    }
     // ebws's own commands (commands/**.ts): help, version and autocomplete are oclif plugins' and print no table.
-    const ids = Object.keys(manifest.commands).filter((id) => existsSync(join(ROOT, 'commands', ...id.split(':')) + '.ts'))
+    const ids = Object.keys(manifest.commands).filter((id) =>
+      existsSync(join(ROOT, 'commands', ...id.split(':')) + '.ts'),
+    )
     assert.ok(ids.length >= 10)
     for (const id of ids) {
       const r = await runCli([...id.split(':'), '--help'], {env: {PATH: process.env.PATH ?? ''}})
       assert.equal(r.code, 0, r.stderr)
       const section = r.stdout.split('\nEXIT CODES\n')[1]
       assert.ok(section, `${id}: an EXIT CODES section`)
-      const rows = section.split('\n').filter((l) => /^\s+\d+\s/.test(l)).map((l) => /^\s+(\d+)\s+(.*)$/.exec(l)!.slice(1, 3) as [string, string])
+      const rows = section
+        .split('\n')
+        .filter((l) => /^\s+\d+\s/.test(l))
+        .map((l) => /^\s+(\d+)\s+(.*)$/.exec(l)!.slice(1, 3) as [string, string])
       const name = id.split(':').join(' ')
-      assert.deepEqual(rows.map(([code]) => code), Object.keys(exitCodeTable), `${name}: the codes of the table, in order`)
+      assert.deepEqual(
+        rows.map(([code]) => code),
+        Object.keys(exitCodeTable),
+        `${name}: the codes of the table, in order`,
+      )
       for (const [code, meaning] of rows) {
         if ((REWORDED[name] ?? []).includes(code)) assert.notEqual(meaning, '', `${name} ${code}`)
         else assert.equal(meaning, exitCodeTable[code], `${name}: exit ${code}`)

@@ -18,7 +18,9 @@ import {freePorts} from '../e2e/helpers.ts'
 import {envelope, ROOT, runCli, type CliResult} from '../helpers/cli.ts'
 import {deployBundle, TCP_LAYOUT} from './proxy-protocol/helpers.ts'
 
-const manifest = JSON.parse(readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8')) as {commands: Record<string, unknown>}
+const manifest = JSON.parse(readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8')) as {
+  commands: Record<string, unknown>
+}
 // ebws's own commands (commands/**.ts); help, version and autocomplete are oclif plugins' (bundled into the manifest).
 const commands = Object.keys(manifest.commands)
   .filter((id) => existsSync(join(ROOT, 'commands', ...id.split(':')) + '.ts'))
@@ -29,18 +31,33 @@ describe('schemas/ is generated from the result types', () => {
     const generated = generateSchemas()
     const committed = committedSchemas()
     assert.deepEqual([...committed.keys()].sort(), [...generated.keys()].sort(), 'the same files')
-    for (const [file, text] of generated) assert.equal(committed.get(file), text, `schemas/${file} is stale: run npm run generate:schemas`)
+    for (const [file, text] of generated)
+      assert.equal(committed.get(file), text, `schemas/${file} is stale: run npm run generate:schemas`)
   })
 
   it('`status` means one thing per place (docs/cli-contract.md): the outcome at the top, an AWS Status inside a resource', () => {
-    const OUTCOMES = new Set(['dry-run', 'already-in-shape', 'applied', 'emitted', 'planned', 'deployed', 'failed', 'timed-out', 'issued', 'pending-validation', 'linked', 'already-linked'])
+    const OUTCOMES = new Set([
+      'dry-run',
+      'already-in-shape',
+      'applied',
+      'emitted',
+      'planned',
+      'deployed',
+      'failed',
+      'timed-out',
+      'issued',
+      'pending-validation',
+      'linked',
+      'already-linked',
+    ])
     const AWS_RESOURCES = new Set(['CertificateInfo', 'EnvironmentInfo'])
     const VERDICTS: Record<string, string[]> = {Check: ['pass', 'warn', 'fail', 'skip']}
     type Node = {$ref?: string; properties?: Record<string, Node>; enum?: string[]; type?: string; anyOf?: Node[]}
     for (const [file, text] of committedSchemas()) {
       if (file === 'envelope.json') continue
       const schema = JSON.parse(text) as Node & {definitions: Record<string, Node>}
-      const deref = (n: Node): Node => (n.$ref ? deref(schema.definitions[decodeURIComponent(n.$ref.replace('#/definitions/', ''))]!) : n)
+      const deref = (n: Node): Node =>
+        n.$ref ? deref(schema.definitions[decodeURIComponent(n.$ref.replace('#/definitions/', ''))]!) : n
       // A result that depends on the load balancer type is a union (anyOf): each member is a top-level result.
       const top = deref(schema)
       const tops = top.anyOf ? top.anyOf.map(deref) : [top]
@@ -48,7 +65,10 @@ describe('schemas/ is generated from the result types', () => {
         const topStatus = t.properties?.status
         if (!topStatus) continue
         const values = deref(topStatus).enum ?? []
-        assert.ok(values.length > 0 && values.every((v) => OUTCOMES.has(v)), `${file}: a top-level status is an outcome (${values.join(', ')})`)
+        assert.ok(
+          values.length > 0 && values.every((v) => OUTCOMES.has(v)),
+          `${file}: a top-level status is an outcome (${values.join(', ')})`,
+        )
       }
       for (const [name, def] of Object.entries(schema.definitions)) {
         if (tops.includes(def) || !def.properties?.status) continue
@@ -56,21 +76,33 @@ describe('schemas/ is generated from the result types', () => {
           assert.deepEqual(deref(def.properties.status).enum, VERDICTS[name], `${file}: ${name}.status is a verdict`)
           continue
         }
-        assert.ok(AWS_RESOURCES.has(name), `${file}: ${name}.status is neither the outcome, a verdict, nor an AWS resource's Status`)
-        assert.deepEqual([def.properties.status.type, def.properties.status.enum], ['string', undefined], `${file}: ${name}.status is AWS's string, verbatim`)
+        assert.ok(
+          AWS_RESOURCES.has(name),
+          `${file}: ${name}.status is neither the outcome, a verdict, nor an AWS resource's Status`,
+        )
+        assert.deepEqual(
+          [def.properties.status.type, def.properties.status.enum],
+          ['string', undefined],
+          `${file}: ${name}.status is AWS's string, verbatim`,
+        )
       }
     }
   })
 
   it('every command has a schema for its result', () => {
     const files = new Set(committedSchemas().keys())
-    for (const command of commands) assert.ok(files.has(schemaFileName(command)), `schemas/${schemaFileName(command)} for "${command}" (add it to CommandResults in src/cli/results.ts)`)
+    for (const command of commands)
+      assert.ok(
+        files.has(schemaFileName(command)),
+        `schemas/${schemaFileName(command)} for "${command}" (add it to CommandResults in src/cli/results.ts)`,
+      )
   })
 })
 
 describe('real --json outputs match the schemas (local AWS bench)', () => {
   const ajv = new Ajv({allErrors: true, strict: true})
-  const load = (file: string): ValidateFunction => ajv.compile(JSON.parse(readFileSync(join(ROOT, 'schemas', file), 'utf8')) as object)
+  const load = (file: string): ValidateFunction =>
+    ajv.compile(JSON.parse(readFileSync(join(ROOT, 'schemas', file), 'utf8')) as object)
   const envelopeSchema = load('envelope.json')
   const resultSchemas = new Map(commands.map((c) => [c, load(schemaFileName(c))]))
   const seen = {ok: new Set<string>(), error: new Set<string>()}
@@ -89,7 +121,11 @@ describe('real --json outputs match the schemas (local AWS bench)', () => {
   const explain = (v: ValidateFunction) => ajv.errorsText(v.errors, {separator: '\n  '})
 
   /** Runs a command with --json and checks its one document: envelope, result schema, error code and exit code. */
-  async function check(args: string[], expect: 'ok' | ErrorCode, opts: {cwd?: string} = {}): Promise<CliResult & {doc: ReturnType<typeof envelope>}> {
+  async function check(
+    args: string[],
+    expect: 'ok' | ErrorCode,
+    opts: {cwd?: string} = {},
+  ): Promise<CliResult & {doc: ReturnType<typeof envelope>}> {
     const r = await runCli([...args, '--json'], {env, timeoutMs: 90_000, ...opts})
     const doc = envelope(r)
     assert.ok(envelopeSchema(doc), `${args.join(' ')}: envelope.json\n  ${explain(envelopeSchema)}\n${r.stdout}`)
@@ -97,7 +133,11 @@ describe('real --json outputs match the schemas (local AWS bench)', () => {
     assert.ok(command, `a known command: ${args.join(' ')}`)
     assert.equal(doc.command, command)
     const validate = resultSchemas.get(command)!
-    if (doc.result !== null) assert.ok(validate(doc.result), `${command}: schemas/${schemaFileName(command)}\n  ${explain(validate)}\n${r.stdout}`)
+    if (doc.result !== null)
+      assert.ok(
+        validate(doc.result),
+        `${command}: schemas/${schemaFileName(command)}\n  ${explain(validate)}\n${r.stdout}`,
+      )
     if (expect === 'ok') {
       assert.equal(r.code, 0, `${args.join(' ')}\n${r.stdout}\n${r.stderr}`)
       assert.notEqual(doc.result, null)
@@ -115,9 +155,15 @@ describe('real --json outputs match the schemas (local AWS bench)', () => {
     await check(['listeners', 'show', '-e', s.environmentName], 'ok')
     await check(['listeners', 'show', '-e', 'no-such-env'], 'ENV_NOT_FOUND')
     await check(['listeners', 'fix', '-e', s.environmentName, '--domain', 'app.example.com', '--dry-run'], 'ok')
-    await check(['listeners', 'fix', '-e', s.environmentName, '--domain', 'other.example.org', '--dry-run'], 'CERT_NOT_FOUND')
+    await check(
+      ['listeners', 'fix', '-e', s.environmentName, '--domain', 'other.example.org', '--dry-run'],
+      'CERT_NOT_FOUND',
+    )
     const backup = join(temp, 'backup.json')
-    const applied = await check(['listeners', 'fix', '-e', s.environmentName, '--domain', 'app.example.com', '--backup-file', backup], 'ok')
+    const applied = await check(
+      ['listeners', 'fix', '-e', s.environmentName, '--domain', 'app.example.com', '--backup-file', backup],
+      'ok',
+    )
     assert.equal((applied.doc.result as {status: string}).status, 'applied')
     await check(['listeners', 'show', '-e', s.environmentName], 'ok')
     await check(['listeners', 'restore', '--from', backup, '--dry-run'], 'ok')
@@ -137,17 +183,26 @@ describe('real --json outputs match the schemas (local AWS bench)', () => {
     await check(['proxy-protocol', 'enable', '-e', s.environmentName, '--dry-run'], 'ok')
     await check(['proxy-protocol', 'enable', '-e', s.environmentName, '--backup-file', join(temp, 'enable.json')], 'ok')
     await check(['proxy-protocol', 'status', '-e', s.environmentName, '--instance-port', '80'], 'ok')
-    await check(['proxy-protocol', 'disable', '-e', s.environmentName, '--backup-file', join(temp, 'disable.json')], 'ok')
+    await check(
+      ['proxy-protocol', 'disable', '-e', s.environmentName, '--backup-file', join(temp, 'disable.json')],
+      'ok',
+    )
     await check(['proxy-protocol', 'disable', '-e', 'no-such-env'], 'ENV_NOT_FOUND')
     // An HTTP listener feeds port 80: enabling there would break it.
-    const ws = await createScenario(bench, {certificates: [{kind: 'rsa2048'}], settings: (c) => LAYOUT_SETTINGS.websocket(c[0]!.arn)})
+    const ws = await createScenario(bench, {
+      certificates: [{kind: 'rsa2048'}],
+      settings: (c) => LAYOUT_SETTINGS.websocket(c[0]!.arn),
+    })
     await check(['proxy-protocol', 'enable', '-e', ws.environmentName, '--skip-app-check'], 'UNSAFE_CHANGE')
   })
 
   it('deploy: planned, deployed, failed (the error envelope carries what was done)', async () => {
     const s = await createScenario(bench, {})
     const dir = join(temp, 'app')
-    for (const [path, content] of Object.entries({'package.json': '{"name":"demo","version":"1.0.0","scripts":{"start":"node app.js"}}', 'app.js': 'console.log(1)\n'})) {
+    for (const [path, content] of Object.entries({
+      'package.json': '{"name":"demo","version":"1.0.0","scripts":{"start":"node app.js"}}',
+      'app.js': 'console.log(1)\n',
+    })) {
       mkdirSync(dirname(join(dir, path)), {recursive: true})
       writeFileSync(join(dir, path), content)
     }
@@ -157,7 +212,11 @@ describe('real --json outputs match the schemas (local AWS bench)', () => {
     writeFileSync(join(dir, 'app.js'), 'console.log(2)\n')
     bench.eb.scriptNextDeployment({outcome: 'fail', environment: s.environmentName})
     const failed = await check(['deploy', dir, '-e', s.environmentName, '--label', 'v2'], 'DEPLOY_FAILED')
-    assert.equal((failed.doc.result as {status: string} | null)?.status, 'failed', 'the failed deploy result is in the envelope')
+    assert.equal(
+      (failed.doc.result as {status: string} | null)?.status,
+      'failed',
+      'the failed deploy result is in the envelope',
+    )
   })
 
   it('bundle: the listing, and a refused secret', async () => {
@@ -175,9 +234,33 @@ describe('real --json outputs match the schemas (local AWS bench)', () => {
     const local = (verb: string, ...args: string[]) => ['local', verb, '--state-dir', stateDir, ...args]
     await check(local('status'), 'ok')
     await check(['doctor', '--local', '--state-dir', stateDir], 'FILE_NOT_FOUND')
-    await check(local('up', '--app', 'external', '--app-port', String(closed), '--local-https-port', String(https), '--local-http-port', String(http)), 'APP_NOT_LISTENING')
+    await check(
+      local(
+        'up',
+        '--app',
+        'external',
+        '--app-port',
+        String(closed),
+        '--local-https-port',
+        String(https),
+        '--local-http-port',
+        String(http),
+      ),
+      'APP_NOT_LISTENING',
+    )
     try {
-      await check(local('up', '--app-port', String(appPort), '--local-https-port', String(https), '--local-http-port', String(http)), 'ok')
+      await check(
+        local(
+          'up',
+          '--app-port',
+          String(appPort),
+          '--local-https-port',
+          String(https),
+          '--local-http-port',
+          String(http),
+        ),
+        'ok',
+      )
       const status = await check(local('status'), 'ok')
       assert.equal((status.doc.result as {running: boolean}).running, true)
       await check(['doctor', '--local', '--state-dir', stateDir], 'ok')
@@ -190,7 +273,11 @@ describe('real --json outputs match the schemas (local AWS bench)', () => {
 
   it('cert request / dns link (ACM + Route 53 on the bench)', async () => {
     const {Route53Client, CreateHostedZoneCommand} = await import('@aws-sdk/client-route-53')
-    const r53 = new Route53Client({region: bench.region, endpoint: bench.direct.moto, credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'}})
+    const r53 = new Route53Client({
+      region: bench.region,
+      endpoint: bench.direct.moto,
+      credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'},
+    })
     const apex = `contract-${Date.now()}.test`
     await r53.send(new CreateHostedZoneCommand({Name: apex, CallerReference: apex}))
     r53.destroy()

@@ -22,7 +22,15 @@ interface DeployJson {
   environment: string
   application: string
   url?: string
-  version: {label: string; source: string; contentHash: string; bucket?: string; key?: string; sizeBytes: number; multipart?: boolean}
+  version: {
+    label: string
+    source: string
+    contentHash: string
+    bucket?: string
+    key?: string
+    sizeBytes: number
+    multipart?: boolean
+  }
   previousVersion?: string
   environmentStatus?: string
   health?: string
@@ -34,7 +42,14 @@ interface DeployJson {
   error?: {message: string; exitCode: number}
 }
 
-const S3_WRITES = ['PutObject', 'CopyObject', 'CreateMultipartUpload', 'UploadPart', 'CompleteMultipartUpload', 'CreateBucket']
+const S3_WRITES = [
+  'PutObject',
+  'CopyObject',
+  'CreateMultipartUpload',
+  'UploadPart',
+  'CompleteMultipartUpload',
+  'CreateBucket',
+]
 
 describe('ebws deploy (against the local AWS bench)', () => {
   let bench: FullBench
@@ -56,7 +71,8 @@ describe('ebws deploy (against the local AWS bench)', () => {
     const files: Record<string, string | Buffer> = {
       'package.json': JSON.stringify({name: 'demo', version: '1.0.0', scripts: {start: 'node app.js'}}),
       'app.js': `console.log(${JSON.stringify(tag)})\n`,
-      '.ebextensions/01-env.config': 'option_settings:\n  aws:elasticbeanstalk:application:environment:\n    NODE_ENV: production\n',
+      '.ebextensions/01-env.config':
+        'option_settings:\n  aws:elasticbeanstalk:application:environment:\n    NODE_ENV: production\n',
       '.platform/hooks/postdeploy/01-note.sh': '#!/bin/sh\necho deployed\n',
       'node_modules/left-out/index.js': 'module.exports = 1\n',
       ...extra,
@@ -92,8 +108,14 @@ describe('ebws deploy (against the local AWS bench)', () => {
     assert.equal(out.previousVersion, before)
     assert.equal(out.health, 'Green')
     assert.ok(out.url?.startsWith('http://'), out.url)
-    assert.ok(out.events.some((e) => e.message === 'Environment update is starting.'), 'events from the update are in the result')
-    assert.ok(out.warnings.some((w) => /01-note\.sh.*made executable/.test(w)), out.warnings.join('\n'))
+    assert.ok(
+      out.events.some((e) => e.message === 'Environment update is starting.'),
+      'events from the update are in the result',
+    )
+    assert.ok(
+      out.warnings.some((w) => /01-note\.sh.*made executable/.test(w)),
+      out.warnings.join('\n'),
+    )
 
     const live = bench.eb.environment(s.environmentName)
     assert.equal(live.versionLabel, out.version.label)
@@ -101,14 +123,23 @@ describe('ebws deploy (against the local AWS bench)', () => {
     assert.equal(create.params.Process, 'true')
     assert.equal(create.params['SourceBundle.S3Key'], out.version.key)
     assert.match(create.params.Description ?? '', new RegExp(`ebws sha256:${out.version.contentHash}`))
-    assert.deepEqual(s3Writes().map((c) => c.action), ['PutObject'], 'a small bundle is one PutObject')
+    assert.deepEqual(
+      s3Writes().map((c) => c.action),
+      ['PutObject'],
+      'a small bundle is one PutObject',
+    )
     // Each event is printed once, off a TTY as plain timestamped lines.
     const starting = r.stderr.split('\n').filter((l) => l.includes('Environment update is starting.'))
     assert.equal(starting.length, 1, r.stderr)
     assert.match(starting[0]!, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ event INFO /)
 
     // The uploaded object, read back from S3 and listed by Info-ZIP: '/' paths, the hook executable, no node_modules.
-    const s3 = new S3Client({region: bench.region, endpoint: bench.direct.moto, forcePathStyle: true, credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'}})
+    const s3 = new S3Client({
+      region: bench.region,
+      endpoint: bench.direct.moto,
+      forcePathStyle: true,
+      credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'},
+    })
     const obj = await s3.send(new GetObjectCommand({Bucket: out.version.bucket, Key: out.version.key}))
     assert.equal(obj.Metadata?.['ebws-content-sha256'], out.version.contentHash)
     const zipPath = join(dirs.at(-1)!, '..', `ebws-deploy-test-${counter}.zip`)
@@ -142,7 +173,10 @@ describe('ebws deploy (against the local AWS bench)', () => {
     assert.equal(r.code, 1, r.stdout + r.stderr)
     const out = json<DeployJson>(r)
     assert.match(out.reason, /but health is Red \(Severe\)/)
-    assert.ok(out.events.some((e) => e.message === 'Environment update completed successfully.'), 'the success text was there; the state decided')
+    assert.ok(
+      out.events.some((e) => e.message === 'Environment update completed successfully.'),
+      'the success text was there; the state decided',
+    )
   })
 
   it('a version label reverted without any ERROR event is a failure (verdict from state, not text)', async () => {
@@ -153,7 +187,12 @@ describe('ebws deploy (against the local AWS bench)', () => {
     // Once the deployment is under way, Beanstalk "reverts": Ready, Green, the old label, and no ERROR event.
     while (bench.eb.environment(s.environmentName).status !== 'Updating') await new Promise((r) => setTimeout(r, 20))
     await new Promise((r) => setTimeout(r, 200))
-    bench.eb.setEnvironment(s.environmentName, {status: 'Ready', health: 'Green', healthStatus: 'Ok', versionLabel: previous})
+    bench.eb.setEnvironment(s.environmentName, {
+      status: 'Ready',
+      health: 'Green',
+      healthStatus: 'Ok',
+      versionLabel: previous,
+    })
     const r = await running
     assert.equal(r.code, 1, r.stdout + r.stderr)
     const out = json<DeployJson>(r)
@@ -196,11 +235,24 @@ describe('ebws deploy (against the local AWS bench)', () => {
 
   it('health Yellow: a failure after --health-grace, a success with --accept-yellow', async () => {
     const s = await createScenario(bench, {})
-    bench.eb.scriptNextDeployment({outcome: 'success', environment: s.environmentName, health: 'Yellow', healthStatus: 'Warning'})
+    bench.eb.scriptNextDeployment({
+      outcome: 'success',
+      environment: s.environmentName,
+      health: 'Yellow',
+      healthStatus: 'Warning',
+    })
     const r = await deploy(s, [app(), '--health-grace', '1s'])
     assert.equal(r.code, 1, r.stdout + r.stderr)
-    assert.match(json<DeployJson>(r).reason, /still Yellow \(Warning\) after the 1 s health grace \(pass --accept-yellow/)
-    bench.eb.scriptNextDeployment({outcome: 'success', environment: s.environmentName, health: 'Yellow', healthStatus: 'Warning'})
+    assert.match(
+      json<DeployJson>(r).reason,
+      /still Yellow \(Warning\) after the 1 s health grace \(pass --accept-yellow/,
+    )
+    bench.eb.scriptNextDeployment({
+      outcome: 'success',
+      environment: s.environmentName,
+      health: 'Yellow',
+      healthStatus: 'Warning',
+    })
     const ok = await deploy(s, [app(), '--accept-yellow'])
     assert.equal(ok.code, 0, ok.stdout + ok.stderr)
     assert.match(json<DeployJson>(ok).reason, /accepted with --accept-yellow/)
@@ -245,7 +297,10 @@ describe('ebws deploy (against the local AWS bench)', () => {
     const r = await deploy(s, [a])
     assert.equal(r.code, 0, r.stdout + r.stderr)
     const out = json<DeployJson>(r)
-    assert.deepEqual([out.version.source, out.version.label, out.alreadyRunning], ['reused', first.version.label, undefined])
+    assert.deepEqual(
+      [out.version.source, out.version.label, out.alreadyRunning],
+      ['reused', first.version.label, undefined],
+    )
     assert.deepEqual(s3Writes(), [])
     assert.deepEqual(ebWrites(), ['UpdateEnvironment'])
   })
@@ -256,13 +311,28 @@ describe('ebws deploy (against the local AWS bench)', () => {
     const r = await deploy(s, [app()])
     assert.equal(r.code, 0, r.stdout + r.stderr)
     const counts = new Map<string, number>()
-    for (const c of bench.calls.list({})) counts.set(`${c.service}:${c.action}`, (counts.get(`${c.service}:${c.action}`) ?? 0) + 1)
+    for (const c of bench.calls.list({}))
+      counts.set(`${c.service}:${c.action}`, (counts.get(`${c.service}:${c.action}`) ?? 0) + 1)
     // Polling calls (DescribeEnvironments, DescribeEvents, DescribeApplicationVersions while processing) repeat;
     // every other call happens exactly once, and nothing else is called.
-    const once = ['elasticbeanstalk:CreateStorageLocation', 'elasticbeanstalk:CreateApplicationVersion', 'elasticbeanstalk:UpdateEnvironment', 's3:HeadObject', 's3:PutObject']
-    const polled = ['elasticbeanstalk:DescribeEnvironments', 'elasticbeanstalk:DescribeEvents', 'elasticbeanstalk:DescribeApplicationVersions']
+    const once = [
+      'elasticbeanstalk:CreateStorageLocation',
+      'elasticbeanstalk:CreateApplicationVersion',
+      'elasticbeanstalk:UpdateEnvironment',
+      's3:HeadObject',
+      's3:PutObject',
+    ]
+    const polled = [
+      'elasticbeanstalk:DescribeEnvironments',
+      'elasticbeanstalk:DescribeEvents',
+      'elasticbeanstalk:DescribeApplicationVersions',
+    ]
     for (const k of once) assert.equal(counts.get(k), 1, `${k} once: ${JSON.stringify([...counts])}`)
-    assert.deepEqual([...counts.keys()].filter((k) => !once.includes(k) && !polled.includes(k)), [], JSON.stringify([...counts]))
+    assert.deepEqual(
+      [...counts.keys()].filter((k) => !once.includes(k) && !polled.includes(k)),
+      [],
+      JSON.stringify([...counts]),
+    )
     assert.equal(counts.get('elasticbeanstalk:DescribeEnvironmentResources'), undefined)
   })
 
@@ -271,21 +341,42 @@ describe('ebws deploy (against the local AWS bench)', () => {
     const r = await deploy(s, [join(ROOT, 'sample-app')])
     assert.equal(r.code, 0, r.stdout + r.stderr)
     const out = json<DeployJson>(r)
-    const s3 = new S3Client({region: bench.region, endpoint: bench.direct.moto, forcePathStyle: true, credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'}})
+    const s3 = new S3Client({
+      region: bench.region,
+      endpoint: bench.direct.moto,
+      forcePathStyle: true,
+      credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'},
+    })
     const obj = await s3.send(new GetObjectCommand({Bucket: out.version.bucket, Key: out.version.key}))
     const zipPath = join(mkdtempSync(join(tmpdir(), 'ebws-deploy-test-')), 'sample.zip')
     dirs.push(dirname(zipPath))
     writeFileSync(zipPath, await obj.Body!.transformToByteArray())
     const {stdout} = await exec('unzip', ['-Z1', zipPath])
     const names = stdout.trim().split('\n')
-    for (const p of ['package.json', 'server.js', '.ebextensions/ebws-common.config', '.platform/nginx/conf.d/ebws.conf']) assert.ok(names.includes(p), p)
+    for (const p of [
+      'package.json',
+      'server.js',
+      '.ebextensions/ebws-common.config',
+      '.platform/nginx/conf.d/ebws.conf',
+    ])
+      assert.ok(names.includes(p), p)
     assert.ok(!names.some((n) => n.includes('.ebws-local') || n.startsWith('node_modules/')), names.join('\n'))
   })
 
   it('in a git repository: the label names HEAD, and says -dirty when the bundled files differ from it', async () => {
     const s = await createScenario(bench, {})
     const dir = app()
-    const git = (...args: string[]) => exec('git', args, {cwd: dir, env: {...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e'}})
+    const git = (...args: string[]) =>
+      exec('git', args, {
+        cwd: dir,
+        env: {
+          ...process.env,
+          GIT_AUTHOR_NAME: 't',
+          GIT_AUTHOR_EMAIL: 't@e',
+          GIT_COMMITTER_NAME: 't',
+          GIT_COMMITTER_EMAIL: 't@e',
+        },
+      })
     writeFileSync(join(dir, '.gitignore'), 'node_modules/\n')
     await git('init', '-q')
     await git('add', '.')
@@ -299,7 +390,10 @@ describe('ebws deploy (against the local AWS bench)', () => {
     assert.equal(r.code, 0, r.stdout + r.stderr)
     const dirty = json<DeployJson>(r)
     assert.match(dirty.version.label, new RegExp(`^${sha}-dirty-\\d{8}T\\d{6}Z$`))
-    assert.ok(dirty.warnings.some((w) => /differ from HEAD .*app\.js/.test(w)), dirty.warnings.join('\n'))
+    assert.ok(
+      dirty.warnings.some((w) => /differ from HEAD .*app\.js/.test(w)),
+      dirty.warnings.join('\n'),
+    )
     const create = bench.eb.calls().find((c) => c.action === 'CreateApplicationVersion')!
     assert.match(create.params.Description ?? '', new RegExp(`git:${sha}-dirty$`))
   })
@@ -348,7 +442,10 @@ describe('ebws deploy (against the local AWS bench)', () => {
     const copied = json<DeployJson>(await deploy(s, [dir, '--label', `${label}-b`]))
     assert.equal(copied.status, 'deployed')
     assert.equal(copied.version.source, 'copied')
-    assert.deepEqual(s3Writes().map((c) => c.action), ['CopyObject'])
+    assert.deepEqual(
+      s3Writes().map((c) => c.action),
+      ['CopyObject'],
+    )
   })
 
   it('uploads a large bundle in parts, with progress', async () => {
@@ -418,7 +515,10 @@ describe('ebws deploy (against the local AWS bench)', () => {
     bench.calls.clear()
     const r = await runCli(['deploy', app(), '-e', s.environmentName, '--dry-run'], {env})
     assert.equal(r.code, 0, r.stderr)
-    assert.match(r.stdout, /Plan \(dry run, nothing uploaded or changed\): upload .* MB to s3:\/\/<the Elastic Beanstalk bucket>\/ws-app\/.*\.zip; create application version/)
+    assert.match(
+      r.stdout,
+      /Plan \(dry run, nothing uploaded or changed\): upload .* MB to s3:\/\/<the Elastic Beanstalk bucket>\/ws-app\/.*\.zip; create application version/,
+    )
     assert.equal(bench.calls.count({mutating: true}), 0, bench.calls.actions({mutating: true}).join(', '))
   })
 
@@ -444,25 +544,59 @@ describe('ebws deploy (against the local AWS bench)', () => {
       const r = await runCli(['deploy', ...args], {env: {...env, ...extraEnv}})
       assert.equal(r.code, 2, r.stdout + r.stderr)
       assert.match(plainError(r.stderr), message)
-      assert.deepEqual(bench.calls.list({service: 's3', startedAfter}).filter((c) => S3_WRITES.includes(c.action)), [], 'no S3 write')
-      assert.deepEqual(bench.calls.actions({service: 'elasticbeanstalk', mutating: true, startedAfter}), [], 'no Beanstalk write')
+      assert.deepEqual(
+        bench.calls.list({service: 's3', startedAfter}).filter((c) => S3_WRITES.includes(c.action)),
+        [],
+        'no S3 write',
+      )
+      assert.deepEqual(
+        bench.calls.actions({service: 'elasticbeanstalk', mutating: true, startedAfter}),
+        [],
+        'no Beanstalk write',
+      )
     }
 
-    it('missing folder', () => expectBadInput([join(tmpdir(), 'no-such-app-dir'), '-e', s.environmentName], /App directory .*no-such-app-dir does not exist/))
+    it('missing folder', () =>
+      expectBadInput(
+        [join(tmpdir(), 'no-such-app-dir'), '-e', s.environmentName],
+        /App directory .*no-such-app-dir does not exist/,
+      ))
     it('bad YAML in .ebextensions', () =>
-      expectBadInput([app(undefined, {'.ebextensions/bad.config': 'option_settings:\n  - namespace: [unclosed\n'}), '-e', s.environmentName], /\.ebextensions\/bad\.config is not valid YAML or JSON/))
+      expectBadInput(
+        [
+          app(undefined, {'.ebextensions/bad.config': 'option_settings:\n  - namespace: [unclosed\n'}),
+          '-e',
+          s.environmentName,
+        ],
+        /\.ebextensions\/bad\.config is not valid YAML or JSON/,
+      ))
     it('bundle over the size limit (EBWS_MAX_BUNDLE_BYTES)', () =>
-      expectBadInput([app(undefined, {'data.bin': randomBytes(64 * 1024)}), '-e', s.environmentName], /over the 0\.03 MB limit/, {EBWS_MAX_BUNDLE_BYTES: '30000'}))
-    it('unknown environment', () => expectBadInput([app(), '-e', 'no-such-env'], /No Elastic Beanstalk environment named "no-such-env"/))
+      expectBadInput(
+        [app(undefined, {'data.bin': randomBytes(64 * 1024)}), '-e', s.environmentName],
+        /over the 0\.03 MB limit/,
+        {EBWS_MAX_BUNDLE_BYTES: '30000'},
+      ))
+    it('unknown environment', () =>
+      expectBadInput([app(), '-e', 'no-such-env'], /No Elastic Beanstalk environment named "no-such-env"/))
     it('label clash: an existing label with different content', async () => {
       const label = `clash-${Date.now()}`
       assert.equal((await deploy(s, [app(), '--label', label])).code, 0)
-      await expectBadInput([app(), '-e', s.environmentName, '--label', label], new RegExp(`Application version "${label}" already exists with different content .* Nothing was uploaded`))
+      await expectBadInput(
+        [app(), '-e', s.environmentName, '--label', label],
+        new RegExp(`Application version "${label}" already exists with different content .* Nothing was uploaded`),
+      )
     })
-    it('an invalid --timeout', () => expectBadInput([app(), '-e', s.environmentName, '--timeout', '5 parsecs'], /--timeout "5 parsecs" is not a duration/))
+    it('an invalid --timeout', () =>
+      expectBadInput(
+        [app(), '-e', s.environmentName, '--timeout', '5 parsecs'],
+        /--timeout "5 parsecs" is not a duration/,
+      ))
     it('--no-wait on a busy environment', async () => {
       const busy = await createScenario(bench, {status: 'Updating'})
-      await expectBadInput([app(), '-e', busy.environmentName, '--no-wait'], /is Updating, not Ready.*Nothing was uploaded/)
+      await expectBadInput(
+        [app(), '-e', busy.environmentName, '--no-wait'],
+        /is Updating, not Ready.*Nothing was uploaded/,
+      )
       bench.eb.setEnvironment(busy.environmentName, {status: 'Ready'})
     })
   })
@@ -474,6 +608,14 @@ describe('ebws deploy (against the local AWS bench)', () => {
     assert.match(r.stdout, /3\s+the --timeout was reached; the deployment may still be running on AWS/)
     // The bundle and label rules (issue 12 items 5-6) are documented where the flags are.
     const text = r.stdout.replace(/\s+/g, ' ')
-    for (const s of ['--allow-secret', '--allow-link-outside', 'SECRET_IN_BUNDLE', '<sha>-dirty', 'no UpdateEnvironment', '.ebws-local/']) assert.ok(text.includes(s), s)
+    for (const s of [
+      '--allow-secret',
+      '--allow-link-outside',
+      'SECRET_IN_BUNDLE',
+      '<sha>-dirty',
+      'no UpdateEnvironment',
+      '.ebws-local/',
+    ])
+      assert.ok(text.includes(s), s)
   })
 })

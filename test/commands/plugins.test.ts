@@ -22,7 +22,10 @@ const versionLine = `ebws/${pkg.version} ${process.platform}-${process.arch} nod
 function onTerminal(args: string[], answer: string): Promise<{code: number; out: string}> {
   return new Promise((resolve, reject) => {
     const cmd = [process.execPath, join(ROOT, 'bin', 'run.js'), ...args].map((a) => `'${a}'`).join(' ')
-    const child = spawn('script', ['-qec', cmd, '/dev/null'], {env: {...env, NO_COLOR: '1', TERM: 'xterm'}, stdio: ['pipe', 'pipe', 'pipe']})
+    const child = spawn('script', ['-qec', cmd, '/dev/null'], {
+      env: {...env, NO_COLOR: '1', TERM: 'xterm'},
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
     let out = ''
     let answered = false
     child.stdout.on('data', (d: Buffer) => {
@@ -49,16 +52,22 @@ describe("oclif's plugins, bundled", () => {
       assert.equal(r.code, 0, r.stderr)
       assert.equal(r.stdout.trim(), versionLine, args.join(' '))
     }
-    const doc = envelope<{cliVersion: string; nodeVersion: string; architecture: string}>(await runCli(['version', '--json'], {env}))
+    const doc = envelope<{cliVersion: string; nodeVersion: string; architecture: string}>(
+      await runCli(['version', '--json'], {env}),
+    )
     assert.equal(doc.command, 'version')
-    assert.deepEqual([doc.result!.cliVersion, doc.result!.nodeVersion], [`ebws/${pkg.version}`, `node-${process.version}`])
+    assert.deepEqual(
+      [doc.result!.cliVersion, doc.result!.nodeVersion],
+      [`ebws/${pkg.version}`, `node-${process.version}`],
+    )
   })
 
-  it('help: `ebws help` lists topics and commands; `help <command>` is that command\'s --help', async () => {
+  it("help: `ebws help` lists topics and commands; `help <command>` is that command's --help", async () => {
     const r = await runCli(['help'], {env})
     assert.equal(r.code, 0, r.stderr)
     assert.match(r.stdout, /^TOPICS$/m)
-    for (const name of ['listeners', 'local', 'proxy-protocol', 'deploy', 'help', 'version', 'autocomplete']) assert.match(r.stdout, new RegExp(`^  ${name} `, 'm'), name)
+    for (const name of ['listeners', 'local', 'proxy-protocol', 'deploy', 'help', 'version', 'autocomplete'])
+      assert.match(r.stdout, new RegExp(`^  ${name} `, 'm'), name)
     const viaHelp = await runCli(['help', 'listeners', 'fix'], {env})
     const viaFlag = await runCli(['listeners', 'fix', '--help'], {env})
     assert.equal(viaHelp.code, 0, viaHelp.stderr)
@@ -74,7 +83,10 @@ describe("oclif's plugins, bundled", () => {
     assert.equal(script.code, 0, script.stderr)
     const setup = /EBWS_AC_BASH_SETUP_PATH=(\S+)/.exec(script.stdout)
     assert.ok(setup, script.stdout)
-    const functions = readFileSync(join(home, '.cache', 'ebws', 'autocomplete', 'functions', 'bash', 'ebws.bash'), 'utf8')
+    const functions = readFileSync(
+      join(home, '.cache', 'ebws', 'autocomplete', 'functions', 'bash', 'ebws.bash'),
+      'utf8',
+    )
     assert.match(functions, /^listeners:fix .*--domain/m)
     assert.match(functions, /^deploy .*--timeout/m)
   })
@@ -119,6 +131,9 @@ describe("oclif's plugins, bundled", () => {
   })
 
   it('a real command is never "not found"', async () => {
-    assert.equal(json<{cliVersion: string}>(await runCli(['version', '--json'], {env})).cliVersion, `ebws/${pkg.version}`)
+    assert.equal(
+      json<{cliVersion: string}>(await runCli(['version', '--json'], {env})).cliVersion,
+      `ebws/${pkg.version}`,
+    )
   })
 })

@@ -38,7 +38,8 @@ export function suggestedCommands(text: string): string[] {
 /** Words as a POSIX shell splits them (single quotes, as ebws prints them; nothing else is expanded). */
 function words(command: string): string[] {
   const out: string[] = []
-  for (const m of command.matchAll(/'((?:[^']|'\\'')*)'|(\S+)/g)) out.push(m[1] !== undefined ? m[1].replace(/'\\''/g, "'") : m[2]!)
+  for (const m of command.matchAll(/'((?:[^']|'\\'')*)'|(\S+)/g))
+    out.push(m[1] !== undefined ? m[1].replace(/'\\''/g, "'") : m[2]!)
   return out
 }
 
@@ -89,7 +90,11 @@ describe('suggested commands run as printed (local AWS bench)', () => {
         (e: {code: number; stdout: string; stderr: string}) => ({code: e.code, stdout: e.stdout, stderr: e.stderr}),
       )
     }
-    assert.doesNotMatch(r.stderr, /Error \((BAD_FLAG|COMMAND_NOT_FOUND|ENV_MISSING|REGION_MISSING)\)/, `${command}\n${r.stderr}`)
+    assert.doesNotMatch(
+      r.stderr,
+      /Error \((BAD_FLAG|COMMAND_NOT_FOUND|ENV_MISSING|REGION_MISSING)\)/,
+      `${command}\n${r.stderr}`,
+    )
     assert.equal(r.code, 0, `${command}\n${r.stdout}\n${r.stderr}`)
     return r
   }
@@ -105,10 +110,16 @@ describe('suggested commands run as printed (local AWS bench)', () => {
   const TCP_80_SSL_443 = (cert: string): Setting[] => [...LAYOUT_SETTINGS.websocket(cert), ...LAYOUT_SETTINGS.tcp80()]
 
   it("listeners show: the fix names the current certificate's domain, and runs", async () => {
-    const s = await createScenario(bench, {certificates: [{kind: 'rsa2048', domain: 'app.example.com'}], settings: (c) => TCP_80_SSL_443(c[0]!.arn)})
+    const s = await createScenario(bench, {
+      certificates: [{kind: 'rsa2048', domain: 'app.example.com'}],
+      settings: (c) => TCP_80_SSL_443(c[0]!.arn),
+    })
     const [fix, ...more] = suggestedCommands(await show(s.environmentName))
     assert.deepEqual(more, [])
-    assert.equal(fix, `ebws listeners fix -e ${s.environmentName} --region us-east-1 --domain app.example.com --dry-run`)
+    assert.equal(
+      fix,
+      `ebws listeners fix -e ${s.environmentName} --region us-east-1 --domain app.example.com --dry-run`,
+    )
     const r = await runSuggestion(fix!)
     assert.match(r.stdout, /Plan \(dry run, nothing changed\)/)
   })
@@ -126,21 +137,33 @@ describe('suggested commands run as printed (local AWS bench)', () => {
     })
     const r = await runCli(['listeners', 'show', '-e', s.environmentName, '--https-port', '8443'], {env})
     const [fix] = suggestedCommands(r.stdout.split('\n').find((l) => l.startsWith('Fix it: ')) ?? '')
-    assert.equal(fix, `ebws listeners fix -e ${s.environmentName} --region us-east-1 --https-port 8443 --domain app.example.com --dry-run`)
+    assert.equal(
+      fix,
+      `ebws listeners fix -e ${s.environmentName} --region us-east-1 --https-port 8443 --domain app.example.com --dry-run`,
+    )
     const plan = await runSuggestion(fix!)
     assert.match(plan.stdout, /8443/)
   })
 
   it('listeners show: a wildcard certificate is named by its ARN, and the fix runs', async () => {
-    const s = await createScenario(bench, {certificates: [{kind: 'wildcard'}], settings: (c) => TCP_80_SSL_443(c[0]!.arn)})
+    const s = await createScenario(bench, {
+      certificates: [{kind: 'wildcard'}],
+      settings: (c) => TCP_80_SSL_443(c[0]!.arn),
+    })
     const [fix] = suggestedCommands(await show(s.environmentName))
-    assert.equal(fix, `ebws listeners fix -e ${s.environmentName} --region us-east-1 --certificate-arn ${s.certificates[0]!.arn} --dry-run`)
+    assert.equal(
+      fix,
+      `ebws listeners fix -e ${s.environmentName} --region us-east-1 --certificate-arn ${s.certificates[0]!.arn} --dry-run`,
+    )
     await runSuggestion(fix!)
   })
 
   it('listeners show: with no usable certificate it prints no fix command, and the command it does print runs', async () => {
     const none = await createScenario(bench)
-    const expired = await createScenario(bench, {certificates: [{kind: 'expired'}], settings: (c) => TCP_80_SSL_443(c[0]!.arn)})
+    const expired = await createScenario(bench, {
+      certificates: [{kind: 'expired'}],
+      settings: (c) => TCP_80_SSL_443(c[0]!.arn),
+    })
     for (const s of [none, expired]) {
       const line = await show(s.environmentName)
       assert.match(line, /needs an ACM certificate/)
@@ -152,34 +175,70 @@ describe('suggested commands run as printed (local AWS bench)', () => {
   })
 
   it('proxy-protocol enable refused over an HTTP listener: the listeners fix it suggests (Hint: and error.hint) runs', async () => {
-    const s = await createScenario(bench, {certificates: [{kind: 'rsa2048'}], settings: (c) => LAYOUT_SETTINGS.websocket(c[0]!.arn)})
+    const s = await createScenario(bench, {
+      certificates: [{kind: 'rsa2048'}],
+      settings: (c) => LAYOUT_SETTINGS.websocket(c[0]!.arn),
+    })
     const human = await runCli(['proxy-protocol', 'enable', '-e', s.environmentName, '--skip-app-check'], {env})
     assert.equal(human.code, 2)
     const fromHints = suggestedCommands(hintLines(human.stderr))
-    const fromJson = suggestedCommands(jsonError(await runCli(['proxy-protocol', 'enable', '-e', s.environmentName, '--skip-app-check', '--json'], {env})).hint ?? '')
+    const fromJson = suggestedCommands(
+      jsonError(
+        await runCli(['proxy-protocol', 'enable', '-e', s.environmentName, '--skip-app-check', '--json'], {env}),
+      ).hint ?? '',
+    )
     assert.deepEqual(fromJson, fromHints)
-    assert.deepEqual(fromHints, [`ebws listeners fix -e ${s.environmentName} --region us-east-1 --mode proxy --certificate-arn ${s.certificates[0]!.arn} --dry-run`])
+    assert.deepEqual(fromHints, [
+      `ebws listeners fix -e ${s.environmentName} --region us-east-1 --mode proxy --certificate-arn ${s.certificates[0]!.arn} --dry-run`,
+    ])
     const r = await runSuggestion(fromHints[0]!)
     assert.match(r.stdout, /mode proxy/)
   })
 
   it('listeners fix: the printed restore command of the snapshot runs and puts the load balancer back', async () => {
     const s = await createScenario(bench, {certificates: [{kind: 'rsa2048'}]})
-    const r = await runCli(['listeners', 'fix', '-e', s.environmentName, '--certificate-arn', s.certificates[0]!.arn, '--backup-file', join(temp, 'fix backup.json')], {env})
+    const r = await runCli(
+      [
+        'listeners',
+        'fix',
+        '-e',
+        s.environmentName,
+        '--certificate-arn',
+        s.certificates[0]!.arn,
+        '--backup-file',
+        join(temp, 'fix backup.json'),
+      ],
+      {env},
+    )
     assert.equal(r.code, 0, r.stderr)
     const [restore, ...more] = suggestedCommands(r.stdout)
     assert.deepEqual(more, [])
     assert.match(restore!, /^ebws listeners restore --from '.*fix backup\.json'$/)
     await runSuggestion(restore!)
     const after = await runCli(['listeners', 'show', '-e', s.environmentName, '--json'], {env})
-    assert.equal((JSON.parse(after.stdout) as {result: {verdict: {layout: string}}}).result.verdict.layout, 'none', 'back to the default listeners')
+    assert.equal(
+      (JSON.parse(after.stdout) as {result: {verdict: {layout: string}}}).result.verdict.layout,
+      'none',
+      'back to the default listeners',
+    )
   })
 
   it('ROLLBACK_FAILED: the restore command in its hint runs', async () => {
     const s = await createScenario(bench, {certificates: [{kind: 'rsa2048'}]})
     bench.faults.failNthMutating(3, 'ValidationError', {service: 'elb'})
     bench.faults.error(20, 'ValidationError', {service: 'elb', action: 'DeleteLoadBalancerListeners'})
-    const args = ['listeners', 'fix', '-e', s.environmentName, '--certificate-arn', s.certificates[0]!.arn, '--apply-to', 'elb', '--backup-file', join(temp, `rollback-${s.environmentName}.json`)]
+    const args = [
+      'listeners',
+      'fix',
+      '-e',
+      s.environmentName,
+      '--certificate-arn',
+      s.certificates[0]!.arn,
+      '--apply-to',
+      'elb',
+      '--backup-file',
+      join(temp, `rollback-${s.environmentName}.json`),
+    ]
     const r = await runCli(args, {env})
     bench.faults.clear()
     assert.equal(r.code, 5, r.stderr)
@@ -190,7 +249,20 @@ describe('suggested commands run as printed (local AWS bench)', () => {
 
   it('a TIMEOUT waiting for Ready: the listeners show in its hint runs', async () => {
     const s = await createScenario(bench, {certificates: [{kind: 'rsa2048'}], status: 'Updating'})
-    const r = await runCli(['listeners', 'fix', '-e', s.environmentName, '--certificate-arn', s.certificates[0]!.arn, '--timeout', '1s', '--json'], {env})
+    const r = await runCli(
+      [
+        'listeners',
+        'fix',
+        '-e',
+        s.environmentName,
+        '--certificate-arn',
+        s.certificates[0]!.arn,
+        '--timeout',
+        '1s',
+        '--json',
+      ],
+      {env},
+    )
     const error = jsonError(r)
     assert.equal(error.code, 'TIMEOUT')
     const commands = suggestedCommands(error.hint ?? '')
@@ -205,7 +277,20 @@ describe('suggested commands run as printed (local AWS bench)', () => {
     const [https, http] = (await freePorts(2)) as [number, number]
     // Not 'local state': HAProxy's generated config does not quote paths yet (a space breaks it).
     const stateDir = join(temp, 'local-state')
-    const up = ['local', 'up', '--app', 'external', '--app-port', appPort, '--local-https-port', String(https), '--local-http-port', String(http), '--state-dir', stateDir]
+    const up = [
+      'local',
+      'up',
+      '--app',
+      'external',
+      '--app-port',
+      appPort,
+      '--local-https-port',
+      String(https),
+      '--local-http-port',
+      String(http),
+      '--state-dir',
+      stateDir,
+    ]
     const first = await runCli(up, {env})
     assert.equal(first.code, 0, first.stderr)
     try {
@@ -224,12 +309,37 @@ describe('suggested commands run as printed (local AWS bench)', () => {
   it('doctor --local: the fix it names for a layout without WebSockets runs, and doctor passes afterwards', async () => {
     const [https, http, appPort] = (await freePorts(3)) as [number, number, number]
     const stateDir = join(temp, 'doctor-local')
-    const up = await runCli(['local', 'up', '--mode', 'http', '--app-port', String(appPort), '--local-https-port', String(https), '--local-http-port', String(http), '--state-dir', stateDir], {env})
+    const up = await runCli(
+      [
+        'local',
+        'up',
+        '--mode',
+        'http',
+        '--app-port',
+        String(appPort),
+        '--local-https-port',
+        String(https),
+        '--local-http-port',
+        String(http),
+        '--state-dir',
+        stateDir,
+      ],
+      {env},
+    )
     assert.equal(up.code, 0, up.stderr)
     try {
       const doctor = await runCli(['doctor', '--local', '--state-dir', stateDir], {env, timeoutMs: 60_000})
       assert.equal(doctor.code, 1, doctor.stdout + doctor.stderr)
-      const fixes = [...new Set(suggestedCommands(doctor.stdout.split('\n').filter((l) => /^\s+fix: /.test(l)).join('\n')))]
+      const fixes = [
+        ...new Set(
+          suggestedCommands(
+            doctor.stdout
+              .split('\n')
+              .filter((l) => /^\s+fix: /.test(l))
+              .join('\n'),
+          ),
+        ),
+      ]
       assert.equal(fixes.length, 1, doctor.stdout)
       assert.match(fixes[0]!, /^ebws local down --state-dir \S+ && ebws local up --mode websocket /)
       await runSuggestion(fixes[0]!)

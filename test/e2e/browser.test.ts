@@ -12,7 +12,14 @@ const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts')
 // The machine's Chromium (Debian package); never downloaded.
 const LAUNCH = {
   executablePath: '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--no-first-run',
+    '--disable-sync',
+  ],
 }
 
 for (const {mode, nginx, transport, lb} of [
@@ -23,7 +30,12 @@ for (const {mode, nginx, transport, lb} of [
   {mode: 'websocket', nginx: false, transport: 'websocket', lb: 'application'},
   {mode: 'proxy', nginx: false, transport: 'websocket', lb: 'network'},
 ] as const) {
-  const label = lb === 'classic' ? `${mode} layout${nginx ? ' through nginx' : ''}` : lb === 'application' ? 'ALB' : 'NLB with PROXY v2'
+  const label =
+    lb === 'classic'
+      ? `${mode} layout${nginx ? ' through nginx' : ''}`
+      : lb === 'application'
+        ? 'ALB'
+        : 'NLB with PROXY v2'
   describe(`headless Chromium, ${label}`, () => {
     let stack: Stack
     let browser: Browser
@@ -48,22 +60,40 @@ for (const {mode, nginx, transport, lb} of [
       const response = await page.goto(`http://localhost:${stack.http}/`)
       assert.equal(page.url(), `https://localhost:${stack.https}/`)
       assert.equal(response?.status(), 200)
-      await page.locator('#state').filter({hasText: `connected via ${transport}`}).waitFor({timeout: 10_000})
+      await page
+        .locator('#state')
+        .filter({hasText: `connected via ${transport}`})
+        .waitFor({timeout: 10_000})
       assert.equal(await page.locator('#transport').textContent(), transport)
       assert.equal(await page.locator('#page-protocol').textContent(), 'https')
       await page.locator('#rtt').filter({hasText: /ms$/}).waitFor({timeout: 10_000})
-      await page.locator('#whoami').filter({hasText: /over https$/}).waitFor({timeout: 10_000})
+      await page
+        .locator('#whoami')
+        .filter({hasText: /over https$/})
+        .waitFor({timeout: 10_000})
 
       await page.fill('#message', `hello from ${mode}`)
       await page.click('button[type=submit]')
-      await page.locator('#messages li').filter({hasText: `hello from ${mode}`}).waitFor({timeout: 10_000})
+      await page
+        .locator('#messages li')
+        .filter({hasText: `hello from ${mode}`})
+        .waitFor({timeout: 10_000})
 
       mkdirSync(ARTIFACTS, {recursive: true})
-      await page.screenshot({path: join(ARTIFACTS, `sample-${lb === 'classic' ? '' : `${lb}-`}${mode}${nginx ? '-nginx' : ''}.png`), fullPage: true})
+      await page.screenshot({
+        path: join(ARTIFACTS, `sample-${lb === 'classic' ? '' : `${lb}-`}${mode}${nginx ? '-nginx' : ''}.png`),
+        fullPage: true,
+      })
       // Where the layout blocks upgrades, Chromium logs the one failed WebSocket attempt before the fallback.
-      const expected = (p: string) => transport === 'polling' && /WebSocket connection to 'wss:\/\/localhost:\d+\/socket\.io\/.*Unexpected response code: 400/.test(p)
-      assert.deepEqual(problems.filter((p) => !expected(p)), [])
-      if (transport === 'polling') assert.equal(problems.length, 1, 'exactly one failed WebSocket attempt, then polling')
+      const expected = (p: string) =>
+        transport === 'polling' &&
+        /WebSocket connection to 'wss:\/\/localhost:\d+\/socket\.io\/.*Unexpected response code: 400/.test(p)
+      assert.deepEqual(
+        problems.filter((p) => !expected(p)),
+        [],
+      )
+      if (transport === 'polling')
+        assert.equal(problems.length, 1, 'exactly one failed WebSocket attempt, then polling')
       await context.close()
     })
   })

@@ -27,7 +27,15 @@ describe('ebws doctor -e: the environment from DescribeEnvironments', () => {
   })
 
   it('with only -e: probes the CNAME; one that does not resolve fails dns and skips the rest, in seconds', async () => {
-    await bench.eb.createEnvironment({name: 'doc-nxdomain', application: 'doc-app', loadBalancerType: 'classic', environmentType: 'LoadBalanced', status: 'Ready', cname: 'doc-nxdomain.ebws-test.invalid', optionSettings: []})
+    await bench.eb.createEnvironment({
+      name: 'doc-nxdomain',
+      application: 'doc-app',
+      loadBalancerType: 'classic',
+      environmentType: 'LoadBalanced',
+      status: 'Ready',
+      cname: 'doc-nxdomain.ebws-test.invalid',
+      optionSettings: [],
+    })
     const r = await runCli(['doctor', '-e', 'doc-nxdomain', '--json'], {env})
     assert.equal(r.code, 1, r.stdout + r.stderr)
     const doc = envelope<DoctorResult>(r)
@@ -37,13 +45,33 @@ describe('ebws doctor -e: the environment from DescribeEnvironments', () => {
     assert.deepEqual(doc.result!.checks.filter((c) => c.status === 'skip').length, 9)
   })
 
-  it("URL + -e: DNS must point at the environment; its health check path is checked; fixes name -e ENV", async () => {
+  it('URL + -e: DNS must point at the environment; its health check path is checked; fixes name -e ENV', async () => {
     await bench.eb.createEnvironment({
-      name: 'doc-local', application: 'doc-app', loadBalancerType: 'classic', environmentType: 'LoadBalanced', status: 'Ready', cname: 'localhost',
-      optionSettings: [{Namespace: 'aws:elasticbeanstalk:application', OptionName: 'Application Healthcheck URL', Value: '/healthz'}],
+      name: 'doc-local',
+      application: 'doc-app',
+      loadBalancerType: 'classic',
+      environmentType: 'LoadBalanced',
+      status: 'Ready',
+      cname: 'localhost',
+      optionSettings: [
+        {Namespace: 'aws:elasticbeanstalk:application', OptionName: 'Application Healthcheck URL', Value: '/healthz'},
+      ],
     })
     const ca = join(stack.stateDir, 'tls', 'localhost.crt')
-    const r = await runCli(['doctor', `https://localhost:${stack.https}/`, '-e', 'doc-local', '--http-port', String(stack.http), '--ca', ca, '--json'], {env})
+    const r = await runCli(
+      [
+        'doctor',
+        `https://localhost:${stack.https}/`,
+        '-e',
+        'doc-local',
+        '--http-port',
+        String(stack.http),
+        '--ca',
+        ca,
+        '--json',
+      ],
+      {env},
+    )
     const checks = byId(envelope<DoctorResult>(r).result!)
     assert.equal(checks.dns.status, 'pass')
     assert.match(checks.dns.evidence, /environment doc-local's own name/)

@@ -19,7 +19,9 @@ import {generateCertificate} from '../bench/certificates.ts'
 import {envelope, runCli} from '../helpers/cli.ts'
 import {freePorts, type Stack} from './helpers.ts'
 
-const ENV = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => typeof e[1] === 'string'))
+const ENV = Object.fromEntries(
+  Object.entries(process.env).filter((e): e is [string, string] => typeof e[1] === 'string'),
+)
 
 interface Run {
   code: number
@@ -33,7 +35,10 @@ async function doctor(args: string[]): Promise<Run> {
   assert.ok(doc.result, `no result: ${r.stdout} ${r.stderr}`)
   if (r.code !== 0) assert.equal(doc.error?.code, 'CHECK_FAILED')
   // Exactly the ten ids, in order, each exactly {id, status, evidence, fix}.
-  assert.deepEqual(doc.result.checks.map((c) => c.id), [...CHECK_IDS])
+  assert.deepEqual(
+    doc.result.checks.map((c) => c.id),
+    [...CHECK_IDS],
+  )
   for (const c of doc.result.checks) assert.deepEqual(Object.keys(c).sort(), ['evidence', 'fix', 'id', 'status'])
   assert.deepEqual(Object.keys(doc.result), ['checks'])
   const checks = Object.fromEntries(doc.result.checks.map((c) => [c.id, c])) as Record<CheckId, Check>
@@ -50,7 +55,18 @@ async function upStack(mode: LayoutMode, nginx = false): Promise<Stack> {
     if (nginx && !(await portIsFree(nginxPort + 1))) continue
     const stateDir = mkdtempSync(join(tmpdir(), `ebws-doctor-${mode}-`))
     try {
-      const state = await localUp({mode, httpsPort: https, httpPort: http, app: 'sample', appPort: app, nginx, nginxPort, idleTimeoutSeconds: 60, allowedHosts: ['localhost', '127.0.0.1'], stateDir})
+      const state = await localUp({
+        mode,
+        httpsPort: https,
+        httpPort: http,
+        app: 'sample',
+        appPort: app,
+        nginx,
+        nginxPort,
+        idleTimeoutSeconds: 60,
+        allowedHosts: ['localhost', '127.0.0.1'],
+        stateDir,
+      })
       return {state, stateDir, https, http, app, nginx: nginxPort, down: async () => void (await localDown(stateDir))}
     } catch (err) {
       rmSync(stateDir, {recursive: true, force: true})
@@ -62,10 +78,14 @@ async function upStack(mode: LayoutMode, nginx = false): Promise<Stack> {
 const transportOf = (run: Run) => /transport reached: (\w+)/.exec(run.checks['socketio-polling'].evidence)?.[1]
 
 function expectStatuses(run: Run, expected: Partial<Record<CheckId, Check['status']>>) {
-  for (const [id, status] of Object.entries(expected)) assert.equal(run.checks[id as CheckId].status, status, `${id}: ${JSON.stringify(run.checks[id as CheckId])}`)
+  for (const [id, status] of Object.entries(expected))
+    assert.equal(run.checks[id as CheckId].status, status, `${id}: ${JSON.stringify(run.checks[id as CheckId])}`)
 }
 
-const LAUNCH = {executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking']}
+const LAUNCH = {
+  executablePath: '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+}
 
 /** The transport the sample page reports once connected, in headless Chromium. */
 async function browserTransport(url: string): Promise<string> {
@@ -74,7 +94,10 @@ async function browserTransport(url: string): Promise<string> {
     const context = await browser.newContext({ignoreHTTPSErrors: true})
     const page = await context.newPage()
     await page.goto(url)
-    await page.locator('#state').filter({hasText: /connected via/}).waitFor({timeout: 15_000})
+    await page
+      .locator('#state')
+      .filter({hasText: /connected via/})
+      .waitFor({timeout: 15_000})
     // The page upgrades polling -> websocket when it can; give an upgrade the time to happen before reading.
     await sleep(1000)
     return (await page.locator('#transport').textContent()) ?? ''
@@ -99,13 +122,27 @@ describe('ebws doctor --local: every layout `ebws local up` emulates', () => {
         rmSync(stack.stateDir, {recursive: true, force: true})
       })
       const run = await doctor(['--local', '--state-dir', stack.stateDir, '--sessions', '3'])
-      const common = {dns: 'pass', redirect: 'pass', tls: 'pass', hsts: 'pass', stickiness: 'pass', 'mixed-content': 'pass', 'idle-timeout': 'skip', 'proxy-protocol': 'pass'} as const
+      const common = {
+        dns: 'pass',
+        redirect: 'pass',
+        tls: 'pass',
+        hsts: 'pass',
+        stickiness: 'pass',
+        'mixed-content': 'pass',
+        'idle-timeout': 'skip',
+        'proxy-protocol': 'pass',
+      } as const
       if (mode === 'http') {
         expectStatuses(run, {...common, 'socketio-polling': 'warn', 'socketio-websocket': 'fail'})
         assert.equal(run.code, 1)
         assert.equal(transportOf(run), 'polling')
         assert.match(run.checks['socketio-websocket'].evidence, /400 with no Upgrade header back.*CLB HTTPS/)
-        assert.match(run.checks['socketio-websocket'].fix ?? '', new RegExp(`^ebws local down --state-dir ${stack.stateDir} && ebws local up --mode websocket .*--local-https-port ${stack.https}`))
+        assert.match(
+          run.checks['socketio-websocket'].fix ?? '',
+          new RegExp(
+            `^ebws local down --state-dir ${stack.stateDir} && ebws local up --mode websocket .*--local-https-port ${stack.https}`,
+          ),
+        )
         // For people: a mark, the id and the evidence per line, the fix under it; CHECK_FAILED on stderr, exit 1.
         const human = await runCli(['doctor', '--local', '--state-dir', stack.stateDir], {env: ENV})
         assert.equal(human.code, 1)
@@ -119,7 +156,10 @@ describe('ebws doctor --local: every layout `ebws local up` emulates', () => {
         assert.equal(run.code, 0)
         assert.equal(transportOf(run), 'websocket')
       }
-      assert.match(run.checks.redirect.evidence, /301 https:\/\/localhost:\d+\/… \(same host, path and query\).*health check \/healthz answers 200/)
+      assert.match(
+        run.checks.redirect.evidence,
+        /301 https:\/\/localhost:\d+\/… \(same host, path and query\).*health check \/healthz answers 200/,
+      )
       assert.match(run.checks.tls.evidence, /EC P-256.*refuses TLS 1\.0 and 1\.1/)
     })
   }
@@ -142,7 +182,18 @@ describe('ebws doctor --local: every layout `ebws local up` emulates', () => {
       await localDown(stateDir)
       rmSync(stateDir, {recursive: true, force: true})
     })
-    await localUp({mode: 'websocket', httpsPort: https, httpPort: http, app: 'sample', appPort: app, nginx: false, nginxPort: 1, idleTimeoutSeconds: 5, allowedHosts: ['localhost'], stateDir})
+    await localUp({
+      mode: 'websocket',
+      httpsPort: https,
+      httpPort: http,
+      app: 'sample',
+      appPort: app,
+      nginx: false,
+      nginxPort: 1,
+      idleTimeoutSeconds: 5,
+      allowedHosts: ['localhost'],
+      stateDir,
+    })
     const run = await doctor(['--local', '--state-dir', stateDir, '--idle-probe', '8s'])
     expectStatuses(run, {'idle-timeout': 'fail', 'socketio-websocket': 'pass'})
     const seconds = Number(/after ([\d.]+) s of silence/.exec(run.checks['idle-timeout'].evidence)?.[1])
@@ -207,26 +258,52 @@ describe('ebws doctor against broken layouts (raw HAProxy configs, certificates 
   }
 
   async function haproxy(l: Layout): Promise<void> {
-    const server = (name: string) => l.apps.map((p, i) => `    server ${name}${i} 127.0.0.1:${p}${l.sendProxy ? ' send-proxy' : ''}`)
+    const server = (name: string) =>
+      l.apps.map((p, i) => `    server ${name}${i} 127.0.0.1:${p}${l.sendProxy ? ' send-proxy' : ''}`)
     const secureHttp = l.secure === 'https-strip'
-    const loop = l.redirectLoop ? [`    http-request redirect location https://localhost:${l.https}%[capture.req.uri] code 301`] : []
+    const loop = l.redirectLoop
+      ? [`    http-request redirect location https://localhost:${l.https}%[capture.req.uri] code 301`]
+      : []
     const cfg = [
-      'defaults', '    timeout connect 5s', '    timeout client 60s', '    timeout server 60s', '    timeout tunnel 60s',
+      'defaults',
+      '    timeout connect 5s',
+      '    timeout client 60s',
+      '    timeout server 60s',
+      '    timeout tunnel 60s',
       'frontend secure',
       `    bind 127.0.0.1:${l.https} ssl crt ${l.pem ?? good.pem}${l.bindExtra ?? ''}`,
       ...(secureHttp || l.redirectLoop
-        ? ['    mode http', '    option forwardfor', '    http-request set-header X-Forwarded-Proto https', '    http-request del-header Upgrade', '    http-request del-header Connection', ...loop]
+        ? [
+            '    mode http',
+            '    option forwardfor',
+            '    http-request set-header X-Forwarded-Proto https',
+            '    http-request del-header Upgrade',
+            '    http-request del-header Connection',
+            ...loop,
+          ]
         : ['    mode tcp']),
       '    default_backend secure_app',
-      'backend secure_app', `    mode ${secureHttp || l.redirectLoop ? 'http' : 'tcp'}`, '    balance roundrobin', ...server('s'),
-      'frontend plain', `    bind 127.0.0.1:${l.http}`,
-      ...(l.plain === 'tcp' ? ['    mode tcp'] : ['    mode http', '    option forwardfor', '    http-request set-header X-Forwarded-Proto http', ...loop]),
+      'backend secure_app',
+      `    mode ${secureHttp || l.redirectLoop ? 'http' : 'tcp'}`,
+      '    balance roundrobin',
+      ...server('s'),
+      'frontend plain',
+      `    bind 127.0.0.1:${l.http}`,
+      ...(l.plain === 'tcp'
+        ? ['    mode tcp']
+        : ['    mode http', '    option forwardfor', '    http-request set-header X-Forwarded-Proto http', ...loop]),
       '    default_backend plain_app',
-      'backend plain_app', `    mode ${l.plain === 'tcp' ? 'tcp' : 'http'}`, '    balance roundrobin', ...(l.plainTo ? [`    server nginx 127.0.0.1:${l.plainTo}`] : server('p')),
+      'backend plain_app',
+      `    mode ${l.plain === 'tcp' ? 'tcp' : 'http'}`,
+      '    balance roundrobin',
+      ...(l.plainTo ? [`    server nginx 127.0.0.1:${l.plainTo}`] : server('p')),
     ].join('\n')
     const file = join(dir, `haproxy-${l.https}.cfg`)
     writeFileSync(file, `${cfg}\n`)
-    const proc = startDetached(`haproxy-${l.https}`, ['haproxy', '-db', '-f', file], {log: join(dir, `haproxy-${l.https}.log`), marker: file})
+    const proc = startDetached(`haproxy-${l.https}`, ['haproxy', '-db', '-f', file], {
+      log: join(dir, `haproxy-${l.https}.log`),
+      marker: file,
+    })
     processes.push(proc)
     await waitForPort(l.https, proc, 10_000)
     await waitForPort(l.http, proc, 10_000)
@@ -236,39 +313,82 @@ describe('ebws doctor against broken layouts (raw HAProxy configs, certificates 
   async function nginxRedirect(port: number, httpsPort: number): Promise<void> {
     const prefix = join(dir, `nginx-${port}`)
     mkdirSync(join(prefix, 'tmp'), {recursive: true})
-    const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `  ${t}_temp_path ${prefix}/tmp/${t};`).join('\n')
+    const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']
+      .map((t) => `  ${t}_temp_path ${prefix}/tmp/${t};`)
+      .join('\n')
     const conf = join(prefix, 'nginx.conf')
-    writeFileSync(conf, [
-      'worker_processes 1;', `pid ${prefix}/nginx.pid;`, `error_log ${prefix}/error.log;`, 'events { worker_connections 64; }',
-      'http {', '  access_log off;', temp,
-      `  server { listen 127.0.0.1:${port}; location / { return 301 https://$host:${httpsPort}$request_uri; } }`, '}',
-    ].join('\n'))
-    const proc = startDetached(`nginx-${port}`, ['nginx', '-p', `${prefix}/`, '-c', conf, '-e', `${prefix}/error.log`, '-g', 'daemon off;'], {log: join(prefix, 'out.log'), marker: prefix})
+    writeFileSync(
+      conf,
+      [
+        'worker_processes 1;',
+        `pid ${prefix}/nginx.pid;`,
+        `error_log ${prefix}/error.log;`,
+        'events { worker_connections 64; }',
+        'http {',
+        '  access_log off;',
+        temp,
+        `  server { listen 127.0.0.1:${port}; location / { return 301 https://$host:${httpsPort}$request_uri; } }`,
+        '}',
+      ].join('\n'),
+    )
+    const proc = startDetached(
+      `nginx-${port}`,
+      ['nginx', '-p', `${prefix}/`, '-c', conf, '-e', `${prefix}/error.log`, '-g', 'daemon off;'],
+      {log: join(prefix, 'out.log'), marker: prefix},
+    )
     processes.push(proc)
     await waitForPort(port, proc, 10_000)
   }
 
   /** One layout: apps (env per app), HAProxy, then doctor on https://localhost:<https>/. */
-  async function layout(spec: Omit<Layout, 'https' | 'http' | 'apps'> & {appEnv?: Record<string, string>; instances?: number}, args: string[] = [], ca = good.ca): Promise<Run & {https: number; http: number}> {
+  async function layout(
+    spec: Omit<Layout, 'https' | 'http' | 'apps'> & {appEnv?: Record<string, string>; instances?: number},
+    args: string[] = [],
+    ca = good.ca,
+  ): Promise<Run & {https: number; http: number}> {
     const ports = await freePorts(2 + (spec.instances ?? 1))
     const [https, http, ...apps] = ports as [number, number, ...number[]]
     for (const p of apps) await app(p, {HTTPS_PORT: String(https), ...spec.appEnv})
     await haproxy({...spec, https, http, apps})
-    return {...(await doctor([`https://localhost:${https}/`, '--http-port', String(http), '--ca', ca, ...args])), https, http}
+    return {
+      ...(await doctor([`https://localhost:${https}/`, '--http-port', String(http), '--ca', ca, ...args])),
+      https,
+      http,
+    }
   }
 
   it('control: the CLB websocket layout built by hand passes everything', async () => {
     const run = await layout({secure: 'ssl-tcp', plain: 'http'})
-    expectStatuses(run, {dns: 'pass', redirect: 'pass', tls: 'pass', hsts: 'pass', 'socketio-polling': 'pass', 'socketio-websocket': 'pass', 'mixed-content': 'pass', 'proxy-protocol': 'pass', stickiness: 'skip', 'idle-timeout': 'skip'})
+    expectStatuses(run, {
+      dns: 'pass',
+      redirect: 'pass',
+      tls: 'pass',
+      hsts: 'pass',
+      'socketio-polling': 'pass',
+      'socketio-websocket': 'pass',
+      'mixed-content': 'pass',
+      'proxy-protocol': 'pass',
+      stickiness: 'skip',
+      'idle-timeout': 'skip',
+    })
     assert.match(run.checks.tls.evidence, /RSA 2048, issued by ebws bench CA/)
     assert.equal(run.code, 0)
   })
 
   it('an HTTPS listener that strips Upgrade/Connection: polling only, fix is listeners fix; Chromium agrees (polling)', async () => {
     const run = await layout({secure: 'https-strip', plain: 'http'})
-    expectStatuses(run, {redirect: 'pass', tls: 'pass', 'socketio-polling': 'warn', 'socketio-websocket': 'fail', 'proxy-protocol': 'pass'})
+    expectStatuses(run, {
+      redirect: 'pass',
+      tls: 'pass',
+      'socketio-polling': 'warn',
+      'socketio-websocket': 'fail',
+      'proxy-protocol': 'pass',
+    })
     assert.equal(run.code, 1)
-    assert.match(run.checks['socketio-websocket'].evidence, /the upgrade got a 400 with no Upgrade header back.*CLB HTTPS/)
+    assert.match(
+      run.checks['socketio-websocket'].evidence,
+      /the upgrade got a 400 with no Upgrade header back.*CLB HTTPS/,
+    )
     assert.match(run.checks['socketio-websocket'].fix ?? '', /^ebws listeners fix --domain localhost /)
     assert.equal(transportOf(run), 'polling')
     assert.equal(await browserTransport(`https://localhost:${run.https}/`), 'polling')
@@ -278,13 +398,21 @@ describe('ebws doctor against broken layouts (raw HAProxy configs, certificates 
     const run = await layout({secure: 'ssl-tcp', plain: 'tcp'})
     expectStatuses(run, {redirect: 'fail', tls: 'pass', 'socketio-websocket': 'pass'})
     assert.match(run.checks.redirect.evidence, /answered 404 .*no redirect to https/)
-    assert.match(run.checks.redirect.fix ?? '', /^ebws listeners fix --domain localhost \(HTTP \d+ -> HTTP sends X-Forwarded-Proto: http/)
+    assert.match(
+      run.checks.redirect.fix ?? '',
+      /^ebws listeners fix --domain localhost \(HTTP \d+ -> HTTP sends X-Forwarded-Proto: http/,
+    )
   })
 
   it('a redirect to the wrong port', async () => {
     const run = await layout({secure: 'ssl-tcp', plain: 'http', appEnv: {HTTPS_PORT: '443'}})
     expectStatuses(run, {redirect: 'fail'})
-    assert.match(run.checks.redirect.evidence, new RegExp(`-> 301 https://localhost/ebws-doctor/probe\\?q=redirect-check: goes to the wrong port \\(443, expected ${run.https}\\)`))
+    assert.match(
+      run.checks.redirect.evidence,
+      new RegExp(
+        `-> 301 https://localhost/ebws-doctor/probe\\?q=redirect-check: goes to the wrong port \\(443, expected ${run.https}\\)`,
+      ),
+    )
     assert.match(run.checks.redirect.fix ?? '', new RegExp(`HTTPS_PORT=${run.https}`))
   })
 
@@ -302,7 +430,10 @@ describe('ebws doctor against broken layouts (raw HAProxy configs, certificates 
     await haproxy({https, http, apps: [appPort], secure: 'ssl-tcp', plain: 'http', plainTo: nginxPort})
     const run = await doctor([`https://localhost:${https}/`, '--http-port', String(http), '--ca', good.ca])
     expectStatuses(run, {redirect: 'fail', 'socketio-websocket': 'pass'})
-    assert.match(run.checks.redirect.evidence, /^open redirect: Host: ebws-doctor-spoofed\.invalid is redirected to https:\/\/ebws-doctor-spoofed\.invalid:/)
+    assert.match(
+      run.checks.redirect.evidence,
+      /^open redirect: Host: ebws-doctor-spoofed\.invalid is redirected to https:\/\/ebws-doctor-spoofed\.invalid:/,
+    )
     assert.match(run.checks.redirect.fix ?? '', /allowedHosts: \['localhost'\].*not \$host/)
   })
 
@@ -323,19 +454,32 @@ describe('ebws doctor against broken layouts (raw HAProxy configs, certificates 
     assert.match(run.checks.tls.fix ?? '', /^ebws listeners fix --domain localhost/)
   })
 
-  it('TLS 1.0 and 1.1 allowed (this machine\'s OpenSSL 3 offers them at SECLEVEL=0): a warning naming the SSL policy', async () => {
-    const run = await layout({secure: 'ssl-tcp', plain: 'http', bindExtra: ' ssl-min-ver TLSv1.0 ciphers DEFAULT:@SECLEVEL=0'})
+  it("TLS 1.0 and 1.1 allowed (this machine's OpenSSL 3 offers them at SECLEVEL=0): a warning naming the SSL policy", async () => {
+    const run = await layout({
+      secure: 'ssl-tcp',
+      plain: 'http',
+      bindExtra: ' ssl-min-ver TLSv1.0 ciphers DEFAULT:@SECLEVEL=0',
+    })
     expectStatuses(run, {tls: 'warn'})
     assert.match(run.checks.tls.evidence, /^accepts TLS 1\.0 and TLS 1\.1/)
-    assert.match(run.checks.tls.fix ?? '', /ELBSecurityPolicy-TLS-1-2-2017-01.*ebws listeners fix --domain localhost --tls-policy ELBSecurityPolicy-TLS-1-2-2017-01$/)
+    assert.match(
+      run.checks.tls.fix ?? '',
+      /ELBSecurityPolicy-TLS-1-2-2017-01.*ebws listeners fix --domain localhost --tls-policy ELBSecurityPolicy-TLS-1-2-2017-01$/,
+    )
     assert.equal(run.code, 0, 'a warning alone does not fail the run')
   })
 
   it('PROXY expected but not sent: every request closed; change the load balancer (--mode proxy)', async () => {
     const run = await layout({secure: 'ssl-tcp', plain: 'tcp', appEnv: {PROXY_PROTOCOL: '1'}})
     expectStatuses(run, {'proxy-protocol': 'fail', tls: 'pass'})
-    assert.match(run.checks['proxy-protocol'].evidence, /closed without a response.*expects a PROXY line the load balancer does not send/)
-    assert.match(run.checks['proxy-protocol'].fix ?? '', /^Change the load balancer.*ebws listeners fix --domain localhost --mode proxy/)
+    assert.match(
+      run.checks['proxy-protocol'].evidence,
+      /closed without a response.*expects a PROXY line the load balancer does not send/,
+    )
+    assert.match(
+      run.checks['proxy-protocol'].fix ?? '',
+      /^Change the load balancer.*ebws listeners fix --domain localhost --mode proxy/,
+    )
     assert.match(run.checks['socketio-polling'].fix ?? '', /^Fix the Proxy Protocol mismatch first/)
   })
 
@@ -343,14 +487,20 @@ describe('ebws doctor against broken layouts (raw HAProxy configs, certificates 
     const run = await layout({secure: 'ssl-tcp', plain: 'tcp', sendProxy: true, appEnv: {PROXY_PROTOCOL: '0'}})
     expectStatuses(run, {'proxy-protocol': 'fail', tls: 'pass'})
     assert.match(run.checks['proxy-protocol'].evidence, /bare 400.*sends a PROXY line the backend does not expect/)
-    assert.match(run.checks['proxy-protocol'].fix ?? '', /^Change the backend: deploy ebws's \.platform\/variants\/proxy-protocol.*ebws proxy-protocol disable$/)
+    assert.match(
+      run.checks['proxy-protocol'].fix ?? '',
+      /^Change the backend: deploy ebws's \.platform\/variants\/proxy-protocol.*ebws proxy-protocol disable$/,
+    )
   })
 
   it('two app instances without stickiness: polling sessions get "Session ID unknown"', async () => {
     const run = await layout({secure: 'ssl-tcp', plain: 'http', instances: 2}, ['--sessions', '4'])
     expectStatuses(run, {stickiness: 'fail', 'socketio-websocket': 'pass'})
     assert.match(run.checks.stickiness.evidence, /of 4 polling sessions got 400 "Session ID unknown"/)
-    assert.match(run.checks.stickiness.fix ?? '', /transports: \['websocket'\].*ebws listeners fix --domain localhost --mode http --stickiness/)
+    assert.match(
+      run.checks.stickiness.fix ?? '',
+      /transports: \['websocket'\].*ebws listeners fix --domain localhost --mode http --stickiness/,
+    )
   })
 
   it('a dead host fails in seconds, clearly', async () => {
@@ -377,10 +527,26 @@ describe('ebws doctor against a host that accepts connections and never answers'
     })
     const port = (silent.address() as AddressInfo).port
     const started = Date.now()
-    const run = await doctor([`https://127.0.0.1:${port}/`, '--http-port', String(port), '--sessions', '2', '--idle-probe', '30s'])
+    const run = await doctor([
+      `https://127.0.0.1:${port}/`,
+      '--http-port',
+      String(port),
+      '--sessions',
+      '2',
+      '--idle-probe',
+      '30s',
+    ])
     const took = Date.now() - started
     assert.ok(took < 12_000, `took ${took} ms`)
-    expectStatuses(run, {dns: 'pass', tls: 'fail', redirect: 'fail', 'socketio-polling': 'fail', 'socketio-websocket': 'fail', stickiness: 'fail', 'idle-timeout': 'skip'})
+    expectStatuses(run, {
+      dns: 'pass',
+      tls: 'fail',
+      redirect: 'fail',
+      'socketio-polling': 'fail',
+      'socketio-websocket': 'fail',
+      stickiness: 'fail',
+      'idle-timeout': 'skip',
+    })
     assert.match(run.checks.tls.evidence, /no TLS handshake with 127\.0\.0\.1:\d+: no answer within 4 s/)
     assert.match(run.checks.redirect.evidence, /no answer within 4 s/)
   })
@@ -403,4 +569,3 @@ describe('ebws doctor: bad input exits 2', () => {
     }
   })
 })
-

@@ -13,7 +13,7 @@ interface UpJson {
   urls: {https: string; http: string}
 }
 
-describe('ebws local up --from-environment: a real environment\'s listeners emulated with real HAProxy', () => {
+describe("ebws local up --from-environment: a real environment's listeners emulated with real HAProxy", () => {
   let bench: FullBench
   let env: Record<string, string>
   before(async () => {
@@ -24,21 +24,47 @@ describe('ebws local up --from-environment: a real environment\'s listeners emul
   it('copies the listeners and the idle timeout, and the copy behaves like that layout', async () => {
     const s = await createScenario(bench, {
       certificates: [{kind: 'rsa2048'}],
-      settings: (c) => [...LAYOUT_SETTINGS.websocket(c[0]!.arn), ['aws:elb:policies', 'ConnectionSettingIdleTimeout', '120']],
+      settings: (c) => [
+        ...LAYOUT_SETTINGS.websocket(c[0]!.arn),
+        ['aws:elb:policies', 'ConnectionSettingIdleTimeout', '120'],
+      ],
     })
     const stateDir = tempDir('ebws-local-copy-')
     const [https, http, app] = (await freePorts(3)) as [number, number, number]
     bench.calls.clear()
-    const up = await runCli(['local', 'up', '-e', s.environmentName, '--state-dir', stateDir, '--local-https-port', String(https), '--local-http-port', String(http), '--app-port', String(app), '--json'], {env})
+    const up = await runCli(
+      [
+        'local',
+        'up',
+        '-e',
+        s.environmentName,
+        '--state-dir',
+        stateDir,
+        '--local-https-port',
+        String(https),
+        '--local-http-port',
+        String(http),
+        '--app-port',
+        String(app),
+        '--json',
+      ],
+      {env},
+    )
     try {
       assert.equal(up.code, 0, up.stdout + up.stderr)
       assert.equal(bench.calls.count({mutating: true}), 0, 'read-only on AWS')
       const state = json<UpJson>(up)
       assert.deepEqual(
-        state.listeners.map((l) => `${l.protocol} ${l.loadBalancerPort} -> ${l.instanceProtocol} ${l.instancePort}`).sort(),
+        state.listeners
+          .map((l) => `${l.protocol} ${l.loadBalancerPort} -> ${l.instanceProtocol} ${l.instancePort}`)
+          .sort(),
         ['HTTP 80 -> HTTP 80', 'SSL 443 -> TCP 80'],
       )
-      assert.match(readFileSync(join(stateDir, 'haproxy.cfg'), 'utf8'), /timeout client 120s/, "the environment's idle timeout")
+      assert.match(
+        readFileSync(join(stateDir, 'haproxy.cfg'), 'utf8'),
+        /timeout client 120s/,
+        "the environment's idle timeout",
+      )
       const redirect = await get(`http://localhost:${http}/chat?x=1`)
       assert.equal(redirect.status, 301)
       assert.equal(redirect.headers.location, `https://localhost:${https}/chat?x=1`)

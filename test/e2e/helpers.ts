@@ -13,10 +13,14 @@ import {tempDir} from '../helpers/cli.ts'
 /** Distinct free ports on 127.0.0.1 (all held open together, so they are distinct). */
 export async function freePorts(n: number): Promise<number[]> {
   const servers = await Promise.all(
-    Array.from({length: n}, () => new Promise<ReturnType<typeof createServer>>((resolve) => {
-      const s = createServer()
-      s.listen(0, '127.0.0.1', () => resolve(s))
-    })),
+    Array.from(
+      {length: n},
+      () =>
+        new Promise<ReturnType<typeof createServer>>((resolve) => {
+          const s = createServer()
+          s.listen(0, '127.0.0.1', () => resolve(s))
+        }),
+    ),
   )
   const ports = servers.map((s) => (s.address() as AddressInfo).port)
   await Promise.all(servers.map((s) => new Promise((r) => s.close(r))))
@@ -50,7 +54,8 @@ export async function freeBlocks(sizes: number[]): Promise<number[]> {
 export const appAndNginxPorts = (instances: number): Promise<number[]> => freeBlocks([instances, 2 * instances])
 
 /** A start that failed because a port was taken after it was found free (another test file): worth a retry. */
-export const isPortClash = (error: unknown): boolean => /is in use|EADDRINUSE|cannot bind socket/.test((error as Error).message)
+export const isPortClash = (error: unknown): boolean =>
+  /is in use|EADDRINUSE|cannot bind socket/.test((error as Error).message)
 
 export interface Stack {
   state: LocalState
@@ -76,13 +81,31 @@ export async function up(mode: LayoutMode, nginx = false, extra: UpExtra = {}): 
     const stateDir = tempDir(`ebws-e2e-${mode}-`)
     try {
       const state = await localUp({
-        mode, httpsPort: https, httpPort: http, app: 'sample', appPort: app, nginx, nginxPort, idleTimeoutSeconds: 60,
-        allowedHosts: ['localhost', '127.0.0.1'], stateDir, ...extra, ...(extra.redis ? {redisPort} : {}),
+        mode,
+        httpsPort: https,
+        httpPort: http,
+        app: 'sample',
+        appPort: app,
+        nginx,
+        nginxPort,
+        idleTimeoutSeconds: 60,
+        allowedHosts: ['localhost', '127.0.0.1'],
+        stateDir,
+        ...extra,
+        ...(extra.redis ? {redisPort} : {}),
       })
-      return {state, stateDir, https, http, app, nginx: nginxPort, down: async () => {
-        await localDown(stateDir)
-        rmSync(stateDir, {recursive: true, force: true})
-      }}
+      return {
+        state,
+        stateDir,
+        https,
+        http,
+        app,
+        nginx: nginxPort,
+        down: async () => {
+          await localDown(stateDir)
+          rmSync(stateDir, {recursive: true, force: true})
+        },
+      }
     } catch (error) {
       rmSync(stateDir, {recursive: true, force: true})
       // A port taken between localUp's check and the bind (another test file) fails the start: retry that too.
@@ -98,14 +121,23 @@ export interface Response {
 }
 
 /** One request, redirects not followed; `client` binds the client end to another loopback address. */
-export function get(url: string, options: {headers?: Record<string, string>; method?: string; client?: string; body?: string} = {}): Promise<Response> {
+export function get(
+  url: string,
+  options: {headers?: Record<string, string>; method?: string; client?: string; body?: string} = {},
+): Promise<Response> {
   const u = new URL(url)
   const request = u.protocol === 'https:' ? httpsRequest : httpRequest
   return new Promise((resolve, reject) => {
     const req = request(
       {
-        host: '127.0.0.1', port: u.port, path: u.pathname + u.search, method: options.method ?? 'GET',
-        headers: {host: u.host, ...options.headers}, rejectUnauthorized: false, servername: 'localhost', agent: false,
+        host: '127.0.0.1',
+        port: u.port,
+        path: u.pathname + u.search,
+        method: options.method ?? 'GET',
+        headers: {host: u.host, ...options.headers},
+        rejectUnauthorized: false,
+        servername: 'localhost',
+        agent: false,
         ...(options.client ? {localAddress: options.client} : {}),
       },
       (res) => {
@@ -121,11 +153,22 @@ export function get(url: string, options: {headers?: Record<string, string>; met
 }
 
 /** A Socket.io client like the sample page's, over https to the emulated load balancer. */
-export function connectClient(port: number, transports: ('websocket' | 'polling')[], client?: string, options: {reconnection?: boolean} = {}): Promise<Socket> {
+export function connectClient(
+  port: number,
+  transports: ('websocket' | 'polling')[],
+  client?: string,
+  options: {reconnection?: boolean} = {},
+): Promise<Socket> {
   const agent = new HttpsAgent({rejectUnauthorized: false, ...(client ? {localAddress: client} : {})})
   const socket = io(`https://localhost:${port}`, {
-    transports, tryAllTransports: true, reconnection: options.reconnection ?? false, timeout: 5000, agent: agent as never, forceNew: true,
-    rejectUnauthorized: false, extraHeaders: {origin: `https://localhost:${port}`},
+    transports,
+    tryAllTransports: true,
+    reconnection: options.reconnection ?? false,
+    timeout: 5000,
+    agent: agent as never,
+    forceNew: true,
+    rejectUnauthorized: false,
+    extraHeaders: {origin: `https://localhost:${port}`},
   })
   return new Promise((resolve, reject) => {
     socket.once('connect', () => resolve(socket))

@@ -52,7 +52,9 @@ async function badInputs(stack: Stack) {
   assert.equal(evil.status, 301)
   assert.equal(evil.headers.location, `https://localhost:${stack.https}/x`)
   // Oversized headers: refused (HAProxy's 16 KiB buffer, or Node's 431), and the stack keeps serving.
-  const big = await get(`https://localhost:${stack.https}/`, {headers: {'x-big': 'a'.repeat(40_000)}}).catch(() => ({status: 0}))
+  const big = await get(`https://localhost:${stack.https}/`, {headers: {'x-big': 'a'.repeat(40_000)}}).catch(() => ({
+    status: 0,
+  }))
   assert.ok(big.status === 0 || big.status === 400 || big.status === 431, `oversized headers got ${big.status}`)
   assert.equal((await get(`https://localhost:${stack.https}/healthz`)).status, 200)
   // Health check path answered over plain HTTP, never redirected.
@@ -76,10 +78,13 @@ for (const {mode, nginx} of [
     })
 
     it('http:// is redirected to https:// (301 GET, 308 POST)', () => redirectsToHttps(stack))
-    it('https:// page served; app sees https, and the true client address where the layout carries it', () => servesHttpsPage(stack))
+    it('https:// page served; app sees https, and the true client address where the layout carries it', () =>
+      servesHttpsPage(stack))
     if (mode === 'http') {
-      it('Socket.io: WebSocket cannot pass the HTTPS listener, falls back to polling and still echoes', () => socketEchoes(stack, ['websocket', 'polling'], 'polling'))
-      it('the tool says WebSocket upgrades do not pass', () => assert.ok(stack.state.notes.some((n) => /do not pass WebSocket/.test(n))))
+      it('Socket.io: WebSocket cannot pass the HTTPS listener, falls back to polling and still echoes', () =>
+        socketEchoes(stack, ['websocket', 'polling'], 'polling'))
+      it('the tool says WebSocket upgrades do not pass', () =>
+        assert.ok(stack.state.notes.some((n) => /do not pass WebSocket/.test(n))))
     } else {
       it('Socket.io connects over wss and echoes', () => socketEchoes(stack, ['websocket'], 'websocket'))
     }
@@ -91,7 +96,9 @@ for (const {mode, nginx} of [
     if (mode === 'proxy' && !nginx) {
       it('malformed PROXY line straight to the app: that connection closed, others still served', async () => {
         const closed = await new Promise<string>((resolve, reject) => {
-          const s = connect(stack.app, '127.0.0.1', () => s.write('PROXY TCP4 banana 10.0.0.1 1 443\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n'))
+          const s = connect(stack.app, '127.0.0.1', () =>
+            s.write('PROXY TCP4 banana 10.0.0.1 1 443\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n'),
+          )
           let data = ''
           s.on('data', (d) => (data += d))
           s.on('close', () => resolve(data))
@@ -121,10 +128,13 @@ describe('plain TLS client through the SSL listener sees the self-signed localho
   })
   it('certificate is for localhost', async () => {
     const cn = await new Promise<string>((resolve, reject) => {
-      const s = tlsConnect({port: stack.https, host: '127.0.0.1', servername: 'localhost', rejectUnauthorized: false}, () => {
-        resolve(String(s.getPeerCertificate().subject.CN))
-        s.end()
-      })
+      const s = tlsConnect(
+        {port: stack.https, host: '127.0.0.1', servername: 'localhost', rejectUnauthorized: false},
+        () => {
+          resolve(String(s.getPeerCertificate().subject.CN))
+          s.end()
+        },
+      )
       s.on('error', reject)
     })
     assert.equal(cn, 'localhost')
@@ -150,7 +160,7 @@ for (const {lb, mode, clientSeen} of [
       // The ALB answers the redirect itself: the app never sees the plain request (no HSTS/helmet headers).
       if (lb === 'application') assert.equal(res.headers['x-content-type-options'], undefined)
     })
-    it(`app sees https and the client address ${clientSeen === CLIENT ? '(X-Forwarded-For / PROXY v2)' : '(the load balancer\'s: no PROXY header)'}`, async () => {
+    it(`app sees https and the client address ${clientSeen === CLIENT ? '(X-Forwarded-For / PROXY v2)' : "(the load balancer's: no PROXY header)"}`, async () => {
       const who = JSON.parse((await get(`https://localhost:${stack.https}/whoami`, {client: CLIENT})).body) as Who
       assert.equal(who.protocol, 'https')
       assert.equal(who.clientAddress, clientSeen)

@@ -28,7 +28,13 @@ const FORGED = '6.6.6.6'
 type Who = {protocol: string; clientAddress: string}
 
 /** A child process that printed `marker` on stdout (or stderr); stopped by `stop`. */
-async function startProcess(command: string, args: string[], marker: RegExp | undefined, waitPort: number, env: NodeJS.ProcessEnv = {}): Promise<{child: ChildProcess; stop: () => Promise<void>; output: () => string}> {
+async function startProcess(
+  command: string,
+  args: string[],
+  marker: RegExp | undefined,
+  waitPort: number,
+  env: NodeJS.ProcessEnv = {},
+): Promise<{child: ChildProcess; stop: () => Promise<void>; output: () => string}> {
   const child = spawn(command, args, {env: {...process.env, ...env}, stdio: ['ignore', 'pipe', 'pipe']})
   let output = ''
   child.stdout!.on('data', (d) => (output += d))
@@ -61,7 +67,10 @@ function accepts(port: number): Promise<boolean> {
 /** The sample app as Beanstalk runs it (`node server.js`), with the environment properties given. */
 const startSampleApp = (port: number, env: NodeJS.ProcessEnv) =>
   startProcess(process.execPath, [join(ROOT, 'sample-app', 'server.js')], /listening on/, port, {
-    PORT: String(port), HOST: '127.0.0.1', ALLOWED_HOSTS: 'localhost,127.0.0.1', ...env,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    ALLOWED_HOSTS: 'localhost,127.0.0.1',
+    ...env,
   })
 
 interface Stack {
@@ -86,14 +95,30 @@ async function stack(mode: LayoutMode, nginx: boolean, appEnv: NodeJS.ProcessEnv
   }
 }
 
-async function startStack(o: {mode: LayoutMode; nginx: boolean; appEnv: NodeJS.ProcessEnv; https: number; http: number; appPort: number; nginxPort: number}): Promise<Stack> {
+async function startStack(o: {
+  mode: LayoutMode
+  nginx: boolean
+  appEnv: NodeJS.ProcessEnv
+  https: number
+  http: number
+  appPort: number
+  nginxPort: number
+}): Promise<Stack> {
   const {mode, nginx, appEnv, https, http, appPort, nginxPort} = o
   const app = await startSampleApp(appPort, {HTTPS_PORT: String(https), ...appEnv})
   const stateDir = mkdtempSync(join(tmpdir(), `ebws-e2e-trust-${mode}-`))
   try {
     await localUp({
-      mode, httpsPort: https, httpPort: http, app: 'external', appPort, nginx, nginxPort, idleTimeoutSeconds: 60,
-      allowedHosts: ['localhost', '127.0.0.1'], stateDir,
+      mode,
+      httpsPort: https,
+      httpPort: http,
+      app: 'external',
+      appPort,
+      nginx,
+      nginxPort,
+      idleTimeoutSeconds: 60,
+      allowedHosts: ['localhost', '127.0.0.1'],
+      stateDir,
     })
   } catch (err) {
     await app.stop()
@@ -101,7 +126,9 @@ async function startStack(o: {mode: LayoutMode; nginx: boolean; appEnv: NodeJS.P
     throw err
   }
   return {
-    https, http, nginx: nginxPort,
+    https,
+    http,
+    nginx: nginxPort,
     down: async () => {
       await localDown(stateDir)
       await app.stop()
@@ -127,7 +154,11 @@ function withoutInstance(body: Who & {instance?: unknown}): Who {
 async function socketWhoami(port: number, headers: Record<string, string>): Promise<Who & {transport: string}> {
   const agent = new HttpsAgent({rejectUnauthorized: false, localAddress: CLIENT})
   const socket = io(`https://localhost:${port}`, {
-    transports: ['websocket'], reconnection: false, timeout: 5000, agent: agent as never, rejectUnauthorized: false,
+    transports: ['websocket'],
+    reconnection: false,
+    timeout: 5000,
+    agent: agent as never,
+    rejectUnauthorized: false,
     extraHeaders: {origin: `https://localhost:${port}`, ...headers},
   })
   try {
@@ -159,7 +190,10 @@ for (const nginx of [false, true]) {
       assert.equal(sock.clientAddress, '127.0.0.1')
     })
     it('X-Forwarded-Proto: the right-most value decides; empty or unknown is plain HTTP; absent is the SSL listener', async () => {
-      assert.equal((await get(`https://localhost:${s.https}/`, {headers: {'x-forwarded-proto': 'http, https'}})).status, 200)
+      assert.equal(
+        (await get(`https://localhost:${s.https}/`, {headers: {'x-forwarded-proto': 'http, https'}})).status,
+        200,
+      )
       // nginx sends no header for an empty value, so behind it '' arrives as no header at all (the SSL listener).
       for (const value of [...(nginx ? [] : ['']), 'banana', 'https, http']) {
         const res = await get(`https://localhost:${s.https}/x?y=1`, {headers: {'x-forwarded-proto': value}})
@@ -184,8 +218,14 @@ for (const nginx of [false, true]) {
     })
     it('the entry the load balancer appended (right-most) is the client, never the forged left-most one', async () => {
       assert.equal((await whoami(`https://localhost:${s.https}/whoami`)).clientAddress, CLIENT)
-      assert.equal((await whoami(`https://localhost:${s.https}/whoami`, {'x-forwarded-for': FORGED})).clientAddress, CLIENT)
-      assert.equal((await whoami(`https://localhost:${s.https}/whoami`, {'x-forwarded-for': `${FORGED}, 10.9.9.9`})).clientAddress, CLIENT)
+      assert.equal(
+        (await whoami(`https://localhost:${s.https}/whoami`, {'x-forwarded-for': FORGED})).clientAddress,
+        CLIENT,
+      )
+      assert.equal(
+        (await whoami(`https://localhost:${s.https}/whoami`, {'x-forwarded-for': `${FORGED}, 10.9.9.9`})).clientAddress,
+        CLIENT,
+      )
     })
     it('https served, http redirected, whatever X-Forwarded-Proto the client sends', async () => {
       assert.equal((await get(`https://localhost:${s.https}/`, {headers: {'x-forwarded-proto': 'http'}})).status, 200)
@@ -213,10 +253,17 @@ describe('proxy layout (Proxy Protocol v1) with the shipped nginx, EBWS_LB_LAYOU
     })
   const REQUEST = 'GET /whoami HTTP/1.1\r\nHost: localhost\r\nX-Forwarded-For: 6.6.6.6\r\nConnection: close\r\n\r\n'
   it('client address from the PROXY line, forged X-Forwarded-For dropped', async () => {
-    assert.equal((await whoami(`https://localhost:${s.https}/whoami`, {'x-forwarded-for': FORGED})).clientAddress, CLIENT)
+    assert.equal(
+      (await whoami(`https://localhost:${s.https}/whoami`, {'x-forwarded-for': FORGED})).clientAddress,
+      CLIENT,
+    )
     const reply = await raw(`PROXY TCP4 198.51.100.7 10.0.0.1 4000 443\r\n${REQUEST}`)
     assert.match(reply, /^HTTP\/1.1 200/)
-    assert.deepEqual(withoutInstance(JSON.parse(reply.slice(reply.indexOf('\r\n\r\n') + 4))), {protocol: 'https', clientAddress: '198.51.100.7', host: 'localhost'})
+    assert.deepEqual(withoutInstance(JSON.parse(reply.slice(reply.indexOf('\r\n\r\n') + 4))), {
+      protocol: 'https',
+      clientAddress: '198.51.100.7',
+      host: 'localhost',
+    })
   })
   it('a PROXY source that is not an address (999.1.1.1, abc.def) is closed by nginx without a response', async () => {
     for (const source of ['999.1.1.1', 'abc.def', '1.2.3.04']) {
@@ -241,17 +288,40 @@ describe('Proxy Protocol v2 from HAProxy send-proxy-v2 (an NLB target group with
     dir = mkdtempSync(join(tmpdir(), 'ebws-e2e-ppv2-'))
     app = await startSampleApp(appPort, {PROXY_PROTOCOL: '1', EBWS_LB_LAYOUT: 'nlb', HTTPS_PORT: String(tls443)})
     appBehindNginx = await startSampleApp(app2Port, {EBWS_LB_LAYOUT: 'proxy', HTTPS_PORT: String(via443)})
-    buildLocalNginx({variant: 'proxy-protocol', prefix: join(dir, 'nginx'), listenPort: nginxPort, appPort: app2Port, healthPort: nginxPort + 1})
+    buildLocalNginx({
+      variant: 'proxy-protocol',
+      prefix: join(dir, 'nginx'),
+      listenPort: nginxPort,
+      appPort: app2Port,
+      healthPort: nginxPort + 1,
+    })
     nginx = await startProcess('nginx', nginxArgs(join(dir, 'nginx'), ['-g', 'daemon off;']), undefined, nginxPort)
     // The NLB writes the listener port as the destination (set-dst-port stands in for it); crc32c and unique-id add TLVs.
     const frontend = (name: string, port: number, dstPort: number, server: number) => [
-      `frontend ${name}`, `    bind 127.0.0.1:${port}`, '    mode tcp', `    tcp-request connection set-dst-port int(${dstPort})`,
-      '    unique-id-format %{+X}o\\ %ci:%cp_%fi:%fp_%Ts_%rt', `    default_backend ${name}_b`,
-      `backend ${name}_b`, '    mode tcp', `    server app 127.0.0.1:${server} send-proxy-v2 proxy-v2-options crc32c,unique-id`,
+      `frontend ${name}`,
+      `    bind 127.0.0.1:${port}`,
+      '    mode tcp',
+      `    tcp-request connection set-dst-port int(${dstPort})`,
+      '    unique-id-format %{+X}o\\ %ci:%cp_%fi:%fp_%Ts_%rt',
+      `    default_backend ${name}_b`,
+      `backend ${name}_b`,
+      '    mode tcp',
+      `    server app 127.0.0.1:${server} send-proxy-v2 proxy-v2-options crc32c,unique-id`,
     ]
     const cfg = join(dir, 'haproxy.cfg')
-    writeFileSync(cfg, ['defaults', '    timeout connect 5s', '    timeout client 30s', '    timeout server 30s',
-      ...frontend('tls443', tls443, 443, appPort), ...frontend('tcp80', tcp80, 80, appPort), ...frontend('via443', via443, 443, nginxPort), ''].join('\n'))
+    writeFileSync(
+      cfg,
+      [
+        'defaults',
+        '    timeout connect 5s',
+        '    timeout client 30s',
+        '    timeout server 30s',
+        ...frontend('tls443', tls443, 443, appPort),
+        ...frontend('tcp80', tcp80, 80, appPort),
+        ...frontend('via443', via443, 443, nginxPort),
+        '',
+      ].join('\n'),
+    )
     haproxy = await startProcess('haproxy', ['-db', '-f', cfg], undefined, via443)
   })
   after(async () => {
@@ -261,9 +331,12 @@ describe('Proxy Protocol v2 from HAProxy send-proxy-v2 (an NLB target group with
     await appBehindNginx?.stop()
     if (dir) rmSync(dir, {recursive: true, force: true})
   })
-  it('the app\'s own reader: client address and protocol from the v2 block (443 https, 80 redirected)', async () => {
+  it("the app's own reader: client address and protocol from the v2 block (443 https, 80 redirected)", async () => {
     const [tls443, tcp80] = ports as [number, number]
-    assert.deepEqual(await whoami(`http://localhost:${tls443}/whoami`, {'x-forwarded-for': FORGED, 'x-forwarded-proto': 'http'}), {protocol: 'https', clientAddress: CLIENT, host: `localhost:${tls443}`})
+    assert.deepEqual(
+      await whoami(`http://localhost:${tls443}/whoami`, {'x-forwarded-for': FORGED, 'x-forwarded-proto': 'http'}),
+      {protocol: 'https', clientAddress: CLIENT, host: `localhost:${tls443}`},
+    )
     const res = await get(`http://localhost:${tcp80}/x?y=1`, {client: CLIENT, headers: {'x-forwarded-proto': 'https'}})
     assert.equal(res.status, 301)
     assert.equal(res.headers.location, `https://localhost:${tls443}/x?y=1`)
@@ -272,7 +345,11 @@ describe('Proxy Protocol v2 from HAProxy send-proxy-v2 (an NLB target group with
   })
   it('the shipped nginx reads v2 too and passes the client address and protocol on', async () => {
     const via443 = ports[2]!
-    assert.deepEqual(await whoami(`http://localhost:${via443}/whoami`, {'x-forwarded-for': FORGED}), {protocol: 'https', clientAddress: CLIENT, host: 'localhost'})
+    assert.deepEqual(await whoami(`http://localhost:${via443}/whoami`, {'x-forwarded-for': FORGED}), {
+      protocol: 'https',
+      clientAddress: CLIENT,
+      host: 'localhost',
+    })
   })
 })
 
@@ -310,7 +387,10 @@ describe('slow headers and the connection cap (sample app, IDLE_TIMEOUT=1, MAX_C
     await new Promise((r) => setTimeout(r, 2500))
     // 20 held (the silent one included), 20 refused; the silent one is still open after 2.5 s > the 1 s idle timeout.
     assert.equal(closedAt.length, 20, `closed so far at ${closedAt.join(', ')} ms`)
-    assert.ok(closedAt.every((t) => t < 1500), `refused ones closed at ${closedAt.join(', ')} ms`)
+    assert.ok(
+      closedAt.every((t) => t < 1500),
+      `refused ones closed at ${closedAt.join(', ')} ms`,
+    )
     assert.equal(silent.destroyed, false)
     // Header timeout = keep-alive (idle + 5 s) + 1 s = 7 s, checked every second: all gone by ~8 s, not ~66-96 s.
     await new Promise<void>((resolve, reject) => {

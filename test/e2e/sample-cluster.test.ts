@@ -20,8 +20,21 @@ import {freeBlocks} from './helpers.ts'
 // states, and the drain's bound.
 
 const quiet = {info: () => {}, warn: () => {}}
-const config = {port: 0, host: '127.0.0.1', allowedHosts: ['localhost'], httpsPort: 443, healthCheckPath: '/healthz', hsts: {maxAge: 0, includeSubDomains: false, preload: false}, proxyProtocol: false}
-type App = {server: import('node:http').Server; io: unknown; cluster: {close: () => Promise<void>}; status: {draining: boolean}}
+const config = {
+  port: 0,
+  host: '127.0.0.1',
+  allowedHosts: ['localhost'],
+  httpsPort: 443,
+  healthCheckPath: '/healthz',
+  hsts: {maxAge: 0, includeSubDomains: false, preload: false},
+  proxyProtocol: false,
+}
+type App = {
+  server: import('node:http').Server
+  io: unknown
+  cluster: {close: () => Promise<void>}
+  status: {draining: boolean}
+}
 
 async function listen(clusterEnv: Record<string, string>): Promise<App & {port: number}> {
   const app = createApp(config, {log: quiet, clusterConfig: loadClusterConfig(clusterEnv)}) as App
@@ -35,7 +48,9 @@ const health = (port: number) =>
       let body = ''
       res.on('data', (d) => (body += d))
       res.on('end', () => resolve({code: res.statusCode ?? 0, body: JSON.parse(body)}))
-    }).on('error', reject).end()
+    })
+      .on('error', reject)
+      .end()
   })
 
 const client = (port: number, reconnection = false) =>
@@ -76,12 +91,23 @@ describe('sample app with REDIS_URL, Redis not there at start', () => {
     assert.deepEqual(await s.timeout(3000).emitWithAck('chat', 'no redis yet'), {ok: true, scope: 'local'})
     await until('local delivery', async () => got.includes('no redis yet'))
 
-    const redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--dir', dir], {stdio: 'ignore'})
+    const redis = spawn(
+      'redis-server',
+      ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--dir', dir],
+      {stdio: 'ignore'},
+    )
     cleanup.push(() => new Promise((r) => (redis.exitCode !== null ? r(null) : (redis.once('exit', r), redis.kill()))))
     // Runs before the line above (cleanup goes in reverse): drain() closes Socket.io (and so the adapter's stream
     // readers and subscriber, which need Redis there to close), the Redis client and the server.
     cleanup.push(async () => {
-      await drain({server: app.server, io: app.io, cluster: app.cluster, status: app.status, timeoutMs: 2000, log: quiet})
+      await drain({
+        server: app.server,
+        io: app.io,
+        cluster: app.cluster,
+        status: app.status,
+        timeoutMs: 2000,
+        log: quiet,
+      })
       // The stream reader quits after its current XREAD (at most READ_BLOCK_MS), and needs Redis to answer it.
       await new Promise((r) => setTimeout(r, READ_BLOCK_MS + 300))
     })
@@ -100,9 +126,21 @@ describe('sample app drain (no Redis)', () => {
     // An idle keep-alive HTTP connection does not hold the drain up past its bound.
     const {Agent} = await import('node:http')
     const agent = new Agent({keepAlive: true})
-    await new Promise<void>((r) => request({host: '127.0.0.1', port: app.port, path: '/whoami', agent, headers: {'x-forwarded-proto': 'https'}}, (res) => res.resume().on('end', () => r())).end())
+    await new Promise<void>((r) =>
+      request(
+        {host: '127.0.0.1', port: app.port, path: '/whoami', agent, headers: {'x-forwarded-proto': 'https'}},
+        (res) => res.resume().on('end', () => r()),
+      ).end(),
+    )
     const started = Date.now()
-    const outcome = await drain({server: app.server, io: app.io, cluster: app.cluster, status: app.status, timeoutMs: 2000, log: quiet})
+    const outcome = await drain({
+      server: app.server,
+      io: app.io,
+      cluster: app.cluster,
+      status: app.status,
+      timeoutMs: 2000,
+      log: quiet,
+    })
     assert.ok(Date.now() - started < 2500, 'within the bound')
     assert.ok(outcome === 'closed' || outcome === 'timeout')
     assert.equal(app.status.draining, true)

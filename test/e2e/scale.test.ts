@@ -15,14 +15,22 @@ type Chat = {text: string; instance: string}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** Connects until there are `perInstance` websocket clients on each of the 3 instances (round robin spreads them). */
-async function clientsOnEveryInstance(stack: Stack, perInstance = 1, reconnection = false): Promise<Map<string, Socket[]>> {
+async function clientsOnEveryInstance(
+  stack: Stack,
+  perInstance = 1,
+  reconnection = false,
+): Promise<Map<string, Socket[]>> {
   const byInstance = new Map<string, Socket[]>()
   for (let i = 0; i < 3 * perInstance; i++) {
     const socket = await connectClient(stack.https, ['websocket'], undefined, {reconnection})
     const who = await emit<Who>(socket, 'whoami')
     byInstance.set(who.instance, [...(byInstance.get(who.instance) ?? []), socket])
   }
-  assert.deepEqual([...byInstance.keys()].sort(), ['app-1', 'app-2', 'app-3'], 'round robin puts a client on every instance')
+  assert.deepEqual(
+    [...byInstance.keys()].sort(),
+    ['app-1', 'app-2', 'app-3'],
+    'round robin puts a client on every instance',
+  )
   for (const list of byInstance.values()) assert.equal(list.length, perInstance)
   return byInstance
 }
@@ -46,7 +54,8 @@ async function until(what: string, check: () => boolean | Promise<boolean>, time
   assert.fail(`timed out waiting for ${what}`)
 }
 
-const health = async (port: number) => JSON.parse((await get(`http://127.0.0.1:${port}/healthz`)).body) as {status: string; redis: {redis: string}}
+const health = async (port: number) =>
+  JSON.parse((await get(`http://127.0.0.1:${port}/healthz`)).body) as {status: string; redis: {redis: string}}
 
 describe('3 instances, no Redis: a broadcast reaches only the clients of the instance it was sent on', () => {
   let stack: Stack
@@ -63,7 +72,8 @@ describe('3 instances, no Redis: a broadcast reaches only the clients of the ins
       assert.deepEqual(await emit(sender!, 'chat', 'local only'), {ok: true, scope: 'local'})
       await until('app-1 clients', () => boxes.get('app-1')!.every((b) => b.includes('local only')))
       await sleep(500)
-      for (const id of ['app-2', 'app-3']) for (const box of boxes.get(id)!) assert.deepEqual(box, [], `${id} got nothing`)
+      for (const id of ['app-2', 'app-3'])
+        for (const box of boxes.get(id)!) assert.deepEqual(box, [], `${id} got nothing`)
       assert.match(stack.state.notes.join('\n'), /broadcasts reach only clients on the same instance/)
     } finally {
       closeAll(clients)
@@ -87,11 +97,22 @@ describe('3 instances with --redis (Redis Streams adapter)', () => {
   it('local status lists every instance and Redis', async () => {
     const {localStatus} = await import('../../src/local/run.ts')
     const status = await localStatus(stack.stateDir)
-    assert.deepEqual(status.instances.map((i) => [i.id, i.running, i.accepting]), [['app-1', true, true], ['app-2', true, true], ['app-3', true, true]])
+    assert.deepEqual(
+      status.instances.map((i) => [i.id, i.running, i.accepting]),
+      [
+        ['app-1', true, true],
+        ['app-2', true, true],
+        ['app-3', true, true],
+      ],
+    )
     assert.equal(status.redis?.answering, true)
     // Every recorded pid is recognised as ours (redis-server rewrites its title: the config path must survive).
-    assert.deepEqual(status.processes.filter((p) => !p.running).map((p) => p.name), [])
-    for (const inst of stack.state.instances!) await until(`${inst.id} ready`, async () => (await health(inst.port)).status === 'ok')
+    assert.deepEqual(
+      status.processes.filter((p) => !p.running).map((p) => p.name),
+      [],
+    )
+    for (const inst of stack.state.instances!)
+      await until(`${inst.id} ready`, async () => (await health(inst.port)).status === 'ok')
   })
 
   it('a message emitted on one instance reaches the clients of all three', async () => {
@@ -107,12 +128,18 @@ describe('3 instances with --redis (Redis Streams adapter)', () => {
   })
 
   it('headless Chromium on one instance receives a broadcast sent from another', async () => {
-    browser = await chromium.launch({executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking']})
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    })
     const context = await browser.newContext({ignoreHTTPSErrors: true})
     const page = await context.newPage()
     await page.goto(`https://localhost:${stack.https}/`)
     await page.locator('#state').filter({hasText: 'connected via websocket'}).waitFor({timeout: 10_000})
-    await page.locator('#instance').filter({hasText: /^app-\d/}).waitFor({timeout: 10_000})
+    await page
+      .locator('#instance')
+      .filter({hasText: /^app-\d/})
+      .waitFor({timeout: 10_000})
     const pageInstance = (await page.locator('#instance').textContent())!.split(' ')[0]
     // A Node client on another instance sends.
     let sender: Socket | undefined
@@ -146,11 +173,14 @@ describe('3 instances with --redis (Redis Streams adapter)', () => {
       assert.deepEqual([...counts.values()], [10, 10, 10], 'round robin: an even spread')
       while (agentClients.length < 1000) {
         const batch = Math.min(100, 1000 - agentClients.length)
-        agentClients.push(...(await Promise.all(Array.from({length: batch}, () => connectClient(stack.https, ['websocket'])))))
+        agentClients.push(
+          ...(await Promise.all(Array.from({length: batch}, () => connectClient(stack.https, ['websocket'])))),
+        )
       }
       let received = 0
       for (const s of agentClients) s.on('chat', (m: Chat) => m.text.startsWith('fan-out') && received++)
-      for (let b = 0; b < 5; b++) assert.equal((await emit<{scope: string}>(agentClients[b * 7]!, 'chat', `fan-out ${b}`)).scope, 'cluster')
+      for (let b = 0; b < 5; b++)
+        assert.equal((await emit<{scope: string}>(agentClients[b * 7]!, 'chat', `fan-out ${b}`)).scope, 'cluster')
       await until('5 broadcasts x 1,000 clients', () => received === 5000, 30_000)
       await sleep(200)
       assert.equal(received, 5000, 'none lost, none doubled')
@@ -178,7 +208,8 @@ describe('3 instances with --redis (Redis Streams adapter)', () => {
       const again = startDetached('redis', redis.command, {log: redis.log, marker: redis.marker})
       restarted.push(again)
       await waitForPort(stack.state.ports.redis!, again, 10_000)
-      for (const inst of stack.state.instances!) await until(`${inst.id} reconnected`, async () => (await health(inst.port)).status === 'ok', 20_000)
+      for (const inst of stack.state.instances!)
+        await until(`${inst.id} reconnected`, async () => (await health(inst.port)).status === 'ok', 20_000)
       // The stream readers resume too: a broadcast from app-3 reaches every client.
       await until('cluster broadcast after recovery', async () => {
         const text = `after ${Date.now()}`
@@ -229,7 +260,10 @@ describe('3 instances with --redis (Redis Streams adapter)', () => {
 })
 
 /** One Engine.IO long-polling session by hand: handshake, then a second request with the sid (and the cookie). */
-async function pollingSession(stack: Stack, cookieName?: string): Promise<{second: {status: number; body: string}; cookie?: string}> {
+async function pollingSession(
+  stack: Stack,
+  cookieName?: string,
+): Promise<{second: {status: number; body: string}; cookie?: string}> {
   const origin = {origin: `https://localhost:${stack.https}`}
   const handshake = await get(`https://localhost:${stack.https}/socket.io/?EIO=4&transport=polling`, {headers: origin})
   assert.equal(handshake.status, 200, handshake.body)
@@ -242,7 +276,9 @@ async function pollingSession(stack: Stack, cookieName?: string): Promise<{secon
   let second = {status: 200, body: ''}
   for (let i = 0; i < 2 && second.status === 200; i++) {
     second = await get(`https://localhost:${stack.https}/socket.io/?EIO=4&transport=polling&sid=${sid}&t=${i}`, {
-      headers: {...headers, 'content-type': 'text/plain;charset=UTF-8'}, method: 'POST', body: '3',
+      headers: {...headers, 'content-type': 'text/plain;charset=UTF-8'},
+      method: 'POST',
+      body: '3',
     })
   }
   return {second, ...(cookie ? {cookie} : {})}
@@ -304,13 +340,41 @@ describe('the CLI: ebws local up --instances 2 --redis, local status, local down
     })
     const [https, http, redis] = (await freePorts(3)) as [number, number, number]
     const [app] = (await freeBlocks([2])) as [number]
-    const upped = await runCli([
-      'local', 'up', '--instances', '2', '--redis', '--redis-port', String(redis), '--lb', 'application', '--stickiness', '--state-dir', stateDir,
-      '--local-https-port', String(https), '--local-http-port', String(http), '--app-port', String(app), '--json',
-    ], {env})
+    const upped = await runCli(
+      [
+        'local',
+        'up',
+        '--instances',
+        '2',
+        '--redis',
+        '--redis-port',
+        String(redis),
+        '--lb',
+        'application',
+        '--stickiness',
+        '--state-dir',
+        stateDir,
+        '--local-https-port',
+        String(https),
+        '--local-http-port',
+        String(http),
+        '--app-port',
+        String(app),
+        '--json',
+      ],
+      {env},
+    )
     assert.equal(upped.code, 0, upped.stdout + upped.stderr)
-    const state = json<{instances: {id: string}[]; redis: {url: string}; stickiness: {cookie: string}; loadBalancer: string}>(upped)
-    assert.deepEqual(state.instances.map((i) => i.id), ['app-1', 'app-2'])
+    const state = json<{
+      instances: {id: string}[]
+      redis: {url: string}
+      stickiness: {cookie: string}
+      loadBalancer: string
+    }>(upped)
+    assert.deepEqual(
+      state.instances.map((i) => i.id),
+      ['app-1', 'app-2'],
+    )
     assert.equal(state.redis.url, `redis://127.0.0.1:${redis}`)
     assert.equal(state.stickiness.cookie, 'AWSALB')
     assert.equal(state.loadBalancer, 'application')
@@ -322,12 +386,17 @@ describe('the CLI: ebws local up --instances 2 --redis, local status, local down
     assert.match(status.stdout, /instance app-2 +port \d+ running, accepting/)
     assert.match(status.stdout, /redis redis:\/\/127\.0\.0\.1:\d+: answering/)
 
-    const down = json<{stopped: {name: string}[]}>(await runCli(['local', 'down', '--state-dir', stateDir, '--json'], {env}))
+    const down = json<{stopped: {name: string}[]}>(
+      await runCli(['local', 'down', '--state-dir', stateDir, '--json'], {env}),
+    )
     assert.deepEqual(down.stopped.map((p) => p.name).sort(), ['app-1', 'app-2', 'haproxy', 'redis'])
   })
   it('bad combination: exit 2, nothing started', async () => {
     const {runCli} = await import('../helpers/cli.ts')
-    const res = await runCli(['local', 'up', '--lb', 'application', '--mode', 'proxy', '--state-dir', '/nonexistent/ebws'], {env: {}})
+    const res = await runCli(
+      ['local', 'up', '--lb', 'application', '--mode', 'proxy', '--state-dir', '/nonexistent/ebws'],
+      {env: {}},
+    )
     assert.equal(res.code, 2)
     assert.match(res.stderr, /Application Load Balancer has no Proxy Protocol/)
   })

@@ -32,14 +32,21 @@ export function tempDir(prefix: string): string {
  * its own, removed when it exits: what the CLI writes to the temp dir (listeners fix's default snapshot, Node's
  * compile cache) stays out of the system's.
  */
-export function runCli(args: string[], opts: {env: Record<string, string>; cwd?: string; timeoutMs?: number}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  opts: {env: Record<string, string>; cwd?: string; timeoutMs?: number},
+): Promise<CliResult> {
   const tmp = tempDir('ebws-cli-tmp-')
   const removeTmp = () => {
     rmSync(tmp, {recursive: true, force: true})
     tempDirs.delete(tmp)
   }
   return new Promise<CliResult>((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {env: {...opts.env, NO_COLOR: '1', TMPDIR: tmp}, cwd: opts.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe']})
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: {...opts.env, NO_COLOR: '1', TMPDIR: tmp},
+      cwd: opts.cwd ?? ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
@@ -82,7 +89,8 @@ export function envelope<R = Record<string, unknown>>(r: CliResult): Envelope<R>
   const keys = Object.keys(doc).sort().join(',')
   if (keys !== 'command,error,ok,result') throw new Error(`not the --json envelope (keys ${keys}):\n${r.stdout}`)
   if (doc.ok !== (doc.error === null)) throw new Error(`envelope ok=${doc.ok} with error ${JSON.stringify(doc.error)}`)
-  if (doc.error && doc.error.exitCode !== r.code) throw new Error(`error.exitCode ${doc.error.exitCode} but the process exited ${r.code}`)
+  if (doc.error && doc.error.exitCode !== r.code)
+    throw new Error(`error.exitCode ${doc.error.exitCode} but the process exited ${r.code}`)
   if (!doc.error && r.code !== 0) throw new Error(`ok envelope but exit ${r.code}:\n${r.stderr}`)
   return doc
 }
@@ -90,7 +98,8 @@ export function envelope<R = Record<string, unknown>>(r: CliResult): Envelope<R>
 /** The envelope's result (on failure: what the command had done, e.g. a failed deploy's result). */
 export function json<T = Record<string, unknown>>(r: CliResult): T {
   const doc = envelope<T>(r)
-  if (doc.result === null) throw new Error(`no result in the envelope (exit ${r.code}): ${JSON.stringify(doc.error)}\nstderr: ${r.stderr}`)
+  if (doc.result === null)
+    throw new Error(`no result in the envelope (exit ${r.code}): ${JSON.stringify(doc.error)}\nstderr: ${r.stderr}`)
   return doc.result
 }
 

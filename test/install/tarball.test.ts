@@ -18,7 +18,11 @@ import {envelope, json, jsonError, ROOT, type CliResult} from '../helpers/cli.ts
 const exec = promisify(execFile)
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {version: string; engines: {node: string}}
 const NODES = [
-  {name: 'Node 22.2.0 (engines floor)', bin: join(ROOT, 'test', 'install', 'node22', 'node_modules', 'node', 'bin', 'node'), version: 'v22.2.0'},
+  {
+    name: 'Node 22.2.0 (engines floor)',
+    bin: join(ROOT, 'test', 'install', 'node22', 'node_modules', 'node', 'bin', 'node'),
+    version: 'v22.2.0',
+  },
   {name: 'Node 24', bin: join(ROOT, 'node_modules', 'node', 'bin', 'node'), version: process.version},
 ]
 
@@ -29,7 +33,11 @@ const tmp = join(work, 'tmp')
 after(() => rmSync(work, {recursive: true, force: true}))
 
 /** Runs the installed `ebws` (the prefix's bin link, through `#!/usr/bin/env node`) on the given Node. */
-async function ebws(node: string, args: string[], extra: {env?: Record<string, string>; cwd?: string} = {}): Promise<CliResult> {
+async function ebws(
+  node: string,
+  args: string[],
+  extra: {env?: Record<string, string>; cwd?: string} = {},
+): Promise<CliResult> {
   const env = {
     ...extra.env,
     PATH: `${dirname(node)}:${join(prefix, 'bin')}:/usr/sbin:/usr/bin:/sbin:/bin`,
@@ -55,16 +63,28 @@ describe('the npm pack tarball, installed globally in a fresh prefix', () => {
     mkdirSync(home)
     mkdirSync(tmp)
     // --ignore-scripts: `npm test` has built dist/ already (prepare would build it again).
-    const packed = await exec('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], {cwd: ROOT, env: {...process.env, HOME: home, TMPDIR: tmp}})
+    const packed = await exec('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], {
+      cwd: ROOT,
+      env: {...process.env, HOME: home, TMPDIR: tmp},
+    })
     const tarball = join(work, (JSON.parse(packed.stdout) as Array<{filename: string}>)[0]!.filename)
     // npm itself runs on this (test) Node; the package has no dependencies, so nothing is fetched.
     // Without the npm_* variables of an enclosing `npm test` (they would point npm at this workspace).
-    const npmEnv: Record<string, string | undefined> = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('npm_')))
+    const npmEnv: Record<string, string | undefined> = Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => !k.startsWith('npm_')),
+    )
     Object.assign(npmEnv, {HOME: home, TMPDIR: tmp, npm_config_cache: join(home, '.npm')})
-    const installed = await exec('npm', ['install', '--global', '--prefix', prefix, '--no-fund', '--no-audit', tarball], {env: npmEnv})
+    const installed = await exec(
+      'npm',
+      ['install', '--global', '--prefix', prefix, '--no-fund', '--no-audit', tarball],
+      {env: npmEnv},
+    )
     assert.match(installed.stdout, /added 1 package/, 'the installed package needs no dependencies')
     ;({bench, env: benchEnv} = await startCliBench())
-    const s = await createScenario(bench, {certificates: [{kind: 'rsa2048'}], settings: (c) => LAYOUT_SETTINGS.websocket(c[0]!.arn)})
+    const s = await createScenario(bench, {
+      certificates: [{kind: 'rsa2048'}],
+      settings: (c) => LAYOUT_SETTINGS.websocket(c[0]!.arn),
+    })
     environmentName = s.environmentName
   })
   after(async () => bench?.stop())
@@ -88,7 +108,8 @@ describe('the npm pack tarball, installed globally in a fresh prefix', () => {
         assert.deepEqual([v.cliVersion, v.nodeVersion], [`ebws/${pkg.version}`, `node-${node.version}`])
         const help = await ebws(node.bin, ['help'])
         assert.equal(help.code, 0, help.stderr)
-        for (const topic of ['listeners', 'local', 'proxy-protocol', 'deploy', 'autocomplete']) assert.match(help.stdout, new RegExp(`^  ${topic} `, 'm'))
+        for (const topic of ['listeners', 'local', 'proxy-protocol', 'deploy', 'autocomplete'])
+          assert.match(help.stdout, new RegExp(`^  ${topic} `, 'm'))
         const show = await ebws(node.bin, ['help', 'listeners', 'show'])
         assert.match(show.stdout, /\$ ebws listeners show/)
         assert.match(show.stdout, /EXIT CODES/)
@@ -112,7 +133,14 @@ describe('the npm pack tarball, installed globally in a fresh prefix', () => {
       it('local up serves the sample app over HTTPS with its Socket.io client; local down stops it', async () => {
         const cwd = mkdtempSync(join(work, 'local-'))
         const [https, http, app] = (await freePorts(3)) as [number, number, number]
-        const ports = ['--local-https-port', String(https), '--local-http-port', String(http), '--app-port', String(app)]
+        const ports = [
+          '--local-https-port',
+          String(https),
+          '--local-http-port',
+          String(http),
+          '--app-port',
+          String(app),
+        ]
         const up = await ebws(node.bin, ['local', 'up', ...ports, '--json'], {cwd})
         try {
           assert.equal(envelope(up).ok, true, up.stderr)
@@ -124,7 +152,8 @@ describe('the npm pack tarball, installed globally in a fresh prefix', () => {
           assert.match(client.body, /Socket\.IO v4/)
           assert.equal((await get(`http://localhost:${http}/x`)).status, 301)
           // The self-signed certificate's key: only this user can read it.
-          for (const f of ['tls', 'tls/localhost.key', 'tls/localhost.pem']) assert.equal(statSync(join(cwd, '.ebws-local', f)).mode & 0o077, 0, f)
+          for (const f of ['tls', 'tls/localhost.key', 'tls/localhost.pem'])
+            assert.equal(statSync(join(cwd, '.ebws-local', f)).mode & 0o077, 0, f)
         } finally {
           const down = await ebws(node.bin, ['local', 'down', '--json'], {cwd})
           assert.equal(envelope(down).ok, true, down.stderr)
@@ -137,7 +166,10 @@ describe('the npm pack tarball, installed globally in a fresh prefix', () => {
   it("the library: import 'ebws' and 'ebws/redirect' from the installed package", async () => {
     const script = `const lib = await import('ebws'); const r = await import('ebws/redirect'); console.log(typeof lib.planListenerChanges, typeof r.httpsRedirect)`
     for (const node of NODES) {
-      const {stdout} = await exec(node.bin, ['--input-type=module', '-e', script], {cwd: join(prefix, 'lib'), env: {PATH: '/usr/bin:/bin', HOME: home, TMPDIR: tmp}})
+      const {stdout} = await exec(node.bin, ['--input-type=module', '-e', script], {
+        cwd: join(prefix, 'lib'),
+        env: {PATH: '/usr/bin:/bin', HOME: home, TMPDIR: tmp},
+      })
       assert.equal(stdout.trim(), 'function function', node.name)
     }
   })

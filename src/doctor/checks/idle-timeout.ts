@@ -12,9 +12,11 @@ const RECOMMENDED_IDLE_TIMEOUT_S = 60
  */
 export async function idleTimeoutCheck(ctx: ProbeContext): Promise<Check> {
   const probeMs = ctx.target.idleProbeMs
-  if (probeMs <= 0) return check('idle-timeout', 'skip', 'not run: pass --idle-probe 65s to hold a silent WebSocket that long')
+  if (probeMs <= 0)
+    return check('idle-timeout', 'skip', 'not run: pass --idle-probe 65s to hold a silent WebSocket that long')
   const ws = await openWebSocket(ctx)
-  if (ws.kind !== 'open') return check('idle-timeout', 'skip', 'not run: no WebSocket connection (see socketio-websocket)')
+  if (ws.kind !== 'open')
+    return check('idle-timeout', 'skip', 'not run: no WebSocket connection (see socketio-websocket)')
   const socket = ws.socket
   const first = await nextMessage(socket, ctx.stepTimeoutMs)
   const open = first === undefined ? undefined : parseOpen(first)
@@ -41,11 +43,20 @@ export async function idleTimeoutCheck(ctx: ProbeContext): Promise<Check> {
   const heldS = Math.round((Date.now() - opened) / 100) / 10
   const silentS = Math.round((Date.now() - lastTraffic) / 100) / 10
   const probeS = probeMs / 1000
-  const raise = localUp(ctx.target, `--idle-timeout ${RECOMMENDED_IDLE_TIMEOUT_S}`) ?? listenersFix(ctx.target, ` --idle-timeout ${RECOMMENDED_IDLE_TIMEOUT_S}`)
+  const raise =
+    localUp(ctx.target, `--idle-timeout ${RECOMMENDED_IDLE_TIMEOUT_S}`) ??
+    listenersFix(ctx.target, ` --idle-timeout ${RECOMMENDED_IDLE_TIMEOUT_S}`)
   if (!closed) {
-    return check('idle-timeout', 'pass', `a silent WebSocket stayed open for ${probeS} s (${pings} Socket.io ping${pings === 1 ? '' : 's'} answered, every ${pingS} s)`)
+    return check(
+      'idle-timeout',
+      'pass',
+      `a silent WebSocket stayed open for ${probeS} s (${pings} Socket.io ping${pings === 1 ? '' : 's'} answered, every ${pingS} s)`,
+    )
   }
-  const how = closed.code === 1006 ? 'closed without a close frame (the load balancer dropped it)' : `closed with code ${closed.code}`
+  const how =
+    closed.code === 1006
+      ? 'closed without a close frame (the load balancer dropped it)'
+      : `closed with code ${closed.code}`
   if (heldS < pingS) {
     return check(
       'idle-timeout',

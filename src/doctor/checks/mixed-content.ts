@@ -35,14 +35,25 @@ export async function mixedContentCheck(ctx: ProbeContext): Promise<Check> {
   if (!page.response) return check('mixed-content', 'skip', `GET https://…/: ${page.failure.message}`)
   const res = page.response
   const type = String(res.headers['content-type'] ?? '')
-  if (res.status !== 200 || !/html/i.test(type)) return check('mixed-content', 'skip', `/ is not an HTML page (${res.status} ${type || 'no content type'})`)
+  if (res.status !== 200 || !/html/i.test(type))
+    return check('mixed-content', 'skip', `/ is not an HTML page (${res.status} ${type || 'no content type'})`)
   const pageUrl = targetUrl(ctx, 'https', '/')
   const scripts = sameOriginScripts(res.body, pageUrl)
   const sources = await Promise.all(scripts.map(async (u) => ({u, r: await httpCall(ctx, u)})))
   const found = findMixedContent(res.body).map((f) => `/: ${f}`)
-  for (const {u, r} of sources) if (r.response?.status === 200) found.push(...findMixedContent(r.response.body).map((f) => `${u.pathname}: ${f}`))
+  for (const {u, r} of sources)
+    if (r.response?.status === 200) found.push(...findMixedContent(r.response.body).map((f) => `${u.pathname}: ${f}`))
   if (found.length > 0) {
-    return check('mixed-content', 'fail', `the https page references ${found.slice(0, 3).join('; ')}${found.length > 3 ? ` (+${found.length - 3} more)` : ''}: the browser blocks it`, "Connect with io() and no URL (or a relative/https URL): the page's own scheme is used, wss:// over https.")
+    return check(
+      'mixed-content',
+      'fail',
+      `the https page references ${found.slice(0, 3).join('; ')}${found.length > 3 ? ` (+${found.length - 3} more)` : ''}: the browser blocks it`,
+      "Connect with io() and no URL (or a relative/https URL): the page's own scheme is used, wss:// over https.",
+    )
   }
-  return check('mixed-content', 'pass', `no ws:// or http:// Socket.io URL in / and ${scripts.length} same-origin script${scripts.length === 1 ? '' : 's'}`)
+  return check(
+    'mixed-content',
+    'pass',
+    `no ws:// or http:// Socket.io URL in / and ${scripts.length} same-origin script${scripts.length === 1 ? '' : 's'}`,
+  )
 }

@@ -15,7 +15,8 @@ type Symptom = 'closed' | 'bare-400' | 'gateway' | 'answered' | 'unreachable'
 export function symptomOf(outcome: HttpOutcome): Symptom {
   if (outcome.failure) return outcome.failure.code === 'ECONNRESET' ? 'closed' : 'unreachable'
   const {status, body} = outcome.response
-  if (status === 400 && (body.trim() === '' || /<title>400 Bad Request<\/title>|^Bad Request$/i.test(body.trim()))) return 'bare-400'
+  if (status === 400 && (body.trim() === '' || /<title>400 Bad Request<\/title>|^Bad Request$/i.test(body.trim())))
+    return 'bare-400'
   if (status === 502) return 'gateway'
   return 'answered'
 }

@@ -4,7 +4,10 @@ import {listenersFix, websocketLayout} from '../fixes.ts'
 import {check, type Check, type DoctorTarget, type ProbeContext} from '../types.ts'
 
 /** Why a WebSocket upgrade did not get a 101, in the load balancer's terms, and the fix. */
-export function explainUpgradeFailure(outcome: Exclude<WsOutcome, {kind: 'open'}>, t: DoctorTarget): {evidence: string; fix: string} {
+export function explainUpgradeFailure(
+  outcome: Exclude<WsOutcome, {kind: 'open'}>,
+  t: DoctorTarget,
+): {evidence: string; fix: string} {
   if (outcome.kind === 'error') {
     return {
       evidence: `the upgrade got no HTTP answer: ${outcome.message}`,
@@ -28,9 +31,16 @@ export function explainUpgradeFailure(outcome: Exclude<WsOutcome, {kind: 'open'}
     }
   }
   if (status === 403) {
-    return {evidence: `the upgrade got a 403${said}: the app refused the Origin header`, fix: `Allow the page's origin: the sample app's ALLOWED_HOSTS=${t.host} (Socket.io: cors.origin / allowRequest).`}
+    return {
+      evidence: `the upgrade got a 403${said}: the app refused the Origin header`,
+      fix: `Allow the page's origin: the sample app's ALLOWED_HOSTS=${t.host} (Socket.io: cors.origin / allowRequest).`,
+    }
   }
-  if (status === 404) return {evidence: `the upgrade got a 404${said}: no Socket.io server at /socket.io/`, fix: 'Serve Socket.io at /socket.io/ (the default path) or point doctor at the app that does.'}
+  if (status === 404)
+    return {
+      evidence: `the upgrade got a 404${said}: no Socket.io server at /socket.io/`,
+      fix: 'Serve Socket.io at /socket.io/ (the default path) or point doctor at the app that does.',
+    }
   if (status >= 500) {
     return {
       evidence: `the upgrade got a ${status}${said}: the load balancer could not use the backend for it (a CLB HTTP/HTTPS listener answers this way to upgrades it cannot pass)`,
@@ -55,8 +65,18 @@ export async function socketioPollingCheck(ctx: ProbeContext): Promise<Check> {
   const hs = await poll(ctx, undefined, jar)
   const open = hs.response?.status === 200 ? parseOpen(hs.response.body) : undefined
   if (!open) {
-    const fix = hs.response?.status === 404 ? 'Serve Socket.io at /socket.io/ (the default path).' : hs.response?.status === 403 ? `Allow the page's origin (sample app: ALLOWED_HOSTS=${t.host}).` : 'See the tls and proxy-protocol checks.'
-    return check('socketio-polling', 'fail', handshakeFailure('polling handshake GET /socket.io/?EIO=4&transport=polling', hs), fix)
+    const fix =
+      hs.response?.status === 404
+        ? 'Serve Socket.io at /socket.io/ (the default path).'
+        : hs.response?.status === 403
+          ? `Allow the page's origin (sample app: ALLOWED_HOSTS=${t.host}).`
+          : 'See the tls and proxy-protocol checks.'
+    return check(
+      'socketio-polling',
+      'fail',
+      handshakeFailure('polling handshake GET /socket.io/?EIO=4&transport=polling', hs),
+      fix,
+    )
   }
   const connect = await poll(ctx, open.sid, jar, '40')
   const reply = connect.response?.status === 200 ? await poll(ctx, open.sid, jar) : undefined
@@ -67,25 +87,47 @@ export async function socketioPollingCheck(ctx: ProbeContext): Promise<Check> {
       'socketio-polling',
       'fail',
       `handshake ok (sid ${open.sid.slice(0, 6)}…), then ${handshakeFailure('the next request of the session', bad)}`,
-      e?.code === 1 ? `Requests of one session reach different instances: ${listenersFix(t, ' --mode http --stickiness')}, or WebSocket-only clients` : 'See the proxy-protocol and stickiness checks.',
+      e?.code === 1
+        ? `Requests of one session reach different instances: ${listenersFix(t, ' --mode http --stickiness')}, or WebSocket-only clients`
+        : 'See the proxy-protocol and stickiness checks.',
     )
   }
 
   if (!open.upgrades.includes('websocket')) {
-    return check('socketio-polling', 'warn', `polling works (sid ${open.sid.slice(0, 6)}…); the server offers no upgrade (upgrades: [${open.upgrades.join(', ')}]): transport reached: polling`, "Allow the websocket transport on the server (Socket.io's transports option).")
+    return check(
+      'socketio-polling',
+      'warn',
+      `polling works (sid ${open.sid.slice(0, 6)}…); the server offers no upgrade (upgrades: [${open.upgrades.join(', ')}]): transport reached: polling`,
+      "Allow the websocket transport on the server (Socket.io's transports option).",
+    )
   }
   const ws = await openWebSocket(ctx, open.sid)
   if (ws.kind !== 'open') {
     const why = explainUpgradeFailure(ws, t)
-    return check('socketio-polling', 'warn', `polling works, but ${why.evidence}: transport reached: polling (Socket.io silently stays on long-polling)`, why.fix)
+    return check(
+      'socketio-polling',
+      'warn',
+      `polling works, but ${why.evidence}: transport reached: polling (Socket.io silently stays on long-polling)`,
+      why.fix,
+    )
   }
   const socket = ws.socket
   try {
     socket.send('2probe')
     const probe = await nextMessage(socket, ctx.stepTimeoutMs)
-    if (probe !== '3probe') return check('socketio-polling', 'warn', `the upgrade got a 101 but no answer to the probe (${probe === undefined ? 'nothing' : JSON.stringify(probe.slice(0, 40))}): transport reached: polling`, websocketLayout(t))
+    if (probe !== '3probe')
+      return check(
+        'socketio-polling',
+        'warn',
+        `the upgrade got a 101 but no answer to the probe (${probe === undefined ? 'nothing' : JSON.stringify(probe.slice(0, 40))}): transport reached: polling`,
+        websocketLayout(t),
+      )
     socket.send('5')
-    return check('socketio-polling', 'pass', `polling handshake, namespace connected, upgraded to websocket over wss (probe answered): transport reached: websocket`)
+    return check(
+      'socketio-polling',
+      'pass',
+      `polling handshake, namespace connected, upgraded to websocket over wss (probe answered): transport reached: websocket`,
+    )
   } finally {
     socket.terminate()
   }
@@ -103,11 +145,27 @@ export async function socketioWebsocketCheck(ctx: ProbeContext): Promise<Check> 
   try {
     const first = await nextMessage(socket, ctx.stepTimeoutMs)
     const open = first === undefined ? undefined : parseOpen(first)
-    if (!open) return check('socketio-websocket', 'fail', `101 Switching Protocols, but no Engine.IO open packet (${first === undefined ? 'nothing within the timeout' : JSON.stringify(first.slice(0, 40))})`, websocketLayout(t))
+    if (!open)
+      return check(
+        'socketio-websocket',
+        'fail',
+        `101 Switching Protocols, but no Engine.IO open packet (${first === undefined ? 'nothing within the timeout' : JSON.stringify(first.slice(0, 40))})`,
+        websocketLayout(t),
+      )
     socket.send('40')
     const connected = await nextMessage(socket, ctx.stepTimeoutMs)
-    if (!connected?.startsWith('40')) return check('socketio-websocket', 'fail', `websocket open (sid ${open.sid.slice(0, 6)}…), but the namespace connect got ${connected === undefined ? 'nothing' : JSON.stringify(connected.slice(0, 40))}`, 'See the app logs: its Socket.io middleware refused the connection.')
-    return check('socketio-websocket', 'pass', `wss:// websocket-only: 101, Engine.IO open (ping every ${open.pingInterval / 1000} s, timeout ${open.pingTimeout / 1000} s), namespace connected`)
+    if (!connected?.startsWith('40'))
+      return check(
+        'socketio-websocket',
+        'fail',
+        `websocket open (sid ${open.sid.slice(0, 6)}…), but the namespace connect got ${connected === undefined ? 'nothing' : JSON.stringify(connected.slice(0, 40))}`,
+        'See the app logs: its Socket.io middleware refused the connection.',
+      )
+    return check(
+      'socketio-websocket',
+      'pass',
+      `wss:// websocket-only: 101, Engine.IO open (ping every ${open.pingInterval / 1000} s, timeout ${open.pingTimeout / 1000} s), namespace connected`,
+    )
   } finally {
     socket.terminate()
   }

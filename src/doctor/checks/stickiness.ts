@@ -17,7 +17,8 @@ async function session(ctx: ProbeContext, index: number): Promise<SessionResult>
   const jar = new CookieJar()
   const hs = await poll(ctx, undefined, jar)
   const open = hs.response?.status === 200 ? parseOpen(hs.response.body) : undefined
-  if (!open) return {ok: false, unknownSid: false, at: 1, what: hs.failure?.message ?? `handshake ${hs.response?.status}`}
+  if (!open)
+    return {ok: false, unknownSid: false, at: 1, what: hs.failure?.message ?? `handshake ${hs.response?.status}`}
   let requests = 1
   for (let round = 0; round < ROUNDS; round++) {
     const packet = round === 0 ? '40' : `40/ebws-doctor-${index}-${round},`
@@ -27,7 +28,12 @@ async function session(ctx: ProbeContext, index: number): Promise<SessionResult>
       if (!r.response) return {ok: false, unknownSid: false, at: requests, what: r.failure.message}
       if (r.response.status !== 200) {
         const e = engineError(r.response.body)
-        return {ok: false, unknownSid: e?.code === 1, at: requests, what: `${r.response.status}${e ? ` "${e.message}"` : ''}`}
+        return {
+          ok: false,
+          unknownSid: e?.code === 1,
+          at: requests,
+          what: `${r.response.status}${e ? ` "${e.message}"` : ''}`,
+        }
       }
     }
   }
@@ -51,6 +57,16 @@ export async function stickinessCheck(ctx: ProbeContext): Promise<Check> {
       `Let clients use WebSocket only, io({transports: ['websocket']}) (one connection stays on one instance), or enable load balancer stickiness: ${listenersFix(ctx.target, ' --mode http --stickiness')} (no WebSockets then)`,
     )
   }
-  if (failed.length > 0) return check('stickiness', 'fail', `${failed.length} of ${n} polling sessions failed (${failed[0]!.what} at request ${failed[0]!.at})`, 'See the socketio-polling check.')
-  return check('stickiness', 'pass', `${n} polling session${n === 1 ? '' : 's'} of ${perSession} requests each (a new connection per request), all on their instance`)
+  if (failed.length > 0)
+    return check(
+      'stickiness',
+      'fail',
+      `${failed.length} of ${n} polling sessions failed (${failed[0]!.what} at request ${failed[0]!.at})`,
+      'See the socketio-polling check.',
+    )
+  return check(
+    'stickiness',
+    'pass',
+    `${n} polling session${n === 1 ? '' : 's'} of ${perSession} requests each (a new connection per request), all on their instance`,
+  )
 }

@@ -16,13 +16,15 @@ export const EXPIRY_WARNING_DAYS = 21
  */
 export function trustedRoots(extra: string[]): string[] {
   const get = (tls as {getCACertificates?: (type: string) => string[]}).getCACertificates
-  const sets = get ? ['default', 'system'].flatMap((type) => {
-    try {
-      return get(type)
-    } catch {
-      return []
-    }
-  }) : [...tls.rootCertificates]
+  const sets = get
+    ? ['default', 'system'].flatMap((type) => {
+        try {
+          return get(type)
+        } catch {
+          return []
+        }
+      })
+    : [...tls.rootCertificates]
   return [...new Set([...sets, ...extra])]
 }
 
@@ -65,7 +67,12 @@ async function accepts(ctx: ProbeContext, version: 'TLSv1' | 'TLSv1.1'): Promise
   const r = await handshake(ctx, {minVersion: version, maxVersion: version, ciphers: 'DEFAULT:@SECLEVEL=0'})
   r.socket?.destroy()
   if (r.socket) return true
-  if (/no protocols available|unsupported protocol.*client|ERR_TLS_INVALID_PROTOCOL_VERSION/i.test(`${r.error?.code} ${r.error?.message}`)) return 'untestable'
+  if (
+    /no protocols available|unsupported protocol.*client|ERR_TLS_INVALID_PROTOCOL_VERSION/i.test(
+      `${r.error?.code} ${r.error?.message}`,
+    )
+  )
+    return 'untestable'
   return false
 }
 
@@ -81,7 +88,8 @@ const ERROR_WORDS: Record<string, string> = {
   CERT_NOT_YET_VALID: 'the certificate is not valid yet',
   DEPTH_ZERO_SELF_SIGNED_CERT: 'the certificate is self-signed and not trusted (pass --ca FILE for a private CA)',
   SELF_SIGNED_CERT_IN_CHAIN: 'the chain ends in an untrusted root (pass --ca FILE for a private CA)',
-  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'the issuer is not trusted (missing intermediate certificate, or a private CA: --ca FILE)',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+    'the issuer is not trusted (missing intermediate certificate, or a private CA: --ca FILE)',
   UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'the chain cannot be verified (the server sends no intermediate certificate)',
 }
 
@@ -92,7 +100,12 @@ export async function tlsCheck(ctx: ProbeContext, now: Date = new Date()): Promi
   const main = await handshake(ctx, {ca: trustedRoots(t.ca)})
   if (!main.socket) {
     const failure = describeFailure(main.error ?? new Error('no handshake'), ctx.stepTimeoutMs)
-    return check('tls', 'fail', `no TLS handshake with ${where}: ${failure.message}`, `Serve HTTPS on port ${t.httpsPort}: an SSL (or HTTPS) listener with a certificate for ${t.host}: ${listenersFix(t)}`)
+    return check(
+      'tls',
+      'fail',
+      `no TLS handshake with ${where}: ${failure.message}`,
+      `Serve HTTPS on port ${t.httpsPort}: an SSL (or HTTPS) listener with a certificate for ${t.host}: ${listenersFix(t)}`,
+    )
   }
   const socket = main.socket
   const cert = socket.getPeerCertificate(true)
@@ -111,17 +124,40 @@ export async function tlsCheck(ctx: ProbeContext, now: Date = new Date()): Promi
   const covers = tls.checkServerIdentity(t.host, cert) === undefined
   const summary = `${protocol}, ${names.replace(/DNS:/g, '').replace(/IP Address:/g, '')}, ${key.text}, issued by ${issuer}${t.caSource && authorized ? ` (trusted through ${t.caSource})` : ''}, ${days >= 0 ? `expires in ${days} days` : `expired ${-days} days ago`}`
   // `local up` makes a new certificate when the one in its state folder is about to expire.
-  const certFix = localUp(t, '') ?? `${listenersFix(t)} (picks the ISSUED ACM certificate for ${t.host} that expires last)`
+  const certFix =
+    localUp(t, '') ?? `${listenersFix(t)} (picks the ISSUED ACM certificate for ${t.host} that expires last)`
 
-  if (days < 0 || authError === 'CERT_HAS_EXPIRED') return check('tls', 'fail', `certificate expired on ${expires.toISOString().slice(0, 10)}: ${summary}`, certFix)
-  if (!covers) return check('tls', 'fail', `the certificate does not cover ${t.host} (it is for ${names}): ${summary}`, certFix)
-  if (!authorized) return check('tls', 'fail', `${ERROR_WORDS[authError] ?? authError}: ${summary}`, t.caSource ? certFix : `${certFix}; or, for a private CA, pass --ca FILE`)
+  if (days < 0 || authError === 'CERT_HAS_EXPIRED')
+    return check('tls', 'fail', `certificate expired on ${expires.toISOString().slice(0, 10)}: ${summary}`, certFix)
+  if (!covers)
+    return check('tls', 'fail', `the certificate does not cover ${t.host} (it is for ${names}): ${summary}`, certFix)
+  if (!authorized)
+    return check(
+      'tls',
+      'fail',
+      `${ERROR_WORDS[authError] ?? authError}: ${summary}`,
+      t.caSource ? certFix : `${certFix}; or, for a private CA, pass --ca FILE`,
+    )
   const old = [tls10 === true ? 'TLS 1.0' : undefined, tls11 === true ? 'TLS 1.1' : undefined].filter(Boolean)
   if (old.length > 0) {
-    return check('tls', 'warn', `accepts ${old.join(' and ')}: ${summary}`, `Use the SSL policy ${RECOMMENDED_SSL_POLICY} (TLS 1.2 only): ${listenersFix(t, ` --tls-policy ${RECOMMENDED_SSL_POLICY}`)}`)
+    return check(
+      'tls',
+      'warn',
+      `accepts ${old.join(' and ')}: ${summary}`,
+      `Use the SSL policy ${RECOMMENDED_SSL_POLICY} (TLS 1.2 only): ${listenersFix(t, ` --tls-policy ${RECOMMENDED_SSL_POLICY}`)}`,
+    )
   }
-  if (days < EXPIRY_WARNING_DAYS) return check('tls', 'warn', `certificate expires in ${days} days (< ${EXPIRY_WARNING_DAYS}): ${summary}`, `Renew it (ACM renews DNS-validated certificates by itself: check the validation CNAME), then ${listenersFix(t)}`)
-  if (key.weak) return check('tls', 'warn', `weak key (${key.text}): ${summary}`, 'Use an RSA 2048 (or EC P-256) certificate.')
-  const untested = [tls10, tls11].includes('untestable') ? '; TLS 1.0/1.1 could not be offered from this machine' : '; refuses TLS 1.0 and 1.1'
+  if (days < EXPIRY_WARNING_DAYS)
+    return check(
+      'tls',
+      'warn',
+      `certificate expires in ${days} days (< ${EXPIRY_WARNING_DAYS}): ${summary}`,
+      `Renew it (ACM renews DNS-validated certificates by itself: check the validation CNAME), then ${listenersFix(t)}`,
+    )
+  if (key.weak)
+    return check('tls', 'warn', `weak key (${key.text}): ${summary}`, 'Use an RSA 2048 (or EC P-256) certificate.')
+  const untested = [tls10, tls11].includes('untestable')
+    ? '; TLS 1.0/1.1 could not be offered from this machine'
+    : '; refuses TLS 1.0 and 1.1'
   return check('tls', 'pass', `${summary}${untested}`)
 }

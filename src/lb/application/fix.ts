@@ -70,7 +70,8 @@ async function chooseAlbCertificate(
   intent: FixIntent,
 ) {
   // ACM is searched only for --domain (or when nothing else names a certificate); an ARN is described directly.
-  const candidates: CertificateInfo[] = intent.domain || (!intent.certificateArn && !current) ? await listCertificates(clients, first.region) : []
+  const candidates: CertificateInfo[] =
+    intent.domain || (!intent.certificateArn && !current) ? await listCertificates(clients, first.region) : []
   const lookUp = async (arn: string) => {
     if (candidates.some((c) => c.arn === arn)) return
     try {

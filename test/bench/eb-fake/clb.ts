@@ -60,7 +60,11 @@ export function desiredClb(opts: Map<string, string>): DesiredClb {
     const instPorts = ports(get(ns, 'InstancePorts'), allInstancePorts)
     const base = {name, listenerPorts: lbPorts, instancePorts: instPorts}
     if (get(ns, 'ProxyProtocol') !== undefined) {
-      policies.push({...base, type: 'ProxyProtocolPolicyType', attributes: [{name: 'ProxyProtocol', value: String(get(ns, 'ProxyProtocol')!.toLowerCase() === 'true')}]})
+      policies.push({
+        ...base,
+        type: 'ProxyProtocolPolicyType',
+        attributes: [{name: 'ProxyProtocol', value: String(get(ns, 'ProxyProtocol')!.toLowerCase() === 'true')}],
+      })
     } else if (get(ns, 'SSLReferencePolicy') !== undefined || get(ns, 'SSLProtocols') !== undefined) {
       const attributes: Array<{name: string; value: string}> = []
       const ref = get(ns, 'SSLReferencePolicy')
@@ -68,14 +72,32 @@ export function desiredClb(opts: Map<string, string>): DesiredClb {
       for (const p of splitList(get(ns, 'SSLProtocols'))) attributes.push({name: p, value: 'true'})
       policies.push({...base, type: 'SSLNegotiationPolicyType', attributes})
     } else if (get(ns, 'CookieName') !== undefined) {
-      policies.push({...base, type: 'AppCookieStickinessPolicyType', attributes: [{name: 'CookieName', value: get(ns, 'CookieName')!}], cookieName: get(ns, 'CookieName')})
+      policies.push({
+        ...base,
+        type: 'AppCookieStickinessPolicyType',
+        attributes: [{name: 'CookieName', value: get(ns, 'CookieName')!}],
+        cookieName: get(ns, 'CookieName'),
+      })
     } else if ((get(ns, 'Stickiness Policy') ?? '').toLowerCase() === 'true') {
       const exp = Number(get(ns, 'Stickiness Cookie Expiration') ?? '0')
-      policies.push({...base, type: 'LBCookieStickinessPolicyType', attributes: exp ? [{name: 'CookieExpirationPeriod', value: String(exp)}] : [], cookieExpiration: exp || undefined})
+      policies.push({
+        ...base,
+        type: 'LBCookieStickinessPolicyType',
+        attributes: exp ? [{name: 'CookieExpirationPeriod', value: String(exp)}] : [],
+        cookieExpiration: exp || undefined,
+      })
     } else if (get(ns, 'PublicKey') !== undefined) {
-      policies.push({...base, type: 'PublicKeyPolicyType', attributes: [{name: 'PublicKey', value: get(ns, 'PublicKey')!}]})
+      policies.push({
+        ...base,
+        type: 'PublicKeyPolicyType',
+        attributes: [{name: 'PublicKey', value: get(ns, 'PublicKey')!}],
+      })
     } else if (get(ns, 'PublicKeyPolicyNames') !== undefined) {
-      policies.push({...base, type: 'BackendServerAuthenticationPolicyType', attributes: splitList(get(ns, 'PublicKeyPolicyNames')).map((n) => ({name: 'PublicKeyPolicyName', value: n}))})
+      policies.push({
+        ...base,
+        type: 'BackendServerAuthenticationPolicyType',
+        attributes: splitList(get(ns, 'PublicKeyPolicyNames')).map((n) => ({name: 'PublicKeyPolicyName', value: n})),
+      })
     }
   }
   // The default stickiness policy of aws:elb:policies.
@@ -87,7 +109,10 @@ export function desiredClb(opts: Map<string, string>): DesiredClb {
       type: 'LBCookieStickinessPolicyType',
       attributes: exp ? [{name: 'CookieExpirationPeriod', value: String(exp)}] : [],
       cookieExpiration: exp || undefined,
-      listenerPorts: lbPorts === undefined ? listeners.filter((l) => l.protocol === 'HTTP' || l.protocol === 'HTTPS').map((l) => l.port) : ports(lbPorts, allListenerPorts),
+      listenerPorts:
+        lbPorts === undefined
+          ? listeners.filter((l) => l.protocol === 'HTTP' || l.protocol === 'HTTPS').map((l) => l.port)
+          : ports(lbPorts, allListenerPorts),
       instancePorts: [],
     })
   }
@@ -112,7 +137,12 @@ export function desiredClb(opts: Map<string, string>): DesiredClb {
 }
 
 function toSdkListener(l: EffectiveListener): Listener {
-  const out: Listener = {Protocol: l.protocol, LoadBalancerPort: l.port, InstancePort: l.instancePort, InstanceProtocol: l.instanceProtocol}
+  const out: Listener = {
+    Protocol: l.protocol,
+    LoadBalancerPort: l.port,
+    InstancePort: l.instancePort,
+    InstanceProtocol: l.instanceProtocol,
+  }
   if (l.sslCertificateId) out.SSLCertificateId = l.sslCertificateId
   return out
 }
@@ -136,7 +166,11 @@ export class ClbApplier {
       await this.elb.send(new DescribeLoadBalancersCommand({LoadBalancerNames: [name]}))
       return true
     } catch (e) {
-      if ((e as {name?: string}).name === 'LoadBalancerNotFound' || (e as {name?: string}).name === 'AccessPointNotFoundException') return false
+      if (
+        (e as {name?: string}).name === 'LoadBalancerNotFound' ||
+        (e as {name?: string}).name === 'AccessPointNotFoundException'
+      )
+        return false
       throw e
     }
   }
@@ -178,22 +212,29 @@ export class ClbApplier {
       c.Protocol?.toUpperCase() === l.protocol &&
       c.InstancePort === l.instancePort &&
       (c.SSLCertificateId ?? undefined) === (l.sslCertificateId ?? undefined) &&
-      (c.InstanceProtocol === undefined || c.InstanceProtocol.toUpperCase() === l.instanceProtocol || this.instanceProtocolUnreliable(c, l))
+      (c.InstanceProtocol === undefined ||
+        c.InstanceProtocol.toUpperCase() === l.instanceProtocol ||
+        this.instanceProtocolUnreliable(c, l))
     for (const c of current) {
       if (!d.listeners.some((l) => same(c, l))) {
         // One port per call: moto mishandles several ports in one DeleteLoadBalancerListeners.
-        await this.elb.send(new DeleteLoadBalancerListenersCommand({LoadBalancerName: name, LoadBalancerPorts: [c.LoadBalancerPort!]}))
+        await this.elb.send(
+          new DeleteLoadBalancerListenersCommand({LoadBalancerName: name, LoadBalancerPorts: [c.LoadBalancerPort!]}),
+        )
         changed = true
       }
     }
     const missing = d.listeners.filter((l) => !current.some((c) => same(c, l)))
     if (missing.length > 0) {
-      await this.elb.send(new CreateLoadBalancerListenersCommand({LoadBalancerName: name, Listeners: missing.map(toSdkListener)}))
+      await this.elb.send(
+        new CreateLoadBalancerListenersCommand({LoadBalancerName: name, Listeners: missing.map(toSdkListener)}),
+      )
       changed = true
     }
 
     // 2. Policies: (re)create those whose type or attributes differ.
-    const existing = (await this.elb.send(new DescribeLoadBalancerPoliciesCommand({LoadBalancerName: name}))).PolicyDescriptions ?? []
+    const existing =
+      (await this.elb.send(new DescribeLoadBalancerPoliciesCommand({LoadBalancerName: name}))).PolicyDescriptions ?? []
     lb = await this.describe(name)
     const stale: string[] = []
     const toCreate: DesiredPolicy[] = []
@@ -203,10 +244,19 @@ export class ClbApplier {
         toCreate.push(p)
         continue
       }
-      const attrs = (e.PolicyAttributeDescriptions ?? []).map((a) => `${a.AttributeName}=${a.AttributeValue}`).sort().join('\n')
-      const want = p.attributes.map((a) => `${a.name}=${a.value}`).sort().join('\n')
+      const attrs = (e.PolicyAttributeDescriptions ?? [])
+        .map((a) => `${a.AttributeName}=${a.AttributeValue}`)
+        .sort()
+        .join('\n')
+      const want = p.attributes
+        .map((a) => `${a.name}=${a.value}`)
+        .sort()
+        .join('\n')
       const typeMatches = e.PolicyTypeName === undefined || e.PolicyTypeName === p.type
-      if (!typeMatches || (p.type !== 'LBCookieStickinessPolicyType' && p.type !== 'AppCookieStickinessPolicyType' && attrs !== want)) {
+      if (
+        !typeMatches ||
+        (p.type !== 'LBCookieStickinessPolicyType' && p.type !== 'AppCookieStickinessPolicyType' && attrs !== want)
+      ) {
         stale.push(p.name)
         toCreate.push(p)
       }
@@ -216,22 +266,47 @@ export class ClbApplier {
       for (const l of lb.ListenerDescriptions ?? []) {
         const names = l.PolicyNames ?? []
         if (names.some((n) => stale.includes(n))) {
-          await this.elb.send(new SetLoadBalancerPoliciesOfListenerCommand({LoadBalancerName: name, LoadBalancerPort: l.Listener!.LoadBalancerPort!, PolicyNames: names.filter((n) => !stale.includes(n))}))
+          await this.elb.send(
+            new SetLoadBalancerPoliciesOfListenerCommand({
+              LoadBalancerName: name,
+              LoadBalancerPort: l.Listener!.LoadBalancerPort!,
+              PolicyNames: names.filter((n) => !stale.includes(n)),
+            }),
+          )
         }
       }
       for (const b of lb.BackendServerDescriptions ?? []) {
         const names = b.PolicyNames ?? []
         if (names.some((n) => stale.includes(n))) {
-          await this.elb.send(new SetLoadBalancerPoliciesForBackendServerCommand({LoadBalancerName: name, InstancePort: b.InstancePort!, PolicyNames: names.filter((n) => !stale.includes(n))}))
+          await this.elb.send(
+            new SetLoadBalancerPoliciesForBackendServerCommand({
+              LoadBalancerName: name,
+              InstancePort: b.InstancePort!,
+              PolicyNames: names.filter((n) => !stale.includes(n)),
+            }),
+          )
         }
       }
-      for (const n of stale) await this.elb.send(new DeleteLoadBalancerPolicyCommand({LoadBalancerName: name, PolicyName: n}))
+      for (const n of stale)
+        await this.elb.send(new DeleteLoadBalancerPolicyCommand({LoadBalancerName: name, PolicyName: n}))
     }
     for (const p of toCreate) {
       if (p.type === 'LBCookieStickinessPolicyType') {
-        await this.elb.send(new CreateLBCookieStickinessPolicyCommand({LoadBalancerName: name, PolicyName: p.name, CookieExpirationPeriod: p.cookieExpiration}))
+        await this.elb.send(
+          new CreateLBCookieStickinessPolicyCommand({
+            LoadBalancerName: name,
+            PolicyName: p.name,
+            CookieExpirationPeriod: p.cookieExpiration,
+          }),
+        )
       } else if (p.type === 'AppCookieStickinessPolicyType') {
-        await this.elb.send(new CreateAppCookieStickinessPolicyCommand({LoadBalancerName: name, PolicyName: p.name, CookieName: p.cookieName!}))
+        await this.elb.send(
+          new CreateAppCookieStickinessPolicyCommand({
+            LoadBalancerName: name,
+            PolicyName: p.name,
+            CookieName: p.cookieName!,
+          }),
+        )
       } else {
         await this.elb.send(
           new CreateLoadBalancerPolicyCommand({
@@ -248,19 +323,39 @@ export class ClbApplier {
     // 3. Policy attachments: listeners get exactly their configured policies, backends likewise.
     lb = await this.describe(name)
     for (const l of d.listeners) {
-      const want = [...new Set([...l.policyNames, ...d.policies.filter((p) => p.listenerPorts.includes(l.port)).map((p) => p.name)])]
+      const want = [
+        ...new Set([
+          ...l.policyNames,
+          ...d.policies.filter((p) => p.listenerPorts.includes(l.port)).map((p) => p.name),
+        ]),
+      ]
       const have = lb.ListenerDescriptions?.find((x) => x.Listener?.LoadBalancerPort === l.port)?.PolicyNames ?? []
       if ([...want].sort().join(',') !== [...have].sort().join(',')) {
-        await this.elb.send(new SetLoadBalancerPoliciesOfListenerCommand({LoadBalancerName: name, LoadBalancerPort: l.port, PolicyNames: want}))
+        await this.elb.send(
+          new SetLoadBalancerPoliciesOfListenerCommand({
+            LoadBalancerName: name,
+            LoadBalancerPort: l.port,
+            PolicyNames: want,
+          }),
+        )
         changed = true
       }
     }
-    const backendPorts = new Set<number>([...(lb.BackendServerDescriptions ?? []).map((b) => b.InstancePort!), ...d.policies.flatMap((p) => p.instancePorts)])
+    const backendPorts = new Set<number>([
+      ...(lb.BackendServerDescriptions ?? []).map((b) => b.InstancePort!),
+      ...d.policies.flatMap((p) => p.instancePorts),
+    ])
     for (const port of backendPorts) {
       const want = d.policies.filter((p) => p.instancePorts.includes(port)).map((p) => p.name)
       const have = lb.BackendServerDescriptions?.find((b) => b.InstancePort === port)?.PolicyNames ?? []
       if ([...want].sort().join(',') !== [...have].sort().join(',')) {
-        await this.elb.send(new SetLoadBalancerPoliciesForBackendServerCommand({LoadBalancerName: name, InstancePort: port, PolicyNames: want}))
+        await this.elb.send(
+          new SetLoadBalancerPoliciesForBackendServerCommand({
+            LoadBalancerName: name,
+            InstancePort: port,
+            PolicyNames: want,
+          }),
+        )
         changed = true
       }
     }
@@ -268,13 +363,21 @@ export class ClbApplier {
     // 4. Health check.
     const hc = lb.HealthCheck
     const h = d.healthCheck
-    if (!hc || hc.Target !== h.Target || hc.Interval !== h.Interval || hc.Timeout !== h.Timeout || hc.HealthyThreshold !== h.HealthyThreshold || hc.UnhealthyThreshold !== h.UnhealthyThreshold) {
+    if (
+      !hc ||
+      hc.Target !== h.Target ||
+      hc.Interval !== h.Interval ||
+      hc.Timeout !== h.Timeout ||
+      hc.HealthyThreshold !== h.HealthyThreshold ||
+      hc.UnhealthyThreshold !== h.UnhealthyThreshold
+    ) {
       await this.elb.send(new ConfigureHealthCheckCommand({LoadBalancerName: name, HealthCheck: h}))
       changed = true
     }
 
     // 5. Attributes: cross-zone, connection draining, idle timeout.
-    const attrs = (await this.elb.send(new DescribeLoadBalancerAttributesCommand({LoadBalancerName: name}))).LoadBalancerAttributes
+    const attrs = (await this.elb.send(new DescribeLoadBalancerAttributesCommand({LoadBalancerName: name})))
+      .LoadBalancerAttributes
     const a = d.attributes
     if (
       attrs?.CrossZoneLoadBalancing?.Enabled !== a.crossZone ||

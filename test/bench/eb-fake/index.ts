@@ -15,14 +15,24 @@ import {Elbv2Applier} from './elbv2.ts'
 import {describeElbv2Settings, elbv2NamespaceDefs} from './elbv2-options.ts'
 import {canonicalNamespace, describeSettings, namespaceDefs, optionKey, validateSettings} from './options.ts'
 import type {OptionSetting, ValidationMessage} from './options.ts'
-import {EbError, QueryParams, errorXml, invalidParameterValue, missingParameter, newRequestId, successXml} from './wire.ts'
+import {
+  EbError,
+  QueryParams,
+  errorXml,
+  invalidParameterValue,
+  missingParameter,
+  newRequestId,
+  successXml,
+} from './wire.ts'
 import type {XmlValue} from './wire.ts'
 
 export type {OptionSetting, ValidationMessage} from './options.ts'
 
-export type EnvironmentStatus = 'Aborting' | 'Launching' | 'Updating' | 'LinkingFrom' | 'LinkingTo' | 'Ready' | 'Terminating' | 'Terminated'
+export type EnvironmentStatus =
+  'Aborting' | 'Launching' | 'Updating' | 'LinkingFrom' | 'LinkingTo' | 'Ready' | 'Terminating' | 'Terminated'
 export type EnvironmentHealth = 'Green' | 'Yellow' | 'Red' | 'Grey'
-export type EnvironmentHealthStatus = 'NoData' | 'Unknown' | 'Pending' | 'Ok' | 'Info' | 'Warning' | 'Degraded' | 'Severe' | 'Suspended'
+export type EnvironmentHealthStatus =
+  'NoData' | 'Unknown' | 'Pending' | 'Ok' | 'Info' | 'Warning' | 'Degraded' | 'Severe' | 'Suspended'
 export type LoadBalancerType = 'classic' | 'application' | 'network'
 export type EnvironmentType = 'LoadBalanced' | 'SingleInstance'
 export type EventSeverity = 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'FATAL'
@@ -131,7 +141,11 @@ export interface EbFake {
   setTiming(t: {stepMs: number}): void
 
   createApplication(name: string, opts?: {description?: string}): void
-  createApplicationVersion(application: string, label: string, opts?: {status?: ApplicationVersionStatus; s3Bucket?: string; s3Key?: string; description?: string}): void
+  createApplicationVersion(
+    application: string,
+    label: string,
+    opts?: {status?: ApplicationVersionStatus; s3Bucket?: string; s3Key?: string; description?: string},
+  ): void
   createEnvironment(spec: CreateEnvironmentSpec): Promise<EnvironmentSnapshot>
   /** Change status/health/version directly. Leaving Updating cancels the steps still pending for the environment. */
   setEnvironment(name: string, patch: EnvironmentPatch): EnvironmentSnapshot
@@ -139,7 +153,10 @@ export interface EbFake {
   terminateEnvironment(name: string): void
   environment(name: string): EnvironmentSnapshot
   /** A shared ALB (Beanstalk never changes its listeners): port 80 answers a fixed 404 until environments add rules. */
-  createSharedLoadBalancer(name: string, opts?: {listeners?: Array<{port: number; protocol: 'HTTP' | 'HTTPS'; certificateArn?: string}>}): Promise<{arn: string; dnsName: string}>
+  createSharedLoadBalancer(
+    name: string,
+    opts?: {listeners?: Array<{port: number; protocol: 'HTTP' | 'HTTPS'; certificateArn?: string}>},
+  ): Promise<{arn: string; dnsName: string}>
   scriptNextDeployment(outcome: DeploymentOutcome | ScriptedDeployment): void
   /** The next CreateApplicationVersion with Process=true ends Failed instead of Processed. */
   scriptNextVersionProcessing(outcome: 'processed' | 'failed'): void
@@ -223,7 +240,12 @@ const HEALTH_OF: Record<EnvironmentHealthStatus, EnvironmentHealth> = {
   Pending: 'Grey',
   Suspended: 'Grey',
 }
-const STATUS_OF: Record<EnvironmentHealth, EnvironmentHealthStatus> = {Green: 'Ok', Yellow: 'Warning', Red: 'Degraded', Grey: 'Unknown'}
+const STATUS_OF: Record<EnvironmentHealth, EnvironmentHealthStatus> = {
+  Green: 'Ok',
+  Yellow: 'Warning',
+  Red: 'Degraded',
+  Grey: 'Unknown',
+}
 
 function rand(n: number, alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789'): string {
   const bytes = randomBytes(n)
@@ -252,7 +274,10 @@ function readBody(req: IncomingMessage): Promise<string> {
 }
 
 function validationError(member: string, value: string, constraint: string): EbError {
-  return new EbError('ValidationError', `1 validation error detected: Value '${value}' at '${member}' failed to satisfy constraint: ${constraint}`)
+  return new EbError(
+    'ValidationError',
+    `1 validation error detected: Value '${value}' at '${member}' failed to satisfy constraint: ${constraint}`,
+  )
 }
 
 export async function startEbFake(opts: EbFakeOptions): Promise<EbFake> {
@@ -260,7 +285,12 @@ export async function startEbFake(opts: EbFakeOptions): Promise<EbFake> {
   let stepMs = opts.stepMs ?? 20
   const clb = new ClbApplier(opts.motoUrl, region)
   const elbv2 = new Elbv2Applier(opts.motoUrl, region)
-  const s3 = new S3Client({endpoint: opts.motoUrl, region, forcePathStyle: true, credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'}})
+  const s3 = new S3Client({
+    endpoint: opts.motoUrl,
+    region,
+    forcePathStyle: true,
+    credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'},
+  })
 
   let apps = new Map<string, AppState>()
   let envs: EnvState[] = []
@@ -300,7 +330,14 @@ export async function startEbFake(opts: EbFakeOptions): Promise<EbFake> {
   }
 
   function envEvent(env: EnvState, message: string, severity: EventSeverity = 'INFO', requestId?: string): void {
-    addEvent({applicationName: env.application, environmentName: env.name, message, severity, requestId, versionLabel: undefined})
+    addEvent({
+      applicationName: env.application,
+      environmentName: env.name,
+      message,
+      severity,
+      requestId,
+      versionLabel: undefined,
+    })
   }
 
   function liveEnv(name: string): EnvState | undefined {
@@ -397,17 +434,29 @@ export async function startEbFake(opts: EbFakeOptions): Promise<EbFake> {
   // ---- option handling ---------------------------------------------------------------------------------------
 
   function toSettings(list: Array<Record<string, string>> | undefined): OptionSetting[] {
-    return (list ?? []).map((m) => ({Namespace: m.Namespace ?? '', OptionName: m.OptionName ?? '', Value: m.Value, ResourceName: m.ResourceName}))
+    return (list ?? []).map((m) => ({
+      Namespace: m.Namespace ?? '',
+      OptionName: m.OptionName ?? '',
+      Value: m.Value,
+      ResourceName: m.ResourceName,
+    }))
   }
 
   /** New option map after settings and removals, or the validation messages that stop it. */
-  function mergeOptions(e: {options: Map<string, string>; loadBalancerType: LoadBalancerType; environmentType: EnvironmentType}, settings: OptionSetting[], removals: OptionSetting[]): {next: Map<string, string>; messages: ValidationMessage[]} {
+  function mergeOptions(
+    e: {options: Map<string, string>; loadBalancerType: LoadBalancerType; environmentType: EnvironmentType},
+    settings: OptionSetting[],
+    removals: OptionSetting[],
+  ): {next: Map<string, string>; messages: ValidationMessage[]} {
     const messages = validateSettings([...settings, ...removals.map((r) => ({...r, Value: undefined}))])
     const next = new Map(e.options)
     if (messages.length > 0) return {next, messages}
     for (const r of removals) next.delete(optionKey(r.Namespace, r.OptionName))
     for (const s of settings) next.set(optionKey(s.Namespace, s.OptionName), s.Value ?? '')
-    for (const [opt, current] of [['LoadBalancerType', e.loadBalancerType], ['EnvironmentType', e.environmentType]] as const) {
+    for (const [opt, current] of [
+      ['LoadBalancerType', e.loadBalancerType],
+      ['EnvironmentType', e.environmentType],
+    ] as const) {
       const v = next.get(optionKey('aws:elasticbeanstalk:environment', opt))
       if (v !== undefined && v !== current) {
         messages.push({
@@ -419,7 +468,8 @@ export async function startEbFake(opts: EbFakeOptions): Promise<EbFake> {
       }
     }
     if (messages.length === 0 && e.loadBalancerType === 'classic') messages.push(...validateSettings([], next))
-    if (messages.length === 0 && e.loadBalancerType !== 'classic') messages.push(...validateElbv2(next, e.loadBalancerType === 'network'))
+    if (messages.length === 0 && e.loadBalancerType !== 'classic')
+      messages.push(...validateElbv2(next, e.loadBalancerType === 'network'))
     return {next, messages}
   }
 
@@ -432,10 +482,20 @@ export async function startEbFake(opts: EbFakeOptions): Promise<EbFake> {
       if (!defs || name !== 'Protocol' || !ns.startsWith('aws:elbv2:listener')) continue
       const rule = defs.Protocol!.rule as {values: string[]}
       if (!rule.values.includes(value)) {
-        out.push({Message: `Invalid option value: '${value}' (Namespace: '${ns}', OptionName: 'Protocol'): Value is not one of the allowed values: [${rule.values.join(', ')}]`, Severity: 'error', Namespace: ns, OptionName: 'Protocol'})
+        out.push({
+          Message: `Invalid option value: '${value}' (Namespace: '${ns}', OptionName: 'Protocol'): Value is not one of the allowed values: [${rule.values.join(', ')}]`,
+          Severity: 'error',
+          Namespace: ns,
+          OptionName: 'Protocol',
+        })
       }
       if (value === 'HTTPS' && !next.get(`${ns}\u0000SSLCertificateArns`)) {
-        out.push({Message: `Invalid option value: '${ns}' (Namespace: '${ns}', OptionName: 'Protocol'): Secure Listeners need to specify a SSLCertificateArns`, Severity: 'error', Namespace: ns, OptionName: 'Protocol'})
+        out.push({
+          Message: `Invalid option value: '${ns}' (Namespace: '${ns}', OptionName: 'Protocol'): Secure Listeners need to specify a SSLCertificateArns`,
+          Severity: 'error',
+          Namespace: ns,
+          OptionName: 'Protocol',
+        })
       }
     }
     return out
@@ -449,7 +509,15 @@ export async function startEbFake(opts: EbFakeOptions): Promise<EbFake> {
     return deployScripts.splice(i, 1)[0]!
   }
 
-  async function runUpdate(env: EnvState, requestId: string, plan: {config: boolean; previousOptions: Map<string, string>; deploy?: {label: string; previous: string | undefined; script: ScriptedDeployment}}): Promise<void> {
+  async function runUpdate(
+    env: EnvState,
+    requestId: string,
+    plan: {
+      config: boolean
+      previousOptions: Map<string, string>
+      deploy?: {label: string; previous: string | undefined; script: ScriptedDeployment}
+    },
+  ): Promise<void> {
     const gen = env.generation
     const myEpoch = epoch
     const alive = () => env.generation === gen && epoch === myEpoch
@@ -486,7 +554,12 @@ export async function startEbFake(opts: EbFakeOptions): Promise<EbFake> {
         } catch (e) {
           if (!alive()) return
           const reason = (e as Error).message
-          envEvent(env, `Updating load balancer named: ${env.loadBalancerName} failed Reason: ${reason}`, 'ERROR', requestId)
+          envEvent(
+            env,
+            `Updating load balancer named: ${env.loadBalancerName} failed Reason: ${reason}`,
+            'ERROR',
+            requestId,
+          )
           envEvent(env, 'Failed to deploy configuration.', 'ERROR', requestId)
           env.options = new Map(plan.previousOptions)
           try {
@@ -515,8 +588,18 @@ export async function startEbFake(opts: EbFakeOptions): Promise<EbFake> {
       if (!(await step())) return
       if (script.outcome === 'fail') {
         envEvent(env, `Instance deployment failed. For details, see 'eb-engine.log'.`, 'ERROR', requestId)
-        envEvent(env, `[Instance: ${env.instanceId}] Command failed on instance. Return code: 1 Output: Engine execution has encountered an error..`, 'ERROR', requestId)
-        envEvent(env, `Unsuccessful command execution on instance id(s) '${env.instanceId}'. Aborting the operation.`, 'ERROR', requestId)
+        envEvent(
+          env,
+          `[Instance: ${env.instanceId}] Command failed on instance. Return code: 1 Output: Engine execution has encountered an error..`,
+          'ERROR',
+          requestId,
+        )
+        envEvent(
+          env,
+          `Unsuccessful command execution on instance id(s) '${env.instanceId}'. Aborting the operation.`,
+          'ERROR',
+          requestId,
+        )
         envEvent(env, 'Failed to deploy application.', 'ERROR', requestId)
         envEvent(
           env,
@@ -532,7 +615,12 @@ export async function startEbFake(opts: EbFakeOptions): Promise<EbFake> {
       envEvent(env, 'New application version was deployed to running EC2 instances.', 'INFO', requestId)
       if (script.outcome === 'health-red') {
         const from = env.healthStatus
-        envEvent(env, `Environment health has transitioned from ${from} to Severe. 100.0 % of the requests are failing with HTTP 5xx.`, 'WARN', requestId)
+        envEvent(
+          env,
+          `Environment health has transitioned from ${from} to Severe. 100.0 % of the requests are failing with HTTP 5xx.`,
+          'WARN',
+          requestId,
+        )
         envEvent(env, 'Environment update completed successfully.', 'INFO', requestId)
         finish(script.health ?? 'Red', script.healthStatus ?? (script.health ? undefined : 'Severe'))
         return
@@ -568,7 +656,11 @@ export async function startEbFake(opts: EbFakeOptions): Promise<EbFake> {
     }
     const env = envs.find((e) => e.status !== 'Terminated' && (id !== undefined ? e.id === id : e.name === name))
     if (!env) {
-      throw invalidParameterValue(id !== undefined ? `No Environment found for EnvironmentId = '${id}'.` : `No Environment found for EnvironmentName = '${name}'.`)
+      throw invalidParameterValue(
+        id !== undefined
+          ? `No Environment found for EnvironmentId = '${id}'.`
+          : `No Environment found for EnvironmentName = '${name}'.`,
+      )
     }
     return env
   }
@@ -576,7 +668,12 @@ export async function startEbFake(opts: EbFakeOptions): Promise<EbFake> {
   function checkMaxRecords(p: QueryParams, max: number): number | undefined {
     const n = p.int('MaxRecords')
     if (n === undefined) return undefined
-    if (!Number.isInteger(n) || n < 1) throw validationError('maxRecords', String(p.str('MaxRecords')), 'Member must have value greater than or equal to 1')
+    if (!Number.isInteger(n) || n < 1)
+      throw validationError(
+        'maxRecords',
+        String(p.str('MaxRecords')),
+        'Member must have value greater than or equal to 1',
+      )
     if (n > max) throw validationError('maxRecords', String(n), `Member must have value less than or equal to ${max}`)
     return n
   }
@@ -597,7 +694,11 @@ export async function startEbFake(opts: EbFakeOptions): Promise<EbFake> {
     return Number(m[1])
   }
 
-  async function handle(action: string, p: QueryParams, requestId: string): Promise<{[k: string]: XmlValue} | undefined> {
+  async function handle(
+    action: string,
+    p: QueryParams,
+    requestId: string,
+  ): Promise<{[k: string]: XmlValue} | undefined> {
     switch (action) {
       case 'DescribeEnvironments': {
         const names = p.list('EnvironmentNames')
@@ -646,23 +747,44 @@ export async function startEbFake(opts: EbFakeOptions): Promise<EbFake> {
         if (!app) throw invalidParameterValue(`No Application named '${appName}' found.`)
         const envName = p.str('EnvironmentName')
         const template = p.str('TemplateName')
-        if (envName !== undefined && template !== undefined) throw new EbError('InvalidParameterCombination', 'You cannot specify both a TemplateName and an EnvironmentName.')
-        if (template !== undefined) throw invalidParameterValue(`No Configuration Template named '${appName}/${template}' found.`)
-        if (envName === undefined) throw new EbError('MissingRequiredParameter', 'Either TemplateName or EnvironmentName must be specified.')
+        if (envName !== undefined && template !== undefined)
+          throw new EbError(
+            'InvalidParameterCombination',
+            'You cannot specify both a TemplateName and an EnvironmentName.',
+          )
+        if (template !== undefined)
+          throw invalidParameterValue(`No Configuration Template named '${appName}/${template}' found.`)
+        if (envName === undefined)
+          throw new EbError('MissingRequiredParameter', 'Either TemplateName or EnvironmentName must be specified.')
         const env = envs.find((e) => e.name === envName && e.application === appName && e.status !== 'Terminated')
         if (!env) throw invalidParameterValue(`No Environment found for EnvironmentName = '${envName}'.`)
-        const settings = describeSettings(env.options, isClassic(env) || (env.environmentType === 'LoadBalanced' && env.loadBalancerType === 'classic'))
+        const settings = describeSettings(
+          env.options,
+          isClassic(env) || (env.environmentType === 'LoadBalanced' && env.loadBalancerType === 'classic'),
+        )
         if (isElbv2(env)) {
           for (const s of describeElbv2Settings(env.options, env.loadBalancerType === 'network')) {
             const i = settings.findIndex((x) => x.Namespace === s.Namespace && x.OptionName === s.OptionName)
             if (i >= 0) settings[i] = s
             else settings.push(s)
           }
-          settings.sort((a, b) => (a.Namespace < b.Namespace ? -1 : a.Namespace > b.Namespace ? 1 : a.OptionName < b.OptionName ? -1 : a.OptionName > b.OptionName ? 1 : 0))
+          settings.sort((a, b) =>
+            a.Namespace < b.Namespace
+              ? -1
+              : a.Namespace > b.Namespace
+                ? 1
+                : a.OptionName < b.OptionName
+                  ? -1
+                  : a.OptionName > b.OptionName
+                    ? 1
+                    : 0,
+          )
         }
         for (const s of settings) {
-          if (s.Namespace === 'aws:elasticbeanstalk:environment' && s.OptionName === 'LoadBalancerType') s.Value = env.loadBalancerType
-          if (s.Namespace === 'aws:elasticbeanstalk:environment' && s.OptionName === 'EnvironmentType') s.Value = env.environmentType
+          if (s.Namespace === 'aws:elasticbeanstalk:environment' && s.OptionName === 'LoadBalancerType')
+            s.Value = env.loadBalancerType
+          if (s.Namespace === 'aws:elasticbeanstalk:environment' && s.OptionName === 'EnvironmentType')
+            s.Value = env.environmentType
         }
         return {
           ConfigurationSettings: [
@@ -675,7 +797,12 @@ export async function startEbFake(opts: EbFakeOptions): Promise<EbFake> {
               DeploymentStatus: 'deployed',
               DateCreated: env.created,
               DateUpdated: env.updated,
-              OptionSettings: settings.map((s) => ({ResourceName: s.ResourceName, Namespace: s.Namespace, OptionName: s.OptionName, Value: s.Value})),
+              OptionSettings: settings.map((s) => ({
+                ResourceName: s.ResourceName,
+                Namespace: s.Namespace,
+                OptionName: s.OptionName,
+                Value: s.Value,
+              })),
             },
           ],
         }
@@ -689,31 +816,52 @@ export async function startEbFake(opts: EbFakeOptions): Promise<EbFake> {
         if (!apps.has(appName)) throw invalidParameterValue(`No Application named '${appName}' found.`)
         const envName = p.str('EnvironmentName')
         const template = p.str('TemplateName')
-        if (template !== undefined) throw invalidParameterValue(`No Configuration Template named '${appName}/${template}' found.`)
-        if (envName === undefined) throw new EbError('MissingRequiredParameter', 'Either TemplateName or EnvironmentName must be specified.')
+        if (template !== undefined)
+          throw invalidParameterValue(`No Configuration Template named '${appName}/${template}' found.`)
+        if (envName === undefined)
+          throw new EbError('MissingRequiredParameter', 'Either TemplateName or EnvironmentName must be specified.')
         const env = envs.find((e) => e.name === envName && e.application === appName && e.status !== 'Terminated')
         if (!env) throw invalidParameterValue(`No Environment found for EnvironmentName = '${envName}'.`)
         const {messages} = mergeOptions(env, toSettings(settings), [])
-        return {Messages: messages.map((m) => ({Message: m.Message, Severity: m.Severity, Namespace: m.Namespace, OptionName: m.OptionName}))}
+        return {
+          Messages: messages.map((m) => ({
+            Message: m.Message,
+            Severity: m.Severity,
+            Namespace: m.Namespace,
+            OptionName: m.OptionName,
+          })),
+        }
       }
 
       case 'UpdateEnvironment': {
         const env = findEnvForRequest(p)
         const appName = p.str('ApplicationName')
-        if (appName !== undefined && appName !== env.application) throw invalidParameterValue(`No Environment found for EnvironmentName = '${env.name}'.`)
-        if (env.status !== 'Ready') throw invalidParameterValue(`Environment named ${env.name} is in an invalid state for this operation. Must be Ready.`)
-        if (p.str('TemplateName') !== undefined) throw invalidParameterValue(`No Configuration Template named '${env.application}/${p.str('TemplateName')}' found.`)
+        if (appName !== undefined && appName !== env.application)
+          throw invalidParameterValue(`No Environment found for EnvironmentName = '${env.name}'.`)
+        if (env.status !== 'Ready')
+          throw invalidParameterValue(
+            `Environment named ${env.name} is in an invalid state for this operation. Must be Ready.`,
+          )
+        if (p.str('TemplateName') !== undefined)
+          throw invalidParameterValue(
+            `No Configuration Template named '${env.application}/${p.str('TemplateName')}' found.`,
+          )
         const label = p.str('VersionLabel')
         if (label !== undefined) {
           const v = apps.get(env.application)?.versions.get(label)
           if (!v) throw invalidParameterValue(`No Application Version named '${label}' found.`)
-          if (v.status === 'Failed') throw invalidParameterValue(`Application Version ${label} is in the Failed state and cannot be deployed.`)
+          if (v.status === 'Failed')
+            throw invalidParameterValue(`Application Version ${label} is in the Failed state and cannot be deployed.`)
         }
         const settings = toSettings(p.structList('OptionSettings'))
         const removals = toSettings(p.structList('OptionsToRemove'))
         const {next, messages} = mergeOptions(env, settings, removals)
         const firstError = messages.find((m) => m.Severity === 'error')
-        if (firstError) throw new EbError('ConfigurationValidationException', `Configuration validation exception: ${firstError.Message}`)
+        if (firstError)
+          throw new EbError(
+            'ConfigurationValidationException',
+            `Configuration validation exception: ${firstError.Message}`,
+          )
 
         const previousOptions = env.options
         const config = settings.length > 0 || removals.length > 0
@@ -746,7 +894,11 @@ export async function startEbFake(opts: EbFakeOptions): Promise<EbFake> {
         }
         if (!exists) {
           await s3.send(
-            new CreateBucketCommand({Bucket: bucket, CreateBucketConfiguration: region === 'us-east-1' ? undefined : {LocationConstraint: region as BucketLocationConstraint}}),
+            new CreateBucketCommand({
+              Bucket: bucket,
+              CreateBucketConfiguration:
+                region === 'us-east-1' ? undefined : {LocationConstraint: region as BucketLocationConstraint},
+            }),
           )
         }
         return {S3Bucket: bucket}
@@ -757,7 +909,8 @@ export async function startEbFake(opts: EbFakeOptions): Promise<EbFake> {
         const label = p.str('VersionLabel')
         if (appName === undefined) throw missingParameter('ApplicationName')
         if (label === undefined) throw missingParameter('VersionLabel')
-        if (label.length > 100) throw validationError('versionLabel', label, 'Member must have length less than or equal to 100')
+        if (label.length > 100)
+          throw validationError('versionLabel', label, 'Member must have length less than or equal to 100')
         let app = apps.get(appName)
         if (!app) {
           if (!p.bool('AutoCreateApplication')) throw invalidParameterValue(`No Application named '${appName}' found.`)
@@ -773,7 +926,10 @@ export async function startEbFake(opts: EbFakeOptions): Promise<EbFake> {
           } catch (e) {
             const status = (e as {$metadata?: {httpStatusCode?: number}}).$metadata?.httpStatusCode
             const reason = status === 403 ? 'Forbidden' : status === 301 ? 'Moved Permanently' : 'Not Found'
-            throw new EbError('InvalidParameterCombination', `Unable to download from S3 location (Bucket: ${bucket}  Key: ${key}). Reason: ${reason}`)
+            throw new EbError(
+              'InvalidParameterCombination',
+              `Unable to download from S3 location (Bucket: ${bucket}  Key: ${key}). Reason: ${reason}`,
+            )
           }
         }
         const now = new Date()
@@ -800,7 +956,13 @@ export async function startEbFake(opts: EbFakeOptions): Promise<EbFake> {
               v.status = outcome === 'failed' ? 'Failed' : 'Processed'
               v.updated = new Date()
               if (outcome === 'failed') {
-                addEvent({applicationName: appName, versionLabel: label, severity: 'ERROR', message: `Failed to process application version ${label}.`, requestId})
+                addEvent({
+                  applicationName: appName,
+                  versionLabel: label,
+                  severity: 'ERROR',
+                  message: `Failed to process application version ${label}.`,
+                  requestId,
+                })
               }
             })(),
           )
@@ -847,7 +1009,7 @@ export async function startEbFake(opts: EbFakeOptions): Promise<EbFake> {
         const end = p.str('EndTime') ? new Date(p.str('EndTime')!) : undefined
         const envName = p.str('EnvironmentName')
         const envId = p.str('EnvironmentId')
-        const idName = envId !== undefined ? envs.find((e) => e.id === envId)?.name ?? '\u0000none' : undefined
+        const idName = envId !== undefined ? (envs.find((e) => e.id === envId)?.name ?? '\u0000none') : undefined
         const app = p.str('ApplicationName')
         const label = p.str('VersionLabel')
         const reqId = p.str('RequestId')
@@ -916,7 +1078,11 @@ export async function startEbFake(opts: EbFakeOptions): Promise<EbFake> {
         xml = errorXml('InternalFailure', `eb-fake: ${(e as Error).stack ?? String(e)}`, requestId, 'Receiver')
       }
     }
-    res.writeHead(status, {'Content-Type': 'text/xml', 'x-amzn-RequestId': requestId, 'Content-Length': Buffer.byteLength(xml)})
+    res.writeHead(status, {
+      'Content-Type': 'text/xml',
+      'x-amzn-RequestId': requestId,
+      'Content-Length': Buffer.byteLength(xml),
+    })
     res.end(xml)
   }
 
@@ -992,7 +1158,16 @@ export async function startEbFake(opts: EbFakeOptions): Promise<EbFake> {
       const app = apps.get(application) ?? newApp(application)
       if (app.versions.has(label)) throw new Error(`eb-fake: version ${label} already exists`)
       const now = new Date()
-      app.versions.set(label, {label, application, description: o?.description, s3Bucket: o?.s3Bucket, s3Key: o?.s3Key, status: o?.status ?? 'Processed', created: now, updated: now})
+      app.versions.set(label, {
+        label,
+        application,
+        description: o?.description,
+        s3Bucket: o?.s3Bucket,
+        s3Key: o?.s3Key,
+        status: o?.status ?? 'Processed',
+        created: now,
+        updated: now,
+      })
     },
 
     async createEnvironment(spec) {
@@ -1003,15 +1178,25 @@ export async function startEbFake(opts: EbFakeOptions): Promise<EbFake> {
       }
       const loadBalancerType = spec.loadBalancerType ?? 'classic'
       const environmentType = spec.environmentType ?? 'LoadBalanced'
-      const settings: OptionSetting[] = (spec.optionSettings ?? []).map((s) => ({Namespace: canonicalNamespace(s.Namespace ?? ''), OptionName: s.OptionName ?? '', Value: s.Value}))
+      const settings: OptionSetting[] = (spec.optionSettings ?? []).map((s) => ({
+        Namespace: canonicalNamespace(s.Namespace ?? ''),
+        OptionName: s.OptionName ?? '',
+        Value: s.Value,
+      }))
       const shell = {options: new Map<string, string>(), loadBalancerType, environmentType}
       const {next, messages} = mergeOptions(shell, settings, [])
-      if (messages.length > 0) throw new Error(`eb-fake: invalid optionSettings: ${messages.map((m) => m.Message).join('; ')}`)
-      for (const s of settings) if (!namespaceDefs(s.Namespace) && s.Namespace !== 'aws:elasticbeanstalk:application:environment') throw new Error(`eb-fake: unknown namespace ${s.Namespace}`)
+      if (messages.length > 0)
+        throw new Error(`eb-fake: invalid optionSettings: ${messages.map((m) => m.Message).join('; ')}`)
+      for (const s of settings)
+        if (!namespaceDefs(s.Namespace) && s.Namespace !== 'aws:elasticbeanstalk:application:environment')
+          throw new Error(`eb-fake: unknown namespace ${s.Namespace}`)
       const id = `e-${rand(10)}`
       let lbName = spec.loadBalancerName
       if (environmentType === 'LoadBalanced' && loadBalancerType === 'classic') {
-        lbName ??= `awseb-${id}-AWSEBLoa-${rand(13, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789')}`.replace(/^awseb-e-(.).{9}-/, 'awseb-e-$1-')
+        lbName ??= `awseb-${id}-AWSEBLoa-${rand(13, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789')}`.replace(
+          /^awseb-e-(.).{9}-/,
+          'awseb-e-$1-',
+        )
         if (!(await clb.exists(lbName))) await clb.create(lbName, next)
       } else if (environmentType === 'SingleInstance') {
         lbName = undefined
@@ -1020,9 +1205,16 @@ export async function startEbFake(opts: EbFakeOptions): Promise<EbFake> {
         next.set(optionKey('aws:elasticbeanstalk:environment', 'LoadBalancerIsShared'), 'true')
         next.set(optionKey('aws:elbv2:loadbalancer', 'SharedLoadBalancer'), lbName)
       } else {
-        lbName ??= (await elbv2.createLoadBalancer(`awseb-AWSEB-${rand(10).toUpperCase()}`, loadBalancerType as 'application' | 'network', {'elasticbeanstalk:environment-name': spec.name, 'elasticbeanstalk:environment-id': id})).arn
+        lbName ??= (
+          await elbv2.createLoadBalancer(
+            `awseb-AWSEB-${rand(10).toUpperCase()}`,
+            loadBalancerType as 'application' | 'network',
+            {'elasticbeanstalk:environment-name': spec.name, 'elasticbeanstalk:environment-id': id},
+          )
+        ).arn
       }
-      if (environmentType === 'LoadBalanced' && loadBalancerType !== 'classic') next.set(optionKey('aws:elasticbeanstalk:environment', 'LoadBalancerType'), loadBalancerType)
+      if (environmentType === 'LoadBalanced' && loadBalancerType !== 'classic')
+        next.set(optionKey('aws:elasticbeanstalk:environment', 'LoadBalancerType'), loadBalancerType)
       const now = new Date()
       const health = spec.health ?? (spec.healthStatus ? HEALTH_OF[spec.healthStatus] : 'Green')
       const env: EnvState = {
@@ -1038,9 +1230,16 @@ export async function startEbFake(opts: EbFakeOptions): Promise<EbFake> {
         loadBalancerType,
         environmentType,
         solutionStack: spec.platform ?? DEFAULT_STACK,
-        platformArn: spec.platformArn ?? `arn:aws:elasticbeanstalk:${region}::platform/Node.js 22 running on 64bit Amazon Linux 2023/6.6.0`,
+        platformArn:
+          spec.platformArn ??
+          `arn:aws:elasticbeanstalk:${region}::platform/Node.js 22 running on 64bit Amazon Linux 2023/6.6.0`,
         cname: spec.cname ?? `${spec.name}.eba-${rand(8)}.${region}.elasticbeanstalk.com`,
-        endpointUrl: lbName && loadBalancerType === 'classic' ? await lbEndpoint(lbName) : lbName && environmentType === 'LoadBalanced' ? ((await elbv2.dnsName(lbName).catch(() => undefined)) ?? lbName) : `${10 + (randomBytes(1)[0]! % 200)}.0.${randomBytes(1)[0]! % 250}.${randomBytes(1)[0]! % 250}`,
+        endpointUrl:
+          lbName && loadBalancerType === 'classic'
+            ? await lbEndpoint(lbName)
+            : lbName && environmentType === 'LoadBalanced'
+              ? ((await elbv2.dnsName(lbName).catch(() => undefined)) ?? lbName)
+              : `${10 + (randomBytes(1)[0]! % 200)}.0.${randomBytes(1)[0]! % 250}.${randomBytes(1)[0]! % 250}`,
         created: now,
         updated: now,
         abortable: false,
@@ -1101,8 +1300,15 @@ export async function startEbFake(opts: EbFakeOptions): Promise<EbFake> {
             LoadBalancerArn: lb.arn,
             Port: l.port,
             Protocol: l.protocol,
-            DefaultActions: [{Type: 'fixed-response', FixedResponseConfig: {StatusCode: '404', ContentType: 'text/plain', MessageBody: 'Not found'}}],
-            ...(l.certificateArn ? {Certificates: [{CertificateArn: l.certificateArn}], SslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06'} : {}),
+            DefaultActions: [
+              {
+                Type: 'fixed-response',
+                FixedResponseConfig: {StatusCode: '404', ContentType: 'text/plain', MessageBody: 'Not found'},
+              },
+            ],
+            ...(l.certificateArn
+              ? {Certificates: [{CertificateArn: l.certificateArn}], SslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06'}
+              : {}),
           }),
         )
       }
@@ -1137,7 +1343,8 @@ export async function startEbFake(opts: EbFakeOptions): Promise<EbFake> {
       for (;;) {
         const env = mustEnv(name)
         if (env.status === status) return snapshot(env)
-        if (Date.now() > deadline) throw new Error(`eb-fake: ${name} still ${env.status} after ${timeoutMs} ms (waiting for ${status})`)
+        if (Date.now() > deadline)
+          throw new Error(`eb-fake: ${name} still ${env.status} after ${timeoutMs} ms (waiting for ${status})`)
         await new Promise((r) => setTimeout(r, 5))
       }
     },

@@ -104,7 +104,13 @@ function listenerDefs(defaultPort: boolean): Record<string, OptionDef> {
 /** Namespaces accepted and stored but not acted on (kept small on purpose; see EB-FAKE.md). */
 const PASSIVE: Record<string, Record<string, OptionDef>> = {
   'aws:elasticbeanstalk:command': {
-    DeploymentPolicy: {rule: {kind: 'enum', values: ['AllAtOnce', 'Rolling', 'RollingWithAdditionalBatch', 'Immutable', 'TrafficSplitting']}, default: 'AllAtOnce'},
+    DeploymentPolicy: {
+      rule: {
+        kind: 'enum',
+        values: ['AllAtOnce', 'Rolling', 'RollingWithAdditionalBatch', 'Immutable', 'TrafficSplitting'],
+      },
+      default: 'AllAtOnce',
+    },
     Timeout: {rule: {kind: 'int', min: 1, max: 3600}, default: '600'},
     BatchSizeType: {rule: {kind: 'enum', values: ['Percentage', 'Fixed']}, default: 'Percentage'},
     BatchSize: {rule: {kind: 'int', min: 1, max: 10000}, default: '100'},
@@ -181,7 +187,9 @@ function invalidValue(value: string, ns: string, name: string, why: string): str
 function checkValue(rule: Rule, value: string): string | undefined {
   switch (rule.kind) {
     case 'enum':
-      return rule.values.includes(value) ? undefined : `Value is not one of the allowed values: [${rule.values.join(', ')}]`
+      return rule.values.includes(value)
+        ? undefined
+        : `Value is not one of the allowed values: [${rule.values.join(', ')}]`
     case 'bool':
       return /^(true|false)$/i.test(value) ? undefined : 'Value is not one of the allowed values: [true, false]'
     case 'int': {
@@ -192,7 +200,8 @@ function checkValue(rule: Rule, value: string): string | undefined {
       return undefined
     }
     case 'ports':
-      return value === ':all' || value.split(',').every((p) => /^\s*\d+\s*$/.test(p) && Number(p) >= 1 && Number(p) <= 65535)
+      return value === ':all' ||
+        value.split(',').every((p) => /^\s*\d+\s*$/.test(p) && Number(p) >= 1 && Number(p) <= 65535)
         ? undefined
         : 'Value must be a comma-separated list of ports or :all'
     case 'string':
@@ -222,7 +231,13 @@ export function validateSettings(settings: OptionSetting[], effective?: Map<stri
     }
     if (s.Value === undefined) continue
     const why = checkValue(def.rule, s.Value)
-    if (why) messages.push({Message: invalidValue(s.Value, s.Namespace, s.OptionName, why), Severity: 'error', Namespace: s.Namespace, OptionName: s.OptionName})
+    if (why)
+      messages.push({
+        Message: invalidValue(s.Value, s.Namespace, s.OptionName, why),
+        Severity: 'error',
+        Namespace: s.Namespace,
+        OptionName: s.OptionName,
+      })
   }
   if (effective && messages.length === 0) messages.push(...validateListeners(effective))
   return messages
@@ -235,12 +250,22 @@ function validateListeners(effective: Map<string, string>): ValidationMessage[] 
     const ns = `aws:elb:listener:${l.port}`
     if ((l.protocol === 'HTTPS' || l.protocol === 'SSL') && !l.sslCertificateId) {
       // Wording as the service reports it (the value quoted is the namespace).
-      out.push({Message: invalidValue(ns, ns, 'ListenerProtocol', 'Secure Listeners need to specify a SSLCertificateId'), Severity: 'error', Namespace: ns, OptionName: 'ListenerProtocol'})
+      out.push({
+        Message: invalidValue(ns, ns, 'ListenerProtocol', 'Secure Listeners need to specify a SSLCertificateId'),
+        Severity: 'error',
+        Namespace: ns,
+        OptionName: 'ListenerProtocol',
+      })
     }
     const appLayer = (p: string) => p === 'HTTP' || p === 'HTTPS'
     if (appLayer(l.protocol) !== appLayer(l.instanceProtocol)) {
       out.push({
-        Message: invalidValue(l.instanceProtocol, ns, 'InstanceProtocol', `InstanceProtocol must be at the same internet protocol layer as ListenerProtocol '${l.protocol}'.`),
+        Message: invalidValue(
+          l.instanceProtocol,
+          ns,
+          'InstanceProtocol',
+          `InstanceProtocol must be at the same internet protocol layer as ListenerProtocol '${l.protocol}'.`,
+        ),
         Severity: 'error',
         Namespace: ns,
         OptionName: 'InstanceProtocol',
@@ -271,9 +296,18 @@ export function effectiveListeners(opts: Map<string, string>): EffectiveListener
   for (const port of [...ports].sort((a, b) => a - b)) {
     const ns = `aws:elb:listener:${port}`
     const get = (name: string) => opts.get(optionKey(ns, name))
-    const anySet = ['ListenerProtocol', 'InstancePort', 'InstanceProtocol', 'PolicyNames', 'SSLCertificateId', 'ListenerEnabled'].some((n) => get(n) !== undefined)
+    const anySet = [
+      'ListenerProtocol',
+      'InstancePort',
+      'InstanceProtocol',
+      'PolicyNames',
+      'SSLCertificateId',
+      'ListenerEnabled',
+    ].some((n) => get(n) !== undefined)
     const protocol = (get('ListenerProtocol') ?? 'HTTP').toUpperCase()
-    const instanceProtocol = (get('InstanceProtocol') ?? (protocol === 'HTTP' || protocol === 'HTTPS' ? 'HTTP' : 'TCP')).toUpperCase()
+    const instanceProtocol = (
+      get('InstanceProtocol') ?? (protocol === 'HTTP' || protocol === 'HTTPS' ? 'HTTP' : 'TCP')
+    ).toUpperCase()
     // Default listener: enabled unless disabled. Others: "true if any other option is set, false otherwise".
     const enabledOpt = get('ListenerEnabled')
     const enabled = enabledOpt !== undefined ? enabledOpt.toLowerCase() === 'true' : port === 80 ? true : anySet
@@ -291,7 +325,10 @@ export function effectiveListeners(opts: Map<string, string>): EffectiveListener
 }
 
 export function splitList(v: string | undefined): string[] {
-  return (v ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '')
+  return (v ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
 }
 
 /** The full OptionSettings list DescribeConfigurationSettings returns: defaults overlaid with the environment's values. */

@@ -49,9 +49,12 @@ export function awsError(code: string, message?: string | RegExp, status = 400):
   return (e: unknown) => {
     const err = e as {name?: string; message?: string; $metadata?: {httpStatusCode?: number}}
     if (err.name !== code) throw new Error(`expected ${code}, got ${err.name}: ${err.message}`)
-    if (err.$metadata?.httpStatusCode !== status) throw new Error(`expected HTTP ${status}, got ${err.$metadata?.httpStatusCode}`)
-    if (typeof message === 'string' && err.message !== message) throw new Error(`expected message ${JSON.stringify(message)}, got ${JSON.stringify(err.message)}`)
-    if (message instanceof RegExp && !message.test(err.message ?? '')) throw new Error(`message ${JSON.stringify(err.message)} does not match ${message}`)
+    if (err.$metadata?.httpStatusCode !== status)
+      throw new Error(`expected HTTP ${status}, got ${err.$metadata?.httpStatusCode}`)
+    if (typeof message === 'string' && err.message !== message)
+      throw new Error(`expected message ${JSON.stringify(message)}, got ${JSON.stringify(err.message)}`)
+    if (message instanceof RegExp && !message.test(err.message ?? ''))
+      throw new Error(`message ${JSON.stringify(err.message)} does not match ${message}`)
     return true
   }
 }

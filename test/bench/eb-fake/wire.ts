@@ -85,7 +85,12 @@ export class QueryParams {
 export type XmlValue = string | number | boolean | Date | undefined | null | XmlValue[] | {[key: string]: XmlValue}
 
 export function escapeXml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;')
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;')
 }
 
 /** ISO 8601 with milliseconds, as EB sends its timestamps (e.g. 2024-05-01T10:11:12.345Z). */
@@ -118,7 +123,12 @@ export function successXml(action: string, result: {[key: string]: XmlValue} | u
   )
 }
 
-export function errorXml(code: string, message: string, requestId: string, type: 'Sender' | 'Receiver' = 'Sender'): string {
+export function errorXml(
+  code: string,
+  message: string,
+  requestId: string,
+  type: 'Sender' | 'Receiver' = 'Sender',
+): string {
   return (
     `<ErrorResponse xmlns="${EB_XMLNS}"><Error><Type>${type}</Type><Code>${escapeXml(code)}</Code>` +
     `<Message>${escapeXml(message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`

@@ -2,7 +2,12 @@ import assert from 'node:assert/strict'
 import {after, before, describe, it} from 'node:test'
 
 import {ACMClient, ListCertificatesCommand} from '@aws-sdk/client-acm'
-import {ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client} from '@aws-sdk/client-route-53'
+import {
+  ChangeResourceRecordSetsCommand,
+  CreateHostedZoneCommand,
+  ListResourceRecordSetsCommand,
+  Route53Client,
+} from '@aws-sdk/client-route-53'
 
 import type {FullBench} from '../../bench/scenario.ts'
 import {startCliBench} from '../../bench/scenario.ts'
@@ -43,9 +48,15 @@ describe('ebws cert request (against the local AWS bench: moto ACM + Route 53, D
     return {apex, zoneId: HostedZone!.Id!.replace('/hostedzone/', '')}
   }
   const cert = (...args: string[]) => runCli(['cert', 'request', '--json', '--timeout', '20s', ...args], {env})
-  const certArns = async () => ((await acm.send(new ListCertificatesCommand({}))).CertificateSummaryList ?? []).map((c) => c.CertificateArn!).sort()
+  const certArns = async () =>
+    ((await acm.send(new ListCertificatesCommand({}))).CertificateSummaryList ?? [])
+      .map((c) => c.CertificateArn!)
+      .sort()
   const cnames = async (zoneId: string) =>
-    ((await r53.send(new ListResourceRecordSetsCommand({HostedZoneId: zoneId}))).ResourceRecordSets ?? []).filter((r) => r.Type === 'CNAME').map((r) => `${r.Name} ${r.ResourceRecords?.[0]?.Value}`).sort()
+    ((await r53.send(new ListResourceRecordSetsCommand({HostedZoneId: zoneId}))).ResourceRecordSets ?? [])
+      .filter((r) => r.Type === 'CNAME')
+      .map((r) => `${r.Name} ${r.ResourceRecords?.[0]?.Value}`)
+      .sort()
   const writes = () => bench.calls.count({mutating: true})
 
   it('a zone in Route 53: requests, writes the validation records, waits for ISSUED; a second run reuses it with zero writes', async () => {
@@ -59,8 +70,16 @@ describe('ebws cert request (against the local AWS bench: moto ACM + Route 53, D
     assert.deepEqual(out.names, [apex, `www.${apex}`, `*.${apex}`])
     assert.equal(out.records.length, 2, 'the wildcard shares the apex record')
     assert.ok(out.records.every((x) => x.action === 'created' && x.zone?.name === apex))
-    assert.deepEqual(bench.calls.actions({mutating: true}), ['RequestCertificate', 'ChangeResourceRecordSets'], 'one request, one change batch')
-    assert.deepEqual(await cnames(zoneId), out.records.map((x) => `${x.name}. ${x.value}.`).sort(), 'read back from Route 53 (values with the trailing dot ACM gives)')
+    assert.deepEqual(
+      bench.calls.actions({mutating: true}),
+      ['RequestCertificate', 'ChangeResourceRecordSets'],
+      'one request, one change batch',
+    )
+    assert.deepEqual(
+      await cnames(zoneId),
+      out.records.map((x) => `${x.name}. ${x.value}.`).sort(),
+      'read back from Route 53 (values with the trailing dot ACM gives)',
+    )
     assert.match(r.stderr, /Waiting for ACM to validate/)
 
     bench.calls.clear()
@@ -81,11 +100,17 @@ describe('ebws cert request (against the local AWS bench: moto ACM + Route 53, D
     assert.equal(pending.status, 'pending-validation')
     const [record] = pending.records
     assert.equal(record?.action, 'manual')
-    assert.match(doc.error!.hint!, new RegExp(`${record!.name.replace(/\./g, '\\.')}\\.  CNAME  ${record!.value!.replace(/\./g, '\\.')}\\.`))
+    assert.match(
+      doc.error!.hint!,
+      new RegExp(`${record!.name.replace(/\./g, '\\.')}\\.  CNAME  ${record!.value!.replace(/\./g, '\\.')}\\.`),
+    )
 
     const human = await runCli(['cert', 'request', '--domain', `app.${apex}`, '--no-wait'], {env})
     assert.equal(human.code, 6)
-    assert.ok(human.stderr.split('\n').includes(`      ${record!.name}.  CNAME  ${record!.value}.`), 'the record on a line of its own, unwrapped')
+    assert.ok(
+      human.stderr.split('\n').includes(`      ${record!.name}.  CNAME  ${record!.value}.`),
+      'the record on a line of its own, unwrapped',
+    )
 
     // The DNS moves to Route 53: the pending certificate is reused, not requested again.
     const {HostedZone} = await r53.send(new CreateHostedZoneCommand({Name: apex, CallerReference: apex}))
@@ -112,10 +137,26 @@ describe('ebws cert request (against the local AWS bench: moto ACM + Route 53, D
 
   describe('bad input: exit 2 (or 4 for the region), no call at all', () => {
     for (const [what, args, code, pattern] of [
-      ['a wildcard deeper than one level', ['--domain', '*.*.example.test', '--region', 'us-east-1'], 2, /wildcard covers one level only/],
+      [
+        'a wildcard deeper than one level',
+        ['--domain', '*.*.example.test', '--region', 'us-east-1'],
+        2,
+        /wildcard covers one level only/,
+      ],
       ['a wildcard inside a name', ['--domain', 'a.*.example.test', '--region', 'us-east-1'], 2, /wildcard/],
       ['not a domain name', ['--domain', 'localhost', '--region', 'us-east-1'], 2, /not a fully qualified domain name/],
-      ['eleven names', ['--domain', 'a.example.test', ...Array.from({length: 10}, (_, i) => ['--san', `s${i}.example.test`]).flat(), '--region', 'us-east-1'], 2, /at most 10/],
+      [
+        'eleven names',
+        [
+          '--domain',
+          'a.example.test',
+          ...Array.from({length: 10}, (_, i) => ['--san', `s${i}.example.test`]).flat(),
+          '--region',
+          'us-east-1',
+        ],
+        2,
+        /at most 10/,
+      ],
     ] as const) {
       it(what, async () => {
         bench.calls.clear()
@@ -153,7 +194,24 @@ describe('ebws cert request (against the local AWS bench: moto ACM + Route 53, D
       const earlier = json<CertJson>(await cert('--domain', target, '--no-wait'))
       const {DeleteCertificateCommand} = await import('@aws-sdk/client-acm')
       await acm.send(new DeleteCertificateCommand({CertificateArn: earlier.certificateArn!}))
-      await r53.send(new ChangeResourceRecordSetsCommand({HostedZoneId: zoneId, ChangeBatch: {Changes: [{Action: 'UPSERT', ResourceRecordSet: {Name: earlier.records[0]!.name, Type: 'CNAME', TTL: 60, ResourceRecords: [{Value: 'someone-else.acm-validations.aws'}]}}]}}))
+      await r53.send(
+        new ChangeResourceRecordSetsCommand({
+          HostedZoneId: zoneId,
+          ChangeBatch: {
+            Changes: [
+              {
+                Action: 'UPSERT',
+                ResourceRecordSet: {
+                  Name: earlier.records[0]!.name,
+                  Type: 'CNAME',
+                  TTL: 60,
+                  ResourceRecords: [{Value: 'someone-else.acm-validations.aws'}],
+                },
+              },
+            ],
+          },
+        }),
+      )
       const before = await certArns()
       const r = await cert('--domain', target)
       assert.equal(r.code, 2, r.stdout)
@@ -161,7 +219,11 @@ describe('ebws cert request (against the local AWS bench: moto ACM + Route 53, D
       assert.equal(err.code, 'UNSAFE_CHANGE')
       assert.match(err.message, /already holds a CNAME to someone-else\.acm-validations\.aws/)
       assert.deepEqual(await certArns(), before, 'the certificate this run requested was deleted')
-      assert.deepEqual(await cnames(zoneId), [`${earlier.records[0]!.name}. someone-else.acm-validations.aws`], 'the other record untouched')
+      assert.deepEqual(
+        await cnames(zoneId),
+        [`${earlier.records[0]!.name}. someone-else.acm-validations.aws`],
+        'the other record untouched',
+      )
     })
   })
 })

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict'
 import {after, before, describe, it} from 'node:test'
 
-import {ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client, type ResourceRecordSet} from '@aws-sdk/client-route-53'
+import {
+  ChangeResourceRecordSetsCommand,
+  CreateHostedZoneCommand,
+  ListResourceRecordSetsCommand,
+  Route53Client,
+  type ResourceRecordSet,
+} from '@aws-sdk/client-route-53'
 import {DescribeLoadBalancersCommand} from '@aws-sdk/client-elastic-load-balancing'
 
 import type {FullBench} from '../../bench/scenario.ts'
@@ -41,11 +47,23 @@ describe('ebws dns link (against the local AWS bench: the EB fake, moto ELB + Ro
   const recordsAt = async (zoneId: string, name: string) =>
     ((await r53.send(new ListResourceRecordSetsCommand({HostedZoneId: zoneId}))).ResourceRecordSets ?? [])
       .filter((r) => r.Name === `${name}.` && ['A', 'AAAA', 'CNAME'].includes(r.Type!))
-      .map((r) => `${r.Type} ${r.AliasTarget ? `alias ${r.AliasTarget.DNSName?.toLowerCase()} ${r.AliasTarget.HostedZoneId}` : r.ResourceRecords?.map((v) => v.Value).join(',')}`)
+      .map(
+        (r) =>
+          `${r.Type} ${r.AliasTarget ? `alias ${r.AliasTarget.DNSName?.toLowerCase()} ${r.AliasTarget.HostedZoneId}` : r.ResourceRecords?.map((v) => v.Value).join(',')}`,
+      )
       .sort()
-  const put = (zoneId: string, record: ResourceRecordSet) => r53.send(new ChangeResourceRecordSetsCommand({HostedZoneId: zoneId, ChangeBatch: {Changes: [{Action: 'UPSERT', ResourceRecordSet: record}]}}))
-  const link = (envName: string, domain: string, ...args: string[]) => runCli(['dns', 'link', '-e', envName, '--domain', domain, '--json', ...args], {env})
-  const clbOf = async (name: string) => (await directElb(bench).send(new DescribeLoadBalancersCommand({LoadBalancerNames: [name]}))).LoadBalancerDescriptions![0]!
+  const put = (zoneId: string, record: ResourceRecordSet) =>
+    r53.send(
+      new ChangeResourceRecordSetsCommand({
+        HostedZoneId: zoneId,
+        ChangeBatch: {Changes: [{Action: 'UPSERT', ResourceRecordSet: record}]},
+      }),
+    )
+  const link = (envName: string, domain: string, ...args: string[]) =>
+    runCli(['dns', 'link', '-e', envName, '--domain', domain, '--json', ...args], {env})
+  const clbOf = async (name: string) =>
+    (await directElb(bench).send(new DescribeLoadBalancersCommand({LoadBalancerNames: [name]})))
+      .LoadBalancerDescriptions![0]!
 
   it('a CLB environment: an alias A record to the load balancer (its DNS name and canonical zone id); a second run changes nothing', async () => {
     const s = await createScenario(bench)
@@ -57,7 +75,9 @@ describe('ebws dns link (against the local AWS bench: the EB fake, moto ELB + Ro
     assert.equal(out.status, 'linked')
     assert.equal(out.target.kind, 'alias')
     // DNS names compare without case (RFC 4343); the alias target is written lower case.
-    assert.deepEqual(await recordsAt(zoneId, `app.${apex}`), [`A alias ${lb.DNSName!.toLowerCase()}. ${lb.CanonicalHostedZoneNameID}`])
+    assert.deepEqual(await recordsAt(zoneId, `app.${apex}`), [
+      `A alias ${lb.DNSName!.toLowerCase()}. ${lb.CanonicalHostedZoneNameID}`,
+    ])
     bench.calls.clear()
     const again = json<LinkJson>(await link(s.environmentName, `app.${apex}`))
     assert.equal(again.status, 'already-linked')
@@ -93,9 +113,14 @@ describe('ebws dns link (against the local AWS bench: the EB fake, moto ELB + Ro
 
     const replaced = json<LinkJson>(await link(s.environmentName, name, '--replace'))
     assert.equal(replaced.status, 'linked')
-    assert.deepEqual(replaced.records.map((x) => `${x.type} ${x.action} ${x.old}`).sort(), ['A create ', 'CNAME delete old-host.example.net'])
+    assert.deepEqual(replaced.records.map((x) => `${x.type} ${x.action} ${x.old}`).sort(), [
+      'A create ',
+      'CNAME delete old-host.example.net',
+    ])
     const lb = await clbOf(s.loadBalancerName)
-    assert.deepEqual(await recordsAt(zoneId, name), [`A alias ${lb.DNSName!.toLowerCase()}. ${lb.CanonicalHostedZoneNameID}`])
+    assert.deepEqual(await recordsAt(zoneId, name), [
+      `A alias ${lb.DNSName!.toLowerCase()}. ${lb.CanonicalHostedZoneNameID}`,
+    ])
   })
 
   it('a single-instance environment: a CNAME to its CNAME, and a clear refusal at the apex', async () => {

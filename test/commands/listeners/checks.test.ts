@@ -34,7 +34,14 @@ describe('checks before the first write, and no unneeded call', () => {
 
     it('an IAM server certificate ARN is refused with a clear message, before any call', async () => {
       bench.calls.clear()
-      const r = await run('listeners', 'fix', '-e', s.environmentName, '--certificate-arn', 'arn:aws:iam::123456789012:server-certificate/nope')
+      const r = await run(
+        'listeners',
+        'fix',
+        '-e',
+        s.environmentName,
+        '--certificate-arn',
+        'arn:aws:iam::123456789012:server-certificate/nope',
+      )
       assert.equal(r.code, 2, r.stdout)
       const err = jsonError(r)
       assert.equal(err.code, 'CERT_NOT_FOUND')
@@ -44,7 +51,16 @@ describe('checks before the first write, and no unneeded call', () => {
 
     it('--idle-timeout 4000 on a Classic Load Balancer (its API allows 1-3600): exit 2, zero writes', async () => {
       bench.calls.clear()
-      const r = await run('listeners', 'fix', '-e', s.environmentName, '--certificate-arn', s.certificates[0]!.arn, '--idle-timeout', '4000')
+      const r = await run(
+        'listeners',
+        'fix',
+        '-e',
+        s.environmentName,
+        '--certificate-arn',
+        s.certificates[0]!.arn,
+        '--idle-timeout',
+        '4000',
+      )
       assert.equal(r.code, 2, r.stdout + r.stderr)
       assert.equal(jsonError(r).code, 'BAD_FLAG')
       assert.match(jsonError(r).message, /above a Classic Load Balancer's 3600 s maximum/)
@@ -53,17 +69,39 @@ describe('checks before the first write, and no unneeded call', () => {
 
     it('--tls-policy that the load balancer does not know: TLS_POLICY_UNKNOWN, zero writes', async () => {
       bench.calls.clear()
-      const r = await run('listeners', 'fix', '-e', s.environmentName, '--certificate-arn', s.certificates[0]!.arn, '--tls-policy', 'ELBSecurityPolicy-Bogus')
+      const r = await run(
+        'listeners',
+        'fix',
+        '-e',
+        s.environmentName,
+        '--certificate-arn',
+        s.certificates[0]!.arn,
+        '--tls-policy',
+        'ELBSecurityPolicy-Bogus',
+      )
       assert.equal(r.code, 2, r.stdout + r.stderr)
       assert.equal(jsonError(r).code, 'TLS_POLICY_UNKNOWN')
       assert.equal(writes(), 0)
       // A real predefined policy passes the same check.
-      const ok = await run('listeners', 'fix', '-e', s.environmentName, '--certificate-arn', s.certificates[0]!.arn, '--tls-policy', 'ELBSecurityPolicy-TLS-1-1-2017-01', '--dry-run')
+      const ok = await run(
+        'listeners',
+        'fix',
+        '-e',
+        s.environmentName,
+        '--certificate-arn',
+        s.certificates[0]!.arn,
+        '--tls-policy',
+        'ELBSecurityPolicy-TLS-1-1-2017-01',
+        '--dry-run',
+      )
       assert.equal(ok.code, 0, ok.stdout + ok.stderr)
     })
 
     for (const [what, args] of [
-      ['--idle-timeout 4001 (no load balancer allows it: ALB 1-4000, CLB 1-3600)', ['listeners', 'fix', '-e', 'ws-env-x', '--idle-timeout', '4001']],
+      [
+        '--idle-timeout 4001 (no load balancer allows it: ALB 1-4000, CLB 1-3600)',
+        ['listeners', 'fix', '-e', 'ws-env-x', '--idle-timeout', '4001'],
+      ],
       ['an environment name of 3 characters (the API takes 4-40)', ['listeners', 'show', '-e', 'abc']],
       ['an environment name of 41 characters', ['listeners', 'show', '-e', 'a'.repeat(41)]],
       ['--https-port 70000', ['listeners', 'fix', '-e', 'ws-env-x', '--https-port', '70000']],
@@ -90,7 +128,15 @@ describe('checks before the first write, and no unneeded call', () => {
     it('proxy-protocol enable on an instance port no listener forwards to: refused, zero writes', async () => {
       const p = await createScenario(bench, {certificates: [{kind: 'rsa2048'}], settings: (c) => TCP_LAYOUT(c[0]!.arn)})
       bench.calls.clear()
-      const r = await run('proxy-protocol', 'enable', '-e', p.environmentName, '--instance-port', '8080', '--skip-app-check')
+      const r = await run(
+        'proxy-protocol',
+        'enable',
+        '-e',
+        p.environmentName,
+        '--instance-port',
+        '8080',
+        '--skip-app-check',
+      )
       assert.equal(r.code, 2, r.stdout + r.stderr)
       const err = jsonError(r)
       assert.equal(err.code, 'UNSAFE_CHANGE')
@@ -127,7 +173,10 @@ describe('checks before the first write, and no unneeded call', () => {
       assert.equal((await run('listeners', 'show', '-e', plain.environmentName)).code, 0)
       assert.deepEqual(actions(), sorted([...ENV_READS, ...CLB_READS]))
 
-      const ws = await createScenario(bench, {certificates: [{kind: 'rsa2048'}], settings: (c) => LAYOUT_SETTINGS.websocket(c[0]!.arn)})
+      const ws = await createScenario(bench, {
+        certificates: [{kind: 'rsa2048'}],
+        settings: (c) => LAYOUT_SETTINGS.websocket(c[0]!.arn),
+      })
       bench.calls.clear()
       assert.equal((await run('listeners', 'show', '-e', ws.environmentName)).code, 0)
       assert.deepEqual(actions(), sorted([...ENV_READS, ...CLB_READS, 'DescribeCertificate']))
@@ -149,7 +198,10 @@ describe('checks before the first write, and no unneeded call', () => {
         ['the current certificate', () => [], ['DescribeCertificate']],
       ]
       for (const [name, flags, acm] of cases) {
-        const s = await createScenario(bench, {certificates: [{kind: 'rsa2048', domain: 'app.example.com'}], settings: (c) => LAYOUT_SETTINGS.websocket(c[0]!.arn)})
+        const s = await createScenario(bench, {
+          certificates: [{kind: 'rsa2048', domain: 'app.example.com'}],
+          settings: (c) => LAYOUT_SETTINGS.websocket(c[0]!.arn),
+        })
         bench.calls.clear()
         const r = await run('listeners', 'fix', '-e', s.environmentName, ...flags(s), '--dry-run')
         assert.equal(r.code, 0, `${name}: ${r.stdout}${r.stderr}`)
@@ -157,7 +209,13 @@ describe('checks before the first write, and no unneeded call', () => {
         // Reads: the environment, the CLB, the settings validation; nothing else.
         assert.deepEqual(sorted(bench.calls.actions({service: 'elb'})), sorted(CLB_READS), name)
         // (ValidateConfigurationSettings only when there are option settings to write.)
-        assert.deepEqual(sorted(bench.calls.actions({service: 'elasticbeanstalk'}).filter((a) => a !== 'ValidateConfigurationSettings')), sorted(ENV_READS), name)
+        assert.deepEqual(
+          sorted(
+            bench.calls.actions({service: 'elasticbeanstalk'}).filter((a) => a !== 'ValidateConfigurationSettings'),
+          ),
+          sorted(ENV_READS),
+          name,
+        )
         assert.ok(bench.calls.count({action: 'ValidateConfigurationSettings'}) <= 1, name)
       }
     })

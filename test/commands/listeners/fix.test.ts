@@ -7,7 +7,14 @@ import {after, before, describe, it} from 'node:test'
 
 import {parse} from 'yaml'
 
-import {createScenario, LAYOUT_SETTINGS, startCliBench, type FullBench, type Scenario, type ScenarioSpec} from '../../bench/scenario.ts'
+import {
+  createScenario,
+  LAYOUT_SETTINGS,
+  startCliBench,
+  type FullBench,
+  type Scenario,
+  type ScenarioSpec,
+} from '../../bench/scenario.ts'
 import {json, jsonError, plainError, runCli, tempDir} from '../../helpers/cli.ts'
 
 const exec = promisify(execFile)
@@ -39,12 +46,31 @@ describe('ebws listeners fix (against the local AWS bench)', () => {
 
   /** The listeners as the AWS CLI (an independent parser) reads them back from moto. */
   async function cliListeners(s: Scenario): Promise<string[]> {
-    const {stdout} = await exec('aws', ['elb', 'describe-load-balancers', '--load-balancer-names', s.loadBalancerName, '--output', 'json', '--endpoint-url', bench.direct.moto], {env})
-    const lbs = JSON.parse(stdout) as {LoadBalancerDescriptions: Array<{ListenerDescriptions: Array<{Listener: CliListener}>}>}
-    return lbs.LoadBalancerDescriptions[0]!.ListenerDescriptions.map(({Listener: l}) => `${l.Protocol} ${l.LoadBalancerPort} -> ${l.InstanceProtocol} ${l.InstancePort}${l.SSLCertificateId ? ' cert' : ''}`).sort()
+    const {stdout} = await exec(
+      'aws',
+      [
+        'elb',
+        'describe-load-balancers',
+        '--load-balancer-names',
+        s.loadBalancerName,
+        '--output',
+        'json',
+        '--endpoint-url',
+        bench.direct.moto,
+      ],
+      {env},
+    )
+    const lbs = JSON.parse(stdout) as {
+      LoadBalancerDescriptions: Array<{ListenerDescriptions: Array<{Listener: CliListener}>}>
+    }
+    return lbs.LoadBalancerDescriptions[0]!.ListenerDescriptions.map(
+      ({Listener: l}) =>
+        `${l.Protocol} ${l.LoadBalancerPort} -> ${l.InstanceProtocol} ${l.InstancePort}${l.SSLCertificateId ? ' cert' : ''}`,
+    ).sort()
   }
 
-  const fix = (s: Scenario, ...args: string[]) => runCli(['listeners', 'fix', '-e', s.environmentName, '--json', ...args], {env})
+  const fix = (s: Scenario, ...args: string[]) =>
+    runCli(['listeners', 'fix', '-e', s.environmentName, '--json', ...args], {env})
   const mutating = () => bench.calls.count({mutating: true})
 
   const STARTS: Record<string, (certArn: () => string) => Pick<ScenarioSpec, 'settings'>> = {
@@ -57,12 +83,16 @@ describe('ebws listeners fix (against the local AWS bench)', () => {
   const EXPECTED: Record<string, string[]> = {
     websocket: ['HTTP 80 -> HTTP 80', 'SSL 443 -> TCP 80 cert'],
     http: ['HTTP 80 -> HTTP 80', 'HTTPS 443 -> HTTP 80 cert'],
-    proxy: ['SSL 443 -> TCP 80 cert', 'TCP 80 -> TCP 80']}
+    proxy: ['SSL 443 -> TCP 80 cert', 'TCP 80 -> TCP 80'],
+  }
 
   for (const mode of ['websocket', 'http', 'proxy'] as const) {
     for (const [name, start] of Object.entries(STARTS)) {
       it(`--mode ${mode} from ${name}: applied, durable, verified with the AWS CLI; a second run makes zero writes`, async () => {
-        const s = await createScenario(bench, {certificates: [{kind: 'rsa2048', domain: 'app.example.com'}], ...start(() => '')})
+        const s = await createScenario(bench, {
+          certificates: [{kind: 'rsa2048', domain: 'app.example.com'}],
+          ...start(() => ''),
+        })
         const r = await fix(s, '--mode', mode, '--domain', 'app.example.com')
         assert.equal(r.code, 0, r.stdout + r.stderr)
         const out = json<FixJson>(r)
@@ -77,7 +107,9 @@ describe('ebws listeners fix (against the local AWS bench)', () => {
         assert.equal(again.code, 0, again.stderr)
         assert.equal(json<FixJson>(again).status, 'already-in-shape')
         assert.equal(mutating(), 0, `second run wrote: ${bench.calls.actions({mutating: true}).join(', ')}`)
-        const show = json<{verdict: {layout: string; drift: unknown[]}}>(await runCli(['listeners', 'show', '-e', s.environmentName, '--json'], {env}))
+        const show = json<{verdict: {layout: string; drift: unknown[]}}>(
+          await runCli(['listeners', 'show', '-e', s.environmentName, '--json'], {env}),
+        )
         assert.equal(show.verdict.layout, mode)
         assert.deepEqual(show.verdict.drift, [])
       })
@@ -87,7 +119,10 @@ describe('ebws listeners fix (against the local AWS bench)', () => {
   it('--dry-run prints the plan and the aws CLI commands, and writes nothing', async () => {
     const s = await createScenario(bench, {certificates: [{kind: 'rsa2048'}], settings: () => LAYOUT_SETTINGS.tcp80()})
     bench.calls.clear()
-    const r = await runCli(['listeners', 'fix', '-e', s.environmentName, '--certificate-arn', s.certificates[0]!.arn, '--dry-run'], {env})
+    const r = await runCli(
+      ['listeners', 'fix', '-e', s.environmentName, '--certificate-arn', s.certificates[0]!.arn, '--dry-run'],
+      {env},
+    )
     assert.equal(r.code, 0, r.stderr)
     assert.match(r.stdout, /Plan \(dry run, nothing changed\):/)
     assert.match(r.stdout, /create listener SSL 443 -> TCP 80/)
@@ -131,19 +166,58 @@ describe('ebws listeners fix (against the local AWS bench)', () => {
 
     const cases: Array<[string, () => string[], RegExp]> = [
       ['unknown mode', () => ['--mode', 'fast'], /Expected --mode=fast to be one of: websocket, http, proxy/],
-      ['conflicting flags', () => ['--emit-ebextensions', tempDir('x-'), '--dry-run'], /cannot also be provided when using/],
+      [
+        'conflicting flags',
+        () => ['--emit-ebextensions', tempDir('x-'), '--dry-run'],
+        /cannot also be provided when using/,
+      ],
       ['port out of range', () => ['--https-port', '70000'], /Expected an integer less than or equal to 65535/],
-      ['HTTPS and HTTP on the same port', () => ['--https-port', '80', '--certificate-arn', certs.ok!], /HTTPS and HTTP cannot share a load balancer port/],
+      [
+        'HTTPS and HTTP on the same port',
+        () => ['--https-port', '80', '--certificate-arn', certs.ok!],
+        /HTTPS and HTTP cannot share a load balancer port/,
+      ],
       ['malformed certificate ARN', () => ['--certificate-arn', 'arn:aws:acm:nope'], /is not a certificate ARN/],
-      ['certificate not found', () => ['--certificate-arn', 'arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000'], /not found in ACM/],
-      ['certificate in another region', () => ['--certificate-arn', certs.otherRegion!], /it is in eu-west-1, but the load balancer is in us-east-1/],
+      [
+        'certificate not found',
+        () => [
+          '--certificate-arn',
+          'arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000',
+        ],
+        /not found in ACM/,
+      ],
+      [
+        'certificate in another region',
+        () => ['--certificate-arn', certs.otherRegion!],
+        /it is in eu-west-1, but the load balancer is in us-east-1/,
+      ],
       ['expired certificate', () => ['--certificate-arn', certs.expired!], /(not ISSUED|expired)/],
-      ['EC certificate', () => ['--certificate-arn', certs.ec!], /ECDSA .* Classic Load Balancers accept RSA keys only/],
-      ['RSA-4096 certificate', () => ['--certificate-arn', certs.rsa4096!], /RSA 4096; Classic Load Balancers accept RSA keys of up to 2048 bits/],
-      ['certificate not covering --domain', () => ['--certificate-arn', certs.ok!, '--domain', 'shop.example.net'], /does not cover shop.example.net/],
-      ['no certificate covers the domain', () => ['--domain', 'nothing.example.net'], /no ACM certificate in us-east-1 covers nothing.example.net/],
+      [
+        'EC certificate',
+        () => ['--certificate-arn', certs.ec!],
+        /ECDSA .* Classic Load Balancers accept RSA keys only/,
+      ],
+      [
+        'RSA-4096 certificate',
+        () => ['--certificate-arn', certs.rsa4096!],
+        /RSA 4096; Classic Load Balancers accept RSA keys of up to 2048 bits/,
+      ],
+      [
+        'certificate not covering --domain',
+        () => ['--certificate-arn', certs.ok!, '--domain', 'shop.example.net'],
+        /does not cover shop.example.net/,
+      ],
+      [
+        'no certificate covers the domain',
+        () => ['--domain', 'nothing.example.net'],
+        /no ACM certificate in us-east-1 covers nothing.example.net/,
+      ],
       ['no certificate at all', () => [], /no certificate given and the load balancer has none to reuse/],
-      ['stickiness outside http mode', () => ['--stickiness', '--certificate-arn', certs.ok!], /--stickiness applies to --mode http only/],
+      [
+        'stickiness outside http mode',
+        () => ['--stickiness', '--certificate-arn', certs.ok!],
+        /--stickiness applies to --mode http only/,
+      ],
     ]
     for (const [name, args, pattern] of cases) {
       it(name, async () => {
@@ -158,14 +232,21 @@ describe('ebws listeners fix (against the local AWS bench)', () => {
     it('environment not Ready: --no-wait fails at once, the default waits', async () => {
       const busy = await createScenario(bench, {status: 'Updating', certificates: [{kind: 'rsa2048'}]})
       bench.calls.clear()
-      const r = await runCli(['listeners', 'fix', '-e', busy.environmentName, '--certificate-arn', busy.certificates[0]!.arn, '--no-wait'], {env})
+      const r = await runCli(
+        ['listeners', 'fix', '-e', busy.environmentName, '--certificate-arn', busy.certificates[0]!.arn, '--no-wait'],
+        {env},
+      )
       assert.equal(r.code, 2)
       assert.match(plainError(r.stderr), /is Updating, not Ready/)
       assert.equal(mutating(), 0)
-      const running = runCli(['listeners', 'fix', '-e', busy.environmentName, '--certificate-arn', busy.certificates[0]!.arn, '--json'], {env})
+      const running = runCli(
+        ['listeners', 'fix', '-e', busy.environmentName, '--certificate-arn', busy.certificates[0]!.arn, '--json'],
+        {env},
+      )
       // Once the CLI is polling (it reads events only while waiting), the update "finishes".
       const since = Date.now()
-      while (!bench.eb.calls().some((c) => c.action === 'DescribeEvents' && c.at.getTime() >= since)) await new Promise((r) => setTimeout(r, 25))
+      while (!bench.eb.calls().some((c) => c.action === 'DescribeEvents' && c.at.getTime() >= since))
+        await new Promise((r) => setTimeout(r, 25))
       bench.eb.setEnvironment(busy.environmentName, {status: 'Ready'})
       const waited = await running
       assert.equal(waited.code, 0, waited.stderr)
@@ -193,7 +274,10 @@ describe('ebws listeners fix (against the local AWS bench)', () => {
         ],
       })
       bench.calls.clear()
-      const r = await runCli(['listeners', 'fix', '-e', taken.environmentName, '--certificate-arn', taken.certificates[0]!.arn], {env})
+      const r = await runCli(
+        ['listeners', 'fix', '-e', taken.environmentName, '--certificate-arn', taken.certificates[0]!.arn],
+        {env},
+      )
       assert.equal(r.code, 2, r.stderr)
       assert.match(plainError(r.stderr), /already forwards to instance port 80 over SSL/)
       assert.equal(mutating(), 0)
@@ -209,7 +293,15 @@ describe('ebws listeners fix (against the local AWS bench)', () => {
       // A clean run counts the load balancer writes of this fix.
       const probe = await tcp80Scenario()
       bench.calls.clear()
-      const clean = await fix(probe, '--certificate-arn', probe.certificates[0]!.arn, '--apply-to', 'elb', '--idle-timeout', '120')
+      const clean = await fix(
+        probe,
+        '--certificate-arn',
+        probe.certificates[0]!.arn,
+        '--apply-to',
+        'elb',
+        '--idle-timeout',
+        '120',
+      )
       assert.equal(clean.code, 0, clean.stderr)
       const writes = bench.calls.count({service: 'elb', mutating: true})
       assert.ok(writes >= 5, `expected several writes, saw ${writes}`)
@@ -219,7 +311,15 @@ describe('ebws listeners fix (against the local AWS bench)', () => {
         const original = await cliListeners(s)
         bench.faults.clear()
         bench.faults.failNthMutating(n, 'ValidationError', {service: 'elb'})
-        const r = await fix(s, '--certificate-arn', s.certificates[0]!.arn, '--apply-to', 'elb', '--idle-timeout', '120')
+        const r = await fix(
+          s,
+          '--certificate-arn',
+          s.certificates[0]!.arn,
+          '--apply-to',
+          'elb',
+          '--idle-timeout',
+          '120',
+        )
         bench.faults.clear()
         assert.equal(r.code, 1, `step ${n}: ${r.stdout}${r.stderr}`)
         const err = jsonError(r)
@@ -227,7 +327,9 @@ describe('ebws listeners fix (against the local AWS bench)', () => {
         assert.equal(err.code, 'CHANGE_FAILED')
         assert.equal(err.details?.restored, true)
         assert.deepEqual(await cliListeners(s), original, `step ${n}`)
-        const show = json<{loadBalancer: {idleTimeoutSeconds: number; backendPolicies: unknown[]}}>(await runCli(['listeners', 'show', '-e', s.environmentName, '--json'], {env}))
+        const show = json<{loadBalancer: {idleTimeoutSeconds: number; backendPolicies: unknown[]}}>(
+          await runCli(['listeners', 'show', '-e', s.environmentName, '--json'], {env}),
+        )
         assert.equal(show.loadBalancer.idleTimeoutSeconds, 60, `step ${n}: idle timeout restored`)
       }
     })
@@ -245,9 +347,20 @@ describe('ebws listeners fix (against the local AWS bench)', () => {
       const err = jsonError(r)
       assert.equal(err.code, 'ROLLBACK_FAILED')
       assert.equal(err.details?.backupFile, backup)
-      assert.ok((err.details?.restoreCommands as string[]).some((c) => c.startsWith(`aws elb --region us-east-1 delete-load-balancer-listeners --load-balancer-name ${s.loadBalancerName} --load-balancer-ports 443`)), err.message)
+      assert.ok(
+        (err.details?.restoreCommands as string[]).some((c) =>
+          c.startsWith(
+            `aws elb --region us-east-1 delete-load-balancer-listeners --load-balancer-name ${s.loadBalancerName} --load-balancer-ports 443`,
+          ),
+        ),
+        err.message,
+      )
       assert.equal(JSON.parse(readFileSync(backup, 'utf8')).loadBalancerName, s.loadBalancerName)
-      assert.deepEqual(await cliListeners(s), ['HTTP 80 -> HTTP 80', 'SSL 443 -> TCP 80 cert'], 'half-changed, as reported')
+      assert.deepEqual(
+        await cliListeners(s),
+        ['HTTP 80 -> HTTP 80', 'SSL 443 -> TCP 80 cert'],
+        'half-changed, as reported',
+      )
       // The saved snapshot puts it back.
       const restored = await runCli(['listeners', 'restore', '--from', backup, '--json'], {env})
       assert.equal(restored.code, 0, restored.stderr)
@@ -262,7 +375,10 @@ describe('ebws listeners fix (against the local AWS bench)', () => {
       bench.faults.clear()
       assert.equal(r.code, 0, r.stderr)
       assert.equal(json<FixJson>(r).status, 'applied')
-      assert.ok(bench.calls.all.filter((c) => c.injected === 'throttle').length >= 6, 'the throttling was really injected')
+      assert.ok(
+        bench.calls.all.filter((c) => c.injected === 'throttle').length >= 6,
+        'the throttling was really injected',
+      )
     })
   })
 
@@ -271,7 +387,9 @@ describe('ebws listeners fix (against the local AWS bench)', () => {
     const out = json<FixJson>(await fix(s, '--certificate-arn', s.certificates[0]!.arn, '--apply-to', 'elb'))
     assert.equal(out.status, 'applied')
     assert.ok(out.warnings.some((w) => /the next environment update will undo this change \(drift\)/.test(w)))
-    const show = json<{verdict: {drift: Array<{subject: string}>}}>(await runCli(['listeners', 'show', '-e', s.environmentName, '--json'], {env}))
+    const show = json<{verdict: {drift: Array<{subject: string}>}}>(
+      await runCli(['listeners', 'show', '-e', s.environmentName, '--json'], {env}),
+    )
     assert.ok(show.verdict.drift.some((d) => d.subject === 'listener 443'))
   })
 
@@ -279,11 +397,19 @@ describe('ebws listeners fix (against the local AWS bench)', () => {
     const s = await createScenario(bench, {certificates: [{kind: 'rsa2048'}]})
     const dir = tempDir('ebws-ebext-')
     bench.calls.clear()
-    const out = json<FixJson & {ebextensionsFile: string; optionSettings: Array<{namespace: string; optionName: string; value: string}>}>(await fix(s, '--certificate-arn', s.certificates[0]!.arn, '--emit-ebextensions', dir))
+    const out = json<
+      FixJson & {
+        ebextensionsFile: string
+        optionSettings: Array<{namespace: string; optionName: string; value: string}>
+      }
+    >(await fix(s, '--certificate-arn', s.certificates[0]!.arn, '--emit-ebextensions', dir))
     assert.equal(out.status, 'emitted')
     assert.equal(mutating(), 0)
-    const doc = parse(readFileSync(out.ebextensionsFile, 'utf8')) as {option_settings: Record<string, Record<string, unknown>>}
-    for (const setting of out.optionSettings) assert.equal(String(doc.option_settings[setting.namespace]![setting.optionName]), setting.value)
+    const doc = parse(readFileSync(out.ebextensionsFile, 'utf8')) as {
+      option_settings: Record<string, Record<string, unknown>>
+    }
+    for (const setting of out.optionSettings)
+      assert.equal(String(doc.option_settings[setting.namespace]![setting.optionName]), setting.value)
     assert.equal(doc.option_settings['aws:elb:listener:443']!.ListenerProtocol, 'SSL')
   })
 })

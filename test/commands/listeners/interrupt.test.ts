@@ -19,9 +19,16 @@ const BIN = fileURLToPath(new URL('../../../bin/run.js', import.meta.url))
  * Runs the CLI and sends `signals` (each `delayMs` after the previous one; the first `delayMs` after the snapshot
  * line, i.e. just before the first write).
  */
-function runAndSignal(args: string[], env: Record<string, string>, signals: Array<{signal: NodeJS.Signals; delayMs: number}>): Promise<CliResult> {
+function runAndSignal(
+  args: string[],
+  env: Record<string, string>,
+  signals: Array<{signal: NodeJS.Signals; delayMs: number}>,
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {env: {...env, NO_COLOR: '1'}, stdio: ['ignore', 'pipe', 'pipe']})
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: {...env, NO_COLOR: '1'},
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let stdout = ''
     let stderr = ''
     let armed = false
@@ -73,9 +80,26 @@ describe('signals while a change is applied', () => {
     const seen = {original: 0, target: 0}
     try {
       for (const [i, delayMs] of [0, 20, 60, 100, 150, 200, 260, 320, 400, 480, 560, 700].entries()) {
-        const s: Scenario = await createScenario(bench, {certificates: [{kind: 'rsa2048'}], settings: () => LAYOUT_SETTINGS.tcp80()})
+        const s: Scenario = await createScenario(bench, {
+          certificates: [{kind: 'rsa2048'}],
+          settings: () => LAYOUT_SETTINGS.tcp80(),
+        })
         const signal = i % 2 === 0 ? 'SIGTERM' : 'SIGINT'
-        const r = await runAndSignal(['listeners', 'fix', '-e', s.environmentName, '--certificate-arn', s.certificates[0]!.arn, '--apply-to', 'elb', '--json'], env, [{signal, delayMs}])
+        const r = await runAndSignal(
+          [
+            'listeners',
+            'fix',
+            '-e',
+            s.environmentName,
+            '--certificate-arn',
+            s.certificates[0]!.arn,
+            '--apply-to',
+            'elb',
+            '--json',
+          ],
+          env,
+          [{signal, delayMs}],
+        )
         const listeners = (await readBack(bench, env, s)).listeners
         if (r.code === -1) {
           // The signal came after the run had finished and printed its result (the guard was gone): killed on exit.
@@ -100,7 +124,10 @@ describe('signals while a change is applied', () => {
     } finally {
       bench.faults.clear()
     }
-    assert.ok(seen.original >= 6, `most signals arrived during the writes and were rolled back: ${JSON.stringify(seen)}`)
+    assert.ok(
+      seen.original >= 6,
+      `most signals arrived during the writes and were rolled back: ${JSON.stringify(seen)}`,
+    )
   })
 
   it('listeners fix --apply-to both: a signal while waiting for Ready leaves the change made and says the environment may still be updating', async () => {
@@ -110,7 +137,11 @@ describe('signals while a change is applied', () => {
     try {
       // Send the signal once the settings are being applied.
       const r = await new Promise<CliResult>((resolve) => {
-        const p = spawn(process.execPath, [BIN, 'listeners', 'fix', '-e', s.environmentName, '--certificate-arn', s.certificates[0]!.arn, '--json'], {env: {...env, NO_COLOR: '1'}, stdio: ['ignore', 'pipe', 'pipe']})
+        const p = spawn(
+          process.execPath,
+          [BIN, 'listeners', 'fix', '-e', s.environmentName, '--certificate-arn', s.certificates[0]!.arn, '--json'],
+          {env: {...env, NO_COLOR: '1'}, stdio: ['ignore', 'pipe', 'pipe']},
+        )
         let stdout = ''
         let stderr = ''
         let sent = false
@@ -145,7 +176,18 @@ describe('signals while a change is applied', () => {
     let r: CliResult
     try {
       r = await runAndSignal(
-        ['listeners', 'fix', '-e', s.environmentName, '--certificate-arn', s.certificates[0]!.arn, '--apply-to', 'elb', '--backup-file', backup],
+        [
+          'listeners',
+          'fix',
+          '-e',
+          s.environmentName,
+          '--certificate-arn',
+          s.certificates[0]!.arn,
+          '--apply-to',
+          'elb',
+          '--backup-file',
+          backup,
+        ],
         env,
         [
           {signal: 'SIGTERM', delayMs: 100},
@@ -172,10 +214,32 @@ describe('signals while a change is applied', () => {
       for (const action of ['enable', 'disable'] as const) {
         const s = await createScenario(bench, {
           certificates: [{kind: 'rsa2048'}],
-          settings: (c) => [...TCP_LAYOUT(c[0]!.arn), ...(action === 'disable' ? ([['aws:elb:policies:pp', 'ProxyProtocol', 'true'], ['aws:elb:policies:pp', 'InstancePorts', '80']] as const) : [])].map((x) => [...x] as [string, string, string]),
+          settings: (c) =>
+            [
+              ...TCP_LAYOUT(c[0]!.arn),
+              ...(action === 'disable'
+                ? ([
+                    ['aws:elb:policies:pp', 'ProxyProtocol', 'true'],
+                    ['aws:elb:policies:pp', 'InstancePorts', '80'],
+                  ] as const)
+                : []),
+            ].map((x) => [...x] as [string, string, string]),
         })
         const before = await readBack(bench, env, s)
-        const r = await runAndSignal(['proxy-protocol', action, '-e', s.environmentName, ...(action === 'enable' ? ['--skip-app-check'] : []), '--apply-to', 'elb', '--json'], env, [{signal: 'SIGINT', delayMs: 50}])
+        const r = await runAndSignal(
+          [
+            'proxy-protocol',
+            action,
+            '-e',
+            s.environmentName,
+            ...(action === 'enable' ? ['--skip-app-check'] : []),
+            '--apply-to',
+            'elb',
+            '--json',
+          ],
+          env,
+          [{signal: 'SIGINT', delayMs: 50}],
+        )
         assert.equal(r.code, 130, `${action}: ${r.stdout}${r.stderr}`)
         assert.equal(envelope(r).error?.code, 'INTERRUPTED')
         assert.deepEqual(await readBack(bench, env, s), before, `${action}: back as it was`)
@@ -188,18 +252,30 @@ describe('signals while a change is applied', () => {
   it('deploy: a signal says how far it got (version created? update started?) and exits 130', async () => {
     const s = await createScenario(bench, {})
     for (const [at, said] of [
-      [/Bundle: /, /Interrupted by SIGTERM: (no application version was created|application version \S+ was not created); nothing was deployed to /],
-      [/Deploying /, /Interrupted by SIGTERM: application version \S+ exists; (the deployment to \S+ was started and goes on without ebws: the environment may still be Updating|UpdateEnvironment was sent)/],
+      [
+        /Bundle: /,
+        /Interrupted by SIGTERM: (no application version was created|application version \S+ was not created); nothing was deployed to /,
+      ],
+      [
+        /Deploying /,
+        /Interrupted by SIGTERM: application version \S+ exists; (the deployment to \S+ was started and goes on without ebws: the environment may still be Updating|UpdateEnvironment was sent)/,
+      ],
     ] as const) {
       const app = tmp()
       mkdirSync(join(app, 'src'))
-      writeFileSync(join(app, 'package.json'), JSON.stringify({name: 'demo', version: '1.0.0', scripts: {start: 'node app.js'}}))
+      writeFileSync(
+        join(app, 'package.json'),
+        JSON.stringify({name: 'demo', version: '1.0.0', scripts: {start: 'node app.js'}}),
+      )
       writeFileSync(join(app, 'app.js'), `console.log(${JSON.stringify(app)})\n`)
       bench.faults.latency(300, {service: 'elasticbeanstalk'})
       let r: CliResult
       try {
         r = await new Promise<CliResult>((resolve) => {
-          const p = spawn(process.execPath, [BIN, 'deploy', app, '-e', s.environmentName], {env: {...env, NO_COLOR: '1'}, stdio: ['ignore', 'pipe', 'pipe']})
+          const p = spawn(process.execPath, [BIN, 'deploy', app, '-e', s.environmentName], {
+            env: {...env, NO_COLOR: '1'},
+            stdio: ['ignore', 'pipe', 'pipe'],
+          })
           let stdout = ''
           let stderr = ''
           let sent = false
@@ -225,18 +301,37 @@ describe('signals while a change is applied', () => {
   it('listeners restore: a signal lets the restore finish (it is the way back), then exits 130', async () => {
     const s = await createScenario(bench, {certificates: [{kind: 'rsa2048'}], settings: () => LAYOUT_SETTINGS.tcp80()})
     const backup = join(tmp(), 'snap.json')
-    const fixed = await runCli(['listeners', 'fix', '-e', s.environmentName, '--certificate-arn', s.certificates[0]!.arn, '--backup-file', backup, '--json'], {env})
+    const fixed = await runCli(
+      [
+        'listeners',
+        'fix',
+        '-e',
+        s.environmentName,
+        '--certificate-arn',
+        s.certificates[0]!.arn,
+        '--backup-file',
+        backup,
+        '--json',
+      ],
+      {env},
+    )
     assert.equal(fixed.code, 0, fixed.stderr)
     bench.faults.latency(200, {service: 'elb', mutating: true})
     let r: CliResult
     try {
-      r = await runAndSignal(['listeners', 'restore', '--from', backup, '--json'], env, [{signal: 'SIGTERM', delayMs: 10}])
+      r = await runAndSignal(['listeners', 'restore', '--from', backup, '--json'], env, [
+        {signal: 'SIGTERM', delayMs: 10},
+      ])
     } finally {
       bench.faults.clear()
     }
     assert.equal(r.code, 130, r.stdout + r.stderr)
     assert.equal(envelope(r).error?.code, 'INTERRUPTED')
     assert.deepEqual((await readBack(bench, env, s)).listeners, ORIGINAL)
-    assert.equal((await settingsOf(bench, env, s, 'aws:elb:listener:443')).ListenerProtocol, undefined, 'the settings fix wrote were put back too')
+    assert.equal(
+      (await settingsOf(bench, env, s, 'aws:elb:listener:443')).ListenerProtocol,
+      undefined,
+      'the settings fix wrote were put back too',
+    )
   })
 })

@@ -3,7 +3,10 @@ import {mkdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
-import {CreateLoadBalancerListenersCommand, DeleteLoadBalancerListenersCommand} from '@aws-sdk/client-elastic-load-balancing'
+import {
+  CreateLoadBalancerListenersCommand,
+  DeleteLoadBalancerListenersCommand,
+} from '@aws-sdk/client-elastic-load-balancing'
 import {ElasticBeanstalkClient, UpdateEnvironmentCommand} from '@aws-sdk/client-elastic-beanstalk'
 
 import {createScenario, LAYOUT_SETTINGS, startCliBench, type FullBench} from '../../bench/scenario.ts'
@@ -12,9 +15,32 @@ import {json, jsonError, runCli, tempDir} from '../../helpers/cli.ts'
 interface Report {
   region: string
   environment: {environmentName: string; applicationName: string}
-  loadBalancer: {name: string; listeners: Array<{loadBalancerPort: number; protocol: string; instanceProtocol: string; instancePort: number; sslPolicy?: string; sslCertificateId?: string}>; idleTimeoutSeconds?: number}
-  certificates: Array<{arn: string; domainName?: string; subjectAlternativeNames: string[]; status?: string; keyAlgorithm?: string; notAfter?: string}>
-  verdict: {layout: string; ok: boolean; findings: Array<{code: string; message: string}>; drift: Array<{subject: string; configured: string; live: string}>}
+  loadBalancer: {
+    name: string
+    listeners: Array<{
+      loadBalancerPort: number
+      protocol: string
+      instanceProtocol: string
+      instancePort: number
+      sslPolicy?: string
+      sslCertificateId?: string
+    }>
+    idleTimeoutSeconds?: number
+  }
+  certificates: Array<{
+    arn: string
+    domainName?: string
+    subjectAlternativeNames: string[]
+    status?: string
+    keyAlgorithm?: string
+    notAfter?: string
+  }>
+  verdict: {
+    layout: string
+    ok: boolean
+    findings: Array<{code: string; message: string}>
+    drift: Array<{subject: string; configured: string; live: string}>
+  }
 }
 
 describe('ebws listeners show (against the local AWS bench)', () => {
@@ -37,7 +63,10 @@ describe('ebws listeners show (against the local AWS bench)', () => {
     assert.equal(report.verdict.ok, true)
     assert.deepEqual(report.verdict.drift, [])
     const l443 = report.loadBalancer.listeners.find((l) => l.loadBalancerPort === 443)!
-    assert.deepEqual([l443.protocol, l443.instanceProtocol, l443.instancePort, l443.sslPolicy], ['SSL', 'TCP', 80, 'ELBSecurityPolicy-TLS-1-2-2017-01'])
+    assert.deepEqual(
+      [l443.protocol, l443.instanceProtocol, l443.instancePort, l443.sslPolicy],
+      ['SSL', 'TCP', 80, 'ELBSecurityPolicy-TLS-1-2-2017-01'],
+    )
     const cert = report.certificates[0]!
     assert.equal(cert.arn, s.certificates[0]!.arn)
     assert.equal(cert.domainName, 'app.example.com')
@@ -64,7 +93,10 @@ describe('ebws listeners show (against the local AWS bench)', () => {
     const tcp = await createScenario(bench, {settings: () => LAYOUT_SETTINGS.tcp80()})
     const r1 = json<Report>(await runCli(['listeners', 'show', '-e', tcp.environmentName, '--json'], {env}))
     assert.ok(r1.verdict.findings.some((f) => f.code === 'http-port-is-tcp'))
-    const https = await createScenario(bench, {certificates: [{kind: 'rsa2048'}], settings: (c) => LAYOUT_SETTINGS.http(c[0]!.arn)})
+    const https = await createScenario(bench, {
+      certificates: [{kind: 'rsa2048'}],
+      settings: (c) => LAYOUT_SETTINGS.http(c[0]!.arn),
+    })
     const r2 = json<Report>(await runCli(['listeners', 'show', '-e', https.environmentName, '--json'], {env}))
     assert.equal(r2.verdict.layout, 'http')
     assert.ok(r2.verdict.findings.some((f) => /Socket.io will fall back to long-polling/.test(f.message)))
@@ -77,7 +109,12 @@ describe('ebws listeners show (against the local AWS bench)', () => {
       // Someone "fixes" port 80 by hand on the CLB: TCP instead of HTTP.
       live: async (elb, name) => {
         await elb.send(new DeleteLoadBalancerListenersCommand({LoadBalancerName: name, LoadBalancerPorts: [80]}))
-        await elb.send(new CreateLoadBalancerListenersCommand({LoadBalancerName: name, Listeners: [{Protocol: 'TCP', LoadBalancerPort: 80, InstanceProtocol: 'TCP', InstancePort: 80}]}))
+        await elb.send(
+          new CreateLoadBalancerListenersCommand({
+            LoadBalancerName: name,
+            Listeners: [{Protocol: 'TCP', LoadBalancerPort: 80, InstanceProtocol: 'TCP', InstancePort: 80}],
+          }),
+        )
       },
     })
     const before = json<Report>(await runCli(['listeners', 'show', '-e', s.environmentName, '--json'], {env}))
@@ -85,8 +122,17 @@ describe('ebws listeners show (against the local AWS bench)', () => {
     assert.deepEqual(drift80 && [drift80.configured, drift80.live], ['HTTP 80 -> HTTP 80', 'TCP 80 -> TCP 80'])
 
     // Any environment update re-applies the option settings (here: an unrelated environment property).
-    const eb = new ElasticBeanstalkClient({region: bench.region, endpoint: bench.direct.eb!, credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'}})
-    await eb.send(new UpdateEnvironmentCommand({EnvironmentName: s.environmentName, OptionSettings: [{Namespace: 'aws:elasticbeanstalk:application:environment', OptionName: 'FOO', Value: 'bar'}]}))
+    const eb = new ElasticBeanstalkClient({
+      region: bench.region,
+      endpoint: bench.direct.eb!,
+      credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'},
+    })
+    await eb.send(
+      new UpdateEnvironmentCommand({
+        EnvironmentName: s.environmentName,
+        OptionSettings: [{Namespace: 'aws:elasticbeanstalk:application:environment', OptionName: 'FOO', Value: 'bar'}],
+      }),
+    )
     await bench.eb.waitForStatus(s.environmentName, 'Ready')
     const afterUpdate = json<Report>(await runCli(['listeners', 'show', '-e', s.environmentName, '--json'], {env}))
     assert.deepEqual(afterUpdate.verdict.drift, [])
@@ -97,7 +143,10 @@ describe('ebws listeners show (against the local AWS bench)', () => {
     const s = await createScenario(bench)
     const dir = tempDir('ebws-eb-project-')
     mkdirSync(join(dir, '.elasticbeanstalk'))
-    writeFileSync(join(dir, '.elasticbeanstalk', 'config.yml'), `branch-defaults:\n  default:\n    environment: ${s.environmentName}\nglobal:\n  application_name: ${s.applicationName}\n  default_region: ${bench.region}\n`)
+    writeFileSync(
+      join(dir, '.elasticbeanstalk', 'config.yml'),
+      `branch-defaults:\n  default:\n    environment: ${s.environmentName}\nglobal:\n  application_name: ${s.applicationName}\n  default_region: ${bench.region}\n`,
+    )
     const {AWS_REGION: _r, AWS_DEFAULT_REGION: _d, ...noRegion} = env
     const report = json<Report>(await runCli(['listeners', 'show', '--json'], {env: noRegion, cwd: dir}))
     assert.equal(report.environment.environmentName, s.environmentName)
@@ -105,7 +154,13 @@ describe('ebws listeners show (against the local AWS bench)', () => {
   })
 
   describe('bad input: a clear message and a non-zero exit', () => {
-    const expectError = async (args: string[], e: Record<string, string>, code: number, pattern: RegExp, cwd?: string) => {
+    const expectError = async (
+      args: string[],
+      e: Record<string, string>,
+      code: number,
+      pattern: RegExp,
+      cwd?: string,
+    ) => {
       const r = await runCli([...args, '--json'], {env: e, cwd})
       assert.equal(r.code, code, `${r.stdout}\n${r.stderr}`)
       assert.match(jsonError(r).message, pattern)
@@ -121,33 +176,69 @@ describe('ebws listeners show (against the local AWS bench)', () => {
     })
     it('ALB and NLB environments are read through their own adapters (test/commands/listeners/alb-show.test.ts)', async () => {
       const alb = await createScenario(bench, {loadBalancerType: 'application'})
-      assert.equal(json<{loadBalancerType: string}>(await runCli(['listeners', 'show', '-e', alb.environmentName, '--json'], {env})).loadBalancerType, 'application')
+      assert.equal(
+        json<{loadBalancerType: string}>(
+          await runCli(['listeners', 'show', '-e', alb.environmentName, '--json'], {env}),
+        ).loadBalancerType,
+        'application',
+      )
       const nlb = await createScenario(bench, {loadBalancerType: 'network'})
-      assert.equal(json<{loadBalancerType: string}>(await runCli(['listeners', 'show', '-e', nlb.environmentName, '--json'], {env})).loadBalancerType, 'network')
+      assert.equal(
+        json<{loadBalancerType: string}>(
+          await runCli(['listeners', 'show', '-e', nlb.environmentName, '--json'], {env}),
+        ).loadBalancerType,
+        'network',
+      )
     })
     it('single-instance environment: no load balancer', async () => {
       const single = await createScenario(bench, {environmentType: 'SingleInstance'})
-      await expectError(['listeners', 'show', '-e', single.environmentName], env, 2, /has no load balancer \(a single-instance environment\)/)
+      await expectError(
+        ['listeners', 'show', '-e', single.environmentName],
+        env,
+        2,
+        /has no load balancer \(a single-instance environment\)/,
+      )
     })
     it('no region', async () => {
       const {AWS_REGION: _r, AWS_DEFAULT_REGION: _d, ...noRegion} = env
-      await expectError(['listeners', 'show', '-e', 'no-such-env'], noRegion, 4, /No AWS region is configured/, tempDir('ebws-noregion-'))
+      await expectError(
+        ['listeners', 'show', '-e', 'no-such-env'],
+        noRegion,
+        4,
+        /No AWS region is configured/,
+        tempDir('ebws-noregion-'),
+      )
     })
     it('not a region', async () => {
-      await expectError(['listeners', 'show', '-e', 'no-such-env', '--region', 'moon-1'], env, 4, /"moon-1" is not an AWS region code/)
+      await expectError(
+        ['listeners', 'show', '-e', 'no-such-env', '--region', 'moon-1'],
+        env,
+        4,
+        /"moon-1" is not an AWS region code/,
+      )
     })
     it('no credentials', async () => {
       const {AWS_ACCESS_KEY_ID: _a, AWS_SECRET_ACCESS_KEY: _s, ...noCreds} = env
       await expectError(['listeners', 'show', '-e', 'no-such-env'], noCreds, 4, /No AWS credentials were found/)
     })
     it('unreachable endpoint', async () => {
-      await expectError(['listeners', 'show', '-e', 'no-such-env'], {...env, AWS_ENDPOINT_URL_ELASTIC_BEANSTALK: 'http://127.0.0.1:9'}, 4, /Could not reach the endpoint http:\/\/127.0.0.1:9 for elasticbeanstalk:DescribeEnvironments/)
+      await expectError(
+        ['listeners', 'show', '-e', 'no-such-env'],
+        {...env, AWS_ENDPOINT_URL_ELASTIC_BEANSTALK: 'http://127.0.0.1:9'},
+        4,
+        /Could not reach the endpoint http:\/\/127.0.0.1:9 for elasticbeanstalk:DescribeEnvironments/,
+      )
     })
     it('access denied names the action', async () => {
       const s = await createScenario(bench)
       bench.faults.error(5, 'AccessDenied', {service: 'elb', action: 'DescribeLoadBalancerAttributes'}, 403)
       try {
-        await expectError(['listeners', 'show', '-e', s.environmentName], env, 4, /AWS denied elasticloadbalancing:DescribeLoadBalancerAttributes/)
+        await expectError(
+          ['listeners', 'show', '-e', s.environmentName],
+          env,
+          4,
+          /AWS denied elasticloadbalancing:DescribeLoadBalancerAttributes/,
+        )
       } finally {
         bench.faults.clear()
       }

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict'
 import {after, before, describe, it} from 'node:test'
 
-import {createScenario, LAYOUT_SETTINGS, startCliBench, type FullBench, type Scenario, type Setting} from '../../bench/scenario.ts'
+import {
+  createScenario,
+  LAYOUT_SETTINGS,
+  startCliBench,
+  type FullBench,
+  type Scenario,
+  type Setting,
+} from '../../bench/scenario.ts'
 import {json, jsonError, plainError, runCli} from '../../helpers/cli.ts'
 import {BACKEND_AUTH, deployBundle, readBack, settingsOf, TCP_LAYOUT} from './helpers.ts'
 
@@ -28,9 +35,13 @@ describe('ebws proxy-protocol enable|disable (against the local AWS bench)', () 
   })
   after(async () => bench?.stop())
 
-  const cli = (verb: string, s: Scenario, ...args: string[]) => runCli(['proxy-protocol', verb, '-e', s.environmentName, '--json', ...args], {env})
+  const cli = (verb: string, s: Scenario, ...args: string[]) =>
+    runCli(['proxy-protocol', verb, '-e', s.environmentName, '--json', ...args], {env})
   const mutating = () => bench.calls.count({mutating: true})
-  async function scenario(settings: (cert: string) => Setting[], bundle: 'proxy-nginx' | 'default-nginx' | 'no-nginx' | 'none' = 'proxy-nginx'): Promise<Scenario> {
+  async function scenario(
+    settings: (cert: string) => Setting[],
+    bundle: 'proxy-nginx' | 'default-nginx' | 'no-nginx' | 'none' = 'proxy-nginx',
+  ): Promise<Scenario> {
     const s = await createScenario(bench, {certificates: [{kind: 'rsa2048'}], settings: (c) => settings(c[0]!.arn)})
     if (bundle !== 'none') await deployBundle(bench, s, bundle)
     return s
@@ -49,7 +60,11 @@ describe('ebws proxy-protocol enable|disable (against the local AWS bench)', () 
     const label = json<{environment: {versionLabel: string}}>(r).environment.versionLabel
     bench.eb.setEnvironment(s.environmentName, {status: 'Ready'})
     const {UpdateEnvironmentCommand, ElasticBeanstalkClient} = await import('@aws-sdk/client-elastic-beanstalk')
-    const eb = new ElasticBeanstalkClient({region: bench.region, endpoint: bench.direct.eb!, credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'}})
+    const eb = new ElasticBeanstalkClient({
+      region: bench.region,
+      endpoint: bench.direct.eb!,
+      credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'},
+    })
     await eb.send(new UpdateEnvironmentCommand({EnvironmentName: s.environmentName, VersionLabel: label}))
     await bench.eb.waitForStatus(s.environmentName, 'Ready')
   }
@@ -70,8 +85,14 @@ describe('ebws proxy-protocol enable|disable (against the local AWS bench)', () 
     await assertIdempotent('enable', s)
 
     await environmentUpdate(s)
-    assert.deepEqual((await readBack(bench, env, s)).backend[80], ['ebws-proxy-protocol'], 'kept by the environment update')
-    const show = json<{verdict: {layout: string; drift: unknown[]}}>(await runCli(['listeners', 'show', '-e', s.environmentName, '--json'], {env}))
+    assert.deepEqual(
+      (await readBack(bench, env, s)).backend[80],
+      ['ebws-proxy-protocol'],
+      'kept by the environment update',
+    )
+    const show = json<{verdict: {layout: string; drift: unknown[]}}>(
+      await runCli(['listeners', 'show', '-e', s.environmentName, '--json'], {env}),
+    )
     assert.equal(show.verdict.layout, 'proxy')
     assert.deepEqual(show.verdict.drift, [])
   })
@@ -88,7 +109,10 @@ describe('ebws proxy-protocol enable|disable (against the local AWS bench)', () 
     assert.equal(off.code, 0, off.stdout + off.stderr)
     const out = json<ChangeJson>(off)
     assert.equal(out.status, 'applied')
-    assert.deepEqual(out.elbSteps.map((x) => x.description), ['set the backend policies of instance port 80 to ws-auth', 'delete policy ebws-proxy-protocol'])
+    assert.deepEqual(
+      out.elbSteps.map((x) => x.description),
+      ['set the backend policies of instance port 80 to ws-auth', 'delete policy ebws-proxy-protocol'],
+    )
     assert.deepEqual(out.optionSettingsToRemove.map((o) => o.optionName).sort(), ['InstancePorts', 'ProxyProtocol'])
     const lb = await readBack(bench, env, s)
     assert.deepEqual(lb.backend[80], ['ws-auth'])
@@ -101,14 +125,23 @@ describe('ebws proxy-protocol enable|disable (against the local AWS bench)', () 
   })
 
   it('already enabled by a policy of its own (option settings): enable is a no-op; disable turns that policy off durably', async () => {
-    const s = await scenario((c) => [...TCP_LAYOUT(c), ['aws:elb:policies:theirs', 'ProxyProtocol', 'true'], ['aws:elb:policies:theirs', 'InstancePorts', '80']])
+    const s = await scenario((c) => [
+      ...TCP_LAYOUT(c),
+      ['aws:elb:policies:theirs', 'ProxyProtocol', 'true'],
+      ['aws:elb:policies:theirs', 'InstancePorts', '80'],
+    ])
     await assertIdempotent('enable', s)
     const off = await cli('disable', s)
     assert.equal(off.code, 0, off.stderr)
     const out = json<ChangeJson>(off)
-    assert.deepEqual(out.optionSettingsToUpdate, [{namespace: 'aws:elb:policies:theirs', optionName: 'ProxyProtocol', value: 'false'}])
+    assert.deepEqual(out.optionSettingsToUpdate, [
+      {namespace: 'aws:elb:policies:theirs', optionName: 'ProxyProtocol', value: 'false'},
+    ])
     const lb = await readBack(bench, env, s)
-    assert.ok(!(lb.backend[80] ?? []).some((n) => lb.policies[n] === PROXY_ON), `no Proxy Protocol policy on 80: ${JSON.stringify(lb)}`)
+    assert.ok(
+      !(lb.backend[80] ?? []).some((n) => lb.policies[n] === PROXY_ON),
+      `no Proxy Protocol policy on 80: ${JSON.stringify(lb)}`,
+    )
     await assertIdempotent('disable', s)
     // Enabling again after that: ours, alongside their (now false) policy.
     const on = await cli('enable', s)
@@ -119,7 +152,10 @@ describe('ebws proxy-protocol enable|disable (against the local AWS bench)', () 
 
   it('after `listeners fix --mode websocket` left ebws-proxy-protocol as ProxyProtocol=false: enable replaces it', async () => {
     const s = await scenario((c) => [...TCP_LAYOUT(c), [NS, 'ProxyProtocol', 'false'], [NS, 'InstancePorts', '80']])
-    assert.equal((await readBack(bench, env, s)).policies['ebws-proxy-protocol'], 'ProxyProtocolPolicyType ProxyProtocol=false')
+    assert.equal(
+      (await readBack(bench, env, s)).policies['ebws-proxy-protocol'],
+      'ProxyProtocolPolicyType ProxyProtocol=false',
+    )
     const r = await cli('enable', s)
     assert.equal(r.code, 0, r.stdout + r.stderr)
     const lb = await readBack(bench, env, s)
@@ -129,7 +165,10 @@ describe('ebws proxy-protocol enable|disable (against the local AWS bench)', () 
   })
 
   it('an HTTP health check on the port: refused with zero writes; --health-check tcp switches it first, durably', async () => {
-    const s = await scenario((c) => [...TCP_LAYOUT(c), ['aws:elasticbeanstalk:application', 'Application Healthcheck URL', '/health']])
+    const s = await scenario((c) => [
+      ...TCP_LAYOUT(c),
+      ['aws:elasticbeanstalk:application', 'Application Healthcheck URL', '/health'],
+    ])
     assert.equal((await readBack(bench, env, s)).healthCheck, 'HTTP:80/health')
     bench.calls.clear()
     const refused = await cli('enable', s)
@@ -144,18 +183,27 @@ describe('ebws proxy-protocol enable|disable (against the local AWS bench)', () 
     const out = json<ChangeJson>(r)
     // The health check changes before the policy is attached.
     const order = out.elbSteps.map((x) => x.description)
-    assert.ok(order.findIndex((d) => d.startsWith('change the health check')) < order.findIndex((d) => d.startsWith('set the backend policies')), order.join(' | '))
+    assert.ok(
+      order.findIndex((d) => d.startsWith('change the health check')) <
+        order.findIndex((d) => d.startsWith('set the backend policies')),
+      order.join(' | '),
+    )
     const lb = await readBack(bench, env, s)
     assert.equal(lb.healthCheck, 'TCP:80')
     assert.deepEqual(lb.backend[80], ['ebws-proxy-protocol'])
-    assert.deepEqual(await settingsOf(bench, env, s, 'aws:elasticbeanstalk:application'), {'Application Healthcheck URL': 'TCP:80'})
+    assert.deepEqual(await settingsOf(bench, env, s, 'aws:elasticbeanstalk:application'), {
+      'Application Healthcheck URL': 'TCP:80',
+    })
     await assertIdempotent('enable', s, '--health-check', 'tcp')
     await environmentUpdate(s)
     assert.equal((await readBack(bench, env, s)).healthCheck, 'TCP:80')
   })
 
   it('a health check on another port (the shipped HTTP:81/healthz) is fine', async () => {
-    const s = await scenario((c) => [...TCP_LAYOUT(c), ['aws:elasticbeanstalk:application', 'Application Healthcheck URL', 'HTTP:81/healthz']])
+    const s = await scenario((c) => [
+      ...TCP_LAYOUT(c),
+      ['aws:elasticbeanstalk:application', 'Application Healthcheck URL', 'HTTP:81/healthz'],
+    ])
     const r = await cli('enable', s)
     assert.equal(r.code, 0, r.stdout + r.stderr)
     assert.equal((await readBack(bench, env, s)).healthCheck, 'HTTP:81/healthz')
@@ -167,8 +215,14 @@ describe('ebws proxy-protocol enable|disable (against the local AWS bench)', () 
     const r = await runCli(['proxy-protocol', 'enable', '-e', s.environmentName, '--dry-run'], {env})
     assert.equal(r.code, 0, r.stderr)
     assert.match(r.stdout, /Plan \(dry run, nothing changed\):/)
-    assert.match(r.stdout, /aws elb --region us-east-1 create-load-balancer-policy --load-balancer-name \S+ --policy-name ebws-proxy-protocol --policy-type-name ProxyProtocolPolicyType --policy-attributes AttributeName=ProxyProtocol,AttributeValue=true/)
-    assert.match(r.stdout, /set-load-balancer-policies-for-backend-server --load-balancer-name \S+ --instance-port 80 --policy-names ebws-proxy-protocol/)
+    assert.match(
+      r.stdout,
+      /aws elb --region us-east-1 create-load-balancer-policy --load-balancer-name \S+ --policy-name ebws-proxy-protocol --policy-type-name ProxyProtocolPolicyType --policy-attributes AttributeName=ProxyProtocol,AttributeValue=true/,
+    )
+    assert.match(
+      r.stdout,
+      /set-load-balancer-policies-for-backend-server --load-balancer-name \S+ --instance-port 80 --policy-names ebws-proxy-protocol/,
+    )
     assert.match(r.stdout, /aws:elb:policies:ebws-proxy-protocol ProxyProtocol = true/)
     assert.equal(mutating(), 0)
     assert.deepEqual((await readBack(bench, env, s)).backend, {})
@@ -178,11 +232,19 @@ describe('ebws proxy-protocol enable|disable (against the local AWS bench)', () 
     const s = await scenario(TCP_LAYOUT)
     const out = json<ChangeJson>(await cli('enable', s, '--apply-to', 'elb'))
     assert.equal(out.status, 'applied')
-    assert.ok(out.warnings.some((w) => /next environment update will undo this change \(drift\)/.test(w)), out.warnings.join('\n'))
+    assert.ok(
+      out.warnings.some((w) => /next environment update will undo this change \(drift\)/.test(w)),
+      out.warnings.join('\n'),
+    )
     assert.deepEqual(await settingsOf(bench, env, s, NS), {})
     assert.deepEqual((await readBack(bench, env, s)).backend[80], ['ebws-proxy-protocol'])
-    const st = json<{ports: Array<{instancePort: number; enabled: boolean; configured: boolean}>}>(await runCli(['proxy-protocol', 'status', '-e', s.environmentName, '--json'], {env}))
-    assert.deepEqual(st.ports.map((p) => [p.instancePort, p.enabled, p.configured]), [[80, true, false]])
+    const st = json<{ports: Array<{instancePort: number; enabled: boolean; configured: boolean}>}>(
+      await runCli(['proxy-protocol', 'status', '-e', s.environmentName, '--json'], {env}),
+    )
+    assert.deepEqual(
+      st.ports.map((p) => [p.instancePort, p.enabled, p.configured]),
+      [[80, true, false]],
+    )
   })
 
   it('--apply-to environment: Beanstalk applies it from the option settings', async () => {
@@ -196,20 +258,55 @@ describe('ebws proxy-protocol enable|disable (against the local AWS bench)', () 
   })
 
   describe('refused before any write (exit 2, zero writes)', () => {
-    const cases: Array<[string, (cert: string) => Setting[], 'proxy-nginx' | 'default-nginx' | 'no-nginx' | 'none', string[], RegExp]> = [
-      ['an HTTP listener on the port (the Beanstalk default)', () => [], 'proxy-nginx', [], /Listener HTTP 80 -> HTTP 80 forwards to instance port 80 as HTTP/],
-      ['HTTPS 443 -> HTTP 80 (the http layout)', (c) => LAYOUT_SETTINGS.http(c), 'proxy-nginx', [], /Listener HTTPS 443 -> HTTP 80 forwards to instance port 80 as HTTPS/],
+    const cases: Array<
+      [string, (cert: string) => Setting[], 'proxy-nginx' | 'default-nginx' | 'no-nginx' | 'none', string[], RegExp]
+    > = [
+      [
+        'an HTTP listener on the port (the Beanstalk default)',
+        () => [],
+        'proxy-nginx',
+        [],
+        /Listener HTTP 80 -> HTTP 80 forwards to instance port 80 as HTTP/,
+      ],
+      [
+        'HTTPS 443 -> HTTP 80 (the http layout)',
+        (c) => LAYOUT_SETTINGS.http(c),
+        'proxy-nginx',
+        [],
+        /Listener HTTPS 443 -> HTTP 80 forwards to instance port 80 as HTTPS/,
+      ],
       ['no app version deployed', TCP_LAYOUT, 'none', [], /no application version is deployed/],
-      ['a bundle with the default nginx config only', TCP_LAYOUT, 'default-nginx', [], /has no nginx config listening on 80 with proxy_protocol \(looked in .platform\/nginx\/conf.d\/ebws.conf/],
-      ['a bundle without .platform', TCP_LAYOUT, 'no-nginx', [], /has no nginx config listening on 80 with proxy_protocol/],
-      ['--health-check on disable', TCP_LAYOUT, 'proxy-nginx', ['disable-with-health-check'], /--health-check applies to enable only|Nonexistent flag/],
+      [
+        'a bundle with the default nginx config only',
+        TCP_LAYOUT,
+        'default-nginx',
+        [],
+        /has no nginx config listening on 80 with proxy_protocol \(looked in .platform\/nginx\/conf.d\/ebws.conf/,
+      ],
+      [
+        'a bundle without .platform',
+        TCP_LAYOUT,
+        'no-nginx',
+        [],
+        /has no nginx config listening on 80 with proxy_protocol/,
+      ],
+      [
+        '--health-check on disable',
+        TCP_LAYOUT,
+        'proxy-nginx',
+        ['disable-with-health-check'],
+        /--health-check applies to enable only|Nonexistent flag/,
+      ],
     ]
     for (const [name, settings, bundle, extra, pattern] of cases) {
       it(name, async () => {
         const s = await scenario(settings, bundle)
         const before = await readBack(bench, env, s)
         bench.calls.clear()
-        const args = extra[0] === 'disable-with-health-check' ? ['proxy-protocol', 'disable', '-e', s.environmentName, '--health-check', 'tcp'] : ['proxy-protocol', 'enable', '-e', s.environmentName]
+        const args =
+          extra[0] === 'disable-with-health-check'
+            ? ['proxy-protocol', 'disable', '-e', s.environmentName, '--health-check', 'tcp']
+            : ['proxy-protocol', 'enable', '-e', s.environmentName]
         const r = await runCli(args, {env})
         assert.equal(r.code, 2, r.stdout + r.stderr)
         assert.match(plainError(r.stderr), pattern)
@@ -223,7 +320,10 @@ describe('ebws proxy-protocol enable|disable (against the local AWS bench)', () 
       const err = jsonError(await cli('enable', s))
       assert.equal(err.exitCode, 2)
       assert.equal(err.code, 'UNSAFE_CHANGE')
-      assert.deepEqual((err.details?.blockers as Array<{code: string}>).map((b) => b.code), ['http-listener'])
+      assert.deepEqual(
+        (err.details?.blockers as Array<{code: string}>).map((b) => b.code),
+        ['http-listener'],
+      )
       assert.match(err.hint ?? '', /listeners fix with --mode proxy/)
       assert.ok(err.hint?.includes('another instance port'))
     })
@@ -231,13 +331,24 @@ describe('ebws proxy-protocol enable|disable (against the local AWS bench)', () 
     it('an HTTP listener in the option settings (live CLB changed out of band) is refused too, unless --apply-to elb', async () => {
       const s = await scenario(() => [], 'proxy-nginx')
       // Live: TCP 80 -> TCP 80; settings still say HTTP 80 -> HTTP 80.
-      const {DeleteLoadBalancerListenersCommand, CreateLoadBalancerListenersCommand} = await import('@aws-sdk/client-elastic-load-balancing')
-      await s.elb.send(new DeleteLoadBalancerListenersCommand({LoadBalancerName: s.loadBalancerName, LoadBalancerPorts: [80]}))
-      await s.elb.send(new CreateLoadBalancerListenersCommand({LoadBalancerName: s.loadBalancerName, Listeners: [{Protocol: 'TCP', LoadBalancerPort: 80, InstanceProtocol: 'TCP', InstancePort: 80}]}))
+      const {DeleteLoadBalancerListenersCommand, CreateLoadBalancerListenersCommand} =
+        await import('@aws-sdk/client-elastic-load-balancing')
+      await s.elb.send(
+        new DeleteLoadBalancerListenersCommand({LoadBalancerName: s.loadBalancerName, LoadBalancerPorts: [80]}),
+      )
+      await s.elb.send(
+        new CreateLoadBalancerListenersCommand({
+          LoadBalancerName: s.loadBalancerName,
+          Listeners: [{Protocol: 'TCP', LoadBalancerPort: 80, InstanceProtocol: 'TCP', InstancePort: 80}],
+        }),
+      )
       bench.calls.clear()
       const r = await cli('enable', s)
       assert.equal(r.code, 2, r.stdout)
-      assert.match(jsonError(r).message, /option settings \(aws:elb:listener:80\) make listener HTTP 80 -> HTTP 80 HTTP/)
+      assert.match(
+        jsonError(r).message,
+        /option settings \(aws:elb:listener:80\) make listener HTTP 80 -> HTTP 80 HTTP/,
+      )
       assert.equal(mutating(), 0)
       const elbOnly = await cli('enable', s, '--apply-to', 'elb')
       assert.equal(elbOnly.code, 0, elbOnly.stdout)
@@ -251,7 +362,11 @@ describe('ebws proxy-protocol enable|disable (against the local AWS bench)', () 
     })
 
     const flagCases: Array<[string, string[], RegExp]> = [
-      ['unknown --apply-to', ['--apply-to', 'everything'], /Expected --apply-to=everything to be one of: elb, environment, both/],
+      [
+        'unknown --apply-to',
+        ['--apply-to', 'everything'],
+        /Expected --apply-to=everything to be one of: elb, environment, both/,
+      ],
       ['port out of range', ['--instance-port', '0'], /Expected an integer greater than or equal to 1/],
       ['unknown --health-check', ['--health-check', 'http'], /Expected --health-check=http to be one of: tcp/],
     ]
@@ -278,7 +393,11 @@ describe('ebws proxy-protocol enable|disable (against the local AWS bench)', () 
   })
 
   describe('never half-changed: a failure at each write leaves the original state (read back with the AWS CLI)', () => {
-    const HTTP_CHECK = (c: string): Setting[] => [...TCP_LAYOUT(c), ...BACKEND_AUTH, ['aws:elasticbeanstalk:application', 'Application Healthcheck URL', '/health']]
+    const HTTP_CHECK = (c: string): Setting[] => [
+      ...TCP_LAYOUT(c),
+      ...BACKEND_AUTH,
+      ['aws:elasticbeanstalk:application', 'Application Healthcheck URL', '/health'],
+    ]
 
     async function eachWrite(verb: 'enable' | 'disable', setup: () => Promise<Scenario>, args: string[]) {
       const probe = await setup()
@@ -288,8 +407,13 @@ describe('ebws proxy-protocol enable|disable (against the local AWS bench)', () 
       const elbWrites = bench.calls.count({service: 'elb', mutating: true})
       assert.ok(elbWrites >= 2, `expected several ELB writes, saw ${elbWrites}`)
       const faults: Array<[string, () => void]> = []
-      for (let n = 1; n <= elbWrites; n++) faults.push([`ELB write ${n}`, () => bench.faults.failNthMutating(n, 'ValidationError', {service: 'elb'})])
-      faults.push(['UpdateEnvironment', () => bench.faults.error(1, 'InvalidParameterValue', {service: 'elasticbeanstalk', action: 'UpdateEnvironment'})])
+      for (let n = 1; n <= elbWrites; n++)
+        faults.push([`ELB write ${n}`, () => bench.faults.failNthMutating(n, 'ValidationError', {service: 'elb'})])
+      faults.push([
+        'UpdateEnvironment',
+        () =>
+          bench.faults.error(1, 'InvalidParameterValue', {service: 'elasticbeanstalk', action: 'UpdateEnvironment'}),
+      ])
       for (const [what, inject] of faults) {
         const s = await setup()
         const original = await readBack(bench, env, s)

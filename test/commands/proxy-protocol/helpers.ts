@@ -43,12 +43,25 @@ function zip(files: Record<string, string | Buffer>): Promise<Buffer> {
 let versions = 0
 
 /** Uploads a bundle to moto's S3 and makes it the environment's deployed version (as a finished deploy leaves it). */
-export async function deployBundle(bench: FullBench, s: Scenario, kind: 'proxy-nginx' | 'default-nginx' | 'no-nginx'): Promise<string> {
-  const files: Record<string, string | Buffer> = {'package.json': '{"name":"app","scripts":{"start":"node app.js"}}', 'app.js': 'console.log(1)\n'}
-  if (kind !== 'no-nginx') {
-    for (const f of shippedNginxFiles(kind === 'proxy-nginx' ? 'proxy-protocol' : 'default')) files[f.bundlePath] = readFileSync(f.source)
+export async function deployBundle(
+  bench: FullBench,
+  s: Scenario,
+  kind: 'proxy-nginx' | 'default-nginx' | 'no-nginx',
+): Promise<string> {
+  const files: Record<string, string | Buffer> = {
+    'package.json': '{"name":"app","scripts":{"start":"node app.js"}}',
+    'app.js': 'console.log(1)\n',
   }
-  const s3 = new S3Client({region: bench.region, endpoint: bench.direct.moto, forcePathStyle: true, credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'}})
+  if (kind !== 'no-nginx') {
+    for (const f of shippedNginxFiles(kind === 'proxy-nginx' ? 'proxy-protocol' : 'default'))
+      files[f.bundlePath] = readFileSync(f.source)
+  }
+  const s3 = new S3Client({
+    region: bench.region,
+    endpoint: bench.direct.moto,
+    forcePathStyle: true,
+    credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'},
+  })
   const Bucket = 'ws-bundles'
   await s3.send(new CreateBucketCommand({Bucket})).catch(() => undefined)
   const label = `v${++versions}-${kind}`
@@ -68,24 +81,54 @@ export interface ElbReadBack {
 
 /** The load balancer as the AWS CLI (an independent parser) reads it from moto, bypassing the fault proxy. */
 export async function readBack(bench: FullBench, env: Record<string, string>, s: Scenario): Promise<ElbReadBack> {
-  const aws = async (...args: string[]) => JSON.parse((await exec('aws', ['elb', ...args, '--load-balancer-name', s.loadBalancerName, '--output', 'json', '--endpoint-url', bench.direct.moto], {env})).stdout)
+  const aws = async (...args: string[]) =>
+    JSON.parse(
+      (
+        await exec(
+          'aws',
+          [
+            'elb',
+            ...args,
+            '--load-balancer-name',
+            s.loadBalancerName,
+            '--output',
+            'json',
+            '--endpoint-url',
+            bench.direct.moto,
+          ],
+          {env},
+        )
+      ).stdout,
+    )
   const lbs = (await aws('describe-load-balancers')) as {
     LoadBalancerDescriptions: Array<{
-      ListenerDescriptions: Array<{Listener: {Protocol: string; LoadBalancerPort: number; InstanceProtocol: string; InstancePort: number}}>
+      ListenerDescriptions: Array<{
+        Listener: {Protocol: string; LoadBalancerPort: number; InstanceProtocol: string; InstancePort: number}
+      }>
       BackendServerDescriptions?: Array<{InstancePort: number; PolicyNames: string[]}>
       HealthCheck: {Target: string}
     }>
   }
   const lb = lbs.LoadBalancerDescriptions[0]!
-  const pols = (await aws('describe-load-balancer-policies')) as {PolicyDescriptions: Array<{PolicyName: string; PolicyTypeName: string; PolicyAttributeDescriptions?: Array<{AttributeName: string; AttributeValue: string}>}>}
+  const pols = (await aws('describe-load-balancer-policies')) as {
+    PolicyDescriptions: Array<{
+      PolicyName: string
+      PolicyTypeName: string
+      PolicyAttributeDescriptions?: Array<{AttributeName: string; AttributeValue: string}>
+    }>
+  }
   const backend: Record<number, string[]> = {}
-  for (const b of lb.BackendServerDescriptions ?? []) if (b.PolicyNames.length > 0) backend[b.InstancePort] = [...b.PolicyNames].sort()
+  for (const b of lb.BackendServerDescriptions ?? [])
+    if (b.PolicyNames.length > 0) backend[b.InstancePort] = [...b.PolicyNames].sort()
   const policies: Record<string, string> = {}
   for (const p of pols.PolicyDescriptions) {
-    policies[p.PolicyName] = `${p.PolicyTypeName}${(p.PolicyAttributeDescriptions ?? []).map((a) => ` ${a.AttributeName}=${a.AttributeValue}`).join('')}`
+    policies[p.PolicyName] =
+      `${p.PolicyTypeName}${(p.PolicyAttributeDescriptions ?? []).map((a) => ` ${a.AttributeName}=${a.AttributeValue}`).join('')}`
   }
   return {
-    listeners: lb.ListenerDescriptions.map(({Listener: l}) => `${l.Protocol} ${l.LoadBalancerPort} -> ${l.InstanceProtocol} ${l.InstancePort}`).sort(),
+    listeners: lb.ListenerDescriptions.map(
+      ({Listener: l}) => `${l.Protocol} ${l.LoadBalancerPort} -> ${l.InstanceProtocol} ${l.InstancePort}`,
+    ).sort(),
     backend,
     policies,
     healthCheck: lb.HealthCheck.Target,
@@ -93,14 +136,33 @@ export async function readBack(bench: FullBench, env: Record<string, string>, s:
 }
 
 /** The environment's option settings in one namespace, read with the AWS CLI from the EB fake. */
-export async function settingsOf(bench: FullBench, env: Record<string, string>, s: Scenario, namespace: string): Promise<Record<string, string>> {
+export async function settingsOf(
+  bench: FullBench,
+  env: Record<string, string>,
+  s: Scenario,
+  namespace: string,
+): Promise<Record<string, string>> {
   const {stdout} = await exec(
     'aws',
-    ['elasticbeanstalk', 'describe-configuration-settings', '--application-name', s.applicationName, '--environment-name', s.environmentName, '--output', 'json', '--endpoint-url', bench.direct.eb!],
+    [
+      'elasticbeanstalk',
+      'describe-configuration-settings',
+      '--application-name',
+      s.applicationName,
+      '--environment-name',
+      s.environmentName,
+      '--output',
+      'json',
+      '--endpoint-url',
+      bench.direct.eb!,
+    ],
     {env},
   )
-  const out = JSON.parse(stdout) as {ConfigurationSettings: Array<{OptionSettings: Array<{Namespace: string; OptionName: string; Value?: string}>}>}
+  const out = JSON.parse(stdout) as {
+    ConfigurationSettings: Array<{OptionSettings: Array<{Namespace: string; OptionName: string; Value?: string}>}>
+  }
   const found: Record<string, string> = {}
-  for (const o of out.ConfigurationSettings[0]!.OptionSettings) if (o.Namespace === namespace) found[o.OptionName] = o.Value ?? ''
+  for (const o of out.ConfigurationSettings[0]!.OptionSettings)
+    if (o.Namespace === namespace) found[o.OptionName] = o.Value ?? ''
   return found
 }

@@ -6,7 +6,17 @@ import {json, runCli} from '../../helpers/cli.ts'
 import {BACKEND_AUTH, deployBundle, TCP_LAYOUT} from './helpers.ts'
 
 interface StatusJson {
-  ports: Array<{instancePort: number; enabled: boolean; configured: boolean; safe: boolean; listeners: string[]; healthCheck?: string; otherPolicies: string[]; proxyPolicies: string[]; problems: string[]}>
+  ports: Array<{
+    instancePort: number
+    enabled: boolean
+    configured: boolean
+    safe: boolean
+    listeners: string[]
+    healthCheck?: string
+    otherPolicies: string[]
+    proxyPolicies: string[]
+    problems: string[]
+  }>
   appCheck?: {ok: boolean; reason: string}
 }
 
@@ -29,7 +39,10 @@ describe('ebws proxy-protocol status (against the local AWS bench)', () => {
   it('the Beanstalk default: off, fed by HTTP 80, not safe to enable; no version deployed', async () => {
     const s = await createScenario(bench)
     const out = await status(s.environmentName)
-    assert.deepEqual(out.ports.map((p) => [p.instancePort, p.enabled, p.configured, p.safe, p.listeners]), [[80, false, false, false, ['HTTP 80 -> HTTP 80']]])
+    assert.deepEqual(
+      out.ports.map((p) => [p.instancePort, p.enabled, p.configured, p.safe, p.listeners]),
+      [[80, false, false, false, ['HTTP 80 -> HTTP 80']]],
+    )
     assert.match(out.ports[0]!.problems[0]!, /HTTP 80 -> HTTP 80 forwards to instance port 80 as HTTP/)
     assert.equal(out.appCheck?.ok, false)
     assert.match(out.appCheck!.reason, /no application version is deployed/)
@@ -38,7 +51,12 @@ describe('ebws proxy-protocol status (against the local AWS bench)', () => {
   it('TCP layout with Proxy Protocol on (settings) and another backend policy: on, durable, safe; the deployed nginx config found', async () => {
     const s = await createScenario(bench, {
       certificates: [{kind: 'rsa2048'}],
-      settings: (c) => [...TCP_LAYOUT(c[0]!.arn), ...BACKEND_AUTH, ['aws:elb:policies:pp', 'ProxyProtocol', 'true'], ['aws:elb:policies:pp', 'InstancePorts', '80']],
+      settings: (c) => [
+        ...TCP_LAYOUT(c[0]!.arn),
+        ...BACKEND_AUTH,
+        ['aws:elb:policies:pp', 'ProxyProtocol', 'true'],
+        ['aws:elb:policies:pp', 'InstancePorts', '80'],
+      ],
     })
     await deployBundle(bench, s, 'proxy-nginx')
     const out = await status(s.environmentName)
@@ -54,7 +72,12 @@ describe('ebws proxy-protocol status (against the local AWS bench)', () => {
   it('Proxy Protocol on beside an HTTP listener and an HTTP health check: unsafe, and says why', async () => {
     const s = await createScenario(bench, {
       certificates: [{kind: 'rsa2048'}],
-      settings: (c) => [...LAYOUT_SETTINGS.websocket(c[0]!.arn), ['aws:elb:policies:pp', 'ProxyProtocol', 'true'], ['aws:elb:policies:pp', 'InstancePorts', '80'], ['aws:elasticbeanstalk:application', 'Application Healthcheck URL', '/']],
+      settings: (c) => [
+        ...LAYOUT_SETTINGS.websocket(c[0]!.arn),
+        ['aws:elb:policies:pp', 'ProxyProtocol', 'true'],
+        ['aws:elb:policies:pp', 'InstancePorts', '80'],
+        ['aws:elasticbeanstalk:application', 'Application Healthcheck URL', '/'],
+      ],
     })
     const out = await status(s.environmentName, '--skip-app-check')
     const p = out.ports[0]!
@@ -69,11 +92,23 @@ describe('ebws proxy-protocol status (against the local AWS bench)', () => {
   })
 
   it('several instance ports, and --instance-port for one', async () => {
-    const s = await createScenario(bench, {certificates: [{kind: 'rsa2048'}], settings: (c) => [...TCP_LAYOUT(c[0]!.arn), ...LAYOUT_SETTINGS.extraPorts()]})
+    const s = await createScenario(bench, {
+      certificates: [{kind: 'rsa2048'}],
+      settings: (c) => [...TCP_LAYOUT(c[0]!.arn), ...LAYOUT_SETTINGS.extraPorts()],
+    })
     const all = await status(s.environmentName, '--skip-app-check')
-    assert.deepEqual(all.ports.map((p) => [p.instancePort, p.safe]), [[80, true], [8080, false]])
+    assert.deepEqual(
+      all.ports.map((p) => [p.instancePort, p.safe]),
+      [
+        [80, true],
+        [8080, false],
+      ],
+    )
     const one = await status(s.environmentName, '--skip-app-check', '--instance-port', '8080')
-    assert.deepEqual(one.ports.map((p) => p.listeners), [['HTTP 8080 -> HTTP 8080']])
+    assert.deepEqual(
+      one.ports.map((p) => p.listeners),
+      [['HTTP 8080 -> HTTP 8080']],
+    )
   })
 
   for (const verb of ['enable', 'disable', 'status']) {

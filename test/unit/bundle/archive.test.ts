@@ -25,17 +25,26 @@ describe('inspectArchive', () => {
       execFileSync('zip', ['-qr', `${dir}.zip`, '.'], {cwd: dir})
       const r = await inspectArchive(`${dir}.zip`)
       assert.deepEqual(
-        r.entries.filter((e) => e.kind === 'file').map((e) => e.path).sort(),
+        r.entries
+          .filter((e) => e.kind === 'file')
+          .map((e) => e.path)
+          .sort(),
         ['.ebextensions/a.config', 'index.js', 'package.json'],
       )
-      assert.deepEqual(r.errors.map((e) => e.code), ['config-namespace'])
+      assert.deepEqual(
+        r.errors.map((e) => e.code),
+        ['config-namespace'],
+      )
     } finally {
       await cleanup(dir)
     }
   })
 
   it('reads back our own zips: modes and content', async () => {
-    const dir = await makeTree({...MINIMAL_APP, '.platform/hooks/predeploy/a.sh': {content: '#!/bin/sh\n', mode: 0o600}})
+    const dir = await makeTree({
+      ...MINIMAL_APP,
+      '.platform/hooks/predeploy/a.sh': {content: '#!/bin/sh\n', mode: 0o600},
+    })
     try {
       await writeBundle((await collectBundleFiles(dir)).files, `${dir}.zip`)
       const r = await inspectArchive(`${dir}.zip`)
@@ -52,7 +61,10 @@ describe('inspectArchive', () => {
     try {
       execFileSync('zip', ['-qr', `${dir}.zip`, 'myapp'], {cwd: dir})
       const r = await inspectArchive(`${dir}.zip`)
-      assert.deepEqual(r.errors.map((e) => e.code), ['archive-layout', 'no-entry-point'])
+      assert.deepEqual(
+        r.errors.map((e) => e.code),
+        ['archive-layout', 'no-entry-point'],
+      )
       assert.match(r.errors.find((e) => e.code === 'archive-layout')!.message, /inside the folder "myapp\/"/)
     } finally {
       await cleanup(dir)
@@ -78,7 +90,10 @@ describe('inspectArchive', () => {
     try {
       pythonZip(`${dir}.zip`, {'package.json': '{}'})
       const r = await inspectArchive(`${dir}.zip`, {maxBytes: 10})
-      assert.deepEqual(r.errors.map((e) => e.code), ['too-large'])
+      assert.deepEqual(
+        r.errors.map((e) => e.code),
+        ['too-large'],
+      )
     } finally {
       await cleanup(dir)
     }
@@ -94,7 +109,10 @@ describe('inspectArchive', () => {
         assert.match(e.message, /not a readable zip/)
         return true
       })
-      await assert.rejects(inspectArchive(join(dir, 'missing.zip')), (e: unknown) => e instanceof EbwsError && e.exitCode === 2)
+      await assert.rejects(
+        inspectArchive(join(dir, 'missing.zip')),
+        (e: unknown) => e instanceof EbwsError && e.exitCode === 2,
+      )
     } finally {
       await cleanup(dir)
     }

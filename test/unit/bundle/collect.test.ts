@@ -132,7 +132,10 @@ describe('collectBundleFiles: ignore rules', () => {
   })
 
   it('rejects a missing directory as bad input', async () => {
-    await assert.rejects(collectBundleFiles('/nonexistent/ebws-app'), (e: unknown) => e instanceof EbwsError && e.exitCode === 2)
+    await assert.rejects(
+      collectBundleFiles('/nonexistent/ebws-app'),
+      (e: unknown) => e instanceof EbwsError && e.exitCode === 2,
+    )
   })
 })
 
@@ -167,7 +170,7 @@ describe('collectBundleFiles: symlinks', () => {
     }
   })
 
-  it("store mode keeps links as links and warns when one would dangle", async () => {
+  it('store mode keeps links as links and warns when one would dangle', async () => {
     const dir = await makeTree({...MINIMAL_APP, 'lib/real.js': 'x'})
     try {
       await symlink('lib/real.js', join(dir, 'alias.js'))

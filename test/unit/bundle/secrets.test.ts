@@ -48,7 +48,18 @@ describe('secrets in folder bundles', () => {
     try {
       await assert.rejects(
         buildBundle(dir, `${dir}.zip`),
-        secretRefused(['.aws/credentials', '.env', '.npmrc', '.ssh/config', 'certs/site.pfx', 'config/.env.production', 'deploy/id_ed25519', 'deploy/id_rsa', 'keystore.p12', 'tls/server.key']),
+        secretRefused([
+          '.aws/credentials',
+          '.env',
+          '.npmrc',
+          '.ssh/config',
+          'certs/site.pfx',
+          'config/.env.production',
+          'deploy/id_ed25519',
+          'deploy/id_rsa',
+          'keystore.p12',
+          'tls/server.key',
+        ]),
       )
       assert.equal(existsSync(`${dir}.zip`), false)
     } finally {
@@ -77,9 +88,18 @@ describe('secrets in folder bundles', () => {
   it('--allow-secret lets one path (or a folder) through, and only that one', async () => {
     const dir = await makeTree({...MINIMAL_APP, '.env': 'A=1', 'config/signing.key': 'x', '.aws/config': '[default]\n'})
     try {
-      await assert.rejects(buildBundle(dir, `${dir}.zip`, {allowSecret: ['.env', '.aws']}), secretRefused(['config/signing.key']))
+      await assert.rejects(
+        buildBundle(dir, `${dir}.zip`, {allowSecret: ['.env', '.aws']}),
+        secretRefused(['config/signing.key']),
+      )
       const r = await buildBundle(dir, `${dir}.zip`, {allowSecret: ['.env', '.aws/', 'config/signing.key']})
-      assert.deepEqual(r.written.map((e) => e.path).sort(), ['.aws/config', '.env', 'config/signing.key', 'index.js', 'package.json'])
+      assert.deepEqual(r.written.map((e) => e.path).sort(), [
+        '.aws/config',
+        '.env',
+        'config/signing.key',
+        'index.js',
+        'package.json',
+      ])
     } finally {
       await cleanup(dir)
     }
@@ -89,7 +109,10 @@ describe('secrets in folder bundles', () => {
     const dir = await makeTree({...MINIMAL_APP, '.ebws-local/tls/localhost.key': PEM, '.ebws-local/state.json': '{}'})
     try {
       const r = await buildBundle(dir, `${dir}.zip`)
-      assert.deepEqual(r.written.map((e) => e.path), ['index.js', 'package.json'])
+      assert.deepEqual(
+        r.written.map((e) => e.path),
+        ['index.js', 'package.json'],
+      )
       assert.equal(r.notices.length, 1)
       assert.match(r.notices[0]!, /\.ebws-local\/ left out/)
       const back = await buildBundle(dir, `${dir}.zip`, {allowSecret: ['.ebws-local']})
@@ -140,7 +163,11 @@ describe('secrets, links and hooks in --archive zips', () => {
         secretRefused(['.ebws-local/tls/localhost.key', '.env', '.npmrc', 'data/readme.txt', 'lib/up', 'passwd']),
       )
       const ok = await prepareBundle(
-        {archive: `${dir}.zip`, allowSecret: ['.env', '.npmrc', 'data', '.ebws-local'], allowLinkOutside: ['passwd', 'lib/up']},
+        {
+          archive: `${dir}.zip`,
+          allowSecret: ['.env', '.npmrc', 'data', '.ebws-local'],
+          allowLinkOutside: ['passwd', 'lib/up'],
+        },
         '/nonexistent/unused.zip',
       )
       assert.equal(ok.kind, 'archive')
@@ -150,13 +177,19 @@ describe('secrets, links and hooks in --archive zips', () => {
   })
 
   it('refuses a platform hook that is not executable in the archive (a folder bundle fixes the bit itself)', async () => {
-    const dir = await makeTree({...MINIMAL_APP, '.platform/hooks/predeploy/01.sh': {content: '#!/bin/sh\n', mode: 0o644}})
+    const dir = await makeTree({
+      ...MINIMAL_APP,
+      '.platform/hooks/predeploy/01.sh': {content: '#!/bin/sh\n', mode: 0o644},
+    })
     try {
       execFileSync('zip', ['-qr', `${dir}.zip`, '.'], {cwd: dir})
       await assert.rejects(prepareBundle({archive: `${dir}.zip`}, '/nonexistent/unused.zip'), (e: unknown) => {
         assert.ok(e instanceof EbwsError)
         assert.equal(e.code, 'BUNDLE_INVALID')
-        assert.match(e.message, /\.platform\/hooks\/predeploy\/01\.sh is a platform hook but not executable in the archive \(mode 644\)/)
+        assert.match(
+          e.message,
+          /\.platform\/hooks\/predeploy\/01\.sh is a platform hook but not executable in the archive \(mode 644\)/,
+        )
         return true
       })
       execFileSync('chmod', ['755', join(dir, '.platform/hooks/predeploy/01.sh')])

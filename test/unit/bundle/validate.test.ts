@@ -41,7 +41,8 @@ container_commands:
   })
 
   it('parses JSON configs', () => {
-    const json = '{"option_settings": [{"namespace": "aws:elasticbeanstalk:environment", "option_name": "LoadBalancerType", "value": "classic"}]}'
+    const json =
+      '{"option_settings": [{"namespace": "aws:elasticbeanstalk:environment", "option_name": "LoadBalancerType", "value": "classic"}]}'
     assert.deepEqual(validateConfig('.ebextensions/c.config', json).errors, [])
   })
 
@@ -63,7 +64,10 @@ container_commands:
   })
 
   it('checks the list syntax: namespace and option_name', () => {
-    const r = validateConfig('.ebextensions/l.config', 'option_settings:\n  - namespace: aws:nope\n    option_name: A\n  - value: 1\n')
+    const r = validateConfig(
+      '.ebextensions/l.config',
+      'option_settings:\n  - namespace: aws:nope\n    option_name: A\n  - value: 1\n',
+    )
     assert.deepEqual(codes(r.errors), ['config-namespace', 'config-shape'])
   })
 
@@ -90,13 +94,19 @@ describe('validateEntries', () => {
   it('fails over the size limit (injectable, so no 512 MB file is needed)', async () => {
     const r = await validateEntries(entries('package.json'), noRead, {sizeBytes: 2001, maxBytes: 2000})
     assert.deepEqual(codes(r.errors), ['too-large'])
-    assert.deepEqual((await validateEntries(entries('package.json'), noRead, {sizeBytes: 2000, maxBytes: 2000})).errors, [])
+    assert.deepEqual(
+      (await validateEntries(entries('package.json'), noRead, {sizeBytes: 2000, maxBytes: 2000})).errors,
+      [],
+    )
   })
 
   it('warns on misnamed configs (secrets are refused apart, by secrets.ts)', async () => {
     const r = await validateEntries(entries('package.json', '.env', '.ebextensions/opts.yml', 'notes.txt'), noRead)
     assert.deepEqual(r.errors, [])
-    assert.deepEqual(r.warnings.map((w) => [w.code, w.path]), [['config-not-read', '.ebextensions/opts.yml']])
+    assert.deepEqual(
+      r.warnings.map((w) => [w.code, w.path]),
+      [['config-not-read', '.ebextensions/opts.yml']],
+    )
   })
 })
 
@@ -111,14 +121,17 @@ describe('validateBundle and buildBundle on a directory', () => {
     try {
       const report = await validateBundle((await collectBundleFiles(dir)).files)
       assert.deepEqual(codes(report.errors).sort(), ['config-namespace', 'config-syntax', 'no-entry-point'])
-      assert.throws(() => assertValid(report), (e: unknown) => {
-        assert.ok(e instanceof EbwsError)
-        assert.equal(e.exitCode, 2)
-        assert.match(e.message, /01\.config is not valid/)
-        assert.match(e.message, /aws:bogus:ns/)
-        assert.match(e.message, /Neither package\.json nor Procfile/)
-        return true
-      })
+      assert.throws(
+        () => assertValid(report),
+        (e: unknown) => {
+          assert.ok(e instanceof EbwsError)
+          assert.equal(e.exitCode, 2)
+          assert.match(e.message, /01\.config is not valid/)
+          assert.match(e.message, /aws:bogus:ns/)
+          assert.match(e.message, /Neither package\.json nor Procfile/)
+          return true
+        },
+      )
       await assert.rejects(buildBundle(dir, `${dir}.zip`), (e: unknown) => e instanceof EbwsError && e.exitCode === 2)
     } finally {
       await cleanup(dir)

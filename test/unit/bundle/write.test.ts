@@ -41,7 +41,10 @@ describe('writeBundle: entries', () => {
         'package.json': '-rw-r--r--',
         'src/deep/file.js': '-rw-r--r--',
       })
-      assert.deepEqual(r.madeExecutable, ['.platform/confighooks/predeploy/03.sh', '.platform/hooks/prebuild/01-setup.sh'])
+      assert.deepEqual(r.madeExecutable, [
+        '.platform/confighooks/predeploy/03.sh',
+        '.platform/hooks/prebuild/01-setup.sh',
+      ])
       assert.equal(r.entries, 9)
       assert.equal(r.sizeBytes, (await stat(r.path)).size)
     } finally {
@@ -202,7 +205,9 @@ describe('writeBundle: limits and large files', () => {
     try {
       const r = await writeBundle(files, out)
       assert.equal(r.entries, 70_000)
-      const listed = execFileSync('unzip', ['-Z1', out], {encoding: 'utf8', maxBuffer: 1 << 24}).trim().split('\n')
+      const listed = execFileSync('unzip', ['-Z1', out], {encoding: 'utf8', maxBuffer: 1 << 24})
+        .trim()
+        .split('\n')
       assert.equal(listed.length, 70_000)
       assert.equal(listed[69_999], 'd069999/')
     } finally {
@@ -222,12 +227,16 @@ describe('writeBundle: limits and large files', () => {
     }
     const dir = await makeTree(MINIMAL_APP)
     try {
-      for (let i = 0; i < 240; i++) await writeFile(join(dir, `asset-${String(i).padStart(3, '0')}.bin`), random(96 * 1024, i + 1))
+      for (let i = 0; i < 240; i++)
+        await writeFile(join(dir, `asset-${String(i).padStart(3, '0')}.bin`), random(96 * 1024, i + 1))
       await writeFile(join(dir, 'big.bin'), Buffer.alloc(24 << 20, 'x'))
       const budget = 4 << 20
       const r = await bundle(dir, {}, {memoryBudget: budget, concurrency: 2})
       assert.ok(r.peakBytesInFlight <= budget, `peak ${r.peakBytesInFlight} > budget ${budget}`)
-      assert.ok(r.largestBatchReadBytes > 0 && r.largestBatchReadBytes <= budget / 16, `a batch read ${r.largestBatchReadBytes} bytes`)
+      assert.ok(
+        r.largestBatchReadBytes > 0 && r.largestBatchReadBytes <= budget / 16,
+        `a batch read ${r.largestBatchReadBytes} bytes`,
+      )
       unzipTest(r.path)
       assert.equal(r.entries, 243)
       const unbounded = await bundle(dir, {}, {memoryBudget: 1 << 30, concurrency: 3})

@@ -11,7 +11,9 @@ const zones = [
 
 describe('certificateNames', () => {
   it('normalises (case, trailing dot), keeps order, drops duplicates', () => {
-    assert.deepEqual(certificateNames('Example.COM.', ['www.example.com', 'example.com', '*.example.com']), {names: ['example.com', 'www.example.com', '*.example.com']})
+    assert.deepEqual(certificateNames('Example.COM.', ['www.example.com', 'example.com', '*.example.com']), {
+      names: ['example.com', 'www.example.com', '*.example.com'],
+    })
   })
   it('refuses a wildcard deeper than one level, a wildcard inside a name, a bare label, bad labels, too many names', () => {
     for (const [domain, sans, pattern] of [
@@ -38,7 +40,12 @@ describe('reusableCertificate', () => {
     const pick = reusableCertificate(
       [
         {arn: 'imported', status: 'ISSUED', type: 'IMPORTED', names},
-        {arn: 'pending', status: 'PENDING_VALIDATION', type: 'AMAZON_ISSUED', names: ['www.example.com', 'example.com']},
+        {
+          arn: 'pending',
+          status: 'PENDING_VALIDATION',
+          type: 'AMAZON_ISSUED',
+          names: ['www.example.com', 'example.com'],
+        },
         {arn: 'expired', status: 'ISSUED', type: 'AMAZON_ISSUED', names, notAfter: '2026-11-01T00:00:00Z'},
         {arn: 'issued', status: 'ISSUED', type: 'AMAZON_ISSUED', names, notAfter: '2027-06-01T00:00:00Z'},
         {arn: 'superset', status: 'ISSUED', type: 'AMAZON_ISSUED', names: [...names, 'api.example.com']},
@@ -47,13 +54,16 @@ describe('reusableCertificate', () => {
       now,
     )
     assert.equal(pick?.arn, 'issued')
-    assert.equal(reusableCertificate([{arn: 'failed', status: 'FAILED', type: 'AMAZON_ISSUED', names}], names, now), undefined)
+    assert.equal(
+      reusableCertificate([{arn: 'failed', status: 'FAILED', type: 'AMAZON_ISSUED', names}], names, now),
+      undefined,
+    )
   })
 })
 
 describe('planValidationRecords', () => {
   const rec = (name: string, value = `_v.${name}.acm-validations.aws.`) => ({name, type: 'CNAME', value})
-  it('one entry per record (a wildcard shares its base name\'s), in the longest-suffix public zone, present when already right', () => {
+  it("one entry per record (a wildcard shares its base name's), in the longest-suffix public zone, present when already right", () => {
     const plan = planValidationRecords(
       [
         {domainName: 'example.com', record: rec('_a.example.com.')},
@@ -76,7 +86,11 @@ describe('planValidationRecords', () => {
     )
   })
   it('names a record that holds another value as conflicting', () => {
-    const [p] = planValidationRecords([{domainName: 'example.com', record: rec('_a.example.com.')}], zones, new Map([['_a.example.com', ['someone-else.acm-validations.aws']]]))
+    const [p] = planValidationRecords(
+      [{domainName: 'example.com', record: rec('_a.example.com.')}],
+      zones,
+      new Map([['_a.example.com', ['someone-else.acm-validations.aws']]]),
+    )
     assert.deepEqual(p?.conflicting, ['someone-else.acm-validations.aws'])
   })
 })

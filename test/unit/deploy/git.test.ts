@@ -9,7 +9,18 @@ import {gitRef, gitState} from '../../../src/deploy/git.ts'
 describe('gitState: the label names HEAD only when the bundled files are HEAD', () => {
   const root = mkdtempSync(join(tmpdir(), 'ebws-git-test-'))
   after(() => rmSync(root, {recursive: true, force: true}))
-  const git = (...args: string[]) => execFileSync('git', args, {cwd: root, encoding: 'utf8', env: {...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e'}})
+  const git = (...args: string[]) =>
+    execFileSync('git', args, {
+      cwd: root,
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: 't',
+        GIT_AUTHOR_EMAIL: 't@e',
+        GIT_COMMITTER_NAME: 't',
+        GIT_COMMITTER_EMAIL: 't@e',
+      },
+    })
   // The app lives in a sub-folder, as sample-app does: paths from git status are relative to the repository root.
   const app = join(root, 'app')
   mkdirSync(app)

@@ -2,7 +2,14 @@ import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 
 import {formatDuration, parseDuration} from '../../../src/duration.ts'
-import {bundleKey, checkLabel, contentHashOf, defaultLabel, utcStamp, versionDescription} from '../../../src/deploy/label.ts'
+import {
+  bundleKey,
+  checkLabel,
+  contentHashOf,
+  defaultLabel,
+  utcStamp,
+  versionDescription,
+} from '../../../src/deploy/label.ts'
 import {EbwsError} from '../../../src/cli/errors.ts'
 
 const HASH = 'ab'.repeat(32)
@@ -44,13 +51,17 @@ describe('version labels and content hash', () => {
     assert.equal(checkLabel('v1.2.3'), 'v1.2.3')
     assert.equal(checkLabel('x'.repeat(100)), 'x'.repeat(100))
     for (const bad of ['', 'x'.repeat(101), ' v1', 'a/b', 'a\\b', 'tab\there']) {
-      assert.throws(() => checkLabel(bad), (e: unknown) => e instanceof EbwsError && e.exitCode === 2, JSON.stringify(bad))
+      assert.throws(
+        () => checkLabel(bad),
+        (e: unknown) => e instanceof EbwsError && e.exitCode === 2,
+        JSON.stringify(bad),
+      )
     }
   })
 })
 
 describe('durations for --timeout and --health-grace', () => {
-  it('a bare number uses the flag\'s unit; units and combinations are accepted', () => {
+  it("a bare number uses the flag's unit; units and combinations are accepted", () => {
     assert.equal(parseDuration('20', 'm', '--timeout'), 20 * 60_000)
     assert.equal(parseDuration('60', 's', '--health-grace'), 60_000)
     assert.equal(parseDuration('5s', 'm', '--timeout'), 5000)
@@ -61,7 +72,11 @@ describe('durations for --timeout and --health-grace', () => {
   })
   it('rejects nonsense and zero with exit 2', () => {
     for (const bad of ['', 'soon', '5 parsecs', '10x', '0', '0s', '-5', 'm']) {
-      assert.throws(() => parseDuration(bad, 'm', '--timeout'), (e: unknown) => e instanceof EbwsError && e.exitCode === 2, bad)
+      assert.throws(
+        () => parseDuration(bad, 'm', '--timeout'),
+        (e: unknown) => e instanceof EbwsError && e.exitCode === 2,
+        bad,
+      )
     }
   })
   it('formats for messages', () => {

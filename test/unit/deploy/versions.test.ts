@@ -31,7 +31,11 @@ describe('planVersion: reuse, create, or refuse (before any upload)', () => {
   })
 
   it('no label, new content: creates the default label', () => {
-    assert.deepEqual(planVersion({versions: [v('x', B)], contentHash: A, defaultLabel: 'dflt'}), {kind: 'create', label: 'dflt', why: 'new version'})
+    assert.deepEqual(planVersion({versions: [v('x', B)], contentHash: A, defaultLabel: 'dflt'}), {
+      kind: 'create',
+      label: 'dflt',
+      why: 'new version',
+    })
   })
 
   it('--label that exists with the same content: reused', () => {
@@ -40,14 +44,28 @@ describe('planVersion: reuse, create, or refuse (before any upload)', () => {
   })
 
   it('--label that exists with different content, no hash, or Failed: refused with exit 2', () => {
-    assert.throws(() => planVersion({versions: [v('v1', B)], contentHash: A, requestedLabel: 'v1', defaultLabel: 'd'}), (e: unknown) => badInput(e) && /different content/.test((e as Error).message))
-    assert.throws(() => planVersion({versions: [v('v1', undefined)], contentHash: A, requestedLabel: 'v1', defaultLabel: 'd'}), (e: unknown) => badInput(e) && /not made by ebws/.test((e as Error).message))
-    assert.throws(() => planVersion({versions: [v('v1', A, 'Failed')], contentHash: A, requestedLabel: 'v1', defaultLabel: 'd'}), (e: unknown) => badInput(e) && /processing Failed/.test((e as Error).message))
+    assert.throws(
+      () => planVersion({versions: [v('v1', B)], contentHash: A, requestedLabel: 'v1', defaultLabel: 'd'}),
+      (e: unknown) => badInput(e) && /different content/.test((e as Error).message),
+    )
+    assert.throws(
+      () => planVersion({versions: [v('v1', undefined)], contentHash: A, requestedLabel: 'v1', defaultLabel: 'd'}),
+      (e: unknown) => badInput(e) && /not made by ebws/.test((e as Error).message),
+    )
+    assert.throws(
+      () => planVersion({versions: [v('v1', A, 'Failed')], contentHash: A, requestedLabel: 'v1', defaultLabel: 'd'}),
+      (e: unknown) => badInput(e) && /processing Failed/.test((e as Error).message),
+    )
   })
 
   it('--label that is new for content already uploaded: created from a server-side copy', () => {
     const p = planVersion({versions: [v('old', A)], contentHash: A, requestedLabel: 'v2', defaultLabel: 'd'})
-    assert.deepEqual(p, {kind: 'create', label: 'v2', copyFrom: {bucket: 'bucket', key: 'app/old.zip', label: 'old'}, why: 'same content as version old: its bundle is copied in S3, not uploaded again'})
+    assert.deepEqual(p, {
+      kind: 'create',
+      label: 'v2',
+      copyFrom: {bucket: 'bucket', key: 'app/old.zip', label: 'old'},
+      why: 'same content as version old: its bundle is copied in S3, not uploaded again',
+    })
   })
 
   it('status comparisons are case-insensitive', () => {
@@ -58,15 +76,22 @@ describe('planVersion: reuse, create, or refuse (before any upload)', () => {
 
 describe('processingState: DescribeApplicationVersions Status, case-insensitive', () => {
   it('Processed and Unprocessed are deployable, Failed is not, the rest is still going', () => {
-    for (const s of ['Processed', 'PROCESSED', 'processed', 'Unprocessed']) assert.equal(processingState(s), 'usable', s)
+    for (const s of ['Processed', 'PROCESSED', 'processed', 'Unprocessed'])
+      assert.equal(processingState(s), 'usable', s)
     for (const s of ['Failed', 'FAILED', 'failed']) assert.equal(processingState(s), 'failed', s)
-    for (const s of ['Processing', 'Building', 'BUILDING', '', undefined]) assert.equal(processingState(s), 'pending', String(s))
+    for (const s of ['Processing', 'Building', 'BUILDING', '', undefined])
+      assert.equal(processingState(s), 'pending', String(s))
   })
 })
 
 describe('a re-deploy of the running content', () => {
   it('planVersion prefers the version the environment runs when several hold the same content', () => {
-    const p = planVersion({versions: [v('new', A), v('running', A)], contentHash: A, defaultLabel: 'dflt', runningLabel: 'running'})
+    const p = planVersion({
+      versions: [v('new', A), v('running', A)],
+      contentHash: A,
+      defaultLabel: 'dflt',
+      runningLabel: 'running',
+    })
     assert.deepEqual([p.kind, p.label], ['reuse', 'running'])
   })
 

@@ -4,8 +4,19 @@ import {describe, it} from 'node:test'
 import {zoneFor} from '../../../src/dns/names.ts'
 import {planLink} from '../../../src/dns/plan.ts'
 
-const alias = {kind: 'alias' as const, dnsName: 'My-LB-1.us-east-1.elb.amazonaws.com', hostedZoneId: 'Z35SXDOTRQ7X7K', ipv6: false, why: ''}
-const aliasRecord = {name: 'app.example.com', type: 'A', values: [], alias: {dnsName: 'my-lb-1.us-east-1.elb.amazonaws.com', hostedZoneId: 'Z35SXDOTRQ7X7K', evaluateTargetHealth: true}}
+const alias = {
+  kind: 'alias' as const,
+  dnsName: 'My-LB-1.us-east-1.elb.amazonaws.com',
+  hostedZoneId: 'Z35SXDOTRQ7X7K',
+  ipv6: false,
+  why: '',
+}
+const aliasRecord = {
+  name: 'app.example.com',
+  type: 'A',
+  values: [],
+  alias: {dnsName: 'my-lb-1.us-east-1.elb.amazonaws.com', hostedZoneId: 'Z35SXDOTRQ7X7K', evaluateTargetHealth: true},
+}
 
 describe('zoneFor', () => {
   it('takes the longest public suffix, never a private zone or a mere string suffix', () => {
@@ -25,7 +36,10 @@ describe('zoneFor', () => {
 describe('planLink', () => {
   it('nothing there: create the alias A', () => {
     const p = planLink('app.example.com', alias, [])
-    assert.deepEqual(p.changes.map((c) => `${c.action} ${c.record.type}`), ['CREATE A'])
+    assert.deepEqual(
+      p.changes.map((c) => `${c.action} ${c.record.type}`),
+      ['CREATE A'],
+    )
     assert.deepEqual(p.conflicts, [])
   })
   it('already right (names compare without case): no change', () => {
@@ -34,20 +48,35 @@ describe('planLink', () => {
   it('an A elsewhere is a conflict, replaced by UPSERT; a CNAME there is deleted first', () => {
     const other = {name: 'app.example.com', type: 'A', ttl: 60, values: ['192.0.2.10']}
     const cname = {name: 'app.example.com', type: 'CNAME', ttl: 60, values: ['old.example.net']}
-    assert.deepEqual(planLink('app.example.com', alias, [other]).conflicts.map((c) => `${c.type} ${c.action} ${c.old}`), ['A update 192.0.2.10'])
+    assert.deepEqual(
+      planLink('app.example.com', alias, [other]).conflicts.map((c) => `${c.type} ${c.action} ${c.old}`),
+      ['A update 192.0.2.10'],
+    )
     const p = planLink('app.example.com', alias, [cname])
-    assert.deepEqual(p.changes.map((c) => `${c.action} ${c.record.type}`), ['DELETE CNAME', 'CREATE A'])
+    assert.deepEqual(
+      p.changes.map((c) => `${c.action} ${c.record.type}`),
+      ['DELETE CNAME', 'CREATE A'],
+    )
   })
   it('a CNAME target replaces A/AAAA at the name, leaves other types to the caller', () => {
     const p = planLink('www.example.com', {kind: 'cname', value: 'env.us-east-1.elasticbeanstalk.com', why: ''}, [
       {name: 'www.example.com', type: 'A', ttl: 60, values: ['192.0.2.1']},
       {name: 'www.example.com', type: 'TXT', ttl: 60, values: ['"v=spf1"']},
     ])
-    assert.deepEqual(p.changes.map((c) => `${c.action} ${c.record.type} ${c.record.values.join()}`), ['DELETE A 192.0.2.1', 'CREATE CNAME env.us-east-1.elasticbeanstalk.com.'])
+    assert.deepEqual(
+      p.changes.map((c) => `${c.action} ${c.record.type} ${c.record.values.join()}`),
+      ['DELETE A 192.0.2.1', 'CREATE CNAME env.us-east-1.elasticbeanstalk.com.'],
+    )
   })
   it('an IPv6-capable target also gets AAAA; an IPv4-only one deletes a stale AAAA', () => {
-    assert.deepEqual(planLink('app.example.com', {...alias, ipv6: true}, []).changes.map((c) => c.record.type), ['A', 'AAAA'])
+    assert.deepEqual(
+      planLink('app.example.com', {...alias, ipv6: true}, []).changes.map((c) => c.record.type),
+      ['A', 'AAAA'],
+    )
     const stale = {name: 'app.example.com', type: 'AAAA', values: [], alias: aliasRecord.alias}
-    assert.deepEqual(planLink('app.example.com', alias, [aliasRecord, stale]).changes.map((c) => `${c.action} ${c.record.type}`), ['DELETE AAAA'])
+    assert.deepEqual(
+      planLink('app.example.com', alias, [aliasRecord, stale]).changes.map((c) => `${c.action} ${c.record.type}`),
+      ['DELETE AAAA'],
+    )
   })
 })

@@ -17,17 +17,36 @@ describe('doctor targets from `ebws local up` state, and the dns check', () => {
     mkdirSync(join(dir, 'tls'))
     writeFileSync(join(dir, 'tls', 'localhost.crt'), PEM)
     const state = {
-      version: 1, startedAt: 'x', mode: 'http', urls: {https: 'https://localhost:9443/', http: 'http://localhost:9080/'}, listeners: [],
-      proxyProtocolInstancePorts: [], ports: {https: 9443, http: 9080, app: 9000, nginx: 9088}, app: 'sample', processes: [],
-      redirect: {possible: true, how: ''}, websocket: false, notes: [],
+      version: 1,
+      startedAt: 'x',
+      mode: 'http',
+      urls: {https: 'https://localhost:9443/', http: 'http://localhost:9080/'},
+      listeners: [],
+      proxyProtocolInstancePorts: [],
+      ports: {https: 9443, http: 9080, app: 9000, nginx: 9088},
+      app: 'sample',
+      processes: [],
+      redirect: {possible: true, how: ''},
+      websocket: false,
+      notes: [],
     }
     writeFileSync(join(dir, 'state.json'), JSON.stringify(state))
     const before = statSync(join(dir, 'state.json')).mtimeMs
     const target = targetFromLocal(dir, {})
-    assert.deepEqual([target.url.href, target.httpsPort, target.httpPort, target.healthPath], ['https://localhost:9443/', 9443, 9080, '/healthz'])
+    assert.deepEqual(
+      [target.url.href, target.httpsPort, target.httpPort, target.healthPath],
+      ['https://localhost:9443/', 9443, 9080, '/healthz'],
+    )
     assert.deepEqual(target.ca, [PEM])
-    assert.equal(websocketLayout(target), `ebws local down --state-dir ${dir} && ebws local up --mode websocket --local-https-port 9443 --local-http-port 9080 --app-port 9000 --nginx --nginx-port 9088 --state-dir ${dir}`)
-    assert.match(localUpFix(target, '--idle-timeout 60') ?? '', / --mode http /, 'the recorded mode is kept when the fix does not change it')
+    assert.equal(
+      websocketLayout(target),
+      `ebws local down --state-dir ${dir} && ebws local up --mode websocket --local-https-port 9443 --local-http-port 9080 --app-port 9000 --nginx --nginx-port 9088 --state-dir ${dir}`,
+    )
+    assert.match(
+      localUpFix(target, '--idle-timeout 60') ?? '',
+      / --mode http /,
+      'the recorded mode is kept when the fix does not change it',
+    )
     assert.equal(statSync(join(dir, 'state.json')).mtimeMs, before)
     assert.equal(readFileSync(join(dir, 'state.json'), 'utf8'), JSON.stringify(state))
     assert.equal(targetFromLocal(dir, {httpPort: 81}).httpPort, 81, '--http-port wins')
@@ -36,7 +55,10 @@ describe('doctor targets from `ebws local up` state, and the dns check', () => {
   it('--local with nothing started is bad input', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ebws-doctor-nostate-'))
     try {
-      assert.throws(() => targetFromLocal(dir, {}), (e: {code?: string; exitCode?: number}) => e.code === 'FILE_NOT_FOUND' && e.exitCode === 2)
+      assert.throws(
+        () => targetFromLocal(dir, {}),
+        (e: {code?: string; exitCode?: number}) => e.code === 'FILE_NOT_FOUND' && e.exitCode === 2,
+      )
     } finally {
       rmSync(dir, {recursive: true, force: true})
     }
@@ -46,9 +68,15 @@ describe('doctor targets from `ebws local up` state, and the dns check', () => {
     const plain = await dnsCheck(targetFromUrl('https://localhost/', {}), 2000)
     assert.equal(plain.check.status, 'pass')
     assert.ok(plain.addresses.length > 0)
-    const own = await dnsCheck(targetFromUrl('https://localhost/', {}, {environment: {name: 'e', cname: 'localhost'}}), 2000)
+    const own = await dnsCheck(
+      targetFromUrl('https://localhost/', {}, {environment: {name: 'e', cname: 'localhost'}}),
+      2000,
+    )
     assert.match(own.check.evidence, /environment e's own name/)
-    const elsewhere = await dnsCheck(targetFromUrl('https://localhost/', {}, {environment: {name: 'e', cname: 'e.ebws-test.invalid'}}), 2000)
+    const elsewhere = await dnsCheck(
+      targetFromUrl('https://localhost/', {}, {environment: {name: 'e', cname: 'e.ebws-test.invalid'}}),
+      2000,
+    )
     assert.equal(elsewhere.check.status, 'fail')
     assert.match(elsewhere.check.evidence, /not to environment e \(e\.ebws-test\.invalid\)/)
     assert.match(elsewhere.check.fix ?? '', /CNAME record to e\.ebws-test\.invalid/)

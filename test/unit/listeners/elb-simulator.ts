@@ -15,8 +15,12 @@ export function applyOperation(state: LoadBalancerState, op: ElbOperation): Load
       return s
     case 'createListeners':
       for (const l of op.listeners) {
-        if (s.listeners.some((x) => x.loadBalancerPort === l.loadBalancerPort)) throw new Error(`DuplicateListener ${l.loadBalancerPort}`)
-        s.listeners.push({...l, policyNames: l.protocol === 'SSL' || l.protocol === 'HTTPS' ? ['ELBSecurityPolicy-2016-08'] : []})
+        if (s.listeners.some((x) => x.loadBalancerPort === l.loadBalancerPort))
+          throw new Error(`DuplicateListener ${l.loadBalancerPort}`)
+        s.listeners.push({
+          ...l,
+          policyNames: l.protocol === 'SSL' || l.protocol === 'HTTPS' ? ['ELBSecurityPolicy-2016-08'] : [],
+        })
       }
       return s
     case 'deleteListeners':
@@ -37,7 +41,10 @@ export function applyOperation(state: LoadBalancerState, op: ElbOperation): Load
     }
     case 'setBackendPolicies':
       for (const n of op.policyNames) if (!s.policies.some((p) => p.name === n)) throw new Error(`PolicyNotFound ${n}`)
-      s.backendPolicies = [...s.backendPolicies.filter((b) => b.instancePort !== op.instancePort), ...(op.policyNames.length > 0 ? [{instancePort: op.instancePort, policyNames: [...op.policyNames]}] : [])]
+      s.backendPolicies = [
+        ...s.backendPolicies.filter((b) => b.instancePort !== op.instancePort),
+        ...(op.policyNames.length > 0 ? [{instancePort: op.instancePort, policyNames: [...op.policyNames]}] : []),
+      ]
       return s
     case 'configureHealthCheck':
       s.healthCheck = op.healthCheck

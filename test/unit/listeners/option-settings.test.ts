@@ -1,17 +1,24 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 
-import {configuredFromOptionSettings, configuredProxyProtocolPorts, configuredSslReferencePolicy} from '../../../src/listeners/option-settings.ts'
+import {
+  configuredFromOptionSettings,
+  configuredProxyProtocolPorts,
+  configuredSslReferencePolicy,
+} from '../../../src/listeners/option-settings.ts'
 
 const s = (namespace: string, optionName: string, value: string) => ({namespace, optionName, value})
 
 describe('configuredFromOptionSettings', () => {
-  it('assumes Beanstalk\'s default HTTP 80 listener when nothing is configured', () => {
+  it("assumes Beanstalk's default HTTP 80 listener when nothing is configured", () => {
     const c = configuredFromOptionSettings([])
-    assert.deepEqual(c.listeners.map((l) => [l.loadBalancerPort, l.protocol, l.instancePort, l.instanceProtocol, l.enabled, l.source]), [[80, 'HTTP', 80, 'HTTP', true, 'default']])
+    assert.deepEqual(
+      c.listeners.map((l) => [l.loadBalancerPort, l.protocol, l.instancePort, l.instanceProtocol, l.enabled, l.source]),
+      [[80, 'HTTP', 80, 'HTTP', true, 'default']],
+    )
   })
 
-  it('defaults a port listener\'s InstancePort to the listener port, as the docs say', () => {
+  it("defaults a port listener's InstancePort to the listener port, as the docs say", () => {
     const c = configuredFromOptionSettings([s('aws:elb:listener:443', 'ListenerProtocol', 'SSL')])
     const l443 = c.listeners.find((l) => l.loadBalancerPort === 443)!
     assert.equal(l443.instancePort, 443)
@@ -19,7 +26,10 @@ describe('configuredFromOptionSettings', () => {
   })
 
   it('lets aws:elb:listener:80 override the default-listener namespace', () => {
-    const c = configuredFromOptionSettings([s('aws:elb:listener', 'ListenerProtocol', 'TCP'), s('aws:elb:listener:80', 'ListenerProtocol', 'HTTP')])
+    const c = configuredFromOptionSettings([
+      s('aws:elb:listener', 'ListenerProtocol', 'TCP'),
+      s('aws:elb:listener:80', 'ListenerProtocol', 'HTTP'),
+    ])
     assert.equal(c.listeners.find((l) => l.loadBalancerPort === 80)!.protocol, 'HTTP')
   })
 

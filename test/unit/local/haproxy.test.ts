@@ -20,7 +20,10 @@ function configFor(listeners: Listener[], pp: number[]) {
     listeners,
     idleTimeoutSeconds: 60,
     proxyProtocolInstancePorts: pp,
-    localPorts: new Map([[443, 18443], [80, 18080]]),
+    localPorts: new Map([
+      [443, 18443],
+      [80, 18080],
+    ]),
     backends: new Map([[80, {host: '127.0.0.1', port: 13000}]]),
     certificatePem: cert.pemPath,
   })
@@ -57,17 +60,32 @@ describe('haproxyConfig for each layout mode', () => {
   })
   it('idle timeout is the given one', () => {
     const cfg = haproxyConfig({
-      listeners: targetListeners('websocket'), idleTimeoutSeconds: 350, proxyProtocolInstancePorts: [],
-      localPorts: new Map([[443, 1], [80, 2]]), backends: new Map([[80, {host: '127.0.0.1', port: 3}]]), certificatePem: 'x.pem',
+      listeners: targetListeners('websocket'),
+      idleTimeoutSeconds: 350,
+      proxyProtocolInstancePorts: [],
+      localPorts: new Map([
+        [443, 1],
+        [80, 2],
+      ]),
+      backends: new Map([[80, {host: '127.0.0.1', port: 3}]]),
+      certificatePem: 'x.pem',
     })
     assert.match(cfg, /timeout client 350s/)
     assert.match(cfg, /timeout server 350s/)
   })
   it('a listener without a local port is an error, not a silent skip', () => {
-    assert.throws(() => haproxyConfig({
-      listeners: targetListeners('websocket'), idleTimeoutSeconds: 60, proxyProtocolInstancePorts: [],
-      localPorts: new Map([[443, 1]]), backends: new Map([[80, {host: '127.0.0.1', port: 3}]]), certificatePem: 'x.pem',
-    }), /no local listener for port 80/)
+    assert.throws(
+      () =>
+        haproxyConfig({
+          listeners: targetListeners('websocket'),
+          idleTimeoutSeconds: 60,
+          proxyProtocolInstancePorts: [],
+          localPorts: new Map([[443, 1]]),
+          backends: new Map([[80, {host: '127.0.0.1', port: 3}]]),
+          certificatePem: 'x.pem',
+        }),
+      /no local listener for port 80/,
+    )
   })
 })
 
@@ -76,7 +94,8 @@ describe('redirectSupport and websocketPasses', () => {
     assert.match(redirectSupport(targetListeners('websocket'), []).how, /X-Forwarded-Proto: http/)
     assert.match(redirectSupport(targetListeners('http'), []).how, /X-Forwarded-Proto: http/)
     assert.match(redirectSupport(targetListeners('proxy'), [80]).how, /PROXY line with destination port 80/)
-    for (const mode of LAYOUT_MODES) assert.equal(redirectSupport(targetListeners(mode), usesProxyProtocol(mode) ? [80] : []).possible, true)
+    for (const mode of LAYOUT_MODES)
+      assert.equal(redirectSupport(targetListeners(mode), usesProxyProtocol(mode) ? [80] : []).possible, true)
   })
   it('SSL->TCP plus TCP->TCP on one instance port without Proxy Protocol: impossible, and says why', () => {
     const r = redirectSupport(targetListeners('proxy'), [])
@@ -103,26 +122,56 @@ describe('several instances, stickiness, ALB and NLB configurations', () => {
   }
   it('CLB, 3 instances: round robin over all three with health checks; http layout + stickiness: the AWSELB cookie', () => {
     const cfg = haproxyConfig({
-      listeners: targetListeners('http'), idleTimeoutSeconds: 60, proxyProtocolInstancePorts: [], localPorts: new Map([[443, 18443], [80, 18080]]),
-      backends: new Map([[80, instances]]), certificatePem: cert.pemPath, stickiness: true,
+      listeners: targetListeners('http'),
+      idleTimeoutSeconds: 60,
+      proxyProtocolInstancePorts: [],
+      localPorts: new Map([
+        [443, 18443],
+        [80, 18080],
+      ]),
+      backends: new Map([[80, instances]]),
+      certificatePem: cert.pemPath,
+      stickiness: true,
     })
     check('clb-sticky', cfg)
     assert.match(cfg, /balance roundrobin/)
-    assert.equal(cfg.match(/server i\d 127\.0\.0\.1:1300\d cookie i\d check/g)?.length, 6, '3 servers behind each of the 2 listeners')
+    assert.equal(
+      cfg.match(/server i\d 127\.0\.0\.1:1300\d cookie i\d check/g)?.length,
+      6,
+      '3 servers behind each of the 2 listeners',
+    )
     assert.equal(cfg.match(/cookie AWSELB insert indirect nocache/g)?.length, 2)
   })
   it('CLB websocket layout: no cookie on the TCP/SSL listener even when stickiness is asked', () => {
     const cfg = haproxyConfig({
-      listeners: targetListeners('websocket'), idleTimeoutSeconds: 60, proxyProtocolInstancePorts: [], localPorts: new Map([[443, 18443], [80, 18080]]),
-      backends: new Map([[80, instances]]), certificatePem: cert.pemPath, stickiness: true,
+      listeners: targetListeners('websocket'),
+      idleTimeoutSeconds: 60,
+      proxyProtocolInstancePorts: [],
+      localPorts: new Map([
+        [443, 18443],
+        [80, 18080],
+      ]),
+      backends: new Map([[80, instances]]),
+      certificatePem: cert.pemPath,
+      stickiness: true,
     })
     const tcpBackend = cfg.slice(cfg.indexOf('backend lb_443_instances'), cfg.indexOf('# HTTP:80'))
     assert.doesNotMatch(tcpBackend, /cookie/)
   })
   it('ALB: port 80 redirects itself (301, host, path and query kept), 443 ends TLS with X-Forwarded-*, keeps upgrades, AWSALB', () => {
-    const cfg = albHaproxyConfig({idleTimeoutSeconds: 60, httpsPort: 18443, httpPort: 18080, instances, certificatePem: cert.pemPath, stickiness: true})
+    const cfg = albHaproxyConfig({
+      idleTimeoutSeconds: 60,
+      httpsPort: 18443,
+      httpPort: 18080,
+      instances,
+      certificatePem: cert.pemPath,
+      stickiness: true,
+    })
     check('alb', cfg)
-    assert.match(cfg, /http-request redirect location https:\/\/%\[req\.hdr\(host\),field\(1,:\)\]:18443%\[capture\.req\.uri\] code 301/)
+    assert.match(
+      cfg,
+      /http-request redirect location https:\/\/%\[req\.hdr\(host\),field\(1,:\)\]:18443%\[capture\.req\.uri\] code 301/,
+    )
     assert.match(cfg, /set-header X-Forwarded-Proto https/)
     assert.match(cfg, /set-header X-Forwarded-Port 443/)
     assert.doesNotMatch(cfg, /del-header Upgrade/)
@@ -130,8 +179,17 @@ describe('several instances, stickiness, ALB and NLB configurations', () => {
   })
   it('NLB with PROXY v2: pass-through frontends send-proxy-v2, each instance endpoint reads it and ends TLS', () => {
     const cfg = nlbHaproxyConfig({
-      idleTimeoutSeconds: 60, httpsPort: 18443, httpPort: 18080, instances, certificatePem: cert.pemPath, proxyProtocolV2: true,
-      instanceEndpoints: [{tls: 14001, plain: 14002}, {tls: 14003, plain: 14004}, {tls: 14005, plain: 14006}],
+      idleTimeoutSeconds: 60,
+      httpsPort: 18443,
+      httpPort: 18080,
+      instances,
+      certificatePem: cert.pemPath,
+      proxyProtocolV2: true,
+      instanceEndpoints: [
+        {tls: 14001, plain: 14002},
+        {tls: 14003, plain: 14004},
+        {tls: 14005, plain: 14006},
+      ],
     })
     check('nlb', cfg)
     assert.match(cfg, /frontend nlb_443\n\s+bind 127\.0\.0\.1:18443\n\s+mode tcp\n/)
@@ -142,7 +200,12 @@ describe('several instances, stickiness, ALB and NLB configurations', () => {
   })
   it('NLB without Proxy Protocol: no PROXY header anywhere', () => {
     const cfg = nlbHaproxyConfig({
-      idleTimeoutSeconds: 60, httpsPort: 18443, httpPort: 18080, instances: instances.slice(0, 1), certificatePem: cert.pemPath, proxyProtocolV2: false,
+      idleTimeoutSeconds: 60,
+      httpsPort: 18443,
+      httpPort: 18080,
+      instances: instances.slice(0, 1),
+      certificatePem: cert.pemPath,
+      proxyProtocolV2: false,
       instanceEndpoints: [{tls: 14001, plain: 14002}],
     })
     check('nlb-plain', cfg)

@@ -32,12 +32,18 @@ describe('shipped .platform nginx files pass `nginx -t` in the platform layout',
     for (const variant of ['default', 'proxy-protocol'] as const) {
       const files = shippedNginxFiles(variant)
       for (const f of files) assert.ok(existsSync(f.source), f.source)
-      assert.equal(files.some((f) => f.bundlePath === '.platform/nginx/nginx.conf'), variant === 'proxy-protocol')
+      assert.equal(
+        files.some((f) => f.bundlePath === '.platform/nginx/nginx.conf'),
+        variant === 'proxy-protocol',
+      )
     }
   })
   it('the maps derive X-Forwarded-Proto from the PROXY destination port, never from $scheme', () => {
     const maps = readFileSync(shippedNginxFiles('default')[0]!.source, 'utf8')
-    assert.match(maps, /map \$proxy_protocol_server_port \$ebws_forwarded_proto \{\s+''\s+\$http_x_forwarded_proto;\s+443\s+https;\s+default http;/)
+    assert.match(
+      maps,
+      /map \$proxy_protocol_server_port \$ebws_forwarded_proto \{\s+''\s+\$http_x_forwarded_proto;\s+443\s+https;\s+default http;/,
+    )
     assert.match(maps, /map \$proxy_protocol_addr \$ebws_forwarded_for/)
     assert.doesNotMatch(maps.replace(/#.*$/gm, ''), /\$scheme/)
   })

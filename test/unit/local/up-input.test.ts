@@ -15,13 +15,25 @@ after(async () => {
 })
 
 const base: LocalUpOptions = {
-  mode: 'websocket', httpsPort: 1, httpPort: 2, app: 'sample', appPort: 3, nginx: false, nginxPort: 4, idleTimeoutSeconds: 60,
-  allowedHosts: ['localhost'], stateDir: join(dir, 'state'),
+  mode: 'websocket',
+  httpsPort: 1,
+  httpPort: 2,
+  app: 'sample',
+  appPort: 3,
+  nginx: false,
+  nginxPort: 4,
+  idleTimeoutSeconds: 60,
+  allowedHosts: ['localhost'],
+  stateDir: join(dir, 'state'),
 }
 
 describe('local up refuses bad combinations before starting anything (exit 2)', () => {
   for (const [what, extra, message] of [
-    ['ALB with Proxy Protocol', {loadBalancer: 'application', mode: 'proxy'}, /Application Load Balancer has no Proxy Protocol/],
+    [
+      'ALB with Proxy Protocol',
+      {loadBalancer: 'application', mode: 'proxy'},
+      /Application Load Balancer has no Proxy Protocol/,
+    ],
     ['NLB with stickiness', {loadBalancer: 'network', stickiness: true}, /no cookie stickiness/],
     ['NLB with --nginx', {loadBalancer: 'network', nginx: true}, /--nginx is for/],
     ['CLB stickiness with an SSL listener on 443', {stickiness: true}, /needs an HTTPS listener/],
@@ -30,11 +42,14 @@ describe('local up refuses bad combinations before starting anything (exit 2)', 
     ['17 instances', {instances: 17}, /--instances must be 1 to 16/],
   ] as const) {
     it(what, async () => {
-      await assert.rejects(localUp({...base, ...extra} as LocalUpOptions), (err: {code?: string; exitCode?: number; message: string}) => {
-        assert.equal(err.exitCode, 2)
-        assert.match(err.message, message)
-        return true
-      })
+      await assert.rejects(
+        localUp({...base, ...extra} as LocalUpOptions),
+        (err: {code?: string; exitCode?: number; message: string}) => {
+          assert.equal(err.exitCode, 2)
+          assert.match(err.message, message)
+          return true
+        },
+      )
       assert.equal(existsSync(base.stateDir), false, 'nothing written')
     })
   }

@@ -15,14 +15,28 @@ import {
 
 const OPTIONS = {allowedHosts: ['www.example.com', 'example.com', '*.apps.example.org']}
 
-function req(headers: Record<string, string | string[]>, extra: Partial<RedirectRequest> & {proxy?: ProxyInfo; remote?: string} = {}): RedirectRequest {
+function req(
+  headers: Record<string, string | string[]>,
+  extra: Partial<RedirectRequest> & {proxy?: ProxyInfo; remote?: string} = {},
+): RedirectRequest {
   const socket = {remoteAddress: extra.remote ?? '10.0.0.5', ...(extra.proxy ? {[PROXY_INFO]: extra.proxy} : {})}
-  return {method: 'GET', url: '/path?q=1', headers: {host: 'www.example.com', ...headers}, socket: socket as never, ...extra}
+  return {
+    method: 'GET',
+    url: '/path?q=1',
+    headers: {host: 'www.example.com', ...headers},
+    socket: socket as never,
+    ...extra,
+  }
 }
 
 /** Runs the middleware against a recording response. */
 function run(request: RedirectRequest, options = OPTIONS) {
-  const res = {statusCode: 200, headers: {} as Record<string, string>, body: undefined as string | undefined, ended: false}
+  const res = {
+    statusCode: 200,
+    headers: {} as Record<string, string>,
+    body: undefined as string | undefined,
+    ended: false,
+  }
   let nextCalled = false
   httpsRedirect(options)(
     request,
@@ -56,7 +70,7 @@ describe('requestProtocol: the value the load balancer set', () => {
     assert.equal(requestProtocol(req({'x-forwarded-proto': 'https'})), 'https')
     assert.equal(requestProtocol(req({'x-forwarded-proto': 'HTTPS'})), 'https')
   })
-  it('multi-proxy X-Forwarded-Proto: the right-most value (the load balancer\'s) counts, never the client\'s first one', () => {
+  it("multi-proxy X-Forwarded-Proto: the right-most value (the load balancer's) counts, never the client's first one", () => {
     assert.equal(requestProtocol(req({'x-forwarded-proto': 'https, http'})), 'http')
     assert.equal(requestProtocol(req({'x-forwarded-proto': 'http,https'})), 'https')
     assert.equal(requestProtocol(req({'x-forwarded-proto': ['https', 'http']})), 'http')
@@ -79,7 +93,13 @@ describe('requestProtocol: the value the load balancer set', () => {
     assert.equal(requestProtocol(req({forwarded: 'proto=http', 'x-forwarded-proto': 'https'})), 'https')
   })
   it('PROXY destination port 80 is http, 443 https, and headers are then ignored', () => {
-    const p80: ProxyInfo = {family: 'TCP4', sourceAddress: '198.51.100.22', destinationAddress: '203.0.113.7', sourcePort: 35646, destinationPort: 80}
+    const p80: ProxyInfo = {
+      family: 'TCP4',
+      sourceAddress: '198.51.100.22',
+      destinationAddress: '203.0.113.7',
+      sourcePort: 35646,
+      destinationPort: 80,
+    }
     const p443: ProxyInfo = {...p80, destinationPort: 443}
     assert.equal(requestProtocol(req({}, {proxy: p80})), 'http')
     assert.equal(requestProtocol(req({'x-forwarded-proto': 'http'}, {proxy: p443})), 'https')
@@ -127,10 +147,22 @@ describe('httpsRedirect middleware', () => {
     assert.equal(userinfo.headers.location, 'https://www.example.com/path?q=1')
   })
   it('allowed Host is kept (port dropped, case folded); wildcard entries match subdomains only', () => {
-    assert.equal(run(req({'x-forwarded-proto': 'http', host: 'EXAMPLE.com:80'})).headers.location, 'https://example.com/path?q=1')
-    assert.equal(run(req({'x-forwarded-proto': 'http', host: 'a.apps.example.org'})).headers.location, 'https://a.apps.example.org/path?q=1')
-    assert.equal(run(req({'x-forwarded-proto': 'http', host: 'apps.example.org'})).headers.location, 'https://www.example.com/path?q=1')
-    assert.equal(run(req({'x-forwarded-proto': 'http', host: 'xapps.example.org'})).headers.location, 'https://www.example.com/path?q=1')
+    assert.equal(
+      run(req({'x-forwarded-proto': 'http', host: 'EXAMPLE.com:80'})).headers.location,
+      'https://example.com/path?q=1',
+    )
+    assert.equal(
+      run(req({'x-forwarded-proto': 'http', host: 'a.apps.example.org'})).headers.location,
+      'https://a.apps.example.org/path?q=1',
+    )
+    assert.equal(
+      run(req({'x-forwarded-proto': 'http', host: 'apps.example.org'})).headers.location,
+      'https://www.example.com/path?q=1',
+    )
+    assert.equal(
+      run(req({'x-forwarded-proto': 'http', host: 'xapps.example.org'})).headers.location,
+      'https://www.example.com/path?q=1',
+    )
   })
   it('no usable allow-list entry: 400, no Location at all', () => {
     const r = run(req({'x-forwarded-proto': 'http', host: 'evil.example'}), {allowedHosts: []})
@@ -140,7 +172,10 @@ describe('httpsRedirect middleware', () => {
     assert.equal(wildOnly.statusCode, 400)
   })
   it('non-default HTTPS port goes into the Location', () => {
-    const r = run(req({'x-forwarded-proto': 'http', host: 'localhost:8080'}), {allowedHosts: ['localhost'], httpsPort: 8443} as never)
+    const r = run(req({'x-forwarded-proto': 'http', host: 'localhost:8080'}), {
+      allowedHosts: ['localhost'],
+      httpsPort: 8443,
+    } as never)
     assert.equal(r.headers.location, 'https://localhost:8443/path?q=1')
   })
   it('absolute-form and "//" request targets cannot move the redirect to another host', () => {
@@ -169,16 +204,48 @@ describe('helpers', () => {
     assert.equal(pathAndQuery('*'), '/')
   })
   it('clientAddress: PROXY source; else the right-most X-Forwarded-For entry where the load balancer appends it', () => {
-    assert.equal(clientAddress(req({}, {proxy: {family: 'TCP4', sourceAddress: '198.51.100.22', destinationAddress: '10.0.0.1', sourcePort: 1, destinationPort: 443}})), '198.51.100.22')
+    assert.equal(
+      clientAddress(
+        req(
+          {},
+          {
+            proxy: {
+              family: 'TCP4',
+              sourceAddress: '198.51.100.22',
+              destinationAddress: '10.0.0.1',
+              sourcePort: 1,
+              destinationPort: 443,
+            },
+          },
+        ),
+      ),
+      '198.51.100.22',
+    )
     assert.equal(clientAddress(req({'x-forwarded-for': '6.6.6.6, 198.51.100.22'}), {layout: 'http'}), '198.51.100.22')
     // An internal load balancer's client is a private address: still the right-most entry, never the forged left one.
     assert.equal(clientAddress(req({'x-forwarded-for': '6.6.6.6, 10.1.2.3'}), {layout: 'alb'}), '10.1.2.3')
-    assert.equal(clientAddress(req({'x-forwarded-for': ['6.6.6.6', '198.51.100.22']}), {layout: 'http'}), '198.51.100.22')
+    assert.equal(
+      clientAddress(req({'x-forwarded-for': ['6.6.6.6', '198.51.100.22']}), {layout: 'http'}),
+      '198.51.100.22',
+    )
     assert.equal(clientAddress(req({'x-forwarded-for': '6.6.6.6, not-an-ip'}), {layout: 'http'}), '10.0.0.5')
     // ALB with routing.http.xff_client_port.enabled: the port is dropped.
-    assert.equal(clientAddress(req({'x-forwarded-for': '6.6.6.6, 198.51.100.22:4711'}), {layout: 'alb'}), '198.51.100.22')
-    assert.equal(clientAddress(req({'x-forwarded-for': '[2001:db8::21f:5bff:febf:ce22:8a2e]:4711'}), {layout: 'alb'}), '2001:db8::21f:5bff:febf:ce22:8a2e')
-    for (const bad of ['[198.51.100.22]:1', '[2001:db8::1', '2001:db8::1:', '999.1.1.1:80', '1.2.3.4:123456', '[::1]:x']) {
+    assert.equal(
+      clientAddress(req({'x-forwarded-for': '6.6.6.6, 198.51.100.22:4711'}), {layout: 'alb'}),
+      '198.51.100.22',
+    )
+    assert.equal(
+      clientAddress(req({'x-forwarded-for': '[2001:db8::21f:5bff:febf:ce22:8a2e]:4711'}), {layout: 'alb'}),
+      '2001:db8::21f:5bff:febf:ce22:8a2e',
+    )
+    for (const bad of [
+      '[198.51.100.22]:1',
+      '[2001:db8::1',
+      '2001:db8::1:',
+      '999.1.1.1:80',
+      '1.2.3.4:123456',
+      '[::1]:x',
+    ]) {
       assert.equal(clientAddress(req({'x-forwarded-for': bad}), {layout: 'alb'}), '10.0.0.5', bad)
     }
     assert.equal(clientAddress(req({}), {layout: 'http'}), '10.0.0.5')
@@ -186,11 +253,18 @@ describe('helpers', () => {
   it('clientAddress on TCP layouts (websocket, nlb): the socket peer, whatever X-Forwarded-For says', () => {
     assert.equal(clientAddress(req({'x-forwarded-for': '6.6.6.6'})), '10.0.0.5')
     assert.equal(clientAddress(req({'x-forwarded-for': '6.6.6.6'}), {layout: 'websocket'}), '10.0.0.5')
-    assert.equal(clientAddress(req({'x-forwarded-for': '6.6.6.6'}, {remote: '203.0.113.9'}), {layout: 'nlb'}), '203.0.113.9')
+    assert.equal(
+      clientAddress(req({'x-forwarded-for': '6.6.6.6'}, {remote: '203.0.113.9'}), {layout: 'nlb'}),
+      '203.0.113.9',
+    )
   })
   it('hsts: header on HTTPS responses only, configurable', () => {
     const headers: Record<string, string> = {}
-    const res = {statusCode: 200, setHeader: (n: string, v: string) => ((headers[n] = v), undefined as never), end: (() => {}) as never}
+    const res = {
+      statusCode: 200,
+      setHeader: (n: string, v: string) => ((headers[n] = v), undefined as never),
+      end: (() => {}) as never,
+    }
     hsts({maxAge: 600, includeSubDomains: true, preload: true})(req({}), res as never, () => {})
     assert.equal(headers['Strict-Transport-Security'], 'max-age=600; includeSubDomains; preload')
     delete headers['Strict-Transport-Security']

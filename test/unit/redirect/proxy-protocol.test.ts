@@ -4,12 +4,22 @@ import {createServer as createHttpsServer} from 'node:https'
 import {connect, createServer as createNetServer, isIP, type AddressInfo, type Socket} from 'node:net'
 import {after, before, describe, it} from 'node:test'
 
-import {acceptProxyProtocol, clientAddress, parseProxyV1, ProxyProtocolError, requestProtocol} from '../../../src/redirect/index.ts'
+import {
+  acceptProxyProtocol,
+  clientAddress,
+  parseProxyV1,
+  ProxyProtocolError,
+  requestProtocol,
+} from '../../../src/redirect/index.ts'
 
 describe('parseProxyV1', () => {
   it('parses the CLB example line (TCP4) and TCP6', () => {
     assert.deepEqual(parseProxyV1('PROXY TCP4 198.51.100.22 203.0.113.7 35646 80\r\n'), {
-      family: 'TCP4', sourceAddress: '198.51.100.22', destinationAddress: '203.0.113.7', sourcePort: 35646, destinationPort: 80,
+      family: 'TCP4',
+      sourceAddress: '198.51.100.22',
+      destinationAddress: '203.0.113.7',
+      sourcePort: 35646,
+      destinationPort: 80,
     })
     assert.equal(parseProxyV1('PROXY TCP6 2001:db8::1 2001:db8::2 1 443').destinationPort, 443)
     assert.deepEqual(parseProxyV1('PROXY UNKNOWN\r\n'), {family: 'UNKNOWN'})
@@ -34,18 +44,46 @@ describe('parseProxyV1', () => {
     for (const line of bad) assert.throws(() => parseProxyV1(line), ProxyProtocolError, line)
   })
   it('accepts exactly the IPv4 addresses net.isIP accepts, and ports 0-65535 written without leading zeros', () => {
-    const addresses = ['0.0.0.0', '255.255.255.255', '1.2.3.4', '01.2.3.4', '1.2.3', '1.2.3.4.5', '256.1.1.1', '1..2.3', '', '.1.2.3',
-      '1.2.3.', ' 1.2.3.4', '1.2.3.4 ', '1.2.3.x', '1.2.3.1000', '10.0.0.07', '100.200.250.199', '1.2.3.-4', '１.2.3.4']
+    const addresses = [
+      '0.0.0.0',
+      '255.255.255.255',
+      '1.2.3.4',
+      '01.2.3.4',
+      '1.2.3',
+      '1.2.3.4.5',
+      '256.1.1.1',
+      '1..2.3',
+      '',
+      '.1.2.3',
+      '1.2.3.',
+      ' 1.2.3.4',
+      '1.2.3.4 ',
+      '1.2.3.x',
+      '1.2.3.1000',
+      '10.0.0.07',
+      '100.200.250.199',
+      '1.2.3.-4',
+      '１.2.3.4',
+    ]
     for (const a of addresses) {
       const line = `PROXY TCP4 ${a} 10.0.0.7 1 80`
       if (isIP(a) === 4) assert.equal(parseProxyV1(line).sourceAddress, a, a)
       else assert.throws(() => parseProxyV1(line), ProxyProtocolError, JSON.stringify(a))
     }
-    for (const [text, value] of [['0', 0], ['9', 9], ['80', 80], ['65535', 65535]] as const) {
+    for (const [text, value] of [
+      ['0', 0],
+      ['9', 9],
+      ['80', 80],
+      ['65535', 65535],
+    ] as const) {
       assert.equal(parseProxyV1(`PROXY TCP4 1.2.3.4 10.0.0.7 ${text} 80`).sourcePort, value)
     }
     for (const text of ['', '00', '01', '65536', '99999', '100000', '+1', '1e3', '8O', ' 1']) {
-      assert.throws(() => parseProxyV1(`PROXY TCP4 1.2.3.4 10.0.0.7 ${text} 80`), ProxyProtocolError, JSON.stringify(text))
+      assert.throws(
+        () => parseProxyV1(`PROXY TCP4 1.2.3.4 10.0.0.7 ${text} 80`),
+        ProxyProtocolError,
+        JSON.stringify(text),
+      )
     }
   })
 })
@@ -54,14 +92,16 @@ describe('acceptProxyProtocol on a real http.Server', () => {
   let port = 0
   const server = createServer((req: IncomingMessage, res) => {
     res.setHeader('content-type', 'application/json')
-    res.end(JSON.stringify({
-      protocol: requestProtocol(req),
-      client: clientAddress(req),
-      xff: req.headers['x-forwarded-for'],
-      xfp: req.headers['x-forwarded-proto'],
-      forwarded: req.headers.forwarded ?? null,
-      url: req.url,
-    }))
+    res.end(
+      JSON.stringify({
+        protocol: requestProtocol(req),
+        client: clientAddress(req),
+        xff: req.headers['x-forwarded-for'],
+        xfp: req.headers['x-forwarded-proto'],
+        forwarded: req.headers.forwarded ?? null,
+        url: req.url,
+      }),
+    )
   })
   const errors: string[] = []
   acceptProxyProtocol(server, {timeoutMs: 300, onError: (err) => errors.push(err.message)})
@@ -97,12 +137,27 @@ describe('acceptProxyProtocol on a real http.Server', () => {
   it('PROXY line and request in one packet: client address and https from port 443', async () => {
     const {data} = await exchange(['PROXY TCP4 198.51.100.22 10.0.0.7 35646 443\r\n' + GET])
     assert.match(data, /^HTTP\/1.1 200/)
-    assert.deepEqual(body(data), {protocol: 'https', client: '198.51.100.22', xff: '198.51.100.22', xfp: 'https', forwarded: null, url: '/x'})
+    assert.deepEqual(body(data), {
+      protocol: 'https',
+      client: '198.51.100.22',
+      xff: '198.51.100.22',
+      xfp: 'https',
+      forwarded: null,
+      url: '/x',
+    })
   })
   it('line split over several packets; port 80 means http; forged client headers are overwritten', async () => {
-    const forged = 'GET /y HTTP/1.1\r\nHost: localhost\r\nX-Forwarded-Proto: https\r\nX-Forwarded-For: 6.6.6.6\r\nForwarded: proto=https\r\nConnection: close\r\n\r\n'
+    const forged =
+      'GET /y HTTP/1.1\r\nHost: localhost\r\nX-Forwarded-Proto: https\r\nX-Forwarded-For: 6.6.6.6\r\nForwarded: proto=https\r\nConnection: close\r\n\r\n'
     const {data} = await exchange(['PRO', 'XY TCP4 198.51.100.23 10.0.', '0.7 35647 80\r', '\n' + forged])
-    assert.deepEqual(body(data), {protocol: 'http', client: '198.51.100.23', xff: '198.51.100.23', xfp: 'http', forwarded: null, url: '/y'})
+    assert.deepEqual(body(data), {
+      protocol: 'http',
+      client: '198.51.100.23',
+      xff: '198.51.100.23',
+      xfp: 'http',
+      forwarded: null,
+      url: '/y',
+    })
   })
   it('IPv6 source', async () => {
     const {data} = await exchange(['PROXY TCP6 2001:db8::5 2001:db8::1 5000 443\r\n' + GET])
@@ -144,14 +199,18 @@ describe('acceptProxyProtocol on other servers', () => {
     const server = createNetServer((socket) => {
       socket.once('readable', () => {
         const first = socket.read() as Buffer
-        socket.end(`${String((socket as Socket & {[k: symbol]: {sourceAddress?: string}})[Symbol.for('ebws.proxyProtocol')]?.sourceAddress)} ${first.toString()}`)
+        socket.end(
+          `${String((socket as Socket & {[k: symbol]: {sourceAddress?: string}})[Symbol.for('ebws.proxyProtocol')]?.sourceAddress)} ${first.toString()}`,
+        )
       })
     })
     acceptProxyProtocol(server)
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
     try {
       const reply = await new Promise<string>((resolve, reject) => {
-        const c = connect((server.address() as AddressInfo).port, '127.0.0.1', () => c.write('PROXY TCP4 198.51.100.30 10.0.0.7 1 443\r\nhello'))
+        const c = connect((server.address() as AddressInfo).port, '127.0.0.1', () =>
+          c.write('PROXY TCP4 198.51.100.30 10.0.0.7 1 443\r\nhello'),
+        )
         let out = ''
         c.on('data', (d) => (out += d.toString()))
         c.on('close', () => resolve(out))

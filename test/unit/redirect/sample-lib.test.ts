@@ -14,7 +14,9 @@ describe('sample-app/lib is tsc output of src/redirect (one source for the middl
   const compiled = compileRedirectModule(root) as Record<string, string>
 
   it('has exactly the compiled files', () => {
-    const lib = readdirSync(libDir).filter((f) => f.endsWith('.js')).sort()
+    const lib = readdirSync(libDir)
+      .filter((f) => f.endsWith('.js'))
+      .sort()
     assert.deepEqual(lib, Object.keys(compiled).sort(), FIX)
   })
   it('each file equals a fresh compile, byte for byte (after the generated-file header)', () => {
@@ -25,6 +27,7 @@ describe('sample-app/lib is tsc output of src/redirect (one source for the middl
   it('matches what `npm run build` put in dist/ (npm test builds first)', () => {
     const dist = join(root, 'dist', 'src', 'redirect')
     assert.ok(existsSync(dist), 'dist/ missing: run npm run build')
-    for (const [name, text] of Object.entries(compiled)) assert.equal(readFileSync(join(dist, name), 'utf8'), text, `dist/src/redirect/${name}`)
+    for (const [name, text] of Object.entries(compiled))
+      assert.equal(readFileSync(join(dist, name), 'utf8'), text, `dist/src/redirect/${name}`)
   })
 })
