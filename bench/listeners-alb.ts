@@ -6,32 +6,15 @@
 //      two starting points: Beanstalk's default ALB, and an ALB whose HTTPS settings are in place but whose port 80
 //      still forwards).
 // Run: npm run build && node bench/listeners-alb.ts [runs]
-import {spawn} from 'node:child_process'
 import {fileURLToPath} from 'node:url'
 
 import {benchProcessEnv} from '../test/bench/index.ts'
+import {median, timeCommand as time} from './timing.ts'
 import {startFullBench} from '../test/bench/scenario.ts'
 import {createAlbScenario, HTTPS_SETTINGS} from '../test/commands/listeners/alb-helpers.ts'
 
 const RUNS = Number(process.argv[2] ?? 7)
 const BIN = fileURLToPath(new URL('../bin/run.js', import.meta.url))
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
-// Asynchronous on purpose: the bench's servers (EB fake, fault proxy) run in this process and must keep serving.
-function time(cmd: string, args: string[], env: Record<string, string>): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const t = performance.now()
-    const child = spawn(cmd, args, {env, stdio: ['ignore', 'ignore', 'pipe']})
-    let stderr = ''
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    child.on('error', reject)
-    child.on('close', (code) =>
-      code === 0
-        ? resolve(performance.now() - t)
-        : reject(new Error(`${cmd} ${args.join(' ')} failed (${code}): ${stderr}`)),
-    )
-  })
-}
 
 const bench = await startFullBench()
 try {

@@ -4,34 +4,17 @@
 //   2. dependent round trips on the critical path, with 100 ms injected latency on every call;
 //   3. `listeners fix --apply-to elb` vs the same changes made by a shell script of `aws elb` commands.
 // Run: npm run build && node bench/listeners.ts [runs]
-import {spawn} from 'node:child_process'
 import {mkdtempSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import {benchProcessEnv} from '../test/bench/index.ts'
+import {median, timeCommand as time} from './timing.ts'
 import {createScenario, LAYOUT_SETTINGS, startFullBench} from '../test/bench/scenario.ts'
 
 const RUNS = Number(process.argv[2] ?? 7)
 const BIN = fileURLToPath(new URL('../bin/run.js', import.meta.url))
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
-// Asynchronous on purpose: the bench's servers (EB fake, fault proxy) run in this process and must keep serving.
-function time(cmd: string, args: string[], env: Record<string, string>): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const t = performance.now()
-    const child = spawn(cmd, args, {env, stdio: ['ignore', 'ignore', 'pipe']})
-    let stderr = ''
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    child.on('error', reject)
-    child.on('close', (code) =>
-      code === 0
-        ? resolve(performance.now() - t)
-        : reject(new Error(`${cmd} ${args.join(' ')} failed (${code}): ${stderr}`)),
-    )
-  })
-}
 
 const bench = await startFullBench()
 try {

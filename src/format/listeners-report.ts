@@ -3,7 +3,7 @@ import {isSecure} from '../elb/model.ts'
 import type {ListenersReport} from '../listeners/inspect.ts'
 import {DEFAULT_PORTS, type LayoutPorts} from '../listeners/modes.ts'
 import {shortArn} from '../listeners/verdict.ts'
-import {paint, severityMark, table} from './text.ts'
+import {paint, settingsAndDrift, severityMark, table} from './text.ts'
 
 const LAYOUT_NAMES = {
   websocket: 'websocket (SSL→TCP + HTTP→HTTP)',
@@ -71,26 +71,14 @@ export function formatListenersReport(
   const settings = r.optionSettings.settings.filter(
     (s) => s.namespace.startsWith('aws:elb:listener') || s.namespace.startsWith('aws:elb:policies'),
   )
-  out.push('')
-  out.push('Option settings (what environment updates re-apply)')
   out.push(
-    settings.length === 0
-      ? '  none: Beanstalk defaults apply (HTTP 80 -> HTTP 80 only)'
-      : table(
-          ['namespace', 'option', 'value'],
-          settings.map((s) => [s.namespace, s.optionName, s.value ?? '']),
-        ),
+    ...settingsAndDrift(
+      'Option settings (what environment updates re-apply)',
+      settings,
+      'none: Beanstalk defaults apply (HTTP 80 -> HTTP 80 only)',
+      r.verdict.drift,
+    ),
   )
-  if (r.verdict.drift.length > 0) {
-    out.push('')
-    out.push(paint('yellow', 'Drift (live load balancer vs option settings)'))
-    out.push(
-      table(
-        ['what', 'settings', 'live', 'next update'],
-        r.verdict.drift.map((d) => [d.subject, d.configured, d.live, d.consequence]),
-      ),
-    )
-  }
   out.push('')
   out.push(`Layout: ${paint('bold', LAYOUT_NAMES[r.verdict.layout])}`)
   for (const f of r.verdict.findings) out.push(`  ${severityMark(f.severity)} ${f.message}`)

@@ -21,3 +21,34 @@ export function table(headers: string[], rows: string[][], indent = '  '): strin
 
 export const severityMark = (severity: 'error' | 'warning' | 'info'): string =>
   severity === 'error' ? paint('red', '✖') : severity === 'warning' ? paint('yellow', '!') : paint('green', '✔')
+
+/**
+ * The option settings beside the drift they cause, as `listeners show` prints them for every load balancer type: a
+ * settings table (or `emptyText`), then the drift table when there is any.
+ */
+export function settingsAndDrift(
+  title: string,
+  settings: ReadonlyArray<{namespace: string; optionName: string; value?: string | undefined}>,
+  emptyText: string,
+  drift: ReadonlyArray<{subject: string; configured: string; live: string; consequence: string}>,
+): string[] {
+  const out = ['', title]
+  out.push(
+    settings.length === 0
+      ? `  ${emptyText}`
+      : table(
+          ['namespace', 'option', 'value'],
+          settings.map((s) => [s.namespace, s.optionName, s.value ?? '']),
+        ),
+  )
+  if (drift.length > 0) {
+    out.push('', paint('yellow', 'Drift (live load balancer vs option settings)'))
+    out.push(
+      table(
+        ['what', 'settings', 'live', 'next update'],
+        drift.map((d) => [d.subject, d.configured, d.live, d.consequence]),
+      ),
+    )
+  }
+  return out
+}

@@ -1,4 +1,4 @@
-import {paint, severityMark, table} from '../../format/text.ts'
+import {paint, settingsAndDrift, severityMark, table} from '../../format/text.ts'
 import {shortArn} from '../../listeners/verdict.ts'
 import type {Elbv2Report} from './show.ts'
 
@@ -84,27 +84,8 @@ export function formatElbv2Report(r: Elbv2Report, now = new Date()): string {
     out.push(
       `Idle timeout      ${r.loadBalancer.idleTimeoutSeconds === undefined ? 'unknown' : `${r.loadBalancer.idleTimeoutSeconds} s`}`,
     )
-  out.push('')
-  out.push('Option settings (what environment updates rebuild)')
   const shown = r.optionSettings.filter((s) => s.value !== undefined && s.value !== '')
-  out.push(
-    shown.length === 0
-      ? '  none'
-      : table(
-          ['namespace', 'option', 'value'],
-          shown.map((s) => [s.namespace, s.optionName, s.value ?? '']),
-        ),
-  )
-  if (r.verdict.drift.length > 0) {
-    out.push('')
-    out.push(paint('yellow', 'Drift (live load balancer vs option settings)'))
-    out.push(
-      table(
-        ['what', 'settings', 'live', 'next update'],
-        r.verdict.drift.map((d) => [d.subject, d.configured, d.live, d.consequence]),
-      ),
-    )
-  }
+  out.push(...settingsAndDrift('Option settings (what environment updates rebuild)', shown, 'none', r.verdict.drift))
   out.push('')
   out.push(`Layout: ${paint('bold', r.verdict.layout)}`)
   for (const f of r.verdict.findings) out.push(`  ${severityMark(f.severity)} ${f.message}`)
