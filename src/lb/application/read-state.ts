@@ -66,6 +66,8 @@ export async function readElbv2State<T>(
   settingsOf: (t: T) => OptionSetting[],
   environmentName: string,
   dnsName?: string | undefined,
+  /** Called with the listeners' default certificates as soon as DescribeListeners answers (lookups need not wait). */
+  onCertificateArns?: (arns: string[]) => void,
 ): Promise<{state: Elbv2State; extra: T}> {
   const elbv2 = await clients.elbv2()
   const sdk = await import('@aws-sdk/client-elastic-load-balancing-v2')
@@ -78,16 +80,24 @@ export async function readElbv2State<T>(
   const [listeners, attributes, targetGroups, extra] = await Promise.all([
     awsCall('elasticloadbalancing:DescribeListeners', () =>
       collect(sdk.paginateDescribeListeners({client: elbv2}, {LoadBalancerArn: arn}), (p) => p.Listeners),
-    ).catch((error: unknown) => {
-      if (
-        /^LoadBalancerNotFound(Exception)?$/.test((error as {details?: {awsError?: string}}).details?.awsError ?? '')
-      ) {
-        throw badInput('LB_NOT_FOUND', `The environment's load balancer ${arn} does not exist.`, [
-          'Rebuild the environment, or check the region.',
-        ])
-      }
-      throw error
-    }),
+    ).then(
+      (found) => {
+        onCertificateArns?.(
+          found.flatMap((l) => (l.Certificates ?? []).map((c) => c.CertificateArn ?? '')).filter(Boolean),
+        )
+        return found
+      },
+      (error: unknown) => {
+        if (
+          /^LoadBalancerNotFound(Exception)?$/.test((error as {details?: {awsError?: string}}).details?.awsError ?? '')
+        ) {
+          throw badInput('LB_NOT_FOUND', `The environment's load balancer ${arn} does not exist.`, [
+            'Rebuild the environment, or check the region.',
+          ])
+        }
+        throw error
+      },
+    ),
     awsCall('elasticloadbalancing:DescribeLoadBalancerAttributes', () =>
       elbv2.send(new sdk.DescribeLoadBalancerAttributesCommand({LoadBalancerArn: arn})),
     ),

@@ -44,7 +44,7 @@ export interface Elbv2Report {
 }
 
 /**
- * Reads an ALB/NLB environment: round trip 1 (environment, resources, ACM list) is done by the caller; round trip 2
+ * Reads an ALB/NLB environment: round trip 1 (environment, resources) is done by the caller; round trip 2
  * reads the load balancer with the option settings and the deployed version; round trip 3 the rules, certificates,
  * target group attributes and tags, with the deployed bundle (for the listener override) alongside.
  */
@@ -55,6 +55,9 @@ export async function observeElbv2(
   const {environment} = input.first
   const bundleOverride = deployedBundleOverridesListener(clients, environment.applicationName, environment.versionLabel)
   bundleOverride.catch(() => undefined)
+  // The default certificates are looked up as soon as DescribeListeners names them, beside round trip 3; only SNI
+  // certificates (known from DescribeListenerCertificates) wait for it.
+  let early: {arns: string[]; certificates: Promise<CertificateInfo[]>} | undefined
   const {state, extra: settings} = await readElbv2State(
     clients,
     input.detected.id,
@@ -62,14 +65,26 @@ export async function observeElbv2(
     (s) => s,
     environment.environmentName,
     environment.endpointUrl,
+    (arns) => {
+      early = {arns, certificates: certificatesInUse(clients, arns, [])}
+      early.certificates.catch(() => undefined)
+    },
   )
-  const certArns = state.listeners
-    .flatMap((l) => [l.certificateArn, ...l.sniCertificateArns])
-    .filter((a): a is string => Boolean(a))
-  const [certificates, bundleOverridesListener] = await Promise.all([
-    certificatesInUse(clients, certArns, []),
+  const certArns = [
+    ...new Set(
+      state.listeners
+        .flatMap((l) => [l.certificateArn, ...l.sniCertificateArns])
+        .filter((a): a is string => Boolean(a)),
+    ),
+  ]
+  const rest = certArns.filter((a) => !early?.arns.includes(a))
+  const [earlyCertificates, restCertificates, bundleOverridesListener] = await Promise.all([
+    early?.certificates ?? [],
+    certificatesInUse(clients, rest, []),
     bundleOverride,
   ])
+  const byArn = new Map([...earlyCertificates, ...restCertificates].map((c) => [c.arn, c]))
+  const certificates = certArns.map((a) => byArn.get(a)!).filter(Boolean)
   const shared = input.detected.shared || detectLoadBalancer(environment, settings).shared
   const otherEnvironments = [
     ...new Set(
