@@ -24,7 +24,12 @@ import {ROOT, tempDir} from '../helpers/cli.ts'
 import {localDown} from '../../src/local/run.ts'
 
 const SELF = fileURLToPath(import.meta.url)
-const DOCS = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)]
+const DOCS = [
+  'README.md',
+  ...readdirSync(join(ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+]
 
 interface Block {
   file: string
@@ -48,7 +53,13 @@ export function shellBlocks(file: string, markdown: string): Block[] {
     const notRun = /^<!-- not run: (.+) -->$/.exec(marker)
     const kind = notRun ? 'not-run' : marker === '<!-- synopsis -->' ? 'synopsis' : 'run'
     assert.ok(!marker.startsWith('<!--') || kind !== 'run', `${file}:${above + 1}: unknown marker ${marker}`)
-    blocks.push({file, line: i + 1, text: lines.slice(i + 1, end).join('\n'), kind, ...(notRun ? {reason: notRun[1]} : {})})
+    blocks.push({
+      file,
+      line: i + 1,
+      text: lines.slice(i + 1, end).join('\n'),
+      kind,
+      ...(notRun ? {reason: notRun[1]} : {}),
+    })
     i = end
   }
   return blocks
@@ -60,7 +71,9 @@ interface ManifestFlag {
   char?: string
   allowNo?: boolean
 }
-const manifest = JSON.parse(readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8')) as {commands: Record<string, {flags: Record<string, ManifestFlag>}>}
+const manifest = JSON.parse(readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8')) as {
+  commands: Record<string, {flags: Record<string, ManifestFlag>}>
+}
 
 /** Each `ebws …` invocation of a block: the command id and the flags it uses. */
 function invocations(text: string): Array<{line: string; id: string | undefined; flags: string[]}> {
@@ -90,9 +103,14 @@ function knownFlag(id: string, flag: string): boolean {
 describe('README and docs shell blocks', () => {
   it('every block is run, or marked not run with a reason, or a synopsis', () => {
     assert.ok(blocks.filter((b) => b.kind === 'run').length >= 8, 'the README keeps its runnable blocks')
-    for (const b of blocks) if (b.kind === 'not-run') assert.ok(b.reason!.length > 10, `${b.file}:${b.line}: say why it is not run`)
+    for (const b of blocks)
+      if (b.kind === 'not-run') assert.ok(b.reason!.length > 10, `${b.file}:${b.line}: say why it is not run`)
     for (const b of blocks.filter((x) => x.kind === 'run'))
-      assert.doesNotMatch(b.text, /\bnode bin\/run\.js|\[--|\w\|\w|\.\.\.(\s|$)/, `${b.file}:${b.line}: runnable blocks hold no synopsis or node bin/run.js`)
+      assert.doesNotMatch(
+        b.text,
+        /\bnode bin\/run\.js|\[--|\w\|\w|\.\.\.(\s|$)/,
+        `${b.file}:${b.line}: runnable blocks hold no synopsis or node bin/run.js`,
+      )
   })
 
   it("every ebws command in every block names a real command and that command's flags", () => {
@@ -100,7 +118,11 @@ describe('README and docs shell blocks', () => {
     for (const b of blocks)
       for (const inv of invocations(b.text)) {
         assert.ok(inv.id, `${b.file}:${b.line}: no such command: ${inv.line}`)
-        for (const f of inv.flags) assert.ok(knownFlag(inv.id, f), `${b.file}:${b.line}: ${inv.id.replace(':', ' ')} has no flag ${f}: ${inv.line}`)
+        for (const f of inv.flags)
+          assert.ok(
+            knownFlag(inv.id, f),
+            `${b.file}:${b.line}: ${inv.id.replace(':', ' ')} has no flag ${f}: ${inv.line}`,
+          )
         checked++
       }
     assert.ok(checked >= 30, `checked ${checked} commands`)
@@ -109,11 +131,18 @@ describe('README and docs shell blocks', () => {
   if (!process.env.EBWS_DOCS_NETNS) {
     it('the runnable blocks run as printed (in a network namespace of their own, on the local AWS bench)', async () => {
       const r = await new Promise<{code: number | null; out: string}>((resolve, reject) => {
-        const child = spawn('unshare', ['-rn', 'sh', '-c', 'ip link set lo up && exec "$0" --test-reporter=spec "$1"', process.execPath, SELF], {
-          // Without NODE_TEST_CONTEXT the inner run reports as a test run of its own (spec text, not the runner protocol).
-          env: {...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_TEST_CONTEXT')), EBWS_DOCS_NETNS: '1'},
-          stdio: ['ignore', 'pipe', 'pipe'],
-        })
+        const child = spawn(
+          'unshare',
+          ['-rn', 'sh', '-c', 'ip link set lo up && exec "$0" --test-reporter=spec "$1"', process.execPath, SELF],
+          {
+            // Without NODE_TEST_CONTEXT the inner run reports as a test run of its own (spec text, not the runner protocol).
+            env: {
+              ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_TEST_CONTEXT')),
+              EBWS_DOCS_NETNS: '1',
+            },
+            stdio: ['ignore', 'pipe', 'pipe'],
+          },
+        )
         let out = ''
         child.stdout.on('data', (d: Buffer) => (out += d.toString()))
         child.stderr.on('data', (d: Buffer) => (out += d.toString()))
@@ -137,8 +166,16 @@ describe('README and docs shell blocks', () => {
     let certificateArn: string
     before(async () => {
       ;({bench, env} = await startCliBench())
-      r53 = new Route53Client({region: bench.region, endpoint: bench.direct.moto, credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'}})
-      const [app] = await Promise.all(['app.example.com', 'www.example.com'].map((domain) => createCertificate({endpoint: bench.direct.moto, region: bench.region, domain})))
+      r53 = new Route53Client({
+        region: bench.region,
+        endpoint: bench.direct.moto,
+        credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'},
+      })
+      const [app] = await Promise.all(
+        ['app.example.com', 'www.example.com'].map((domain) =>
+          createCertificate({endpoint: bench.direct.moto, region: bench.region, domain}),
+        ),
+      )
       certificateArn = app!.arn
       await r53.send(new CreateHostedZoneCommand({Name: 'example.com', CallerReference: `docs-${Date.now()}`}))
     })
@@ -153,8 +190,17 @@ describe('README and docs shell blocks', () => {
     async function fixtures(): Promise<Record<string, string>> {
       await bench.eb.reset()
       // my-env serves 443 as HTTPS -> HTTP: WebSockets broken, so `listeners fix` has work to do.
-      await createScenario(bench, {environment: 'my-env', application: 'my-app', settings: () => LAYOUT_SETTINGS.http(certificateArn)})
-      await bench.eb.createEnvironment({name: 'my-alb-env', application: 'my-app', loadBalancerType: 'application', optionSettings: []})
+      await createScenario(bench, {
+        environment: 'my-env',
+        application: 'my-app',
+        settings: () => LAYOUT_SETTINGS.http(certificateArn),
+      })
+      await bench.eb.createEnvironment({
+        name: 'my-alb-env',
+        application: 'my-app',
+        loadBalancerType: 'application',
+        optionSettings: [],
+      })
       return {CERTIFICATE_ARN: certificateArn, BUILD_NUMBER: '42'}
     }
 
@@ -163,13 +209,25 @@ describe('README and docs shell blocks', () => {
       const bin = join(cwd, '.bin')
       mkdirSync(bin)
       // `ebws` and `npx ebws`: this checkout's CLI on the project's Node, from any folder.
-      writeFileSync(join(bin, 'ebws'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(join(ROOT, 'bin/run.js'))} "$@"\n`)
-      writeFileSync(join(bin, 'npx'), '#!/bin/sh\n[ "$1" = ebws ] || { echo "npx (test shim): only ebws" >&2; exit 127; }\nshift\nexec ebws "$@"\n')
+      writeFileSync(
+        join(bin, 'ebws'),
+        `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(join(ROOT, 'bin/run.js'))} "$@"\n`,
+      )
+      writeFileSync(
+        join(bin, 'npx'),
+        '#!/bin/sh\n[ "$1" = ebws ] || { echo "npx (test shim): only ebws" >&2; exit 127; }\nshift\nexec ebws "$@"\n',
+      )
       chmodSync(join(bin, 'ebws'), 0o755)
       chmodSync(join(bin, 'npx'), 0o755)
       mkdirSync(join(cwd, 'app'))
-      writeFileSync(join(cwd, 'app/package.json'), JSON.stringify({name: 'app', version: '1.0.0', scripts: {start: 'node app.js'}}))
-      writeFileSync(join(cwd, 'app/app.js'), "require('http').createServer((q, s) => s.end('ok')).listen(process.env.PORT || 8080)\n")
+      writeFileSync(
+        join(cwd, 'app/package.json'),
+        JSON.stringify({name: 'app', version: '1.0.0', scripts: {start: 'node app.js'}}),
+      )
+      writeFileSync(
+        join(cwd, 'app/app.js'),
+        "require('http').createServer((q, s) => s.end('ok')).listen(process.env.PORT || 8080)\n",
+      )
       return {cwd, path: `${bin}:${process.env.PATH}`}
     }
 
@@ -183,7 +241,9 @@ describe('README and docs shell blocks', () => {
           const r = await new Promise<{code: number | null; out: string}>((resolve, reject) => {
             // -x: the log names the command that failed.
             const child = spawn('bash', ['-e', '-o', 'pipefail', '-x', '-c', b.text], {
-              cwd, env: {...env, ...vars, PATH: path, NO_COLOR: '1', TMPDIR: tmp}, stdio: ['ignore', 'pipe', 'pipe'],
+              cwd,
+              env: {...env, ...vars, PATH: path, NO_COLOR: '1', TMPDIR: tmp},
+              stdio: ['ignore', 'pipe', 'pipe'],
             })
             let out = ''
             child.stdout.on('data', (d: Buffer) => (out += d.toString()))
@@ -200,7 +260,8 @@ describe('README and docs shell blocks', () => {
             assert.match(r.out, /^deployed$/m)
             assert.equal((JSON.parse(readFileSync(join(cwd, 'deploy-result.json'), 'utf8')) as {ok: boolean}).ok, true)
           }
-          if (/local down/.test(b.text)) assert.equal(existsSync(join(cwd, '.ebws-local/state.json')), false, 'local down stopped what up started')
+          if (/local down/.test(b.text))
+            assert.equal(existsSync(join(cwd, '.ebws-local/state.json')), false, 'local down stopped what up started')
         } finally {
           // Whatever a failed block left running.
           if (existsSync(join(cwd, '.ebws-local'))) await localDown(join(cwd, '.ebws-local')).catch(() => undefined)
