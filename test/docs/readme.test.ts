@@ -133,7 +133,14 @@ describe('README and docs shell blocks', () => {
       const r = await new Promise<{code: number | null; out: string}>((resolve, reject) => {
         const child = spawn(
           'unshare',
-          ['-rn', 'sh', '-c', 'ip link set lo up && exec "$0" --test-reporter=spec "$1"', process.execPath, SELF],
+          [
+            '-rn',
+            'sh',
+            '-c',
+            'PATH="$PATH:/usr/sbin:/sbin" ip link set lo up && exec "$0" --test-reporter=spec "$1"',
+            process.execPath,
+            SELF,
+          ],
           {
             // Without NODE_TEST_CONTEXT the inner run reports as a test run of its own (spec text, not the runner protocol).
             env: {
