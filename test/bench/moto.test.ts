@@ -15,6 +15,8 @@ import {
   SetLoadBalancerListenerSSLCertificateCommand,
   ModifyLoadBalancerAttributesCommand,
   DescribeLoadBalancerAttributesCommand,
+  CreateLBCookieStickinessPolicyCommand,
+  CreateAppCookieStickinessPolicyCommand,
   type Listener,
 } from '@aws-sdk/client-elastic-load-balancing'
 import {ACMClient, ListCertificatesCommand} from '@aws-sdk/client-acm'
@@ -407,6 +409,45 @@ describe('patch 10: ACM ListCertificates default key types', () => {
     }
     assert.deepEqual((await result(shipped)).plain, ['ec', 'rsa'])
     assert.deepEqual(await result(patched), {plain: ['rsa'], ec: ['ec']})
+  })
+})
+
+describe('patch 18: cookie stickiness policies are described with their AWS type names', () => {
+  test('CreateLBCookieStickinessPolicy / CreateAppCookieStickinessPolicy read back as LBCookieStickinessPolicyType / AppCookieStickinessPolicyType', async () => {
+    const described = async (elb: ElasticLoadBalancingClient) => {
+      const name = await newLb(elb, [{Protocol: 'HTTP', LoadBalancerPort: 80, InstancePort: 80}])
+      await elb.send(
+        new CreateLBCookieStickinessPolicyCommand({
+          LoadBalancerName: name,
+          PolicyName: 'lb-cookie',
+          CookieExpirationPeriod: 60,
+        }),
+      )
+      await elb.send(
+        new CreateAppCookieStickinessPolicyCommand({
+          LoadBalancerName: name,
+          PolicyName: 'app-cookie',
+          CookieName: 'SESSION',
+        }),
+      )
+      const out = await elb.send(new DescribeLoadBalancerPoliciesCommand({LoadBalancerName: name}))
+      const stickiness = (await elb.send(new DescribeLoadBalancersCommand({LoadBalancerNames: [name]})))
+        .LoadBalancerDescriptions?.[0]?.Policies
+      return {
+        types: (out.PolicyDescriptions ?? []).map((p) => `${p.PolicyName}=${p.PolicyTypeName}`).sort(),
+        lbCookie: stickiness?.LBCookieStickinessPolicies?.map((p) => p.PolicyName),
+      }
+    }
+    assert.deepEqual((await described(elbU)).types, [
+      'app-cookie=AppCookieStickinessPolicy',
+      'lb-cookie=LbCookieStickinessPolicy',
+    ])
+    const patchedView = await described(elbP)
+    assert.deepEqual(patchedView.types, [
+      'app-cookie=AppCookieStickinessPolicyType',
+      'lb-cookie=LBCookieStickinessPolicyType',
+    ])
+    assert.deepEqual(patchedView.lbCookie, ['lb-cookie'], 'DescribeLoadBalancers still lists it as an LB cookie policy')
   })
 })
 

@@ -222,6 +222,23 @@ def apply_patches() -> None:
 
     original_describe_policies = ELBBackend.describe_load_balancer_policies
 
+    # --- Patch 18: cookie stickiness policies' type names -----------------------------------
+    # moto describes a policy made with CreateLBCookieStickinessPolicy / CreateAppCookieStickinessPolicy with the type
+    # "LbCookieStickinessPolicy" / "AppCookieStickinessPolicy" and no attributes. AWS's types are
+    # LBCookieStickinessPolicyType (attribute CookieExpirationPeriod) and AppCookieStickinessPolicyType (CookieName)
+    # (https://docs.aws.amazon.com/elasticloadbalancing/2012-06-01/APIReference/API_DescribeLoadBalancerPolicyTypes.html,
+    # `aws elb describe-load-balancer-policy-types`). Only the description changes: DescribeLoadBalancers still lists
+    # them under LBCookieStickinessPolicies / AppCookieStickinessPolicies.
+    def _as_described(policy: Any) -> Any:
+        if policy.policy_type_name == "LbCookieStickinessPolicy":
+            period = getattr(policy, "cookie_expiration_period", None)
+            attrs = [{"AttributeName": "CookieExpirationPeriod", "AttributeValue": str(period or 0)}]
+            return OtherPolicy(policy.policy_name, "LBCookieStickinessPolicyType", attrs)
+        if policy.policy_type_name == "AppCookieStickinessPolicy":
+            attrs = [{"AttributeName": "CookieName", "AttributeValue": str(getattr(policy, "cookie_name", ""))}]
+            return OtherPolicy(policy.policy_name, "AppCookieStickinessPolicyType", attrs)
+        return policy
+
     def describe_load_balancer_policies(self: Any, lb_name: str | None, policy_names: list[str]) -> Any:
         if lb_name:
             lb = self.get_load_balancer(lb_name)
@@ -229,7 +246,7 @@ def apply_patches() -> None:
                 missing = [n for n in policy_names if n not in [p.policy_name for p in lb.policies]]
                 if missing:
                     raise PolicyNotFoundError(missing, lb_name)
-            return original_describe_policies(self, lb_name, policy_names)
+            return [_as_described(p) for p in original_describe_policies(self, lb_name, policy_names)]
         predefined = _predefined_policies()
         if not policy_names:
             return predefined
