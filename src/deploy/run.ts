@@ -3,6 +3,7 @@
  * UpdateEnvironment(VersionLabel) → follow state and events to a verdict. Everything that can be bad input is checked
  * before the first write (S3 or Beanstalk); one deadline (--timeout) bounds the whole run.
  */
+import {rmSync} from 'node:fs'
 import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
@@ -115,6 +116,8 @@ export async function deploy(clients: AwsClients, input: DeployInput): Promise<D
   const guard = guardSignals({
     onFirst: (signal) => {
       process.stderr.write(`${interruptedDeployMessage(signal, stage)}\n`)
+      // The bundle built in the work folder goes too: exiting here skips the finally below.
+      rmSync(workDir, {recursive: true, force: true})
       process.exit(ExitCode.Interrupted)
     },
   })

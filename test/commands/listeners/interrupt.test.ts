@@ -16,6 +16,13 @@ import {readBack, settingsOf, TCP_LAYOUT} from '../proxy-protocol/helpers.ts'
 const BIN = fileURLToPath(new URL('../../../bin/run.js', import.meta.url))
 
 /**
+ * The children's temp dir (snapshots written by default, deploy's work folder): this file's own, removed at the end,
+ * so nothing lands in the system temp dir, as runCli does for the other tests.
+ */
+const CHILD_TMP = mkdtempSync(join(tmpdir(), 'ebws-int-children-'))
+after(() => rmSync(CHILD_TMP, {recursive: true, force: true}))
+
+/**
  * Runs the CLI and sends `signals` (each `delayMs` after the previous one; the first `delayMs` after the snapshot
  * line, i.e. just before the first write).
  */
@@ -26,7 +33,7 @@ function runAndSignal(
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
-      env: {...env, NO_COLOR: '1'},
+      env: {...env, NO_COLOR: '1', TMPDIR: CHILD_TMP},
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let stdout = ''
@@ -140,7 +147,7 @@ describe('signals while a change is applied', () => {
         const p = spawn(
           process.execPath,
           [BIN, 'listeners', 'fix', '-e', s.environmentName, '--certificate-arn', s.certificates[0]!.arn, '--json'],
-          {env: {...env, NO_COLOR: '1'}, stdio: ['ignore', 'pipe', 'pipe']},
+          {env: {...env, NO_COLOR: '1', TMPDIR: CHILD_TMP}, stdio: ['ignore', 'pipe', 'pipe']},
         )
         let stdout = ''
         let stderr = ''
@@ -273,7 +280,7 @@ describe('signals while a change is applied', () => {
       try {
         r = await new Promise<CliResult>((resolve) => {
           const p = spawn(process.execPath, [BIN, 'deploy', app, '-e', s.environmentName], {
-            env: {...env, NO_COLOR: '1'},
+            env: {...env, NO_COLOR: '1', TMPDIR: CHILD_TMP},
             stdio: ['ignore', 'pipe', 'pipe'],
           })
           let stdout = ''
