@@ -3,7 +3,7 @@ import {isSecure} from '../elb/model.ts'
 import type {ListenersReport} from '../listeners/inspect.ts'
 import {DEFAULT_PORTS, type LayoutPorts} from '../listeners/modes.ts'
 import {shortArn} from '../listeners/verdict.ts'
-import {paint, settingsAndDrift, severityMark, table} from './text.ts'
+import {certificateSection, expiryText, paint, settingsAndDrift, severityMark, table} from './text.ts'
 
 const LAYOUT_NAMES = {
   websocket: 'websocket (SSL→TCP + HTTP→HTTP)',
@@ -38,26 +38,15 @@ export function formatListenersReport(
           ]),
         ),
   )
-  if (r.certificates.length > 0) {
-    out.push('')
-    out.push('Certificates')
-    for (const c of r.certificates) {
-      if (c.lookupError) {
-        out.push(`  ${c.arn}\n    could not be read: ${c.lookupError}`)
-        continue
-      }
-      const days = c.notAfter ? Math.floor((new Date(c.notAfter).getTime() - now.getTime()) / 86_400_000) : undefined
+  out.push(
+    ...certificateSection(r.certificates, (c) => {
       const sans = c.subjectAlternativeNames.filter((s) => s !== c.domainName)
-      out.push(`  ${c.arn}`)
-      out.push(
-        `    ${c.domainName ?? '?'}${sans.length > 0 ? ` (+ ${sans.join(', ')})` : ''} · ${c.status ?? '?'} · ${c.keyAlgorithm ?? '?'} · ${c.type ?? ''}`,
-      )
-      if (c.notAfter)
-        out.push(
-          `    expires ${c.notAfter.slice(0, 10)}${days === undefined ? '' : days < 0 ? ` (${-days} days ago)` : ` (in ${days} days)`}`,
-        )
-    }
-  }
+      return [
+        `${c.domainName ?? '?'}${sans.length > 0 ? ` (+ ${sans.join(', ')})` : ''} · ${c.status ?? '?'} · ${c.keyAlgorithm ?? '?'} · ${c.type ?? ''}`,
+        ...(c.notAfter ? [expiryText(c.notAfter, now)] : []),
+      ]
+    }),
+  )
   const backends = r.loadBalancer.backendPolicies.filter((b) => b.policyNames.length > 0)
   out.push('')
   out.push(

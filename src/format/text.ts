@@ -52,3 +52,26 @@ export function settingsAndDrift(
   }
   return out
 }
+
+/** `expires 2027-01-31 (in 59 days)`, or `(3 days ago)` once past. */
+export function expiryText(notAfter: string, now: Date): string {
+  const days = Math.floor((new Date(notAfter).getTime() - now.getTime()) / 86_400_000)
+  return `expires ${notAfter.slice(0, 10)}${days < 0 ? ` (${-days} days ago)` : ` (in ${days} days)`}`
+}
+
+/**
+ * The Certificates section of a `listeners show` report, for every load balancer type: each certificate's ARN, then
+ * the lines `details` gives for it (or why it could not be read). Nothing when there is no certificate.
+ */
+export function certificateSection<C extends {arn: string; lookupError?: string | undefined}>(
+  certificates: readonly C[],
+  details: (c: C) => string[],
+): string[] {
+  if (certificates.length === 0) return []
+  const out = ['', 'Certificates']
+  for (const c of certificates) {
+    if (c.lookupError) out.push(`  ${c.arn}\n    could not be read: ${c.lookupError}`)
+    else out.push(`  ${c.arn}`, ...details(c).map((l) => `    ${l}`))
+  }
+  return out
+}

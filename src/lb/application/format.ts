@@ -1,4 +1,4 @@
-import {paint, settingsAndDrift, severityMark, table} from '../../format/text.ts'
+import {certificateSection, expiryText, paint, settingsAndDrift, severityMark, table} from '../../format/text.ts'
 import {shortArn} from '../../listeners/verdict.ts'
 import type {Elbv2Report} from './show.ts'
 
@@ -38,22 +38,14 @@ export function formatElbv2Report(r: Elbv2Report, now = new Date()): string {
     for (const rule of l.rules)
       out.push(`  rule on ${l.port}, priority ${rule.priority}: ${rule.conditions} -> ${rule.action}`)
   }
-  if (r.certificates.length > 0) {
-    out.push('')
-    out.push('Certificates')
-    for (const c of r.certificates) {
-      if (c.lookupError) {
-        out.push(`  ${c.arn}\n    could not be read: ${c.lookupError}`)
-        continue
-      }
-      const days = c.notAfter ? Math.floor((new Date(c.notAfter).getTime() - now.getTime()) / 86_400_000) : undefined
+  out.push(
+    ...certificateSection(r.certificates, (c) => {
       const sans = c.subjectAlternativeNames.filter((s) => s !== c.domainName)
-      out.push(`  ${c.arn}`)
-      out.push(
-        `    ${c.domainName ?? '?'}${sans.length > 0 ? ` (+ ${sans.join(', ')})` : ''} · ${c.status ?? '?'} · ${c.keyAlgorithm ?? '?'}${c.notAfter ? ` · expires ${c.notAfter.slice(0, 10)}${days === undefined ? '' : days < 0 ? ` (${-days} days ago)` : ` (in ${days} days)`}` : ''}`,
-      )
-    }
-  }
+      return [
+        `${c.domainName ?? '?'}${sans.length > 0 ? ` (+ ${sans.join(', ')})` : ''} · ${c.status ?? '?'} · ${c.keyAlgorithm ?? '?'}${c.notAfter ? ` · ${expiryText(c.notAfter, now)}` : ''}`,
+      ]
+    }),
+  )
   out.push('')
   out.push('Target groups')
   out.push(
