@@ -4,7 +4,7 @@
  * before the first write (S3 or Beanstalk); one deadline (--timeout) bounds the whole run.
  */
 import {rmSync} from 'node:fs'
-import {mkdtemp, open, rm, writeFile} from 'node:fs/promises'
+import {mkdtemp, open, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 
@@ -12,7 +12,7 @@ import type {AwsClients} from '../aws/clients.ts'
 import {awsCall} from '../aws/errors.ts'
 import {readCentralDirectory, readEntry} from '../bundle/archive.ts'
 import {prepareBundle} from '../bundle/index.ts'
-import type {ExtraEntriesHook, PreparedBundle, SymlinkPolicy} from '../bundle/index.ts'
+import type {PreparedBundle, SymlinkPolicy} from '../bundle/index.ts'
 import {badInput, EbwsError, ErrorWithResult} from '../cli/errors.ts'
 import {ExitCode} from '../cli/exit-codes.ts'
 import {guardSignals} from '../cli/interrupt.ts'
@@ -30,9 +30,8 @@ import type {
 import {
   bundleListenerOverride,
   decideRedirectOverride,
-  REDIRECT_OVERRIDE_FILE,
   REDIRECT_OVERRIDE_PATH,
-  redirectOverrideConfig,
+  redirectOverrideHook,
   redirectOverrideTarget,
 } from '../lb/application/bundle-override.ts'
 import {firstRoundTrip} from '../lb/first-round-trip.ts'
@@ -173,25 +172,13 @@ export async function deploy(clients: AwsClients, input: DeployInput): Promise<D
     say(input.archive ? `Checking the archive ${input.archive}` : `Bundling ${resolve(input.dir ?? '.')}`)
     let own: BundleListenerOverride | undefined
     const keep = input.redirectOverride ?? true
-    const hook: ExtraEntriesHook = async (files, readText) => {
-      own = await bundleListenerOverride(
-        files.map((f) => f.path),
-        readText,
-      )
-      if (!keep || own.overrides || own.hasOverrideFile) return []
-      const {target} = await readTarget()
-      const d = decideRedirectOverride({
-        environmentName: input.environmentName,
-        target,
-        bundle: own,
-        enabled: keep,
-        archive: false,
-      })
-      if (!d.add) return []
-      const source = join(workDir, REDIRECT_OVERRIDE_FILE)
-      await writeFile(source, redirectOverrideConfig())
-      return [{path: REDIRECT_OVERRIDE_PATH, source}]
-    }
+    const hook = redirectOverrideHook({
+      environmentName: input.environmentName,
+      enabled: keep,
+      workDir,
+      target: async () => (await readTarget()).target,
+      seen: (o) => (own = o),
+    })
     const bundle: PreparedBundle = await prepareBundle(
       {
         dir: input.dir,

@@ -176,6 +176,28 @@ describe('ebws deploy to ALB and NLB environments (local AWS bench)', () => {
     assert.equal(again.alreadyRunning, true)
   })
 
+  it('ebws bundle -e reads the target as deploy does: its zip is the one deploy uploads', async () => {
+    const s = await fixed()
+    const dir = app()
+    const out = join(tempDir('ebws-deploy-alb-bundle-'), 'app.zip')
+    bench.calls.clear()
+    const r = await runCli(['bundle', dir, '-o', out, '-e', s.environmentName, '--json'], {env})
+    assert.equal(r.code, 0, r.stdout + r.stderr)
+    const b = json<{contentHash: string; loadBalancer?: {type: string; redirectOverride: string}}>(r)
+    assert.deepEqual(b.loadBalancer, {type: 'application', redirectOverride: 'added'})
+    assert.equal(bench.calls.count({mutating: true}), 0, 'read-only')
+    assert.ok(unzip(readFileSync(out)).has(OVERRIDE))
+    const deployed = json<DeployJson>(await deploy(s, [dir]))
+    assert.equal(deployed.version.contentHash, b.contentHash)
+    assert.deepEqual(unzip(readFileSync(out)), await uploaded(deployed))
+
+    const nlb = await createAlbScenario(bench, {type: 'network'})
+    const n = await runCli(['bundle', dir, '-o', `${out}.nlb`, '-e', nlb.environmentName, '--json'], {env})
+    assert.equal(n.code, 0, n.stderr)
+    assert.deepEqual(json<{loadBalancer?: unknown}>(n).loadBalancer, {type: 'network', redirectOverride: 'not-needed'})
+    assert.ok(!unzip(readFileSync(`${out}.nlb`)).has(OVERRIDE), 'never in an NLB bundle')
+  })
+
   it('--no-redirect-override: the warning (text and --json), and the update drops the redirect', async () => {
     const s = await fixed()
     const r = await deploy(s, [app(), '--no-redirect-override'])

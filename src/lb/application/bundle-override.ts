@@ -1,8 +1,11 @@
+import {writeFile} from 'node:fs/promises'
+import {join} from 'node:path'
 import {inflateRawSync} from 'node:zlib'
 
 import type {Listener} from '@aws-sdk/client-elastic-load-balancing-v2'
 
 import type {AwsClients} from '../../aws/clients.ts'
+import type {ExtraEntriesHook} from '../../bundle/extra-entries.ts'
 import {awsCall} from '../../aws/errors.ts'
 import type {EnvironmentInfo} from '../../environment/describe.ts'
 import {describeOptionSettings} from '../../environment/describe.ts'
@@ -249,5 +252,40 @@ export function decideRedirectOverride(i: {
     add: false,
     status: 'missing',
     warning: `${i.environmentName}'s port-80 redirect exists only on the load balancer and this bundle lacks the .ebextensions Resources override of AWSEBV2LoadBalancerListener: this environment update rebuilds the listener from Beanstalk's template and drops the redirect (port 80 then forwards to the app). Keep it: \`ebws listeners fix -e ${i.environmentName} --emit-ebextensions .ebextensions\` in the app folder writes ${REDIRECT_OVERRIDE_PATH}; ${why}.`,
+  }
+}
+
+/**
+ * The bundle hook (src/bundle/extra-entries.ts) of deploy and bundle: reads the folder's own .ebextensions (`seen`
+ * gets the answer), and only when they lack the override and it is enabled asks for the target (AWS reads start
+ * then, after every local check) and adds REDIRECT_OVERRIDE_PATH, written into `workDir`, if decideRedirectOverride
+ * says so.
+ */
+export function redirectOverrideHook(o: {
+  environmentName: string
+  enabled: boolean
+  workDir: string
+  target: () => Promise<RedirectOverrideTarget>
+  seen: (own: BundleListenerOverride) => void
+}): ExtraEntriesHook {
+  return async (files, readText) => {
+    const own = await bundleListenerOverride(
+      files.map((f) => f.path),
+      readText,
+    )
+    o.seen(own)
+    if (!o.enabled || own.overrides || own.hasOverrideFile) return []
+    const target = await o.target()
+    const d = decideRedirectOverride({
+      environmentName: o.environmentName,
+      target,
+      bundle: own,
+      enabled: true,
+      archive: false,
+    })
+    if (!d.add) return []
+    const source = join(o.workDir, REDIRECT_OVERRIDE_FILE)
+    await writeFile(source, redirectOverrideConfig())
+    return [{path: REDIRECT_OVERRIDE_PATH, source}]
   }
 }
