@@ -35,7 +35,8 @@ export interface BundleCommandResult {
    * With --lb or -e: the target's load balancer and what became of the ALB port-80 redirect override (added:
    * ebws put .ebextensions/ebws-alb-redirect.config in the zip; see `ebws deploy --help`).
    */
-  loadBalancer?: {type: LoadBalancerType | 'none'; redirectOverride: RedirectOverrideStatus} | undefined
+  loadBalancer?:
+    {type: 'classic' | 'application' | 'network' | 'none'; redirectOverride: RedirectOverrideStatus} | undefined
   notices: string[]
   warnings: string[]
 }
