@@ -215,6 +215,15 @@ describe('ebws deploy to ALB and NLB environments (local AWS bench)', () => {
     const l80 = (await readBack(s.elbv2, s.loadBalancerArn)).listeners[0]!
     assert.equal(l80.actions?.[0]?.Type, 'forward', 'the environment update rebuilt port 80 from the template')
 
+    // The fix it names runs as printed, in the app folder, and the next deploy brings the redirect back for good.
+    const suggested = /`(ebws listeners fix [^`]+)`/.exec(warning)![1]!
+    const dir = app()
+    const emit = await runCli([...suggested.split(' ').slice(1), '--json'], {env, cwd: dir})
+    assert.equal(emit.code, 0, emit.stdout + emit.stderr)
+    const fixedDeploy = json<DeployJson>(await deploy(s, [dir]))
+    assert.equal(fixedDeploy.loadBalancer?.redirectOverride, 'in-bundle')
+    assert.deepEqual((await readBack(s.elbv2, s.loadBalancerArn)).listeners[0]!.actions?.[0], REDIRECT_ACTION)
+
     // In text mode the summary says it too.
     const s2 = await fixed()
     const text = await runCli(['deploy', '-e', s2.environmentName, app(), '--no-redirect-override'], {
