@@ -304,6 +304,7 @@ export async function deploy(clients: AwsClients, input: DeployInput): Promise<D
 
     if (input.dryRun || input.confirm) {
       const steps = describePlan(plan, {
+        redirectAdded: status === 'added',
         bucket: input.bucket,
         application,
         env: env.environmentName,
@@ -486,13 +487,25 @@ export function interruptedDeployMessage(signal: string, st: DeployStage): strin
 
 function describePlan(
   plan: VersionPlan,
-  o: {bucket?: string | undefined; application: string; env: string; ready: boolean; status: string; sizeBytes: number},
+  o: {
+    bucket?: string | undefined
+    application: string
+    env: string
+    ready: boolean
+    status: string
+    sizeBytes: number
+    redirectAdded: boolean
+  },
 ): string[] {
   const where = o.bucket
     ? `s3://${o.bucket}/${bundleKey(o.application, plan.label)}`
     : `s3://<the Elastic Beanstalk bucket>/${bundleKey(o.application, plan.label)}`
   const steps: string[] = []
   if (!o.ready) steps.push(`wait for ${o.env} to be Ready (now ${o.status})`)
+  if (o.redirectAdded)
+    steps.push(
+      `ship ${REDIRECT_OVERRIDE_PATH} in the bundle (keeps ${o.env}'s live port-80 redirect across the update)`,
+    )
   if (plan.kind === 'reuse') steps.push(`reuse application version ${plan.label} (${plan.why}); nothing to upload`)
   else if (plan.copyFrom)
     steps.push(`copy the bundle of ${plan.copyFrom.label} to ${where}`, `create application version ${plan.label}`)

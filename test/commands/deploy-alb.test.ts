@@ -12,7 +12,7 @@ import {GetObjectCommand, S3Client} from '@aws-sdk/client-s3'
 import {ElasticBeanstalkClient, UpdateEnvironmentCommand} from '@aws-sdk/client-elastic-beanstalk'
 
 import {unzip} from '../bench/eb-fake/bundle-resources.ts'
-import {startCliBench, type FullBench} from '../bench/scenario.ts'
+import {createScenario, startCliBench, type FullBench} from '../bench/scenario.ts'
 import {json, runCli, tempDir, type CliResult} from '../helpers/cli.ts'
 import {
   createAlbScenario,
@@ -174,6 +174,34 @@ describe('ebws deploy to ALB and NLB environments (local AWS bench)', () => {
     const again = json<DeployJson>(await deploy(s, [dir]))
     assert.equal(again.version.contentHash, out.version.contentHash)
     assert.equal(again.alreadyRunning, true)
+  })
+
+  it('no dependent round trip added: 2 before the plan, on a CLB and on an ALB, with 100 ms on every call', async () => {
+    const clb = await createScenario(bench, {})
+    const alb = await fixed()
+    const dir = app()
+    bench.faults.latency(100)
+    try {
+      for (const s of [clb, alb] as Array<{environmentName: string}>) {
+        bench.calls.clear()
+        const r = await runCli(['deploy', '-e', s.environmentName, dir, '--dry-run', '--json'], {
+          env,
+          timeoutMs: 60_000,
+        })
+        assert.equal(r.code, 0, r.stdout + r.stderr)
+        // DescribeEnvironments ∥ DescribeEnvironmentResources, then DescribeApplicationVersions ∥ (ALB) the
+        // settings and listeners: the two round trips deploy made before it knew the load balancer type.
+        assert.equal(bench.calls.criticalPath(), 2, JSON.stringify(bench.calls.actions()))
+        const plan = json<DeployJson & {reason: string}>(r)
+        assert.equal(
+          /ship \.ebextensions\/ebws-alb-redirect\.config in the bundle/.test(plan.reason),
+          s === alb,
+          plan.reason,
+        )
+      }
+    } finally {
+      bench.faults.clear()
+    }
   })
 
   it('ebws bundle -e reads the target as deploy does: its zip is the one deploy uploads', async () => {
