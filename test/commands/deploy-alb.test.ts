@@ -280,6 +280,21 @@ describe('ebws deploy to ALB and NLB environments (local AWS bench)', () => {
     assert.match((await uploaded(out)).get(OVERRIDE)!.toString('utf8'), /A: b/)
   })
 
+  it('a role that may not read the listeners: the deploy goes on, nothing added, a warning saying so', async () => {
+    const s = await fixed()
+    bench.faults.error(5, 'AccessDenied', {service: 'elbv2', action: 'DescribeListeners'}, 403)
+    try {
+      const r = await deploy(s, [app()])
+      assert.equal(r.code, 0, r.stdout + r.stderr)
+      const out = json<DeployJson>(r)
+      assert.equal(out.loadBalancer?.redirectOverride, 'unknown')
+      assert.match(out.warnings.join('\n'), /could not read the ALB's listeners: .*AccessDenied/)
+      assert.ok(!(await uploaded(out)).has(OVERRIDE), 'nothing added on a guess')
+    } finally {
+      bench.faults.clear()
+    }
+  })
+
   it('--archive: shipped as is, with the warning', async () => {
     const s = await fixed()
     const dir = app()
