@@ -306,7 +306,7 @@ describe('ebws deploy to ALB and NLB environments (local AWS bench)', () => {
     assert.equal((await readBack(s.elbv2, s.loadBalancerArn)).listeners[0]!.actions?.[0]?.Type, 'forward')
   })
 
-  it('nothing to keep: port 80 forwarding, a shared ALB, an NLB (no listener read)', async () => {
+  it('nothing to keep: port 80 forwarding, a shared ALB, an NLB (no listener read), a single instance', async () => {
     const plain = await createAlbScenario(bench, {})
     const a = json<DeployJson>(await deploy(plain, [app()]))
     assert.deepEqual(a.loadBalancer, {
@@ -329,6 +329,12 @@ describe('ebws deploy to ALB and NLB environments (local AWS bench)', () => {
     assert.deepEqual(c.loadBalancer, {type: 'network', shared: false, redirectOverride: 'not-needed'})
     assert.ok(!(await uploaded(c)).has(OVERRIDE))
     assert.equal(bench.calls.count({service: 'elbv2'}), 0)
+
+    // A single instance has no load balancer: deploy works on it as ever (no LB_TYPE_UNSUPPORTED here).
+    const single = await createScenario(bench, {environmentType: 'SingleInstance'})
+    const r = await runCli(['deploy', '-e', single.environmentName, app(), '--json'], {env, timeoutMs: 60_000})
+    assert.equal(r.code, 0, r.stdout + r.stderr)
+    assert.deepEqual(json<DeployJson>(r).loadBalancer, {type: 'none', shared: false, redirectOverride: 'not-needed'})
   })
 
   /** What `listeners fix --emit-ebextensions` writes (the same generator and bytes the bundle ships). */
