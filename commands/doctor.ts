@@ -99,6 +99,7 @@ All checks run concurrently (the idle probe too, for its duration); every networ
         {
           environment: {name: endpoint.name, cname: endpoint.cname, endpoint: endpoint.endpoint},
           fixEnvironment: endpoint.name,
+          loadBalancer: endpoint.loadBalancer,
         },
       )
     }

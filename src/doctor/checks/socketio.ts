@@ -1,6 +1,6 @@
 import {CookieJar, engineError, nextMessage, openWebSocket, parseOpen, poll, type WsOutcome} from '../engineio.ts'
 import {quote} from '../http.ts'
-import {listenersFix, websocketLayout} from '../fixes.ts'
+import {behindTheLoadBalancer, localUp, stickinessFix, websocketLayout} from '../fixes.ts'
 import {check, type Check, type DoctorTarget, type ProbeContext} from '../types.ts'
 
 /** Why a WebSocket upgrade did not get a 101, in the load balancer's terms, and the fix. */
@@ -21,7 +21,18 @@ export function explainUpgradeFailure(
   if (status === 400 && e?.code === 1) {
     return {
       evidence: `the upgrade got a 400 "Session ID unknown": it reached another instance than the polling handshake`,
-      fix: `No stickiness across instances: let clients use WebSocket only, io({transports: ['websocket']}) (one connection, one instance), or enable stickiness: ${listenersFix(t, ' --mode http --stickiness')} (no WebSockets then)`,
+      fix: `No stickiness across instances: ${stickinessFix(t)}`,
+    }
+  }
+  if ((status === 400 || status === 426) && (t.loadBalancer === 'application' || t.loadBalancer === 'network')) {
+    const lb =
+      t.loadBalancer === 'application'
+        ? 'an ALB passes them on its HTTP/HTTPS listeners'
+        : 'an NLB passes bytes untouched'
+    const local = localUp(t, '')
+    return {
+      evidence: `the upgrade got a ${status} with ${upgradeBack} back${said}: the Upgrade/Connection headers were removed on the way; ${lb}, so something behind it dropped them (the instance's nginx or a proxy before the app)`,
+      fix: local ? `${local} (the emulation without the header-stripping hop)` : behindTheLoadBalancer(t),
     }
   }
   if (status === 400 || status === 426) {
@@ -88,7 +99,7 @@ export async function socketioPollingCheck(ctx: ProbeContext): Promise<Check> {
       'fail',
       `handshake ok (sid ${open.sid.slice(0, 6)}…), then ${handshakeFailure('the next request of the session', bad)}`,
       e?.code === 1
-        ? `Requests of one session reach different instances: ${listenersFix(t, ' --mode http --stickiness')}, or WebSocket-only clients`
+        ? `Requests of one session reach different instances: ${stickinessFix(t)}`
         : 'See the proxy-protocol and stickiness checks.',
     )
   }
