@@ -123,7 +123,5 @@ export function targetFromLocal(stateDirOption: string, input: TargetInput): Doc
     caSource: input.caFile ? `--ca ${input.caFile}` : "ebws local's certificate",
     local: {localUpArgs: args},
     loadBalancer: lb,
-    // The emulated ALB answers port 80 itself (src/local/haproxy.ts albHaproxyConfig), as `listeners fix` sets it up.
-    redirectByLoadBalancer: lb === 'application' ? "ebws local's ALB: HTTP:80 is a redirect action" : undefined,
   }
 }

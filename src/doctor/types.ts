@@ -56,8 +56,6 @@ export interface DoctorTarget {
    * Unknown for a bare URL: checks then speak of the CLB, whose listeners are the ones that strip upgrades.
    */
   loadBalancer?: LoadBalancerType | undefined
-  /** How it is known that http:// is answered by the load balancer's own redirect action (`--local` on an ALB). */
-  redirectByLoadBalancer?: string | undefined
 }
 
 export type LoadBalancerType = 'classic' | 'application' | 'network'

@@ -36,13 +36,12 @@ export function judgeLocation(location: URL, expected: URL): {status: CheckStatu
 }
 
 /**
- * Whether a redirect was written by the load balancer's own redirect action rather than by something behind it:
- * known for `ebws local`'s ALB (target.redirectByLoadBalancer), or seen on the response: a real ALB's generated
- * responses carry `Server: awselb/2.0` (not in AWS's documentation, but what every ALB sends; an app can fake it,
- * which only turns its reflected Host into a warning, never into a pass).
+ * Whether a response was written by the load balancer itself (its redirect action) rather than by something behind
+ * it: an ALB's own responses carry `Server: awselb/2.0`. AWS does not document the header, but every ALB sends it,
+ * and `ebws local up --lb application` does too. Judged from the response alone, as a browser sees it: an app that
+ * fakes the header only turns its reflected Host into a warning, never into a pass.
  */
-export function redirectByLoadBalancer(res: HttpResponse, t: DoctorTarget): string | undefined {
-  if (t.redirectByLoadBalancer) return t.redirectByLoadBalancer
+export function redirectByLoadBalancer(res: HttpResponse): string | undefined {
   const server = res.headers.server
   return typeof server === 'string' && /^awselb\//i.test(server) ? `Server: ${server}` : undefined
 }
@@ -164,7 +163,7 @@ export async function redirectCheck(ctx: ProbeContext): Promise<Check> {
       const judged = judgeLocation(target, expected)
       // An ALB's redirect action writes the port it is given (Port 443) into Location: harmless, and not ours to change.
       const artefact =
-        /^https:\/\/[^/]+:443(\/|$)/i.test(location) && t.httpsPort === 443 && !redirectByLoadBalancer(res, t)
+        /^https:\/\/[^/]+:443(\/|$)/i.test(location) && t.httpsPort === 443 && !redirectByLoadBalancer(res)
           ? ' (a redundant :443 in Location)'
           : ''
       if (judged.problem) {
@@ -202,7 +201,7 @@ export async function redirectCheck(ctx: ProbeContext): Promise<Check> {
   if (spoofed.response) {
     const location = spoofed.response.headers.location
     const to = location ? new URL(location, start) : undefined
-    const by = redirectByLoadBalancer(spoofed.response, t)
+    const by = redirectByLoadBalancer(spoofed.response)
     const verdict = judgeSpoofedRedirect(SPOOFED_HOST, t.host, to, expected, by)
     if (verdict.kind === 'reflected') {
       findings.push({
@@ -240,11 +239,7 @@ export async function redirectCheck(ctx: ProbeContext): Promise<Check> {
       })
     else if (health.response.status === 200)
       findings.push({status: 'pass', evidence: `health check ${path} answers 200 over http`, fix: null})
-    else if (
-      health.response.status >= 300 &&
-      health.response.status < 400 &&
-      redirectByLoadBalancer(health.response, t)
-    )
+    else if (health.response.status >= 300 && health.response.status < 400 && redirectByLoadBalancer(health.response))
       // The listener redirects every request; target group health checks go to the targets directly, not through it.
       // https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html
       findings.push({
