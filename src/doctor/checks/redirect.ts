@@ -261,7 +261,9 @@ export async function redirectCheck(ctx: ProbeContext): Promise<Check> {
 
   const worst = findings.reduce((a, b) => (rank[b.status] > rank[a.status] ? b : a))
   const others = findings.filter((f) => f !== worst && f.status !== 'pass').map((f) => f.evidence)
-  const passes = worst.status === 'pass' ? findings.filter((f) => f !== worst).map((f) => f.evidence) : []
+  // Under a warning, what worked is said too (a failure keeps its line to the problems).
+  const passes =
+    worst.status === 'fail' ? [] : findings.filter((f) => f !== worst && f.status === 'pass').map((f) => f.evidence)
   return check(
     'redirect',
     worst.status,

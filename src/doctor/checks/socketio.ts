@@ -18,7 +18,8 @@ export function explainUpgradeFailure(
   const e = engineError(body)
   const upgradeBack = headers.upgrade ? `Upgrade: ${headers.upgrade}` : 'no Upgrade header'
   const said = e ? ` (Engine.IO: "${e.message}")` : body ? ` ("${body.replace(/\s+/g, ' ').slice(0, 60)}")` : ''
-  if (status === 400 && e?.code === 1) {
+  // Engine.IO answers a refused upgrade with a bare "Session ID unknown" body, a refused poll with its JSON error.
+  if (status === 400 && (e?.code === 1 || /^Session ID unknown$/.test(body.trim()))) {
     return {
       evidence: `the upgrade got a 400 "Session ID unknown": it reached another instance than the polling handshake`,
       fix: `No stickiness across instances: ${stickinessFix(t)}`,
@@ -112,7 +113,7 @@ export async function socketioPollingCheck(ctx: ProbeContext): Promise<Check> {
       "Allow the websocket transport on the server (Socket.io's transports option).",
     )
   }
-  const ws = await openWebSocket(ctx, open.sid)
+  const ws = await openWebSocket(ctx, open.sid, jar)
   if (ws.kind !== 'open') {
     const why = explainUpgradeFailure(ws, t)
     return check(
