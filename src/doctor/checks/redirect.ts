@@ -93,7 +93,7 @@ function noRedirectFix(t: DoctorTarget): string {
   if (t.loadBalancer === 'application')
     return `${localUp(t, '') ?? listenersFix(t)} (the ALB's HTTP:80 listener gets a redirect action: 301 to https, host, path and query kept)`
   if (t.loadBalancer === 'network')
-    return `An NLB passes TCP and adds no X-Forwarded-Proto: redirect by port on the instance, everything arriving on port 80 answers 301 to https://${t.host} (nginx: a server on 80 with return 301 https://${t.host}$request_uri; ebws/redirect: EBWS_LB_LAYOUT=nlb behind an endpoint that sets X-Forwarded-Proto from the port)${localUp(t, '') ? `; locally: ${localUp(t, '')}` : ''}`
+    return `An NLB passes TCP and adds no X-Forwarded-Proto: redirect by port on the instance, everything arriving on port 80 answers 301 to https://${t.host} (nginx: a server on 80 with return 301 https://${t.host}$request_uri)${localUp(t, '') ? `; locally: ${localUp(t, '')}` : ''}`
   return `${listenersFix(t)} (HTTP ${t.httpPort} -> HTTP sends X-Forwarded-Proto: http, so the app can tell and redirect; a TCP listener sends nothing), with httpsRedirect() from ebws/redirect in the app`
 }
 

@@ -11,7 +11,10 @@ export function explainUpgradeFailure(
   if (outcome.kind === 'error') {
     return {
       evidence: `the upgrade got no HTTP answer: ${outcome.message}`,
-      fix: `Something between the client and the app drops WebSocket connections: make the secure listener SSL -> TCP: ${websocketLayout(t)}`,
+      fix:
+        t.loadBalancer === 'application' || t.loadBalancer === 'network'
+          ? `Something between the client and the app drops WebSocket connections: ${websocketLayout(t)}`
+          : `Something between the client and the app drops WebSocket connections: make the secure listener SSL -> TCP: ${websocketLayout(t)}`,
     }
   }
   const {status, headers, body} = outcome
@@ -55,7 +58,10 @@ export function explainUpgradeFailure(
     }
   if (status >= 500) {
     return {
-      evidence: `the upgrade got a ${status}${said}: the load balancer could not use the backend for it (a CLB HTTP/HTTPS listener answers this way to upgrades it cannot pass)`,
+      evidence:
+        t.loadBalancer === 'application' || t.loadBalancer === 'network'
+          ? `the upgrade got a ${status}${said}: no instance behind the load balancer answered it (nginx or the app is down, or refuses upgrades)`
+          : `the upgrade got a ${status}${said}: the load balancer could not use the backend for it (a CLB HTTP/HTTPS listener answers this way to upgrades it cannot pass)`,
       fix: websocketLayout(t),
     }
   }
