@@ -108,7 +108,7 @@ function assertReflectedHostWarning(run: Run) {
   )
   assert.match(
     run.checks.redirect.fix ?? '',
-    /^Pin the redirect's Host to localhost: aws elbv2 modify-listener --listener-arn .*Host=localhost,Path=\/#\{path\},Query=#\{query\},StatusCode=HTTP_301\}'.*Host: "localhost" \(not "#\{host\}"\) in the \.ebextensions override of AWSEBV2LoadBalancerListener/,
+    /^Pin the redirect's Host to localhost: aws elbv2 modify-listener --listener-arn .*Host=localhost,Path=\/#\{path\},Query=#\{query\},StatusCode=HTTP_301\}'.*Host: "localhost" \(not "#\{host\}"\) in the \.ebextensions override of AWSEBV2LoadBalancerListener.*Or let the app redirect, to its allowed hosts only: ebws listeners fix --domain localhost --redirect app$/,
   )
   // The listener redirects /healthz too; that is not a failure: ALB health checks go to the targets directly.
   assert.match(

@@ -84,7 +84,8 @@ function pinRedirectHost(t: DoctorTarget): string {
   return (
     `Pin the redirect's Host to ${t.host}: aws elbv2 modify-listener --listener-arn PORT_80_LISTENER_ARN (ebws listeners show${env}) ` +
     `--default-actions 'Type=redirect,RedirectConfig={Protocol=HTTPS,Port=443,Host=${t.host},Path=/#{path},Query=#{query},StatusCode=HTTP_301}'; ` +
-    `to keep it across environment updates, write Host: "${t.host}" (not "#{host}") in the .ebextensions override of AWSEBV2LoadBalancerListener (ebws listeners fix${env} --emit-ebextensions .ebextensions writes it).`
+    `to keep it across environment updates, write Host: "${t.host}" (not "#{host}") in the .ebextensions override of AWSEBV2LoadBalancerListener (ebws listeners fix${env} --emit-ebextensions .ebextensions writes it). ` +
+    `Or let the app redirect, to its allowed hosts only: ${listenersFix(t, ' --redirect app')}`
   )
 }
 
