@@ -195,6 +195,8 @@ export function albHaproxyConfig(input: Elbv2ConfigInput): string {
     `    bind ${bind}:${input.httpPort}`,
     '    mode http',
     `    http-request redirect location https://%[req.hdr(host),field(1,:)]${httpsSuffix}%[capture.req.uri] code 301`,
+    // What an ALB's own responses carry (undocumented, but what `ebws doctor` tells its redirect from an app's by).
+    '    http-after-response set-header Server awselb/2.0',
     '',
     '# HTTPS:443 -> forward to the default process (HTTP), WebSockets pass',
     'frontend alb_443',

@@ -62,6 +62,8 @@ export interface LocalUpOptions {
   /** Start a real redis-server on redisPort and give the instances REDIS_URL. */
   redis?: boolean
   redisPort?: number
+  /** Test seam: rewrites the generated HAProxy configuration, to build deliberately broken layouts (doctor's e2e tests). */
+  editHaproxyConfig?: (config: string) => string
 }
 
 export interface LocalInstance {
@@ -333,6 +335,7 @@ export async function localUp(options: LocalUpOptions): Promise<LocalState> {
             stickiness: options.stickiness ?? false,
           }),
   )
+  if (options.editHaproxyConfig) writeFileSync(cfgPath, options.editHaproxyConfig(readFileSync(cfgPath, 'utf8')))
   try {
     execFileSync(haproxy, ['-c', '-q', '-f', cfgPath], {stdio: 'pipe'})
   } catch (err) {
