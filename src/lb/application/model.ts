@@ -72,6 +72,8 @@ export interface Elbv2State {
   idleTimeoutSeconds?: number | undefined
   listeners: V2Listener[]
   targetGroups: V2TargetGroup[]
+  /** A shared ALB (LoadBalancerIsShared): the environment owns only its rules and target groups on it. */
+  shared?: boolean | undefined
 }
 
 /** Everything `listeners show` reads on an ALB/NLB environment. */
