@@ -74,6 +74,8 @@ export interface Elbv2State {
   targetGroups: V2TargetGroup[]
   /** A shared ALB (LoadBalancerIsShared): the environment owns only its rules and target groups on it. */
   shared?: boolean | undefined
+  /** Shared ALB, in a fix's snapshot: the host names this environment's rules match (what restore may touch). */
+  hosts?: string[] | undefined
 }
 
 /** Everything `listeners show` reads on an ALB/NLB environment. */

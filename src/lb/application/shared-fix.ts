@@ -58,6 +58,9 @@ export function checkSharedPlan(
   albIntent: AlbIntent & {shared: SharedContext},
 ): {plan: SharedPlan; summary: SharedFixSummary} {
   const plan = planSharedAlb(observed.state, albIntent)
+  // The snapshot (this state) records the hosts, so a rollback or restore can tell this environment's rules even
+  // when the rule that names a host (--domain) was never made.
+  observed.state.hosts = plan.hosts
   const others = observed.otherEnvironments
   const summary: SharedFixSummary = {
     otherEnvironments: others,

@@ -323,7 +323,9 @@ const sameActions = (a: V2Action[], b: V2Action[]) =>
  * of other environments are never touched.
  */
 export function planSharedRestore(snapshot: Elbv2State, current: Elbv2State): AlbStep[] {
-  const hosts = [...new Set([...environmentHosts(snapshot, {}), ...environmentHosts(current, {})])]
+  const hosts = [
+    ...new Set([...(snapshot.hosts ?? []), ...environmentHosts(snapshot, {}), ...environmentHosts(current, {})]),
+  ]
   const steps: AlbStep[] = []
   for (const l of current.listeners) {
     const before = snapshot.listeners.find((s) => s.arn === l.arn)
