@@ -86,6 +86,8 @@ export interface Elbv2Observed {
   shared: boolean
   /** Other environments whose target groups sit behind the same (shared) load balancer. */
   otherEnvironments: string[]
+  /** The environment's CNAME: on a shared ALB, Beanstalk's host-header condition on its rules. */
+  cname?: string | undefined
   /** Whether the deployed bundle's .ebextensions override AWSEBV2LoadBalancerListener's DefaultActions (undefined: unknown). */
   bundleOverridesListener?: boolean | undefined
 }

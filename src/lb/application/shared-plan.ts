@@ -359,3 +359,61 @@ export function planSharedRestore(snapshot: Elbv2State, current: Elbv2State): Al
   }
   return steps
 }
+
+/**
+ * The verdict on this environment's rules on a shared ALB: does 443 forward its hosts to its default process, does
+ * port 80 redirect them. (The listeners' default actions are the owner's and say nothing about this environment.)
+ */
+export function sharedRuleFindings(
+  state: Elbv2State,
+  cname: string | undefined,
+): {findings: Array<{severity: 'info' | 'warning'; code: string; message: string}>; redirected: boolean} {
+  const findings: Array<{severity: 'info' | 'warning'; code: string; message: string}> = []
+  const tg = targetGroupOf(state)
+  const hosts = environmentHosts(state, {cname})
+  if (!tg || hosts.length === 0) return {findings, redirected: false}
+  const l443 = state.listeners.find((l) => l.port === 443 && l.protocol === 'HTTPS')
+  const l80 = state.listeners.find((l) => l.port === 80)
+  const def = new Set([tg.arn])
+  if (l443) {
+    const covered = new Set(
+      ownRules(l443, state, hosts)
+        .filter((r) => hostOnly(r) && forwardsTo(r, def))
+        .flatMap(hostValues),
+    )
+    const missing = hosts.filter((h) => !covered.has(h))
+    if (missing.length > 0)
+      findings.push({
+        severity: 'warning',
+        code: 'shared-no-https-rule',
+        message: `HTTPS 443 has no rule of this environment for ${missing.join(', ')}: https:// requests for ${missing.length === 1 ? 'it' : 'them'} get the shared listener's default action, not this app`,
+      })
+    else
+      findings.push({
+        severity: 'info',
+        code: 'shared-https-rule',
+        message: `HTTPS 443 forwards ${hosts.join(', ')} to this environment's default process (its own rule)`,
+      })
+  }
+  let redirected = false
+  if (l80) {
+    const own = ownRules(l80, state, hosts)
+    const redirects = new Set(own.filter((r) => hostOnly(r) && isRedirectToHttps(r.actions[0])).flatMap(hostValues))
+    const forwarding = hosts.filter((h) => !redirects.has(h))
+    redirected = forwarding.length === 0
+    if (redirected)
+      findings.push({
+        severity: 'info',
+        code: 'redirect-ok',
+        message:
+          "port 80 redirects this environment's hosts to HTTPS with its own rules (Beanstalk does not rebuild a shared load balancer's rules on environment updates)",
+      })
+    else if (own.some((r) => forwardsTo(r, def)))
+      findings.push({
+        severity: 'warning',
+        code: 'http-forwards',
+        message: `port 80 forwards ${forwarding.join(', ')} to the app instead of redirecting: the app must redirect using X-Forwarded-Proto`,
+      })
+  }
+  return {findings, redirected}
+}

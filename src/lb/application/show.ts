@@ -94,7 +94,16 @@ export async function observeElbv2(
         .filter((n): n is string => Boolean(n) && n !== environment.environmentName),
     ),
   ].sort()
-  return {state, settings, settingsAll: settings, certificates, shared, otherEnvironments, bundleOverridesListener}
+  return {
+    state,
+    settings,
+    settingsAll: settings,
+    certificates,
+    shared,
+    otherEnvironments,
+    bundleOverridesListener,
+    cname: environment.cname,
+  }
 }
 
 export async function showElbv2(clients: AwsClients, input: ShowInput): Promise<Elbv2Report> {

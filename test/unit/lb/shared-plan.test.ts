@@ -4,7 +4,8 @@ import {describe, it} from 'node:test'
 import type {Elbv2State, V2Rule} from '../../../src/lb/application/model.ts'
 import {AlbPlanError, albOptionSettings, planAlb, planAlbRestore} from '../../../src/lb/application/plan.ts'
 import {environmentHosts, planSharedAlb} from '../../../src/lb/application/shared-plan.ts'
-import {CERT, l443, l80, REDIRECT, state, TG} from './fixtures.ts'
+import {judgeAlb} from '../../../src/lb/application/verdict.ts'
+import {CERT, l443, l80, observed, REDIRECT, state, TG} from './fixtures.ts'
 
 // A shared ALB as Beanstalk leaves it: the owner's listeners answer 404; env A (us) and env B each have a
 // host-header rule with their CNAME forwarding to their own default process.
@@ -217,5 +218,36 @@ describe('planAlbRestore on a shared ALB (pure)', () => {
       ],
     )
     assert.deepEqual(planAlbRestore(before, before), [])
+  })
+})
+
+describe('judgeAlb on a shared ALB (pure)', () => {
+  const codesOf = (s: Elbv2State) =>
+    judgeAlb(observed(s, {shared: true, otherEnvironments: ['env-b'], cname: CNAME}), new Date('2026-01-01'))
+  it("judges this environment's rules, not the owner's default actions", () => {
+    const before = codesOf(shared([l80({defaultActions: [NOT_FOUND], rules: [mine80, theirs80]}), with443()]))
+    assert.deepEqual(
+      before.findings.filter((f) => f.severity !== 'info').map((f) => [f.code, f.message]),
+      [
+        [
+          'shared-no-https-rule',
+          `HTTPS 443 has no rule of this environment for ${CNAME}: https:// requests for it get the shared listener's default action, not this app`,
+        ],
+        [
+          'http-forwards',
+          `port 80 forwards ${CNAME} to the app instead of redirecting: the app must redirect using X-Forwarded-Proto`,
+        ],
+      ],
+    )
+    const after = codesOf(
+      shared([
+        l80({defaultActions: [NOT_FOUND], rules: [{...mine80, actions: [REDIRECT]}, theirs80]}),
+        with443({rules: [rule('arn:rule/443/a', '1', CNAME, TG.arn)]}),
+      ]),
+    )
+    assert.equal(after.ok, true)
+    assert.equal(after.layout, 'https+redirect')
+    assert.ok(after.findings.some((f) => f.code === 'redirect-ok' && /its own rules/.test(f.message)))
+    assert.ok(after.findings.some((f) => f.code === 'shared' && /env-b/.test(f.message)))
   })
 })
