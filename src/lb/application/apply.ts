@@ -36,7 +36,7 @@ export function albCliCommand(lbArn: string, region: string, op: AlbOp): string 
   if (isRuleOp(op)) return ruleCliCommand(region, op, actions)
   switch (op.kind) {
     case 'create-listener':
-      return `aws elbv2 create-listener --region ${region} --load-balancer-arn ${lbArn} --protocol HTTPS --port ${op.port} --certificates CertificateArn=${op.certificateArn} --ssl-policy ${op.sslPolicy} --default-actions ${actions(op.defaultActions)}`
+      return `aws elbv2 create-listener --region ${region} --load-balancer-arn ${lbArn} --protocol HTTPS --port ${op.port} --certificates CertificateArn=${op.certificateArn} --ssl-policy ${op.sslPolicy} --default-actions ${actions(op.defaultActions)}${(op.rules ?? []).map((r) => ` && ${ruleCliCommand(region, {kind: 'create-rule', listenerArn: '<the new listener ARN>', port: op.port, ...r}, actions)}`).join('')}`
     case 'modify-listener':
       return `aws elbv2 modify-listener --region ${region} --listener-arn ${op.listenerArn}${op.protocol ? ` --protocol ${op.protocol}` : ''}${op.certificateArn ? ` --certificates CertificateArn=${op.certificateArn}` : ''}${op.sslPolicy ? ` --ssl-policy ${op.sslPolicy}` : ''}${op.defaultActions ? ` --default-actions ${actions(op.defaultActions)}` : ''}`
     case 'delete-listener':
