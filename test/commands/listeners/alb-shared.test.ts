@@ -2,14 +2,14 @@
 // this environment's rules change; a change to the shared listeners needs --change-shared-listeners.
 import assert from 'node:assert/strict'
 import {execFile} from 'node:child_process'
-import {mkdtempSync, rmSync} from 'node:fs'
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {promisify} from 'node:util'
 
 import {ElasticBeanstalkClient, UpdateEnvironmentCommand} from '@aws-sdk/client-elastic-beanstalk'
-import {DescribeListenersCommand} from '@aws-sdk/client-elastic-load-balancing-v2'
+import {DescribeListenerCertificatesCommand, DescribeListenersCommand} from '@aws-sdk/client-elastic-load-balancing-v2'
 
 import {startCliBench, type FullBench} from '../../bench/scenario.ts'
 import {json, jsonError, runCli} from '../../helpers/cli.ts'
@@ -322,6 +322,106 @@ describe('ebws listeners fix on a shared ALB (local AWS bench)', () => {
       l443.rules.map((x) => (x.Conditions?.[0]?.Values ?? x.Conditions?.[0]?.HostHeaderConfig?.Values)?.slice().sort()),
       [['app.example.com', cnameA].sort()],
     )
+  })
+
+  it("--change-shared-listeners adds the domain's certificate to the shared 443 listener by SNI; restore removes it", async () => {
+    const {lb, a} = await pair()
+    const other = await createCertificate({
+      endpoint: bench.direct.moto,
+      region: bench.region,
+      kind: 'ec256',
+      domain: 'chat.example.org',
+    })
+    bench.calls.clear()
+    const refused = await runCli(
+      ['listeners', 'fix', '-e', a.environmentName, '--domain', 'chat.example.org', '--json'],
+      {
+        env,
+      },
+    )
+    assert.equal(refused.code, 2, refused.stdout)
+    assert.match(
+      jsonError(refused).message,
+      /add certificate \S+ to listener 443 \(SNI; its default certificate stays\)/,
+    )
+    assert.equal(writes(), 0)
+    const file = backup()
+    const r = await runCli(
+      [
+        'listeners',
+        'fix',
+        '-e',
+        a.environmentName,
+        '--domain',
+        'chat.example.org',
+        '--change-shared-listeners',
+        '--backup-file',
+        file,
+        '--json',
+      ],
+      {env},
+    )
+    assert.equal(r.code, 0, r.stderr)
+    const l443 = (await a.elbv2.send(new DescribeListenersCommand({LoadBalancerArn: lb.arn}))).Listeners!.find(
+      (l) => l.Port === 443,
+    )!
+    const certs = async () =>
+      (
+        (await a.elbv2.send(new DescribeListenerCertificatesCommand({ListenerArn: l443.ListenerArn}))).Certificates ??
+        []
+      )
+        .filter((c) => !c.IsDefault)
+        .map((c) => c.CertificateArn)
+    assert.deepEqual(await certs(), [other.arn])
+    assert.equal(
+      (await a.elbv2.send(new DescribeListenersCommand({LoadBalancerArn: lb.arn}))).Listeners!.find(
+        (l) => l.Port === 443,
+      )!.Certificates?.[0]?.CertificateArn,
+      l443.Certificates?.[0]?.CertificateArn,
+      'the default certificate stays',
+    )
+    bench.calls.clear()
+    const again = json<Fix>(
+      await runCli(['listeners', 'fix', '-e', a.environmentName, '--domain', 'chat.example.org', '--json'], {env}),
+    )
+    assert.equal(again.status, 'already-in-shape', 'the SNI certificate is used without the flag now')
+    assert.equal(writes(), 0)
+    assert.equal((await runCli(['listeners', 'restore', '--from', file, '--json'], {env})).code, 0)
+    assert.deepEqual(await certs(), [])
+  })
+
+  it('--emit-ebextensions writes only the process settings and says the rule changes need the live change', async () => {
+    const {a} = await pair()
+    const dir = mkdtempSync(join(tmpdir(), 'ebws-alb-shared-emit-'))
+    dirs.push(dir)
+    bench.calls.clear()
+    const out = json<Fix & {ebextensionsFiles: string[]}>(
+      await runCli(
+        [
+          'listeners',
+          'fix',
+          '-e',
+          a.environmentName,
+          '--domain',
+          'app.example.com',
+          '--stickiness',
+          '--emit-ebextensions',
+          join(dir, '.ebextensions'),
+          '--json',
+        ],
+        {env},
+      ),
+    )
+    assert.equal(out.status, 'emitted')
+    assert.equal(writes(), 0)
+    assert.deepEqual(
+      out.ebextensionsFiles.map((f) => f.slice(dir.length + 1)),
+      ['.ebextensions/ebws-alb-listeners.config'],
+    )
+    const text = readFileSync(out.ebextensionsFiles[0]!, 'utf8')
+    assert.match(text, /aws:elasticbeanstalk:environment:process:default:\n {4}StickinessEnabled: "true"/)
+    assert.doesNotMatch(text, /aws:elbv2:/, 'a shared ALB takes no listener or load-balancer settings')
+    assert.ok(out.warnings.some((w) => /^Not written: this environment's rule changes/.test(w)))
   })
 
   it('a fault injected at each write rolls back to the snapshot', async () => {
