@@ -200,7 +200,9 @@ export async function fixAlb(
       domainName: certificate.domainName,
       notAfter: certificate.notAfter,
     },
-    sslPolicy,
+    // A shared listener keeps its policy unless --tls-policy names one.
+    sslPolicy:
+      (shared && !intent.sslPolicy && observed.state.listeners.find((l) => l.port === 443)?.sslPolicy) || sslPolicy,
     optionSettings: settings,
     warnings,
     ...(sharedPlan ? {shared: sharedPlan.summary} : {}),

@@ -271,6 +271,10 @@ describe('ebws listeners fix on a shared ALB (local AWS bench)', () => {
     assert.match(e.message, /add an HTTPS listener on 443/)
     assert.match(e.hint ?? '', /--change-shared-listeners/)
     assert.equal(writes(), 0)
+    const shown = await runCli(['listeners', 'show', '-e', a.environmentName], {env})
+    assert.match(shown.stdout, new RegExp(`Shared with: ${b.environmentName}`))
+    assert.match(shown.stdout, /no HTTPS listener on 443/)
+    assert.match(shown.stdout, new RegExp(`Fix it: ebws listeners fix -e ${a.environmentName} `))
     // An explicit SSL policy is a listener change too.
     const {a: a2} = await pair()
     bench.calls.clear()
