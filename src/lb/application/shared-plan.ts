@@ -79,6 +79,25 @@ export function ownRules(l: V2Listener, state: Elbv2State, hosts: string[]): V2R
   )
 }
 
+/** A host-header value matches case-insensitively, `*` any run of characters and `?` one (ALB host conditions). */
+export const hostMatches = (pattern: string, host: string): boolean =>
+  new RegExp(
+    `^${pattern
+      .toLowerCase()
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  ).test(host.toLowerCase())
+
+/**
+ * The hosts the owner's port-80 default action already redirects to HTTPS: those no rule on the listener matches
+ * (rules are evaluated before the default action).
+ */
+function defaultRedirected(l80: V2Listener, hosts: string[]): Set<string> {
+  if (!isRedirectToHttps(l80.defaultActions[0])) return new Set()
+  return new Set(hosts.filter((h) => !l80.rules.some((r) => hostValues(r).some((p) => hostMatches(p, h)))))
+}
+
 /** The lowest-precedence free priority: after every rule on the listener, so no other environment's rule is shadowed. */
 function nextPriority(l: V2Listener | undefined, taken: Set<number>): number {
   let p = Math.max(0, ...(l?.rules ?? []).map((r) => Number(r.priority)).filter(Number.isFinite), ...taken) + 1
@@ -238,7 +257,7 @@ export function planSharedAlb(state: Elbv2State, intent: AlbIntent & {shared: Sh
             'Add the same rules to the 443 listener first, or pass --redirect app to keep port 80 forwarding (the app redirects by X-Forwarded-Proto).',
           ],
         )
-      const redirected = new Set<string>()
+      const redirected = defaultRedirected(l80, hosts)
       for (const r of own80) {
         if (isRedirectToHttps(r.actions[0])) {
           for (const h of hostValues(r)) redirected.add(h)
@@ -398,7 +417,9 @@ export function sharedRuleFindings(
   let redirected = false
   if (l80) {
     const own = ownRules(l80, state, hosts)
-    const redirects = new Set(own.filter((r) => hostOnly(r) && isRedirectToHttps(r.actions[0])).flatMap(hostValues))
+    const redirects = defaultRedirected(l80, hosts)
+    for (const r of own)
+      if (hostOnly(r) && isRedirectToHttps(r.actions[0])) for (const h of hostValues(r)) redirects.add(h)
     const forwarding = hosts.filter((h) => !redirects.has(h))
     redirected = forwarding.length === 0
     if (redirected)

@@ -3,7 +3,7 @@ import {describe, it} from 'node:test'
 
 import type {Elbv2State, V2Rule} from '../../../src/lb/application/model.ts'
 import {AlbPlanError, albOptionSettings, planAlb, planAlbRestore} from '../../../src/lb/application/plan.ts'
-import {environmentHosts, planSharedAlb} from '../../../src/lb/application/shared-plan.ts'
+import {environmentHosts, hostMatches, planSharedAlb} from '../../../src/lb/application/shared-plan.ts'
 import {judgeAlb} from '../../../src/lb/application/verdict.ts'
 import {CERT, l443, l80, observed, REDIRECT, state, TG} from './fixtures.ts'
 
@@ -182,6 +182,26 @@ describe('planSharedAlb (pure)', () => {
     assert.deepEqual(planSharedAlb(shared([with443()]), intent({redirect: 'app'})).loadBalancerChanges, [])
     const many = ['a', 'b', 'c', 'd', 'e'].map((h) => rule(`arn:rule/${h}`, h, `${h}.example.com`, TG.arn))
     assert.throws(() => planSharedAlb(shared([l80({rules: many})]), intent()), /answers 6 host names/)
+  })
+
+  it("an owner's port-80 default redirect already covers hosts no rule on 80 matches (wildcards included)", () => {
+    const s = shared([
+      l80({defaultActions: [REDIRECT], rules: [theirs80]}),
+      with443({rules: [rule('arn:rule/443/a', '1', CNAME, TG.arn)]}),
+    ])
+    assert.deepEqual(planSharedAlb(s, intent()).steps, [], 'Beanstalk put its rule on 443: nothing to do on 80')
+    const wildcard = rule('arn:rule/80/w', '5', '*.eba-1.us-east-1.elasticbeanstalk.com', OTHER_TG.arn)
+    const s2 = shared([l80({defaultActions: [REDIRECT], rules: [wildcard]}), with443({rules: s.listeners[1]!.rules})])
+    assert.deepEqual(
+      planSharedAlb(s2, intent()).steps.map(
+        (x) => x.op.kind === 'create-rule' && [x.op.port, x.op.priority, x.op.hosts],
+      ),
+      [[80, 6, [CNAME]]],
+      "another environment's wildcard rule would catch it first: ebws adds its own redirect after it",
+    )
+    assert.equal(hostMatches('*.Example.com', 'app.example.com'), true)
+    assert.equal(hostMatches('a?p.example.com', 'app.example.com'), true)
+    assert.equal(hostMatches('example.com', 'app.example.com'), false)
   })
 
   it("the hosts are the CNAME, --domain and what this environment's forwarding rules match (not other environments')", () => {
