@@ -266,6 +266,18 @@ describe('eb-fake: ALB and NLB environments', () => {
     const attrs =
       (await v2.send(new DescribeTargetGroupAttributesCommand({TargetGroupArn: tg.TargetGroupArn}))).Attributes ?? []
     assert.equal(attrs.find((x) => x.Key === 'stickiness.enabled')?.Value, 'true', 'its processes are updated')
+    for (const [Namespace, OptionName, Value] of [
+      ['aws:elbv2:loadbalancer', 'IdleTimeout', '120'],
+      ['aws:elbv2:listener:443', 'SSLPolicy', 'ELBSecurityPolicy-TLS13-1-2-2021-06'],
+    ] as const) {
+      await assert.rejects(
+        b.eb.send(
+          new UpdateEnvironmentCommand({EnvironmentName: 'shared-a', OptionSettings: [{Namespace, OptionName, Value}]}),
+        ),
+        /does not apply to an environment with a shared load balancer/,
+        `${Namespace} ${OptionName} is not a shared ALB's to set`,
+      )
+    }
   })
 
   it("an NLB's listeners are TCP only in the option settings", async () => {
