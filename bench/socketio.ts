@@ -304,46 +304,19 @@ async function broadcastRun(
   broadcasts: number,
   gapMs: number,
   tls: boolean,
-  onConnected: () => void = () => {},
+  onConnected: () => Promise<void> = async () => {},
 ): Promise<BroadcastRun> {
-  const agent = tls
-    ? new HttpsAgent({rejectUnauthorized: false, maxSockets: Infinity, keepAlive: false})
-    : new Agent({keepAlive: false})
-  const sockets: Socket[] = []
   const latenciesMs: number[] = []
   let delivered = 0
   let firstSent: number
   let lastReceived = 0
   const started = performance.now()
+  const sockets = await connectMany(url, count, tls)
   try {
-    for (let i = 0; i < count; i += 200) {
-      const batch = await Promise.allSettled(
-        Array.from({length: Math.min(200, count - i)}, () => {
-          const s = io(url, {
-            transports: ['websocket'],
-            reconnection: false,
-            agent: agent as never,
-            rejectUnauthorized: false,
-            forceNew: true,
-            extraHeaders: {origin: url.replace(/\/$/, '')},
-            timeout: 30_000,
-          })
-          return new Promise<Socket>((resolve, reject) => {
-            s.once('connect', () => resolve(s))
-            s.once('connect_error', (err) => {
-              s.close()
-              reject(err)
-            })
-          })
-        }),
-      )
-      for (const r of batch) if (r.status === 'fulfilled') sockets.push(r.value)
-      if (batch.some((r) => r.status === 'rejected')) break
-    }
     const connectSeconds = (performance.now() - started) / 1000
     // Memory is sampled with every client connected and before any broadcast: the cost of holding connections.
     await new Promise((r) => setTimeout(r, 1000))
-    onConnected()
+    await onConnected()
     for (const s of sockets) {
       s.on('chat', (m: {at: number}) => {
         const now = Date.now()
@@ -371,8 +344,245 @@ async function broadcastRun(
     }
   } finally {
     for (const s of sockets) s.close()
-    agent.destroy()
   }
+}
+
+/**
+ * Opens up to `count` websocket clients, 200 at a time, and stops at the first batch with a failure (a full
+ * descriptor table, a refused connection): what was held is what the caller reports.
+ */
+async function connectMany(
+  url: string,
+  count: number,
+  tls: boolean,
+  headers: Record<string, string> = {origin: url.replace(/\/$/, '')},
+): Promise<Socket[]> {
+  const agent = tls
+    ? new HttpsAgent({rejectUnauthorized: false, maxSockets: Infinity, keepAlive: false})
+    : new Agent({keepAlive: false})
+  const sockets: Socket[] = []
+  for (let i = 0; i < count; i += 200) {
+    const batch = await Promise.allSettled(
+      Array.from({length: Math.min(200, count - i)}, () => {
+        const s = io(url, {
+          transports: ['websocket'],
+          reconnection: false,
+          agent: agent as never,
+          rejectUnauthorized: false,
+          forceNew: true,
+          extraHeaders: headers,
+          timeout: 30_000,
+        })
+        return new Promise<Socket>((resolve, reject) => {
+          s.once('connect', () => resolve(s))
+          s.once('connect_error', (err) => {
+            s.close()
+            reject(err)
+          })
+        })
+      }),
+    )
+    for (const r of batch) if (r.status === 'fulfilled') sockets.push(r.value)
+    if (batch.some((r) => r.status === 'rejected')) break
+  }
+  // keepAlive is off: the agent holds no sockets of its own once every upgrade is done.
+  return sockets
+}
+
+/** What the probe (bench/socketio-probe.ts) reads in a server process after two full GCs. */
+interface ProbeReading {
+  rss: number
+  heapUsed: number
+  heapTotal: number
+  external: number
+  arrayBuffers: number
+  /** VmRSS just before the GCs, in bytes: what the process holds as it runs. */
+  rssBeforeGc: number
+  /** Committed bytes of V8's young generation (new space) and old space, after GC. */
+  newSpace: number
+  oldSpace: number
+}
+const READING_KEYS = [
+  'rss',
+  'heapUsed',
+  'heapTotal',
+  'external',
+  'arrayBuffers',
+  'rssBeforeGc',
+  'newSpace',
+  'oldSpace',
+] as const
+
+/** Where probes write their readings: made by loadProbe(), which every scenario's process calls first. */
+let probeDir = ''
+/**
+ * Makes every server process started from here on (bare servers, the sample app's instances: they inherit the
+ * bench's env) load the probe, through NODE_OPTIONS.
+ */
+function loadProbe() {
+  probeDir = mkdtempSync(join(tmpdir(), 'ebws-bench-probe-'))
+  process.on('exit', () => rmSync(probeDir, {recursive: true, force: true}))
+  const probeModule = JSON.stringify(join(import.meta.dirname, 'socketio-probe.ts'))
+  process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --import ${probeModule}`.trim()
+  process.env.EBWS_BENCH_PROBE_DIR = probeDir
+}
+
+/** Asks the probe in `pid` for its memory after GC (SIGUSR2) and waits for its answer. */
+async function probe(pid: number): Promise<ProbeReading> {
+  const file = join(probeDir, `${pid}.json`)
+  rmSync(file, {force: true})
+  const rssBeforeGc = rssKiB(pid) * 1024
+  process.kill(pid, 'SIGUSR2')
+  const deadline = Date.now() + 60_000
+  while (!existsSync(file)) {
+    if (Date.now() > deadline) throw new Error(`no memory reading from pid ${pid}: is the probe loaded?`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  const read = JSON.parse(readFileSync(file, 'utf8')) as ProbeReading & {spaces: Record<string, number>}
+  const {spaces, ...usage} = read
+  return {...usage, rssBeforeGc, newSpace: spaces.new_space ?? 0, oldSpace: spaces.old_space ?? 0}
+}
+
+const sumReadings = (rs: ProbeReading[]): ProbeReading =>
+  Object.fromEntries(READING_KEYS.map((k) => [k, rs.reduce((sum, r) => sum + r[k], 0)])) as unknown as ProbeReading
+
+/** Growth per connection in KiB, field by field. */
+const perConnection = (before: ProbeReading, after: ProbeReading, n: number): ProbeReading =>
+  Object.fromEntries(
+    READING_KEYS.map((k) => [k, (after[k] - before[k]) / 1024 / Math.max(1, n)]),
+  ) as unknown as ProbeReading
+
+/** The servers the memory scenario compares; `sample` is what each cluster instance runs (Redis, recovery). */
+const MEMORY_VARIANTS = ['bare', 'sample', 'sample-no-redis'] as const
+type MemoryVariant = (typeof MEMORY_VARIANTS)[number]
+
+/** Readings of one server process: before any client, then with each size of clients connected. */
+interface MemoryRun {
+  before: ProbeReading
+  at: Array<{connected: number; reading: ProbeReading}>
+}
+
+/**
+ * One server of `variant` (fresh process), websocket clients straight to its port (no load balancer, no TLS: only the
+ * app's own cost), connected up to each of `sizes` in turn, memory read by the probe before and at each size. The
+ * sample app runs as `local up` runs it (the bundle, ALB layout), so the client sends the X-Forwarded-Proto and Origin
+ * the load balancer and a browser would.
+ */
+async function memoryOfOne(variant: MemoryVariant, sizes: number[]): Promise<MemoryRun> {
+  let pid: number
+  let url: string
+  let headers: Record<string, string> = {}
+  let stop: () => Promise<void>
+  if (variant === 'bare') {
+    await spawnServer('bare')
+    pid = servers.bare.pid
+    url = `http://localhost:${servers.bare.port}/`
+    stop = async () => servers.bare.kill()
+  } else {
+    const [https, http, redisPort, app, nginx] = (await freePorts(5)) as [number, number, number, number, number]
+    const stateDir = mkdtempSync(join(tmpdir(), 'ebws-bench-memory-'))
+    const state = await localUp({
+      mode: 'websocket',
+      loadBalancer: 'application',
+      instances: 1,
+      redis: variant === 'sample',
+      redisPort,
+      httpsPort: https,
+      httpPort: http,
+      app: 'sample',
+      appPort: app,
+      nginx: false,
+      nginxPort: nginx,
+      idleTimeoutSeconds: 120,
+      allowedHosts: ['localhost'],
+      stateDir,
+    })
+    pid = state.processes.find((p) => p.name.startsWith('app'))!.pid
+    url = `http://localhost:${app}/`
+    headers = {origin: `https://localhost:${https}`, 'x-forwarded-proto': 'https'}
+    stop = async () => {
+      await localDown(stateDir)
+      rmSync(stateDir, {recursive: true, force: true})
+    }
+  }
+  const sockets: Socket[] = []
+  try {
+    // Settle: the app has connected to Redis and finished starting up before the first reading.
+    await new Promise((r) => setTimeout(r, 1000))
+    const run: MemoryRun = {before: await probe(pid), at: []}
+    for (const size of sizes) {
+      sockets.push(...(await connectMany(url, size - sockets.length, false, headers)))
+      await new Promise((r) => setTimeout(r, 1000))
+      run.at.push({connected: sockets.length, reading: await probe(pid)})
+    }
+    return run
+  } finally {
+    for (const s of sockets) s.close()
+    await stop()
+  }
+}
+
+/**
+ * Memory per connection of the sample app (one instance, Redis Streams adapter + connection state recovery, as in the
+ * cluster), of the sample app without REDIS_URL (what Redis and recovery add) and of bare Socket.io, in rounds that
+ * alternate which goes first; medians. Per connection at each size is growth from no clients / clients; the marginal
+ * figure is growth between the two sizes / the clients added, which leaves out what a process grows by once
+ * (the young generation, pools), whatever its client count.
+ */
+async function memoryScenario(
+  sizes = (process.env.MEMORY_SIZES ?? '1000,5000').split(',').map(Number),
+  rounds = Number(process.env.MEMORY_ROUNDS ?? 3),
+) {
+  // The sample app caps connections per instance at 4,096 by default (MAX_CONNECTIONS): lift it for the 5,000 step.
+  process.env.MAX_CONNECTIONS = String(Math.max(...sizes) + 100)
+  console.log(
+    `\nMemory per connection (KiB), one server process, websocket clients straight to its port, median of ${rounds} alternated rounds:`,
+  )
+  console.log(
+    '  RSS = VmRSS growth as it runs; after 2 full GCs: RSS, V8 heap used/committed, external (Buffers); young gen = committed MiB',
+  )
+  const runs: Record<MemoryVariant, MemoryRun[]> = {bare: [], sample: [], 'sample-no-redis': []}
+  for (let round = 0; round < rounds; round++) {
+    const order = round % 2 === 0 ? MEMORY_VARIANTS : [...MEMORY_VARIANTS].reverse()
+    for (const variant of order) runs[variant].push(await memoryOfOne(variant, sizes))
+  }
+  const kib = (x: number) => x.toFixed(1).padStart(5)
+  const rows: Record<string, Record<MemoryVariant, ProbeReading>> = {}
+  for (const variant of MEMORY_VARIANTS) {
+    const steps = sizes.map((_, i) => ({
+      label: `n=${sizes[i]}`,
+      per: runs[variant].map((r) => perConnection(r.before, r.at[i]!.reading, r.at[i]!.connected)),
+    }))
+    if (sizes.length > 1) {
+      const last = sizes.length - 1
+      steps.push({
+        label: `${sizes[0]}->${sizes[last]}`,
+        per: runs[variant].map((r) =>
+          perConnection(r.at[0]!.reading, r.at[last]!.reading, r.at[last]!.connected - r.at[0]!.connected),
+        ),
+      })
+    }
+    for (const {label, per} of steps) {
+      const m = (k: keyof ProbeReading) => median(per.map((p) => p[k]))
+      const row = Object.fromEntries(READING_KEYS.map((k) => [k, m(k)])) as unknown as ProbeReading
+      ;(rows[label] ??= {} as Record<MemoryVariant, ProbeReading>)[variant] = row
+      console.log(
+        `  ${label.padEnd(10)} ${variant.padEnd(16)} RSS ${kib(row.rssBeforeGc)}; after GC: RSS ${kib(row.rss)}, heap ${kib(row.heapUsed)}/${kib(row.heapTotal)}, ` +
+          `external ${kib(row.external)}  [RSS runs: ${per.map((p) => p.rssBeforeGc.toFixed(1)).join(', ')}]`,
+      )
+    }
+    const young = runs[variant].map((r) => [r.before, ...r.at.map((a) => a.reading)].map((x) => x.newSpace / 2 ** 20))
+    console.log(
+      `  ${''.padEnd(10)} ${variant.padEnd(16)} young gen MiB (before, ${sizes.join(', ')}): ${young.map((y) => y.map((v) => v.toFixed(1)).join('/')).join('; ')}`,
+    )
+  }
+  for (const [label, row] of Object.entries(rows)) {
+    const ratio = (k: keyof ProbeReading) => (row.sample[k] / row.bare[k]).toFixed(2)
+    console.log(
+      `  ${label.padEnd(10)} sample/bare: RSS ${ratio('rssBeforeGc')}, RSS after GC ${ratio('rss')}, heap used ${ratio('heapUsed')}`,
+    )
+  }
+  return rows
 }
 
 async function clusterScenario(
@@ -406,42 +616,41 @@ async function clusterScenario(
     stateDir,
   })
   const appPids = state.processes.filter((p) => p.name.startsWith('app-')).map((p) => p.pid)
-  const appRss = () => appPids.reduce((sum, pid) => sum + rssKiB(pid), 0)
+  const appReadings = async () => sumReadings(await Promise.all(appPids.map(probe)))
   // Back to back by default (each after the previous one is acknowledged): delivered msg/s is then throughput.
   const gapMs = Number(process.env.CLUSTER_GAP_MS ?? 0)
   let cluster: BroadcastRun
-  let rssPerConnection: number
+  let clusterMemory: ProbeReading
   try {
-    const before = appRss()
-    let connectedRss = before
-    cluster = await broadcastRun(
-      `https://localhost:${https}/`,
-      count,
-      broadcasts,
-      gapMs,
-      true,
-      () => (connectedRss = appRss()),
-    )
-    rssPerConnection = (connectedRss - before) / Math.max(1, cluster.connected)
+    await new Promise((r) => setTimeout(r, 1000))
+    const before = await appReadings()
+    let connected = before
+    cluster = await broadcastRun(`https://localhost:${https}/`, count, broadcasts, gapMs, true, async () => {
+      connected = await appReadings()
+    })
+    clusterMemory = perConnection(before, connected, cluster.connected)
   } finally {
     await localDown(stateDir)
     rmSync(stateDir, {recursive: true, force: true})
   }
   await spawnServer('bare')
   let bare: BroadcastRun
-  let bareRssPerConnection: number
+  let bareMemory: ProbeReading
   try {
-    const before = rssKiB(servers.bare.pid)
-    let connectedRss = before
+    await new Promise((r) => setTimeout(r, 1000))
+    const before = await probe(servers.bare.pid)
+    let connected = before
     bare = await broadcastRun(
       `http://localhost:${servers.bare.port}/`,
       cluster.connected,
       broadcasts,
       gapMs,
       false,
-      () => (connectedRss = rssKiB(servers.bare.pid)),
+      async () => {
+        connected = await probe(servers.bare.pid)
+      },
     )
-    bareRssPerConnection = (connectedRss - before) / Math.max(1, bare.connected)
+    bareMemory = perConnection(before, connected, bare.connected)
   } finally {
     servers.bare.kill()
   }
@@ -456,7 +665,11 @@ async function clusterScenario(
     )
   }
   console.log(
-    `  server RSS per connection (3 instances, growth with every client connected / clients): ${rssPerConnection.toFixed(1)} KiB (goal <= 30); bare server ${bareRssPerConnection.toFixed(1)} KiB`,
+    `  server RSS per connection (3 instances, growth with every client connected / clients): ${clusterMemory.rssBeforeGc.toFixed(1)} KiB (goal <= 30); bare server ${bareMemory.rssBeforeGc.toFixed(1)} KiB; ratio ${(clusterMemory.rssBeforeGc / bareMemory.rssBeforeGc).toFixed(2)}`,
+  )
+  console.log(
+    `  after 2 full GCs, per connection: RSS ${clusterMemory.rss.toFixed(1)} vs ${bareMemory.rss.toFixed(1)} KiB, V8 heap used ${clusterMemory.heapUsed.toFixed(1)} vs ${bareMemory.heapUsed.toFixed(1)} KiB ` +
+      `(ratio ${(clusterMemory.heapUsed / bareMemory.heapUsed).toFixed(2)}), of which young generation committed ${clusterMemory.newSpace.toFixed(1)} vs ${bareMemory.newSpace.toFixed(1)} KiB`,
   )
   console.log(
     `  delivered msg/s ratio cluster/bare: ${(cluster.deliveredPerSecond / bare.deliveredPerSecond).toFixed(3)} (${broadcasts} broadcasts, ${gapMs} ms apart)`,
@@ -491,6 +704,11 @@ if (fdLimit() < hardFdLimit() && !process.env.EBWS_BENCH_FD_RAISED) {
     env: {...process.env, EBWS_BENCH_FD_RAISED: '1'},
   })
   process.exitCode = await new Promise<number>((r) => child.once('exit', (code) => r(code ?? 1)))
+  process.exit()
+}
+loadProbe()
+if (process.argv.includes('--memory')) {
+  await memoryScenario()
   process.exit()
 }
 if (process.argv.includes('--cluster')) {
