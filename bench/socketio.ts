@@ -18,7 +18,7 @@ import {Server} from 'socket.io'
 import {io, type Socket} from 'socket.io-client'
 
 import {acceptProxyProtocol, httpsRedirect} from '../src/redirect/index.ts'
-import {localDown, localUp} from '../src/local/run.ts'
+import {localDown, localUp, SAMPLE_APP_NODE_FLAGS} from '../src/local/run.ts'
 import {freePorts} from '../test/e2e/helpers.ts'
 
 /** An http.Agent whose connections start with a PROXY v1 line, as the CLB's would. */
@@ -88,10 +88,10 @@ const servers: Record<
 > = {} as never
 /** A/A mode: "guarded" runs go to a second bare server, to show the noise floor of this machine. */
 let aa = false
-async function spawnServer(kind: 'bare' | 'bare2' | 'guarded') {
+async function spawnServer(kind: 'bare' | 'bare2' | 'guarded', nodeFlags: string[] = []) {
   // --expose-gc: each CPU reading starts after a full GC, so a run pays for its own garbage, not for a random share
   // of earlier runs'. Servers share one core (taskset, when there are 2+) and the client keeps the other.
-  const args = [process.execPath, '--expose-gc', import.meta.filename, '--server', kind]
+  const args = [process.execPath, '--expose-gc', ...nodeFlags, import.meta.filename, '--server', kind]
   const pin = availableParallelism() >= 2 && existsSync('/usr/bin/taskset')
   const child = spawn(
     pin ? '/usr/bin/taskset' : args[0]!,
@@ -283,6 +283,26 @@ async function manyClientsThroughHaproxy(count = 2_000, messagesEach = 5) {
 /** The open-file limit: soft raised to the hard one at start (re-exec through sh, which Node cannot do itself). */
 const fdLimit = () => Number(execFileSync('sh', ['-c', 'ulimit -n'], {encoding: 'utf8'}).trim())
 const hardFdLimit = () => Number(execFileSync('sh', ['-c', 'ulimit -Hn'], {encoding: 'utf8'}).trim())
+/** Whether this process may raise its hard limit (root with CAP_SYS_RESOURCE; a container often lacks it). */
+const canRaiseHardFdLimit = () => {
+  try {
+    execFileSync('sh', ['-c', `ulimit -Hn ${hardFdLimit() + 1}`], {stdio: 'ignore'})
+    return true
+  } catch {
+    return false
+  }
+}
+/** The one sentence about descriptors the cluster scenario prints first. */
+function fdLimitReport(): string {
+  const soft = fdLimit()
+  const hard = hardFdLimit()
+  const was = Number(process.env.EBWS_BENCH_FD_SOFT_AT_START ?? soft)
+  const raised = was < soft ? `raised from ${was} to the hard limit at start` : 'already at the hard limit at start'
+  const hardNote = canRaiseHardFdLimit()
+    ? 'the hard limit could be raised here (ulimit -Hn)'
+    : 'the hard limit cannot be raised here (EPERM: no CAP_SYS_RESOURCE)'
+  return `open-file limit: soft ${soft} (${raised}), hard ${hard}; ${hardNote}. HAProxy holds 2 descriptors per client (client side + instance side) and derives its maxconn from this limit; the client process holds 1`
+}
 
 interface BroadcastRun {
   connected: number
@@ -401,6 +421,8 @@ interface ProbeReading {
   /** Committed bytes of V8's young generation (new space) and old space, after GC. */
   newSpace: number
   oldSpace: number
+  /** User + system CPU time so far, ms (from /proc; per connection: µs). */
+  cpuMs: number
 }
 const READING_KEYS = [
   'rss',
@@ -411,6 +433,7 @@ const READING_KEYS = [
   'rssBeforeGc',
   'newSpace',
   'oldSpace',
+  'cpuMs',
 ] as const
 
 /** Where probes write their readings: made by loadProbe(), which every scenario's process calls first. */
@@ -421,7 +444,9 @@ let probeDir = ''
  */
 function loadProbe() {
   probeDir = mkdtempSync(join(tmpdir(), 'ebws-bench-probe-'))
-  process.on('exit', () => rmSync(probeDir, {recursive: true, force: true}))
+  // EBWS_BENCH_HEAP_SNAPSHOT=1: each reading also writes a heap snapshot, kept for DevTools' Memory tab.
+  if (process.env.EBWS_BENCH_HEAP_SNAPSHOT === '1') console.log(`heap snapshots: ${probeDir}`)
+  else process.on('exit', () => rmSync(probeDir, {recursive: true, force: true}))
   const probeModule = JSON.stringify(join(import.meta.dirname, 'socketio-probe.ts'))
   process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --import ${probeModule}`.trim()
   process.env.EBWS_BENCH_PROBE_DIR = probeDir
@@ -432,6 +457,9 @@ async function probe(pid: number): Promise<ProbeReading> {
   const file = join(probeDir, `${pid}.json`)
   rmSync(file, {force: true})
   const rssBeforeGc = rssKiB(pid) * 1024
+  // utime and stime, fields 14 and 15 of /proc/<pid>/stat, in clock ticks (100 per second on Linux).
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  const cpuMs = (Number(stat[11]) + Number(stat[12])) * 10
   process.kill(pid, 'SIGUSR2')
   const deadline = Date.now() + 60_000
   while (!existsSync(file)) {
@@ -440,7 +468,7 @@ async function probe(pid: number): Promise<ProbeReading> {
   }
   const read = JSON.parse(readFileSync(file, 'utf8')) as ProbeReading & {spaces: Record<string, number>}
   const {spaces, ...usage} = read
-  return {...usage, rssBeforeGc, newSpace: spaces.new_space ?? 0, oldSpace: spaces.old_space ?? 0}
+  return {...usage, rssBeforeGc, cpuMs, newSpace: spaces.new_space ?? 0, oldSpace: spaces.old_space ?? 0}
 }
 
 const sumReadings = (rs: ProbeReading[]): ProbeReading =>
@@ -449,12 +477,18 @@ const sumReadings = (rs: ProbeReading[]): ProbeReading =>
 /** Growth per connection in KiB, field by field. */
 const perConnection = (before: ProbeReading, after: ProbeReading, n: number): ProbeReading =>
   Object.fromEntries(
-    READING_KEYS.map((k) => [k, (after[k] - before[k]) / 1024 / Math.max(1, n)]),
+    READING_KEYS.map((k) => [k, ((after[k] - before[k]) * (k === 'cpuMs' ? 1000 : 1 / 1024)) / Math.max(1, n)]),
   ) as unknown as ProbeReading
 
 /** The servers the memory scenario compares; `sample` is what each cluster instance runs (Redis, recovery). */
-const MEMORY_VARIANTS = ['bare', 'sample', 'sample-no-redis'] as const
-type MemoryVariant = (typeof MEMORY_VARIANTS)[number]
+type MemoryVariant = 'bare' | 'bare-young8' | 'sample' | 'sample-no-redis'
+/** MEMORY_VARIANTS=bare,sample runs only those (e.g. with EBWS_BENCH_HEAP_SNAPSHOT=1). */
+const MEMORY_VARIANTS = (process.env.MEMORY_VARIANTS?.split(',') ?? [
+  'bare',
+  'bare-young8',
+  'sample',
+  'sample-no-redis',
+]) as MemoryVariant[]
 
 /** Readings of one server process: before any client, then with each size of clients connected. */
 interface MemoryRun {
@@ -473,8 +507,9 @@ async function memoryOfOne(variant: MemoryVariant, sizes: number[]): Promise<Mem
   let url: string
   let headers: Record<string, string> = {}
   let stop: () => Promise<void>
-  if (variant === 'bare') {
-    await spawnServer('bare')
+  if (variant === 'bare' || variant === 'bare-young8') {
+    // bare-young8: the same server with the sample app's Node flags (its young generation cap).
+    await spawnServer('bare', variant === 'bare' ? [] : SAMPLE_APP_NODE_FLAGS)
     pid = servers.bare.pid
     url = `http://localhost:${servers.bare.port}/`
     stop = async () => servers.bare.kill()
@@ -541,7 +576,7 @@ async function memoryScenario(
   console.log(
     '  RSS = VmRSS growth as it runs; after 2 full GCs: RSS, V8 heap used/committed, external (Buffers); young gen = committed MiB',
   )
-  const runs: Record<MemoryVariant, MemoryRun[]> = {bare: [], sample: [], 'sample-no-redis': []}
+  const runs: Record<MemoryVariant, MemoryRun[]> = {bare: [], 'bare-young8': [], sample: [], 'sample-no-redis': []}
   for (let round = 0; round < rounds; round++) {
     const order = round % 2 === 0 ? MEMORY_VARIANTS : [...MEMORY_VARIANTS].reverse()
     for (const variant of order) runs[variant].push(await memoryOfOne(variant, sizes))
@@ -549,6 +584,7 @@ async function memoryScenario(
   const kib = (x: number) => x.toFixed(1).padStart(5)
   const rows: Record<string, Record<MemoryVariant, ProbeReading>> = {}
   for (const variant of MEMORY_VARIANTS) {
+    if (runs[variant].length === 0) continue
     const steps = sizes.map((_, i) => ({
       label: `n=${sizes[i]}`,
       per: runs[variant].map((r) => perConnection(r.before, r.at[i]!.reading, r.at[i]!.connected)),
@@ -568,7 +604,7 @@ async function memoryScenario(
       ;(rows[label] ??= {} as Record<MemoryVariant, ProbeReading>)[variant] = row
       console.log(
         `  ${label.padEnd(10)} ${variant.padEnd(16)} RSS ${kib(row.rssBeforeGc)}; after GC: RSS ${kib(row.rss)}, heap ${kib(row.heapUsed)}/${kib(row.heapTotal)}, ` +
-          `external ${kib(row.external)}  [RSS runs: ${per.map((p) => p.rssBeforeGc.toFixed(1)).join(', ')}]`,
+          `external ${kib(row.external)}; CPU ${row.cpuMs.toFixed(0).padStart(4)} µs  [RSS runs: ${per.map((p) => p.rssBeforeGc.toFixed(1)).join(', ')}]`,
       )
     }
     const young = runs[variant].map((r) => [r.before, ...r.at.map((a) => a.reading)].map((x) => x.newSpace / 2 ** 20))
@@ -577,10 +613,13 @@ async function memoryScenario(
     )
   }
   for (const [label, row] of Object.entries(rows)) {
-    const ratio = (k: keyof ProbeReading) => (row.sample[k] / row.bare[k]).toFixed(2)
-    console.log(
-      `  ${label.padEnd(10)} sample/bare: RSS ${ratio('rssBeforeGc')}, RSS after GC ${ratio('rss')}, heap used ${ratio('heapUsed')}`,
-    )
+    for (const peer of ['bare', 'bare-young8'] as const) {
+      if (!row.sample || !row[peer]) continue
+      const ratio = (k: keyof ProbeReading) => (row.sample[k] / row[peer][k]).toFixed(2)
+      console.log(
+        `  ${label.padEnd(10)} sample/${peer}: RSS ${ratio('rssBeforeGc')}, RSS after GC ${ratio('rss')}, heap used ${ratio('heapUsed')}, CPU ${ratio('cpuMs')}`,
+      )
+    }
   }
   return rows
 }
@@ -592,9 +631,7 @@ async function clusterScenario(
   console.log(
     `\nCluster: ${count} WebSocket clients across 3 sample-app instances + Redis Streams adapter behind HAProxy (ALB layout), vs one bare Socket.io server`,
   )
-  console.log(
-    `  open-file limit ${fdLimit()} (hard ${hardFdLimit()}); HAProxy needs 2 per client connection, the client process 1`,
-  )
+  console.log(`  ${fdLimitReport()}`)
   const {freeBlocks} = await import('../test/e2e/helpers.ts')
   const [https, http, redisPort] = (await freePorts(3)) as [number, number, number]
   const [app, nginx] = (await freeBlocks([3, 6])) as [number, number]
@@ -675,7 +712,11 @@ async function clusterScenario(
     `  delivered msg/s ratio cluster/bare: ${(cluster.deliveredPerSecond / bare.deliveredPerSecond).toFixed(3)} (${broadcasts} broadcasts, ${gapMs} ms apart)`,
   )
   if (cluster.connected < count)
-    console.log(`  held ${cluster.connected} of ${count}: see the open-file limit above (HAProxy's maxconn follows it)`)
+    console.log(
+      cluster.connected >= hardFdLimit() / 2 - 100
+        ? `  held ${cluster.connected} of ${count}: LIMITED BY THIS MACHINE'S OPEN-FILE HARD LIMIT (${hardFdLimit()}): HAProxy's maxconn, derived from it, is about ${hardFdLimit()} / 2 less its listeners and checks. ${count} clients need a hard limit of at least ${2 * count + 200}.`
+        : `  held ${cluster.connected} of ${count}: NOT the open-file limit (it allows about ${Math.floor(hardFdLimit() / 2)}); see the instances' logs`,
+    )
   return cluster.expected - cluster.delivered
 }
 
@@ -701,7 +742,7 @@ if (fdLimit() < hardFdLimit() && !process.env.EBWS_BENCH_FD_RAISED) {
     .join(' ')
   const child = spawn('sh', ['-c', `ulimit -n $(ulimit -Hn) && exec '${process.execPath}' ${args}`], {
     stdio: 'inherit',
-    env: {...process.env, EBWS_BENCH_FD_RAISED: '1'},
+    env: {...process.env, EBWS_BENCH_FD_RAISED: '1', EBWS_BENCH_FD_SOFT_AT_START: String(fdLimit())},
   })
   process.exitCode = await new Promise<number>((r) => child.once('exit', (code) => r(code ?? 1)))
   process.exit()

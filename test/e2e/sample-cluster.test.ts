@@ -150,3 +150,13 @@ describe('sample app drain (no Redis)', () => {
     agent.destroy()
   })
 })
+
+describe('sample app Node flags', () => {
+  it('`npm start` (what Beanstalk runs) and `ebws local up` start it with the same flags: the young generation cap', async () => {
+    const {readFileSync} = await import('node:fs')
+    const {SAMPLE_APP_DIR, SAMPLE_APP_NODE_FLAGS} = await import('../../src/local/run.ts')
+    const pkg = JSON.parse(readFileSync(join(SAMPLE_APP_DIR, 'package.json'), 'utf8')) as {scripts: {start: string}}
+    assert.equal(pkg.scripts.start, `node ${SAMPLE_APP_NODE_FLAGS.join(' ')} server.js`)
+    assert.ok(SAMPLE_APP_NODE_FLAGS.some((f) => f.startsWith('--max-semi-space-size=')))
+  })
+})
