@@ -624,62 +624,60 @@ async function memoryScenario(
   return rows
 }
 
-async function clusterScenario(
-  count = Number(process.env.CLUSTER_CLIENTS ?? 10_000),
-  broadcasts = Number(process.env.CLUSTER_BROADCASTS ?? 20),
-) {
-  console.log(
-    `\nCluster: ${count} WebSocket clients across 3 sample-app instances + Redis Streams adapter behind HAProxy (ALB layout), vs one bare Socket.io server`,
-  )
-  console.log(`  ${fdLimitReport()}`)
+/** One side of the cluster scenario: what its clients saw and its servers' memory growth per connection. */
+interface ClusterSide {
+  run: BroadcastRun
+  memory: ProbeReading
+}
+
+/** CLUSTER_CLIENTS websocket clients across 3 sample-app instances + Redis behind HAProxy (ALB layout, TLS). */
+async function clusterSide(count: number, broadcasts: number, gapMs: number): Promise<ClusterSide> {
   const {freeBlocks} = await import('../test/e2e/helpers.ts')
   const [https, http, redisPort] = (await freePorts(3)) as [number, number, number]
   const [app, nginx] = (await freeBlocks([3, 6])) as [number, number]
   const stateDir = mkdtempSync(join(tmpdir(), 'ebws-bench-cluster-'))
-  const state = await localUp({
-    mode: 'websocket',
-    loadBalancer: 'application',
-    instances: 3,
-    redis: true,
-    redisPort,
-    httpsPort: https,
-    httpPort: http,
-    app: 'sample',
-    appPort: app,
-    nginx: false,
-    nginxPort: nginx,
-    idleTimeoutSeconds: 120,
-    allowedHosts: ['localhost'],
-    stateDir,
-  })
-  const appPids = state.processes.filter((p) => p.name.startsWith('app-')).map((p) => p.pid)
-  const appReadings = async () => sumReadings(await Promise.all(appPids.map(probe)))
-  // Back to back by default (each after the previous one is acknowledged): delivered msg/s is then throughput.
-  const gapMs = Number(process.env.CLUSTER_GAP_MS ?? 0)
-  let cluster: BroadcastRun
-  let clusterMemory: ProbeReading
   try {
+    const state = await localUp({
+      mode: 'websocket',
+      loadBalancer: 'application',
+      instances: 3,
+      redis: true,
+      redisPort,
+      httpsPort: https,
+      httpPort: http,
+      app: 'sample',
+      appPort: app,
+      nginx: false,
+      nginxPort: nginx,
+      idleTimeoutSeconds: 120,
+      allowedHosts: ['localhost'],
+      stateDir,
+    })
+    const appPids = state.processes.filter((p) => p.name.startsWith('app-')).map((p) => p.pid)
+    const appReadings = async () => sumReadings(await Promise.all(appPids.map(probe)))
     await new Promise((r) => setTimeout(r, 1000))
     const before = await appReadings()
     let connected = before
-    cluster = await broadcastRun(`https://localhost:${https}/`, count, broadcasts, gapMs, true, async () => {
+    const run = await broadcastRun(`https://localhost:${https}/`, count, broadcasts, gapMs, true, async () => {
       connected = await appReadings()
     })
-    clusterMemory = perConnection(before, connected, cluster.connected)
+    return {run, memory: perConnection(before, connected, run.connected)}
   } finally {
     await localDown(stateDir)
     rmSync(stateDir, {recursive: true, force: true})
   }
+}
+
+/** The peer: one bare Socket.io server (Node's defaults, no TLS, no load balancer) with the same clients. */
+async function bareSide(count: number, broadcasts: number, gapMs: number): Promise<ClusterSide> {
   await spawnServer('bare')
-  let bare: BroadcastRun
-  let bareMemory: ProbeReading
   try {
     await new Promise((r) => setTimeout(r, 1000))
     const before = await probe(servers.bare.pid)
     let connected = before
-    bare = await broadcastRun(
+    const run = await broadcastRun(
       `http://localhost:${servers.bare.port}/`,
-      cluster.connected,
+      count,
       broadcasts,
       gapMs,
       false,
@@ -687,37 +685,76 @@ async function clusterScenario(
         connected = await probe(servers.bare.pid)
       },
     )
-    bareMemory = perConnection(before, connected, bare.connected)
+    return {run, memory: perConnection(before, connected, run.connected)}
   } finally {
     servers.bare.kill()
   }
+}
+
+/**
+ * CLUSTER_RUNS runs (default 1), alternating which side goes first, each printed, then the medians. Returns the
+ * messages lost by the cluster, all runs together.
+ */
+async function clusterScenario(
+  count = Number(process.env.CLUSTER_CLIENTS ?? 10_000),
+  broadcasts = Number(process.env.CLUSTER_BROADCASTS ?? 20),
+  runs = Number(process.env.CLUSTER_RUNS ?? 1),
+) {
+  console.log(
+    `\nCluster: ${count} WebSocket clients across 3 sample-app instances + Redis Streams adapter behind HAProxy (ALB layout), vs one bare Socket.io server`,
+  )
+  console.log(`  ${fdLimitReport()}`)
+  // Back to back by default (each after the previous one is acknowledged): delivered msg/s is then throughput.
+  const gapMs = Number(process.env.CLUSTER_GAP_MS ?? 0)
   const ms = (xs: number[], q: number) => (xs.length ? quantile(xs, q).toFixed(0) : '-')
-  for (const [label, r] of [
-    ['cluster (3 + Redis, TLS at LB)', cluster],
-    ['bare (1 server, no TLS)', bare],
-  ] as const) {
+  const results: Array<{cluster: ClusterSide; bare: ClusterSide}> = []
+  for (let i = 0; i < runs; i++) {
+    const bareFirst = i % 2 === 1
+    let bare = bareFirst ? await bareSide(count, broadcasts, gapMs) : undefined
+    const cluster = await clusterSide(count, broadcasts, gapMs)
+    // Same client count: the bare server gets what the cluster held (when it goes first, the count asked for).
+    bare ??= await bareSide(cluster.run.connected, broadcasts, gapMs)
+    results.push({cluster, bare})
+    console.log(`  run ${i + 1} of ${runs} (${bareFirst ? 'bare first' : 'cluster first'}):`)
+    for (const [label, r] of [
+      ['cluster (3 + Redis, TLS at LB)', cluster.run],
+      ['bare (1 server, no TLS)', bare.run],
+    ] as const) {
+      console.log(
+        `    ${label.padEnd(31)} connected ${r.connected}/${count} in ${r.connectSeconds.toFixed(1)} s; delivered ${r.delivered}/${r.expected}, ` +
+          `lost ${r.expected - r.delivered}; latency p50 ${ms(r.latenciesMs, 0.5)} ms p99 ${ms(r.latenciesMs, 0.99)} ms; ${fmt(r.deliveredPerSecond)} msg/s`,
+      )
+    }
+    const [c, b] = [cluster.memory, bare.memory]
     console.log(
-      `  ${label.padEnd(31)} connected ${r.connected}/${count} in ${r.connectSeconds.toFixed(1)} s; delivered ${r.delivered}/${r.expected}, ` +
-        `lost ${r.expected - r.delivered}; latency p50 ${ms(r.latenciesMs, 0.5)} ms p99 ${ms(r.latenciesMs, 0.99)} ms; ${fmt(r.deliveredPerSecond)} msg/s`,
+      `    server RSS per connection (growth with every client connected / clients; cluster: 3 instances summed): ${c.rssBeforeGc.toFixed(1)} KiB (goal <= 30); bare ${b.rssBeforeGc.toFixed(1)} KiB; ratio ${(c.rssBeforeGc / b.rssBeforeGc).toFixed(2)}`,
+    )
+    console.log(
+      `    after 2 full GCs, per connection: RSS ${c.rss.toFixed(1)} vs ${b.rss.toFixed(1)} KiB, V8 heap used ${c.heapUsed.toFixed(1)} vs ${b.heapUsed.toFixed(1)} KiB ` +
+        `(ratio ${(c.heapUsed / b.heapUsed).toFixed(2)}); young generation committed ${c.newSpace.toFixed(1)} vs ${b.newSpace.toFixed(1)} KiB`,
+    )
+    console.log(
+      `    delivered msg/s ratio cluster/bare: ${(cluster.run.deliveredPerSecond / bare.run.deliveredPerSecond).toFixed(3)} (${broadcasts} broadcasts, ${gapMs} ms apart)`,
     )
   }
+  const med = (f: (r: {cluster: ClusterSide; bare: ClusterSide}) => number) => median(results.map(f))
+  const lost = results.reduce((sum, r) => sum + r.cluster.run.expected - r.cluster.run.delivered, 0)
+  const bareLost = results.reduce((sum, r) => sum + r.bare.run.expected - r.bare.run.delivered, 0)
   console.log(
-    `  server RSS per connection (3 instances, growth with every client connected / clients): ${clusterMemory.rssBeforeGc.toFixed(1)} KiB (goal <= 30); bare server ${bareMemory.rssBeforeGc.toFixed(1)} KiB; ratio ${(clusterMemory.rssBeforeGc / bareMemory.rssBeforeGc).toFixed(2)}`,
+    `  median of ${runs}: RSS per connection cluster ${med((r) => r.cluster.memory.rssBeforeGc).toFixed(1)} KiB (goal <= 30), bare ${med((r) => r.bare.memory.rssBeforeGc).toFixed(1)} KiB, ` +
+      `ratio ${med((r) => r.cluster.memory.rssBeforeGc / r.bare.memory.rssBeforeGc).toFixed(2)}; heap used ${med((r) => r.cluster.memory.heapUsed).toFixed(1)} vs ${med((r) => r.bare.memory.heapUsed).toFixed(1)} KiB; ` +
+      `p50 ${med((r) => quantile(r.cluster.run.latenciesMs, 0.5)).toFixed(0)} vs ${med((r) => quantile(r.bare.run.latenciesMs, 0.5)).toFixed(0)} ms, ` +
+      `p99 ${med((r) => quantile(r.cluster.run.latenciesMs, 0.99)).toFixed(0)} vs ${med((r) => quantile(r.bare.run.latenciesMs, 0.99)).toFixed(0)} ms; ` +
+      `lost ${lost} (cluster), ${bareLost} (bare)`,
   )
-  console.log(
-    `  after 2 full GCs, per connection: RSS ${clusterMemory.rss.toFixed(1)} vs ${bareMemory.rss.toFixed(1)} KiB, V8 heap used ${clusterMemory.heapUsed.toFixed(1)} vs ${bareMemory.heapUsed.toFixed(1)} KiB ` +
-      `(ratio ${(clusterMemory.heapUsed / bareMemory.heapUsed).toFixed(2)}), of which young generation committed ${clusterMemory.newSpace.toFixed(1)} vs ${bareMemory.newSpace.toFixed(1)} KiB`,
-  )
-  console.log(
-    `  delivered msg/s ratio cluster/bare: ${(cluster.deliveredPerSecond / bare.deliveredPerSecond).toFixed(3)} (${broadcasts} broadcasts, ${gapMs} ms apart)`,
-  )
-  if (cluster.connected < count)
+  const held = Math.min(...results.map((r) => r.cluster.run.connected))
+  if (held < count)
     console.log(
-      cluster.connected >= hardFdLimit() / 2 - 100
-        ? `  held ${cluster.connected} of ${count}: LIMITED BY THIS MACHINE'S OPEN-FILE HARD LIMIT (${hardFdLimit()}): HAProxy's maxconn, derived from it, is about ${hardFdLimit()} / 2 less its listeners and checks. ${count} clients need a hard limit of at least ${2 * count + 200}.`
-        : `  held ${cluster.connected} of ${count}: NOT the open-file limit (it allows about ${Math.floor(hardFdLimit() / 2)}); see the instances' logs`,
+      held >= hardFdLimit() / 2 - 100
+        ? `  held ${held} of ${count}: LIMITED BY THIS MACHINE'S OPEN-FILE HARD LIMIT (${hardFdLimit()}): HAProxy's maxconn, derived from it, is about ${hardFdLimit()} / 2 less its listeners and checks. ${count} clients need a hard limit of at least ${2 * count + 200}.`
+        : `  held ${held} of ${count}: NOT the open-file limit (it allows about ${Math.floor(hardFdLimit() / 2)}); see the instances' logs`,
     )
-  return cluster.expected - cluster.delivered
+  return lost
 }
 
 if (process.argv[2] === '--server') {
