@@ -324,19 +324,30 @@ async function broadcastRun(
   broadcasts: number,
   gapMs: number,
   tls: boolean,
-  onConnected: () => Promise<void> = async () => {},
+  /** Called with half the clients connected, then with all ('half', then 'all'), before any broadcast. */
+  onConnected: (stage: 'half' | 'all', connected: number) => Promise<void> = async () => {},
 ): Promise<BroadcastRun> {
   const latenciesMs: number[] = []
   let delivered = 0
   let firstSent: number
   let lastReceived = 0
   const started = performance.now()
-  const sockets = await connectMany(url, count, tls)
+  const half = Math.floor(count / 2)
+  const sockets = await connectMany(url, half, tls)
   try {
-    const connectSeconds = (performance.now() - started) / 1000
-    // Memory is sampled with every client connected and before any broadcast: the cost of holding connections.
+    // Memory is sampled with half and with every client connected, before any broadcast: the cost of holding
+    // connections. Between the two, the growth per client added leaves out what a process grows by once.
+    let halfMs = 0
+    if (sockets.length === half) {
+      const t = performance.now()
+      await new Promise((r) => setTimeout(r, 1000))
+      await onConnected('half', sockets.length)
+      halfMs = performance.now() - t
+      sockets.push(...(await connectMany(url, count - half, tls)))
+    }
+    const connectSeconds = (performance.now() - started - halfMs) / 1000
     await new Promise((r) => setTimeout(r, 1000))
-    await onConnected()
+    await onConnected('all', sockets.length)
     for (const s of sockets) {
       s.on('chat', (m: {at: number}) => {
         const now = Date.now()
@@ -627,7 +638,33 @@ async function memoryScenario(
 /** One side of the cluster scenario: what its clients saw and its servers' memory growth per connection. */
 interface ClusterSide {
   run: BroadcastRun
+  /** Growth from no clients to all / clients (the issue's figure). */
   memory: ProbeReading
+  /** Growth from half the clients to all / clients added: without what a process grows by once. */
+  marginal: ProbeReading | undefined
+}
+
+/** Runs the clients against a server whose memory `read` gives (summed over its processes). */
+async function measuredSide(
+  url: string,
+  count: number,
+  broadcasts: number,
+  gapMs: number,
+  tls: boolean,
+  read: () => Promise<ProbeReading>,
+): Promise<ClusterSide> {
+  await new Promise((r) => setTimeout(r, 1000))
+  const before = await read()
+  const at: Partial<Record<'half' | 'all', {reading: ProbeReading; connected: number}>> = {}
+  const run = await broadcastRun(url, count, broadcasts, gapMs, tls, async (stage, connected) => {
+    at[stage] = {reading: await read(), connected}
+  })
+  const all = at.all!
+  return {
+    run,
+    memory: perConnection(before, all.reading, all.connected),
+    marginal: at.half && perConnection(at.half.reading, all.reading, all.connected - at.half.connected),
+  }
 }
 
 /** CLUSTER_CLIENTS websocket clients across 3 sample-app instances + Redis behind HAProxy (ALB layout, TLS). */
@@ -654,14 +691,9 @@ async function clusterSide(count: number, broadcasts: number, gapMs: number): Pr
       stateDir,
     })
     const appPids = state.processes.filter((p) => p.name.startsWith('app-')).map((p) => p.pid)
-    const appReadings = async () => sumReadings(await Promise.all(appPids.map(probe)))
-    await new Promise((r) => setTimeout(r, 1000))
-    const before = await appReadings()
-    let connected = before
-    const run = await broadcastRun(`https://localhost:${https}/`, count, broadcasts, gapMs, true, async () => {
-      connected = await appReadings()
-    })
-    return {run, memory: perConnection(before, connected, run.connected)}
+    return await measuredSide(`https://localhost:${https}/`, count, broadcasts, gapMs, true, async () =>
+      sumReadings(await Promise.all(appPids.map(probe))),
+    )
   } finally {
     await localDown(stateDir)
     rmSync(stateDir, {recursive: true, force: true})
@@ -672,20 +704,9 @@ async function clusterSide(count: number, broadcasts: number, gapMs: number): Pr
 async function bareSide(count: number, broadcasts: number, gapMs: number): Promise<ClusterSide> {
   await spawnServer('bare')
   try {
-    await new Promise((r) => setTimeout(r, 1000))
-    const before = await probe(servers.bare.pid)
-    let connected = before
-    const run = await broadcastRun(
-      `http://localhost:${servers.bare.port}/`,
-      count,
-      broadcasts,
-      gapMs,
-      false,
-      async () => {
-        connected = await probe(servers.bare.pid)
-      },
+    return await measuredSide(`http://localhost:${servers.bare.port}/`, count, broadcasts, gapMs, false, () =>
+      probe(servers.bare.pid),
     )
-    return {run, memory: perConnection(before, connected, run.connected)}
   } finally {
     servers.bare.kill()
   }
@@ -733,6 +754,12 @@ async function clusterScenario(
       `    after 2 full GCs, per connection: RSS ${c.rss.toFixed(1)} vs ${b.rss.toFixed(1)} KiB, V8 heap used ${c.heapUsed.toFixed(1)} vs ${b.heapUsed.toFixed(1)} KiB ` +
         `(ratio ${(c.heapUsed / b.heapUsed).toFixed(2)}); young generation committed ${c.newSpace.toFixed(1)} vs ${b.newSpace.toFixed(1)} KiB`,
     )
+    const [cm, bm] = [cluster.marginal, bare.marginal]
+    if (cm && bm)
+      console.log(
+        `    from half the clients to all, per client added: RSS ${cm.rssBeforeGc.toFixed(1)} vs ${bm.rssBeforeGc.toFixed(1)} KiB (ratio ${(cm.rssBeforeGc / bm.rssBeforeGc).toFixed(2)}), ` +
+          `V8 heap used ${cm.heapUsed.toFixed(1)} vs ${bm.heapUsed.toFixed(1)} KiB`,
+      )
     console.log(
       `    delivered msg/s ratio cluster/bare: ${(cluster.run.deliveredPerSecond / bare.run.deliveredPerSecond).toFixed(3)} (${broadcasts} broadcasts, ${gapMs} ms apart)`,
     )
@@ -747,6 +774,11 @@ async function clusterScenario(
       `p99 ${med((r) => quantile(r.cluster.run.latenciesMs, 0.99)).toFixed(0)} vs ${med((r) => quantile(r.bare.run.latenciesMs, 0.99)).toFixed(0)} ms; ` +
       `lost ${lost} (cluster), ${bareLost} (bare)`,
   )
+  if (results.every((r) => r.cluster.marginal && r.bare.marginal))
+    console.log(
+      `  median of ${runs}, from half the clients to all, RSS per client added: cluster ${med((r) => r.cluster.marginal!.rssBeforeGc).toFixed(1)} KiB, bare ${med((r) => r.bare.marginal!.rssBeforeGc).toFixed(1)} KiB, ` +
+        `ratio ${med((r) => r.cluster.marginal!.rssBeforeGc / r.bare.marginal!.rssBeforeGc).toFixed(2)}`,
+    )
   const held = Math.min(...results.map((r) => r.cluster.run.connected))
   if (held < count)
     console.log(
