@@ -3,8 +3,12 @@
  * same run, same client; then 2,000 concurrent WebSocket clients through HAProxy (`ebws local up`, websocket layout)
  * with every message acknowledged; then the cluster scenario: CLUSTER_CLIENTS (default 10,000) WebSocket clients
  * across 3 sample-app instances with the Redis adapter behind the emulated load balancer, broadcasts fanned out to
- * all, against one bare Socket.io server with the same client count. Loopback only, bounded loops.
- * Run: node bench/socketio.ts   (only the cluster scenario: node bench/socketio.ts --cluster)
+ * all, against one bare Socket.io server with the same client count (CLUSTER_RUNS=2: two runs, alternating which
+ * goes first, and medians). Loopback only, bounded loops.
+ * Memory per connection, RSS and V8 heap apart: --memory (one process each: bare Socket.io with Node's defaults and
+ * with the sample app's flags, the sample app with and without Redis; 1,000 then 5,000 clients; MEMORY_ROUNDS=3).
+ * Servers' memory is read by bench/socketio-probe.ts, loaded into them through NODE_OPTIONS.
+ * Run: node bench/socketio.ts   (one scenario: node bench/socketio.ts --cluster | --memory)
  */
 import {execFileSync, spawn} from 'node:child_process'
 import {Agent, createServer} from 'node:http'
