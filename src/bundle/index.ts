@@ -11,7 +11,6 @@ import {findSecrets, secretError} from './secrets.ts'
 import {readFile, rm} from 'node:fs/promises'
 import {resolve} from 'node:path'
 import {inspectArchive} from './archive.ts'
-import {collector} from './gc.ts'
 import type {SymlinkPolicy} from './collect.ts'
 import {MAX_BUNDLE_BYTES, sha256File} from './write.ts'
 import type {WriteOptions, WriteResult} from './write.ts'
@@ -58,9 +57,6 @@ export async function buildBundle(
   if (secrets.length > 0) throw secretError(secrets, `Bundling ${listing.root}`)
   const before = await validateBundle(listing.files, options)
   if (before.errors.length > 0) throw bundleError(before)
-  // Listing a large tree leaves its garbage (readdir entries, path strings) in the old generation, where V8 would let
-  // the writer grow the heap past it: one full collection here (~20 ms) keeps that memory for the writer.
-  collector()?.()
   const written = await writeBundle(listing.files, outFile, options)
   const keys = await findSecrets([], readText, {...options, privateKeyFiles: written.privateKeyFiles})
   if (keys.length > 0) {
