@@ -406,8 +406,12 @@ export async function writeBundle(
           crc = crc32(chunk, crc)
           sha.update(chunk)
           meta.size += chunk.length
-          // The PEM test sees the end of the previous chunk too, so a header split across two reads is found.
-          if (!privateKey) privateKey = looksLikePrivateKey(tail.length > 0 ? Buffer.concat([tail, chunk]) : chunk)
+          // The PEM test sees the end of the previous chunk too, so a header split across two reads is found: a
+          // header starting in the first PEM_OVERLAP bytes is in tail + head (a copy of 128 bytes, not of the chunk).
+          if (!privateKey)
+            privateKey =
+              looksLikePrivateKey(chunk) ||
+              (tail.length > 0 && looksLikePrivateKey(Buffer.concat([tail, chunk.subarray(0, PEM_OVERLAP)])))
           tail = Buffer.from(chunk.subarray(Math.max(0, chunk.length - PEM_OVERLAP)))
           // Each 64 KiB read is garbage once deflated: without a collection a 1 GiB file left ~64 MiB of it.
           collectGarbage(chunk.length)
