@@ -9,8 +9,8 @@
  * For each: median wall time and median peak RSS (GNU time's %M) of each contender, runs alternated (ours, zip,
  * zip, ours, ...) so a noisy neighbour hurts both alike; the in-process figure (collect + write, no process start);
  * and whether every run wrote the same bytes.
- * `--before DIR` adds a checkout of ebws built earlier (DIR/dist/src): its bundler as a whole node process, beside
- * ours run the same way, for before/after figures from one run.
+ * `--before DIR` adds a checkout of ebws built earlier (npm run build in DIR): its `ebws bundle` as a contender too,
+ * alternated with the others, for before/after figures from one run.
  *
  *   node bench/bundle.ts [--runs N] [--files N] [--big-mib N] [--trees text,mixed,big] [--before DIR] [--keep]
  *
@@ -18,7 +18,7 @@
  * peak RSS within the memory budget above the process's own baseline.
  */
 import {execFile} from 'node:child_process'
-import {mkdtemp, rm, stat, writeFile} from 'node:fs/promises'
+import {mkdtemp, rm, stat} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -67,23 +67,6 @@ async function measure(cmd: string, args: string[], cwd: string): Promise<Measur
   return {ms, cpuMs: (user + sys) * 1000, rssMiB: kib / 1024}
 }
 
-/** A whole node process that bundles with the library at `lib` (dist/src of a build): the "before" contender. */
-const libScript = (lib: string, app: string, out: string) => `
-const {collectBundleFiles} = await import(${JSON.stringify(join(lib, 'dist/src/bundle/collect.js'))})
-const {writeBundle} = await import(${JSON.stringify(join(lib, 'dist/src/bundle/write.js'))})
-await writeBundle((await collectBundleFiles(${JSON.stringify(app)})).files, ${JSON.stringify(out)})`
-
-/** A script file, not `-e`: workers inherit execArgv, and `--input-type` would break theirs. */
-async function measureScript(script: string, work: string, cwd: string): Promise<Measured> {
-  const file = join(work, `script-${Math.random().toString(36).slice(2)}.mjs`)
-  await writeFile(file, script)
-  try {
-    return await measure(process.execPath, [file], cwd)
-  } finally {
-    await rm(file)
-  }
-}
-
 interface Contender {
   name: string
   go: (out: string) => Promise<Measured>
@@ -99,10 +82,10 @@ async function bench(tree: GeneratedTree, work: string, n: number) {
     {name: 'zip -qr', go: (out) => measure('zip', ['-qr', out, ...tree.included], app)},
   ]
   if (values.before) {
-    contenders.push(
-      {name: 'before (lib, node)', go: (out) => measureScript(libScript(values.before!, app, out), work, app)},
-      {name: 'after (lib, node)', go: (out) => measureScript(libScript(ROOT, app, out), work, app)},
-    )
+    contenders.push({
+      name: 'before: ebws bundle',
+      go: (out) => measure(process.execPath, [join(values.before!, 'bin/run.js'), 'bundle', app, '--output', out], app),
+    })
   }
   const results = new Map(contenders.map((c) => [c.name, [] as Measured[]]))
   const sizes = new Map<string, number>()
@@ -115,7 +98,7 @@ async function bench(tree: GeneratedTree, work: string, n: number) {
       const out = join(work, `${c.name.replace(/\W+/g, '-')}-${i}.zip`)
       results.get(c.name)!.push(await c.go(out))
       sizes.set(c.name, (await stat(out)).size)
-      if (c.name === 'ebws bundle') shas.add((await run('sha256sum', [out])).stdout.split(' ')[0]!)
+      if (c.name.endsWith('ebws bundle')) shas.add((await run('sha256sum', [out])).stdout.split(' ')[0]!)
       await rm(out)
     }
     process.stdout.write('.')
@@ -142,7 +125,7 @@ async function bench(tree: GeneratedTree, work: string, n: number) {
     `  in-process (collect + write, no process start): ${inProcessMs.toFixed(0)} ms, peak bytes in flight ${(inProcess.peakBytesInFlight / MiB).toFixed(1)} MiB of the ${DEFAULT_MEMORY_BUDGET / MiB} MiB budget`,
   )
   console.log(
-    `  deterministic: ${shas.size === 1 ? 'yes, every ebws run wrote the same sha256' : `NO, ${shas.size} different zips`}`,
+    `  deterministic: ${shas.size === 1 ? `yes, every ebws run${values.before ? ' (before and after)' : ''} wrote the same sha256` : `NO, ${shas.size} different zips`}`,
   )
   return {ours: median(results.get('ebws bundle')!.map((m) => m.rssMiB))}
 }
@@ -151,22 +134,19 @@ const work = await mkdtemp(join(tmpdir(), 'ebws-bench-bundle-'))
 try {
   // The CLI's own peak RSS on a two-file app: what a bundle costs is measured above it.
   const tiny = await generateBigFileTree(join(work, 'tiny'), 0)
-  const baseline = median(
-    await Promise.all(
-      [0, 1, 2].map(
-        async (i) =>
-          (
-            await measure(
-              process.execPath,
-              [join(ROOT, 'bin/run.js'), 'bundle', tiny.root, '-o', join(work, `tiny-${i}.zip`)],
-              tiny.root,
-            )
-          ).rssMiB,
-      ),
-    ),
-  )
+  const tinyRss = async (root: string) => {
+    const rss: number[] = []
+    for (let i = 0; i < 3; i++) {
+      const out = join(work, `tiny-${i}.zip`)
+      rss.push(
+        (await measure(process.execPath, [join(root, 'bin/run.js'), 'bundle', tiny.root, '-o', out], tiny.root)).rssMiB,
+      )
+    }
+    return median(rss)
+  }
+  const baseline = await tinyRss(ROOT)
   console.log(
-    `ebws bundle on a two-file app: peak RSS ${baseline.toFixed(0)} MiB (node + oclif + workers, the baseline)`,
+    `ebws bundle on a two-file app: peak RSS ${baseline.toFixed(0)} MiB (node + oclif + the bundler, the baseline)${values.before ? `; before: ${(await tinyRss(values.before)).toFixed(0)} MiB` : ''}`,
   )
   for (const kind of trees) {
     const root = join(work, kind)

@@ -4,7 +4,7 @@
 //   2. dependent round trips on the critical path, with 100 ms injected latency on every call;
 //   3. `listeners fix --apply-to elb` vs the same changes made by a shell script of `aws elb` commands.
 // Run: npm run build && node bench/listeners.ts [runs]
-import {mkdtempSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -17,6 +17,7 @@ const RUNS = Number(process.argv[2] ?? 7)
 const BIN = fileURLToPath(new URL('../bin/run.js', import.meta.url))
 
 const bench = await startFullBench()
+const scratch = mkdtempSync(join(tmpdir(), 'ebws-bench-'))
 try {
   const env = {...benchProcessEnv(bench), EBWS_POLL_MS: '25'}
   const s = await createScenario(bench, {
@@ -25,7 +26,7 @@ try {
   })
 
   // A bare SDK script making one call, as the floor of what a Node CLI can do.
-  const bare = join(mkdtempSync(join(tmpdir(), 'ebws-bench-')), 'bare.mjs')
+  const bare = join(scratch, 'bare.mjs')
   writeFileSync(
     bare,
     `import {ElasticLoadBalancingClient, DescribeLoadBalancersCommand} from '${fileURLToPath(new URL('../node_modules/@aws-sdk/client-elastic-load-balancing/dist-cjs/index.js', import.meta.url))}'\n` +
@@ -127,4 +128,5 @@ try {
   console.log(`ratio fix / script                     ${(median(oursFix) / median(script)).toFixed(2)}`)
 } finally {
   await bench.stop()
+  rmSync(scratch, {recursive: true, force: true})
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The ebws command: loads the CLI bundle (dist/cli/ebws.cjs, built by scripts/build-cli.ts) and runs oclif.
 import * as nodeModule from 'node:module'
+import * as v8 from 'node:v8'
 
 // package.json engines: zlib.crc32 (bundles and deploys) is Node 22.2+.
 const [major, minor] = process.versions.node.split('.').map(Number)
@@ -13,6 +14,15 @@ if (major < 22 || (major === 22 && minor < 2)) {
 
 // Node's compile cache (module.enableCompileCache is Node 22.8+; NODE_DISABLE_COMPILE_CACHE=1 turns it off).
 nodeModule.enableCompileCache?.()
+
+// `bundle` and `deploy` list and zip a whole app tree: tens of thousands of objects that live, and the young
+// generation V8 grows for them (to 3 × 16 MiB) stays resident. 1 MiB semi-spaces that do not grow: on the
+// 20,000-file tree of bench/bundle.ts, ~40 MiB less peak RSS for no measurable CPU. Set before any allocation that
+// matters; V8 reads both flags when it sizes the young generation.
+if (process.argv[2] === 'bundle' || process.argv[2] === 'deploy') {
+  v8.setFlagsFromString('--max-semi-space-size=1')
+  v8.setFlagsFromString('--semi-space-growth-factor=1')
+}
 
 const {execute} = nodeModule.createRequire(import.meta.url)('../dist/cli/ebws.cjs')
 // Not awaited: on an error oclif calls process.exit() from inside execute(), and exiting while this module's

@@ -19,7 +19,8 @@
  * Only readdir is used (its entry types are enough): the mode and size of each file come later from the fstat of
  * the open file, so a 20,000-file tree costs no extra stat calls. Symlinks are the exception: they are resolved here.
  */
-import {readdir, readFile, readlink, realpath, stat} from 'node:fs/promises'
+import {readFile, readlink, realpath, stat} from 'node:fs/promises'
+import {readdirSync} from 'node:fs'
 import type {Dirent} from 'node:fs'
 import {dirname, isAbsolute, join, relative, resolve, sep} from 'node:path'
 import ignore from 'ignore'
@@ -141,7 +142,9 @@ export async function collectBundleFiles(dir = '.', options: CollectOptions = {}
    * @param realAncestors real paths of this folder and every folder above it: a link to one of them is a loop
    */
   async function walk(abs: string, prefix: string, inherited: readonly Layer[], realAncestors: readonly string[]) {
-    const entries: Dirent[] = await readdir(abs, {withFileTypes: true})
+    // Sync: a folder's listing takes microseconds from the page cache, and the async call spread a 20,000-file tree
+    // over the thread pool's malloc arenas and promises: +52 against +36 MiB of RSS, 230 against 160 ms of CPU.
+    const entries: Dirent[] = readdirSync(abs, {withFileTypes: true})
     let layers = inherited
     if (ebignore === undefined && entries.some((e) => e.name === '.gitignore' && e.isFile())) {
       const rules = await readFile(join(abs, '.gitignore'), 'utf8')

@@ -1,8 +1,8 @@
 /**
- * A garbage collection on demand, for the bundler's main thread and workers. Deflating and reading thousands of
- * files leaves buffers and zlib state that V8 does not count as pressure, so without a nudge a worker held ~130 MiB
- * of garbage by the end of a 20,000-file tree, and the main thread tens of MiB of written replies.
- * --expose-gc is set at run time (Worker execArgv cannot carry V8 flags, and bin/run.js is not ours to change).
+ * A garbage collection on demand, for the bundler's streamed files (write.ts): each 64 KiB read and its zlib output
+ * are garbage once written, and V8 does not count them as pressure, so a 1 GiB file left ~64 MiB of them without a
+ * nudge. Batches need none: they make no buffer per file (deflate-worker.ts).
+ * --expose-gc is set at run time (Worker execArgv cannot carry V8 flags).
  * Undefined when the flag cannot be set: memory is then left to V8's own heuristics.
  */
 import {setFlagsFromString} from 'node:v8'

@@ -8,6 +8,11 @@ export interface WorkerJob {
   /** Stop reading once this many bytes of the batch are read; the rest comes back as deferred. */
   maxBytes: number
   files: Array<{index: number; source: string; store: boolean}>
+  /**
+   * Where the batch's output goes (at least maxBytes long): one of the writer's pooled buffers, transferred to the
+   * worker and back, so no batch allocates a buffer of its own.
+   */
+  out: ArrayBuffer
 }
 
 export type WorkerResult =
@@ -17,7 +22,7 @@ export type WorkerResult =
       size: number
       crc32: number
       method: number
-      /** Where this file's (compressed) bytes sit in the reply's data buffer. */
+      /** Where this file's (compressed) bytes sit in the reply's out buffer. */
       offset: number
       length: number
       sha256: string
@@ -33,5 +38,12 @@ export type WorkerResult =
 export interface WorkerReply {
   id: number
   results: WorkerResult[]
-  data: ArrayBuffer
+  /** The job's out buffer, back to the writer; its first `used` bytes hold the batch's output. */
+  out: ArrayBuffer
+  used: number
+  /** The size of the worker's read buffer (it grows to the largest file read, at most inlineLimit). */
+  readBufferBytes: number
 }
+
+/** workerData of a deflate worker: deflate-worker.ts listens for jobs only when it is set. */
+export const DEFLATE_WORKER = 'ebws-deflate-worker'

@@ -5,16 +5,20 @@
  * reduced to 0644/0755 (files), 0755 (folders), 0777 (links), no extra fields, and the store-or-deflate choice made
  * from the bytes alone. The same tree gives the same bytes on any machine, in any time zone, whatever the mtimes.
  *
- * Speed: files are read, checksummed and deflated by worker threads in batches of consecutive entries; the main
- * thread only writes finished batches in order. Files above `inlineLimit` are streamed by the main thread.
+ * Speed: files are read, checksummed and deflated in batches of consecutive entries by lanes: this thread is one (it
+ * runs a batch whenever the next entry to write is not ready yet), worker threads the others (availableParallelism
+ * lanes in all, at most 8; a tree of one batch starts no worker). Only this thread writes, in entry order. Files
+ * above `inlineLimit` are streamed by this thread.
  *
  * Memory: bounded by bytes, not by files. `memoryBudget` (default DEFAULT_MEMORY_BUDGET, 32 MiB) caps the bytes in
- * flight: file content read by workers, its compressed copy, and compressed data waiting to be written. Each batch
- * a worker takes reads at most `batchBytes` (budget / 16) of content, then hands the rest of its files back unread;
- * a batch is reserved 4 × batchBytes (input, output, and the reply's copy of the output) until its reply arrives,
- * then its reply's size until those entries are written, and batches are dispatched only while the reservations fit
- * in the budget. Files over batchBytes are streamed (64 KiB reads through zlib), so a 1 GiB file costs a few
- * hundred KiB, whatever the budget. The stream and write buffers take STREAM_RESERVE off the budget.
+ * flight, counted in units of batchBytes (budget / 16): each lane's read buffer (one per lane, reused for every
+ * file, at most inlineLimit ≤ batchBytes) and the out buffers, pooled here and lent to a lane for one batch (to a
+ * worker by transfer, and back with its reply), then held until that batch's entries are written. A batch reads at
+ * most batchBytes of content and hands the rest of its files back unread; its output is at most what it read. The
+ * batch that holds the next entry to write may take the last buffer the budget allows; the others leave it free, so
+ * the writer always makes progress. Files over batchBytes are streamed (64 KiB reads through zlib), so a 1 GiB file
+ * costs a few hundred KiB, whatever the budget. The stream and write buffers take STREAM_RESERVE off the budget.
+ * No buffer is made per file (deflate-worker.ts), so the garbage a file leaves is small and young.
  */
 import {createReadStream} from 'node:fs'
 import {open, rm} from 'node:fs/promises'
@@ -29,9 +33,11 @@ import {crc32, createDeflateRaw} from 'node:zlib'
 import {badInput, EbwsError} from '../cli/errors.ts'
 import {IN_CLI_BUNDLE, PACKAGE_ROOT} from '../package-root.ts'
 import type {BundleFile} from './collect.ts'
+import {BatchProcessor} from './deflate-worker.ts'
 import {gcEvery} from './gc.ts'
 import {looksLikePrivateKey, PEM_OVERLAP} from './secrets.ts'
 import type {WorkerJob, WorkerReply, WorkerResult} from './worker-protocol.ts'
+import {DEFLATE_WORKER} from './worker-protocol.ts'
 import {
   centralHeader,
   endRecords,
@@ -62,7 +68,7 @@ export const DEFAULT_LEVEL = 4
 export interface WriteOptions {
   /** zlib level 0–9 (0 stores everything). Default DEFAULT_LEVEL. */
   level?: number
-  /** Worker threads. Default: the machine's available parallelism (at most 8). */
+  /** Lanes: this thread and concurrency - 1 worker threads. Default: the available parallelism (at most 8). */
   concurrency?: number
   /** Give up once the zip grows past this many bytes. Default MAX_BUNDLE_BYTES. */
   maxBytes?: number
@@ -137,8 +143,8 @@ export function entryMode(
 }
 
 const BATCH_FILES = 64
-/** Written reply bytes between two collections on the main thread (gc.ts): ~40 MiB less peak RSS, ~6% more CPU. */
-const MAIN_GC_EVERY_BYTES = 8 * 1024 * 1024
+/** Streamed bytes between two collections on the main thread (gc.ts): each 64 KiB read and its zlib output. */
+const STREAM_GC_EVERY_BYTES = 8 * 1024 * 1024
 const FLUSH_BYTES = 1 << 20
 
 // Beside this module in source and tsc output; the bundled CLI (dist/cli/ebws.cjs) has it beside itself.
@@ -146,7 +152,17 @@ const workerUrl = IN_CLI_BUNDLE
   ? pathToFileURL(join(PACKAGE_ROOT, 'dist', 'cli', 'deflate-worker.js'))
   : new URL(import.meta.url.endsWith('.ts') ? './deflate-worker.ts' : './deflate-worker.js', import.meta.url)
 
-type Done = {result: Extract<WorkerResult, {sha256: string}>; data: Buffer} | {large: true; sourceMode: number}
+/** A processed file: its output is `data` (a view of a pooled buffer), or it is streamed by the writer (large). */
+type Done =
+  | {result: Extract<WorkerResult, {sha256: string}>; data: Buffer; buffer: PooledBuffer}
+  | {large: true; sourceMode: number}
+
+/** One of the writer's out buffers, lent to a lane for one batch and held until that batch's entries are written. */
+interface PooledBuffer {
+  ab: ArrayBuffer
+  /** Entries of the batch not written yet. */
+  pending: number
+}
 
 interface Job {
   files: WorkerJob['files']
@@ -161,14 +177,19 @@ export async function writeBundle(
   const maxBytes = Math.min(options.maxBytes ?? MAX_BUNDLE_BYTES, 0xfffffff0)
   const budget = Math.max(options.memoryBudget ?? DEFAULT_MEMORY_BUDGET, MIN_MEMORY_BUDGET)
   const batchBytes = Math.floor((budget - STREAM_RESERVE) / 16)
-  const reserve = 4 * batchBytes
   const inlineLimit = Math.min(options.inlineLimit ?? batchBytes, batchBytes)
   const path = resolve(outFile)
   const fileIndexes = files.flatMap((f, i) => (f.kind === 'file' ? [i] : []))
-  const nWorkers = Math.max(
+  // Lanes: this thread is one (it processes batches while it waits for one), the others are worker threads. A tree
+  // of one batch starts no worker at all.
+  const lanes = Math.max(
     1,
     Math.min(options.concurrency ?? availableParallelism(), 8, Math.ceil(fileIndexes.length / BATCH_FILES)),
   )
+  // The budget in batchBytes units: each lane's read buffer (at most inlineLimit ≤ batchBytes), and the out buffers.
+  // Within it, two batches a lane and two being written keep every lane busy; more only lets this thread run ahead of
+  // a slow worker, holding memory for nothing.
+  const maxBuffers = Math.min(16 - lanes, 2 * lanes + 2)
 
   // The queue stays in entry order: a batch's unread rest goes back to its front.
   const queue: Job[] = []
@@ -192,69 +213,114 @@ export async function writeBundle(
   const workers: Worker[] = []
   /** First entry index of each batch a worker holds. */
   const running: Array<Set<number>> = []
-  let reserved = 0 // 4 × batchBytes per batch in a worker
-  let held = 0 // bytes of replies not written yet
+  const pool: PooledBuffer[] = []
+  /** Buffers whose entries are all emitted: free once the flush that writes them completes. */
+  let flushing: PooledBuffer[] = []
+  let allocated = 0
+  const readBuffers = new Array<number>(lanes).fill(0)
   let peak = 0
   let jobId = 0
   let written = 0 // index of the next entry to write
   let largestRead = 0
-  const collectGarbage = gcEvery(MAIN_GC_EVERY_BYTES)
   const account = () => {
-    peak = Math.max(peak, reserved + held + STREAM_RESERVE)
+    const read = readBuffers.reduce((a, b) => a + b, 0)
+    peak = Math.max(peak, allocated * batchBytes + read + STREAM_RESERVE)
+  }
+  const mainLane = new BatchProcessor()
+
+  /**
+   * A buffer for the next batch, or undefined when the budget has none. The batch that holds the next entry to
+   * write may take the last one; the others leave it free, so the writer can always make progress.
+   */
+  const takeBuffer = (): PooledBuffer | undefined => {
+    if (queue.length === 0 || failure !== undefined) return undefined
+    const head = queue[0]!.files[0]!.index
+    const critical = running.every((r) => [...r].every((first) => first > head))
+    if (pool.length > 0 && (critical || pool.length + (maxBuffers - allocated) > 1)) return pool.pop()!
+    if (allocated < maxBuffers - (critical ? 0 : 1)) {
+      allocated++
+      account()
+      return {ab: new ArrayBuffer(batchBytes), pending: 0}
+    }
+    return undefined
+  }
+  const release = (buffer: PooledBuffer) => {
+    pool.push(buffer)
+    dispatch()
   }
 
+  /** Takes a lane's results: what is done waits for the writer, what was deferred goes back to the front. */
+  const onResults = (results: WorkerResult[], buffer: PooledBuffer) => {
+    const data = Buffer.from(buffer.ab)
+    const deferred: WorkerJob['files'] = []
+    for (const r of results) {
+      if (r.deferred) {
+        const f = files[r.index]!
+        deferred.push({index: r.index, source: f.source, store: shouldStore(f.path)})
+      } else if (r.error !== undefined)
+        failure ??= badInput('FILE_NOT_FOUND', `Cannot read ${files[r.index]!.path}: ${r.error}`)
+      else if (r.large) done.set(r.index, {large: true, sourceMode: r.sourceMode})
+      else {
+        done.set(r.index, {result: r, data: data.subarray(r.offset, r.offset + r.length), buffer})
+        buffer.pending++
+      }
+    }
+    largestRead = Math.max(
+      largestRead,
+      results.reduce((n, r) => n + (r.large || r.deferred || r.error !== undefined ? 0 : r.size), 0),
+    )
+    if (deferred.length > 0) queue.unshift({files: deferred})
+    if (buffer.pending === 0) pool.push(buffer)
+  }
+
+  /** Workers that are up: a batch given to a worker still starting would wait there while this thread is idle. */
+  const online: boolean[] = []
   const dispatch = () => {
     while (queue.length > 0 && failure === undefined) {
-      const head = queue[0]!.files[0]!.index
-      let w = 0
-      for (let k = 1; k < nWorkers; k++) if (running[k]!.size < running[w]!.size) w = k
-      if (running[w]!.size >= 2) return
-      // The batch that holds the next entry to write may use the last reservation; the others leave it free, so
-      // the writer can always make progress and the total never passes the budget.
-      const critical = running.every((r) => [...r].every((first) => first > head))
-      const limit = budget - STREAM_RESERVE - (critical ? 0 : reserve)
-      if (reserved + held + reserve > limit && !(critical && reserved + held === 0)) return
+      let w = -1
+      for (let k = 0; k < workers.length; k++) if (online[k] && (w < 0 || running[k]!.size < running[w]!.size)) w = k
+      if (w < 0 || running[w]!.size >= 2) return
+      const buffer = takeBuffer()
+      if (!buffer) return
       const job = queue.shift()!
-      running[w]!.add(head)
-      reserved += reserve
-      account()
-      workers[w]!.postMessage({
-        id: jobId++,
-        level,
-        inlineLimit,
-        maxBytes: batchBytes,
-        files: job.files,
-      } satisfies WorkerJob)
+      running[w]!.add(job.files[0]!.index)
+      workers[w]!.postMessage(
+        {id: jobId++, level, inlineLimit, maxBytes: batchBytes, files: job.files, out: buffer.ab} satisfies WorkerJob,
+        [buffer.ab],
+      )
     }
   }
 
-  for (let k = 0; k < Math.min(nWorkers, queue.length); k++) {
+  /** Runs one batch on this thread, when the budget allows; false when there was nothing to run. */
+  const runHere = (): boolean => {
+    const buffer = takeBuffer()
+    if (!buffer) return false
+    const job = queue.shift()!
+    const {results} = mainLane.process(
+      {id: jobId++, level, inlineLimit, maxBytes: batchBytes, files: job.files},
+      new Uint8Array(buffer.ab),
+    )
+    readBuffers[0] = mainLane.readBufferBytes
+    account()
+    onResults(results, buffer)
+    return true
+  }
+
+  for (let k = 0; k < Math.min(lanes - 1, queue.length - 1); k++) {
     // A small young generation: a worker allocates little JS, and each semi-space is resident memory.
-    const worker = new Worker(workerUrl, {resourceLimits: {maxYoungGenerationSizeMb: 4}})
+    const worker = new Worker(workerUrl, {workerData: DEFLATE_WORKER, resourceLimits: {maxYoungGenerationSizeMb: 4}})
     running.push(new Set())
+    online.push(false)
+    worker.once('online', () => {
+      online[k] = true
+      dispatch()
+    })
     worker.on('message', (reply: WorkerReply) => {
       running[k]!.delete(reply.results[0]!.index)
-      reserved -= reserve
-      const data = Buffer.from(reply.data)
-      const deferred: WorkerJob['files'] = []
-      for (const r of reply.results) {
-        if (r.deferred) {
-          const f = files[r.index]!
-          deferred.push({index: r.index, source: f.source, store: shouldStore(f.path)})
-        } else if (r.error !== undefined)
-          failure ??= badInput('FILE_NOT_FOUND', `Cannot read ${files[r.index]!.path}: ${r.error}`)
-        else if (r.large) done.set(r.index, {large: true, sourceMode: r.sourceMode})
-        else {
-          done.set(r.index, {result: r, data: data.subarray(r.offset, r.offset + r.length)})
-          held += r.length
-        }
-      }
-      largestRead = Math.max(
-        largestRead,
-        reply.results.reduce((n, r) => n + (r.large || r.deferred || r.error !== undefined ? 0 : r.size), 0),
-      )
-      if (deferred.length > 0) queue.unshift({files: deferred})
+      const buffer: PooledBuffer = {ab: reply.out, pending: 0}
+      readBuffers[k + 1] = reply.readBufferBytes
       account()
+      onResults(reply.results, buffer)
       dispatch()
       signal()
     })
@@ -264,6 +330,7 @@ export async function writeBundle(
     })
     workers.push(worker)
   }
+  const collectGarbage = gcEvery(STREAM_GC_EVERY_BYTES)
 
   const fh = await open(path, 'w')
   const zipHash = createHash('sha256')
@@ -279,11 +346,15 @@ export async function writeBundle(
   let uncompressedBytes = 0
 
   const flush = async () => {
-    if (pending.length === 0) return
-    const bufs = pending
-    pending = []
-    await fh.writev(bufs, flushedTo)
-    flushedTo = position
+    const freed = flushing
+    flushing = []
+    if (pending.length > 0) {
+      const bufs = pending
+      pending = []
+      await fh.writev(bufs, flushedTo)
+      flushedTo = position
+    }
+    for (const b of freed) release(b)
   }
   const emit = async (buf: Buffer) => {
     pending.push(buf)
@@ -335,8 +406,12 @@ export async function writeBundle(
           crc = crc32(chunk, crc)
           sha.update(chunk)
           meta.size += chunk.length
-          // The PEM test sees the end of the previous chunk too, so a header split across two reads is found.
-          if (!privateKey) privateKey = looksLikePrivateKey(tail.length > 0 ? Buffer.concat([tail, chunk]) : chunk)
+          // The PEM test sees the end of the previous chunk too, so a header split across two reads is found: a
+          // header starting in the first PEM_OVERLAP bytes is in tail + head (a copy of 128 bytes, not of the chunk).
+          if (!privateKey)
+            privateKey =
+              looksLikePrivateKey(chunk) ||
+              (tail.length > 0 && looksLikePrivateKey(Buffer.concat([tail, chunk.subarray(0, PEM_OVERLAP)])))
           tail = Buffer.from(chunk.subarray(Math.max(0, chunk.length - PEM_OVERLAP)))
           // Each 64 KiB read is garbage once deflated: without a collection a 1 GiB file left ~64 MiB of it.
           collectGarbage(chunk.length)
@@ -391,7 +466,10 @@ export async function writeBundle(
         let d = done.get(written)
         while (d === undefined) {
           if (failure) throw failure
-          await new Promise<void>((r) => (wake = r))
+          // While the next entry is not ready, this thread is a lane too. Written buffers are reused before new ones
+          // are made: flushing frees them.
+          if (pool.length === 0 && flushing.length > 0) await flush()
+          else if (!runHere()) await new Promise<void>((r) => (wake = r))
           d = done.get(written)
         }
         done.delete(written)
@@ -402,8 +480,7 @@ export async function writeBundle(
         } else {
           if (d.result.privateKey) privateKeyFiles.push(file.path)
           await addEntry(file, mode, d.result.method, d.result.crc32, d.result.size, d.data, d.result.sha256)
-          held -= d.data.length
-          collectGarbage(d.data.length)
+          if (--d.buffer.pending === 0) flushing.push(d.buffer)
         }
         dispatch()
       }
@@ -419,6 +496,7 @@ export async function writeBundle(
     await flush()
     ok = true
   } finally {
+    mainLane.close()
     await Promise.all(workers.map((w) => w.terminate()))
     await fh.close()
     if (!ok) await rm(path, {force: true})

@@ -247,3 +247,42 @@ describe('writeBundle: limits and large files', () => {
     }
   })
 })
+
+describe('Deflater: one reused zlib stream, the bytes of a fresh one', () => {
+  it('gives deflateRawSync output for every input, in any order of sizes, and -1 when deflate does not pay', async () => {
+    const {Deflater} = await import('../../../src/bundle/deflate-worker.ts')
+    const {deflateRawSync} = await import('node:zlib')
+    // Text whose tail varies from input to input: a reused window holds the end of a longer earlier input just past
+    // the end of a shorter one, which is where a stale byte would change the match zlib picks.
+    let x = 7
+    const word = () =>
+      ['socket', 'emit', 'on', 'room', 'join', 'ack', 'data', 'io'][(x = (x * 1103515245 + 12345) >>> 0) % 8]
+    const text = (n: number) => {
+      let s = ''
+      while (s.length < n) s += `${word()}.${word()}(${x % 97}) `
+      return Buffer.from(s.slice(0, n))
+    }
+    // Sizes up and down (a shorter input after a longer one is where a stale window would show), some past the
+    // 64 KiB window.
+    const inputs = [70_000, 70_000, 100_000, 12, 1, 4096, 4096]
+    for (let i = 0; i < 300; i++) inputs.push(300 + ((i * 7919) % 30_000))
+    const texts = inputs.map(text)
+    const random = Buffer.alloc(3000)
+    for (let i = 0; i < random.length; i++) random[i] = (x = (x * 1103515245 + 12345) >>> 0) >>> 24
+    for (const level of [1, 4, 9]) {
+      const d = new Deflater(level)
+      const out = Buffer.alloc(200_000)
+      for (const input of [...texts, random, ...texts.slice().reverse()]) {
+        const expected = deflateRawSync(input, {level})
+        const n = d.deflateInto(input, out, 17, input.length)
+        if (expected.length >= input.length) assert.equal(n, -1, `level ${level}, ${input.length} bytes: stored`)
+        else assert.deepEqual(out.subarray(17, 17 + n), expected, `level ${level}, ${input.length} bytes`)
+      }
+      // An output that needs exactly the space given does not fit (deflate must be smaller than the data).
+      const exact = deflateRawSync(texts[0]!, {level})
+      assert.equal(d.deflateInto(texts[0]!, out, 0, exact.length), -1)
+      assert.equal(d.deflateInto(texts[0]!, out, 0, exact.length + 1), exact.length)
+      d.close()
+    }
+  })
+})
