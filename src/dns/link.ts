@@ -1,6 +1,6 @@
 import type {AwsClients} from '../aws/clients.ts'
 import {badInput, EbwsError} from '../cli/errors.ts'
-import {describeEnvironment} from '../environment/describe.ts'
+import {firstRoundTrip} from '../lb/first-round-trip.ts'
 import {changeRecordSets, listHostedZones, recordSetsAt} from '../route53/zones.ts'
 import {certificateNameProblem, normalizeName, zoneFor} from './names.ts'
 import type {LinkRecordPlan, LinkTarget} from './plan.ts'
@@ -43,7 +43,11 @@ export async function linkDomain(clients: AwsClients, o: DnsLinkOptions): Promis
     )
   const domain = normalizeName(o.domain)
 
-  const [env, zones] = await Promise.all([describeEnvironment(clients, o.environmentName), listHostedZones(clients)])
+  // Round trip 1: the environment (hence its load balancer's type) and the zones, together.
+  const [{environment: env}, zones] = await Promise.all([
+    firstRoundTrip(clients, o.environmentName),
+    listHostedZones(clients),
+  ])
   const zone = zoneFor(domain, zones)
   if (!zone) {
     throw badInput('ZONE_NOT_FOUND', `No public Route 53 hosted zone of this account holds ${domain}.`, [
@@ -67,7 +71,9 @@ export async function linkDomain(clients: AwsClients, o: DnsLinkOptions): Promis
       'Use another name, or move those records.',
     )
   }
-  const plan = planLink(domain, target, existing)
+  // Records that already point at this environment (its CNAME, its load balancer) are updated without --replace.
+  const ours = [env.cname, env.endpointUrl].filter((x): x is string => Boolean(x))
+  const plan = planLink(domain, target, existing, ours)
   const result = (status: DnsLinkResult['status'], writes: number): DnsLinkResult => ({
     status,
     environment: env.environmentName,
@@ -92,7 +98,7 @@ export async function linkDomain(clients: AwsClients, o: DnsLinkOptions): Promis
   await changeRecordSets(clients, zone.id, plan.changes, `ebws dns link ${domain} -> ${env.environmentName}`)
   // Read back: what is there now must be what was planned.
   const after = await recordSetsAt(clients, zone.id, domain)
-  const unmet = planLink(domain, target, after).changes
+  const unmet = planLink(domain, target, after, ours).changes
   if (unmet.length > 0)
     throw new EbwsError(
       'VERIFY_FAILED',
