@@ -13,6 +13,8 @@ export interface DnsLinkOptions {
   /** Replace records that point somewhere else (their old values are in the result). */
   replace: boolean
   dryRun: boolean
+  /** Refuse a record that points elsewhere in a dry run too (a plan checked before other steps write). */
+  refuseConflicts?: boolean | undefined
   progress?: (line: string) => void
   confirm?: ((plan: DnsLinkResult) => Promise<void>) | undefined
 }
@@ -84,7 +86,7 @@ export async function linkDomain(clients: AwsClients, o: DnsLinkOptions): Promis
     writes,
   })
   if (plan.changes.length === 0) return result('already-linked', 0)
-  if (plan.conflicts.length > 0 && !o.replace && !o.dryRun) {
+  if (plan.conflicts.length > 0 && !o.replace && (!o.dryRun || o.refuseConflicts)) {
     throw badInput(
       'UNSAFE_CHANGE',
       `${domain} already points somewhere else:\n  ${plan.conflicts.map((c) => `${c.type} ${c.old}${c.new ? ` (would become ${c.new})` : ' (would be deleted)'}`).join('\n  ')}\nNothing was changed.`,
