@@ -9,6 +9,9 @@ import {formatFixResult} from '../../src/format/fix-result.ts'
 import type {AlbFixResult} from '../../src/lb/application/fix.ts'
 import {DEFAULT_SSL_POLICY} from '../../src/lb/application/model.ts'
 import {fixAnyListeners, formatFixed} from '../../src/lb/fix.ts'
+import {formatHttpsPath} from '../../src/format/https-path.ts'
+import type {HttpsPathResult} from '../../src/https-path/run.ts'
+import {runHttpsPath} from '../../src/https-path/run.ts'
 import type {FixResult} from '../../src/listeners/fix.ts'
 import {LAYOUT_MODES} from '../../src/listeners/modes.ts'
 import {RECOMMENDED_SSL_POLICY} from '../../src/listeners/verdict.ts'
@@ -87,13 +90,26 @@ Network Load Balancer: refused, with the recommended path: an NLB cannot redirec
       summary: 'Write the option settings as DIR/ebws-listeners.config instead of changing anything.',
       exclusive: ['apply-to', 'dry-run', 'backup-file'],
     }),
+    'request-certificate': Flags.boolean({
+      summary:
+        'First request (or reuse) an ACM certificate for --domain, validated through Route 53 (as `ebws cert request`).',
+      dependsOn: ['domain'],
+      exclusive: ['certificate-arn', 'emit-ebextensions'],
+      helpGroup: 'DOMAIN TO HTTPS',
+    }),
+    'link-dns': Flags.boolean({
+      summary: "Then point --domain at the environment's load balancer in Route 53 (as `ebws dns link`).",
+      dependsOn: ['domain'],
+      exclusive: ['emit-ebextensions'],
+      helpGroup: 'DOMAIN TO HTTPS',
+    }),
   }
 
-  async run(): Promise<FixResult | AlbFixResult> {
+  async run(): Promise<FixResult | AlbFixResult | HttpsPathResult> {
     const {flags} = await this.parse(ListenersFix)
     const {target, clients} = await resolveContext(flags)
     const progress = createProgress()
-    const fixed = await fixAnyListeners(clients, {
+    const intent: Parameters<typeof fixAnyListeners>[1] = {
       environmentName: target.environmentName,
       certificateArn: flags['certificate-arn'],
       domain: flags.domain,
@@ -129,8 +145,27 @@ Network Load Balancer: refused, with the recommended path: an NLB cannot redirec
         progress,
         confirm: askFirst(flags, (plan: FixResult) => formatFixResult(plan, {asking: true})),
       },
-    })
+    }
+    if (flags['request-certificate'] || flags['link-dns']) {
+      // The whole path from a domain name (src/https-path): certificate, DNS, then this listener fix.
+      const result = await runHttpsPath(clients, {
+        environmentName: target.environmentName,
+        domain: flags.domain!,
+        requestCertificate: flags['request-certificate'],
+        linkDns: flags['link-dns'],
+        fix: intent,
+        progress,
+        confirm: askFirst(flags, formatHttpsPath),
+      })
+      this.log(formatHttpsPath(result))
+      return result
+    }
+    const fixed = await fixAnyListeners(clients, intent)
     this.log(formatFixed(fixed))
     return fixed.result as FixResult | AlbFixResult
+  }
+
+  protected override formatPartialResult(result: unknown): string | undefined {
+    return (result as Partial<HttpsPathResult>).steps ? formatHttpsPath(result as HttpsPathResult) : undefined
   }
 }
