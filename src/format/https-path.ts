@@ -21,7 +21,16 @@ export function formatHttpsPath(r: HttpsPathResult): string {
   lines.push(head)
   const {certificate, dns, listeners} = r.steps
   lines.push(`1. Certificate${certificate ? '' : ': not requested (--request-certificate not given)'}`)
-  if (certificate) lines.push(indent(formatCertRequest(certificate)))
+  // The next step uses the certificate, so cert request's own "Use it: ebws listeners fix ..." line is left out.
+  if (certificate)
+    lines.push(
+      indent(
+        formatCertRequest(certificate)
+          .split('\n')
+          .filter((l) => !l.startsWith('Use it:'))
+          .join('\n'),
+      ),
+    )
   lines.push(`2. DNS${dns ? '' : ': not linked (--link-dns not given)'}`)
   if (dns)
     lines.push(indent(dns.status === 'manual' ? `${dns.domain}: ${dns.why}:\n  ${dns.record}` : formatDnsLink(dns)))

@@ -42,4 +42,4 @@ export async function showListeners(
 }
 
 export const formatShown = (s: Shown): string =>
-  `${adapterFor(s.type).format(s.report, {ports: s.ports, now: s.now})}\n${formatDnsPointers((s.report as {dnsRecords: DnsPointers}).dnsRecords)}`
+  `${adapterFor(s.type).format(s.report, {ports: s.ports, now: s.now})}\n\n${formatDnsPointers((s.report as {dnsRecords: DnsPointers}).dnsRecords)}`
