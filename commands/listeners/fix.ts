@@ -28,7 +28,9 @@ Plans first (--dry-run prints the plan and the equivalent aws CLI commands), mak
 
 Application Load Balancer: HTTPS 443 -> the default process with the ACM certificate for --domain or --certificate-arn (RSA or EC keys), SSL policy ${DEFAULT_SSL_POLICY} by default (TLS 1.3 with TLS 1.2 for older clients, no TLS 1.0/1.1: AWS's recommended ALB policy), and port 80 redirecting to HTTPS:443 with a 301 that keeps host, path and query (--redirect lb), or forwarding so the app redirects by X-Forwarded-Proto (--redirect app). --stickiness turns on LB-cookie stickiness on the default process (Socket.io long-polling across 2+ instances needs it); an idle timeout below 45 s is raised to 60 s. The aws:elbv2:listener:443, process and IdleTimeout option settings are written with UpdateEnvironment; the redirect has no option setting, so --emit-ebextensions also writes the documented .ebextensions Resources override of AWSEBV2LoadBalancerListener that keeps it. A shared ALB is refused (its listeners serve other environments). --mode, --prune and --apply-to apply to a CLB only.
 
-Network Load Balancer: refused, with the recommended path: an NLB cannot redirect or add X-Forwarded-Proto, and Beanstalk's NLB listener settings are TCP only.`
+Network Load Balancer: refused, with the recommended path: an NLB cannot redirect or add X-Forwarded-Proto, and Beanstalk's NLB listener settings are TCP only.
+
+From a domain name in one command: --domain D --request-certificate --link-dns first requests (or reuses) an ACM certificate for D validated through Route 53 (as \`ebws cert request\`), then points D at the load balancer (as \`ebws dns link\`), then fixes the listeners with that certificate. Every step is planned and checked before the first write; a certificate left pending (D's zone is not in Route 53) stops before the DNS and listener steps with exit 6 (CERT_PENDING) and the records to create; a failed step undoes its own writes and keeps (and names) the earlier steps' results; the end state is read back.`
   static override examples = [
     {
       description: 'Preview the websocket layout with the certificate that covers a domain',
@@ -37,6 +39,11 @@ Network Load Balancer: refused, with the recommended path: an NLB cannot redirec
     {
       description: 'Apply it in CI',
       command: '<%= config.bin %> <%= command.id %> -e my-env --domain app.example.com --json',
+    },
+    {
+      description: 'From a domain name to HTTPS: certificate, DNS record, then the listeners',
+      command:
+        '<%= config.bin %> <%= command.id %> -e my-env --domain app.example.com --request-certificate --link-dns',
     },
     {
       description: 'Only the live load balancer (warns: the next environment update reverts it)',

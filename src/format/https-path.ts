@@ -1,4 +1,5 @@
 import type {HttpsPathResult} from '../https-path/run.ts'
+import {isListenersLater, isManualDns} from '../https-path/run.ts'
 import {formatCertRequest} from './cert.ts'
 import {formatDnsLink} from './dns.ts'
 import {formatFixed} from '../lb/fix.ts'
@@ -14,8 +15,9 @@ export function formatHttpsPath(r: HttpsPathResult): string {
   const lines: string[] = []
   const head = {
     'dry-run': `Plan for ${r.domain} on ${r.environment} (${r.region}); nothing was changed:`,
-    done: `${r.domain} on ${r.environment}: HTTPS end to end.`,
-    'pending-certificate': `${r.domain} on ${r.environment}: waiting for the certificate.`,
+    applied: `${r.domain} on ${r.environment}: HTTPS end to end.`,
+    'already-in-shape': `${r.domain} on ${r.environment}: already HTTPS end to end; nothing to change.`,
+    'pending-validation': `${r.domain} on ${r.environment}: waiting for the certificate.`,
     failed: `${r.domain} on ${r.environment}: stopped.`,
   }[r.status]
   lines.push(head)
@@ -33,13 +35,13 @@ export function formatHttpsPath(r: HttpsPathResult): string {
     )
   lines.push(`2. DNS${dns ? '' : ': not linked (--link-dns not given)'}`)
   if (dns)
-    lines.push(indent(dns.status === 'manual' ? `${dns.domain}: ${dns.why}:\n  ${dns.record}` : formatDnsLink(dns)))
+    lines.push(indent(isManualDns(dns) ? `${dns.domain}: ${dns.why}:\n  ${dns.manualRecord}` : formatDnsLink(dns)))
   lines.push('3. Listeners')
   if (listeners)
     lines.push(
       indent(
-        listeners.status === 'after-certificate'
-          ? listeners.reason
+        isListenersLater(listeners)
+          ? listeners.plannedAfterCertificate
           : formatFixed({type: 'loadBalancerType' in listeners ? 'application' : 'classic', result: listeners}),
       ),
     )

@@ -41,23 +41,24 @@ export interface HttpsPathOptions {
   confirm?: ((plan: HttpsPathResult) => Promise<void>) | undefined
 }
 
-/** A domain whose zone is not in Route 53: the record to create at the DNS provider. */
+/** A domain whose zone is not in Route 53: the record to create at the DNS provider (ebws writes nothing). */
 export interface DnsManualStep {
-  status: 'manual'
   domain: string
-  record: string
+  manualRecord: string
   why: string
 }
 
-/** The listener step before the certificate exists: it is planned once step 1 has issued it. */
+/** The listener step in a plan made before the certificate exists: it is planned once step 1 has issued it. */
 export interface ListenersLaterStep {
-  status: 'after-certificate'
-  reason: string
+  plannedAfterCertificate: string
 }
 
 export interface HttpsPathResult {
-  /** dry-run: plans only; done: every step applied or already right, and verified; pending-certificate: stopped at 1. */
-  status: 'dry-run' | 'done' | 'pending-certificate' | 'failed'
+  /**
+   * dry-run: plans only; applied: every step applied (or already right) and the end state verified; already-in-shape:
+   * nothing to do in any step; pending-validation: stopped at step 1, the certificate waits for DNS; failed.
+   */
+  status: 'dry-run' | 'applied' | 'already-in-shape' | 'pending-validation' | 'failed'
   environment: string
   domain: string
   region: string
@@ -120,9 +121,8 @@ export async function runHttpsPath(clients: AwsClients, o: HttpsPathOptions): Pr
     kept: [],
   }
   const manualDns = (): DnsManualStep => ({
-    status: 'manual',
     domain,
-    record: `${domain}.  CNAME  ${env.cname ?? "<the environment's CNAME>"}.`,
+    manualRecord: `${domain}.  CNAME  ${env.cname ?? "<the environment's CNAME>"}.`,
     why: 'no public Route 53 hosted zone of this account holds the domain: create the record at your DNS provider',
   })
   const planDns = async (): Promise<DnsLinkResult | DnsManualStep> => {
@@ -163,15 +163,17 @@ export async function runHttpsPath(clients: AwsClients, o: HttpsPathOptions): Pr
   // The listener fix's own checks (load balancer type, shared ALB, TLS policy, idle timeout) run now too. Until the
   // certificate exists it cannot be chosen, so "no certificate" is expected then, and every other refusal stands.
   const issuedArn = certPlan?.status === 'issued' ? (certPlan.certificateArn ?? undefined) : undefined
-  let listenersPlan: FixResult | AlbFixResult | ListenersLaterStep
+  // (Another certificate that covers the domain may exist, an imported one say: the plan would show it, but step 3
+  // uses step 1's, so the listener plan is then left for after step 1 too.)
+  const later = o.requestCertificate && !issuedArn
+  let listenersPlan: FixResult | AlbFixResult | ListenersLaterStep = {
+    plannedAfterCertificate: `planned once the certificate for ${domain} is issued (step 1): HTTPS 443 with it, port 80 redirected`,
+  }
   try {
-    listenersPlan = (await fixAnyListeners(clients, intentWith(issuedArn, true))).result as FixResult | AlbFixResult
+    const planned = (await fixAnyListeners(clients, intentWith(issuedArn, true))).result as FixResult | AlbFixResult
+    if (!later) listenersPlan = planned
   } catch (error) {
-    if (!(o.requestCertificate && !issuedArn && isCode(error, 'CERT_NOT_FOUND'))) throw error
-    listenersPlan = {
-      status: 'after-certificate',
-      reason: `planned once the certificate for ${domain} is issued (step 1): HTTPS 443 with it, port 80 redirected`,
-    }
+    if (!(later && isCode(error, 'CERT_NOT_FOUND'))) throw error
   }
   result.steps = {certificate: certPlan, dns: dnsPlan, listeners: listenersPlan}
   if (o.fix.dryRun) return result
@@ -200,7 +202,6 @@ export async function runHttpsPath(clients: AwsClients, o: HttpsPathOptions): Pr
       if (isCode(error, 'CERT_PENDING') || isCode(error, 'TIMEOUT')) {
         const e = error as EbwsError
         const dns = result.steps.dns
-        if (dns?.status === 'manual') result.steps.dns = dns
         if (partial?.certificateArn)
           result.kept.push(`the pending certificate ${partial.certificateArn} (ACM issues it once its records resolve)`)
         return fail(
@@ -210,13 +211,13 @@ export async function runHttpsPath(clients: AwsClients, o: HttpsPathOptions): Pr
             {
               hint: [
                 ...e.hints,
-                ...(dns?.status === 'manual' ? [`Point the domain at the environment there too: ${dns.record}`] : []),
+                ...(isManualDns(dns) ? [`Point the domain at the environment there too: ${dns.manualRecord}`] : []),
                 'Then run the same command again: it reuses the certificate and goes on from there.',
               ].join('\n'),
               details: e.details,
             },
           ),
-          'pending-certificate',
+          'pending-validation',
         )
       }
       return fail(error)
@@ -230,7 +231,7 @@ export async function runHttpsPath(clients: AwsClients, o: HttpsPathOptions): Pr
           `The certificate ${cert.certificateArn} is ${cert.status}: its validation records are in Route 53, but ACM has not issued it yet (--no-wait). Stopped before the DNS record and the listeners.`,
           {hint: 'Run the same command again (with --wait, the default, it waits for ISSUED within --timeout).'},
         ),
-        'pending-certificate',
+        'pending-validation',
       )
     }
     certificateArn = cert.certificateArn ?? undefined
@@ -241,10 +242,9 @@ export async function runHttpsPath(clients: AwsClients, o: HttpsPathOptions): Pr
 
   if (o.linkDns) {
     say(`Step 2/3: pointing ${domain} at ${env.environmentName}`)
-    if (result.steps.dns?.status === 'manual') {
-      say(
-        `${domain} is not in a Route 53 zone of this account; create at your DNS provider: ${result.steps.dns.record}`,
-      )
+    const planned = result.steps.dns
+    if (isManualDns(planned)) {
+      say(`${domain} is not in a Route 53 zone of this account; create at your DNS provider: ${planned.manualRecord}`)
     } else {
       try {
         result.steps.dns = await linkDomain(clients, {
@@ -275,7 +275,7 @@ export async function runHttpsPath(clients: AwsClients, o: HttpsPathOptions): Pr
   const dns = result.steps.dns
   const [certificateStatus, dnsRecordPresent, listeners] = await Promise.all([
     certificateArn ? describeValidation(clients, certificateArn, region).then((c) => c.status ?? 'UNKNOWN') : null,
-    dns && dns.status !== 'manual'
+    dns && !isManualDns(dns)
       ? linkDomain(clients, {environmentName: env.environmentName, domain, replace: false, dryRun: true}).then(
           (r) => r.status === 'already-linked',
         )
@@ -296,7 +296,15 @@ export async function runHttpsPath(clients: AwsClients, o: HttpsPathOptions): Pr
       result,
     )
   }
-  result.status = 'done'
+  const nothingToDo =
+    (result.steps.certificate?.writes ?? 0) === 0 &&
+    (dns === null || isManualDns(dns) || dns.status === 'already-linked') &&
+    (result.steps.listeners as {status?: string}).status === 'already-in-shape'
+  result.status = nothingToDo ? 'already-in-shape' : 'applied'
   result.kept = []
   return result
 }
+
+export const isManualDns = (d: HttpsPathResult['steps']['dns']): d is DnsManualStep => d !== null && 'manualRecord' in d
+export const isListenersLater = (l: HttpsPathResult['steps']['listeners']): l is ListenersLaterStep =>
+  l !== null && 'plannedAfterCertificate' in l

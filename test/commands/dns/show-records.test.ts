@@ -166,4 +166,23 @@ describe('listeners show: the Route 53 records that point at the environment', (
       bench.faults.clear()
     }
   })
+  it('many zones: at most 20 public zones are searched, all at once, and the output says more exist', async () => {
+    for (let i = 0; i < 21; i++) {
+      const name = `many${i}-${Date.now()}.test`
+      await r53.send(new CreateHostedZoneCommand({Name: name, CallerReference: name}))
+    }
+    const s = await createScenario(bench)
+    bench.calls.clear()
+    const r = await show(s.environmentName)
+    assert.equal(r.code, 0, r.stderr)
+    const d = json<ShowJson>(r).dnsRecords
+    assert.equal(d.zonesSearched, 20)
+    assert.ok(d.publicZones > 20)
+    assert.equal(d.truncated, true)
+    assert.equal(bench.calls.count({service: 'route53', action: 'ListResourceRecordSets'}), 20)
+    assert.match(
+      (await showText(s.environmentName)).stdout,
+      /20 public Route 53 zone\(s\) searched, more exist \(ebws reads at most 20 zones/,
+    )
+  })
 })

@@ -15,8 +15,8 @@ interface PathJson {
   domain: string
   steps: {
     certificate: {status: string; certificateArn: string | null; reused: boolean; writes: number} | null
-    dns: {status: string; records?: Array<{type: string; action: string}>; record?: string} | null
-    listeners: {status: string} | null
+    dns: {status?: string; records?: Array<{type: string; action: string}>; manualRecord?: string} | null
+    listeners: {status?: string; plannedAfterCertificate?: string} | null
   }
   verified: {certificateStatus: string | null; dnsRecordPresent: boolean | null; listenersInShape: boolean} | null
   kept: string[]
@@ -130,13 +130,13 @@ describe('listeners fix --request-certificate --link-dns: from a domain name to 
     assert.equal(plan.status, 'dry-run')
     assert.equal(plan.steps.certificate?.status, 'dry-run')
     assert.equal(plan.steps.dns?.status, 'dry-run')
-    assert.equal(plan.steps.listeners?.status, 'after-certificate')
+    assert.match(plan.steps.listeners?.plannedAfterCertificate ?? '', /planned once the certificate/)
     assert.equal(writes(), 0)
 
     const r = await oneCommand(s.environmentName, domain)
     assert.equal(r.code, 0, r.stdout + r.stderr)
     const out = json<PathJson>(r)
-    assert.equal(out.status, 'done')
+    assert.equal(out.status, 'applied')
     assert.deepEqual(out.verified, {certificateStatus: 'ISSUED', dnsRecordPresent: true, listenersInShape: true})
     const arn = out.steps.certificate!.certificateArn!
     // Read back with the AWS CLI: the certificate, the record, the listeners.
@@ -156,7 +156,7 @@ describe('listeners fix --request-certificate --link-dns: from a domain name to 
     const again = await oneCommand(s.environmentName, domain)
     assert.equal(again.code, 0, again.stdout + again.stderr)
     const second = json<PathJson>(again)
-    assert.equal(second.status, 'done')
+    assert.equal(second.status, 'already-in-shape')
     assert.equal(second.steps.certificate?.reused, true)
     assert.equal(second.steps.dns?.status, 'already-linked')
     assert.equal(second.steps.listeners?.status, 'already-in-shape')
@@ -181,7 +181,7 @@ describe('listeners fix --request-certificate --link-dns: from a domain name to 
     const r = await oneCommand(s.environmentName, domain)
     assert.equal(r.code, 0, r.stdout + r.stderr)
     const out = json<PathJson>(r)
-    assert.equal(out.status, 'done')
+    assert.equal(out.status, 'applied')
     const arn = out.steps.certificate!.certificateArn!
     assert.equal(await certificateStatus(arn), 'ISSUED')
     assert.equal((await records(zoneId, domain)).length, 1)
@@ -208,8 +208,8 @@ describe('listeners fix --request-certificate --link-dns: from a domain name to 
     assert.match(e.error!.hint ?? '', /CNAME/)
     assert.match(e.error!.hint ?? '', new RegExp(`${domain.replace(/\./g, '\\.')}\\.  CNAME  `))
     assert.match(e.error!.hint ?? '', /run the same command again/)
-    assert.equal(e.result?.status, 'pending-certificate')
-    assert.equal(e.result?.steps.dns?.status, 'manual')
+    assert.equal(e.result?.status, 'pending-validation')
+    assert.match(e.result?.steps.dns?.manualRecord ?? '', new RegExp(`^${domain.replace(/\./g, '\\.')}\\.  CNAME  `))
     assert.deepEqual(bench.calls.actions({mutating: true}), ['RequestCertificate'])
     assert.deepEqual(await albListeners(s.loadBalancerArn), before)
     // A second run reuses the pending certificate instead of requesting another.
@@ -252,6 +252,15 @@ describe('listeners fix --request-certificate --link-dns: from a domain name to 
     assert.equal(writes(), 0)
     assert.deepEqual(await certificateArns(), certsBefore)
     assert.deepEqual(await records(zoneId, domain), ['CNAME'])
+    // The hint's command, run as printed, takes the name over; then the whole path goes through.
+    const hint = jsonError(await oneCommand(s.environmentName, domain)).hint ?? ''
+    const suggested = /`(ebws dns link [^`]+)`/.exec(hint)![1]!
+    const taken = await runCli(suggested.split(' ').slice(1), {env})
+    assert.equal(taken.code, 0, taken.stdout + taken.stderr)
+    const done = await oneCommand(s.environmentName, domain)
+    assert.equal(done.code, 0, done.stdout + done.stderr)
+    assert.equal(json<PathJson>(done).status, 'applied')
+    assert.match((await records(zoneId, domain))[0] ?? '', /^A alias /)
   })
 
   it('an NLB environment: refused by the listener step before the certificate is requested (exit 2, zero writes)', async () => {
