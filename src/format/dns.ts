@@ -23,7 +23,7 @@ export function formatDnsPointers(d: DnsPointers): string {
   if (d.error) return `DNS: Route 53 not read (${d.error})`
   const scope = `${d.zonesSearched} public Route 53 zone(s) searched${d.truncated ? `, more exist (ebws reads at most ${MAX_ZONES} zones and ${RECORDS_PER_ZONE} records each)` : ''}`
   if (d.records.length === 0)
-    return `DNS: no Route 53 record points at this environment (${scope}). Point a domain with: ebws dns link -e ENV --domain NAME`
+    return `DNS: no Route 53 record points at this environment (${scope}). The dns link command points a domain at it.`
   return [
     `DNS: ${d.records.length} Route 53 record(s) point at this environment (${scope}):`,
     ...d.records.map((r) => `  ${r.name.padEnd(30)} ${r.type.padEnd(5)} ${r.target}`),

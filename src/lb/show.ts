@@ -23,12 +23,12 @@ export async function showListeners(
   now = new Date(),
 ): Promise<Shown> {
   await clients.region() // a missing or unknown region fails before any call
-  const trip = firstRoundTrip(clients, environmentName)
   // Route 53 is read beside the load balancer (zones in round trip 1, their records in round trip 2), for every
-  // type; started once round trip 1's requests are on their way, so loading its client does not delay them.
-  const scan = new Promise((resolve) => setImmediate(resolve)).then(() => scanPublicZones(clients))
+  // type. Started first, so ListHostedZones leaves with DescribeEnvironments even when loading its client is slow
+  // (started after, under load it could miss round trip 1 and add one).
+  const scan = scanPublicZones(clients)
   scan.catch(() => undefined)
-  const first = await trip
+  const first = await firstRoundTrip(clients, environmentName)
   const detected = detectLoadBalancer(first.environment)
   const adapter = adapterFor(detected.type)
   const report = await adapter.show(clients, {first, detected, now, ports})

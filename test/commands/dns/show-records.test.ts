@@ -132,6 +132,8 @@ describe('listeners show: the Route 53 records that point at the environment', (
   })
 
   it('the dependent round trips do not grow: Route 53 rides along round trips 1 and 2', async () => {
+    const name = `rt-${Date.now()}.test`
+    await r53.send(new CreateHostedZoneCommand({Name: name, CallerReference: name}))
     const clb = await createScenario(bench)
     const alb = await createAlbScenario(bench)
     bench.faults.latency(60)
