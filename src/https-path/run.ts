@@ -88,7 +88,7 @@ export async function runHttpsPath(clients: AwsClients, o: HttpsPathOptions): Pr
       `--domain "${o.domain}" ${problem ?? 'is a wildcard: the one-command path links and certifies one name'}.`,
       'Pass the name clients use, such as app.example.com.',
     )
-  if (o.fix.certificateArn)
+  if (o.requestCertificate && o.fix.certificateArn)
     throw badInput(
       'BAD_FLAG',
       '--certificate-arn and --request-certificate name the certificate twice.',
@@ -98,7 +98,9 @@ export async function runHttpsPath(clients: AwsClients, o: HttpsPathOptions): Pr
   const deadline = Date.now() + o.fix.timeoutMs
   const left = () => Math.max(1000, deadline - Date.now())
   const intentWith = (certificateArn: string | undefined, dryRun: boolean): FixIntent => {
-    const cert = certificateArn ? {certificateArn, domain: undefined} : {certificateArn: undefined, domain}
+    // Step 1's certificate; without step 1, the one the user named (--certificate-arn), else the one --domain finds.
+    const arn = certificateArn ?? (o.requestCertificate ? undefined : o.fix.certificateArn)
+    const cert = arn ? {certificateArn: arn, domain: undefined} : {certificateArn: undefined, domain}
     return {
       ...o.fix,
       ...cert,
