@@ -11,10 +11,12 @@ import {formatDnsLink} from '../../src/format/dns.ts'
 
 export default class DnsLink extends EbwsCommand {
   static override summary =
-    'Point a domain at an environment: a Route 53 alias record to its load balancer (or a CNAME when it has none).'
-  static override description = `Finds the public Route 53 hosted zone that holds the domain (longest matching suffix) and writes, as one atomic change: an alias A record to the environment's Classic Load Balancer (its DNS name and canonical hosted zone id; alias queries are free and work at the zone apex), or, for an environment without a load balancer, a CNAME to the environment's CNAME.
+    'Point a domain at an environment: Route 53 alias A/AAAA records to its load balancer (or a CNAME when it has none).'
+  static override description = `Finds the public Route 53 hosted zone that holds the domain (longest matching suffix) and writes, as one atomic change: an alias record to the environment's load balancer (its DNS name and canonical hosted zone id from DescribeLoadBalancers; alias queries are free and work at the zone apex), or, for an environment without a load balancer, a CNAME to the environment's CNAME.
 
-Never replaces a record that points somewhere else unless --replace (the old value is shown). Idempotent: a second run makes no change.`
+Classic Load Balancer: an alias A (IPv4 only in a VPC). Application or Network Load Balancer: an alias A, plus an alias AAAA to dualstack.<its DNS name> when its IpAddressType is dualstack (AAAA only for dualstack-without-public-ipv4). The output says which and why.
+
+Never replaces a record that points somewhere else unless --replace (a record that already points at this environment, e.g. its CNAME or the load balancer without the dualstack. prefix, is updated without it) (the old value is shown). Idempotent: a second run makes no change.`
   static override examples = [
     {
       description: 'Point app.example.com at my-env',

@@ -9,6 +9,9 @@ import {formatFixResult} from '../../src/format/fix-result.ts'
 import type {AlbFixResult} from '../../src/lb/application/fix.ts'
 import {DEFAULT_SSL_POLICY} from '../../src/lb/application/model.ts'
 import {fixAnyListeners, formatFixed} from '../../src/lb/fix.ts'
+import {formatHttpsPath} from '../../src/format/https-path.ts'
+import type {HttpsPathResult} from '../../src/https-path/run.ts'
+import {runHttpsPath} from '../../src/https-path/run.ts'
 import type {FixResult} from '../../src/listeners/fix.ts'
 import {LAYOUT_MODES} from '../../src/listeners/modes.ts'
 import {RECOMMENDED_SSL_POLICY} from '../../src/listeners/verdict.ts'
@@ -25,7 +28,9 @@ Plans first (--dry-run prints the plan and the equivalent aws CLI commands), mak
 
 Application Load Balancer: HTTPS 443 -> the default process with the ACM certificate for --domain or --certificate-arn (RSA or EC keys), SSL policy ${DEFAULT_SSL_POLICY} by default (TLS 1.3 with TLS 1.2 for older clients, no TLS 1.0/1.1: AWS's recommended ALB policy), and port 80 redirecting to HTTPS:443 with a 301 that keeps host, path and query (--redirect lb), or forwarding so the app redirects by X-Forwarded-Proto (--redirect app). --stickiness turns on LB-cookie stickiness on the default process (Socket.io long-polling across 2+ instances needs it); an idle timeout below 45 s is raised to 60 s. The aws:elbv2:listener:443, process and IdleTimeout option settings are written with UpdateEnvironment; the redirect has no option setting, so --emit-ebextensions also writes the documented .ebextensions Resources override of AWSEBV2LoadBalancerListener that keeps it. A shared ALB (its listeners serve other environments too): only this environment's own rules change - on 443 a rule for its hosts (CNAME, --domain) forwarding to its default process, on 80 its rules redirecting to HTTPS - changed with the ELBv2 API as AWS documents for shared load balancers (environment updates leave them alone); stickiness goes on its own target group. A change to the load balancer itself (adding HTTPS 443, another certificate, an explicit --tls-policy, the idle timeout) is refused with exit 2, naming the other environments, unless --change-shared-listeners. --mode, --prune and --apply-to apply to a CLB only.
 
-Network Load Balancer: refused, with the recommended path: an NLB cannot redirect or add X-Forwarded-Proto, and Beanstalk's NLB listener settings are TCP only.`
+Network Load Balancer: refused, with the recommended path: an NLB cannot redirect or add X-Forwarded-Proto, and Beanstalk's NLB listener settings are TCP only.
+
+From a domain name in one command: --domain D --request-certificate --link-dns first requests (or reuses) an ACM certificate for D validated through Route 53 (as \`ebws cert request\`), then points D at the load balancer (as \`ebws dns link\`), then fixes the listeners with that certificate. Every step is planned and checked before the first write; a certificate left pending (D's zone is not in Route 53) stops before the DNS and listener steps with exit 6 (CERT_PENDING) and the records to create; a failed step undoes its own writes and keeps (and names) the earlier steps' results; the end state is read back.`
   static override examples = [
     {
       description: 'Preview the websocket layout with the certificate that covers a domain',
@@ -34,6 +39,11 @@ Network Load Balancer: refused, with the recommended path: an NLB cannot redirec
     {
       description: 'Apply it in CI',
       command: '<%= config.bin %> <%= command.id %> -e my-env --domain app.example.com --json',
+    },
+    {
+      description: 'From a domain name to HTTPS: certificate, DNS record, then the listeners',
+      command:
+        '<%= config.bin %> <%= command.id %> -e my-env --domain app.example.com --request-certificate --link-dns',
     },
     {
       description: 'Only the live load balancer (warns: the next environment update reverts it)',
@@ -92,13 +102,26 @@ Network Load Balancer: refused, with the recommended path: an NLB cannot redirec
       summary: 'Write the option settings as DIR/ebws-listeners.config instead of changing anything.',
       exclusive: ['apply-to', 'dry-run', 'backup-file'],
     }),
+    'request-certificate': Flags.boolean({
+      summary:
+        'First request (or reuse) an ACM certificate for --domain, validated through Route 53 (as `ebws cert request`).',
+      dependsOn: ['domain'],
+      exclusive: ['certificate-arn', 'emit-ebextensions'],
+      helpGroup: 'DOMAIN TO HTTPS',
+    }),
+    'link-dns': Flags.boolean({
+      summary: "Then point --domain at the environment's load balancer in Route 53 (as `ebws dns link`).",
+      dependsOn: ['domain'],
+      exclusive: ['emit-ebextensions'],
+      helpGroup: 'DOMAIN TO HTTPS',
+    }),
   }
 
-  async run(): Promise<FixResult | AlbFixResult> {
+  async run(): Promise<FixResult | AlbFixResult | HttpsPathResult> {
     const {flags} = await this.parse(ListenersFix)
     const {target, clients} = await resolveContext(flags)
     const progress = createProgress()
-    const fixed = await fixAnyListeners(clients, {
+    const intent: Parameters<typeof fixAnyListeners>[1] = {
       environmentName: target.environmentName,
       certificateArn: flags['certificate-arn'],
       domain: flags.domain,
@@ -134,8 +157,27 @@ Network Load Balancer: refused, with the recommended path: an NLB cannot redirec
         progress,
         confirm: askFirst(flags, (plan: FixResult) => formatFixResult(plan, {asking: true})),
       },
-    })
+    }
+    if (flags['request-certificate'] || flags['link-dns']) {
+      // The whole path from a domain name (src/https-path): certificate, DNS, then this listener fix.
+      const result = await runHttpsPath(clients, {
+        environmentName: target.environmentName,
+        domain: flags.domain!,
+        requestCertificate: flags['request-certificate'],
+        linkDns: flags['link-dns'],
+        fix: intent,
+        progress,
+        confirm: askFirst(flags, formatHttpsPath),
+      })
+      this.log(formatHttpsPath(result))
+      return result
+    }
+    const fixed = await fixAnyListeners(clients, intent)
     this.log(formatFixed(fixed))
     return fixed.result as FixResult | AlbFixResult
+  }
+
+  protected override formatPartialResult(result: unknown): string | undefined {
+    return (result as Partial<HttpsPathResult>).steps ? formatHttpsPath(result as HttpsPathResult) : undefined
   }
 }

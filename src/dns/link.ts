@@ -1,6 +1,6 @@
 import type {AwsClients} from '../aws/clients.ts'
 import {badInput, EbwsError} from '../cli/errors.ts'
-import {describeEnvironment} from '../environment/describe.ts'
+import {firstRoundTrip} from '../lb/first-round-trip.ts'
 import {changeRecordSets, listHostedZones, recordSetsAt} from '../route53/zones.ts'
 import {certificateNameProblem, normalizeName, zoneFor} from './names.ts'
 import type {LinkRecordPlan, LinkTarget} from './plan.ts'
@@ -13,6 +13,8 @@ export interface DnsLinkOptions {
   /** Replace records that point somewhere else (their old values are in the result). */
   replace: boolean
   dryRun: boolean
+  /** Refuse a record that points elsewhere in a dry run too (a plan checked before other steps write). */
+  refuseConflicts?: boolean | undefined
   progress?: (line: string) => void
   confirm?: ((plan: DnsLinkResult) => Promise<void>) | undefined
 }
@@ -43,7 +45,11 @@ export async function linkDomain(clients: AwsClients, o: DnsLinkOptions): Promis
     )
   const domain = normalizeName(o.domain)
 
-  const [env, zones] = await Promise.all([describeEnvironment(clients, o.environmentName), listHostedZones(clients)])
+  // Round trip 1: the environment (hence its load balancer's type) and the zones, together.
+  const [{environment: env}, zones] = await Promise.all([
+    firstRoundTrip(clients, o.environmentName),
+    listHostedZones(clients),
+  ])
   const zone = zoneFor(domain, zones)
   if (!zone) {
     throw badInput('ZONE_NOT_FOUND', `No public Route 53 hosted zone of this account holds ${domain}.`, [
@@ -67,7 +73,9 @@ export async function linkDomain(clients: AwsClients, o: DnsLinkOptions): Promis
       'Use another name, or move those records.',
     )
   }
-  const plan = planLink(domain, target, existing)
+  // Records that already point at this environment (its CNAME, its load balancer) are updated without --replace.
+  const ours = [env.cname, env.endpointUrl].filter((x): x is string => Boolean(x))
+  const plan = planLink(domain, target, existing, ours)
   const result = (status: DnsLinkResult['status'], writes: number): DnsLinkResult => ({
     status,
     environment: env.environmentName,
@@ -78,7 +86,7 @@ export async function linkDomain(clients: AwsClients, o: DnsLinkOptions): Promis
     writes,
   })
   if (plan.changes.length === 0) return result('already-linked', 0)
-  if (plan.conflicts.length > 0 && !o.replace && !o.dryRun) {
+  if (plan.conflicts.length > 0 && !o.replace && (!o.dryRun || o.refuseConflicts)) {
     throw badInput(
       'UNSAFE_CHANGE',
       `${domain} already points somewhere else:\n  ${plan.conflicts.map((c) => `${c.type} ${c.old}${c.new ? ` (would become ${c.new})` : ' (would be deleted)'}`).join('\n  ')}\nNothing was changed.`,
@@ -92,7 +100,7 @@ export async function linkDomain(clients: AwsClients, o: DnsLinkOptions): Promis
   await changeRecordSets(clients, zone.id, plan.changes, `ebws dns link ${domain} -> ${env.environmentName}`)
   // Read back: what is there now must be what was planned.
   const after = await recordSetsAt(clients, zone.id, domain)
-  const unmet = planLink(domain, target, after).changes
+  const unmet = planLink(domain, target, after, ours).changes
   if (unmet.length > 0)
     throw new EbwsError(
       'VERIFY_FAILED',

@@ -8,7 +8,7 @@ import {normalizeName} from './names.ts'
 
 export type LinkTarget =
   /** An alias to the load balancer: no charge for queries, works at the zone apex, follows the LB's addresses. */
-  | {kind: 'alias'; dnsName: string; hostedZoneId: string; ipv6: boolean; why: string}
+  | {kind: 'alias'; dnsName: string; hostedZoneId: string; ipv4: boolean; ipv6: boolean; why: string}
   /** A CNAME to the environment's CNAME: where no load balancer can be aliased (a single-instance environment). */
   | {kind: 'cname'; value: string; why: string}
 
@@ -24,7 +24,7 @@ export interface LinkRecordPlan {
 export interface LinkPlan {
   changes: Array<{action: 'CREATE' | 'UPSERT' | 'DELETE'; record: RecordSet}>
   records: LinkRecordPlan[]
-  /** Records that point elsewhere and would be replaced: refused unless --replace. */
+  /** Records that point elsewhere (not at this environment) and would be replaced: refused unless --replace. */
   conflicts: LinkRecordPlan[]
 }
 
@@ -35,7 +35,23 @@ export const describeRecord = (r: RecordSet): string =>
 export function desiredRecords(name: string, target: LinkTarget): RecordSet[] {
   if (target.kind === 'cname') return [{name, type: 'CNAME', ttl: 300, values: [`${normalizeName(target.value)}.`]}]
   const alias = {dnsName: normalizeName(target.dnsName), hostedZoneId: target.hostedZoneId, evaluateTargetHealth: true}
-  return [{name, type: 'A', values: [], alias}, ...(target.ipv6 ? [{name, type: 'AAAA', values: [], alias}] : [])]
+  return [
+    ...(target.ipv4 ? [{name, type: 'A', values: [], alias}] : []),
+    ...(target.ipv6 ? [{name, type: 'AAAA', values: [], alias}] : []),
+  ]
+}
+
+/** `dualstack.` names the same load balancer as the bare DNS name (it adds the IPv6 addresses). */
+export const hostKey = (name: string): string => normalizeName(name).replace(/^dualstack\./, '')
+
+/** Where a record points: its alias target or its CNAME value (A/AAAA values are addresses, which name no host). */
+export const recordTargets = (r: RecordSet): string[] =>
+  r.alias ? [hostKey(r.alias.dnsName)] : r.type === 'CNAME' ? r.values.map(hostKey) : []
+
+/** Whether `r` points at one of `ours` (the environment's load balancer DNS name, its CNAME). */
+export const pointsAt = (r: RecordSet, ours: readonly string[]): boolean => {
+  const keys = new Set(ours.filter(Boolean).map(hostKey))
+  return recordTargets(r).some((t) => keys.has(t))
 }
 
 const same = (a: RecordSet, b: RecordSet): boolean =>
@@ -49,7 +65,14 @@ const same = (a: RecordSet, b: RecordSet): boolean =>
  * the name's A/AAAA records and an alias A replaces a CNAME. Only the address types and CNAME are ours to judge;
  * other types at the name (MX, TXT) are left alone, and block a CNAME.
  */
-export function planLink(name: string, target: LinkTarget, existing: readonly RecordSet[]): LinkPlan {
+export function planLink(
+  name: string,
+  target: LinkTarget,
+  existing: readonly RecordSet[],
+  /** Hosts that are this environment (its LB DNS name, its CNAME): records pointing there are ours to update. */
+  ours: readonly string[] = [],
+): LinkPlan {
+  const mine = (r: RecordSet) => pointsAt(r, [...ours, target.kind === 'alias' ? target.dnsName : target.value])
   const want = desiredRecords(name, target)
   const changes: LinkPlan['changes'] = []
   const records: LinkRecordPlan[] = []
@@ -68,18 +91,18 @@ export function planLink(name: string, target: LinkTarget, existing: readonly Re
       new: describeRecord(w),
     }
     records.push(entry)
-    if (now) conflicts.push(entry)
+    if (now && !mine(now)) conflicts.push(entry)
     changes.push({action: now ? 'UPSERT' : 'CREATE', record: w})
   }
   const wantTypes = new Set(want.map((w) => w.type))
   for (const e of existing) {
     if (wantTypes.has(e.type)) continue
-    // A CNAME wanted: the A/AAAA there go. An alias wanted: a CNAME there goes, and an AAAA the target cannot serve.
-    const stale = addressTypes.has(e.type) && (target.kind === 'cname' || e.type === 'CNAME' || e.type === 'AAAA')
-    if (!stale) continue
+    // A CNAME wanted: the A/AAAA there go. An alias wanted: a CNAME there goes, and an A/AAAA the target cannot
+    // serve (an IPv4-only load balancer has no AAAA).
+    if (!addressTypes.has(e.type)) continue
     const entry: LinkRecordPlan = {type: e.type, action: 'delete', old: describeRecord(e), new: ''}
     records.push(entry)
-    conflicts.push(entry)
+    if (!mine(e)) conflicts.push(entry)
     // Deletes first in the batch: Route 53 applies a batch as one change, but a CNAME may not coexist with others.
     changes.unshift({action: 'DELETE', record: e})
   }

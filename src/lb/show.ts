@@ -1,4 +1,7 @@
 import type {AwsClients} from '../aws/clients.ts'
+import {formatDnsPointers} from '../format/dns.ts'
+import type {DnsPointers} from '../route53/pointers.ts'
+import {pointersTo, scanPublicZones} from '../route53/pointers.ts'
 import {detectLoadBalancer} from './detect.ts'
 import {firstRoundTrip} from './first-round-trip.ts'
 import {adapterFor} from './registry.ts'
@@ -6,6 +9,7 @@ import type {LoadBalancerType, ShowInput} from './types.ts'
 
 export interface Shown {
   type: LoadBalancerType
+  /** The adapter's report, with `dnsRecords` (the Route 53 records that point at the environment) added. */
   report: unknown
   ports: ShowInput['ports']
   now: Date
@@ -18,12 +22,24 @@ export async function showListeners(
   ports: ShowInput['ports'],
   now = new Date(),
 ): Promise<Shown> {
+  await clients.region() // a missing or unknown region fails before any call
+  // Route 53 is read beside the load balancer (zones in round trip 1, their records in round trip 2), for every
+  // type. Started first, so ListHostedZones leaves with DescribeEnvironments even when loading its client is slow
+  // (started after, under load it could miss round trip 1 and add one).
+  const scan = scanPublicZones(clients)
+  scan.catch(() => undefined)
   const first = await firstRoundTrip(clients, environmentName)
   const detected = detectLoadBalancer(first.environment)
   const adapter = adapterFor(detected.type)
   const report = await adapter.show(clients, {first, detected, now, ports})
   // Settings may reveal a shared ALB that the resource name cannot; the application adapter reads them itself.
-  return {type: detected.type, report, ports, now}
+  const env = first.environment
+  const dnsRecords: DnsPointers = await scan.then(
+    (s) => pointersTo(s, [env.cname, env.endpointUrl]),
+    (error: Error) => ({records: [], zonesSearched: 0, publicZones: 0, truncated: false, error: error.message}),
+  )
+  return {type: detected.type, report: {...(report as object), dnsRecords}, ports, now}
 }
 
-export const formatShown = (s: Shown): string => adapterFor(s.type).format(s.report, {ports: s.ports, now: s.now})
+export const formatShown = (s: Shown): string =>
+  `${adapterFor(s.type).format(s.report, {ports: s.ports, now: s.now})}\n\n${formatDnsPointers((s.report as {dnsRecords: DnsPointers}).dnsRecords)}`

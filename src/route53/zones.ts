@@ -34,7 +34,7 @@ export interface RecordSet {
   alias?: {dnsName: string; hostedZoneId: string; evaluateTargetHealth: boolean} | undefined
 }
 
-const toRecordSet = (r: ResourceRecordSet): RecordSet => ({
+export const toRecordSet = (r: ResourceRecordSet): RecordSet => ({
   name: normalizeName(r.Name ?? ''),
   type: r.Type ?? '',
   ttl: r.TTL,

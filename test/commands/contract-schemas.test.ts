@@ -51,6 +51,7 @@ describe('schemas/ is generated from the result types', () => {
       'already-linked',
     ])
     const AWS_RESOURCES = new Set(['CertificateInfo', 'EnvironmentInfo'])
+    const STEP_RESULTS = new Set(['CertRequestResult', 'DnsLinkResult'])
     const VERDICTS: Record<string, string[]> = {Check: ['pass', 'warn', 'fail', 'skip']}
     type Node = {$ref?: string; properties?: Record<string, Node>; enum?: string[]; type?: string; anyOf?: Node[]}
     for (const [file, text] of committedSchemas()) {
@@ -72,6 +73,15 @@ describe('schemas/ is generated from the result types', () => {
       }
       for (const [name, def] of Object.entries(schema.definitions)) {
         if (tops.includes(def) || !def.properties?.status) continue
+        // Another command's result carried as a step (listeners fix --request-certificate --link-dns holds cert
+        // request's and dns link's results): its status is that command's outcome.
+        if (STEP_RESULTS.has(name)) {
+          assert.ok(
+            (deref(def.properties.status).enum ?? []).every((v) => OUTCOMES.has(v)),
+            `${file}: ${name}.status`,
+          )
+          continue
+        }
         if (VERDICTS[name]) {
           assert.deepEqual(deref(def.properties.status).enum, VERDICTS[name], `${file}: ${name}.status is a verdict`)
           continue

@@ -9,16 +9,21 @@ import {
   type ResourceRecordSet,
 } from '@aws-sdk/client-route-53'
 import {DescribeLoadBalancersCommand} from '@aws-sdk/client-elastic-load-balancing'
+import {
+  DescribeLoadBalancersCommand as DescribeV2Command,
+  SetIpAddressTypeCommand,
+} from '@aws-sdk/client-elastic-load-balancing-v2'
 
 import type {FullBench} from '../../bench/scenario.ts'
 import {createScenario, directElb, startCliBench} from '../../bench/scenario.ts'
 import {json, jsonError, runCli} from '../../helpers/cli.ts'
+import {createAlbScenario} from '../listeners/alb-helpers.ts'
 
 interface LinkJson {
   status: string
   domain: string
   zone: {name: string}
-  target: {kind: string; dnsName?: string; hostedZoneId?: string; value?: string}
+  target: {kind: string; dnsName?: string; hostedZoneId?: string; value?: string; why?: string}
   records: Array<{type: string; action: string; old: string; new: string}>
   writes: number
 }
@@ -82,6 +87,55 @@ describe('ebws dns link (against the local AWS bench: the EB fake, moto ELB + Ro
     const again = json<LinkJson>(await link(s.environmentName, `app.${apex}`))
     assert.equal(again.status, 'already-linked')
     assert.equal(bench.calls.count({mutating: true}), 0)
+  })
+
+  for (const type of ['application', 'network'] as const) {
+    it(`an ${type === 'application' ? 'ALB' : 'NLB'} environment: alias A to the load balancer's DNS name and CanonicalHostedZoneId; no AAAA while it is IPv4-only`, async () => {
+      const s = await createAlbScenario(bench, {type})
+      const {apex, zoneId} = await zone()
+      const lb = (await s.elbv2.send(new DescribeV2Command({LoadBalancerArns: [s.loadBalancerArn]}))).LoadBalancers![0]!
+      assert.equal(lb.IpAddressType, 'ipv4')
+      bench.calls.clear()
+      const r = await link(s.environmentName, `app.${apex}`)
+      assert.equal(r.code, 0, r.stdout + r.stderr)
+      const out = json<LinkJson>(r)
+      assert.equal(out.status, 'linked')
+      assert.match(out.target.why ?? '', /no AAAA: its IpAddressType is ipv4/)
+      // One atomic change batch.
+      assert.equal(bench.calls.count({service: 'route53', action: 'ChangeResourceRecordSets'}), 1)
+      assert.deepEqual(await recordsAt(zoneId, `app.${apex}`), [
+        `A alias ${lb.DNSName!.toLowerCase()}. ${lb.CanonicalHostedZoneId}`,
+      ])
+      bench.calls.clear()
+      assert.equal(json<LinkJson>(await link(s.environmentName, `app.${apex}`)).status, 'already-linked')
+      assert.equal(bench.calls.count({mutating: true}), 0)
+    })
+  }
+
+  it('a dualstack ALB: alias A and AAAA to dualstack.<its DNS name>, the plain A updated without --replace', async () => {
+    const s = await createAlbScenario(bench)
+    const {apex, zoneId} = await zone()
+    const name = `www.${apex}`
+    const first = await link(s.environmentName, name)
+    assert.equal(first.code, 0, first.stdout + first.stderr)
+    await s.elbv2.send(new SetIpAddressTypeCommand({LoadBalancerArn: s.loadBalancerArn, IpAddressType: 'dualstack'}))
+    const lb = (await s.elbv2.send(new DescribeV2Command({LoadBalancerArns: [s.loadBalancerArn]}))).LoadBalancers![0]!
+    bench.calls.clear()
+    const r = await link(s.environmentName, name)
+    assert.equal(r.code, 0, r.stdout + r.stderr)
+    const out = json<LinkJson>(r)
+    assert.match(out.target.why ?? '', /AAAA too: its IpAddressType is dualstack/)
+    assert.deepEqual(out.records.map((x) => `${x.type} ${x.action}`).sort(), ['A update', 'AAAA create'])
+    assert.equal(bench.calls.count({service: 'route53', action: 'ChangeResourceRecordSets'}), 1)
+    const target = `alias dualstack.${lb.DNSName!.toLowerCase()}. ${lb.CanonicalHostedZoneId}`
+    assert.deepEqual(await recordsAt(zoneId, name), [`A ${target}`, `AAAA ${target}`])
+    // Back to IPv4 only: the AAAA goes (it is ours), the A follows the plain name.
+    await s.elbv2.send(new SetIpAddressTypeCommand({LoadBalancerArn: s.loadBalancerArn, IpAddressType: 'ipv4'}))
+    const back = json<LinkJson>(await link(s.environmentName, name))
+    assert.deepEqual(back.records.map((x) => `${x.type} ${x.action}`).sort(), ['A update', 'AAAA delete'])
+    assert.deepEqual(await recordsAt(zoneId, name), [
+      `A alias ${lb.DNSName!.toLowerCase()}. ${lb.CanonicalHostedZoneId}`,
+    ])
   })
 
   it('works at the zone apex (an alias can be there); --dry-run writes nothing', async () => {

@@ -8,6 +8,7 @@ const alias = {
   kind: 'alias' as const,
   dnsName: 'My-LB-1.us-east-1.elb.amazonaws.com',
   hostedZoneId: 'Z35SXDOTRQ7X7K',
+  ipv4: true,
   ipv6: false,
   why: '',
 }
@@ -77,6 +78,35 @@ describe('planLink', () => {
     assert.deepEqual(
       planLink('app.example.com', alias, [aliasRecord, stale]).changes.map((c) => `${c.action} ${c.record.type}`),
       ['DELETE AAAA'],
+    )
+  })
+  it('a record that already points at this environment (its LB without dualstack., its CNAME) is ours: no conflict', () => {
+    const dual = {...alias, dnsName: 'dualstack.my-lb-1.us-east-1.elb.amazonaws.com', ipv6: true}
+    // The LB became dualstack: the plain alias A is updated, the AAAA created, neither needs --replace.
+    const p = planLink('app.example.com', dual, [aliasRecord])
+    assert.deepEqual(
+      p.changes.map((c) => `${c.action} ${c.record.type}`),
+      ['UPSERT A', 'CREATE AAAA'],
+    )
+    assert.deepEqual(p.conflicts, [])
+    // A CNAME to the environment's own CNAME, replaced by the alias: ours too.
+    const envCname = {
+      name: 'app.example.com',
+      type: 'CNAME',
+      ttl: 60,
+      values: ['my-env.eba-x.us-east-1.elasticbeanstalk.com.'],
+    }
+    assert.deepEqual(
+      planLink('app.example.com', alias, [envCname], ['my-env.eba-x.us-east-1.elasticbeanstalk.com']).conflicts,
+      [],
+    )
+    assert.equal(planLink('app.example.com', alias, [envCname]).conflicts.length, 1)
+  })
+  it('an IPv6-only (dualstack-without-public-ipv4) target: AAAA only, and a stale A goes', () => {
+    const v6 = {...alias, dnsName: 'dualstack.my-lb-1.us-east-1.elb.amazonaws.com', ipv4: false, ipv6: true}
+    assert.deepEqual(
+      planLink('app.example.com', v6, [aliasRecord]).changes.map((c) => `${c.action} ${c.record.type}`),
+      ['DELETE A', 'CREATE AAAA'],
     )
   })
 })
