@@ -10,7 +10,7 @@
  * redirect). The pipeline never names a load-balancer type.
  */
 import type {AwsClients} from '../aws/clients.ts'
-import {EbwsError} from '../cli/errors.ts'
+import {badInput, EbwsError} from '../cli/errors.ts'
 import type {SignalGuard} from '../cli/interrupt.ts'
 import {guardSignals} from '../cli/interrupt.ts'
 import type {OptionSetting} from '../environment/describe.ts'
@@ -120,7 +120,8 @@ export interface ChangeSpec<V> {
     | {kind: 'wrap'; wrap: (error: unknown) => unknown}
   /** Reads back and names what still differs from the plan (empty: verified); may throw its own VERIFY_FAILED. */
   verify?: ((ctx: StageContext) => Promise<{unmet: string[]; value: V}>) | undefined
-  inspectCommand: string
+  /** What the VERIFY_FAILED hint suggests running. */
+  inspectCommand?: string | undefined
 }
 
 export interface ChangeOutcome<V> {
@@ -219,6 +220,31 @@ async function runStages<V>(clients: AwsClients, spec: ChangeSpec<V>, ctx: Stage
     )
   }
   return {status: 'applied', backupFile: ctx.backupFile, verified: checked?.value}
+}
+
+/**
+ * Beanstalk accepts no changes unless the environment is Ready: with --wait, wait for it (true: waited, so read
+ * again); with --no-wait, fail with exit 2 before the first write.
+ */
+export async function readyOrWait(
+  clients: AwsClients,
+  env: {environmentName: string; status: string},
+  o: {wait: boolean; timeoutMs: number; say: (line: string) => void; events: boolean},
+): Promise<boolean> {
+  if (isReady({status: env.status})) return false
+  if (!o.wait) {
+    throw badInput(
+      'ENV_NOT_READY',
+      `Environment "${env.environmentName}" is ${env.status}, not Ready; Beanstalk accepts no changes until it is.`,
+      ['Leave out --no-wait to wait for it (within --timeout), or try again when it is Ready.'],
+    )
+  }
+  o.say(`Waiting for ${env.environmentName} to be Ready (now ${env.status})`)
+  await pollEnvironment(clients, env.environmentName, isReady, {
+    timeoutMs: o.timeoutMs,
+    ...(o.events ? {onEvent: (e) => o.say(`${e.severity} ${e.message}`)} : {}),
+  })
+  return true
 }
 
 /** The durable option settings: UpdateEnvironment, then wait for Ready (the "durable settings -> wait" stages). */

@@ -18,7 +18,7 @@ import type {Elbv2State} from './model.ts'
 import {DEFAULT_SSL_POLICY} from './model.ts'
 import type {AlbIntent, AlbStep} from './plan.ts'
 import {AlbPlanError, albOptionSettings, ebextensionsOverride, planAlb, planAlbRestore} from './plan.ts'
-import {planned, runChange} from '../pipeline.ts'
+import {planned, readyOrWait, runChange} from '../pipeline.ts'
 import {refreshElbv2State} from './read-state.ts'
 import {observeElbv2} from './show.ts'
 
@@ -253,7 +253,13 @@ export async function fixAlb(
       if (toUpdate.length > 0) for (const w of await validateOptionSettings(clients, env, settings)) warnings.push(w)
     },
     dryRun: intent.dryRun,
-    beforeConfirm: () => waitUntilReady(clients, env, intent),
+    beforeConfirm: async () =>
+      void (await readyOrWait(clients, env, {
+        wait: intent.wait,
+        timeoutMs: intent.timeoutMs,
+        say,
+        events: false,
+      })),
     confirm: intent.confirm && (() => intent.confirm!(result('dry-run'))),
     snapshot: () => {
       const backupFile = intent.backupFile ?? defaultAlbBackupPath(observed.state.name, intent.now)
@@ -332,23 +338,6 @@ export async function fixAlb(
     inspectCommand: `ebws listeners show -e ${env.environmentName}`,
   })
   return result(outcome.status as AlbFixResult['status'], outcome.backupFile ? {backupFile: outcome.backupFile} : {})
-}
-
-/** Waits for Ready before the first write (--wait), or fails with exit 2 (--no-wait). */
-async function waitUntilReady(
-  clients: AwsClients,
-  env: FirstRoundTrip['environment'],
-  intent: FixIntent,
-): Promise<void> {
-  if (env.status === 'Ready') return
-  if (!intent.wait)
-    throw badInput(
-      'ENV_NOT_READY',
-      `Environment "${env.environmentName}" is ${env.status}, not Ready; Beanstalk accepts no changes until it is.`,
-      ['Leave out --no-wait to wait for it (within --timeout), or try again when it is Ready.'],
-    )
-  intent.say(`Waiting for ${env.environmentName} to be Ready (now ${env.status})`)
-  await pollEnvironment(clients, env.environmentName, isReady, {timeoutMs: intent.timeoutMs})
 }
 
 /** Writes an ELBv2 snapshot (ALB or NLB) 0600, as `listeners restore --from` reads it. */
