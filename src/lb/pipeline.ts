@@ -9,6 +9,10 @@
  * first (Beanstalk rebuilds its listeners from them) and then applies what settings cannot express (the port-80
  * redirect). The pipeline never names a load-balancer type.
  */
+import {mkdirSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {dirname, join} from 'node:path'
+
 import type {AwsClients} from '../aws/clients.ts'
 import {badInput, EbwsError} from '../cli/errors.ts'
 import type {SignalGuard} from '../cli/interrupt.ts'
@@ -281,6 +285,17 @@ async function runSettings(
     throw stage.interruptedWhileWaiting(guard.signal, ctx)
   }
   await stage.after?.()
+}
+
+/** Where a snapshot goes unless --backup-file says: the temp dir, named by the load balancer and the time. */
+export const defaultBackupPath = (loadBalancerName: string, now = new Date()): string =>
+  join(tmpdir(), `ebws-backup-${loadBalancerName}-${now.toISOString().replace(/[:.]/g, '-')}.json`)
+
+/** Writes a snapshot (any type's) as `listeners restore --from` reads it: JSON, 0600 (it names the account's ARNs). */
+export function writeSnapshotFile(path: string, snapshot: object): string {
+  mkdirSync(dirname(path), {recursive: true})
+  writeFileSync(path, `${JSON.stringify(snapshot, null, 2)}\n`, {mode: 0o600})
+  return path
 }
 
 /** A planned step as the result reports it: what it does and the same with the AWS CLI (for --dry-run, recovery). */

@@ -1,6 +1,5 @@
 import {mkdirSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import {dirname, join} from 'node:path'
+import {join} from 'node:path'
 
 import {describeCertificate, listCertificates} from '../../acm/certificates.ts'
 import {certificateProblem, selectCertificate} from '../../acm/select.ts'
@@ -18,7 +17,7 @@ import type {Elbv2State} from './model.ts'
 import {DEFAULT_SSL_POLICY} from './model.ts'
 import type {AlbIntent, AlbStep} from './plan.ts'
 import {AlbPlanError, albOptionSettings, ebextensionsOverride, planAlb, planAlbRestore} from './plan.ts'
-import {planned, readyOrWait, runChange} from '../pipeline.ts'
+import {defaultBackupPath, planned, readyOrWait, runChange, writeSnapshotFile} from '../pipeline.ts'
 import {refreshElbv2State} from './read-state.ts'
 import {observeElbv2} from './show.ts'
 
@@ -99,9 +98,6 @@ async function chooseAlbCertificate(
     return {...choice, certificate: undefined}
   return {...choice, certificate}
 }
-
-export const defaultAlbBackupPath = (name: string, now: Date): string =>
-  join(tmpdir(), `ebws-backup-${name}-${now.toISOString().replace(/[:.]/g, '-')}.json`)
 
 /**
  * `listeners fix` on an ALB. Reads (three round trips), checks every input (certificate, SSL policy, shared load
@@ -262,7 +258,7 @@ export async function fixAlb(
       })),
     confirm: intent.confirm && (() => intent.confirm!(result('dry-run'))),
     snapshot: () => {
-      const backupFile = intent.backupFile ?? defaultAlbBackupPath(observed.state.name, intent.now)
+      const backupFile = intent.backupFile ?? defaultBackupPath(observed.state.name, intent.now)
       writeElbv2Snapshot(backupFile, {
         kind: 'ebws-lb-snapshot',
         version: 1,
@@ -341,10 +337,7 @@ export async function fixAlb(
 }
 
 /** Writes an ELBv2 snapshot (ALB or NLB) 0600, as `listeners restore --from` reads it. */
-export function writeElbv2Snapshot(file: string, snapshot: Elbv2Snapshot): void {
-  mkdirSync(dirname(file), {recursive: true})
-  writeFileSync(file, `${JSON.stringify(snapshot, null, 2)}\n`, {mode: 0o600})
-}
+export const writeElbv2Snapshot = (file: string, snapshot: Elbv2Snapshot): string => writeSnapshotFile(file, snapshot)
 
 export function formatAlbFix(r: AlbFixResult): string {
   const out: string[] = []

@@ -5,12 +5,12 @@ import type {AwsClients} from '../../aws/clients.ts'
 import {badInput, EbwsError} from '../../cli/errors.ts'
 import {checkDeployedApp} from '../../proxy-protocol/app-check.ts'
 import {albCliCommand, executeAlbSteps} from '../application/apply.ts'
-import {defaultAlbBackupPath, writeElbv2Snapshot} from '../application/fix.ts'
+import {writeElbv2Snapshot} from '../application/fix.ts'
 import type {Elbv2State, V2TargetGroup} from '../application/model.ts'
 import type {AlbStep} from '../application/plan.ts'
 import {refreshElbv2State} from '../application/read-state.ts'
 import {observeElbv2} from '../application/show.ts'
-import {planned, runChange} from '../pipeline.ts'
+import {defaultBackupPath, planned, runChange} from '../pipeline.ts'
 import type {
   AppCheck,
   DetectedLoadBalancer,
@@ -150,7 +150,7 @@ export async function nlbProxyChange(
     dryRun: o.dryRun,
     confirm: o.confirm && (() => o.confirm!(result('dry-run'))),
     snapshot: () => {
-      const backupFile = o.backupFile ?? defaultAlbBackupPath(observed.state.name, now)
+      const backupFile = o.backupFile ?? defaultBackupPath(observed.state.name, now)
       writeElbv2Snapshot(backupFile, {
         kind: 'ebws-lb-snapshot',
         version: 1,
