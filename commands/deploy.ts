@@ -11,7 +11,7 @@ import {formatDeployResult} from '../src/deploy/format.ts'
 import type {DeployResult} from '../src/deploy/run.ts'
 import {deploy} from '../src/deploy/run.ts'
 import {MAX_BUNDLE_BYTES} from '../src/bundle/index.ts'
-import {bundleFlags, SECRET_RULE_HELP} from '../src/bundle/flags.ts'
+import {bundleFlags, REDIRECT_OVERRIDE_HELP, SECRET_RULE_HELP} from '../src/bundle/flags.ts'
 
 export default class Deploy extends EbwsCommand {
   static override summary =
@@ -23,6 +23,8 @@ The verdict comes from the environment's state, not from event wording: success 
 The bundle's content hash is stored in the version's description: deploying the same tree again reuses the existing version (nothing is uploaded), and when the environment already runs that content, Ready and Green, nothing is deployed (no UpdateEnvironment); a --label that exists with different content is refused before anything is uploaded. \`ebws bundle DIR --output FILE\` writes the same zip without deploying it.
 
 The default label is <git short sha>-<UTC timestamp> in a git repository (else <content hash>-<UTC timestamp>). The bundle is the working tree, not the last commit: when a bundled file differs from HEAD (modified, staged, untracked, or deleted), the label and the description say <sha>-dirty, so a label never names a commit whose content was not deployed.
+
+The load balancer's type (classic, application, shared application, network) is detected as \`ebws listeners show\` detects it, in the same round trips as the environment and its versions. ${REDIRECT_OVERRIDE_HELP} The --json result says which in loadBalancer.redirectOverride (in-bundle, added, missing, not-needed, unknown), and the warning is in warnings.
 
 ${SECRET_RULE_HELP}`
   static override examples = [
@@ -91,6 +93,7 @@ ${SECRET_RULE_HELP}`
       symlinks: flags.symlinks as 'follow' | 'store',
       allowSecret: flags['allow-secret'],
       allowLinkOutside: flags['allow-link-outside'],
+      redirectOverride: flags['redirect-override'],
       waitReady: flags.wait,
       timeoutMs: flags.timeout,
       healthGraceMs: flags['health-grace'],

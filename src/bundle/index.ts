@@ -13,9 +13,12 @@ import {resolve} from 'node:path'
 import {inspectArchive} from './archive.ts'
 import type {SymlinkPolicy} from './collect.ts'
 import {MAX_BUNDLE_BYTES, sha256File} from './write.ts'
+import type {ExtraEntriesHook} from './extra-entries.ts'
+import {withExtraEntries} from './extra-entries.ts'
 import type {WriteOptions, WriteResult} from './write.ts'
 
 export {collectBundleFiles, isIgnored} from './collect.ts'
+export type {ExtraEntriesHook, ExtraEntry} from './extra-entries.ts'
 export type {BundleFile, CollectOptions, CollectResult, SymlinkPolicy} from './collect.ts'
 export {assertValid, bundleError, validateBundle, validateConfig, validateEntries} from './validate.ts'
 export type {BundleEntry, BundleIssue, ValidateOptions, ValidationReport} from './validate.ts'
@@ -48,7 +51,10 @@ export interface SecretOptions {
 export async function buildBundle(
   dir: string,
   outFile: string,
-  options: CollectOptions & WriteOptions & ValidateOptions & SecretOptions = {},
+  options: CollectOptions &
+    WriteOptions &
+    ValidateOptions &
+    SecretOptions & {extraEntries?: ExtraEntriesHook | undefined} = {},
 ): Promise<BuildResult> {
   const listing = await collectBundleFiles(dir, options)
   const byPath = new Map(listing.files.map((f) => [f.path, f]))
@@ -57,7 +63,9 @@ export async function buildBundle(
   if (secrets.length > 0) throw secretError(secrets, `Bundling ${listing.root}`)
   const before = await validateBundle(listing.files, options)
   if (before.errors.length > 0) throw bundleError(before)
-  const written = await writeBundle(listing.files, outFile, options)
+  // Files ebws adds (extra-entries.ts), decided now that the app's own files passed every check.
+  const extra = options.extraEntries ? await options.extraEntries(listing.files, readText) : []
+  const written = await writeBundle(withExtraEntries(listing.files, extra), outFile, options)
   const keys = await findSecrets([], readText, {...options, privateKeyFiles: written.privateKeyFiles})
   if (keys.length > 0) {
     await rm(written.path, {force: true})
@@ -83,6 +91,8 @@ export interface PrepareInput extends SecretOptions {
   symlinks?: SymlinkPolicy | undefined
   allowLinkOutside?: readonly string[] | undefined
   maxBytes?: number | undefined
+  /** A folder bundle only: files ebws adds (extra-entries.ts). */
+  extraEntries?: ExtraEntriesHook | undefined
 }
 
 export interface PreparedBundle {
@@ -132,6 +142,7 @@ export async function prepareBundle(input: PrepareInput, outFile: string): Promi
     allowSecret: input.allowSecret,
     allowLinkOutside: input.allowLinkOutside,
     maxBytes,
+    extraEntries: input.extraEntries,
   })
   return {
     file: built.path,

@@ -31,6 +31,12 @@ export function formatDeployResult(r: DeployResult, o: {asking?: boolean} = {}):
       `  Environment  ${r.environment} (${r.application}): ${r.environmentStatus}, health ${r.health ?? 'unknown'}${r.healthStatus ? ` (${r.healthStatus})` : ''}`,
     )
   if (r.url) lines.push(`  URL          ${r.url}`)
+  const redirect = {
+    added: 'port 80 keeps redirecting to HTTPS: ebws added .ebextensions/ebws-alb-redirect.config to the bundle',
+    missing: "port 80's live-only redirect to HTTPS is dropped by this update (the bundle lacks the override)",
+    unknown: 'unknown whether port 80 keeps its redirect (the load balancer could not be read)',
+  }[r.loadBalancer?.redirectOverride as 'added' | 'missing' | 'unknown']
+  if (redirect) lines.push(`  Redirect     ${redirect}`)
   if (r.status !== 'planned') lines.push(`  Duration     ${r.durationSeconds} s`)
   if (r.stillRunning) lines.push('  Note         the operation may still be running on AWS')
   return lines.join('\n')

@@ -4,28 +4,42 @@
  * before the first write (S3 or Beanstalk); one deadline (--timeout) bounds the whole run.
  */
 import {rmSync} from 'node:fs'
-import {mkdtemp, rm} from 'node:fs/promises'
+import {mkdtemp, open, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 
 import type {AwsClients} from '../aws/clients.ts'
 import {awsCall} from '../aws/errors.ts'
+import {readCentralDirectory, readEntry} from '../bundle/archive.ts'
 import {prepareBundle} from '../bundle/index.ts'
 import type {PreparedBundle, SymlinkPolicy} from '../bundle/index.ts'
 import {badInput, EbwsError, ErrorWithResult} from '../cli/errors.ts'
 import {ExitCode} from '../cli/exit-codes.ts'
 import {guardSignals} from '../cli/interrupt.ts'
-import {describeEnvironment} from '../environment/describe.ts'
+import type {EnvironmentInfo} from '../environment/describe.ts'
 import type {EnvironmentEvent} from '../environment/events.ts'
 import {latestEventDate} from '../environment/events.ts'
 import type {EnvironmentStatus} from '../environment/wait.ts'
 import {describeEnvironmentStatus, isReady, pollEnvironment} from '../environment/wait.ts'
 import {formatDuration} from '../duration.ts'
+import type {
+  BundleListenerOverride,
+  RedirectOverrideStatus,
+  RedirectOverrideTarget,
+} from '../lb/application/bundle-override.ts'
+import {
+  bundleListenerOverride,
+  decideRedirectOverride,
+  REDIRECT_OVERRIDE_PATH,
+  redirectOverrideHook,
+  redirectOverrideTarget,
+} from '../lb/application/bundle-override.ts'
+import {firstRoundTrip} from '../lb/first-round-trip.ts'
 import {gitRef, gitState} from './git.ts'
 import {bundleKey, checkLabel, contentHashOf, defaultLabel, versionDescription} from './label.ts'
 import {initialWatch, judgeDeployment} from './verdict.ts'
 import type {Verdict, VerdictContext, WatchState} from './verdict.ts'
-import type {VersionPlan} from './versions.ts'
+import type {KnownVersion, VersionPlan} from './versions.ts'
 import {createVersion, listVersions, planVersion, processingState, waitProcessed} from './versions.ts'
 import {copyBundle, existingObjectHash, partSize, storageBucket, uploadBundle} from './upload.ts'
 
@@ -48,6 +62,11 @@ export interface DeployInput {
   healthGraceMs: number
   acceptYellow: boolean
   dryRun: boolean
+  /**
+   * --redirect-override (default true): a folder bundle for a dedicated ALB whose port-80 redirect is live-only gets
+   * the .ebextensions override that keeps it (bundle-override.ts); false: the bundle is left as is, with a warning.
+   */
+  redirectOverride?: boolean | undefined
   /** Bundle size limit (default MAX_BUNDLE_BYTES; EBWS_MAX_BUNDLE_BYTES in the CLI, a test hook). */
   maxBundleBytes?: number | undefined
   say: (line: string) => void
@@ -88,7 +107,25 @@ export interface DeployResult {
   /** The operation may still be running on AWS (timeout, or a failure seen while the environment was Updating). */
   stillRunning: boolean
   events: EnvironmentEvent[]
+  /** The target's load balancer, as detected (DescribeEnvironmentResources, and settings for an ALB). */
+  loadBalancer?: DeployLoadBalancer | undefined
+  /**
+   * Everything worth a look, also printed as `warning: ...` lines: bundle warnings (hooks made executable, links, a
+   * dirty tree) and, on a dedicated ALB whose port-80 redirect exists only on the load balancer, that this update
+   * drops it because the bundle lacks the .ebextensions `Resources` override of AWSEBV2LoadBalancerListener (with
+   * the fix: `ebws listeners fix --emit-ebextensions DIR`, or leaving --redirect-override on).
+   */
   warnings: string[]
+}
+
+export interface DeployLoadBalancer {
+  type: 'classic' | 'application' | 'network' | 'none'
+  /** A shared ALB (LoadBalancerIsShared): its listeners are not the environment's, nothing to keep. */
+  shared: boolean
+  /** Port 80's live default action redirects to HTTPS (ALB only; absent when not read). */
+  liveRedirect?: boolean | undefined
+  /** in-bundle, added (ebws shipped .ebextensions/ebws-alb-redirect.config), missing (warned), not-needed, unknown. */
+  redirectOverride: RedirectOverrideStatus
 }
 
 /** A deploy that ran and did not succeed: the envelope's result is the full DeployResult (what was done). */
@@ -122,8 +159,26 @@ export async function deploy(clients: AwsClients, input: DeployInput): Promise<D
     },
   })
   try {
-    // 1. Bundle and validate: all local, so bad input fails before any AWS call.
+    // The reads: round trip 1 (DescribeEnvironments + DescribeEnvironmentResources, which name the load balancer),
+    // then one wave: the application's versions beside the ALB's listeners and settings (bundle-override.ts).
+    // Started at most once: by the bundle hook below when the override decision needs it, else after bundling.
+    let reads: Promise<TargetReads> | undefined
+    const readTarget = (): Promise<TargetReads> => {
+      reads ??= targetReads(clients, input.environmentName)
+      reads.catch(() => undefined) // awaited later; a bundle error may come first
+      return reads
+    }
+    // 1. Bundle and validate: all local, so bad input (secrets, invalid .ebextensions) fails before any AWS call.
     say(input.archive ? `Checking the archive ${input.archive}` : `Bundling ${resolve(input.dir ?? '.')}`)
+    let own: BundleListenerOverride | undefined
+    const keep = input.redirectOverride ?? true
+    const hook = redirectOverrideHook({
+      environmentName: input.environmentName,
+      enabled: keep,
+      workDir,
+      target: async () => (await readTarget()).target,
+      seen: (o) => (own = o),
+    })
     const bundle: PreparedBundle = await prepareBundle(
       {
         dir: input.dir,
@@ -133,9 +188,11 @@ export async function deploy(clients: AwsClients, input: DeployInput): Promise<D
         allowSecret: input.allowSecret,
         allowLinkOutside: input.allowLinkOutside,
         maxBytes: input.maxBundleBytes,
+        extraEntries: hook,
       },
       join(workDir, 'bundle.zip'),
     )
+    own ??= await archiveListenerOverride(bundle.file, bundle.entries)
     for (const n of bundle.notices) say(n)
     for (const w of bundle.warnings) say(`warning: ${w}`)
     say(`Bundle: ${mb(bundle.sizeBytes)}, content sha256 ${bundle.contentHash.slice(0, 12)}…`)
@@ -152,10 +209,34 @@ export async function deploy(clients: AwsClients, input: DeployInput): Promise<D
     }
 
     // 2. The environment, its application and versions: reads only. Unknown environment and label clash end here.
-    // DescribeEnvironments alone: deploy never needs the environment's resources.
-    const env = await describeEnvironment(clients, input.environmentName, {resources: false})
+    const {env, versions, target} = await readTarget()
     const application = env.applicationName
-    const versions = await listVersions(clients, application)
+    const redirect = decideRedirectOverride({
+      environmentName: env.environmentName,
+      target,
+      bundle: own,
+      enabled: keep,
+      archive: bundle.kind === 'archive',
+    })
+    // The hook added the file when it decided to; the entries say whether it did.
+    const status: RedirectOverrideStatus =
+      redirect.status === 'added' && !bundle.entries.some((e) => e.path === REDIRECT_OVERRIDE_PATH)
+        ? 'missing'
+        : redirect.status
+    if (status === 'added')
+      say(
+        `${REDIRECT_OVERRIDE_PATH} added to the bundle: the .ebextensions Resources override that keeps ${env.environmentName}'s live port-80 redirect across this update (--no-redirect-override leaves it out)`,
+      )
+    if (redirect.warning) {
+      bundle.warnings.push(redirect.warning)
+      say(`warning: ${redirect.warning}`)
+    }
+    const loadBalancer: DeployLoadBalancer = {
+      type: target.loadBalancerType,
+      shared: target.shared,
+      ...(target.liveRedirect === undefined ? {} : {liveRedirect: target.liveRedirect}),
+      redirectOverride: status,
+    }
     const plan = planVersion({
       versions,
       contentHash: bundle.contentHash,
@@ -172,6 +253,7 @@ export async function deploy(clients: AwsClients, input: DeployInput): Promise<D
       application,
       url: urlOf(env),
       previousVersion: env.versionLabel,
+      loadBalancer,
       warnings: bundle.warnings,
     }
     const versionInfo = (
@@ -222,6 +304,7 @@ export async function deploy(clients: AwsClients, input: DeployInput): Promise<D
 
     if (input.dryRun || input.confirm) {
       const steps = describePlan(plan, {
+        redirectAdded: status === 'added',
         bucket: input.bucket,
         application,
         env: env.environmentName,
@@ -324,6 +407,44 @@ export async function deploy(clients: AwsClients, input: DeployInput): Promise<D
   }
 }
 
+interface TargetReads {
+  env: EnvironmentInfo
+  versions: KnownVersion[]
+  target: RedirectOverrideTarget
+}
+
+/**
+ * Round trip 1 as `listeners show` makes it (src/lb/first-round-trip.ts: the load balancer's type comes with the
+ * environment), then one concurrent wave: the versions, and for an ALB its settings and listeners. Two dependent
+ * round trips, as deploy made before it detected the load balancer.
+ */
+async function targetReads(clients: AwsClients, environmentName: string): Promise<TargetReads> {
+  const {environment: env} = await firstRoundTrip(clients, environmentName)
+  const [versions, target] = await Promise.all([
+    listVersions(clients, env.applicationName),
+    redirectOverrideTarget(clients, env),
+  ])
+  return {env, versions, target}
+}
+
+/** A prebuilt archive's own .ebextensions, read from its central directory (the hook runs for folders only). */
+async function archiveListenerOverride(
+  file: string,
+  entries: PreparedBundle['entries'],
+): Promise<BundleListenerOverride> {
+  const fh = await open(file, 'r')
+  try {
+    const all = await readCentralDirectory(fh, (await fh.stat()).size)
+    const byPath = new Map(all.map((e) => [e.path, e]))
+    return await bundleListenerOverride(
+      entries.filter((e) => e.kind === 'file').map((e) => e.path),
+      async (path) => (await readEntry(fh, byPath.get(path)!)).toString('utf8'),
+    )
+  } finally {
+    await fh.close()
+  }
+}
+
 /**
  * Whether the environment already runs this content: Ready, on the planned label or another label with the same
  * content hash, and healthy (Green, or Yellow with --accept-yellow). A Red or Grey environment gets the deployment.
@@ -366,13 +487,25 @@ export function interruptedDeployMessage(signal: string, st: DeployStage): strin
 
 function describePlan(
   plan: VersionPlan,
-  o: {bucket?: string | undefined; application: string; env: string; ready: boolean; status: string; sizeBytes: number},
+  o: {
+    bucket?: string | undefined
+    application: string
+    env: string
+    ready: boolean
+    status: string
+    sizeBytes: number
+    redirectAdded: boolean
+  },
 ): string[] {
   const where = o.bucket
     ? `s3://${o.bucket}/${bundleKey(o.application, plan.label)}`
     : `s3://<the Elastic Beanstalk bucket>/${bundleKey(o.application, plan.label)}`
   const steps: string[] = []
   if (!o.ready) steps.push(`wait for ${o.env} to be Ready (now ${o.status})`)
+  if (o.redirectAdded)
+    steps.push(
+      `ship ${REDIRECT_OVERRIDE_PATH} in the bundle (keeps ${o.env}'s live port-80 redirect across the update)`,
+    )
   if (plan.kind === 'reuse') steps.push(`reuse application version ${plan.label} (${plan.why}); nothing to upload`)
   else if (plan.copyFrom)
     steps.push(`copy the bundle of ${plan.copyFrom.label} to ${where}`, `create application version ${plan.label}`)

@@ -1,5 +1,10 @@
 import type {AwsClients} from '../aws/clients.ts'
-import type {Listener} from '../elb/model.ts'
+import type {Listener, ListenerProtocol} from '../elb/model.ts'
+import {describeOptionSettings} from '../environment/describe.ts'
+import {targetGroupOf} from '../lb/application/model.ts'
+import {readElbv2State} from '../lb/application/read-state.ts'
+import {detectLoadBalancer} from '../lb/detect.ts'
+import {firstRoundTrip} from '../lb/first-round-trip.ts'
 import {observeEnvironment} from '../listeners/inspect.ts'
 import type {LayoutMode} from '../listeners/modes.ts'
 import {hasCookieStickiness} from '../listeners/scale-warnings.ts'
@@ -14,32 +19,71 @@ export interface CopiedLayout {
   idleTimeoutSeconds?: number | undefined
   /** The known layout the listeners form, if any (for labels; the emulation follows the listeners themselves). */
   mode: LayoutMode | 'none'
-  /** classic, unless the observed environment says otherwise (ALB/NLB detection: `loadBalancerType` when present). */
+  /** As `listeners show` detects it (src/lb/detect.ts): `local up --lb` follows it. */
   loadBalancerType: LoadBalancerType
-  /** A cookie stickiness policy on an HTTP/HTTPS listener (CLB), or target group stickiness when reported. */
+  /** A shared ALB (emulated as a dedicated one: only this environment's traffic reaches the local copy). */
+  shared: boolean
+  /** A cookie stickiness policy on an HTTP/HTTPS listener (CLB), or the default process's target group stickiness. */
   stickiness: boolean
 }
 
 /**
- * The load balancer type, from a field the ALB/NLB detection may add to the observed environment; classic until then
- * (observeEnvironment refuses other types today).
+ * A real environment's load balancer, to emulate locally; read-only. Round trip 1 and the type are those of
+ * `listeners show` (src/lb/first-round-trip.ts + detect.ts); then a CLB's listeners, Proxy Protocol ports and idle
+ * timeout (observeEnvironment), or an ALB/NLB's listeners, target groups and attributes (readElbv2State, with the
+ * settings alongside to find the default process). No ACM or S3 call: the emulation needs no certificate details.
  */
-function observedType(observed: object): LoadBalancerType {
-  const type = (observed as {loadBalancerType?: unknown}).loadBalancerType
-  return type === 'application' || type === 'network' ? type : 'classic'
-}
-
-/** A real environment's CLB listeners, Proxy Protocol ports and idle timeout, to emulate locally. Read-only. */
 export async function copyEnvironmentLayout(clients: AwsClients, environmentName: string): Promise<CopiedLayout> {
-  const observed = await observeEnvironment(clients, environmentName)
+  const first = await firstRoundTrip(clients, environmentName)
+  const detected = detectLoadBalancer(first.environment)
+  if (detected.type === 'classic') {
+    const observed = await observeEnvironment(clients, environmentName, {first})
+    return {
+      environmentName,
+      loadBalancerName: observed.loadBalancerName,
+      listeners: observed.state.listeners,
+      proxyProtocolInstancePorts: proxyProtocolPorts(observed.state),
+      idleTimeoutSeconds: observed.state.idleTimeoutSeconds,
+      mode: classifyLayout(observed.state),
+      loadBalancerType: 'classic',
+      shared: false,
+      stickiness: hasCookieStickiness(observed.state),
+    }
+  }
+  const env = first.environment
+  const {state, extra: settings} = await readElbv2State(
+    clients,
+    detected.id,
+    () => describeOptionSettings(clients, env),
+    (s) => s,
+    env.environmentName,
+    env.endpointUrl,
+  )
+  // The settings are authoritative over the ARN (LoadBalancerType, LoadBalancerIsShared).
+  const {type, shared} = detectLoadBalancer(env, settings)
+  const network = type === 'network'
+  const tg = targetGroupOf(state)
+  const proxyV2 = network && tg?.proxyProtocolV2 === true
+  const instanceProtocol = (tg?.protocol ?? (network ? 'TCP' : 'HTTP')) as ListenerProtocol
   return {
     environmentName,
-    loadBalancerName: observed.loadBalancerName,
-    listeners: observed.state.listeners,
-    proxyProtocolInstancePorts: proxyProtocolPorts(observed.state),
-    idleTimeoutSeconds: observed.state.idleTimeoutSeconds,
-    mode: classifyLayout(observed.state),
-    loadBalancerType: observedType(observed),
-    stickiness: hasCookieStickiness(observed.state) || (observed.state as {stickiness?: boolean}).stickiness === true,
+    loadBalancerName: state.name,
+    // In the CLB terms local up prints: the front end, and the default process's port and protocol behind it.
+    listeners: state.listeners.map((l) => ({
+      loadBalancerPort: l.port,
+      protocol: (l.protocol === 'TLS' ? 'SSL' : l.protocol) as ListenerProtocol,
+      instancePort:
+        state.targetGroups.find((t) => t.arn === l.defaultActions[0]?.targetGroupArn)?.port ?? tg?.port ?? 80,
+      instanceProtocol,
+      policyNames: [],
+    })),
+    proxyProtocolInstancePorts: proxyV2 && tg?.port !== undefined ? [tg.port] : [],
+    // An NLB has no load balancer idle timeout attribute to copy: local up keeps its default.
+    idleTimeoutSeconds: network ? undefined : state.idleTimeoutSeconds,
+    // ALB: TLS ends at the load balancer, HTTP with X-Forwarded-* behind it; NLB: TCP, PROXY v2 when enabled.
+    mode: network ? (proxyV2 ? 'proxy' : 'websocket') : 'http',
+    loadBalancerType: type,
+    shared,
+    stickiness: !network && tg?.stickiness.enabled === true,
   }
 }

@@ -105,6 +105,96 @@ describe('ebws bundle', () => {
     for (const s of ['--allow-secret', '--allow-link-outside', 'SECRET_IN_BUNDLE', '.ebws-local/', 'EXIT CODES'])
       assert.ok(r.stdout.includes(s), s)
   })
+  describe('--lb: the bundle for that load balancer type', () => {
+    const OVERRIDE = '.ebextensions/ebws-alb-redirect.config'
+    const tree = (extra: Record<string, string> = {}): string => {
+      const dir = temp()
+      const files: Record<string, string> = {
+        'package.json': '{"name":"a","scripts":{"start":"node app.js"}}',
+        'app.js': 'console.log(1)\n',
+        ...extra,
+      }
+      for (const [p, c] of Object.entries(files)) {
+        mkdirSync(dirname(join(dir, p)), {recursive: true})
+        writeFileSync(join(dir, p), c)
+      }
+      return dir
+    }
+    const bundle = async (dir: string, args: string[]) => {
+      const out = join(temp(), 'app.zip')
+      const r = await runCli(['bundle', dir, '--output', out, '--json', ...args], {env})
+      assert.equal(r.code, 0, r.stdout + r.stderr)
+      return {out, b: json<BundleJson & {loadBalancer?: {type: string; redirectOverride: string}}>(r)}
+    }
+
+    it('application: the redirect override is in the zip, in path order, the same bytes every time', async () => {
+      const dir = tree()
+      const {out, b} = await bundle(dir, ['--lb', 'application'])
+      assert.deepEqual(b.loadBalancer, {type: 'application', redirectOverride: 'added'})
+      assert.deepEqual(
+        b.entries.map((e) => [e.path, e.mode]),
+        [
+          [OVERRIDE, '0644'],
+          ['app.js', '0644'],
+          ['package.json', '0644'],
+        ],
+      )
+      const {stdout} = await exec('unzip', ['-p', out, OVERRIDE])
+      // The documented override: the port-80 listener resource with a redirect to HTTPS:443 as its default action.
+      const {parse} = await import('yaml')
+      const doc = parse(stdout) as {
+        Resources: {AWSEBV2LoadBalancerListener: {Type: string; Properties: Record<string, unknown>}}
+      }
+      assert.equal(doc.Resources.AWSEBV2LoadBalancerListener.Type, 'AWS::ElasticLoadBalancingV2::Listener')
+      assert.deepEqual(doc.Resources.AWSEBV2LoadBalancerListener.Properties, {
+        LoadBalancerArn: {Ref: 'AWSEBV2LoadBalancer'},
+        Port: 80,
+        Protocol: 'HTTP',
+        DefaultActions: [
+          {
+            Type: 'redirect',
+            RedirectConfig: {
+              Protocol: 'HTTPS',
+              Port: '443',
+              Host: '#{host}',
+              Path: '/#{path}',
+              Query: '#{query}',
+              StatusCode: 'HTTP_301',
+            },
+          },
+        ],
+      })
+      const again = await bundle(dir, ['--lb', 'application'])
+      assert.deepEqual(readFileSync(again.out), readFileSync(out), 'deterministic, the added file included')
+      assert.deepEqual(filesUnder(dir), ['app.js', 'package.json'], 'nothing written into the app folder')
+    })
+
+    it('classic, network, or no --lb: never added; --no-redirect-override: not added, with the warning', async () => {
+      const dir = tree()
+      for (const args of [['--lb', 'classic'], ['--lb', 'network'], []]) {
+        const {b} = await bundle(dir, args)
+        assert.ok(!b.entries.some((e) => e.path === OVERRIDE), args.join(' '))
+      }
+      const {b} = await bundle(dir, ['--lb', 'application', '--no-redirect-override'])
+      assert.ok(!b.entries.some((e) => e.path === OVERRIDE))
+      assert.equal(b.loadBalancer?.redirectOverride, 'missing')
+      assert.match(b.warnings.join('\n'), /lacks the \.ebextensions Resources override of AWSEBV2LoadBalancerListener/)
+    })
+
+    it("the app's own file of that name is never replaced", async () => {
+      const mine = 'option_settings:\n  aws:elasticbeanstalk:application:environment:\n    MINE: "1"\n'
+      const dir = tree({[OVERRIDE]: mine})
+      const {out, b} = await bundle(dir, ['--lb', 'application'])
+      assert.equal(b.loadBalancer?.redirectOverride, 'missing')
+      assert.equal((await exec('unzip', ['-p', out, OVERRIDE])).stdout, mine)
+      assert.match(b.warnings.join('\n'), /never replaced/)
+    })
+
+    it('--lb and -e are exclusive', async () => {
+      const r = await runCli(['bundle', tree(), '-o', join(temp(), 'x.zip'), '--lb', 'application', '-e', 'x'], {env})
+      assert.equal(r.code, 2, r.stderr)
+    })
+  })
 })
 
 describe('the sample app is deployable as is', () => {

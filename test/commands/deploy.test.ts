@@ -305,7 +305,7 @@ describe('ebws deploy (against the local AWS bench)', () => {
     assert.deepEqual(ebWrites(), ['UpdateEnvironment'])
   })
 
-  it('calls only what it needs: the AWS calls of a deploy, counted (no DescribeEnvironmentResources)', async () => {
+  it('calls only what it needs: the AWS calls of a deploy to a CLB environment, counted (no ELB, ACM or settings call)', async () => {
     const s = await createScenario(bench, {})
     bench.calls.clear()
     const r = await deploy(s, [app()])
@@ -315,7 +315,10 @@ describe('ebws deploy (against the local AWS bench)', () => {
       counts.set(`${c.service}:${c.action}`, (counts.get(`${c.service}:${c.action}`) ?? 0) + 1)
     // Polling calls (DescribeEnvironments, DescribeEvents, DescribeApplicationVersions while processing) repeat;
     // every other call happens exactly once, and nothing else is called.
+    // DescribeEnvironmentResources names the load balancer, hence its type (issue 13 §1): it runs beside the first
+    // DescribeEnvironments, in the same round trip. A CLB needs nothing more (its redirect is not the listener's).
     const once = [
+      'elasticbeanstalk:DescribeEnvironmentResources',
       'elasticbeanstalk:CreateStorageLocation',
       'elasticbeanstalk:CreateApplicationVersion',
       'elasticbeanstalk:UpdateEnvironment',
@@ -333,7 +336,16 @@ describe('ebws deploy (against the local AWS bench)', () => {
       [],
       JSON.stringify([...counts]),
     )
-    assert.equal(counts.get('elasticbeanstalk:DescribeEnvironmentResources'), undefined)
+    assert.equal(counts.get('elasticbeanstalk:DescribeConfigurationSettings'), undefined)
+    assert.deepEqual(
+      [...counts.keys()].filter((k) => /^(elb|elbv2|acm):/.test(k)),
+      [],
+    )
+    assert.deepEqual(json<DeployJson & {loadBalancer: unknown}>(r).loadBalancer, {
+      type: 'classic',
+      shared: false,
+      redirectOverride: 'not-needed',
+    })
   })
 
   it('deploys the sample app folder as is; the zip holds its .ebextensions and .platform, no .ebws-local', async () => {

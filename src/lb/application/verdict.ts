@@ -155,7 +155,7 @@ export function judgeAlb(o: Elbv2Observed, now: Date): LbVerdict {
       add(
         'warning',
         'redirect-live-only',
-        `the port-80 redirect exists only on the load balancer: the next environment update replaces it (${o.bundleOverridesListener === false ? 'no .ebextensions override in the deployed bundle' : 'no .ebextensions override found'}); write it with --emit-ebextensions and deploy`,
+        `the port-80 redirect exists only on the load balancer: the next environment update replaces it (${o.bundleOverridesListener === false ? 'no .ebextensions override in the deployed bundle' : 'no .ebextensions override found'}); ebws deploy adds it to the next bundle (or write it yourself with listeners fix --emit-ebextensions)`,
       )
     }
   } else if (l80.defaultActions[0]?.type === 'forward') {

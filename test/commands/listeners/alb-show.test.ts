@@ -156,7 +156,7 @@ describe('ebws listeners show on ALB and NLB environments (local AWS bench)', ()
       r.verdict.findings.some(
         (f) =>
           f.message ===
-          'the port-80 redirect exists only on the load balancer: the next environment update replaces it (no .ebextensions override in the deployed bundle); write it with --emit-ebextensions and deploy',
+          'the port-80 redirect exists only on the load balancer: the next environment update replaces it (no .ebextensions override in the deployed bundle); ebws deploy adds it to the next bundle (or write it yourself with listeners fix --emit-ebextensions)',
       ),
     )
     assert.ok(r.verdict.findings.some((f) => f.code === 'idle-timeout-low'))
