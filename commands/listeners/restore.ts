@@ -5,7 +5,7 @@ import {EbwsCommand} from '../../src/cli/base-command.ts'
 import {askFirst} from '../../src/cli/confirm.ts'
 import {mutatingFlags, regionProfileFlags, waitFlags} from '../../src/cli/flags.ts'
 import {createProgress} from '../../src/cli/progress.ts'
-import type {RestoreResult} from '../../src/listeners/restore.ts'
+import type {RestoreResult} from '../../src/lb/types.ts'
 import {restoreAnyListeners} from '../../src/lb/restore.ts'
 
 export default class ListenersRestore extends EbwsCommand {

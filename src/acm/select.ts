@@ -1,5 +1,5 @@
 import type {CertificateInfo} from '../elb/model.ts'
-import {clbKeyProblem} from '../listeners/verdict.ts'
+import {clbKeyProblem} from '../elb/model.ts'
 import {acmArnRegion} from './certificates.ts'
 import {compareAscii} from '../compare.ts'
 

@@ -1,7 +1,6 @@
 import type {AwsClients} from '../aws/clients.ts'
 import {awsCall, describeAwsError, isRetryable} from '../aws/errors.ts'
-import type {Listener} from './model.ts'
-import type {ElbOperation, PlanStep} from '../listeners/plan.ts'
+import type {ElbOperation, Listener, PlanStep} from './model.ts'
 
 export class StepFailedError extends Error {
   readonly step: PlanStep

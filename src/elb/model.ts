@@ -79,3 +79,38 @@ export interface CertificateInfo {
 export const SECURE_PROTOCOLS: ReadonlySet<ListenerProtocol> = new Set(['HTTPS', 'SSL'])
 export const isSecure = (p: ListenerProtocol): boolean => SECURE_PROTOCOLS.has(p)
 export const isLayer7 = (p: ListenerProtocol): boolean => p === 'HTTP' || p === 'HTTPS'
+
+/** One change to a CLB, as the planner (src/listeners/plan.ts) emits it and the executor (apply-plan.ts) runs it. */
+export type ElbOperation =
+  | {kind: 'createPolicy'; policy: Policy}
+  | {kind: 'createListeners'; listeners: Listener[]}
+  | {kind: 'deleteListeners'; ports: number[]}
+  | {kind: 'setListenerCertificate'; port: number; certificateArn: string}
+  | {kind: 'setListenerPolicies'; port: number; policyNames: string[]}
+  | {kind: 'setBackendPolicies'; instancePort: number; policyNames: string[]}
+  | {kind: 'configureHealthCheck'; healthCheck: HealthCheck}
+  | {kind: 'setIdleTimeout'; seconds: number}
+  | {kind: 'deletePolicy'; name: string}
+
+export interface PlanStep {
+  id: string
+  op: ElbOperation
+  /** Steps that must finish before this one starts. */
+  dependsOn: string[]
+  /** One line for people. */
+  description: string
+}
+
+/**
+ * ACM certificates that a Classic Load Balancer cannot use: CLBs take RSA keys of up to 2048 bits, not ECDSA and
+ * not RSA 4096 (https://docs.aws.amazon.com/acm/latest/userguide/import-certificate-prerequisites.html: "ACM
+ * integrated services allow only the algorithms and key sizes that they support").
+ */
+export function clbKeyProblem(keyAlgorithm: string | undefined): string | undefined {
+  if (!keyAlgorithm) return undefined
+  if (keyAlgorithm.startsWith('EC_'))
+    return `its key is ECDSA (${keyAlgorithm}); Classic Load Balancers accept RSA keys only`
+  if (keyAlgorithm === 'RSA_4096' || keyAlgorithm === 'RSA_3072')
+    return `its key is ${keyAlgorithm.replace('_', ' ')}; Classic Load Balancers accept RSA keys of up to 2048 bits`
+  return undefined
+}

@@ -1,4 +1,5 @@
 import type {AwsClients} from '../aws/clients.ts'
+import type {FixOptions} from '../listeners/fix.ts'
 import {checkCertificateInput} from '../listeners/fix.ts'
 import {detectLoadBalancer} from './detect.ts'
 import {firstRoundTrip} from './first-round-trip.ts'
@@ -11,12 +12,11 @@ export interface Fixed {
 }
 
 /** `listeners fix` for any load balancer type: detect from round trip 1, then the type's adapter plans and applies. */
-export async function fixAnyListeners(clients: AwsClients, intent: FixIntent): Promise<Fixed> {
+export async function fixAnyListeners(clients: AwsClients, intent: FixIntent<FixOptions>): Promise<Fixed> {
   checkCertificateInput(intent)
   const first = await firstRoundTrip(clients, intent.environmentName)
   const detected = detectLoadBalancer(first.environment)
   const adapter = adapterFor(detected.type)
-  if (!adapter.fix) throw new Error(`no fix for ${detected.type}`)
   return {type: detected.type, result: await adapter.fix(clients, {first, detected, intent})}
 }
 

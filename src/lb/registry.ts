@@ -11,3 +11,10 @@ export const ADAPTERS: Record<LoadBalancerType, LoadBalancerAdapter> = {
 }
 
 export const adapterFor = (type: LoadBalancerType): LoadBalancerAdapter => ADAPTERS[type]
+
+/**
+ * The adapter whose type wrote a snapshot (`listeners restore`). A file no adapter owns (missing, unreadable, not a
+ * snapshot) goes to the classic adapter, the oldest format, whose reader says what is wrong with it (exit 2).
+ */
+export const adapterForSnapshot = (snapshot: {kind?: unknown; loadBalancerType?: unknown}): LoadBalancerAdapter =>
+  Object.values(ADAPTERS).find((a) => a.ownsSnapshot(snapshot)) ?? ADAPTERS.classic

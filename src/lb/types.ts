@@ -1,14 +1,18 @@
 /**
  * One interface for every load-balancer type ebws works on. Each type (classic, application, network) is one
- * adapter registered in registry.ts; features (show.ts, fix.ts) dispatch through the registry and never branch on
- * the type themselves. Adapters sit below features and above the AWS clients.
+ * adapter registered in registry.ts; features (show.ts, fix.ts, restore.ts, src/proxy-protocol/run.ts) dispatch
+ * through the registry and never branch on the type themselves. Every change goes through pipeline.ts. Adapters sit
+ * below features and above the AWS clients; this file (and the shapes several adapters share) sits below them
+ * (test/unit/lb/import-direction.test.ts checks that imports only go down).
  */
 import type {AwsClients} from '../aws/clients.ts'
 import type {EnvironmentInfo, OptionSetting} from '../environment/describe.ts'
-import type {FixOptions} from '../listeners/fix.ts'
-import type {ProxyChangeOptions, ProxyChangeResult, StatusResult} from '../proxy-protocol/run.ts'
 
 export type LoadBalancerType = 'classic' | 'application' | 'network'
+
+// What an adapter hands the change pipeline: its write stages (live steps, durable option settings) in the order its
+// type needs, its snapshot, rollback and check by effect (declared beside the pipeline that runs them).
+export type {ChangeSpec, LiveStage, SettingsStage, StageContext, WriteStage} from './pipeline.ts'
 
 /** What detection found: the type, whether it is a shared ALB, and the name (CLB) or ARN (ALB/NLB). */
 export interface DetectedLoadBalancer {
@@ -17,9 +21,35 @@ export interface DetectedLoadBalancer {
   id: string
 }
 
-// The CLB verdict's finding and drift shapes, shared (one definition, so the --json schemas have one name each).
-import type {DriftItem, Finding} from '../listeners/verdict.ts'
-export type {DriftItem, Finding, Severity} from '../listeners/verdict.ts'
+// The verdict's finding and drift shapes, shared by every type (one definition, so the --json schemas have one name
+// each); they live here, below the adapters that use them.
+export type Severity = 'error' | 'warning' | 'info'
+
+export interface Finding {
+  code: string
+  severity: Severity
+  message: string
+}
+
+export interface DriftItem {
+  /** e.g. "listener 443", "proxy protocol on instance port 80", "idle timeout" */
+  subject: string
+  configured: string
+  live: string
+  /** What the next environment update will do. */
+  consequence: string
+}
+
+// Where a change goes: the live load balancer, the environment's option settings, or both (the default).
+export type ApplyTo = 'elb' | 'environment' | 'both'
+
+// A planned step as results report it: what it does, the same with the AWS CLI, what it waits for.
+export interface PlannedStep {
+  id: string
+  description: string
+  command: string
+  dependsOn: string[]
+}
 
 export interface LbVerdict {
   ok: boolean
@@ -45,11 +75,14 @@ export interface ShowInput {
   ports: {httpsPort: number; httpPort: number; instancePort: number}
 }
 
-/** The fix intent of every type: each adapter takes what applies to it and refuses what cannot work. */
-export interface FixIntent {
+/**
+ * The fix intent of every type: each adapter takes what applies to it and refuses what cannot work. `Classic` is the
+ * Classic Load Balancer's own options type (src/listeners/fix.ts), named by the layers above the adapters.
+ */
+export interface FixIntent<Classic = unknown> {
   environmentName: string
   /** The Classic Load Balancer's own options (mode, ports, --apply-to, ...), handed to the CLB code unchanged. */
-  classic: FixOptions
+  classic: Classic
   certificateArn?: string | undefined
   domain?: string | undefined
   sslPolicy?: string | undefined
@@ -69,31 +102,136 @@ export interface FixIntent {
 }
 
 /**
- * A load-balancer type. `show` reads live state into the adapter's model and judges it (verdict rules); `fix` plans
- * from the intent (a pure planner inside), prints, snapshots, applies with rollback and writes the durable option
- * settings. Results are the adapter's own typed report; `format` renders it for people.
+ * A load-balancer type. `show` reads live state into the adapter's model and judges it (verdict rules); `fix`,
+ * `restore` and `proxyChange` plan from the intent (a pure planner inside) and hand their stages (snapshot, live
+ * steps, durable option settings, rollback, verify) to the change pipeline (pipeline.ts), in the order the type needs.
+ * Results are the adapter's own typed report; `format` renders it for people.
  */
-export interface LoadBalancerAdapter<Report = unknown, FixReport = unknown> {
+export interface LoadBalancerAdapter<Report = unknown, FixReport = unknown, Classic = unknown> {
   type: LoadBalancerType
   show(clients: AwsClients, input: ShowInput): Promise<Report>
   format(report: Report, ctx: {ports: ShowInput['ports']; now: Date}): string
-  fix?(
+  fix(
     clients: AwsClients,
-    input: {first: FirstRoundTrip; detected: DetectedLoadBalancer; intent: FixIntent},
+    input: {first: FirstRoundTrip; detected: DetectedLoadBalancer; intent: FixIntent<Classic>},
   ): Promise<FixReport>
   formatFix?(report: FixReport): string
-  /** `proxy-protocol status|enable|disable` for types that do it their own way (the CLB keeps src/proxy-protocol). */
-  proxyStatus?(
+  /** Whether a snapshot file's content is one this type wrote (`listeners restore` picks the adapter by it). */
+  ownsSnapshot(snapshot: {kind?: unknown; loadBalancerType?: unknown}): boolean
+  /** `listeners restore --from FILE`: put the load balancer (and its option settings) back as the snapshot has it. */
+  restore(clientsFor: (region: string) => AwsClients, file: string, o: RestoreOptions): Promise<RestoreResult>
+  /** `proxy-protocol status|enable|disable`: each type answers its own way, or refuses with the reason. */
+  proxyStatus(
     clients: AwsClients,
     input: {first: FirstRoundTrip; detected: DetectedLoadBalancer},
     o: {instancePort?: number | undefined; skipAppCheck?: boolean | undefined},
   ): Promise<StatusResult>
-  proxyChange?(
+  proxyChange(
     clients: AwsClients,
     input: {first: FirstRoundTrip; detected: DetectedLoadBalancer},
     action: 'enable' | 'disable',
     o: ProxyChangeOptions,
   ): Promise<ProxyChangeResult>
+}
+
+// The shapes of `proxy-protocol status|enable|disable`, which the CLB and NLB adapters both produce.
+/**
+ * "Is the backend ready for the PROXY line?": the deployed application version's source bundle must contain an nginx
+ * config that listens on the instance port with `proxy_protocol` (ours: .platform/nginx/nginx.conf from
+ * .platform/variants/proxy-protocol). Beanstalk platforms read `.platform/nginx/nginx.conf` (replaces the default)
+ * and `.platform/nginx/conf.d/*.conf`:
+ * https://docs.aws.amazon.com/elasticbeanstalk/latest/dg/platforms-linux-extend.proxy.html
+ *
+ * The bundle is read in place with ranged S3 GETs (the zip's tail, its central directory, then only the nginx files),
+ * never downloaded whole: bundles can be hundreds of MB.
+ */
+export interface AppCheck {
+  ok: boolean
+  versionLabel?: string | undefined
+  bundle?: string | undefined
+  /** The bundle file that turns Proxy Protocol on, when found. */
+  file?: string | undefined
+  reason: string
+}
+
+export interface PortStatus {
+  instancePort: number
+  /** Proxy Protocol is on for this port on the live load balancer. */
+  enabled: boolean
+  /** The attached ProxyProtocol=true policies, and the port's other backend policies. */
+  proxyPolicies: string[]
+  otherPolicies: string[]
+  /** The listeners forwarding to this port, e.g. "SSL 443 -> TCP 80". */
+  listeners: string[]
+  /** The health check target, when it checks this port. */
+  healthCheck?: string | undefined
+  /** The environment's option settings ask for Proxy Protocol here (what the next environment update applies). */
+  configured: boolean
+  /** Whether Proxy Protocol on this port is (or would be) safe: no HTTP/HTTPS listener, no HTTP health check. */
+  safe: boolean
+  problems: string[]
+}
+
+export interface ProxyChangeOptions {
+  environmentName: string
+  instancePort: number
+  applyTo: ApplyTo
+  dryRun: boolean
+  wait: boolean
+  timeoutMs: number
+  backupFile?: string | undefined
+  /** enable only */
+  healthCheckTcp?: boolean
+  skipAppCheck?: boolean
+  now?: Date
+  progress?: (line: string) => void
+  /** Asked with the plan before the first write; throws to stop with nothing changed. */
+  confirm?: ((plan: ProxyChangeResult) => Promise<void>) | undefined
+}
+
+export interface ProxyChangeResult {
+  action: 'enable' | 'disable'
+  status: 'dry-run' | 'already-in-shape' | 'applied'
+  region: string
+  environment: string
+  loadBalancerName: string
+  instancePort: number
+  elbSteps: PlannedStep[]
+  optionSettingsToUpdate: OptionSetting[]
+  optionSettingsToRemove: OptionSetting[]
+  appCheck?: AppCheck | undefined
+  warnings: string[]
+  backupFile?: string | undefined
+  /** The port as read back afterwards (or as it is, for dry runs and no-ops). */
+  portAfter: PortStatus
+}
+
+export interface StatusResult {
+  region: string
+  environment: string
+  loadBalancerName: string
+  ports: PortStatus[]
+  appCheck?: AppCheck | undefined
+}
+
+// `listeners restore --from FILE`: every type's snapshot is put back through the same options and result.
+export interface RestoreResult {
+  loadBalancerName: string
+  region: string
+  dryRun: boolean
+  steps: PlannedStep[]
+  /** The environment's aws:elb:* option settings put back as the snapshot had them, and those it had not (removed). */
+  optionSettingsToUpdate: OptionSetting[]
+  optionSettingsToRemove: OptionSetting[]
+  /** What restore could not put back, said plainly (e.g. a snapshot without option settings). */
+  leftAlone: string[]
+}
+
+export interface RestoreOptions {
+  dryRun: boolean
+  timeoutMs?: number
+  progress?: (line: string) => void
+  confirm?: ((plan: RestoreResult) => Promise<void>) | undefined
 }
 
 export type {OptionSetting}

@@ -12,7 +12,9 @@ import {validateOptionSettings} from '../environment/update.ts'
 import {awsCliCommand} from '../elb/apply-plan.ts'
 import {predefinedPolicyExists} from '../elb/read-state.ts'
 import type {CertificateInfo} from '../elb/model.ts'
-import {applyChanges, ensureReady} from './apply-changes.ts'
+import {changeClb, ensureReady} from '../lb/classic/change.ts'
+import {planned} from '../lb/pipeline.ts'
+import type {ApplyTo, PlannedStep} from '../lb/types.ts'
 import {
   changedOptionSettings,
   ebextensionsConfig,
@@ -22,12 +24,12 @@ import {
 import type {ObservedEnvironment} from './inspect.ts'
 import {observeEnvironment} from './inspect.ts'
 import type {LayoutMode, LayoutPorts} from './modes.ts'
-import type {ListenerIntent, PlanStep} from './plan.ts'
+import type {ListenerIntent} from './plan.ts'
 import {PlanError, planListenerChanges, unmetExpectations} from './plan.ts'
 import type {Verdict} from './verdict.ts'
 import {judgeListeners, RECOMMENDED_SSL_POLICY} from './verdict.ts'
 
-export type ApplyTo = 'elb' | 'environment' | 'both'
+export type {ApplyTo, PlannedStep}
 
 export interface FixOptions {
   environmentName: string
@@ -52,13 +54,6 @@ export interface FixOptions {
   confirm?: ((plan: FixResult) => Promise<void>) | undefined
   /** Round trip 1 already made by src/lb (load balancer detection), reused rather than repeated. */
   first?: {environment: EnvironmentInfo} | undefined
-}
-
-export interface PlannedStep {
-  id: string
-  description: string
-  command: string
-  dependsOn: string[]
 }
 
 export interface FixResult {
@@ -185,14 +180,6 @@ async function chooseCertificate(
   })
 }
 
-const planned = (steps: PlanStep[], lb: string, region: string): PlannedStep[] =>
-  steps.map((s) => ({
-    id: s.id,
-    description: s.description,
-    command: awsCliCommand(lb, region, s.op),
-    dependsOn: s.dependsOn,
-  }))
-
 /**
  * Plans and applies a listener layout: read (two round trips), choose the certificate, plan (pure), validate the
  * option settings, then - unless dry-run - snapshot, apply to the CLB wave by wave, write the option settings through
@@ -311,21 +298,20 @@ export async function fixListeners(clients: AwsClients, o: FixOptions): Promise<
   const result = (status: FixResult['status'], extra: Partial<FixResult> = {}): FixResult => ({
     ...base,
     status,
-    elbSteps: planned(elbSteps, observed.loadBalancerName, observed.region),
+    elbSteps: planned(elbSteps, (s) => awsCliCommand(observed.loadBalancerName, observed.region, s.op)),
     optionSettingsToUpdate: settingsToUpdate,
     ...extra,
   })
-  if (elbSteps.length === 0 && settingsToUpdate.length === 0) return result('already-in-shape')
-  if (settingsToUpdate.length > 0) {
-    for (const w of await validateOptionSettings(clients, env, settings)) warnings.push(w)
-  }
-  if (o.dryRun) return result('dry-run')
-
-  // From here on we write: snapshot, apply, roll back on failure, write the settings, wait, verify.
-  const {backupFile, after} = await applyChanges(clients, {
+  // The pipeline: snapshot, apply, roll back on failure, write the settings, wait, verify.
+  const outcome = await changeClb(clients, {
     observed,
     elbSteps,
     settingsToUpdate,
+    check: async () => {
+      if (settingsToUpdate.length > 0)
+        for (const w of await validateOptionSettings(clients, env, settings)) warnings.push(w)
+    },
+    dryRun: o.dryRun,
     unmet: (after) => unmetExpectations(after, plan.desired),
     inspectCommand: `ebws listeners show -e ${env.environmentName}`,
     backupFile: o.backupFile,
@@ -334,6 +320,8 @@ export async function fixListeners(clients: AwsClients, o: FixOptions): Promise<
     say,
     confirm: o.confirm && (() => o.confirm!(result('dry-run'))),
   })
-  const verdictAfter = judgeListeners({state: after, certificates: [certificate], ports: o.ports, now})
+  if (outcome.status !== 'applied') return result(outcome.status as FixResult['status'])
+  const {backupFile, verified: after} = outcome
+  const verdictAfter = judgeListeners({state: after!, certificates: [certificate], ports: o.ports, now})
   return result('applied', {backupFile, verdictAfter})
 }

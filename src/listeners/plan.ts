@@ -1,5 +1,13 @@
 import type {ErrorCode} from '../cli/errors.ts'
-import type {BackendServerPolicies, HealthCheck, Listener, LoadBalancerState, Policy} from '../elb/model.ts'
+import type {
+  BackendServerPolicies,
+  ElbOperation,
+  HealthCheck,
+  Listener,
+  LoadBalancerState,
+  PlanStep,
+  Policy,
+} from '../elb/model.ts'
 import {isLayer7, isSecure} from '../elb/model.ts'
 import type {LayoutMode, LayoutPorts} from './modes.ts'
 import {targetListeners, usesProxyProtocol} from './modes.ts'
@@ -16,25 +24,7 @@ import {proxyProtocolPorts, SOCKET_IO_PING_INTERVAL_S, SOCKET_IO_PING_TIMEOUT_S}
  * - A new HTTPS/SSL listener without a policy gets the default ELBSecurityPolicy-2016-08.
  */
 
-export type ElbOperation =
-  | {kind: 'createPolicy'; policy: Policy}
-  | {kind: 'createListeners'; listeners: Listener[]}
-  | {kind: 'deleteListeners'; ports: number[]}
-  | {kind: 'setListenerCertificate'; port: number; certificateArn: string}
-  | {kind: 'setListenerPolicies'; port: number; policyNames: string[]}
-  | {kind: 'setBackendPolicies'; instancePort: number; policyNames: string[]}
-  | {kind: 'configureHealthCheck'; healthCheck: HealthCheck}
-  | {kind: 'setIdleTimeout'; seconds: number}
-  | {kind: 'deletePolicy'; name: string}
-
-export interface PlanStep {
-  id: string
-  op: ElbOperation
-  /** Steps that must finish before this one starts. */
-  dependsOn: string[]
-  /** One line for people. */
-  description: string
-}
+export type {ElbOperation, PlanStep} from '../elb/model.ts'
 
 /** The exact state to reach on the ports we manage; anything not named here is left as it is. */
 export interface DesiredState {

@@ -1,27 +1,16 @@
 import type {AwsClients} from '../aws/clients.ts'
 import {EbwsError} from '../cli/errors.ts'
-import {guardSignals} from '../cli/interrupt.ts'
 import type {OptionSetting} from '../environment/describe.ts'
 import {describeEnvironment, describeOptionSettings} from '../environment/describe.ts'
-import {updateEnvironmentSettings} from '../environment/update.ts'
-import {isReady, pollEnvironment} from '../environment/wait.ts'
 import {awsCliCommand} from '../elb/apply-plan.ts'
-import type {PlannedStep} from './fix.ts'
+import type {WriteStage} from '../lb/pipeline.ts'
+import {planned, runChange} from '../lb/pipeline.ts'
+import type {RestoreOptions, RestoreResult} from '../lb/types.ts'
 import {configuredFromOptionSettings} from './option-settings.ts'
 import type {Snapshot} from './snapshot.ts'
 import {planRestore, readSnapshot, restoreSnapshot} from './snapshot.ts'
 
-export interface RestoreResult {
-  loadBalancerName: string
-  region: string
-  dryRun: boolean
-  steps: PlannedStep[]
-  /** The environment's aws:elb:* option settings put back as the snapshot had them, and those it had not (removed). */
-  optionSettingsToUpdate: OptionSetting[]
-  optionSettingsToRemove: OptionSetting[]
-  /** What restore could not put back, said plainly (e.g. a snapshot without option settings). */
-  leftAlone: string[]
-}
+export type {RestoreResult}
 
 const key = (s: OptionSetting) => `${s.namespace}\0${s.optionName}`
 
@@ -46,65 +35,63 @@ export function planSettingsRestore(
 export async function restoreListeners(
   clientsFor: (region: string) => AwsClients,
   file: string,
-  o: {
-    dryRun: boolean
-    timeoutMs?: number
-    progress?: (line: string) => void
-    confirm?: ((plan: RestoreResult) => Promise<void>) | undefined
-  },
+  o: RestoreOptions,
 ): Promise<RestoreResult> {
   const say = o.progress ?? (() => {})
   const snapshot = readSnapshot(file)
   const clients = clientsFor(snapshot.region)
   const [{steps}, settings] = await Promise.all([planRestore(clients, snapshot), settingsChange(clients, snapshot)])
-  const planned = steps.map((s) => ({
-    id: s.id,
-    description: s.description,
-    command: awsCliCommand(snapshot.loadBalancerName, snapshot.region, s.op),
-    dependsOn: s.dependsOn,
-  }))
   const result: RestoreResult = {
     loadBalancerName: snapshot.loadBalancerName,
     region: snapshot.region,
     dryRun: o.dryRun,
-    steps: planned,
+    steps: planned(steps, (s) => awsCliCommand(snapshot.loadBalancerName, snapshot.region, s.op)),
     optionSettingsToUpdate: settings.set,
     optionSettingsToRemove: settings.remove,
     leftAlone: settings.leftAlone,
   }
-  if (o.dryRun || (steps.length === 0 && settings.set.length + settings.remove.length === 0)) return result
-  await o.confirm?.({...result, dryRun: true})
-  const guard = guardSignals({
-    onFirst: (signal) => say(`Received ${signal}: finishing the restore first (a second signal exits at once).`),
-    lastWords: () => ['The restore did not finish. Run it again:', `ebws listeners restore --from ${file}`],
+  const stages: WriteStage[] = []
+  if (steps.length > 0)
+    stages.push({
+      kind: 'live',
+      steps: steps.length,
+      run: async () =>
+        void (await restoreSnapshot(clients, snapshot, file, (s, st) => st === 'done' && say(`✔ ${s.description}`))),
+      failure: () => `Restoring ${snapshot.loadBalancerName}`,
+    })
+  if (settings.environmentName && settings.set.length + settings.remove.length > 0)
+    stages.push({
+      kind: 'settings',
+      environmentName: settings.environmentName,
+      set: settings.set,
+      remove: settings.remove,
+      timeoutMs: o.timeoutMs ?? 20 * 60_000,
+      // The restore may follow a failed change at once: let that update finish first.
+      waitFirst: true,
+      message: `Putting back the environment's option settings (${settings.set.length + settings.remove.length}); waiting for Ready`,
+      events: true,
+      statuses: false,
+    })
+  // A first signal lets the restore finish (it is the way back to a known state); a second exits at once.
+  await runChange(clients, {
+    say,
+    nothingToDo: steps.length === 0 && settings.set.length + settings.remove.length === 0,
+    dryRun: o.dryRun,
+    confirm: o.confirm && (() => o.confirm!({...result, dryRun: true})),
+    signals: {
+      onFirst: (signal) => `Received ${signal}: finishing the restore first (a second signal exits at once).`,
+      lastWords: () => ['The restore did not finish. Run it again:', `ebws listeners restore --from ${file}`],
+      afterAll: (signal) =>
+        new EbwsError(
+          'INTERRUPTED',
+          `Interrupted by ${signal}; the restore was finished first: ${snapshot.loadBalancerName} matches the snapshot ${file}.`,
+          {details: {restored: true, signal}},
+        ),
+    },
+    stages,
+    // restoreSnapshot reports its own failure (ROLLBACK_FAILED with the commands left to run).
+    onFailure: {kind: 'wrap', wrap: (error) => error},
   })
-  try {
-    if (steps.length > 0)
-      await restoreSnapshot(clients, snapshot, file, (s, st) => st === 'done' && say(`✔ ${s.description}`))
-    if (settings.environmentName && settings.set.length + settings.remove.length > 0) {
-      const timeoutMs = o.timeoutMs ?? 20 * 60_000
-      const since = new Date(Date.now() - 1000)
-      await pollEnvironment(clients, settings.environmentName, isReady, {timeoutMs, since})
-      await updateEnvironmentSettings(clients, settings.environmentName, settings.set, settings.remove)
-      say(
-        `Putting back the environment's option settings (${settings.set.length + settings.remove.length}); waiting for Ready`,
-      )
-      await pollEnvironment(clients, settings.environmentName, isReady, {
-        timeoutMs,
-        since,
-        onEvent: (e) => say(`${e.severity} ${e.message}`),
-      })
-    }
-  } finally {
-    guard.dispose()
-  }
-  if (guard.signal) {
-    throw new EbwsError(
-      'INTERRUPTED',
-      `Interrupted by ${guard.signal}; the restore was finished first: ${snapshot.loadBalancerName} matches the snapshot ${file}.`,
-      {details: {restored: true, signal: guard.signal}},
-    )
-  }
   return result
 }
 

@@ -1,6 +1,4 @@
-import {mkdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import {dirname, join} from 'node:path'
+import {readFileSync, statSync} from 'node:fs'
 
 import type {AwsClients} from '../aws/clients.ts'
 import {badInput, EbwsError} from '../cli/errors.ts'
@@ -11,6 +9,7 @@ import {readLoadBalancerState} from '../elb/read-state.ts'
 import type {PlanStep} from './plan.ts'
 import {desiredStateFromSnapshot, planReconcile} from './plan.ts'
 import {shellWord} from '../format/shell.ts'
+import {defaultBackupPath, writeSnapshotFile} from '../lb/pipeline.ts'
 
 /** What `fix` saves before its first write, and what `listeners restore --from` reads. */
 export interface Snapshot {
@@ -24,14 +23,8 @@ export interface Snapshot {
   optionSettings?: OptionSetting[] | undefined
 }
 
-export const defaultBackupPath = (loadBalancerName: string, now = new Date()): string =>
-  join(tmpdir(), `ebws-backup-${loadBalancerName}-${now.toISOString().replace(/[:.]/g, '-')}.json`)
-
-export function writeSnapshot(path: string, snapshot: Snapshot): string {
-  mkdirSync(dirname(path), {recursive: true})
-  writeFileSync(path, `${JSON.stringify(snapshot, null, 2)}\n`, {mode: 0o600})
-  return path
-}
+export {defaultBackupPath}
+export const writeSnapshot = (path: string, snapshot: Snapshot): string => writeSnapshotFile(path, snapshot)
 
 export function readSnapshot(path: string): Snapshot {
   const hint = ['Pass the file that `ebws listeners fix` printed as its backup.']

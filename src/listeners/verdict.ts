@@ -1,26 +1,13 @@
 import type {CertificateInfo, Listener, LoadBalancerState, Policy} from '../elb/model.ts'
-import {isSecure} from '../elb/model.ts'
+import {clbKeyProblem, isSecure} from '../elb/model.ts'
+export {clbKeyProblem}
+import type {DriftItem, Finding, Severity} from '../lb/types.ts'
 import type {LayoutMode, LayoutPorts} from './modes.ts'
 import {DEFAULT_PORTS} from './modes.ts'
 import type {ConfiguredLoadBalancer} from './option-settings.ts'
 import {configuredProxyProtocolPorts, configuredSslReferencePolicy} from './option-settings.ts'
 
-export type Severity = 'error' | 'warning' | 'info'
-
-export interface Finding {
-  code: string
-  severity: Severity
-  message: string
-}
-
-export interface DriftItem {
-  /** e.g. "listener 443", "proxy protocol on instance port 80", "idle timeout" */
-  subject: string
-  configured: string
-  live: string
-  /** What the next environment update will do. */
-  consequence: string
-}
+export type {DriftItem, Finding, Severity}
 
 export interface Verdict {
   layout: LayoutMode | 'none'
@@ -43,20 +30,6 @@ export const CERT_EXPIRY_WARNING_DAYS = 30
 /** The CLB's default when a secure listener has no SSL negotiation policy. */
 export const CLB_DEFAULT_SSL_POLICY = 'ELBSecurityPolicy-2016-08'
 export const RECOMMENDED_SSL_POLICY = 'ELBSecurityPolicy-TLS-1-2-2017-01'
-
-/**
- * ACM certificates that a Classic Load Balancer cannot use: CLBs take RSA keys of up to 2048 bits, not ECDSA and
- * not RSA 4096 (https://docs.aws.amazon.com/acm/latest/userguide/import-certificate-prerequisites.html: "ACM
- * integrated services allow only the algorithms and key sizes that they support").
- */
-export function clbKeyProblem(keyAlgorithm: string | undefined): string | undefined {
-  if (!keyAlgorithm) return undefined
-  if (keyAlgorithm.startsWith('EC_'))
-    return `its key is ECDSA (${keyAlgorithm}); Classic Load Balancers accept RSA keys only`
-  if (keyAlgorithm === 'RSA_4096' || keyAlgorithm === 'RSA_3072')
-    return `its key is ${keyAlgorithm.replace('_', ' ')}; Classic Load Balancers accept RSA keys of up to 2048 bits`
-  return undefined
-}
 
 const describeListener = (l: {
   protocol: string

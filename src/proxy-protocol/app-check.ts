@@ -4,25 +4,10 @@ import type {AwsClients} from '../aws/clients.ts'
 import {awsCall} from '../aws/errors.ts'
 import type {ArchiveEntry} from '../bundle/archive.ts'
 import {readCentralDirectory, readEntry} from '../bundle/archive.ts'
+import type {AppCheck} from '../lb/types.ts'
 
-/**
- * "Is the backend ready for the PROXY line?": the deployed application version's source bundle must contain an nginx
- * config that listens on the instance port with `proxy_protocol` (ours: .platform/nginx/nginx.conf from
- * .platform/variants/proxy-protocol). Beanstalk platforms read `.platform/nginx/nginx.conf` (replaces the default)
- * and `.platform/nginx/conf.d/*.conf`:
- * https://docs.aws.amazon.com/elasticbeanstalk/latest/dg/platforms-linux-extend.proxy.html
- *
- * The bundle is read in place with ranged S3 GETs (the zip's tail, its central directory, then only the nginx files),
- * never downloaded whole: bundles can be hundreds of MB.
- */
-export interface AppCheck {
-  ok: boolean
-  versionLabel?: string | undefined
-  bundle?: string | undefined
-  /** The bundle file that turns Proxy Protocol on, when found. */
-  file?: string | undefined
-  reason: string
-}
+// The answer's shape, AppCheck, lives in src/lb/types.ts (the CLB and NLB adapters both give it).
+export type {AppCheck}
 
 export const NGINX_CONFIG_PATHS = /^\.platform\/nginx\/(nginx\.conf|conf\.d\/[^/]+\.conf)$/
 

@@ -3,6 +3,7 @@ import type {HealthCheck, Listener, LoadBalancerState, Policy} from '../elb/mode
 import {isLayer7, isSecure} from '../elb/model.ts'
 import type {ConfiguredLoadBalancer} from '../listeners/option-settings.ts'
 import type {DesiredState, PlanStep} from '../listeners/plan.ts'
+import type {ApplyTo, PortStatus} from '../lb/types.ts'
 import {PROXY_POLICY_NAME, planReconcile, planWaves} from '../listeners/plan.ts'
 
 /**
@@ -27,7 +28,7 @@ export const PROXY_SETTINGS_NAMESPACE = `aws:elb:policies:${PROXY_POLICY_NAME}`
 const HEALTHCHECK_URL = {namespace: 'aws:elasticbeanstalk:application', optionName: 'Application Healthcheck URL'}
 const HEALTHCHECK_TARGET = {namespace: 'aws:elb:healthcheck', optionName: 'Target'}
 
-export type ApplyTo = 'elb' | 'environment' | 'both'
+export type {ApplyTo}
 
 export interface Blocker {
   code:
@@ -36,23 +37,7 @@ export interface Blocker {
   suggestions: string[]
 }
 
-export interface PortStatus {
-  instancePort: number
-  /** Proxy Protocol is on for this port on the live load balancer. */
-  enabled: boolean
-  /** The attached ProxyProtocol=true policies, and the port's other backend policies. */
-  proxyPolicies: string[]
-  otherPolicies: string[]
-  /** The listeners forwarding to this port, e.g. "SSL 443 -> TCP 80". */
-  listeners: string[]
-  /** The health check target, when it checks this port. */
-  healthCheck?: string | undefined
-  /** The environment's option settings ask for Proxy Protocol here (what the next environment update applies). */
-  configured: boolean
-  /** Whether Proxy Protocol on this port is (or would be) safe: no HTTP/HTTPS listener, no HTTP health check. */
-  safe: boolean
-  problems: string[]
-}
+export type {PortStatus}
 
 const listenerText = (
   l: Pick<Listener, 'protocol' | 'loadBalancerPort' | 'instanceProtocol' | 'instancePort'>,

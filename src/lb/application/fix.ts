@@ -1,6 +1,5 @@
 import {mkdirSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import {dirname, join} from 'node:path'
+import {join} from 'node:path'
 
 import {describeCertificate, listCertificates} from '../../acm/certificates.ts'
 import {certificateProblem, selectCertificate} from '../../acm/select.ts'
@@ -19,6 +18,7 @@ import {DEFAULT_SSL_POLICY} from './model.ts'
 import type {AlbIntent, AlbStep} from './plan.ts'
 import {AlbPlanError, albOptionSettings, planAlb, planAlbRestore} from './plan.ts'
 import {REDIRECT_OVERRIDE_FILE, redirectOverrideConfig} from './bundle-override.ts'
+import {defaultBackupPath, planned, readyOrWait, runChange, writeSnapshotFile} from '../pipeline.ts'
 import {refreshElbv2State} from './read-state.ts'
 import type {SharedFixSummary} from './shared-fix.ts'
 import {checkSharedPlan, preferListenerCertificate, sharedContext, sharedWarnings} from './shared-fix.ts'
@@ -43,11 +43,11 @@ export interface AlbFixResult {
   shared?: SharedFixSummary | undefined
 }
 
-/** What `fix` saves before its first write on an ALB, and what restores it. */
-export interface AlbSnapshot {
+/** What `fix` saves before its first write on an ALB (and `proxy-protocol` on an NLB), and what restores it. */
+export interface Elbv2Snapshot {
   kind: 'ebws-lb-snapshot'
   version: 1
-  loadBalancerType: 'application'
+  loadBalancerType: 'application' | 'network'
   takenAt: string
   region: string
   environmentName: string
@@ -55,6 +55,7 @@ export interface AlbSnapshot {
   state: Elbv2State
   optionSettings: OptionSetting[]
 }
+export type AlbSnapshot = Elbv2Snapshot
 
 /** ALBs take RSA and EC certificates alike (CLB's RSA-only rule does not apply); the other rules stay. */
 function albCertificateProblem(
@@ -102,9 +103,6 @@ async function chooseAlbCertificate(
     return {...choice, certificate: undefined}
   return {...choice, certificate}
 }
-
-export const defaultAlbBackupPath = (name: string, now: Date): string =>
-  join(tmpdir(), `ebws-backup-${name}-${now.toISOString().replace(/[:.]/g, '-')}.json`)
 
 /**
  * `listeners fix` on an ALB. Reads (three round trips), checks every input (certificate, SSL policy, shared load
@@ -208,12 +206,7 @@ export async function fixAlb(
     warnings,
     ...(sharedPlan ? {shared: sharedPlan.summary} : {}),
   }
-  const planned = (s: AlbStep[]) =>
-    s.map((x) => ({
-      id: x.id,
-      description: x.description,
-      command: albCliCommand(observed.state.arn, first.region, x.op),
-    }))
+  const plannedSteps = (s: AlbStep[]) => planned(s, (x) => albCliCommand(observed.state.arn, first.region, x.op))
 
   if (intent.emitEbextensionsDir && sharedPlan)
     return emitSharedEbextensions(intent.emitEbextensionsDir, env, base, settings, steps)
@@ -244,111 +237,110 @@ export async function fixAlb(
   const result = (status: AlbFixResult['status'], extra: Partial<AlbFixResult> = {}): AlbFixResult => ({
     ...base,
     status,
-    steps: planned(steps),
+    steps: plannedSteps(steps),
     optionSettingsToUpdate: toUpdate,
     ...extra,
   })
-  if (steps.length === 0 && toUpdate.length === 0) return result('already-in-shape')
-  if (toUpdate.length > 0) for (const w of await validateOptionSettings(clients, env, settings)) warnings.push(w)
-  if (intent.dryRun) return result('dry-run')
-  if (env.status !== 'Ready') {
-    if (!intent.wait)
-      throw badInput(
-        'ENV_NOT_READY',
-        `Environment "${env.environmentName}" is ${env.status}, not Ready; Beanstalk accepts no changes until it is.`,
-        ['Leave out --no-wait to wait for it (within --timeout), or try again when it is Ready.'],
-      )
-    say(`Waiting for ${env.environmentName} to be Ready (now ${env.status})`)
-    await pollEnvironment(clients, env.environmentName, isReady, {timeoutMs: intent.timeoutMs})
-  }
-  await intent.confirm?.(result('dry-run'))
-
-  // Snapshot first: the load balancer and the option settings, so a failure can put both back.
-  const snapshot: AlbSnapshot = {
-    kind: 'ebws-lb-snapshot',
-    version: 1,
-    loadBalancerType: 'application',
-    takenAt: intent.now.toISOString(),
-    region: first.region,
-    environmentName: env.environmentName,
-    loadBalancerArn: observed.state.arn,
-    state: observed.state,
-    optionSettings: observed.settings,
-  }
-  const backupFile = intent.backupFile ?? defaultAlbBackupPath(observed.state.name, intent.now)
-  mkdirSync(dirname(backupFile), {recursive: true})
-  writeFileSync(backupFile, `${JSON.stringify(snapshot, null, 2)}\n`, {mode: 0o600})
-  say(`Saved the current load balancer and option settings to ${backupFile}`)
+  // The pipeline: the option settings first (Beanstalk rebuilds the listeners from them), then what settings cannot
+  // express (the redirect) and whatever the rebuild left different, planned again from the rebuilt load balancer.
   const read = () => refreshElbv2State(clients, observed.state)
-
-  const rollback = async (error: unknown, what: string, settingsWritten: boolean): Promise<never> => {
-    say(`${what} failed; restoring the load balancer`)
-    try {
-      if (settingsWritten) {
-        const previous = toUpdate
-          .map((s) => observed.settings.find((p) => p.namespace === s.namespace && p.optionName === s.optionName))
-          .filter((p): p is OptionSetting => p?.value !== undefined)
-        const removed = toUpdate.filter(
-          (s) => !previous.some((p) => p.namespace === s.namespace && p.optionName === s.optionName),
-        )
-        await updateEnvironmentSettings(clients, env.environmentName, previous, removed)
-        await pollEnvironment(clients, env.environmentName, isReady, {timeoutMs: intent.timeoutMs})
-      }
-      await executeAlbSteps(clients, observed.state.arn, planAlbRestore(observed.state, await read()))
-    } catch (restoreError) {
-      throw new EbwsError(
-        'ROLLBACK_FAILED',
-        `${what} failed (${(error as Error).message}), and restoring failed too: ${(restoreError as Error).message}\nThe snapshot is saved in ${backupFile}.`,
-        {hint: [`Retry with: ebws listeners restore --from ${backupFile}`], cause: restoreError, details: {backupFile}},
-      )
-    }
-    throw new EbwsError(
-      'CHANGE_FAILED',
-      `${what} failed: ${(error as Error).message}\nThe load balancer was restored to its previous state (snapshot: ${backupFile}).`,
-      {cause: error, details: {backupFile, restored: true}},
-    )
-  }
-
   let state = observed.state
-  if (toUpdate.length > 0) {
-    const since = new Date(Date.now() - 1000)
-    await updateEnvironmentSettings(clients, env.environmentName, toUpdate)
-    say(`Updating the environment's option settings (${toUpdate.length}); waiting for Ready`)
-    await pollEnvironment(clients, env.environmentName, isReady, {
-      timeoutMs: intent.timeoutMs,
-      since,
-      onEvent: (e) => say(`${e.severity} ${e.message}`),
-    })
-    state = await read()
-  }
-  // What the settings cannot express (the redirect), and anything the rebuild left different.
-  const live = planAlb(state, albIntent)
-  if (live.length > 0) {
-    try {
-      await executeAlbSteps(clients, state.arn, live, (s) => say(`✔ ${s.description}`))
-    } catch (error) {
-      await rollback(
-        error,
-        error instanceof AlbStepFailed ? `Step "${error.step.description}"` : 'Changing the load balancer',
-        toUpdate.length > 0,
-      )
-    }
-  }
-  const left = planAlb(await read(), albIntent)
-  if (left.length > 0) {
-    throw new EbwsError(
-      'VERIFY_FAILED',
-      `The load balancer does not match the plan after applying it:\n  ${left.map((s) => s.description).join('\n  ')}`,
+  const outcome = await runChange(clients, {
+    say,
+    nothingToDo: steps.length === 0 && toUpdate.length === 0,
+    check: async () => {
+      if (toUpdate.length > 0) for (const w of await validateOptionSettings(clients, env, settings)) warnings.push(w)
+    },
+    dryRun: intent.dryRun,
+    beforeConfirm: async () =>
+      void (await readyOrWait(clients, env, {
+        wait: intent.wait,
+        timeoutMs: intent.timeoutMs,
+        say,
+        events: false,
+      })),
+    confirm: intent.confirm && (() => intent.confirm!(result('dry-run'))),
+    snapshot: () => {
+      const backupFile = intent.backupFile ?? defaultBackupPath(observed.state.name, intent.now)
+      writeElbv2Snapshot(backupFile, {
+        kind: 'ebws-lb-snapshot',
+        version: 1,
+        loadBalancerType: 'application',
+        takenAt: intent.now.toISOString(),
+        region: first.region,
+        environmentName: env.environmentName,
+        loadBalancerArn: observed.state.arn,
+        state: observed.state,
+        optionSettings: observed.settings,
+      })
+      say(`Saved the current load balancer and option settings to ${backupFile}`)
+      return backupFile
+    },
+    stages: [
+      ...(toUpdate.length > 0
+        ? [
+            {
+              kind: 'settings' as const,
+              environmentName: env.environmentName,
+              set: toUpdate,
+              remove: [],
+              timeoutMs: intent.timeoutMs,
+              message: `Updating the environment's option settings (${toUpdate.length}); waiting for Ready`,
+              events: true,
+              statuses: false,
+              after: async () => {
+                state = await read()
+              },
+            },
+          ]
+        : []),
       {
-        hint: [
-          `Inspect it with \`ebws listeners show -e ${env.environmentName}\`; the previous state is in ${backupFile}.`,
-        ],
-        details: {backupFile},
+        kind: 'live',
+        steps: 0,
+        run: async () => {
+          const live = planAlb(state, albIntent)
+          if (live.length > 0) await executeAlbSteps(clients, state.arn, live, (s) => say(`✔ ${s.description}`))
+        },
+        failure: (error) =>
+          error instanceof AlbStepFailed ? `Step "${error.step.description}"` : 'Changing the load balancer',
       },
-    )
-  }
-  return result('applied', {backupFile, steps: planned([...steps])})
+    ],
+    onFailure: {
+      kind: 'rollback',
+      restore: async (ctx, failed) => {
+        try {
+          if (ctx.completed.some((s) => s.kind === 'settings')) {
+            const previous = toUpdate
+              .map((s) => observed.settings.find((p) => p.namespace === s.namespace && p.optionName === s.optionName))
+              .filter((p): p is OptionSetting => p?.value !== undefined)
+            const removed = toUpdate.filter(
+              (s) => !previous.some((p) => p.namespace === s.namespace && p.optionName === s.optionName),
+            )
+            await updateEnvironmentSettings(clients, env.environmentName, previous, removed)
+            await pollEnvironment(clients, env.environmentName, isReady, {timeoutMs: intent.timeoutMs})
+          }
+          await executeAlbSteps(clients, observed.state.arn, planAlbRestore(observed.state, await read()))
+        } catch (restoreError) {
+          throw new EbwsError(
+            'ROLLBACK_FAILED',
+            `${failed.what} failed (${(failed.error as Error).message}), and restoring failed too: ${(restoreError as Error).message}\nThe snapshot is saved in ${ctx.backupFile}.`,
+            {
+              hint: [`Retry with: ebws listeners restore --from ${ctx.backupFile}`],
+              cause: restoreError,
+              details: {backupFile: ctx.backupFile},
+            },
+          )
+        }
+      },
+    },
+    verify: async () => ({unmet: planAlb(await read(), albIntent).map((s) => s.description), value: undefined}),
+    inspectCommand: `ebws listeners show -e ${env.environmentName}`,
+  })
+  return result(outcome.status as AlbFixResult['status'], outcome.backupFile ? {backupFile: outcome.backupFile} : {})
 }
+
+/** Writes an ELBv2 snapshot (ALB or NLB) 0600, as `listeners restore --from` reads it. */
+export const writeElbv2Snapshot = (file: string, snapshot: Elbv2Snapshot): string => writeSnapshotFile(file, snapshot)
 
 /**
  * --emit-ebextensions on a shared ALB: only the process settings (stickiness) have an option setting. The rule

@@ -3,6 +3,7 @@
 // https://docs.aws.amazon.com/elasticbeanstalk/latest/dg/environments-cfg-nlb.html), so TLS cannot end at a Beanstalk-managed NLB durably, and an NLB cannot redirect or add X-Forwarded-Proto.
 import {badInput} from '../../cli/errors.ts'
 import {formatElbv2Report} from '../application/format.ts'
+import {isElbv2Snapshot, restoreElbv2} from '../application/restore.ts'
 import type {Elbv2Report} from '../application/show.ts'
 import {showElbv2} from '../application/show.ts'
 import type {LoadBalancerAdapter} from '../types.ts'
@@ -17,6 +18,8 @@ export const networkAdapter: LoadBalancerAdapter<Elbv2Report, never> = {
   format: (r, ctx) => formatElbv2Report(r, ctx.now),
   proxyStatus: nlbProxyStatus,
   proxyChange: nlbProxyChange,
+  ownsSnapshot: (s) => isElbv2Snapshot(s) && s.loadBalancerType === 'network',
+  restore: restoreElbv2,
   fix: async (_clients, {first}) => {
     throw badInput(
       'LB_TYPE_UNSUPPORTED',

@@ -1,22 +1,25 @@
 // Proxy Protocol on a Network Load Balancer: the target group attribute proxy_protocol_v2.enabled of the target group
 // serving the instance port. https://docs.aws.amazon.com/elasticloadbalancing/latest/network/edit-target-group-attributes.html#proxy-protocol
 // The NLB sends a PROXY protocol v2 header (binary); nginx's `listen ... proxy_protocol` reads v1 and v2.
-import {mkdirSync, writeFileSync} from 'node:fs'
-import {dirname} from 'node:path'
-
 import type {AwsClients} from '../../aws/clients.ts'
 import {badInput, EbwsError} from '../../cli/errors.ts'
-import type {AppCheck} from '../../proxy-protocol/app-check.ts'
 import {checkDeployedApp} from '../../proxy-protocol/app-check.ts'
-import type {PortStatus} from '../../proxy-protocol/plan.ts'
-import type {ProxyChangeOptions, ProxyChangeResult, StatusResult} from '../../proxy-protocol/run.ts'
 import {albCliCommand, executeAlbSteps} from '../application/apply.ts'
-import {defaultAlbBackupPath} from '../application/fix.ts'
+import {writeElbv2Snapshot} from '../application/fix.ts'
 import type {Elbv2State, V2TargetGroup} from '../application/model.ts'
 import type {AlbStep} from '../application/plan.ts'
 import {refreshElbv2State} from '../application/read-state.ts'
 import {observeElbv2} from '../application/show.ts'
-import type {DetectedLoadBalancer, FirstRoundTrip} from '../types.ts'
+import {defaultBackupPath, planned, runChange} from '../pipeline.ts'
+import type {
+  AppCheck,
+  DetectedLoadBalancer,
+  FirstRoundTrip,
+  PortStatus,
+  ProxyChangeOptions,
+  ProxyChangeResult,
+  StatusResult,
+} from '../types.ts'
 
 function portStatus(state: Elbv2State, tg: V2TargetGroup): PortStatus {
   const feeding = state.listeners
@@ -115,12 +118,10 @@ export async function nlbProxyChange(
     environment: env.environmentName,
     loadBalancerName: observed.state.name,
     instancePort: o.instancePort,
-    elbSteps: steps.map((s) => ({
-      id: s.id,
-      description: s.description,
-      command: albCliCommand(observed.state.arn, input.first.region, s.op),
-      dependsOn: [],
-    })),
+    elbSteps: planned(
+      steps.map((s) => ({...s, dependsOn: []})),
+      (s) => albCliCommand(observed.state.arn, input.first.region, s.op),
+    ),
     optionSettingsToUpdate: [],
     optionSettingsToRemove: [],
     appCheck,
@@ -128,48 +129,68 @@ export async function nlbProxyChange(
     portAfter: portStatus(observed.state, tg),
     ...extra,
   })
-  if (steps.length === 0) return result('already-in-shape')
-  if (want && !o.skipAppCheck) {
-    appCheck = await checkDeployedApp(clients, env, o.instancePort)
-    if (!appCheck.ok) {
-      throw badInput(
-        'UNSAFE_CHANGE',
-        `The deployed app is not ready for Proxy Protocol, so nothing was changed: ${appCheck.reason}.`,
-        [
-          'Deploy an nginx config that listens with proxy_protocol first (it reads v2 too), then enable.',
-          'Or pass --skip-app-check if the app reads the PROXY v2 header itself.',
-        ],
-        {appCheck},
-      )
-    }
-  }
-  if (o.dryRun) return result('dry-run')
-  await o.confirm?.(result('dry-run'))
-  const backupFile = o.backupFile ?? defaultAlbBackupPath(observed.state.name, now)
-  mkdirSync(dirname(backupFile), {recursive: true})
-  writeFileSync(
-    backupFile,
-    `${JSON.stringify({kind: 'ebws-lb-snapshot', version: 1, loadBalancerType: 'network', takenAt: now.toISOString(), region: input.first.region, environmentName: env.environmentName, loadBalancerArn: observed.state.arn, state: observed.state, optionSettings: observed.settings}, null, 2)}\n`,
-    {mode: 0o600},
-  )
-  say(`Saved the current target group attributes to ${backupFile}`)
-  try {
-    await executeAlbSteps(clients, observed.state.arn, steps, (s) => say(`✔ ${s.description}`))
-  } catch (error) {
-    throw new EbwsError(
-      'CHANGE_FAILED',
-      `${step.description} failed: ${(error as Error).message}\nNothing else was changed (snapshot: ${backupFile}).`,
-      {cause: error, details: {backupFile}},
-    )
-  }
-  const after = await refreshElbv2State(clients, observed.state)
-  const tgAfter = after.targetGroups.find((t) => t.arn === tg.arn)!
-  if ((tgAfter.proxyProtocolV2 === true) !== want) {
-    throw new EbwsError(
-      'VERIFY_FAILED',
-      `Proxy Protocol v2 on ${tg.name} is still ${want ? 'off' : 'on'} after the change.`,
-      {hint: [`Inspect it with \`ebws proxy-protocol status -e ${env.environmentName}\`.`], details: {backupFile}},
-    )
-  }
-  return result('applied', {backupFile, portAfter: portStatus(after, tgAfter)})
+  const outcome = await runChange(clients, {
+    say,
+    nothingToDo: steps.length === 0,
+    check: async () => {
+      if (!want || o.skipAppCheck) return
+      appCheck = await checkDeployedApp(clients, env, o.instancePort)
+      if (!appCheck.ok) {
+        throw badInput(
+          'UNSAFE_CHANGE',
+          `The deployed app is not ready for Proxy Protocol, so nothing was changed: ${appCheck.reason}.`,
+          [
+            'Deploy an nginx config that listens with proxy_protocol first (it reads v2 too), then enable.',
+            'Or pass --skip-app-check if the app reads the PROXY v2 header itself.',
+          ],
+          {appCheck},
+        )
+      }
+    },
+    dryRun: o.dryRun,
+    confirm: o.confirm && (() => o.confirm!(result('dry-run'))),
+    snapshot: () => {
+      const backupFile = o.backupFile ?? defaultBackupPath(observed.state.name, now)
+      writeElbv2Snapshot(backupFile, {
+        kind: 'ebws-lb-snapshot',
+        version: 1,
+        loadBalancerType: 'network',
+        takenAt: now.toISOString(),
+        region: input.first.region,
+        environmentName: env.environmentName,
+        loadBalancerArn: observed.state.arn,
+        state: observed.state,
+        optionSettings: observed.settings,
+      })
+      say(`Saved the current target group attributes to ${backupFile}`)
+      return backupFile
+    },
+    // No option setting carries the attribute: one live step, and nothing to roll back when it fails.
+    stages: [
+      {
+        kind: 'live',
+        steps: steps.length,
+        run: () => executeAlbSteps(clients, observed.state.arn, steps, (s) => say(`✔ ${s.description}`)),
+        failure: () => step.description,
+      },
+    ],
+    onFailure: {kind: 'none'},
+    verify: async (ctx) => {
+      const after = await refreshElbv2State(clients, observed.state)
+      const tgAfter = after.targetGroups.find((t) => t.arn === tg.arn)!
+      if ((tgAfter.proxyProtocolV2 === true) !== want) {
+        throw new EbwsError(
+          'VERIFY_FAILED',
+          `Proxy Protocol v2 on ${tg.name} is still ${want ? 'off' : 'on'} after the change.`,
+          {
+            hint: [`Inspect it with \`ebws proxy-protocol status -e ${env.environmentName}\`.`],
+            details: {backupFile: ctx.backupFile},
+          },
+        )
+      }
+      return {unmet: [], value: portStatus(after, tgAfter)}
+    },
+  })
+  if (outcome.status !== 'applied') return result(outcome.status as ProxyChangeResult['status'])
+  return result('applied', {backupFile: outcome.backupFile, portAfter: outcome.verified!})
 }
