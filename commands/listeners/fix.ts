@@ -6,11 +6,13 @@ import {askFirst} from '../../src/cli/confirm.ts'
 import {awsFlags, idleTimeoutFlag, layoutPortFlags, mutatingFlags, waitFlags} from '../../src/cli/flags.ts'
 import {createProgress} from '../../src/cli/progress.ts'
 import {formatFixResult} from '../../src/format/fix-result.ts'
+import {formatSecurityGroupFix} from '../../src/format/security-groups.ts'
 import type {AlbFixResult} from '../../src/lb/application/fix.ts'
 import {DEFAULT_SSL_POLICY} from '../../src/lb/application/model.ts'
 import {fixAnyListeners, formatFixed} from '../../src/lb/fix.ts'
 import type {FixResult} from '../../src/listeners/fix.ts'
 import {LAYOUT_MODES} from '../../src/listeners/modes.ts'
+import type {SecurityGroupFix} from '../../src/security-groups/fix.ts'
 import {RECOMMENDED_SSL_POLICY} from '../../src/listeners/verdict.ts'
 
 export default class ListenersFix extends EbwsCommand {
@@ -83,6 +85,11 @@ Network Load Balancer: refused, with the recommended path: an NLB cannot redirec
     'backup-file': Flags.string({
       summary: 'Where to save the snapshot taken before the first write (default: a file in the temp dir).',
     }),
+    'open-security-group': Flags.boolean({
+      summary:
+        'Also add the listener ports to a load balancer security group that Beanstalk does not manage (refused otherwise).',
+      default: false,
+    }),
     'emit-ebextensions': Flags.directory({
       summary: 'Write the option settings as DIR/ebws-listeners.config instead of changing anything.',
       exclusive: ['apply-to', 'dry-run', 'backup-file'],
@@ -110,6 +117,8 @@ Network Load Balancer: refused, with the recommended path: an NLB cannot redirec
       now: new Date(),
       say: progress,
       confirm: askFirst(flags, (plan) => formatFixed({type: 'application', result: plan})),
+      openSecurityGroup: flags['open-security-group'],
+      confirmSecurityGroups: askFirst(flags, (plan) => formatSecurityGroupFix(plan as SecurityGroupFix)),
       classic: {
         environmentName: target.environmentName,
         mode: flags.mode as FixResult['mode'],

@@ -8,6 +8,8 @@ import type {Elbv2Report} from '../lb/application/show.ts'
 import type {FixResult} from '../listeners/fix.ts'
 import type {ListenersReport} from '../listeners/inspect.ts'
 import type {RestoreResult} from '../listeners/restore.ts'
+import type {SecurityGroupFix} from '../security-groups/fix.ts'
+import type {SecurityGroupsReport} from '../security-groups/model.ts'
 import type {LocalDownResult, LocalState, LocalStatus} from '../local/run.ts'
 import type {ProxyChangeResult, StatusResult} from '../proxy-protocol/run.ts'
 import type {Envelope} from './base-command.ts'
@@ -18,8 +20,8 @@ import type {Envelope} from './base-command.ts'
  * when the committed schemas differ, and validates real outputs against them. A new command: one line here.
  */
 export interface CommandResults {
-  'listeners show': ListenersReport | Elbv2Report
-  'listeners fix': FixResult | AlbFixResult
+  'listeners show': (ListenersReport | Elbv2Report) & {securityGroups: SecurityGroupsReport}
+  'listeners fix': (FixResult | AlbFixResult) & {securityGroups?: SecurityGroupFix}
   'listeners restore': RestoreResult
   'proxy-protocol enable': ProxyChangeResult
   'proxy-protocol disable': ProxyChangeResult
