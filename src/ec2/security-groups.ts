@@ -71,10 +71,14 @@ export async function describeSecurityGroups(
     })
   } catch (error) {
     if (awsErrorCode((error as EbwsError).cause ?? error) === 'InvalidGroup.NotFound') {
-      throw new EbwsError('LB_NOT_FOUND', `A security group of the load balancer does not exist: ${(error as Error).message}`, {
-        hint: ['Check the aws:elb(v2):loadbalancer SecurityGroups option setting, or rebuild the environment.'],
-        cause: error,
-      })
+      throw new EbwsError(
+        'LB_NOT_FOUND',
+        `A security group of the load balancer does not exist: ${(error as Error).message}`,
+        {
+          hint: ['Check the aws:elb(v2):loadbalancer SecurityGroups option setting, or rebuild the environment.'],
+          cause: error,
+        },
+      )
     }
     throw error
   }

@@ -118,7 +118,11 @@ export async function fixWithReachablePorts<R>(
     }
   let result: R
   try {
-    result = await fix({...intent, confirm: wrap(intent.confirm), classic: {...intent.classic, confirm: wrap(intent.classic.confirm)}})
+    result = await fix({
+      ...intent,
+      confirm: wrap(intent.confirm),
+      classic: {...intent.classic, confirm: wrap(intent.classic.confirm)},
+    })
     if (!opened) {
       // The listeners needed no change, so nobody asked yet.
       await intent.confirmSecurityGroups?.(sg)
@@ -137,7 +141,9 @@ export async function fixWithReachablePorts<R>(
   }
   try {
     let after = await read()
-    sg.openedByBeanstalk = plan.steps.filter((s) => s.when === 'beanstalk' && isOpen(after.groups, s.port)).map((s) => s.port)
+    sg.openedByBeanstalk = plan.steps
+      .filter((s) => s.when === 'beanstalk' && isOpen(after.groups, s.port))
+      .map((s) => s.port)
     const stillClosed = plan.steps.filter((s) => s.when === 'beanstalk' && !isOpen(after.groups, s.port))
     if (stillClosed.length > 0) {
       sg.notes.push(`Beanstalk did not open port ${stillClosed.map((s) => s.port).join(', ')}; ebws added the rule.`)

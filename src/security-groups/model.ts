@@ -57,12 +57,12 @@ export interface SecurityGroupsReport {
 const admitsFromInternet = (g: SecurityGroup, port: number): boolean =>
   g.ingress.some(
     (r) =>
-      (r.protocol === '-1' ||
-        (r.protocol === 'tcp' && (r.fromPort ?? 0) <= port && port <= (r.toPort ?? 65535))) &&
+      (r.protocol === '-1' || (r.protocol === 'tcp' && (r.fromPort ?? 0) <= port && port <= (r.toPort ?? 65535))) &&
       r.cidrs.includes(INTERNET_CIDR),
   )
 
-export const isOpen = (groups: SecurityGroup[], port: number): boolean => groups.some((g) => admitsFromInternet(g, port))
+export const isOpen = (groups: SecurityGroup[], port: number): boolean =>
+  groups.some((g) => admitsFromInternet(g, port))
 
 const openRanges = (g: SecurityGroup): string[] =>
   g.ingress
@@ -148,7 +148,11 @@ export function planIngress(
 ): IngressPlan {
   const plan: IngressPlan = {steps: [], refused: [], notes: []}
   if (e.groups.length === 0 || e.scheme === 'internal') {
-    plan.notes.push(judgeExposure(e).findings.map((f) => f.message).join(' '))
+    plan.notes.push(
+      judgeExposure(e)
+        .findings.map((f) => f.message)
+        .join(' '),
+    )
     return plan
   }
   const managed = e.groups.find((g) => isBeanstalkManaged(g, e.environmentId))

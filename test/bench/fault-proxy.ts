@@ -467,7 +467,7 @@ export async function startFaultProxy(targets: Partial<Record<ServiceName, strin
     const rawUrl = req.url ?? '/'
     // Query protocol names its action in the form body: buffer those (small) bodies.
     // S3 and JSON bodies stream through untouched.
-    const body = PROTOCOL[service] === 'query' ? await readBody(req) : undefined
+    const body = PROTOCOL[service] === 'query' || PROTOCOL[service] === 'ec2' ? await readBody(req) : undefined
     const action = identifyAction(service, method, rawUrl, req.headers, body)
     const mutating = isMutating(action)
     const call = {service, action, mutating}

@@ -21,9 +21,7 @@ export interface EnvSecurityGroups {
   ports: number[]
 }
 
-const rule = (port: number) => [
-  {IpProtocol: 'tcp', FromPort: port, ToPort: port, IpRanges: [{CidrIp: '0.0.0.0/0'}]},
-]
+const rule = (port: number) => [{IpProtocol: 'tcp', FromPort: port, ToPort: port, IpRanges: [{CidrIp: '0.0.0.0/0'}]}]
 
 export class SecurityGroupApplier {
   readonly ec2: EC2Client
@@ -85,7 +83,9 @@ export class SecurityGroupApplier {
     let changed = false
     for (const port of want.filter((p) => !groups.ports.includes(p))) {
       try {
-        await this.ec2.send(new AuthorizeSecurityGroupIngressCommand({GroupId: groups.managedId, IpPermissions: rule(port)}))
+        await this.ec2.send(
+          new AuthorizeSecurityGroupIngressCommand({GroupId: groups.managedId, IpPermissions: rule(port)}),
+        )
       } catch (e) {
         if ((e as {name?: string}).name !== 'InvalidPermission.Duplicate') throw e
       }
@@ -93,7 +93,9 @@ export class SecurityGroupApplier {
     }
     for (const port of groups.ports.filter((p) => !want.includes(p))) {
       try {
-        await this.ec2.send(new RevokeSecurityGroupIngressCommand({GroupId: groups.managedId, IpPermissions: rule(port)}))
+        await this.ec2.send(
+          new RevokeSecurityGroupIngressCommand({GroupId: groups.managedId, IpPermissions: rule(port)}),
+        )
       } catch (e) {
         if ((e as {name?: string}).name !== 'InvalidPermission.NotFound') throw e
       }
