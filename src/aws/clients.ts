@@ -136,7 +136,7 @@ export class AwsClients {
   /** EC2, for the load balancer's security groups (endpoint variable AWS_ENDPOINT_URL_EC2). */
   ec2(): Promise<EC2Client> {
     return this.memo('ec2', async () => {
-      const {EC2Client} = await import('@aws-sdk/client-ec2')
+      const {EC2Client} = await import('../ec2/sdk.ts')
       return new EC2Client(this.commonConfig())
     })
   }

@@ -59,7 +59,7 @@ export async function describeSecurityGroups(
 ): Promise<SecurityGroup[]> {
   if ('ids' in query && query.ids.length === 0) return []
   const ec2 = await clients.ec2()
-  const {paginateDescribeSecurityGroups} = await import('@aws-sdk/client-ec2')
+  const {paginateDescribeSecurityGroups} = await import('./sdk.ts')
   const input =
     'ids' in query ? {GroupIds: query.ids} : {Filters: [{Name: `tag:${query.tag.key}`, Values: [query.tag.value]}]}
   try {
@@ -100,7 +100,7 @@ const permission = (r: PortRule): IpPermission[] => [
  */
 export async function authorizeIngress(clients: AwsClients, rule: PortRule): Promise<boolean> {
   const ec2 = await clients.ec2()
-  const {AuthorizeSecurityGroupIngressCommand} = await import('@aws-sdk/client-ec2')
+  const {AuthorizeSecurityGroupIngressCommand} = await import('./sdk.ts')
   try {
     await awsCall('ec2:AuthorizeSecurityGroupIngress', () =>
       ec2.send(new AuthorizeSecurityGroupIngressCommand({GroupId: rule.groupId, IpPermissions: permission(rule)})),
@@ -115,7 +115,7 @@ export async function authorizeIngress(clients: AwsClients, rule: PortRule): Pro
 /** RevokeSecurityGroupIngress of exactly that rule; one that is already gone counts as revoked. */
 export async function revokeIngress(clients: AwsClients, rule: PortRule): Promise<void> {
   const ec2 = await clients.ec2()
-  const {RevokeSecurityGroupIngressCommand} = await import('@aws-sdk/client-ec2')
+  const {RevokeSecurityGroupIngressCommand} = await import('./sdk.ts')
   try {
     await awsCall('ec2:RevokeSecurityGroupIngress', () =>
       ec2.send(
