@@ -2,6 +2,8 @@ import type {AwsClients} from '../aws/clients.ts'
 import type {PortRule} from '../ec2/security-groups.ts'
 import {authorizeIngress, ingressCliCommand, revokeIngress} from '../ec2/security-groups.ts'
 import {EbwsError, badInput} from '../cli/errors.ts'
+import type {SignalGuard} from '../cli/interrupt.ts'
+import {guardSignals} from '../cli/interrupt.ts'
 import type {DetectedLoadBalancer, FirstRoundTrip, FixIntent} from '../lb/types.ts'
 import type {IngressStep} from './model.ts'
 import {isOpen, planIngress} from './model.ts'
@@ -101,12 +103,44 @@ export async function fixWithReachablePorts<R>(
     throw error
   }
 
+  // From the first write on, a signal stops at the next safe point (src/cli/interrupt.ts) and the rules ebws added
+  // are removed again. While the adapter runs, its own guard speaks and rolls back; this one only records.
+  let guard: SignalGuard | undefined
+  let inAdapter = false
+  const startGuard = () => {
+    guard ??= guardSignals({
+      onFirst: (signal) => {
+        if (!inAdapter)
+          intent.say(
+            `Received ${signal}: stopping at the next safe point and restoring the load balancer (a second signal exits at once).`,
+          )
+      },
+      lastWords: () => [
+        'Security group rules ebws added may be left; remove them with:',
+        ...sg.added.map((r) => ingressCliCommand('revoke', r, first.region)),
+      ],
+    })
+  }
+  const stopIfSignalled = () => {
+    const signal = guard?.signal
+    if (!signal) return
+    throw new EbwsError(
+      'INTERRUPTED',
+      `Interrupted by ${signal} before the listeners changed: ${sg.added.length > 0 ? 'the security group rules ebws added were removed' : 'nothing had been changed'}.`,
+      {details: {signal}},
+    )
+  }
   const early = plan.steps.filter((s) => s.when === 'before')
-  let opened = early.length === 0
+  let opened = false
   const openEarly = async () => {
     if (opened) return
     opened = true
-    await add(early)
+    startGuard()
+    for (const step of early) {
+      stopIfSignalled()
+      await add([step])
+    }
+    stopIfSignalled()
   }
   if (plan.steps.length > 0) for (const c of sg.commands) intent.say(`Security group plan: ${c}`)
   // The adapter asks (on a terminal) right before its first write: the early rules go in once that is agreed.
@@ -115,47 +149,65 @@ export async function fixWithReachablePorts<R>(
     async (p: P) => {
       await confirm?.(p)
       await openEarly()
+      inAdapter = true
     }
-  let result: R
-  try {
-    result = await fix({
-      ...intent,
-      confirm: wrap(intent.confirm),
-      classic: {...intent.classic, confirm: wrap(intent.classic.confirm)},
-    })
-    if (!opened) {
-      // The listeners needed no change, so nobody asked yet.
-      await intent.confirmSecurityGroups?.(sg)
-      await openEarly()
+
+  /** After the listeners changed: read the groups back. A signal now only stops the read-back: the change is made. */
+  const verify = async (result: R): Promise<{result: R; securityGroups: SecurityGroupFix}> => {
+    if (!intent.wait) {
+      const later = plan.steps.filter((s) => s.when === 'beanstalk').map((s) => s.port)
+      if (later.length > 0)
+        sg.notes.push(
+          `Beanstalk opens port ${later.join(', ')} on its security group with the environment update; check with: ebws listeners show -e ${first.environment.environmentName}`,
+        )
+      return {result, securityGroups: sg}
     }
-  } catch (error) {
-    return removeAdded(error)
-  }
-  if (!intent.wait) {
-    const later = plan.steps.filter((s) => s.when === 'beanstalk').map((s) => s.port)
-    if (later.length > 0)
-      sg.notes.push(
-        `Beanstalk opens port ${later.join(', ')} on its security group with the environment update; check with: ebws listeners show -e ${first.environment.environmentName}`,
-      )
+    const stopped = () => {
+      if (guard?.signal)
+        sg.notes.push(`Interrupted by ${guard.signal}: the listeners were changed; the groups were not read back.`)
+      return Boolean(guard?.signal)
+    }
+    if (stopped()) return {result, securityGroups: sg}
+    try {
+      let after = await read()
+      sg.openedByBeanstalk = plan.steps
+        .filter((s) => s.when === 'beanstalk' && isOpen(after.groups, s.port))
+        .map((s) => s.port)
+      const stillClosed = plan.steps.filter((s) => s.when === 'beanstalk' && !isOpen(after.groups, s.port))
+      if (stillClosed.length > 0) {
+        if (stopped()) return {result, securityGroups: sg}
+        sg.notes.push(`Beanstalk did not open port ${stillClosed.map((s) => s.port).join(', ')}; ebws added the rule.`)
+        await add(stillClosed)
+        after = await read()
+      }
+      sg.closedAfter = plan.steps.map((s) => s.port).filter((p) => !isOpen(after.groups, p))
+      sg.verified = true
+    } catch (error) {
+      return removeAdded(error)
+    }
     return {result, securityGroups: sg}
   }
+
   try {
-    let after = await read()
-    sg.openedByBeanstalk = plan.steps
-      .filter((s) => s.when === 'beanstalk' && isOpen(after.groups, s.port))
-      .map((s) => s.port)
-    const stillClosed = plan.steps.filter((s) => s.when === 'beanstalk' && !isOpen(after.groups, s.port))
-    if (stillClosed.length > 0) {
-      sg.notes.push(`Beanstalk did not open port ${stillClosed.map((s) => s.port).join(', ')}; ebws added the rule.`)
-      await add(stillClosed)
-      after = await read()
+    let result: R
+    try {
+      result = await fix({
+        ...intent,
+        confirm: wrap(intent.confirm),
+        classic: {...intent.classic, confirm: wrap(intent.classic.confirm)},
+      })
+      inAdapter = false
+      if (!opened && early.length > 0) {
+        // The listeners needed no change, so nobody asked yet.
+        await intent.confirmSecurityGroups?.(sg)
+        await openEarly()
+      }
+    } catch (error) {
+      return await removeAdded(error)
     }
-    sg.closedAfter = [...new Set([...after.listenerPorts, ...plan.steps.map((s) => s.port)])].filter(
-      (p) => plan.steps.some((s) => s.port === p) && !isOpen(after.groups, p),
-    )
-    sg.verified = true
-  } catch (error) {
-    return removeAdded(error)
+    startGuard()
+    return await verify(result)
+  } finally {
+    guard?.dispose()
   }
-  return {result, securityGroups: sg}
 }

@@ -176,6 +176,30 @@ describe('security groups in listeners show and fix (local AWS bench)', () => {
     assert.ok(!after.verdict.findings.some((f) => f.code === 'SG_PORT_CLOSED'))
   })
 
+  it('CLB with the option settings (default --apply-to both): Beanstalk opens 443 on its group, read back', async () => {
+    const s = await createScenario(bench, {certificates: [{kind: 'rsa2048', domain: 'durable.example.com'}]})
+    const groupId = (await show(s.environmentName)).securityGroups.groups[0]!.id
+    bench.calls.clear()
+    const fixed = json<Fixed>(
+      await runCli(['listeners', 'fix', '-e', s.environmentName, '--domain', 'durable.example.com', '--json'], {env}),
+    )
+    assert.equal(fixed.status, 'applied')
+    assert.equal(ec2Writes(), 0)
+    assert.deepEqual(fixed.securityGroups?.openedByBeanstalk, [443])
+    assert.deepEqual(await openPorts(groupId), [80, 443])
+  })
+
+  it('without ec2:DescribeSecurityGroups, show still reports the listeners and says the groups were not checked', async () => {
+    const s = await createScenario(bench, {})
+    bench.faults.error(1, 'UnauthorizedOperation', {service: 'ec2'}, 403)
+    const r = await runCli(['listeners', 'show', '-e', s.environmentName, '--json'], {env})
+    bench.faults.clear()
+    assert.equal(r.code, 0, r.stderr)
+    const shown = json<Shown & {securityGroups: {unreadable?: string}}>(r)
+    assert.match(shown.securityGroups.unreadable ?? '', /ec2:DescribeSecurityGroups/)
+    assert.ok(shown.verdict.findings.some((f) => f.code === 'SG_UNREADABLE' && f.severity === 'warning'))
+  })
+
   it('a group Beanstalk does not manage: refused without --open-security-group (exit 2, zero writes), opened with it', async () => {
     const own = (
       await ec2.send(
@@ -230,7 +254,10 @@ describe('security groups in listeners show and fix (local AWS bench)', () => {
         env,
       },
     )
-    assert.notEqual(r1.code, 0)
+    // EC2's own error document, through the fault proxy, parsed by the SDK: access denied names the IAM action.
+    assert.equal(r1.code, 4, r1.stdout)
+    assert.equal(jsonError(r1).code, 'AWS_ACCESS_DENIED')
+    assert.match(jsonError(r1).message, /ec2:AuthorizeSecurityGroupIngress/)
     assert.deepEqual(await openPorts(first.groupId), [80])
 
     // 2. The rule goes in, then the listener change fails: the rule ebws added is removed again, and only it.
