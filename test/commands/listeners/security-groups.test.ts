@@ -2,14 +2,14 @@
 // fake makes the Beanstalk-managed group (AWSEBLoadBalancerSecurityGroup) in moto's EC2 and keeps its rules in step
 // with the listener settings (test/bench/eb-fake/EB-FAKE.md). Groups are read back with the AWS CLI.
 import assert from 'node:assert/strict'
-import {execFile} from 'node:child_process'
+import {execFile, spawn} from 'node:child_process'
 import {promisify} from 'node:util'
 import {after, before, describe, it} from 'node:test'
 
 import {CreateSecurityGroupCommand, EC2Client, RevokeSecurityGroupIngressCommand} from '@aws-sdk/client-ec2'
 
 import {createScenario, startCliBench, type FullBench} from '../../bench/scenario.ts'
-import {json, jsonError, runCli} from '../../helpers/cli.ts'
+import {envelope, json, jsonError, ROOT, runCli, tempDir} from '../../helpers/cli.ts'
 import {createAlbScenario, HTTPS_SETTINGS} from './alb-helpers.ts'
 
 const exec = promisify(execFile)
@@ -242,6 +242,63 @@ describe('security groups in listeners show and fix (local AWS bench)', () => {
       [own, 80],
     ])
     assert.deepEqual(await openPorts(own), [80, 443])
+  })
+
+  it('a signal while ebws adds its rule: the rule is removed again, the listeners are untouched, exit 130', async () => {
+    const s = await createScenario(bench, {certificates: [{kind: 'rsa2048', domain: 'sig.example.com'}]})
+    const groupId = (await show(s.environmentName)).securityGroups.groups[0]!.id
+    const listenersBefore = (await runCli(['listeners', 'show', '-e', s.environmentName, '--json'], {env})).stdout
+    // A slow AuthorizeSecurityGroupIngress: the signal lands while it is on the wire.
+    bench.faults.latency(600, {service: 'ec2', mutating: true})
+    const childTmp = tempDir('ebws-sg-signal-')
+    try {
+      const r = await new Promise<{code: number; stdout: string; stderr: string}>((resolve, reject) => {
+        const child = spawn(
+          process.execPath,
+          [
+            `${ROOT}/bin/run.js`,
+            'listeners',
+            'fix',
+            '-e',
+            s.environmentName,
+            '--domain',
+            'sig.example.com',
+            '--apply-to',
+            'elb',
+            '--json',
+          ],
+          {env: {...env, NO_COLOR: '1', TMPDIR: childTmp}, stdio: ['ignore', 'pipe', 'pipe']},
+        )
+        let stdout = ''
+        let stderr = ''
+        let armed = false
+        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+        child.stderr.on('data', (d: Buffer) => {
+          stderr += d.toString()
+          if (!armed && /Security group plan:/.test(stderr)) {
+            armed = true
+            setTimeout(() => child.kill('SIGTERM'), 250)
+          }
+        })
+        child.on('error', reject)
+        child.on('close', (code) => resolve({code: code ?? -1, stdout, stderr}))
+      })
+      assert.equal(r.code, 130, r.stdout + r.stderr)
+      assert.equal(envelope(r).error?.code, 'INTERRUPTED')
+      assert.match(r.stderr, /stopping at the next safe point/)
+    } finally {
+      bench.faults.clear()
+    }
+    assert.deepEqual(await openPorts(groupId), [80], 'the rule ebws added is gone')
+    const after = JSON.parse(
+      (await runCli(['listeners', 'show', '-e', s.environmentName, '--json'], {env})).stdout,
+    ) as {
+      result: {loadBalancer: {listeners: unknown}}
+    }
+    assert.deepEqual(
+      after.result.loadBalancer.listeners,
+      (JSON.parse(listenersBefore) as {result: {loadBalancer: {listeners: unknown}}}).result.loadBalancer.listeners,
+    )
   })
 
   it('a failure injected at each write puts the groups and listeners back as they were', async () => {
