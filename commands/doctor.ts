@@ -21,6 +21,8 @@ export default class Doctor extends EbwsCommand {
   static override description = `Checks, each printed as ✔ pass, ! warning, ✘ failure or - skipped, with one line of evidence and the fix (an ebws command that runs as printed, or the config change):
   dns, redirect, tls, hsts, socketio-polling, socketio-websocket, stickiness (--sessions), mixed-content, idle-timeout (--idle-probe), proxy-protocol
 
+On an ALB or NLB (known from -e, or from \`ebws local up --lb\` with --local) explanations and fixes are that load balancer's. The ALB's own port-80 redirect action keeps the Host it is sent (#{host}): a spoofed Host reflected by it (Server: awselb/2.0, https, same path and query) is a warning, since browsers only send Host names that resolve to the load balancer (the risk is a cache keyed without Host); the fix pins Host to the domain (aws elbv2 modify-listener, or the .ebextensions override). An app or nginx redirecting to any Host is a failure (open redirect).
+
 All checks run concurrently (the idle probe too, for its duration); every network step is bounded, so a dead host fails in seconds. Read-only.`
   static override examples = [
     {description: 'Probe a domain', command: '<%= config.bin %> <%= command.id %> https://app.example.com/'},
@@ -99,6 +101,7 @@ All checks run concurrently (the idle probe too, for its duration); every networ
         {
           environment: {name: endpoint.name, cname: endpoint.cname, endpoint: endpoint.endpoint},
           fixEnvironment: endpoint.name,
+          loadBalancer: endpoint.loadBalancer,
         },
       )
     }

@@ -89,31 +89,36 @@ export function createApp(config, {log = console, clusterConfig = loadClusterCon
   if (config.proxyProtocol)
     acceptProxyProtocol(server, {onError: (err) => log.warn?.(`closed a connection: ${err.message}`)})
 
+  // One set of handlers for every socket (Socket.io calls them with `this` = the socket), made once here rather than
+  // three closures per connection: what the app holds per connection stays what Socket.io itself holds.
+  function onEcho(payload, ack) {
+    if (typeof ack === 'function') ack(payload)
+  }
+  function onChat(text, ack) {
+    if (typeof text !== 'string' || text.length === 0 || text.length > 500)
+      return typeof ack === 'function' && ack({ok: false})
+    // Acknowledged once the message is on its way to every instance (with Redis: stored in the stream).
+    cluster
+      .broadcast('chat', {from: this.id.slice(0, 6), text, at: Date.now(), instance: clusterConfig.instanceId})
+      .then(
+        (scope) => typeof ack === 'function' && ack({ok: true, scope}),
+        (err) => typeof ack === 'function' && ack({ok: false, error: err.message}),
+      )
+  }
+  function onWhoami(ack) {
+    if (typeof ack !== 'function') return
+    ack({
+      protocol: requestProtocol(this.request),
+      clientAddress: clientAddress(this.request),
+      transport: this.conn.transport.name,
+      instance: clusterConfig.instanceId,
+      recovered: this.recovered,
+    })
+  }
   io.on('connection', (socket) => {
-    socket.on('echo', (payload, ack) => {
-      if (typeof ack === 'function') ack(payload)
-    })
-    socket.on('chat', (text, ack) => {
-      if (typeof text !== 'string' || text.length === 0 || text.length > 500)
-        return typeof ack === 'function' && ack({ok: false})
-      // Acknowledged once the message is on its way to every instance (with Redis: stored in the stream).
-      cluster
-        .broadcast('chat', {from: socket.id.slice(0, 6), text, at: Date.now(), instance: clusterConfig.instanceId})
-        .then(
-          (scope) => typeof ack === 'function' && ack({ok: true, scope}),
-          (err) => typeof ack === 'function' && ack({ok: false, error: err.message}),
-        )
-    })
-    socket.on('whoami', (ack) => {
-      if (typeof ack !== 'function') return
-      ack({
-        protocol: requestProtocol(socket.request),
-        clientAddress: clientAddress(socket.request),
-        transport: socket.conn.transport.name,
-        instance: clusterConfig.instanceId,
-        recovered: socket.recovered,
-      })
-    })
+    socket.on('echo', onEcho)
+    socket.on('chat', onChat)
+    socket.on('whoami', onWhoami)
   })
   return {app, server, io, cluster, status}
 }

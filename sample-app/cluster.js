@@ -70,7 +70,7 @@ export function attachRedis(io, cluster, {log = console} = {}) {
   // queued SUBSCRIBE with "Disconnects client": unhandled, that crashes the process in the middle of a drain.
   const duplicate = client.duplicate.bind(client)
   client.duplicate = (...args) => {
-    const dup = duplicate(...args)
+    const dup = pinStreamStart(duplicate(...args))
     const subscribe = dup.subscribe.bind(dup)
     dup.subscribe = (...subArgs) => {
       const subscribed = subscribe(...subArgs)
@@ -116,6 +116,34 @@ export function attachRedis(io, cluster, {log = console} = {}) {
       else client.destroy()
     },
   }
+}
+
+/**
+ * The adapter's stream reader starts at XREAD's `$` ("entries added after this call") and passes `$` again after every
+ * read that timed out, until the first entry arrives: an entry added between two such reads is never read on this
+ * instance (with a 1 s block and a busy event loop, the first broadcast after a quiet start was lost to a third of
+ * the clients in bench/socketio.ts --cluster). `$` belongs to the first read only
+ * (https://redis.io/docs/latest/commands/xread/#the-special--id): this pins it, on its first use, to the stream's
+ * last entry at that moment (0-0 when there is none), and passes that id instead of every `$` after it.
+ */
+export function pinStreamStart(reader) {
+  const xRead = reader.xRead.bind(reader)
+  const pinned = new Map()
+  reader.xRead = async (streams, ...rest) => {
+    const list = Array.isArray(streams) ? streams : [streams]
+    const resolved = await Promise.all(
+      list.map(async (s) => {
+        if (s.id !== '$') return s
+        if (!pinned.has(s.key)) {
+          const [last] = await reader.xRevRange(s.key, '+', '-', {COUNT: 1})
+          if (!pinned.has(s.key)) pinned.set(s.key, last?.id ?? '0-0')
+        }
+        return {...s, id: pinned.get(s.key)}
+      }),
+    )
+    return xRead(Array.isArray(streams) ? resolved : resolved[0], ...rest)
+  }
+  return reader
 }
 
 /** Without Redis: one instance, plain io.emit. Same shape as attachRedis's result. */

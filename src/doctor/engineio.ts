@@ -96,7 +96,7 @@ export type WsOutcome =
   | {kind: 'error'; code: string; message: string}
 
 /** Opens wss://host/socket.io/?EIO=4&transport=websocket[&sid=]: the socket, or the answer that was not a 101. */
-export function openWebSocket(ctx: ProbeContext, sid?: string): Promise<WsOutcome> {
+export function openWebSocket(ctx: ProbeContext, sid?: string, jar?: CookieJar): Promise<WsOutcome> {
   const t = ctx.target
   const url = targetUrl(
     ctx,
@@ -116,7 +116,8 @@ export function openWebSocket(ctx: ProbeContext, sid?: string): Promise<WsOutcom
       resolve(o)
     }
     const socket = new WebSocket(url, {
-      headers: {origin: origin(ctx), 'user-agent': 'ebws-doctor'},
+      // The session's cookies, as a browser sends them on the upgrade: load balancer stickiness (AWSALB) included.
+      headers: {origin: origin(ctx), 'user-agent': 'ebws-doctor', ...jar?.header()},
       rejectUnauthorized: false,
       handshakeTimeout: ctx.stepTimeoutMs,
       ...(isIP(t.host) === 0 ? {servername: t.host} : {}),
@@ -129,10 +130,13 @@ export function openWebSocket(ctx: ProbeContext, sid?: string): Promise<WsOutcom
     socket.once('open', () => done({kind: 'open', socket, headers: upgradeHeaders}))
     socket.once('unexpected-response', (req, res: IncomingMessage) => {
       let body = ''
+      // Kept now: once the response ends the socket is detached from req, and a keep-alive one would stay open.
+      const connection = res.socket
       res.setEncoding('utf8')
       res.on('data', (d: string) => (body += d.length + body.length < 4096 ? d : ''))
       const finish = () => {
         req.destroy()
+        connection?.destroy()
         done({kind: 'response', status: res.statusCode ?? 0, headers: res.headers, body})
       }
       res.once('end', finish)

@@ -1,5 +1,5 @@
 import type {AwsClients} from '../aws/clients.ts'
-import {describeEnvironment, describeOptionSettings} from '../environment/describe.ts'
+import {describeEnvironment, describeOptionSettings, loadBalancerKindFromSettings} from '../environment/describe.ts'
 import {configuredHealthCheckTarget} from '../proxy-protocol/plan.ts'
 
 export interface EnvironmentEndpoint {
@@ -10,6 +10,8 @@ export interface EnvironmentEndpoint {
   endpoint?: string | undefined
   /** The HTTP health check path, from the option settings. */
   healthPath?: string | undefined
+  /** The load balancer type (LoadBalancerType setting, else what the resource name says); undefined: none or unknown. */
+  loadBalancer?: 'classic' | 'application' | 'network' | undefined
 }
 
 /**
@@ -22,5 +24,12 @@ export async function environmentEndpoint(clients: AwsClients, environmentName: 
   const settings = await describeOptionSettings(clients, env).catch(() => [])
   const target = configuredHealthCheckTarget(settings)
   const path = /^HTTP:\d+(\/.*)$/i.exec(target)?.[1]
-  return {name: env.environmentName, cname: env.cname, endpoint: env.endpointUrl, healthPath: path}
+  const kind = loadBalancerKindFromSettings(settings) ?? env.loadBalancerKind
+  return {
+    name: env.environmentName,
+    cname: env.cname,
+    endpoint: env.endpointUrl,
+    healthPath: path,
+    loadBalancer: kind === 'none' ? undefined : kind,
+  }
 }

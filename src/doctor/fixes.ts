@@ -40,5 +40,29 @@ function stateDirFlag(t: DoctorTarget): string {
   return i >= 0 ? ` --state-dir ${args[i + 1]}` : ''
 }
 
-/** The listener layout that passes WebSocket upgrades: SSL 443 -> TCP plus HTTP 80 -> HTTP. */
-export const websocketLayout = (t: DoctorTarget): string => localUp(t, '--mode websocket') ?? listenersFix(t)
+/**
+ * The layout that passes WebSocket upgrades. CLB: SSL 443 -> TCP plus HTTP 80 -> HTTP. An ALB (HTTP/HTTPS listeners)
+ * and an NLB (TCP) pass upgrades themselves, so what drops them sits behind: the instance's nginx.
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-listeners.html (WebSockets)
+ */
+export function websocketLayout(t: DoctorTarget): string {
+  if (t.loadBalancer === 'application' || t.loadBalancer === 'network')
+    return localUp(t, '') ?? behindTheLoadBalancer(t)
+  return localUp(t, '--mode websocket') ?? listenersFix(t)
+}
+
+/** What to change when the ALB/NLB passes upgrades and something on the instance does not. */
+export const behindTheLoadBalancer = (t: DoctorTarget): string =>
+  `The ${t.loadBalancer === 'network' ? 'NLB' : 'ALB'} passes WebSocket upgrades; the instance's nginx must too: deploy ebws's .platform/nginx/conf.d files (proxy_set_header Upgrade $http_upgrade; Connection "upgrade"), then redeploy`
+
+/** Stickiness for polling sessions across instances, in the terms of the load balancer in front. */
+export function stickinessFix(t: DoctorTarget): string {
+  const websocketOnly =
+    "let clients use WebSocket only, io({transports: ['websocket']}) (one connection stays on one instance)"
+  if (t.loadBalancer === 'application')
+    return `Enable stickiness on the default process (the AWSALB cookie; WebSockets keep working on an ALB): ${localUp(t, '--stickiness') ?? listenersFix(t, ' --stickiness')}; or ${websocketOnly}`
+  if (t.loadBalancer === 'network')
+    // https://docs.aws.amazon.com/elasticloadbalancing/latest/network/edit-target-group-attributes.html#sticky-sessions
+    return `An NLB has no cookie stickiness: ${websocketOnly}; or turn on the target group's source-IP stickiness (stickiness.enabled, stickiness.type source_ip: clients behind one NAT then share an instance)`
+  return `${websocketOnly[0]!.toUpperCase()}${websocketOnly.slice(1)}, or enable load balancer stickiness: ${listenersFix(t, ' --mode http --stickiness')} (no WebSockets then)`
+}

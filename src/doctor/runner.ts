@@ -39,9 +39,10 @@ export function attributeRootCauses(checks: Check[]): Check[] {
   const tls = byId.get('tls')
   const tlsDown = tls?.status === 'fail' && /^no TLS handshake/.test(tls.evidence)
   return checks.map((c) => {
-    if (c.id === 'dns' || c.id === 'tls' || c.id === 'proxy-protocol' || (c.status !== 'fail' && c.status !== 'warn'))
-      return c
+    if (c.id === 'dns' || c.id === 'proxy-protocol' || (c.status !== 'fail' && c.status !== 'warn')) return c
+    // A PROXY header the backend does not expect cuts the TLS handshake where TLS ends on the instance (NLB).
     if (pp?.status === 'fail') return {...c, fix: `Fix the Proxy Protocol mismatch first (proxy-protocol): ${pp.fix}`}
+    if (c.id === 'tls') return c
     if (tlsDown && c.id !== 'redirect') return {...c, fix: `Fix HTTPS first (tls): ${tls.fix}`}
     return c
   })

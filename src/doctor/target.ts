@@ -59,7 +59,7 @@ function checkHealthPath(path: string | undefined): string | undefined {
 export function targetFromUrl(
   text: string,
   input: TargetInput,
-  extra: Pick<DoctorTarget, 'environment' | 'fixEnvironment'> = {},
+  extra: Pick<DoctorTarget, 'environment' | 'fixEnvironment' | 'loadBalancer'> = {},
 ): DoctorTarget {
   const parsed = parseTargetUrl(text)
   const plain = parsed.protocol === 'http:'
@@ -94,12 +94,21 @@ export function targetFromLocal(stateDirOption: string, input: TargetInput): Doc
     ])
   // src/local/run.ts makes the certificate in <stateDir>/tls (certificate.ts: localhost.crt).
   const caFile = input.caFile ?? join(stateDir, 'tls', 'localhost.crt')
+  const lb = state.loadBalancer ?? 'classic'
+  const instances = state.instances?.length ?? 1
+  // NLB instance endpoints sit on --nginx-port (and + 1) without nginx: keep that port so the restart binds the same.
+  const nlbPort = lb === 'network' ? state.instances?.[0]?.backendPorts[0] : undefined
   const args = [
     `--local-https-port ${state.ports.https}`,
     `--local-http-port ${state.ports.http}`,
     `--app-port ${state.ports.app}`,
     ...(state.app === 'external' ? ['--app external'] : []),
     ...(state.ports.nginx !== undefined ? ['--nginx', `--nginx-port ${state.ports.nginx}`] : []),
+    ...(nlbPort !== undefined ? [`--nginx-port ${nlbPort}`] : []),
+    ...(lb === 'classic' ? [] : [`--lb ${lb}`]),
+    ...(instances > 1 ? [`--instances ${instances}`] : []),
+    ...(state.stickiness ? ['--stickiness'] : []),
+    ...(state.redis ? ['--redis', `--redis-port ${new URL(state.redis.url).port}`] : []),
     `--mode ${state.mode}`,
     ...(stateDirOption !== DEFAULT_STATE_DIR ? [`--state-dir ${stateDirOption}`] : []),
   ].flatMap((a) => a.split(' '))
@@ -113,5 +122,6 @@ export function targetFromLocal(stateDirOption: string, input: TargetInput): Doc
     ...target,
     caSource: input.caFile ? `--ca ${input.caFile}` : "ebws local's certificate",
     local: {localUpArgs: args},
+    loadBalancer: lb,
   }
 }

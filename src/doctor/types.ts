@@ -51,7 +51,14 @@ export interface DoctorTarget {
   fixEnvironment?: string | undefined
   /** Set for `--local`: fixes name the `ebws local up` command that gives a working layout. */
   local?: {localUpArgs: string[]} | undefined
+  /**
+   * The load balancer type in front, when known (`--local`: the emulated one; `-e`: the LoadBalancerType setting).
+   * Unknown for a bare URL: checks then speak of the CLB, whose listeners are the ones that strip upgrades.
+   */
+  loadBalancer?: LoadBalancerType | undefined
 }
+
+export type LoadBalancerType = 'classic' | 'application' | 'network'
 
 /** Shared by the checks of one run: the bound on each network step and the addresses DNS gave. */
 export interface ProbeContext {

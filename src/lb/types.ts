@@ -56,6 +56,7 @@ export interface FixIntent {
   redirect: 'lb' | 'app'
   stickiness: boolean
   idleTimeoutSeconds?: number | undefined
+  /** --change-shared-listeners: on a shared ALB, also change the listeners and attributes every environment uses. */
   allowShared: boolean
   dryRun: boolean
   wait: boolean

@@ -107,6 +107,15 @@ function backendLines(
  * https://docs.aws.amazon.com/elasticloadbalancing/latest/classic/x-forwarded-headers.html
  * https://docs.aws.amazon.com/elasticloadbalancing/latest/classic/config-idle-timeout.html
  */
+/**
+ * A file path as one HAProxy config word. Single quotes stop word splitting and `$VAR` expansion (a --state-dir may
+ * hold spaces); a path with a single quote in it is double-quoted with `"`, `\\` and `$` escaped instead.
+ * https://docs.haproxy.org/2.6/configuration.html#2.2 (quoting and escaping)
+ */
+export function quotedPath(path: string): string {
+  return path.includes("'") ? `"${path.replace(/["\\$]/g, (c) => `\\${c}`)}"` : `'${path}'`
+}
+
 export function haproxyConfig(input: HaproxyConfigInput): string {
   const bind = input.bindAddress ?? '127.0.0.1'
   const lines = preamble('Classic Load Balancer', input.idleTimeoutSeconds)
@@ -114,7 +123,7 @@ export function haproxyConfig(input: HaproxyConfigInput): string {
     const localPort = required(input.localPorts, listener.loadBalancerPort, 'listener')
     const servers = asList(required(input.backends, listener.instancePort, 'backend'))
     const name = `lb_${listener.loadBalancerPort}`
-    const tls = isSecure(listener.protocol) ? ` ssl crt ${input.certificatePem}` : ''
+    const tls = isSecure(listener.protocol) ? ` ssl crt ${quotedPath(input.certificatePem)}` : ''
     const sendProxy = input.proxyProtocolInstancePorts.includes(listener.instancePort)
     const layer7 = isLayer7(listener.protocol)
     lines.push(
@@ -186,10 +195,12 @@ export function albHaproxyConfig(input: Elbv2ConfigInput): string {
     `    bind ${bind}:${input.httpPort}`,
     '    mode http',
     `    http-request redirect location https://%[req.hdr(host),field(1,:)]${httpsSuffix}%[capture.req.uri] code 301`,
+    // What an ALB's own responses carry (undocumented, but what `ebws doctor` tells its redirect from an app's by).
+    '    http-after-response set-header Server awselb/2.0',
     '',
     '# HTTPS:443 -> forward to the default process (HTTP), WebSockets pass',
     'frontend alb_443',
-    `    bind ${bind}:${input.httpsPort} ssl crt ${input.certificatePem}`,
+    `    bind ${bind}:${input.httpsPort} ssl crt ${quotedPath(input.certificatePem)}`,
     '    mode http',
     '    option forwardfor',
     '    http-request set-header X-Forwarded-Proto https',
@@ -264,7 +275,7 @@ export function nlbHaproxyConfig(input: NlbConfigInput): string {
         '',
         `# instance ${i + 1}, port ${lbPort}: the instance's nginx${tls ? ' (ends TLS)' : ''}`,
         `frontend instance${i + 1}_${lbPort}`,
-        `    bind ${bind}:${port}${tls ? ` ssl crt ${input.certificatePem}` : ''}${accept}`,
+        `    bind ${bind}:${port}${tls ? ` ssl crt ${quotedPath(input.certificatePem)}` : ''}${accept}`,
         '    mode http',
         // With PROXY v2 the source is the client's; without it, the load balancer's (a TCP pass-through hides nothing
         // locally: the client connects from 127.0.0.x either way).

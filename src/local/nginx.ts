@@ -109,14 +109,15 @@ export function buildLocalNginx(options: LocalNginxOptions): {conf: string; erro
       : '(platform default)'
   let main = options.variant === 'proxy-protocol' ? readFileSync(mainSource, 'utf8') : PLATFORM_DEFAULT_NGINX_CONF
   main = rewrite(main, /^user\s+nginx;$/m, '# user: not switched for a local, unprivileged run', mainSource)
-  main = rewrite(main, /\/var\/log\/nginx\//, `${prefix}/logs/`, mainSource)
-  main = rewrite(main, /\/var\/run\/nginx\.pid/, `${prefix}/nginx.pid`, mainSource)
+  // Relative paths resolve against `-p prefix`, so a prefix with spaces in it needs no quoting in the config.
+  main = rewrite(main, /\/var\/log\/nginx\//, 'logs/', mainSource)
+  main = rewrite(main, /\/var\/run\/nginx\.pid/, 'nginx.pid', mainSource)
   main = rewrite(main, /\/etc\/nginx\/mime\.types/, 'mime.types', mainSource)
   main = rewrite(main, /^worker_processes\s+auto;$/m, 'worker_processes 1;', mainSource)
   main = rewrite(main, /^worker_rlimit_nofile\s+\d+;$/m, 'worker_rlimit_nofile 8192;', mainSource)
   main = rewrite(main, /^\s*listen\s+80 /m, `        listen        127.0.0.1:${options.listenPort} `, mainSource)
   const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']
-    .map((t) => `    ${t}_temp_path ${prefix}/tmp/${t};`)
+    .map((t) => `    ${t}_temp_path tmp/${t};`)
     .join('\n')
   main = rewrite(main, /^http \{$/m, `http {\n${temp}`, mainSource)
   if (options.variant === 'proxy-protocol') {

@@ -13,16 +13,19 @@ export function redisConfig(input: {port: number; dir: string; configPath: strin
     `port ${input.port}`,
     'protected-mode yes',
     'daemonize no',
-    `dir ${input.dir}`,
+    `dir ${redisQuoted(input.dir)}`,
     `logfile ""`,
     'save ""',
     'appendonly no',
     // Keeps the config path in /proc/<pid>/cmdline: how ebws checks a recorded pid is still this redis-server.
     // Nothing else in the title: it must fit in the original argv (`redis-server <config>`), or it is cut short.
-    `proc-title-template "{title} ${input.configPath}"`,
+    `proc-title-template ${redisQuoted(`{title} ${input.configPath}`)}`,
     '',
   ].join('\n')
 }
+
+/** One redis.conf argument: double-quoted with `\\` and `"` escaped, so a state dir may hold spaces and quotes. */
+const redisQuoted = (value: string): string => `"${value.replace(/["\\]/g, (c) => `\\${c}`)}"`
 
 export const redisDataDir = (stateDir: string): string => join(stateDir, 'redis')
 

@@ -33,6 +33,12 @@ import {
 } from './processes.ts'
 
 export const SAMPLE_APP_DIR = join(PACKAGE_ROOT, 'sample-app')
+/**
+ * Node flags the sample app runs with, as its package.json `start` script (what Beanstalk runs) gives them: a young
+ * generation capped at 2 x 8 MiB, which Node's default lets grow to ~70 MiB of RSS under a burst of connections
+ * (bench/socketio.ts --memory).
+ */
+export const SAMPLE_APP_NODE_FLAGS = ['--max-semi-space-size=8']
 export const DEFAULT_STATE_DIR = '.ebws-local'
 
 export interface LocalUpOptions {
@@ -62,6 +68,8 @@ export interface LocalUpOptions {
   /** Start a real redis-server on redisPort and give the instances REDIS_URL. */
   redis?: boolean
   redisPort?: number
+  /** Test seam: rewrites the generated HAProxy configuration, to build deliberately broken layouts (doctor's e2e tests). */
+  editHaproxyConfig?: (config: string) => string
 }
 
 export interface LocalInstance {
@@ -333,6 +341,7 @@ export async function localUp(options: LocalUpOptions): Promise<LocalState> {
             stickiness: options.stickiness ?? false,
           }),
   )
+  if (options.editHaproxyConfig) writeFileSync(cfgPath, options.editHaproxyConfig(readFileSync(cfgPath, 'utf8')))
   try {
     execFileSync(haproxy, ['-c', '-q', '-f', cfgPath], {stdio: 'pipe'})
   } catch (err) {
@@ -440,7 +449,10 @@ export async function localUp(options: LocalUpOptions): Promise<LocalState> {
             // A stopped instance closes its clients at once locally (Beanstalk allows longer).
             DRAIN_TIMEOUT_MS: process.env.DRAIN_TIMEOUT_MS ?? '5000',
           }
-          return start(inst.id, [process.execPath, script], script, [inst.port], {env, cwd: SAMPLE_APP_DIR})
+          return start(inst.id, [process.execPath, ...SAMPLE_APP_NODE_FLAGS, script], script, [inst.port], {
+            env,
+            cwd: SAMPLE_APP_DIR,
+          })
         }),
       )
     }

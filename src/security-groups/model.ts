@@ -94,7 +94,9 @@ export function judgeExposure(e: Exposure): SecurityGroupsReport {
       message:
         e.loadBalancerType === 'network'
           ? "The Network Load Balancer has no security group: clients' connections reach the instances, so the instances' security group decides what gets through (an NLB has one only if it was created with one)."
-          : 'The load balancer has no security group (EC2-Classic): nothing to check.',
+          : e.loadBalancerType === 'classic'
+            ? 'The Classic Load Balancer has no security group (EC2-Classic, retired): nothing to check.'
+            : 'The load balancer has no security group: nothing to check.',
     })
     return {...base, closedPorts: [], findings}
   }

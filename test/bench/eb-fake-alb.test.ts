@@ -176,6 +176,110 @@ describe('eb-fake: ALB and NLB environments', () => {
     )
   })
 
+  it("two environments on a shared ALB: an update of one leaves the other's rules, its own rules and the listeners alone", async () => {
+    const cert = await createCertificate({endpoint: b.moto.url, region: REGION, kind: 'rsa2048'})
+    const lb = await b.fake.createSharedLoadBalancer('shared-two', {
+      listeners: [
+        {port: 80, protocol: 'HTTP'},
+        {port: 443, protocol: 'HTTPS', certificateArn: cert.arn},
+      ],
+    })
+    const a = await b.fake.createEnvironment({
+      name: 'shared-a',
+      application: 'app',
+      loadBalancerType: 'application',
+      sharedLoadBalancerArn: lb.arn,
+      // The documented example: rules named on a listener, a path rule to another process.
+      optionSettings: [
+        {Namespace: 'aws:elbv2:listener:443', OptionName: 'Rules', Value: 'default,admin'},
+        {Namespace: 'aws:elbv2:listenerrule:admin', OptionName: 'PathPatterns', Value: '/admin/*'},
+        {Namespace: 'aws:elbv2:listenerrule:admin', OptionName: 'Process', Value: 'admin'},
+        {Namespace: 'aws:elasticbeanstalk:environment:process:admin', OptionName: 'Port', Value: '8081'},
+      ],
+    })
+    const bEnv = await b.fake.createEnvironment({
+      name: 'shared-b',
+      application: 'app',
+      loadBalancerType: 'application',
+      sharedLoadBalancerArn: lb.arn,
+    })
+    const [l80, l443] = await listeners(lb.arn)
+    const rules = async (arn: string) =>
+      ((await v2.send(new DescribeRulesCommand({ListenerArn: arn}))).Rules ?? [])
+        .filter((r) => !r.IsDefault)
+        .map((r) => ({
+          arn: r.RuleArn,
+          priority: r.Priority,
+          conditions: (r.Conditions ?? []).map((c) => [c.Field, c.Values ?? c.HostHeaderConfig?.Values]),
+          actions: (r.Actions ?? []).map((x) => x.Type),
+        }))
+    assert.deepEqual(
+      (await rules(l443!.ListenerArn!)).map((r) => [r.priority, r.conditions]),
+      [
+        [
+          '1',
+          [
+            ['host-header', [a.cname]],
+            ['path-pattern', ['/admin/*']],
+          ],
+        ],
+        ['2', [['host-header', [a.cname]]]],
+      ],
+      "a's rules on the listener its Rules option names: the named rule first, the default rule last",
+    )
+    assert.deepEqual(
+      (await rules(l80!.ListenerArn!)).map((r) => [r.priority, r.conditions]),
+      [['1', [['host-header', [bEnv.cname]]]]],
+      'b names no listener: its default rule goes on port 80',
+    )
+    // a's own rule changed with the ELBv2 API (as AWS says to for a shared ALB), then a's environment is updated.
+    const {ModifyRuleCommand} = await import('@aws-sdk/client-elastic-load-balancing-v2')
+    const mine = (await rules(l443!.ListenerArn!))[1]!
+    await v2.send(
+      new ModifyRuleCommand({
+        RuleArn: mine.arn,
+        Actions: [{Type: 'fixed-response', FixedResponseConfig: {StatusCode: '418'}}],
+      }),
+    )
+    const before = {
+      l80: await rules(l80!.ListenerArn!),
+      l443: await rules(l443!.ListenerArn!),
+      listeners: await listeners(lb.arn),
+    }
+    await update('shared-a', {
+      OptionSettings: [
+        {Namespace: 'aws:elasticbeanstalk:environment:process:default', OptionName: 'StickinessEnabled', Value: 'true'},
+      ],
+    })
+    assert.deepEqual(await rules(l80!.ListenerArn!), before.l80, "b's rule untouched")
+    assert.deepEqual(await rules(l443!.ListenerArn!), before.l443, "a's rules are not rebuilt by its update")
+    assert.deepEqual(
+      (await listeners(lb.arn)).map((l) => [l.Port, l.Protocol, l.DefaultActions, l.Certificates?.[0]?.CertificateArn]),
+      before.listeners.map((l) => [l.Port, l.Protocol, l.DefaultActions, l.Certificates?.[0]?.CertificateArn]),
+      'the shared listeners untouched',
+    )
+    const {DescribeTargetGroupsCommand, DescribeTargetGroupAttributesCommand} =
+      await import('@aws-sdk/client-elastic-load-balancing-v2')
+    const tg = (await v2.send(new DescribeTargetGroupsCommand({LoadBalancerArn: lb.arn}))).TargetGroups!.find(
+      (t) => t.TargetGroupName!.endsWith('-default') && t.TargetGroupName!.includes(a.id.slice(2, 10)),
+    )!
+    const attrs =
+      (await v2.send(new DescribeTargetGroupAttributesCommand({TargetGroupArn: tg.TargetGroupArn}))).Attributes ?? []
+    assert.equal(attrs.find((x) => x.Key === 'stickiness.enabled')?.Value, 'true', 'its processes are updated')
+    for (const [Namespace, OptionName, Value] of [
+      ['aws:elbv2:loadbalancer', 'IdleTimeout', '120'],
+      ['aws:elbv2:listener:443', 'SSLPolicy', 'ELBSecurityPolicy-TLS13-1-2-2021-06'],
+    ] as const) {
+      await assert.rejects(
+        b.eb.send(
+          new UpdateEnvironmentCommand({EnvironmentName: 'shared-a', OptionSettings: [{Namespace, OptionName, Value}]}),
+        ),
+        /does not apply to an environment with a shared load balancer/,
+        `${Namespace} ${OptionName} is not a shared ALB's to set`,
+      )
+    }
+  })
+
   it("an NLB's listeners are TCP only in the option settings", async () => {
     const e = await b.fake.createEnvironment({name: 'nlb-a', application: 'app', loadBalancerType: 'network'})
     assert.match(e.loadBalancerName!, /:loadbalancer\/net\//)

@@ -81,6 +81,43 @@ describe('ebws doctor -e: the environment from DescribeEnvironments', () => {
     assert.equal(bench.calls.count({mutating: true}), 0, 'read-only on AWS')
   })
 
+  it("-e on an ALB environment: its fixes are the ALB's (AWSALB stickiness, pinning the redirect Host), naming -e ENV", async (t) => {
+    await bench.eb.createEnvironment({
+      name: 'doc-alb',
+      application: 'doc-app',
+      loadBalancerType: 'application',
+      environmentType: 'LoadBalanced',
+      status: 'Ready',
+      cname: 'localhost',
+      optionSettings: [
+        {Namespace: 'aws:elasticbeanstalk:environment', OptionName: 'LoadBalancerType', Value: 'application'},
+      ],
+    })
+    const alb = await up('websocket', false, {loadBalancer: 'application', instances: 2})
+    t.after(() => alb.down())
+    const ca = join(alb.stateDir, 'tls', 'localhost.crt')
+    const r = await runCli(
+      ['doctor', `https://localhost:${alb.https}/`, '-e', 'doc-alb', '--http-port', String(alb.http), '--ca', ca],
+      {env, timeoutMs: 60_000},
+    )
+    const args = [`https://localhost:${alb.https}/`, '-e', 'doc-alb', '--http-port', String(alb.http), '--ca', ca]
+    const json = await runCli(['doctor', ...args, '--sessions', '4', '--json'], {env, timeoutMs: 60_000})
+    const checks = byId(envelope<DoctorResult>(json).result!)
+    assert.equal(checks.redirect.status, 'warn', JSON.stringify(checks.redirect))
+    assert.match(checks.redirect.fix ?? '', /--listener-arn PORT_80_LISTENER_ARN \(ebws listeners show -e doc-alb\)/)
+    assert.equal(checks.stickiness.status, 'fail')
+    assert.match(
+      checks.stickiness.fix ?? '',
+      /AWSALB cookie; WebSockets keep working on an ALB\): ebws listeners fix -e doc-alb --domain localhost --stickiness;/,
+    )
+    // Two instances without stickiness break polling itself; the human output names the same ALB fix.
+    assert.equal(r.code, 1, r.stdout + r.stderr)
+    assert.match(
+      r.stdout,
+      /^✘ socketio-polling .*Session ID unknown.*\n +fix: Requests of one session reach different instances: Enable stickiness on the default process \(the AWSALB cookie/m,
+    )
+  })
+
   it('an unknown environment is bad input (exit 2)', async () => {
     const r = await runCli(['doctor', '-e', 'nope', '--json'], {env})
     assert.equal(r.code, 2)

@@ -2,48 +2,20 @@
 // with real HAProxy (and the sample app), certificates made by the test; headless Chromium must agree on the
 // transport reached.
 import assert from 'node:assert/strict'
-import {chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {chmodSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {createServer, type AddressInfo, type Socket} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {after, before, describe, it} from 'node:test'
 
-import {chromium} from 'playwright-core'
-
-import {CHECK_IDS, type Check, type CheckId, type DoctorResult} from '../../src/doctor/types.ts'
 import {SAMPLE_APP_DIR, localDown, localUp} from '../../src/local/run.ts'
 import type {LayoutMode} from '../../src/listeners/modes.ts'
 import {portIsFree, startDetached, stopProcess, type StartedProcess, waitForPort} from '../../src/local/processes.ts'
 import {generateCertificate} from '../bench/certificates.ts'
 import {envelope, runCli} from '../helpers/cli.ts'
+import {browserTransport, doctor, ENV, expectStatuses, nginxRedirect, type Run, transportOf} from './doctor-helpers.ts'
 import {freePorts, type Stack} from './helpers.ts'
-
-const ENV = Object.fromEntries(
-  Object.entries(process.env).filter((e): e is [string, string] => typeof e[1] === 'string'),
-)
-
-interface Run {
-  code: number
-  checks: Record<CheckId, Check>
-  stdout: string
-}
-
-async function doctor(args: string[]): Promise<Run> {
-  const r = await runCli(['doctor', ...args, '--json'], {env: ENV, timeoutMs: 60_000})
-  const doc = envelope<DoctorResult>(r)
-  assert.ok(doc.result, `no result: ${r.stdout} ${r.stderr}`)
-  if (r.code !== 0) assert.equal(doc.error?.code, 'CHECK_FAILED')
-  // Exactly the ten ids, in order, each exactly {id, status, evidence, fix}.
-  assert.deepEqual(
-    doc.result.checks.map((c) => c.id),
-    [...CHECK_IDS],
-  )
-  for (const c of doc.result.checks) assert.deepEqual(Object.keys(c).sort(), ['evidence', 'fix', 'id', 'status'])
-  assert.deepEqual(Object.keys(doc.result), ['checks'])
-  const checks = Object.fromEntries(doc.result.checks.map((c) => [c.id, c])) as Record<CheckId, Check>
-  return {code: r.code, checks, stdout: r.stdout}
-}
 
 /**
  * `ebws local up` on free ports, like helpers.ts up(), but also making sure nginx's health-check port (nginx port + 1,
@@ -72,37 +44,6 @@ async function upStack(mode: LayoutMode, nginx = false): Promise<Stack> {
       rmSync(stateDir, {recursive: true, force: true})
       if (attempt >= 5 || (err as {code?: string}).code !== 'PORT_IN_USE') throw err
     }
-  }
-}
-
-const transportOf = (run: Run) => /transport reached: (\w+)/.exec(run.checks['socketio-polling'].evidence)?.[1]
-
-function expectStatuses(run: Run, expected: Partial<Record<CheckId, Check['status']>>) {
-  for (const [id, status] of Object.entries(expected))
-    assert.equal(run.checks[id as CheckId].status, status, `${id}: ${JSON.stringify(run.checks[id as CheckId])}`)
-}
-
-const LAUNCH = {
-  executablePath: '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-}
-
-/** The transport the sample page reports once connected, in headless Chromium. */
-async function browserTransport(url: string): Promise<string> {
-  const browser = await chromium.launch(LAUNCH)
-  try {
-    const context = await browser.newContext({ignoreHTTPSErrors: true})
-    const page = await context.newPage()
-    await page.goto(url)
-    await page
-      .locator('#state')
-      .filter({hasText: /connected via/})
-      .waitFor({timeout: 15_000})
-    // The page upgrades polling -> websocket when it can; give an upgrade the time to happen before reading.
-    await sleep(1000)
-    return (await page.locator('#transport').textContent()) ?? ''
-  } finally {
-    await browser.close()
   }
 }
 
@@ -309,37 +250,6 @@ describe('ebws doctor against broken layouts (raw HAProxy configs, certificates 
     await waitForPort(l.http, proc, 10_000)
   }
 
-  /** A real nginx on `port` whose only job is the common hand-written redirect: `return 301 https://$host...`. */
-  async function nginxRedirect(port: number, httpsPort: number): Promise<void> {
-    const prefix = join(dir, `nginx-${port}`)
-    mkdirSync(join(prefix, 'tmp'), {recursive: true})
-    const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']
-      .map((t) => `  ${t}_temp_path ${prefix}/tmp/${t};`)
-      .join('\n')
-    const conf = join(prefix, 'nginx.conf')
-    writeFileSync(
-      conf,
-      [
-        'worker_processes 1;',
-        `pid ${prefix}/nginx.pid;`,
-        `error_log ${prefix}/error.log;`,
-        'events { worker_connections 64; }',
-        'http {',
-        '  access_log off;',
-        temp,
-        `  server { listen 127.0.0.1:${port}; location / { return 301 https://$host:${httpsPort}$request_uri; } }`,
-        '}',
-      ].join('\n'),
-    )
-    const proc = startDetached(
-      `nginx-${port}`,
-      ['nginx', '-p', `${prefix}/`, '-c', conf, '-e', `${prefix}/error.log`, '-g', 'daemon off;'],
-      {log: join(prefix, 'out.log'), marker: prefix},
-    )
-    processes.push(proc)
-    await waitForPort(port, proc, 10_000)
-  }
-
   /** One layout: apps (env per app), HAProxy, then doctor on https://localhost:<https>/. */
   async function layout(
     spec: Omit<Layout, 'https' | 'http' | 'apps'> & {appEnv?: Record<string, string>; instances?: number},
@@ -426,7 +336,7 @@ describe('ebws doctor against broken layouts (raw HAProxy configs, certificates 
   it('nginx redirecting to $host: the redirect works, but a spoofed Host is redirected to (an open redirect)', async () => {
     const [https, http, appPort, nginxPort] = (await freePorts(4)) as [number, number, number, number]
     await app(appPort, {HTTPS_PORT: String(https)})
-    await nginxRedirect(nginxPort, https)
+    await nginxRedirect(dir, processes, nginxPort, https)
     await haproxy({https, http, apps: [appPort], secure: 'ssl-tcp', plain: 'http', plainTo: nginxPort})
     const run = await doctor([`https://localhost:${https}/`, '--http-port', String(http), '--ca', good.ca])
     expectStatuses(run, {redirect: 'fail', 'socketio-websocket': 'pass'})

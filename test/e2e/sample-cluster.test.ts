@@ -12,7 +12,7 @@ import {io, type Socket} from 'socket.io-client'
 // @ts-expect-error: the sample app is plain JavaScript without type declarations.
 import {createApp} from '../../sample-app/app.js'
 // @ts-expect-error: idem.
-import {drain, loadClusterConfig, READ_BLOCK_MS} from '../../sample-app/cluster.js'
+import {drain, loadClusterConfig, pinStreamStart, READ_BLOCK_MS} from '../../sample-app/cluster.js'
 import {pingRedis} from '../../src/local/redis.ts'
 import {freeBlocks} from './helpers.ts'
 
@@ -148,5 +148,53 @@ describe('sample app drain (no Redis)', () => {
     await assert.rejects(client(app.port), 'no new connections')
     for (const s of sockets) s.close()
     agent.destroy()
+  })
+})
+
+describe('sample app Node flags', () => {
+  it('`npm start` (what Beanstalk runs) and `ebws local up` start it with the same flags: the young generation cap', async () => {
+    const {readFileSync} = await import('node:fs')
+    const {SAMPLE_APP_DIR, SAMPLE_APP_NODE_FLAGS} = await import('../../src/local/run.ts')
+    const pkg = JSON.parse(readFileSync(join(SAMPLE_APP_DIR, 'package.json'), 'utf8')) as {scripts: {start: string}}
+    assert.equal(pkg.scripts.start, `node ${SAMPLE_APP_NODE_FLAGS.join(' ')} server.js`)
+    assert.ok(SAMPLE_APP_NODE_FLAGS.some((f) => f.startsWith('--max-semi-space-size=')))
+  })
+})
+
+describe("the Redis Streams adapter's reader, between two reads that timed out", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ebws-sample-stream-'))
+  const cleanup: Array<() => unknown> = []
+  after(async () => {
+    for (const c of cleanup.reverse()) await c()
+    rmSync(dir, {recursive: true, force: true})
+  })
+
+  it('gets an entry added between them (XREAD `$` pinned to the stream end at the first read); plain `$` misses it', async () => {
+    const {createClient} = await import('redis')
+    const [port] = (await freeBlocks([1])) as [number]
+    const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir], {
+      stdio: 'ignore',
+    })
+    cleanup.push(() => new Promise((r) => (redis.exitCode !== null ? r(null) : (redis.once('exit', r), redis.kill()))))
+    await until('redis-server', () => pingRedis(port))
+    const writer = createClient({url: `redis://127.0.0.1:${port}`})
+    await writer.connect()
+    const reader = pinStreamStart(writer.duplicate())
+    const plain = writer.duplicate()
+    await Promise.all([reader.connect(), plain.connect()])
+    cleanup.push(() => Promise.all([writer, reader, plain].map((c) => c.close())))
+    await writer.xAdd('socket.io', '*', {before: 'start'})
+    const read = (client: typeof writer) => client.xRead([{key: 'socket.io', id: '$'}], {BLOCK: 100, COUNT: 10})
+    // The adapter's loop: a read that times out, then (the entry lands in between) the same read again.
+    assert.equal(await read(reader), null)
+    assert.equal(await read(plain), null)
+    await writer.xAdd('socket.io', '*', {n: '1'})
+    const got = (await read(reader)) as Array<{messages: Array<{message: Record<string, string>}>}> | null
+    assert.deepEqual(
+      got?.[0]?.messages.map((m) => ({...m.message})),
+      [{n: '1'}],
+      'the entry added between the reads, and not the one from before the first',
+    )
+    assert.equal(await read(plain), null, 'without the pin, `$` skips it')
   })
 })

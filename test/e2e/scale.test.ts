@@ -115,6 +115,17 @@ describe('3 instances with --redis (Redis Streams adapter)', () => {
       await until(`${inst.id} ready`, async () => (await health(inst.port)).status === 'ok')
   })
 
+  it("every instance runs with the sample app's Node flags (the young generation cap, as `npm start`)", async () => {
+    const {readFileSync} = await import('node:fs')
+    const {SAMPLE_APP_NODE_FLAGS} = await import('../../src/local/run.ts')
+    const apps = stack.state.processes.filter((p) => p.name.startsWith('app-'))
+    assert.equal(apps.length, 3)
+    for (const app of apps) {
+      const argv = readFileSync(`/proc/${app.pid}/cmdline`, 'utf8').split('\0')
+      for (const flag of SAMPLE_APP_NODE_FLAGS) assert.ok(argv.includes(flag), `${app.name}: ${argv.join(' ')}`)
+    }
+  })
+
   it('a message emitted on one instance reaches the clients of all three', async () => {
     const clients = await clientsOnEveryInstance(stack)
     try {

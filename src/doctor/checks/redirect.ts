@@ -1,6 +1,6 @@
-import {httpCall, quote, targetUrl} from '../http.ts'
-import {listenersFix, websocketLayout} from '../fixes.ts'
-import {check, type Check, type CheckStatus, type ProbeContext} from '../types.ts'
+import {httpCall, type HttpResponse, quote, targetUrl} from '../http.ts'
+import {listenersFix, localUp, websocketLayout} from '../fixes.ts'
+import {check, type Check, type CheckStatus, type DoctorTarget, type ProbeContext} from '../types.ts'
 
 const PROBE_PATH = '/ebws-doctor/probe?q=redirect-check'
 const SPOOFED_HOST = 'ebws-doctor-spoofed.invalid'
@@ -33,6 +33,69 @@ export function judgeLocation(location: URL, expected: URL): {status: CheckStatu
     }
   }
   return {status: 'pass'}
+}
+
+/**
+ * Whether a response was written by the load balancer itself (its redirect action) rather than by something behind
+ * it: an ALB's own responses carry `Server: awselb/2.0`. AWS does not document the header, but every ALB sends it,
+ * and `ebws local up --lb application` does too. Judged from the response alone, as a browser sees it: an app that
+ * fakes the header only turns its reflected Host into a warning, never into a pass.
+ */
+export function redirectByLoadBalancer(res: HttpResponse): string | undefined {
+  const server = res.headers.server
+  return typeof server === 'string' && /^awselb\//i.test(server) ? `Server: ${server}` : undefined
+}
+
+export interface SpoofVerdict {
+  status: CheckStatus
+  /** none: no redirect or one to the real host; reflected: the load balancer's redirect action keeps the Host sent; open: an open redirect; elsewhere: a third host. */
+  kind: 'none' | 'reflected' | 'open' | 'elsewhere'
+}
+
+/**
+ * How to rate the answer to `GET http://host/probe` sent with a spoofed `Host`:
+ * - no redirect, or one to the real host: pass;
+ * - the load balancer's own redirect action (`by`) keeping the Host sent, to https with the same path and query, as an
+ *   ALB redirect with Host `#{host}` does: a warning. A browser only sends Host names that resolve to this load
+ *   balancer, so it cannot be led elsewhere; the risk is a cache in front that keys responses without the Host.
+ *   https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_RedirectActionConfig.html
+ * - the same from the app or nginx (`return 301 https://$host...`): a failure (open redirect), since the app can
+ *   allow-list its hosts; and a redirect to any other host, or one that changes scheme, path or query: a failure.
+ */
+export function judgeSpoofedRedirect(
+  sentHost: string,
+  realHost: string,
+  location: URL | undefined,
+  probe: {pathname: string; search: string},
+  by: string | undefined,
+): SpoofVerdict {
+  if (!location) return {status: 'pass', kind: 'none'}
+  const host = location.hostname.toLowerCase()
+  if (host === realHost.toLowerCase()) return {status: 'pass', kind: 'none'}
+  if (host !== sentHost.toLowerCase()) return {status: 'fail', kind: 'elsewhere'}
+  const faithful =
+    location.protocol === 'https:' && location.pathname === probe.pathname && location.search === probe.search
+  return by && faithful ? {status: 'warn', kind: 'reflected'} : {status: 'fail', kind: 'open'}
+}
+
+/** How to pin an ALB redirect's Host to the domain (the ARN is the port-80 listener's, as `listeners show` lists it). */
+function pinRedirectHost(t: DoctorTarget): string {
+  const env = t.fixEnvironment ? ` -e ${t.fixEnvironment}` : ''
+  return (
+    `Pin the redirect's Host to ${t.host}: aws elbv2 modify-listener --listener-arn PORT_80_LISTENER_ARN (ebws listeners show${env}) ` +
+    `--default-actions 'Type=redirect,RedirectConfig={Protocol=HTTPS,Port=443,Host=${t.host},Path=/#{path},Query=#{query},StatusCode=HTTP_301}'; ` +
+    `to keep it across environment updates, write Host: "${t.host}" (not "#{host}") in the .ebextensions override of AWSEBV2LoadBalancerListener (ebws listeners fix${env} --emit-ebextensions .ebextensions writes it). ` +
+    `Or let the app redirect, to its allowed hosts only: ${listenersFix(t, ' --redirect app')}`
+  )
+}
+
+/** The fix when http:// is not redirected, in the terms of the load balancer in front. */
+function noRedirectFix(t: DoctorTarget): string {
+  if (t.loadBalancer === 'application')
+    return `${localUp(t, '') ?? listenersFix(t)} (the ALB's HTTP:80 listener gets a redirect action: 301 to https, host, path and query kept)`
+  if (t.loadBalancer === 'network')
+    return `An NLB passes TCP and adds no X-Forwarded-Proto: redirect by port on the instance, everything arriving on port 80 answers 301 to https://${t.host} (nginx: a server on 80 with return 301 https://${t.host}$request_uri)${localUp(t, '') ? `; locally: ${localUp(t, '')}` : ''}`
+  return `${listenersFix(t)} (HTTP ${t.httpPort} -> HTTP sends X-Forwarded-Proto: http, so the app can tell and redirect; a TCP listener sends nothing), with httpsRedirect() from ebws/redirect in the app`
 }
 
 async function followChain(ctx: ProbeContext, start: URL): Promise<Finding | undefined> {
@@ -79,7 +142,10 @@ export async function redirectCheck(ctx: ProbeContext): Promise<Check> {
     findings.push({
       status: 'fail',
       evidence: `${start.href}: ${first.failure.message}`,
-      fix: `Add a plain-HTTP listener on port ${t.httpPort} that reaches the app with X-Forwarded-Proto: ${websocketLayout(t)}`,
+      fix:
+        t.loadBalancer === 'application' || t.loadBalancer === 'network'
+          ? `Add the port-${t.httpPort} listener: ${noRedirectFix(t)}`
+          : `Add a plain-HTTP listener on port ${t.httpPort} that reaches the app with X-Forwarded-Proto: ${websocketLayout(t)}`,
     })
   } else {
     const res = first.response
@@ -91,13 +157,16 @@ export async function redirectCheck(ctx: ProbeContext): Promise<Check> {
         evidence: `${start.href} answered ${quote(res, 60)}: no redirect to https`,
         fix: noHeader
           ? `The app refuses the Host: set ALLOWED_HOSTS=${t.host} (the hosts it may redirect to).`
-          : `${listenersFix(t)} (HTTP ${t.httpPort} -> HTTP sends X-Forwarded-Proto: http, so the app can tell and redirect; a TCP listener sends nothing), with httpsRedirect() from ebws/redirect in the app`,
+          : noRedirectFix(t),
       })
     } else {
       const target = new URL(location, start)
       const judged = judgeLocation(target, expected)
+      // An ALB's redirect action writes the port it is given (Port 443) into Location: harmless, and not ours to change.
       const artefact =
-        /^https:\/\/[^/]+:443(\/|$)/i.test(location) && t.httpsPort === 443 ? ' (a redundant :443 in Location)' : ''
+        /^https:\/\/[^/]+:443(\/|$)/i.test(location) && t.httpsPort === 443 && !redirectByLoadBalancer(res)
+          ? ' (a redundant :443 in Location)'
+          : ''
       if (judged.problem) {
         findings.push({
           status: 'fail',
@@ -133,11 +202,25 @@ export async function redirectCheck(ctx: ProbeContext): Promise<Check> {
   if (spoofed.response) {
     const location = spoofed.response.headers.location
     const to = location ? new URL(location, start) : undefined
-    if (to && to.hostname.toLowerCase() === SPOOFED_HOST) {
+    const by = redirectByLoadBalancer(spoofed.response)
+    const verdict = judgeSpoofedRedirect(SPOOFED_HOST, t.host, to, expected, by)
+    if (verdict.kind === 'reflected') {
+      findings.push({
+        status: 'warn',
+        evidence: `Host: ${SPOOFED_HOST} is redirected to ${location} by the load balancer's own redirect action (${by}), which keeps the Host sent (#{host}): a browser only sends Host names that resolve to this load balancer, so no user is led elsewhere; the risk is a cache in front that keys responses without the Host`,
+        fix: pinRedirectHost(t),
+      })
+    } else if (verdict.kind === 'open') {
       findings.push({
         status: 'fail',
         evidence: `open redirect: Host: ${SPOOFED_HOST} is redirected to ${location}`,
         fix: `Redirect only to allow-listed hosts (httpsRedirect({allowedHosts: ['${t.host}']}) from ebws/redirect; nginx: a fixed server_name, not $host).`,
+      })
+    } else if (verdict.kind === 'elsewhere') {
+      findings.push({
+        status: 'fail',
+        evidence: `Host: ${SPOOFED_HOST} is redirected to ${location}, a host that is neither the one sent nor ${t.host}`,
+        fix: `Redirect to https://${expected.host} only: httpsRedirect({allowedHosts: ['${t.host}']}) from ebws/redirect.`,
       })
     } else
       findings.push({
@@ -157,6 +240,14 @@ export async function redirectCheck(ctx: ProbeContext): Promise<Check> {
       })
     else if (health.response.status === 200)
       findings.push({status: 'pass', evidence: `health check ${path} answers 200 over http`, fix: null})
+    else if (health.response.status >= 300 && health.response.status < 400 && redirectByLoadBalancer(health.response))
+      // The listener redirects every request; target group health checks go to the targets directly, not through it.
+      // https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html
+      findings.push({
+        status: 'pass',
+        evidence: `health check ${path}: redirected on port ${t.httpPort} by the load balancer like every request; its health checks reach the targets directly, not through this listener`,
+        fix: null,
+      })
     else {
       const redirected = health.response.status >= 300 && health.response.status < 400
       findings.push({
@@ -171,7 +262,9 @@ export async function redirectCheck(ctx: ProbeContext): Promise<Check> {
 
   const worst = findings.reduce((a, b) => (rank[b.status] > rank[a.status] ? b : a))
   const others = findings.filter((f) => f !== worst && f.status !== 'pass').map((f) => f.evidence)
-  const passes = worst.status === 'pass' ? findings.filter((f) => f !== worst).map((f) => f.evidence) : []
+  // Under a warning, what worked is said too (a failure keeps its line to the problems).
+  const passes =
+    worst.status === 'fail' ? [] : findings.filter((f) => f !== worst && f.status === 'pass').map((f) => f.evidence)
   return check(
     'redirect',
     worst.status,

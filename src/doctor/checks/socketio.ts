@@ -1,6 +1,6 @@
 import {CookieJar, engineError, nextMessage, openWebSocket, parseOpen, poll, type WsOutcome} from '../engineio.ts'
 import {quote} from '../http.ts'
-import {listenersFix, websocketLayout} from '../fixes.ts'
+import {behindTheLoadBalancer, localUp, stickinessFix, websocketLayout} from '../fixes.ts'
 import {check, type Check, type DoctorTarget, type ProbeContext} from '../types.ts'
 
 /** Why a WebSocket upgrade did not get a 101, in the load balancer's terms, and the fix. */
@@ -11,17 +11,32 @@ export function explainUpgradeFailure(
   if (outcome.kind === 'error') {
     return {
       evidence: `the upgrade got no HTTP answer: ${outcome.message}`,
-      fix: `Something between the client and the app drops WebSocket connections: make the secure listener SSL -> TCP: ${websocketLayout(t)}`,
+      fix:
+        t.loadBalancer === 'application' || t.loadBalancer === 'network'
+          ? `Something between the client and the app drops WebSocket connections: ${websocketLayout(t)}`
+          : `Something between the client and the app drops WebSocket connections: make the secure listener SSL -> TCP: ${websocketLayout(t)}`,
     }
   }
   const {status, headers, body} = outcome
   const e = engineError(body)
   const upgradeBack = headers.upgrade ? `Upgrade: ${headers.upgrade}` : 'no Upgrade header'
   const said = e ? ` (Engine.IO: "${e.message}")` : body ? ` ("${body.replace(/\s+/g, ' ').slice(0, 60)}")` : ''
-  if (status === 400 && e?.code === 1) {
+  // Engine.IO answers a refused upgrade with a bare "Session ID unknown" body, a refused poll with its JSON error.
+  if (status === 400 && (e?.code === 1 || /^Session ID unknown$/.test(body.trim()))) {
     return {
       evidence: `the upgrade got a 400 "Session ID unknown": it reached another instance than the polling handshake`,
-      fix: `No stickiness across instances: let clients use WebSocket only, io({transports: ['websocket']}) (one connection, one instance), or enable stickiness: ${listenersFix(t, ' --mode http --stickiness')} (no WebSockets then)`,
+      fix: `No stickiness across instances: ${stickinessFix(t)}`,
+    }
+  }
+  if ((status === 400 || status === 426) && (t.loadBalancer === 'application' || t.loadBalancer === 'network')) {
+    const lb =
+      t.loadBalancer === 'application'
+        ? 'an ALB passes them on its HTTP/HTTPS listeners'
+        : 'an NLB passes bytes untouched'
+    const local = localUp(t, '')
+    return {
+      evidence: `the upgrade got a ${status} with ${upgradeBack} back${said}: the Upgrade/Connection headers were removed on the way; ${lb}, so something behind it dropped them (the instance's nginx or a proxy before the app)`,
+      fix: local ? `${local} (the emulation without the header-stripping hop)` : behindTheLoadBalancer(t),
     }
   }
   if (status === 400 || status === 426) {
@@ -43,7 +58,10 @@ export function explainUpgradeFailure(
     }
   if (status >= 500) {
     return {
-      evidence: `the upgrade got a ${status}${said}: the load balancer could not use the backend for it (a CLB HTTP/HTTPS listener answers this way to upgrades it cannot pass)`,
+      evidence:
+        t.loadBalancer === 'application' || t.loadBalancer === 'network'
+          ? `the upgrade got a ${status}${said}: no instance behind the load balancer answered it (nginx or the app is down, or refuses upgrades)`
+          : `the upgrade got a ${status}${said}: the load balancer could not use the backend for it (a CLB HTTP/HTTPS listener answers this way to upgrades it cannot pass)`,
       fix: websocketLayout(t),
     }
   }
@@ -88,7 +106,7 @@ export async function socketioPollingCheck(ctx: ProbeContext): Promise<Check> {
       'fail',
       `handshake ok (sid ${open.sid.slice(0, 6)}…), then ${handshakeFailure('the next request of the session', bad)}`,
       e?.code === 1
-        ? `Requests of one session reach different instances: ${listenersFix(t, ' --mode http --stickiness')}, or WebSocket-only clients`
+        ? `Requests of one session reach different instances: ${stickinessFix(t)}`
         : 'See the proxy-protocol and stickiness checks.',
     )
   }
@@ -101,7 +119,7 @@ export async function socketioPollingCheck(ctx: ProbeContext): Promise<Check> {
       "Allow the websocket transport on the server (Socket.io's transports option).",
     )
   }
-  const ws = await openWebSocket(ctx, open.sid)
+  const ws = await openWebSocket(ctx, open.sid, jar)
   if (ws.kind !== 'open') {
     const why = explainUpgradeFailure(ws, t)
     return check(

@@ -1,5 +1,5 @@
 import {CookieJar, engineError, parseOpen, poll} from '../engineio.ts'
-import {listenersFix} from '../fixes.ts'
+import {stickinessFix} from '../fixes.ts'
 import {check, type Check, type ProbeContext} from '../types.ts'
 
 /** Requests per session after the handshake: a namespace connect and two more to namespaces that answer at once. */
@@ -10,7 +10,7 @@ type SessionResult = {ok: true; requests: number} | {ok: false; unknownSid: bool
 /**
  * One polling session as a browser runs it, but with a new connection per request (a browser's long-poll GET and its
  * POSTs travel on separate connections, and a load balancer may send each to another instance). Cookies are kept,
- * so load balancer stickiness (AWSELB) works as it would for a browser. Every request gets an answer at once: the
+ * so load balancer stickiness (AWSELB, AWSALB) works as it would for a browser. Every request gets an answer at once: the
  * namespace connects are answered (Socket.io says "Invalid namespace" for ours), so no GET waits for a ping.
  */
 async function session(ctx: ProbeContext, index: number): Promise<SessionResult> {
@@ -54,7 +54,7 @@ export async function stickinessCheck(ctx: ProbeContext): Promise<Check> {
       'stickiness',
       'fail',
       `${unknown.length} of ${n} polling sessions got 400 "Session ID unknown" (first at request ${first.at} of ${perSession}): requests of one session reached different instances`,
-      `Let clients use WebSocket only, io({transports: ['websocket']}) (one connection stays on one instance), or enable load balancer stickiness: ${listenersFix(ctx.target, ' --mode http --stickiness')} (no WebSockets then)`,
+      stickinessFix(ctx.target),
     )
   }
   if (failed.length > 0)

@@ -3,8 +3,9 @@ import * as tls from 'node:tls'
 
 import {describeFailure} from '../http.ts'
 import {listenersFix, localUp} from '../fixes.ts'
+import {DEFAULT_SSL_POLICY} from '../../lb/application/model.ts'
 import {RECOMMENDED_SSL_POLICY} from '../../listeners/verdict.ts'
-import {check, type Check, type ProbeContext} from '../types.ts'
+import {check, type Check, type DoctorTarget, type ProbeContext} from '../types.ts'
 
 /** Warn when the certificate expires sooner than this (the issue's figure: ACM renews 60 days ahead, so 21 means renewal is stuck). */
 export const EXPIRY_WARNING_DAYS = 21
@@ -93,6 +94,13 @@ const ERROR_WORDS: Record<string, string> = {
   UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'the chain cannot be verified (the server sends no intermediate certificate)',
 }
 
+/** Behind an NLB (TCP listeners, as Beanstalk makes them) TLS ends on each instance: its nginx is what to change. */
+const onTheInstance = (what: string) =>
+  `TLS ends on each instance behind an NLB (its listeners pass TCP): ${what} in the instance's nginx (listen 443 ssl), then redeploy`
+
+/** The SSL policy to name: an ALB's recommended one (TLS 1.3 and 1.2), else the CLB's TLS 1.2 policy. */
+const policyFor = (t: DoctorTarget) => (t.loadBalancer === 'application' ? DEFAULT_SSL_POLICY : RECOMMENDED_SSL_POLICY)
+
 /** tls: handshake, chain, host coverage, expiry, old protocol versions, key. */
 export async function tlsCheck(ctx: ProbeContext, now: Date = new Date()): Promise<Check> {
   const t = ctx.target
@@ -104,7 +112,9 @@ export async function tlsCheck(ctx: ProbeContext, now: Date = new Date()): Promi
       'tls',
       'fail',
       `no TLS handshake with ${where}: ${failure.message}`,
-      `Serve HTTPS on port ${t.httpsPort}: an SSL (or HTTPS) listener with a certificate for ${t.host}: ${listenersFix(t)}`,
+      t.loadBalancer === 'network'
+        ? (localUp(t, '') ?? onTheInstance(`serve a certificate for ${t.host}`))
+        : `Serve HTTPS on port ${t.httpsPort}: an SSL (or HTTPS) listener with a certificate for ${t.host}: ${listenersFix(t)}`,
     )
   }
   const socket = main.socket
@@ -125,7 +135,10 @@ export async function tlsCheck(ctx: ProbeContext, now: Date = new Date()): Promi
   const summary = `${protocol}, ${names.replace(/DNS:/g, '').replace(/IP Address:/g, '')}, ${key.text}, issued by ${issuer}${t.caSource && authorized ? ` (trusted through ${t.caSource})` : ''}, ${days >= 0 ? `expires in ${days} days` : `expired ${-days} days ago`}`
   // `local up` makes a new certificate when the one in its state folder is about to expire.
   const certFix =
-    localUp(t, '') ?? `${listenersFix(t)} (picks the ISSUED ACM certificate for ${t.host} that expires last)`
+    localUp(t, '') ??
+    (t.loadBalancer === 'network'
+      ? onTheInstance(`install a valid certificate for ${t.host}`)
+      : `${listenersFix(t)} (picks the ISSUED ACM certificate for ${t.host} that expires last)`)
 
   if (days < 0 || authError === 'CERT_HAS_EXPIRED')
     return check('tls', 'fail', `certificate expired on ${expires.toISOString().slice(0, 10)}: ${summary}`, certFix)
@@ -144,7 +157,9 @@ export async function tlsCheck(ctx: ProbeContext, now: Date = new Date()): Promi
       'tls',
       'warn',
       `accepts ${old.join(' and ')}: ${summary}`,
-      `Use the SSL policy ${RECOMMENDED_SSL_POLICY} (TLS 1.2 only): ${listenersFix(t, ` --tls-policy ${RECOMMENDED_SSL_POLICY}`)}`,
+      t.loadBalancer === 'network'
+        ? onTheInstance('set ssl_protocols TLSv1.2 TLSv1.3')
+        : `Use the SSL policy ${policyFor(t)} (${t.loadBalancer === 'application' ? 'TLS 1.3 and 1.2' : 'TLS 1.2 only'}): ${listenersFix(t, ` --tls-policy ${policyFor(t)}`)}`,
     )
   }
   if (days < EXPIRY_WARNING_DAYS)

@@ -4,6 +4,7 @@ import type {AwsClients} from '../../aws/clients.ts'
 import {awsCall} from '../../aws/errors.ts'
 import type {V2Action} from './model.ts'
 import type {AlbOp, AlbStep} from './plan.ts'
+import {createRules, executeRuleOp, isRuleOp, ruleCliCommand} from './shared-apply.ts'
 
 const toSdk = (a: V2Action): Action =>
   a.type === 'redirect' && a.redirect
@@ -32,9 +33,10 @@ const toSdk = (a: V2Action): Action =>
 /** The same operation as an AWS CLI command, for --dry-run. */
 export function albCliCommand(lbArn: string, region: string, op: AlbOp): string {
   const actions = (a: V2Action[]) => `'${JSON.stringify(a.map(toSdk))}'`
+  if (isRuleOp(op)) return ruleCliCommand(region, op, actions)
   switch (op.kind) {
     case 'create-listener':
-      return `aws elbv2 create-listener --region ${region} --load-balancer-arn ${lbArn} --protocol HTTPS --port ${op.port} --certificates CertificateArn=${op.certificateArn} --ssl-policy ${op.sslPolicy} --default-actions ${actions(op.defaultActions)}`
+      return `aws elbv2 create-listener --region ${region} --load-balancer-arn ${lbArn} --protocol HTTPS --port ${op.port} --certificates CertificateArn=${op.certificateArn} --ssl-policy ${op.sslPolicy} --default-actions ${actions(op.defaultActions)}${(op.rules ?? []).map((r) => ` && ${ruleCliCommand(region, {kind: 'create-rule', listenerArn: '<the new listener ARN>', port: op.port, ...r}, actions)}`).join('')}`
     case 'modify-listener':
       return `aws elbv2 modify-listener --region ${region} --listener-arn ${op.listenerArn}${op.protocol ? ` --protocol ${op.protocol}` : ''}${op.certificateArn ? ` --certificates CertificateArn=${op.certificateArn}` : ''}${op.sslPolicy ? ` --ssl-policy ${op.sslPolicy}` : ''}${op.defaultActions ? ` --default-actions ${actions(op.defaultActions)}` : ''}`
     case 'delete-listener':
@@ -73,9 +75,14 @@ export async function executeAlbSteps(
   const sdk = await import('@aws-sdk/client-elastic-load-balancing-v2')
   const run = async (s: AlbStep): Promise<void> => {
     const op = s.op
+    if (isRuleOp(op)) {
+      await executeRuleOp(elbv2, sdk, op, toSdk)
+      onDone?.(s)
+      return
+    }
     switch (op.kind) {
-      case 'create-listener':
-        await awsCall('elasticloadbalancing:CreateListener', () =>
+      case 'create-listener': {
+        const created = await awsCall('elasticloadbalancing:CreateListener', () =>
           elbv2.send(
             new sdk.CreateListenerCommand({
               LoadBalancerArn: lbArn,
@@ -87,7 +94,10 @@ export async function executeAlbSteps(
             }),
           ),
         )
+        // A shared ALB: this environment's rules on the listener just created.
+        if (op.rules?.length) await createRules(elbv2, sdk, created.Listeners![0]!.ListenerArn!, op.rules, toSdk)
         break
+      }
       case 'modify-listener':
         await awsCall('elasticloadbalancing:ModifyListener', () =>
           elbv2.send(

@@ -19,6 +19,8 @@ import {DEFAULT_SSL_POLICY} from './model.ts'
 import type {AlbIntent, AlbStep} from './plan.ts'
 import {AlbPlanError, albOptionSettings, ebextensionsOverride, planAlb, planAlbRestore} from './plan.ts'
 import {refreshElbv2State} from './read-state.ts'
+import type {SharedFixSummary} from './shared-fix.ts'
+import {checkSharedPlan, preferListenerCertificate, sharedContext, sharedWarnings} from './shared-fix.ts'
 import {observeElbv2} from './show.ts'
 
 export interface AlbFixResult {
@@ -36,6 +38,8 @@ export interface AlbFixResult {
   warnings: string[]
   backupFile?: string | undefined
   ebextensionsFiles?: string[] | undefined
+  /** A shared ALB: the other environments, this environment's hosts, and the load-balancer changes (if any). */
+  shared?: SharedFixSummary | undefined
 }
 
 /** What `fix` saves before its first write on an ALB, and what restores it. */
@@ -124,30 +128,25 @@ export async function fixAlb(
   const say = intent.say
   const sslPolicy = intent.sslPolicy ?? DEFAULT_SSL_POLICY
   const [observed, policyKnown] = await Promise.all([observeElbv2(clients, input), sslPolicyExists(clients, sslPolicy)])
-  if (observed.shared && !intent.allowShared) {
-    throw badInput(
-      'UNSAFE_CHANGE',
-      `Environment "${env.environmentName}" uses a shared Application Load Balancer (${observed.state.name})${observed.otherEnvironments.length > 0 ? `, also used by ${observed.otherEnvironments.join(', ')}` : ''}. Changing its listeners would change every environment on it; nothing was changed.`,
-      [
-        "Ask the load balancer's owner to add the HTTPS 443 listener and the port-80 redirect once for all environments, or use a dedicated ALB for this environment.",
-      ],
-      {otherEnvironments: observed.otherEnvironments},
-    )
-  }
-  if (observed.shared) {
-    throw badInput(
-      'UNSAFE_CHANGE',
-      "Changing only this environment's rules on a shared load balancer is not supported yet; nothing was changed.",
-      ["Ask the load balancer's owner to add the HTTPS listener and redirect for all environments."],
-    )
-  }
+  // A shared ALB: this environment's rules change; its listeners only with --change-shared-listeners (shared-fix.ts).
+  const shared = observed.shared ? sharedContext(observed, env, intent) : undefined
   if (!policyKnown) {
     throw badInput('TLS_POLICY_UNKNOWN', `"${sslPolicy}" is not an ELBv2 security policy.`, [
       `Leave out --tls-policy for ${DEFAULT_SSL_POLICY} (TLS 1.3 and 1.2), or list the names with \`aws elbv2 describe-ssl-policies --query 'SslPolicies[].Name'\`.`,
     ])
   }
   const current443 = observed.state.listeners.find((l) => l.port === 443)?.certificateArn
-  const choice = await chooseAlbCertificate(clients, first, current443, intent)
+  const choice = await chooseAlbCertificate(
+    clients,
+    first,
+    current443,
+    shared
+      ? preferListenerCertificate(observed, intent, (arn) => {
+          const c = observed.certificates.find((x) => x.arn === arn)
+          return !!c && !albCertificateProblem(c, {region: first.region, now: intent.now, domain: intent.domain})
+        })
+      : intent,
+  )
   if (!choice.certificate) {
     const rejected = choice.rejected.map((r) => ({
       ...r,
@@ -169,10 +168,13 @@ export async function fixAlb(
     redirect: intent.redirect,
     stickiness: intent.stickiness,
     idleTimeoutSeconds: intent.idleTimeoutSeconds,
+    ...(shared ? {shared} : {}),
   }
   let steps: AlbStep[]
+  let sharedPlan: ReturnType<typeof checkSharedPlan> | undefined
   try {
     steps = planAlb(observed.state, albIntent)
+    if (shared) sharedPlan = checkSharedPlan(observed, env, {...albIntent, shared})
   } catch (error) {
     if (error instanceof AlbPlanError) throw badInput(error.code, error.message, error.hints)
     throw error
@@ -180,7 +182,8 @@ export async function fixAlb(
   const settings = albOptionSettings(observed.state, albIntent)
   const toUpdate = changedOptionSettings(settings, observed.settings)
   const warnings: string[] = []
-  if (intent.redirect === 'lb' && observed.bundleOverridesListener !== true) {
+  if (sharedPlan) warnings.push(...sharedWarnings(sharedPlan.plan, sharedPlan.summary))
+  else if (intent.redirect === 'lb' && observed.bundleOverridesListener !== true) {
     warnings.push(
       'The port-80 redirect has no option setting: Beanstalk replaces it on the next environment update unless your bundle carries the .ebextensions override. Write it with --emit-ebextensions .ebextensions and deploy.',
     )
@@ -197,9 +200,12 @@ export async function fixAlb(
       domainName: certificate.domainName,
       notAfter: certificate.notAfter,
     },
-    sslPolicy,
+    // A shared listener keeps its policy unless --tls-policy names one.
+    sslPolicy:
+      (shared && !intent.sslPolicy && observed.state.listeners.find((l) => l.port === 443)?.sslPolicy) || sslPolicy,
     optionSettings: settings,
     warnings,
+    ...(sharedPlan ? {shared: sharedPlan.summary} : {}),
   }
   const planned = (s: AlbStep[]) =>
     s.map((x) => ({
@@ -208,6 +214,8 @@ export async function fixAlb(
       command: albCliCommand(observed.state.arn, first.region, x.op),
     }))
 
+  if (intent.emitEbextensionsDir && sharedPlan)
+    return emitSharedEbextensions(intent.emitEbextensionsDir, env, base, settings, steps)
   if (intent.emitEbextensionsDir) {
     mkdirSync(intent.emitEbextensionsDir, {recursive: true})
     const files = [join(intent.emitEbextensionsDir, 'ebws-alb-listeners.config')]
@@ -347,9 +355,62 @@ export async function fixAlb(
   return result('applied', {backupFile, steps: planned([...steps])})
 }
 
+/**
+ * --emit-ebextensions on a shared ALB: only the process settings (stickiness) have an option setting. The rule
+ * changes have none after environment creation and no documented Resources override (the rules Beanstalk made are
+ * not named in its docs), so the result says they need the live change.
+ */
+function emitSharedEbextensions(
+  dir: string,
+  env: FirstRoundTrip['environment'],
+  base: Omit<AlbFixResult, 'status' | 'steps' | 'optionSettingsToUpdate'>,
+  settings: OptionSetting[],
+  steps: AlbStep[],
+): AlbFixResult {
+  const files: string[] = []
+  if (settings.length > 0) {
+    mkdirSync(dir, {recursive: true})
+    files.push(join(dir, 'ebws-alb-listeners.config'))
+    writeFileSync(
+      files[0]!,
+      ebextensionsConfig(settings, [
+        `Generated by ebws listeners fix for ${env.environmentName} (shared Application Load Balancer).`,
+        'Beanstalk re-applies these process settings on every environment update.',
+      ]),
+    )
+  }
+  const rules = steps.some((s) => s.op.kind !== 'target-group-attributes')
+  return {
+    ...base,
+    status: 'emitted',
+    steps: [],
+    optionSettingsToUpdate: [],
+    warnings: [
+      ...base.warnings.filter((w) => !w.startsWith('On a shared load balancer Beanstalk')),
+      ...(rules
+        ? [
+            "Not written: this environment's rule changes on the shared load balancer. Beanstalk takes no rule settings after environment creation and documents no override for its rules; run listeners fix without --emit-ebextensions to make them (environment updates leave them alone).",
+          ]
+        : []),
+    ],
+    ebextensionsFiles: files,
+  }
+}
+
 export function formatAlbFix(r: AlbFixResult): string {
   const out: string[] = []
-  out.push(`${r.environment} · Application Load Balancer · ${r.region} · redirect ${r.redirect}`)
+  out.push(
+    `${r.environment} · ${r.shared ? 'shared ' : ''}Application Load Balancer · ${r.region} · redirect ${r.redirect}`,
+  )
+  if (r.shared) {
+    out.push(
+      `Shared with: ${r.shared.otherEnvironments.length > 0 ? r.shared.otherEnvironments.join(', ') : 'no other environment'} · this environment's hosts: ${r.shared.hosts.join(', ')}`,
+    )
+    if (r.shared.loadBalancerChanges.length > 0)
+      out.push(
+        `Changes to the shared load balancer itself${r.shared.affectedEnvironments.length > 0 ? ` (they affect ${r.shared.affectedEnvironments.join(', ')})` : ''}: ${r.shared.loadBalancerChanges.join('; ')}`,
+      )
+  }
   out.push(`Certificate ${r.certificate.arn}`)
   out.push(
     `  ${r.certificate.domainName ?? ''}${r.certificate.notAfter ? `, expires ${r.certificate.notAfter.slice(0, 10)}` : ''} (${r.certificate.reason}) · SSL policy ${r.sslPolicy}`,

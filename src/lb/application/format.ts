@@ -86,7 +86,7 @@ export function formatElbv2Report(r: Elbv2Report, now = new Date()): string {
     out.push(
       `\nKeep the redirect: ebws listeners fix -e ${env.environmentName} --emit-ebextensions .ebextensions (then deploy)`,
     )
-  else if (!r.verdict.ok && r.loadBalancerType === 'application' && !r.shared)
+  else if (!r.verdict.ok && r.loadBalancerType === 'application')
     out.push(`\nFix it: ebws listeners fix -e ${env.environmentName} --domain YOUR_DOMAIN --dry-run`)
   return out.join('\n')
 }

@@ -72,6 +72,10 @@ export interface Elbv2State {
   idleTimeoutSeconds?: number | undefined
   listeners: V2Listener[]
   targetGroups: V2TargetGroup[]
+  /** A shared ALB (LoadBalancerIsShared): the environment owns only its rules and target groups on it. */
+  shared?: boolean | undefined
+  /** Shared ALB, in a fix's snapshot: the host names this environment's rules match (what restore may touch). */
+  hosts?: string[] | undefined
 }
 
 /** Everything `listeners show` reads on an ALB/NLB environment. */
@@ -82,6 +86,8 @@ export interface Elbv2Observed {
   shared: boolean
   /** Other environments whose target groups sit behind the same (shared) load balancer. */
   otherEnvironments: string[]
+  /** The environment's CNAME: on a shared ALB, Beanstalk's host-header condition on its rules. */
+  cname?: string | undefined
   /** Whether the deployed bundle's .ebextensions override AWSEBV2LoadBalancerListener's DefaultActions (undefined: unknown). */
   bundleOverridesListener?: boolean | undefined
 }

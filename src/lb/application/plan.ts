@@ -4,6 +4,8 @@ import type {OptionSetting} from '../../environment/describe.ts'
 import {SOCKET_IO_PING_INTERVAL_S, SOCKET_IO_PING_TIMEOUT_S} from '../../listeners/verdict.ts'
 import type {Elbv2State, RedirectTarget, V2Action} from './model.ts'
 import {HTTPS_REDIRECT, isRedirectToHttps, listenerNamespace, processNamespace, targetGroupOf} from './model.ts'
+import type {SharedContext} from './shared-plan.ts'
+import {planSharedAlb, planSharedRestore, sharedAlbOptionSettings} from './shared-plan.ts'
 
 export type AlbOp =
   | {
@@ -13,6 +15,8 @@ export type AlbOp =
       certificateArn: string
       sslPolicy: string
       defaultActions: V2Action[]
+      /** Shared ALB: this environment's rules, created on the new listener right after it. */
+      rules?: NewRule[] | undefined
     }
   | {
       kind: 'modify-listener'
@@ -26,6 +30,19 @@ export type AlbOp =
   | {kind: 'delete-listener'; listenerArn: string; port: number}
   | {kind: 'target-group-attributes'; targetGroupArn: string; attributes: Record<string, string>}
   | {kind: 'load-balancer-attributes'; attributes: Record<string, string>}
+  // Shared ALB: this environment's own listener rules, and extra (SNI) certificates on a shared listener.
+  | ({kind: 'create-rule'; listenerArn: string; port: number} & NewRule)
+  | {kind: 'modify-rule'; ruleArn: string; port: number; actions: V2Action[]}
+  | {kind: 'delete-rule'; ruleArn: string; port: number}
+  | {kind: 'add-listener-certificates'; listenerArn: string; port: number; certificateArns: string[]}
+  | {kind: 'remove-listener-certificates'; listenerArn: string; port: number; certificateArns: string[]}
+
+/** A listener rule matching host names only (how ebws scopes a rule to one environment on a shared ALB). */
+export interface NewRule {
+  priority: number
+  hosts: string[]
+  actions: V2Action[]
+}
 
 export interface AlbStep {
   id: string
@@ -39,6 +56,8 @@ export interface AlbIntent {
   redirect: 'lb' | 'app'
   stickiness: boolean
   idleTimeoutSeconds?: number | undefined
+  /** Set on a shared ALB: the planner changes this environment's rules instead of the listeners (shared-plan.ts). */
+  shared?: SharedContext | undefined
 }
 
 export class AlbPlanError extends Error {
@@ -78,6 +97,7 @@ export function idleTimeoutTarget(state: Elbv2State, intent: AlbIntent): number 
  * https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-listeners.html#redirect-actions
  */
 export function planAlb(state: Elbv2State, intent: AlbIntent): AlbStep[] {
+  if (intent.shared) return planSharedAlb(state, {...intent, shared: intent.shared}).steps
   const tg = targetGroupOf(state)
   if (!tg)
     throw new AlbPlanError(
@@ -183,6 +203,7 @@ export function planAlb(state: Elbv2State, intent: AlbIntent): AlbStep[] {
  * The port-80 redirect has no option setting: see ebextensionsOverride.
  */
 export function albOptionSettings(state: Elbv2State, intent: AlbIntent): OptionSetting[] {
+  if (intent.shared) return sharedAlbOptionSettings(intent)
   const ns = listenerNamespace(443)
   const out: OptionSetting[] = [
     {namespace: ns, optionName: 'ListenerEnabled', value: 'true'},
@@ -299,6 +320,7 @@ export function planAlbRestore(snapshot: Elbv2State, current: Elbv2State): AlbSt
       })
     }
   }
+  if (snapshot.shared) steps.push(...planSharedRestore(snapshot, current))
   if (snapshot.idleTimeoutSeconds !== undefined && snapshot.idleTimeoutSeconds !== current.idleTimeoutSeconds) {
     steps.push({
       id: 'idle-timeout',

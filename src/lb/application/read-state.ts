@@ -1,10 +1,10 @@
-import type {Action, Listener, TargetGroup} from '@aws-sdk/client-elastic-load-balancing-v2'
+import type {Action, Certificate, Listener, Rule, TargetGroup} from '@aws-sdk/client-elastic-load-balancing-v2'
 
 import type {AwsClients} from '../../aws/clients.ts'
 import {awsCall} from '../../aws/errors.ts'
 import {badInput} from '../../cli/errors.ts'
 import type {OptionSetting} from '../../environment/describe.ts'
-import type {Elbv2State, V2Action, V2Listener, V2TargetGroup} from './model.ts'
+import type {Elbv2State, V2Action, V2Listener, V2Rule, V2TargetGroup} from './model.ts'
 import {processNamespace, setting} from './model.ts'
 
 const ENV_TAG = 'elasticbeanstalk:environment-name'
@@ -32,6 +32,24 @@ export function toAction(a: Action): V2Action {
       : undefined,
   }
 }
+
+/** Rules other than the default one, in our terms. */
+function rulesFrom(rules: Rule[]): V2Rule[] {
+  return rules
+    .filter((r) => !r.IsDefault)
+    .map((r) => ({
+      arn: r.RuleArn ?? '',
+      priority: r.Priority ?? '',
+      conditions: (r.Conditions ?? []).map((c) => ({
+        field: c.Field ?? '',
+        values: c.Values ?? c.HostHeaderConfig?.Values ?? c.PathPatternConfig?.Values ?? [],
+      })),
+      actions: (r.Actions ?? []).map(toAction),
+    }))
+}
+
+const sniOf = (certs: Certificate[]): string[] =>
+  certs.filter((c) => !c.IsDefault && c.CertificateArn).map((c) => c.CertificateArn!)
 
 /** Which Beanstalk process a target group serves: the process whose Port and Protocol it has (default first). */
 function processOf(tg: TargetGroup, settings: OptionSetting[], network: boolean): string | undefined {
@@ -167,17 +185,9 @@ export async function readElbv2State<T>(
       protocol: l.Protocol ?? '',
       sslPolicy: secure(l) ? l.SslPolicy : undefined,
       certificateArn: certs[i]!.find((c) => c.IsDefault)?.CertificateArn ?? l.Certificates?.[0]?.CertificateArn,
-      sniCertificateArns: certs[i]!.filter((c) => !c.IsDefault && c.CertificateArn).map((c) => c.CertificateArn!),
+      sniCertificateArns: sniOf(certs[i]!),
       defaultActions: (l.DefaultActions ?? []).map(toAction),
-      rules: rules[i]!.filter((r) => !r.IsDefault).map((r) => ({
-        arn: r.RuleArn ?? '',
-        priority: r.Priority ?? '',
-        conditions: (r.Conditions ?? []).map((c) => ({
-          field: c.Field ?? '',
-          values: c.Values ?? c.HostHeaderConfig?.Values ?? c.PathPatternConfig?.Values ?? [],
-        })),
-        actions: (r.Actions ?? []).map(toAction),
-      })),
+      rules: rulesFrom(rules[i]!),
     }))
     .sort((a, b) => a.port - b.port)
   const v2TargetGroups: V2TargetGroup[] = targetGroups.map((t, i) => {
@@ -236,6 +246,7 @@ export async function readElbv2State<T>(
       idleTimeoutSeconds: type === 'application' ? (idle === undefined ? 60 : Number(idle)) : undefined,
       listeners: v2Listeners,
       targetGroups: v2TargetGroups,
+      ...(shared ? {shared} : {}),
     },
     extra,
   }
@@ -243,12 +254,37 @@ export async function readElbv2State<T>(
 
 /**
  * One round trip re-read after a change (fix, verify): the listeners, the load balancer's and the known target
- * groups' attributes. Rules, SNI certificates and ownership cannot change through ebws, so they are kept from
- * `previous` (a listener that did not exist before has no rules).
+ * groups' attributes. On a dedicated ALB rules, SNI certificates and ownership do not change through ebws, so they
+ * are kept from `previous` (a listener that did not exist before has no rules); on a shared one they are re-read.
  */
 export async function refreshElbv2State(clients: AwsClients, previous: Elbv2State): Promise<Elbv2State> {
   const elbv2 = await clients.elbv2()
   const sdk = await import('@aws-sdk/client-elastic-load-balancing-v2')
+  // A shared ALB's fix changes this environment's rules and SNI certificates: read them again (beside the listeners,
+  // by the known listener ARNs; a listener created since is read in a second wave).
+  const rulesOf = (arn: string) =>
+    awsCall('elasticloadbalancing:DescribeRules', async () => {
+      const out: Rule[] = []
+      for await (const page of sdk.paginateDescribeRules({client: elbv2}, {ListenerArn: arn}))
+        out.push(...(page.Rules ?? []))
+      return out
+    })
+  const certsOf = (arn: string) =>
+    awsCall('elasticloadbalancing:DescribeListenerCertificates', async () => {
+      const out: Certificate[] = []
+      for await (const page of sdk.paginateDescribeListenerCertificates({client: elbv2}, {ListenerArn: arn}))
+        out.push(...(page.Certificates ?? []))
+      return out
+    })
+  const early = previous.shared
+    ? new Map(
+        previous.listeners.map((l) => [
+          l.arn,
+          Promise.all([rulesOf(l.arn), l.protocol === 'HTTPS' ? certsOf(l.arn) : []]),
+        ]),
+      )
+    : undefined
+  for (const p of early?.values() ?? []) p.catch(() => undefined)
   const [listeners, attributes, tgAttributes] = await Promise.all([
     awsCall('elasticloadbalancing:DescribeListeners', async () => {
       const out: Listener[] = []
@@ -272,6 +308,20 @@ export async function refreshElbv2State(clients: AwsClients, previous: Elbv2Stat
   const attr = (list: Array<{Key?: string | undefined; Value?: string | undefined}> | undefined, key: string) =>
     list?.find((a) => a.Key === key)?.Value
   const idle = attr(attributes.Attributes, 'idle_timeout.timeout_seconds')
+  const reread = early
+    ? new Map(
+        await Promise.all(
+          listeners.map(
+            async (l) =>
+              [
+                l.ListenerArn ?? '',
+                await (early.get(l.ListenerArn ?? '') ??
+                  Promise.all([rulesOf(l.ListenerArn!), l.Protocol === 'HTTPS' ? certsOf(l.ListenerArn!) : []])),
+              ] as const,
+          ),
+        ),
+      )
+    : undefined
   return {
     ...previous,
     idleTimeoutSeconds: previous.type === 'application' ? (idle === undefined ? 60 : Number(idle)) : undefined,
@@ -286,9 +336,15 @@ export async function refreshElbv2State(clients: AwsClients, previous: Elbv2Stat
           sslPolicy: secure ? l.SslPolicy : undefined,
           // DescribeListeners names the default certificate first.
           certificateArn: l.Certificates?.[0]?.CertificateArn,
-          sniCertificateArns: before?.sniCertificateArns ?? [],
+          sniCertificateArns: reread
+            ? sniOf(reread.get(l.ListenerArn ?? '')?.[1] ?? [])
+            : (before?.sniCertificateArns ?? []),
           defaultActions: (l.DefaultActions ?? []).map(toAction),
-          rules: before && before.arn === l.ListenerArn ? before.rules : [],
+          rules: reread
+            ? rulesFrom(reread.get(l.ListenerArn ?? '')?.[0] ?? [])
+            : before && before.arn === l.ListenerArn
+              ? before.rules
+              : [],
         }
       })
       .sort((a, b) => a.port - b.port),

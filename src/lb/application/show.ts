@@ -8,6 +8,7 @@ import type {LbVerdict, ShowInput} from '../types.ts'
 import {deployedBundleOverridesListener} from './bundle-override.ts'
 import type {Elbv2Observed, Elbv2State, V2Action} from './model.ts'
 import {readElbv2State} from './read-state.ts'
+import {environmentHosts, ownRules} from './shared-plan.ts'
 import {describeAction, judgeAlb, judgeNlb} from './verdict.ts'
 
 export interface Elbv2ListenerView {
@@ -93,7 +94,16 @@ export async function observeElbv2(
         .filter((n): n is string => Boolean(n) && n !== environment.environmentName),
     ),
   ].sort()
-  return {state, settings, settingsAll: settings, certificates, shared, otherEnvironments, bundleOverridesListener}
+  return {
+    state,
+    settings,
+    settingsAll: settings,
+    certificates,
+    shared,
+    otherEnvironments,
+    bundleOverridesListener,
+    cname: environment.cname,
+  }
 }
 
 export async function showElbv2(clients: AwsClients, input: ShowInput): Promise<Elbv2Report> {
@@ -105,7 +115,7 @@ export async function showElbv2(clients: AwsClients, input: ShowInput): Promise<
       ? `${tg.name}${tg.process ? ` (process ${tg.process})` : tg.environmentName ? ` (${tg.environmentName})` : ''}`
       : (arn ?? '?')
   }
-  const mineTg = new Set(state.targetGroups.filter((t) => t.process !== undefined).map((t) => t.arn))
+  const hosts = o.shared ? environmentHosts(state, {cname: input.first.environment.cname}) : []
   const listeners: Elbv2ListenerView[] = state.listeners.map((l) => ({
     port: l.port,
     protocol: l.protocol,
@@ -114,14 +124,12 @@ export async function showElbv2(clients: AwsClients, input: ShowInput): Promise<
     sniCertificateArns: l.sniCertificateArns,
     defaultAction: describeAction(l.defaultActions[0], tgName),
     defaultActions: l.defaultActions,
-    // A shared ALB: only this environment's rules (those that forward to its own target groups).
-    rules: l.rules
-      .filter((r) => !o.shared || r.actions.some((a) => a.targetGroupArn !== undefined && mineTg.has(a.targetGroupArn)))
-      .map((r) => ({
-        priority: r.priority,
-        conditions: r.conditions.map((c) => `${c.field} ${c.values.join(',')}`).join(' and '),
-        action: describeAction(r.actions[0], tgName),
-      })),
+    // A shared ALB: only this environment's rules (those that forward to its own target groups, and its redirects).
+    rules: (o.shared ? ownRules(l, state, hosts) : l.rules).map((r) => ({
+      priority: r.priority,
+      conditions: r.conditions.map((c) => `${c.field} ${c.values.join(',')}`).join(' and '),
+      action: describeAction(r.actions[0], tgName),
+    })),
   }))
   const verdict = state.type === 'network' ? judgeNlb(o, input.now) : judgeAlb(o, input.now)
   return {

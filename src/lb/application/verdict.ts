@@ -4,6 +4,7 @@ import {CERT_EXPIRY_WARNING_DAYS, SOCKET_IO_PING_INTERVAL_S, SOCKET_IO_PING_TIME
 import type {DriftItem, Finding, LbVerdict} from '../types.ts'
 import type {Elbv2Observed, V2Action} from './model.ts'
 import {isRedirectToHttps, listenerNamespace, processNamespace, setting, targetGroupOf} from './model.ts'
+import {sharedRuleFindings} from './shared-plan.ts'
 
 export function describeAction(a: V2Action | undefined, tgName: (arn: string | undefined) => string): string {
   if (!a) return 'none'
@@ -136,16 +137,19 @@ export function judgeAlb(o: Elbv2Observed, now: Date): LbVerdict {
     add('info', 'https-ok', 'HTTPS 443 ends TLS at the load balancer; WebSocket upgrades pass on an ALB HTTPS listener')
     findings.push(...certificateFindings(443, l443.certificateArn, o.certificates, now))
   }
-  const redirect = l80 && isRedirectToHttps(l80.defaultActions[0])
+  // A shared ALB: the listeners' default actions are the owner's; this environment's rules decide (shared-plan.ts).
+  const sharedRules = o.shared ? sharedRuleFindings(state, o.cname) : undefined
+  const redirect = sharedRules ? sharedRules.redirected : l80 && isRedirectToHttps(l80.defaultActions[0])
   if (!l80)
     add(
       'warning',
       'no-http-listener',
       'no listener on port 80: http:// clients cannot connect, so nothing redirects them',
     )
-  else if (redirect) {
-    if (o.shared) add('info', 'redirect-ok', 'port 80 redirects to HTTPS at the load balancer')
-    else if (o.bundleOverridesListener === true)
+  else if (sharedRules) {
+    // its own rules are judged below
+  } else if (redirect) {
+    if (o.bundleOverridesListener === true)
       add('info', 'redirect-ok', "port 80 redirects to HTTPS, kept by the bundle's .ebextensions Resources override")
     else {
       add(
@@ -161,6 +165,7 @@ export function judgeAlb(o: Elbv2Observed, now: Date): LbVerdict {
       'port 80 forwards to the app instead of redirecting: the app must redirect using X-Forwarded-Proto',
     )
   }
+  if (sharedRules) findings.push(...sharedRules.findings)
   if (l80 && l80.rules.length > 0 && !o.shared)
     add(
       'info',

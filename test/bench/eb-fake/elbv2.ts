@@ -17,7 +17,6 @@ import {
   ElasticLoadBalancingV2Client,
   ModifyListenerCommand,
   ModifyLoadBalancerAttributesCommand,
-  ModifyRuleCommand,
   ModifyTargetGroupAttributesCommand,
   ModifyTargetGroupCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2'
@@ -208,32 +207,68 @@ export class Elbv2Applier {
     return changed
   }
 
-  /** A shared ALB: one host-header rule per listener the environment names, forwarding to its process. */
-  private async applyShared(env: Elbv2Env, d: DesiredElbv2, tgs: Map<string, string>): Promise<boolean> {
+  /** Environments whose rules on a shared ALB exist (Beanstalk makes them once, when it creates the environment). */
+  private readonly sharedRulesMade = new Set<string>()
+
+  /**
+   * A shared ALB (environments-cfg-alb-shared.html): the listeners are the owner's and never touched. When the
+   * environment is created, Beanstalk adds its rules: each listener's `Rules` option names them (`default` and
+   * aws:elbv2:listenerrule:NAME), or, if no listener names any, the `default` rule goes on the port-80 listener.
+   * Every rule gets the environment's CNAME as a host-header condition (with the rule's HostHeaders, if any, and its
+   * PathPatterns), forwarding to its process; the environment's relative priorities become the next free absolute
+   * ones, the default rule last. Afterwards "you can't update listeners and listener rules": an environment update
+   * only reconciles the processes (target groups), done by the caller.
+   */
+  private async applyShared(env: Elbv2Env, _d: DesiredElbv2, tgs: Map<string, string>): Promise<boolean> {
+    if (this.sharedRulesMade.has(env.id)) return false
+    this.sharedRulesMade.add(env.id)
     const live =
       (await this.client.send(new DescribeListenersCommand({LoadBalancerArn: env.loadBalancerArn}))).Listeners ?? []
+    const opt = (ns: string, name: string) => env.options.get(`${ns}\u0000${name}`)
+    const named = new Map<number, string[]>()
+    for (const l of live) {
+      const ns = l.Port === 80 ? 'aws:elbv2:listener:default' : `aws:elbv2:listener:${l.Port}`
+      const rules = (opt(ns, 'Rules') ?? (l.Port === 80 ? opt('aws:elbv2:listener:80', 'Rules') : undefined) ?? '')
+        .split(',')
+        .map((r) => r.trim())
+        .filter(Boolean)
+      if (rules.length > 0) named.set(l.Port!, rules)
+    }
+    if (named.size === 0 && live.some((l) => l.Port === 80)) named.set(80, ['default'])
     let changed = false
-    for (const want of d.listeners) {
-      const listener = live.find((l) => l.Port === want.port)
-      if (!listener) continue
-      const tg = tgs.get(want.defaultProcess) ?? tgs.get('default')!
+    for (const [port, names] of named) {
+      const listener = live.find((l) => l.Port === port)!
       const rules = (await this.client.send(new DescribeRulesCommand({ListenerArn: listener.ListenerArn}))).Rules ?? []
-      const mine = rules.find((r) =>
-        r.Conditions?.some(
-          (c) => c.Field === 'host-header' && (c.Values ?? c.HostHeaderConfig?.Values ?? []).includes(env.cname),
-        ),
+      const used = new Set(rules.map((r) => Number(r.Priority)).filter(Number.isFinite))
+      const ns = (name: string) => `aws:elbv2:listenerrule:${name}`
+      const ordered = [...names].sort((a, b) =>
+        a === 'default'
+          ? 1
+          : b === 'default'
+            ? -1
+            : Number(opt(ns(a), 'Priority') ?? '1') - Number(opt(ns(b), 'Priority') ?? '1'),
       )
-      const actions: Action[] = [{Type: 'forward', TargetGroupArn: tg}]
-      if (!mine) {
-        const used = new Set(rules.map((r) => Number(r.Priority)).filter(Number.isFinite))
+      for (const name of ordered) {
         let priority = 1
         while (used.has(priority)) priority++
+        used.add(priority)
+        const split = (v: string | undefined) =>
+          (v ?? '')
+            .split(',')
+            .map((x) => x.trim())
+            .filter(Boolean)
+        const hosts = [env.cname, ...(name === 'default' ? [] : split(opt(ns(name), 'HostHeaders')))]
+        const paths = name === 'default' ? [] : split(opt(ns(name), 'PathPatterns'))
+        const process = name === 'default' ? 'default' : (opt(ns(name), 'Process') ?? 'default')
         const out = await this.client.send(
           new CreateRuleCommand({
             ListenerArn: listener.ListenerArn,
             Priority: priority,
-            Conditions: [{Field: 'host-header', Values: [env.cname]}],
-            Actions: actions,
+            Conditions: [
+              {Field: 'host-header', Values: hosts},
+              ...(paths.length > 0 ? [{Field: 'path-pattern', Values: paths}] : []),
+            ],
+            Actions: [{Type: 'forward', TargetGroupArn: tgs.get(process) ?? tgs.get('default')!}],
           }),
         )
         await this.client.send(
@@ -242,9 +277,6 @@ export class Elbv2Applier {
             Tags: [{Key: 'elasticbeanstalk:environment-name', Value: env.name}],
           }),
         )
-        changed = true
-      } else if (mine.Actions?.[0]?.TargetGroupArn !== tg) {
-        await this.client.send(new ModifyRuleCommand({RuleArn: mine.RuleArn, Actions: actions}))
         changed = true
       }
     }

@@ -499,7 +499,33 @@ export async function startEbFake(opts: EbFakeOptions): Promise<EbFake> {
     if (messages.length === 0 && e.loadBalancerType === 'classic') messages.push(...validateSettings([], next))
     if (messages.length === 0 && e.loadBalancerType !== 'classic')
       messages.push(...validateElbv2(next, e.loadBalancerType === 'network'))
+    if (
+      messages.length === 0 &&
+      e.options.get(optionKey('aws:elasticbeanstalk:environment', 'LoadBalancerIsShared')) === 'true'
+    )
+      messages.push(...validateShared(settings))
     return {next, messages}
+  }
+
+  /**
+   * A shared ALB takes, of the load-balancer namespaces, only `Rules` on a listener and SharedLoadBalancer /
+   * SecurityGroups in aws:elbv2:loadbalancer (general options, aws:elbv2:listener:listener_port and
+   * aws:elbv2:loadbalancer); the message wording is the fake's (see Departures).
+   */
+  function validateShared(settings: OptionSetting[]): ValidationMessage[] {
+    return settings
+      .filter(
+        (s) =>
+          (s.Namespace.startsWith('aws:elbv2:listener:') && s.OptionName !== 'Rules') ||
+          (s.Namespace === 'aws:elbv2:loadbalancer' &&
+            !['SharedLoadBalancer', 'SecurityGroups'].includes(s.OptionName)),
+      )
+      .map((s) => ({
+        Message: `Invalid option specification (Namespace: '${s.Namespace}', OptionName: '${s.OptionName}'): this option does not apply to an environment with a shared load balancer.`,
+        Severity: 'error' as const,
+        Namespace: s.Namespace,
+        OptionName: s.OptionName,
+      }))
   }
 
   /** ALB/NLB cross-option checks: the listener protocol this load balancer type takes, a certificate on HTTPS. */

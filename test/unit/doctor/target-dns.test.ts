@@ -52,6 +52,66 @@ describe('doctor targets from `ebws local up` state, and the dns check', () => {
     assert.equal(targetFromLocal(dir, {httpPort: 81}).httpPort, 81, '--http-port wins')
   })
 
+  it('--local on an NLB or ALB emulation: the type, and restart flags with --lb, --instances, --stickiness, --redis', (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'ebws-doctor-state-lb-'))
+    t.after(() => rmSync(dir, {recursive: true, force: true}))
+    mkdirSync(join(dir, 'tls'))
+    writeFileSync(join(dir, 'tls', 'localhost.crt'), PEM)
+    const base = {
+      version: 1,
+      startedAt: 'x',
+      mode: 'proxy',
+      urls: {https: 'https://localhost:9443/', http: 'http://localhost:9080/'},
+      listeners: [],
+      proxyProtocolInstancePorts: [443, 80],
+      ports: {https: 9443, http: 9080, app: 9000},
+      app: 'sample',
+      processes: [],
+      redirect: {possible: true, how: ''},
+      websocket: true,
+      notes: [],
+    }
+    const instances = [
+      {id: 'app-1', port: 9000, backendPorts: [9100, 9101]},
+      {id: 'app-2', port: 9001, backendPorts: [9102, 9103]},
+    ]
+    writeFileSync(join(dir, 'state.json'), JSON.stringify({...base, loadBalancer: 'network', instances}))
+    const nlb = targetFromLocal(dir, {})
+    assert.equal(nlb.loadBalancer, 'network')
+    // The NLB's instance endpoints sit on --nginx-port without nginx: the restart keeps that port.
+    assert.equal(
+      localUpFix(nlb, '--mode websocket'),
+      `ebws local down --state-dir ${dir} && ebws local up --mode websocket --local-https-port 9443 --local-http-port 9080 --app-port 9000 --nginx-port 9100 --lb network --instances 2 --state-dir ${dir}`,
+    )
+    writeFileSync(
+      join(dir, 'state.json'),
+      JSON.stringify({
+        ...base,
+        mode: 'websocket',
+        loadBalancer: 'application',
+        instances,
+        stickiness: {cookie: 'AWSALB'},
+        redis: {url: 'redis://127.0.0.1:6390', dir: 'r'},
+      }),
+    )
+    const alb = targetFromLocal(dir, {})
+    assert.equal(alb.loadBalancer, 'application')
+    assert.deepEqual(alb.local?.localUpArgs.slice(6), [
+      '--lb',
+      'application',
+      '--instances',
+      '2',
+      '--stickiness',
+      '--redis',
+      '--redis-port',
+      '6390',
+      '--mode',
+      'websocket',
+      '--state-dir',
+      dir,
+    ])
+  })
+
   it('--local with nothing started is bad input', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ebws-doctor-nostate-'))
     try {

@@ -212,3 +212,49 @@ describe('several instances, stickiness, ALB and NLB configurations', () => {
     assert.doesNotMatch(cfg, /send-proxy|accept-proxy/)
   })
 })
+
+describe('a state dir with spaces, quotes and $ in its path', () => {
+  for (const odd of ['with space', "it's here", 'cost $HOME "x"']) {
+    it(`${JSON.stringify(odd)}: every config is one word per path and real HAProxy loads the certificate`, () => {
+      const tls = join(dir, odd)
+      const oddCert = ensureLocalCertificate(tls)
+      const instances = [{host: '127.0.0.1', port: 13001}]
+      const configs = {
+        clb: haproxyConfig({
+          listeners: targetListeners('websocket'),
+          idleTimeoutSeconds: 60,
+          proxyProtocolInstancePorts: [],
+          localPorts: new Map([
+            [443, 18443],
+            [80, 18080],
+          ]),
+          backends: new Map([[80, instances[0]!]]),
+          certificatePem: oddCert.pemPath,
+        }),
+        alb: albHaproxyConfig({
+          idleTimeoutSeconds: 60,
+          httpsPort: 18443,
+          httpPort: 18080,
+          instances,
+          certificatePem: oddCert.pemPath,
+          stickiness: false,
+        }),
+        nlb: nlbHaproxyConfig({
+          idleTimeoutSeconds: 60,
+          httpsPort: 18443,
+          httpPort: 18080,
+          instances,
+          certificatePem: oddCert.pemPath,
+          proxyProtocolV2: true,
+          instanceEndpoints: [{tls: 14001, plain: 14002}],
+        }),
+      }
+      for (const [name, cfg] of Object.entries(configs)) {
+        const file = join(tls, `${name}.cfg`)
+        writeFileSync(file, cfg)
+        // -c parses the file and loads the certificate: an unquoted path breaks into two words and fails here.
+        execFileSync('haproxy', ['-c', '-q', '-f', file], {stdio: 'pipe'})
+      }
+    })
+  }
+})

@@ -11,12 +11,18 @@ const dir = mkdtempSync(join(tmpdir(), 'ebws-nginx-'))
 after(() => rmSync(dir, {recursive: true, force: true}))
 
 describe('shipped .platform nginx files pass `nginx -t` in the platform layout', () => {
-  for (const variant of ['default', 'proxy-protocol'] as const) {
-    it(`${variant}`, () => {
-      const prefix = join(dir, variant)
+  for (const [variant, place] of [
+    ['default', 'default'],
+    ['proxy-protocol', 'proxy-protocol'],
+    // A --state-dir with a space in it: paths in the config are relative to -p, so nothing splits.
+    ['default', 'state dir with spaces'],
+  ] as const) {
+    it(`${variant} in ${JSON.stringify(place)}`, () => {
+      const prefix = join(dir, place)
       buildLocalNginx({variant, prefix, listenPort: 18088, appPort: 13000})
       const out = execFileSync('nginx', nginxArgs(prefix, ['-t']), {stdio: 'pipe', encoding: 'utf8'})
       assert.equal(typeof out, 'string')
+      assert.ok(existsSync(join(prefix, 'tmp/proxy')), 'temp paths resolve inside the prefix')
       const app = readFileSync(join(prefix, 'conf.d/elasticbeanstalk/00_application.conf'), 'utf8')
       assert.match(app, /proxy_pass\s+http:\/\/127\.0\.0\.1:13000;/)
       const main = readFileSync(join(prefix, 'nginx.conf'), 'utf8')
