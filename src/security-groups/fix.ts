@@ -103,18 +103,16 @@ export async function fixWithReachablePorts<R>(
     throw error
   }
 
-  // From the first write on, a signal stops at the next safe point (src/cli/interrupt.ts) and the rules ebws added
-  // are removed again. While the adapter runs, its own guard speaks and rolls back; this one only records.
+  // While ebws writes its own rules, a signal stops at the next safe point (src/cli/interrupt.ts) and the rules it
+  // added are removed again. While the adapter runs, the adapter's guard alone handles signals (it rolls back and
+  // throws INTERRUPTED, and its second-signal words name its restore command); the rules then go on the way out.
   let guard: SignalGuard | undefined
-  let inAdapter = false
   const startGuard = () => {
     guard ??= guardSignals({
-      onFirst: (signal) => {
-        if (!inAdapter)
-          intent.say(
-            `Received ${signal}: stopping at the next safe point and restoring the load balancer (a second signal exits at once).`,
-          )
-      },
+      onFirst: (signal) =>
+        intent.say(
+          `Received ${signal}: stopping at the next safe point and restoring the load balancer (a second signal exits at once).`,
+        ),
       lastWords: () => [
         'Security group rules ebws added may be left; remove them with:',
         ...sg.added.map((r) => ingressCliCommand('revoke', r, first.region)),
@@ -149,7 +147,9 @@ export async function fixWithReachablePorts<R>(
     async (p: P) => {
       await confirm?.(p)
       await openEarly()
-      inAdapter = true
+      // The adapter's own guard starts right after this returns (no await in between).
+      guard?.dispose()
+      guard = undefined
     }
 
   /** After the listeners changed: read the groups back. A signal now only stops the read-back: the change is made. */
@@ -196,7 +196,6 @@ export async function fixWithReachablePorts<R>(
         confirm: wrap(intent.confirm),
         classic: {...intent.classic, confirm: wrap(intent.classic.confirm)},
       })
-      inAdapter = false
       if (!opened && early.length > 0) {
         // The listeners needed no change, so nobody asked yet.
         await intent.confirmSecurityGroups?.(sg)
