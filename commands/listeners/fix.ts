@@ -6,6 +6,7 @@ import {askFirst} from '../../src/cli/confirm.ts'
 import {awsFlags, idleTimeoutFlag, layoutPortFlags, mutatingFlags, waitFlags} from '../../src/cli/flags.ts'
 import {createProgress} from '../../src/cli/progress.ts'
 import {formatFixResult} from '../../src/format/fix-result.ts'
+import {formatSecurityGroupFix} from '../../src/format/security-groups.ts'
 import type {AlbFixResult} from '../../src/lb/application/fix.ts'
 import {DEFAULT_SSL_POLICY} from '../../src/lb/application/model.ts'
 import {fixAnyListeners, formatFixed} from '../../src/lb/fix.ts'
@@ -14,6 +15,7 @@ import type {HttpsPathResult} from '../../src/https-path/run.ts'
 import {runHttpsPath} from '../../src/https-path/run.ts'
 import type {FixResult} from '../../src/listeners/fix.ts'
 import {LAYOUT_MODES} from '../../src/listeners/modes.ts'
+import type {SecurityGroupFix} from '../../src/security-groups/fix.ts'
 import {RECOMMENDED_SSL_POLICY} from '../../src/listeners/verdict.ts'
 
 export default class ListenersFix extends EbwsCommand {
@@ -98,6 +100,11 @@ From a domain name in one command: --domain D --request-certificate --link-dns f
         "Shared ALB: also change the load balancer's own listeners and attributes (add HTTPS 443 or a certificate, --tls-policy, idle timeout), which every environment on it uses.",
       default: false,
     }),
+    'open-security-group': Flags.boolean({
+      summary:
+        'Also add the listener ports to a load balancer security group that Beanstalk does not manage (refused otherwise).',
+      default: false,
+    }),
     'emit-ebextensions': Flags.directory({
       summary: 'Write the option settings as DIR/ebws-listeners.config instead of changing anything.',
       exclusive: ['apply-to', 'dry-run', 'backup-file'],
@@ -138,6 +145,8 @@ From a domain name in one command: --domain D --request-certificate --link-dns f
       now: new Date(),
       say: progress,
       confirm: askFirst(flags, (plan) => formatFixed({type: 'application', result: plan})),
+      openSecurityGroup: flags['open-security-group'],
+      confirmSecurityGroups: askFirst(flags, (plan) => formatSecurityGroupFix(plan as SecurityGroupFix)),
       classic: {
         environmentName: target.environmentName,
         mode: flags.mode as FixResult['mode'],

@@ -1,4 +1,5 @@
 import type {ACMClient} from '@aws-sdk/client-acm'
+import type {EC2Client} from '@aws-sdk/client-ec2'
 import type {ElasticBeanstalkClient} from '@aws-sdk/client-elastic-beanstalk'
 import type {ElasticLoadBalancingClient} from '@aws-sdk/client-elastic-load-balancing'
 import type {ElasticLoadBalancingV2Client} from '@aws-sdk/client-elastic-load-balancing-v2'
@@ -132,6 +133,14 @@ export class AwsClients {
     })
   }
 
+  /** EC2, for the load balancer's security groups (endpoint variable AWS_ENDPOINT_URL_EC2). */
+  ec2(): Promise<EC2Client> {
+    return this.memo('ec2', async () => {
+      const {EC2Client} = await import('../ec2/sdk.ts')
+      return new EC2Client(this.commonConfig())
+    })
+  }
+
   s3(): Promise<S3Client> {
     return this.memo('s3', async () => {
       const {S3Client} = await import('@aws-sdk/client-s3')
@@ -148,10 +157,18 @@ export class AwsClients {
    * a round trip is in flight, the work overlaps the wait for its responses instead of following it. Errors are left
    * for the later real use of the client to report.
    */
-  prepare(...services: Array<'elb' | 'elbv2' | 'acm' | 's3'>): void {
+  prepare(...services: Array<'elb' | 'elbv2' | 'acm' | 's3' | 'ec2'>): void {
     for (const service of services) {
       const client: Promise<unknown> =
-        service === 'elb' ? this.elb() : service === 'elbv2' ? this.elbv2() : service === 'acm' ? this.acm() : this.s3()
+        service === 'elb'
+          ? this.elb()
+          : service === 'elbv2'
+            ? this.elbv2()
+            : service === 'acm'
+              ? this.acm()
+              : service === 'ec2'
+                ? this.ec2()
+                : this.s3()
       client.catch(() => undefined)
     }
   }

@@ -54,6 +54,7 @@ const ENDPOINT_VARIABLE: Record<string, string> = {
   acm: 'AWS_ENDPOINT_URL_ACM',
   s3: 'AWS_ENDPOINT_URL_S3',
   route53: 'AWS_ENDPOINT_URL_ROUTE_53',
+  ec2: 'AWS_ENDPOINT_URL_EC2',
 }
 
 function networkCode(error: SdkErrorLike): string | undefined {

@@ -3,12 +3,12 @@ import type {CertRequestResult} from '../cert/request.ts'
 import type {DeployResult} from '../deploy/run.ts'
 import type {DnsLinkResult} from '../dns/link.ts'
 import type {DoctorResult} from '../doctor/types.ts'
-import type {AlbFixResult} from '../lb/application/fix.ts'
 import type {Elbv2Report} from '../lb/application/show.ts'
-import type {FixResult} from '../listeners/fix.ts'
+import type {ListenersFixResult} from '../lb/fix.ts'
 import type {HttpsPathResult} from '../https-path/run.ts'
 import type {ListenersReport} from '../listeners/inspect.ts'
 import type {RestoreResult} from '../listeners/restore.ts'
+import type {SecurityGroupsReport} from '../security-groups/model.ts'
 import type {LocalDownResult, LocalState, LocalStatus} from '../local/run.ts'
 import type {ProxyChangeResult, StatusResult} from '../proxy-protocol/run.ts'
 import type {DnsPointers} from '../route53/pointers.ts'
@@ -20,8 +20,8 @@ import type {Envelope} from './base-command.ts'
  * when the committed schemas differ, and validates real outputs against them. A new command: one line here.
  */
 export interface CommandResults {
-  'listeners show': (ListenersReport | Elbv2Report) & {dnsRecords: DnsPointers}
-  'listeners fix': FixResult | AlbFixResult | HttpsPathResult
+  'listeners show': (ListenersReport | Elbv2Report) & {dnsRecords: DnsPointers; securityGroups: SecurityGroupsReport}
+  'listeners fix': ListenersFixResult | HttpsPathResult
   'listeners restore': RestoreResult
   'proxy-protocol enable': ProxyChangeResult
   'proxy-protocol disable': ProxyChangeResult

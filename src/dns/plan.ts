@@ -1,5 +1,8 @@
 import type {RecordSet} from '../route53/zones.ts'
+import {describeRecord, pointsAt} from '../route53/records.ts'
 import {normalizeName} from './names.ts'
+
+export {describeRecord, pointsAt}
 
 /**
  * The pure half of `ebws dns link`: from what is at the name now and where it should point, the Route 53 changes
@@ -28,9 +31,6 @@ export interface LinkPlan {
   conflicts: LinkRecordPlan[]
 }
 
-export const describeRecord = (r: RecordSet): string =>
-  r.alias ? `alias ${r.alias.dnsName} (zone ${r.alias.hostedZoneId})` : r.values.map(normalizeName).join(', ')
-
 /** The records `target` needs at `name`. */
 export function desiredRecords(name: string, target: LinkTarget): RecordSet[] {
   if (target.kind === 'cname') return [{name, type: 'CNAME', ttl: 300, values: [`${normalizeName(target.value)}.`]}]
@@ -39,19 +39,6 @@ export function desiredRecords(name: string, target: LinkTarget): RecordSet[] {
     ...(target.ipv4 ? [{name, type: 'A', values: [], alias}] : []),
     ...(target.ipv6 ? [{name, type: 'AAAA', values: [], alias}] : []),
   ]
-}
-
-/** `dualstack.` names the same load balancer as the bare DNS name (it adds the IPv6 addresses). */
-export const hostKey = (name: string): string => normalizeName(name).replace(/^dualstack\./, '')
-
-/** Where a record points: its alias target or its CNAME value (A/AAAA values are addresses, which name no host). */
-export const recordTargets = (r: RecordSet): string[] =>
-  r.alias ? [hostKey(r.alias.dnsName)] : r.type === 'CNAME' ? r.values.map(hostKey) : []
-
-/** Whether `r` points at one of `ours` (the environment's load balancer DNS name, its CNAME). */
-export const pointsAt = (r: RecordSet, ours: readonly string[]): boolean => {
-  const keys = new Set(ours.filter(Boolean).map(hostKey))
-  return recordTargets(r).some((t) => keys.has(t))
 }
 
 const same = (a: RecordSet, b: RecordSet): boolean =>

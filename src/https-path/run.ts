@@ -6,11 +6,10 @@ import {badInput, EbwsError, ErrorWithResult} from '../cli/errors.ts'
 import type {DnsLinkResult} from '../dns/link.ts'
 import {linkDomain} from '../dns/link.ts'
 import {certificateNameProblem, normalizeName} from '../dns/names.ts'
-import type {AlbFixResult} from '../lb/application/fix.ts'
 import {firstRoundTrip} from '../lb/first-round-trip.ts'
-import {fixAnyListeners} from '../lb/fix.ts'
+import {fixAnyListeners, type ListenersFixResult} from '../lb/fix.ts'
 import type {FixIntent} from '../lb/types.ts'
-import type {FixResult} from '../listeners/fix.ts'
+import type {FixOptions} from '../listeners/fix.ts'
 
 /**
  * `ebws listeners fix --domain D --request-certificate --link-dns`: the console recipe as one command. It composes
@@ -35,7 +34,7 @@ export interface HttpsPathOptions {
   requestCertificate: boolean
   linkDns: boolean
   /** The listener fix as the command parsed it; the certificate is filled in from step 1. */
-  fix: FixIntent
+  fix: FixIntent<FixOptions>
   progress?: (line: string) => void
   /** Asked once, with every step's plan, before the first write. */
   confirm?: ((plan: HttpsPathResult) => Promise<void>) | undefined
@@ -65,7 +64,7 @@ export interface HttpsPathResult {
   steps: {
     certificate: CertRequestResult | null
     dns: DnsLinkResult | DnsManualStep | null
-    listeners: FixResult | AlbFixResult | ListenersLaterStep | null
+    listeners: ListenersFixResult | ListenersLaterStep | null
   }
   /** The end state read back after the last step (null before it). */
   verified: {
@@ -97,7 +96,7 @@ export async function runHttpsPath(clients: AwsClients, o: HttpsPathOptions): Pr
   const domain = normalizeName(o.domain)
   const deadline = Date.now() + o.fix.timeoutMs
   const left = () => Math.max(1000, deadline - Date.now())
-  const intentWith = (certificateArn: string | undefined, dryRun: boolean): FixIntent => {
+  const intentWith = (certificateArn: string | undefined, dryRun: boolean): FixIntent<FixOptions> => {
     // Step 1's certificate; without step 1, the one the user named (--certificate-arn), else the one --domain finds.
     const arn = certificateArn ?? (o.requestCertificate ? undefined : o.fix.certificateArn)
     const cert = arn ? {certificateArn: arn, domain: undefined} : {certificateArn: undefined, domain}
@@ -168,11 +167,11 @@ export async function runHttpsPath(clients: AwsClients, o: HttpsPathOptions): Pr
   // (Another certificate that covers the domain may exist, an imported one say: the plan would show it, but step 3
   // uses step 1's, so the listener plan is then left for after step 1 too.)
   const later = o.requestCertificate && !issuedArn
-  let listenersPlan: FixResult | AlbFixResult | ListenersLaterStep = {
+  let listenersPlan: ListenersFixResult | ListenersLaterStep = {
     plannedAfterCertificate: `planned once the certificate for ${domain} is issued (step 1): HTTPS 443 with it, port 80 redirected`,
   }
   try {
-    const planned = (await fixAnyListeners(clients, intentWith(issuedArn, true))).result as FixResult | AlbFixResult
+    const planned = (await fixAnyListeners(clients, intentWith(issuedArn, true))).result as ListenersFixResult
     if (!later) listenersPlan = planned
   } catch (error) {
     if (!(later && isCode(error, 'CERT_NOT_FOUND'))) throw error
@@ -267,8 +266,8 @@ export async function runHttpsPath(clients: AwsClients, o: HttpsPathOptions): Pr
 
   say(`Step 3/3: the listeners of ${env.environmentName}`)
   try {
-    result.steps.listeners = (await fixAnyListeners(clients, intentWith(certificateArn, false))).result as
-      FixResult | AlbFixResult
+    result.steps.listeners = (await fixAnyListeners(clients, intentWith(certificateArn, false)))
+      .result as ListenersFixResult
   } catch (error) {
     return fail(error)
   }

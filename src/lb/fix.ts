@@ -1,10 +1,17 @@
 import type {AwsClients} from '../aws/clients.ts'
-import type {FixOptions} from '../listeners/fix.ts'
+import type {FixOptions, FixResult} from '../listeners/fix.ts'
+import type {AlbFixResult} from './application/fix.ts'
+import {formatSecurityGroupFix} from '../format/security-groups.ts'
+import type {SecurityGroupFix} from '../security-groups/fix.ts'
+import {fixWithReachablePorts} from '../security-groups/fix.ts'
 import {checkCertificateInput} from '../listeners/fix.ts'
 import {detectLoadBalancer} from './detect.ts'
 import {firstRoundTrip} from './first-round-trip.ts'
 import {adapterFor} from './registry.ts'
 import type {FixIntent, LoadBalancerType} from './types.ts'
+
+/** What `listeners fix` returns for any type: the adapter's result, with the security-group step when it ran. */
+export type ListenersFixResult = (FixResult | AlbFixResult) & {securityGroups?: SecurityGroupFix}
 
 export interface Fixed {
   type: LoadBalancerType
@@ -17,7 +24,22 @@ export async function fixAnyListeners(clients: AwsClients, intent: FixIntent<Fix
   const first = await firstRoundTrip(clients, intent.environmentName)
   const detected = detectLoadBalancer(first.environment)
   const adapter = adapterFor(detected.type)
-  return {type: detected.type, result: await adapter.fix(clients, {first, detected, intent})}
+  // The security groups are made to admit the listener ports around the adapter's fix (src/security-groups).
+  const fixed = await fixWithReachablePorts(clients, {first, detected, intent}, (i) =>
+    adapter.fix(clients, {first, detected, intent: i}),
+  )
+  return {
+    type: detected.type,
+    result: fixed.securityGroups
+      ? Object.assign(fixed.result as object, {securityGroups: fixed.securityGroups})
+      : fixed.result,
+  }
 }
 
-export const formatFixed = (f: Fixed): string => adapterFor(f.type).formatFix?.(f.result) ?? JSON.stringify(f.result)
+export const formatFixed = (f: Fixed): string =>
+  [
+    adapterFor(f.type).formatFix?.(f.result) ?? JSON.stringify(f.result),
+    formatSecurityGroupFix((f.result as {securityGroups?: SecurityGroupFix} | undefined)?.securityGroups),
+  ]
+    .filter(Boolean)
+    .join('\n')

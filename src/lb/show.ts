@@ -2,6 +2,9 @@ import type {AwsClients} from '../aws/clients.ts'
 import {formatDnsPointers} from '../format/dns.ts'
 import type {DnsPointers} from '../route53/pointers.ts'
 import {pointersTo, scanPublicZones} from '../route53/pointers.ts'
+import {formatSecurityGroupsReport} from '../format/security-groups.ts'
+import type {SecurityGroupsReport} from '../security-groups/model.ts'
+import {showSecurityGroups, withSecurityGroups} from '../security-groups/show.ts'
 import {detectLoadBalancer} from './detect.ts'
 import {firstRoundTrip} from './first-round-trip.ts'
 import {adapterFor} from './registry.ts'
@@ -31,6 +34,9 @@ export async function showListeners(
   const first = await firstRoundTrip(clients, environmentName)
   const detected = detectLoadBalancer(first.environment)
   const adapter = adapterFor(detected.type)
+  // The security groups are read beside the adapter's own reads (src/security-groups), for every type.
+  const groups = showSecurityGroups(clients, {environmentId: first.environment.environmentId, detected})
+  groups.catch(() => undefined)
   const report = await adapter.show(clients, {first, detected, now, ports})
   // Settings may reveal a shared ALB that the resource name cannot; the application adapter reads them itself.
   const env = first.environment
@@ -38,8 +44,15 @@ export async function showListeners(
     (s) => pointersTo(s, [env.cname, env.endpointUrl]),
     (error: Error) => ({records: [], zonesSearched: 0, publicZones: 0, truncated: false, error: error.message}),
   )
-  return {type: detected.type, report: {...(report as object), dnsRecords}, ports, now}
+  const withGroups = withSecurityGroups(report, await groups) as object
+  return {type: detected.type, report: {...withGroups, dnsRecords}, ports, now}
 }
 
 export const formatShown = (s: Shown): string =>
-  `${adapterFor(s.type).format(s.report, {ports: s.ports, now: s.now})}\n\n${formatDnsPointers((s.report as {dnsRecords: DnsPointers}).dnsRecords)}`
+  [
+    adapterFor(s.type).format(s.report, {ports: s.ports, now: s.now}),
+    formatSecurityGroupsReport((s.report as {securityGroups?: SecurityGroupsReport}).securityGroups),
+    `\n${formatDnsPointers((s.report as {dnsRecords: DnsPointers}).dnsRecords)}`,
+  ]
+    .filter(Boolean)
+    .join('\n')

@@ -99,6 +99,10 @@ export interface FixIntent<Classic = unknown> {
   now: Date
   say: (line: string) => void
   confirm?: ((plan: unknown) => Promise<void>) | undefined
+  /** Add the listener ports to a security group Beanstalk does not manage (`--open-security-group`). */
+  openSecurityGroup?: boolean | undefined
+  /** Asks before security-group rules are added when the listeners themselves need no change. */
+  confirmSecurityGroups?: ((plan: unknown) => Promise<void>) | undefined
 }
 
 /**

@@ -1,7 +1,7 @@
 import type {AwsClients} from '../aws/clients.ts'
 import {awsCall} from '../aws/errors.ts'
 import {normalizeName} from '../dns/names.ts'
-import {describeRecord, pointsAt} from '../dns/plan.ts'
+import {describeRecord, pointsAt} from './records.ts'
 import type {RecordSet} from './zones.ts'
 import {toRecordSet} from './zones.ts'
 

@@ -55,6 +55,11 @@ describe('action naming and call analysis (pure)', () => {
       identifyAction('acm', 'POST', '/', {'x-amz-target': 'CertificateManager.DescribeCertificate'}, undefined),
       'DescribeCertificate',
     )
+    // EC2's protocol sends its Action in a Query body too.
+    assert.equal(
+      identifyAction('ec2', 'POST', '/', {}, Buffer.from('Action=AuthorizeSecurityGroupIngress&Version=2016-11-15')),
+      'AuthorizeSecurityGroupIngress',
+    )
   })
 
   test('reads are Describe/List/Get/Head/Validate/Check; everything else mutates', () => {

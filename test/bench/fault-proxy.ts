@@ -14,10 +14,10 @@ import {
 import {randomUUID} from 'node:crypto'
 import {setTimeout as sleep} from 'node:timers/promises'
 
-export type ServiceName = 'elasticbeanstalk' | 'elb' | 'elbv2' | 'acm' | 's3' | 'route53'
-export const SERVICES: readonly ServiceName[] = ['elasticbeanstalk', 'elb', 'elbv2', 'acm', 's3', 'route53']
+export type ServiceName = 'elasticbeanstalk' | 'elb' | 'elbv2' | 'acm' | 's3' | 'route53' | 'ec2'
+export const SERVICES: readonly ServiceName[] = ['elasticbeanstalk', 'elb', 'elbv2', 'acm', 's3', 'route53', 'ec2']
 
-type WireProtocol = 'query' | 'json' | 'rest-xml' | 'route53'
+type WireProtocol = 'query' | 'json' | 'rest-xml' | 'route53' | 'ec2'
 const PROTOCOL: Record<ServiceName, WireProtocol> = {
   elasticbeanstalk: 'query',
   elb: 'query',
@@ -26,6 +26,8 @@ const PROTOCOL: Record<ServiceName, WireProtocol> = {
   s3: 'rest-xml',
   // REST-XML too, but its actions are named by path and its errors are ErrorResponse documents.
   route53: 'route53',
+  // EC2's own protocol: Query requests, errors as Response/Errors/Error (botocore ec2 metadata.protocol "ec2").
+  ec2: 'ec2',
 }
 // xmlns of each Query service's responses (botocore service-2.json metadata.xmlNamespace).
 const XML_NAMESPACE: Partial<Record<ServiceName, string>> = {
@@ -50,6 +52,8 @@ export const THROTTLING_CODE: Record<ServiceName, {code: string; status: number;
   s3: {code: 'SlowDown', status: 503, message: 'Please reduce your request rate.'},
   // Route 53 answers Throttling (HTTP 400) under its request-rate quota.
   route53: {code: 'Throttling', status: 400, message: 'Rate exceeded'},
+  // EC2 answers RequestLimitExceeded, HTTP 503 (https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html).
+  ec2: {code: 'RequestLimitExceeded', status: 503, message: 'Request limit exceeded.'},
 }
 
 export interface CallFilter {
@@ -303,6 +307,7 @@ export function identifyAction(
 ): string {
   const url = new URL(rawUrl, 'http://bench.invalid')
   switch (PROTOCOL[service]) {
+    case 'ec2':
     case 'query': {
       const fromQuery = url.searchParams.get('Action')
       if (fromQuery !== null) return fromQuery
@@ -357,6 +362,13 @@ function sendError(res: ServerResponse, service: ServiceName, method: string, sp
   const headers: Record<string, string> = {}
   let body = ''
   switch (PROTOCOL[service]) {
+    case 'ec2':
+      // https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html: Response/Errors/Error, RequestID.
+      headers['content-type'] = 'text/xml;charset=UTF-8'
+      body =
+        `<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>${xmlEscape(spec.code)}</Code><Message>${xmlEscape(spec.message)}</Message></Error></Errors>` +
+        `<RequestID>${requestId}</RequestID></Response>`
+      break
     case 'route53':
     case 'query':
       // Shape read by botocore's QueryParser and the SDK's awsQuery error deserializer
@@ -455,7 +467,7 @@ export async function startFaultProxy(targets: Partial<Record<ServiceName, strin
     const rawUrl = req.url ?? '/'
     // Query protocol names its action in the form body: buffer those (small) bodies.
     // S3 and JSON bodies stream through untouched.
-    const body = PROTOCOL[service] === 'query' ? await readBody(req) : undefined
+    const body = PROTOCOL[service] === 'query' || PROTOCOL[service] === 'ec2' ? await readBody(req) : undefined
     const action = identifyAction(service, method, rawUrl, req.headers, body)
     const mutating = isMutating(action)
     const call = {service, action, mutating}

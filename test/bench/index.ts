@@ -29,7 +29,15 @@ export interface Bench {
    */
   env: Record<string, string>
   /** Endpoints through the fault proxy. */
-  endpoints: {elasticbeanstalk?: string; elb: string; elbv2: string; acm: string; s3: string; route53: string}
+  endpoints: {
+    elasticbeanstalk?: string
+    elb: string
+    elbv2: string
+    acm: string
+    s3: string
+    route53: string
+    ec2: string
+  }
   /** Endpoints bypassing faults, for reading state back in tests. */
   direct: {moto: string; eb?: string}
   faults: Faults
@@ -89,6 +97,7 @@ export async function startBench(opts: BenchOptions = {}): Promise<Bench> {
       acm: moto.url,
       s3: moto.url,
       route53: moto.url,
+      ec2: moto.url,
       ...(eb !== undefined ? {elasticbeanstalk: eb.url} : {}),
     })
     cleanups.push(() => proxy.stop())
@@ -106,6 +115,7 @@ export async function startBench(opts: BenchOptions = {}): Promise<Bench> {
       acm: proxy.endpoints.acm!,
       s3: proxy.endpoints.s3!,
       route53: proxy.endpoints.route53!,
+      ec2: proxy.endpoints.ec2!,
       ...(proxy.endpoints.elasticbeanstalk !== undefined ? {elasticbeanstalk: proxy.endpoints.elasticbeanstalk} : {}),
     }
     const env: Record<string, string> = {
@@ -124,6 +134,8 @@ export async function startBench(opts: BenchOptions = {}): Promise<Bench> {
       AWS_ENDPOINT_URL_S3: endpoints.s3,
       // Service ID "Route 53".
       AWS_ENDPOINT_URL_ROUTE_53: endpoints.route53,
+      // Service ID "EC2".
+      AWS_ENDPOINT_URL_EC2: endpoints.ec2,
       ...(endpoints.elasticbeanstalk !== undefined
         ? {AWS_ENDPOINT_URL_ELASTIC_BEANSTALK: endpoints.elasticbeanstalk}
         : {}),

@@ -60,8 +60,12 @@ describe('schemas/ is generated from the result types', () => {
       const deref = (n: Node): Node =>
         n.$ref ? deref(schema.definitions[decodeURIComponent(n.$ref.replace('#/definitions/', ''))]!) : n
       // A result that depends on the load balancer type is a union (anyOf): each member is a top-level result.
-      const top = deref(schema)
-      const tops = top.anyOf ? top.anyOf.map(deref) : [top]
+      const members = (n: Node): Node[] => {
+        const d = deref(n)
+        return d.anyOf ? [d, ...d.anyOf.flatMap(members)] : [d]
+      }
+      // Unions may nest (listeners fix: the per-type result with its security-group step, or the one-command path).
+      const tops = members(schema)
       for (const t of tops) {
         const topStatus = t.properties?.status
         if (!topStatus) continue

@@ -176,13 +176,15 @@ export class ClbApplier {
   }
 
   /** Creates the CLB with the configured listeners, then applies the rest of the configuration. */
-  async create(name: string, opts: Map<string, string>): Promise<void> {
+  async create(name: string, opts: Map<string, string>, securityGroups?: string[]): Promise<void> {
     const d = desiredClb(opts)
     await this.elb.send(
       new CreateLoadBalancerCommand({
         LoadBalancerName: name,
         Listeners: d.listeners.map(toSdkListener),
         AvailabilityZones: [`${this.region}a`, `${this.region}b`],
+        // In the default VPC (EC2-Classic is retired), with the environment's load balancer security group.
+        ...(securityGroups?.length ? {SecurityGroups: securityGroups} : {}),
         Tags: [{Key: 'elasticbeanstalk:environment-name', Value: name}],
       }),
     )

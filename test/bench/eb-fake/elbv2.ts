@@ -76,6 +76,7 @@ export class Elbv2Applier {
     name: string,
     type: 'application' | 'network',
     tags: Record<string, string> = {},
+    securityGroups?: string[],
   ): Promise<{arn: string; dnsName: string}> {
     const {subnets} = await this.network()
     const out = await this.client.send(
@@ -83,6 +84,7 @@ export class Elbv2Applier {
         Name: name,
         Subnets: subnets,
         Type: type,
+        ...(securityGroups?.length ? {SecurityGroups: securityGroups} : {}),
         Tags: Object.entries(tags).map(([Key, Value]) => ({Key, Value})),
       }),
     )

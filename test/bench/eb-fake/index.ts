@@ -12,8 +12,17 @@ import type {BucketLocationConstraint} from '@aws-sdk/client-s3'
 import {ClbApplier} from './clb.ts'
 import {listenerOverrideOf} from './bundle-resources.ts'
 import {Elbv2Applier} from './elbv2.ts'
-import {describeElbv2Settings, elbv2NamespaceDefs} from './elbv2-options.ts'
-import {canonicalNamespace, describeSettings, namespaceDefs, optionKey, validateSettings} from './options.ts'
+import {describeElbv2Settings, desiredElbv2, elbv2NamespaceDefs} from './elbv2-options.ts'
+import {
+  canonicalNamespace,
+  describeSettings,
+  effectiveListeners,
+  namespaceDefs,
+  optionKey,
+  validateSettings,
+} from './options.ts'
+import {SecurityGroupApplier} from './security-groups.ts'
+import type {EnvSecurityGroups} from './security-groups.ts'
 import type {OptionSetting, ValidationMessage} from './options.ts'
 import {
   EbError,
@@ -217,6 +226,8 @@ interface EnvState {
   instanceId: string
   autoScalingGroup: string
   launchTemplateId: string
+  /** The load balancer's security groups (CLB and dedicated ALB; an NLB has none). */
+  securityGroups?: EnvSecurityGroups | undefined
 }
 
 interface StoredEvent extends EventRecord {
@@ -285,6 +296,7 @@ export async function startEbFake(opts: EbFakeOptions): Promise<EbFake> {
   let stepMs = opts.stepMs ?? 20
   const clb = new ClbApplier(opts.motoUrl, region)
   const elbv2 = new Elbv2Applier(opts.motoUrl, region)
+  const securityGroups = new SecurityGroupApplier(opts.motoUrl, region)
   const s3 = new S3Client({
     endpoint: opts.motoUrl,
     region,
@@ -379,7 +391,24 @@ export async function startEbFake(opts: EbFakeOptions): Promise<EbFake> {
   }
 
   /** One adapter call for either family: true when the load balancer had to change. */
+  /** The listener ports of the option settings (what the stack's security group ingress follows). */
+  function listenerPorts(options: Map<string, string>, type: LoadBalancerType): number[] {
+    return type === 'classic'
+      ? effectiveListeners(options)
+          .filter((l) => l.enabled)
+          .map((l) => l.port)
+      : desiredElbv2(options, type === 'network').listeners.map((l) => l.port)
+  }
+
   async function applyLoadBalancer(e: EnvState): Promise<boolean> {
+    const changed = await applyListeners(e)
+    const groupsChanged = e.securityGroups
+      ? await securityGroups.sync(e.securityGroups, listenerPorts(e.options, e.loadBalancerType))
+      : false
+    return changed || groupsChanged
+  }
+
+  async function applyListeners(e: EnvState): Promise<boolean> {
     if (isClassic(e)) return clb.apply(e.loadBalancerName!, e.options)
     return elbv2.apply({
       id: e.id,
@@ -1155,6 +1184,7 @@ export async function startEbFake(opts: EbFakeOptions): Promise<EbFake> {
       await new Promise<void>((resolve) => server.close(() => resolve()))
       server.closeAllConnections()
       clb.elb.destroy()
+      securityGroups.ec2.destroy()
       elbv2.client.destroy()
       s3.destroy()
     },
@@ -1218,12 +1248,19 @@ export async function startEbFake(opts: EbFakeOptions): Promise<EbFake> {
           throw new Error(`eb-fake: unknown namespace ${s.Namespace}`)
       const id = `e-${rand(10)}`
       let lbName = spec.loadBalancerName
+      let groups: EnvSecurityGroups | undefined
+      const makeGroups = async (namespace: string) =>
+        (groups = await securityGroups.create(
+          {id, name: spec.name},
+          next.get(optionKey(namespace, 'SecurityGroups')),
+          listenerPorts(next, loadBalancerType),
+        ))
       if (environmentType === 'LoadBalanced' && loadBalancerType === 'classic') {
         lbName ??= `awseb-${id}-AWSEBLoa-${rand(13, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789')}`.replace(
           /^awseb-e-(.).{9}-/,
           'awseb-e-$1-',
         )
-        if (!(await clb.exists(lbName))) await clb.create(lbName, next)
+        if (!(await clb.exists(lbName))) await clb.create(lbName, next, (await makeGroups('aws:elb:loadbalancer')).ids)
       } else if (environmentType === 'SingleInstance') {
         lbName = undefined
       } else if (spec.sharedLoadBalancerArn) {
@@ -1236,6 +1273,8 @@ export async function startEbFake(opts: EbFakeOptions): Promise<EbFake> {
             `awseb-AWSEB-${rand(10).toUpperCase()}`,
             loadBalancerType as 'application' | 'network',
             {'elasticbeanstalk:environment-name': spec.name, 'elasticbeanstalk:environment-id': id},
+            // Beanstalk's NLB has no security group: traffic reaches the instances' group directly.
+            loadBalancerType === 'application' ? (await makeGroups('aws:elbv2:loadbalancer')).ids : undefined,
           )
         ).arn
       }
@@ -1275,6 +1314,7 @@ export async function startEbFake(opts: EbFakeOptions): Promise<EbFake> {
         instanceId: `i-0${rand(16, '0123456789abcdef')}`,
         autoScalingGroup: `awseb-${id}-stack-AWSEBAutoScalingGroup-${rand(12, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789')}`,
         launchTemplateId: `lt-0${rand(16, '0123456789abcdef')}`,
+        securityGroups: groups,
       }
       envs.push(env)
       if (isElbv2(env)) await applyLoadBalancer(env)

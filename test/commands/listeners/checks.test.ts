@@ -167,6 +167,10 @@ describe('checks before the first write, and no unneeded call', () => {
     // show lists the Route 53 records that point at the environment (issue 17 §2): one ListHostedZones, plus one
     // ListResourceRecordSets per public zone (this bench has none), read beside the load balancer.
     const DNS_READS = ['ListHostedZones']
+    // The security groups (src/security-groups, issue 17 §3): the load balancer described once more for its groups and
+    // listener ports, beside DescribeSecurityGroups on the environment's tag, in round trip 2: one call more each, no
+    // round trip more (a group Beanstalk did not make costs one DescribeSecurityGroups by id after).
+    const SG_READS = ['DescribeLoadBalancers', 'DescribeSecurityGroups']
     const sorted = (xs: string[]) => [...xs].sort()
     const actions = () => sorted(bench.calls.actions())
 
@@ -174,7 +178,10 @@ describe('checks before the first write, and no unneeded call', () => {
       const plain = await createScenario(bench, {})
       bench.calls.clear()
       assert.equal((await run('listeners', 'show', '-e', plain.environmentName)).code, 0)
-      assert.deepEqual(actions(), sorted([...ENV_READS, ...CLB_READS, ...DNS_READS]))
+      assert.deepEqual(actions(), sorted([...ENV_READS, ...CLB_READS, ...SG_READS, ...DNS_READS]))
+      // Beside the load balancer's reads, not after them: no dependent round trip more.
+      const [groups] = bench.calls.list({service: 'ec2'})
+      assert.ok(groups!.start < Math.max(...bench.calls.list({service: 'elb'}).map((c) => c.end)))
 
       const ws = await createScenario(bench, {
         certificates: [{kind: 'rsa2048'}],
@@ -182,7 +189,10 @@ describe('checks before the first write, and no unneeded call', () => {
       })
       bench.calls.clear()
       assert.equal((await run('listeners', 'show', '-e', ws.environmentName)).code, 0)
-      assert.deepEqual(actions(), sorted([...ENV_READS, ...CLB_READS, ...DNS_READS, 'DescribeCertificate']))
+      assert.deepEqual(
+        actions(),
+        sorted([...ENV_READS, ...CLB_READS, ...SG_READS, ...DNS_READS, 'DescribeCertificate']),
+      )
       assert.equal(bench.calls.count({service: 'acm', action: 'ListCertificates'}), 0)
     })
 
@@ -209,8 +219,13 @@ describe('checks before the first write, and no unneeded call', () => {
         const r = await run('listeners', 'fix', '-e', s.environmentName, ...flags(s), '--dry-run')
         assert.equal(r.code, 0, `${name}: ${r.stdout}${r.stderr}`)
         assert.deepEqual(sorted(bench.calls.actions({service: 'acm'})), acm, name)
-        // Reads: the environment, the CLB, the settings validation; nothing else.
-        assert.deepEqual(sorted(bench.calls.actions({service: 'elb'})), sorted(CLB_READS), name)
+        // Reads: the environment, the CLB, the security groups, the settings validation; nothing else.
+        assert.deepEqual(
+          sorted(bench.calls.actions({service: 'elb'})),
+          sorted([...CLB_READS, 'DescribeLoadBalancers']),
+          name,
+        )
+        assert.deepEqual(bench.calls.actions({service: 'ec2'}), ['DescribeSecurityGroups'], name)
         // (ValidateConfigurationSettings only when there are option settings to write.)
         assert.deepEqual(
           sorted(

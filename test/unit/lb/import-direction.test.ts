@@ -11,12 +11,13 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
 
 /** Path prefixes (relative to the repository) by layer, lowest first; the longest matching prefix wins. */
 export const LAYERS: Array<{name: string; paths: string[]}> = [
-  {name: 'AWS clients', paths: ['src/aws/']},
+  // src/ec2/sdk.ts: the few EC2 SDK names the client factory needs, re-exported so the bundle keeps only those.
+  {name: 'AWS clients', paths: ['src/aws/', 'src/ec2/sdk.ts']},
   {
     name: 'AWS service modules',
     // src/dns/names.ts (domain-name syntax) and src/bundle/ (the source-bundle format, read by the Proxy Protocol
     // app check) are pure helpers that these modules and the adapters share.
-    paths: ['src/elb/', 'src/acm/', 'src/environment/', 'src/route53/', 'src/dns/names.ts', 'src/bundle/'],
+    paths: ['src/elb/', 'src/acm/', 'src/ec2/', 'src/environment/', 'src/route53/', 'src/dns/names.ts', 'src/bundle/'],
   },
   {
     name: 'load-balancer core',
@@ -44,6 +45,8 @@ export const LAYERS: Array<{name: string; paths: string[]}> = [
       'src/local/',
       'src/cert/',
       'src/dns/',
+      'src/security-groups/',
+      'src/https-path/',
       'src/bundle/command.ts',
     ],
   },

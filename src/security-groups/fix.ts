@@ -1,0 +1,213 @@
+import type {AwsClients} from '../aws/clients.ts'
+import type {PortRule} from '../ec2/security-groups.ts'
+import {authorizeIngress, ingressCliCommand, revokeIngress} from '../ec2/security-groups.ts'
+import {EbwsError, badInput} from '../cli/errors.ts'
+import type {SignalGuard} from '../cli/interrupt.ts'
+import {guardSignals} from '../cli/interrupt.ts'
+import type {DetectedLoadBalancer, FirstRoundTrip, FixIntent} from '../lb/types.ts'
+import type {IngressStep} from './model.ts'
+import {isOpen, planIngress} from './model.ts'
+import {readExposure} from './read.ts'
+import type {FixOptions} from '../listeners/fix.ts'
+
+/** The security-group part of a `listeners fix` result. */
+export interface SecurityGroupFix {
+  /** What the fix planned for the groups (one TCP rule from 0.0.0.0/0 per closed port). */
+  steps: IngressStep[]
+  /** The aws CLI commands that do the planned additions. */
+  commands: string[]
+  /** The rules ebws added; a rollback removes exactly these. */
+  added: PortRule[]
+  /** Ports Beanstalk opened on its managed group with the option settings (read back after the update). */
+  openedByBeanstalk: number[]
+  /** Ports still closed after the fix (empty once verified). */
+  closedAfter: number[]
+  /** Whether the groups were read back after the fix. */
+  verified: boolean
+  notes: string[]
+}
+
+const describeRule = (r: PortRule) => `TCP ${r.port} from ${r.cidr} on ${r.groupId}`
+
+/**
+ * `listeners fix` around the adapter's fix, for every load balancer type: makes the ports the listeners will serve
+ * reachable. Reads the groups and plans (pure) before anything is written; a closed port that only a group Beanstalk
+ * does not manage could open is refused (exit 2, zero writes) unless `intent.openSecurityGroup`. Rules that Beanstalk
+ * will not add itself are added right after the plan is confirmed, before the listeners change; a port Beanstalk opens
+ * with the option settings the fix writes is left to it and read back after the update (and added then only if it is
+ * still closed). If anything fails, the rules ebws added are removed, and only those.
+ */
+export async function fixWithReachablePorts<R>(
+  clients: AwsClients,
+  input: {first: FirstRoundTrip; detected: DetectedLoadBalancer; intent: FixIntent<FixOptions>},
+  fix: (intent: FixIntent<FixOptions>) => Promise<R>,
+): Promise<{result: R; securityGroups?: SecurityGroupFix | undefined}> {
+  const {intent, first, detected} = input
+  // Writing .ebextensions changes nothing in AWS; neither does this.
+  if (intent.emitEbextensionsDir) return {result: await fix(intent)}
+  const read = () => readExposure(clients, {environmentId: first.environment.environmentId, detected})
+  const before = await read()
+  const ports = [...before.listenerPorts, intent.classic.ports.httpsPort, intent.classic.ports.httpPort]
+  const plan = planIngress(before, ports, {
+    writesSettings: intent.classic.applyTo !== 'elb',
+    openUnmanaged: Boolean(intent.openSecurityGroup),
+  })
+  if (plan.refused.length > 0) {
+    const groups = [...new Set(plan.refused.map((r) => r.groupId))].join(', ')
+    const list = plan.refused.map((r) => r.port).join(', ')
+    throw badInput(
+      'UNSAFE_CHANGE',
+      `Port ${list} is not open to the internet on ${groups}, a security group Elastic Beanstalk does not manage (set through the SecurityGroups option). ebws does not change it without --open-security-group; nothing was changed.`,
+      [
+        `Re-run with --open-security-group to add ${plan.refused.map((r) => `TCP ${r.port} from 0.0.0.0/0`).join(' and ')} to ${groups}.`,
+        ...plan.refused.map((r) => ingressCliCommand('authorize', {...r, cidr: '0.0.0.0/0'}, first.region)),
+      ],
+      {groups: plan.refused},
+    )
+  }
+  const sg: SecurityGroupFix = {
+    steps: plan.steps,
+    commands: plan.steps.map((s) => ingressCliCommand('authorize', s, first.region)),
+    added: [],
+    openedByBeanstalk: [],
+    closedAfter: [],
+    verified: false,
+    notes: plan.notes.filter(Boolean),
+  }
+  if (intent.dryRun) return {result: await fix(intent), securityGroups: sg}
+
+  const add = async (steps: IngressStep[]) => {
+    for (const s of steps) {
+      const rule = {groupId: s.groupId, port: s.port, cidr: s.cidr}
+      if (await authorizeIngress(clients, rule)) sg.added.push(rule)
+      intent.say(`✔ security group: allowed ${describeRule(rule)}`)
+    }
+  }
+  const removeAdded = async (error: unknown): Promise<never> => {
+    const left: PortRule[] = []
+    for (const r of [...sg.added].reverse()) {
+      try {
+        await revokeIngress(clients, r)
+      } catch {
+        left.push(r)
+      }
+    }
+    if (left.length > 0) {
+      throw new EbwsError(
+        'ROLLBACK_FAILED',
+        `${(error as Error).message}\nRemoving the security group rules ebws added failed too: ${left.map(describeRule).join('; ')}.`,
+        {hint: left.map((r) => ingressCliCommand('revoke', r, first.region)), cause: error},
+      )
+    }
+    if (sg.added.length > 0) intent.say(`Removed the security group rules ebws added (${sg.added.length})`)
+    sg.added = []
+    throw error
+  }
+
+  // While ebws writes its own rules, a signal stops at the next safe point (src/cli/interrupt.ts) and the rules it
+  // added are removed again. While the adapter runs, the adapter's guard alone handles signals (it rolls back and
+  // throws INTERRUPTED, and its second-signal words name its restore command); the rules then go on the way out.
+  let guard: SignalGuard | undefined
+  const startGuard = () => {
+    guard ??= guardSignals({
+      onFirst: (signal) =>
+        intent.say(
+          `Received ${signal}: stopping at the next safe point and restoring the load balancer (a second signal exits at once).`,
+        ),
+      lastWords: () => [
+        'Security group rules ebws added may be left; remove them with:',
+        ...sg.added.map((r) => ingressCliCommand('revoke', r, first.region)),
+      ],
+    })
+  }
+  const stopIfSignalled = () => {
+    const signal = guard?.signal
+    if (!signal) return
+    throw new EbwsError(
+      'INTERRUPTED',
+      `Interrupted by ${signal} before the listeners changed: ${sg.added.length > 0 ? 'the security group rules ebws added were removed' : 'nothing had been changed'}.`,
+      {details: {signal}},
+    )
+  }
+  const early = plan.steps.filter((s) => s.when === 'before')
+  let opened = false
+  const openEarly = async () => {
+    if (opened) return
+    opened = true
+    startGuard()
+    for (const step of early) {
+      stopIfSignalled()
+      await add([step])
+    }
+    stopIfSignalled()
+  }
+  if (plan.steps.length > 0) for (const c of sg.commands) intent.say(`Security group plan: ${c}`)
+  // The adapter asks (on a terminal) right before its first write: the early rules go in once that is agreed.
+  const wrap =
+    <P>(confirm: ((plan: P) => Promise<void>) | undefined) =>
+    async (p: P) => {
+      await confirm?.(p)
+      await openEarly()
+      // The adapter's own guard starts right after this returns (no await in between).
+      guard?.dispose()
+      guard = undefined
+    }
+
+  /** After the listeners changed: read the groups back. A signal now only stops the read-back: the change is made. */
+  const verify = async (result: R): Promise<{result: R; securityGroups: SecurityGroupFix}> => {
+    if (!intent.wait) {
+      const later = plan.steps.filter((s) => s.when === 'beanstalk').map((s) => s.port)
+      if (later.length > 0)
+        sg.notes.push(
+          `Beanstalk opens port ${later.join(', ')} on its security group with the environment update; check with: ebws listeners show -e ${first.environment.environmentName}`,
+        )
+      return {result, securityGroups: sg}
+    }
+    const stopped = () => {
+      if (guard?.signal)
+        sg.notes.push(`Interrupted by ${guard.signal}: the listeners were changed; the groups were not read back.`)
+      return Boolean(guard?.signal)
+    }
+    if (stopped()) return {result, securityGroups: sg}
+    try {
+      let after = await read()
+      sg.openedByBeanstalk = plan.steps
+        .filter((s) => s.when === 'beanstalk' && isOpen(after.groups, s.port))
+        .map((s) => s.port)
+      const stillClosed = plan.steps.filter((s) => s.when === 'beanstalk' && !isOpen(after.groups, s.port))
+      if (stillClosed.length > 0) {
+        if (stopped()) return {result, securityGroups: sg}
+        sg.notes.push(`Beanstalk did not open port ${stillClosed.map((s) => s.port).join(', ')}; ebws added the rule.`)
+        await add(stillClosed)
+        after = await read()
+      }
+      sg.closedAfter = plan.steps.map((s) => s.port).filter((p) => !isOpen(after.groups, p))
+      sg.verified = true
+    } catch (error) {
+      return removeAdded(error)
+    }
+    return {result, securityGroups: sg}
+  }
+
+  try {
+    let result: R
+    try {
+      result = await fix({
+        ...intent,
+        confirm: wrap(intent.confirm),
+        classic: {...intent.classic, confirm: wrap(intent.classic.confirm)},
+      })
+      if (!opened && early.length > 0) {
+        // The listeners needed no change, so nobody asked yet.
+        await intent.confirmSecurityGroups?.(sg)
+        await openEarly()
+      }
+    } catch (error) {
+      return await removeAdded(error)
+    }
+    startGuard()
+    return await verify(result)
+  } finally {
+    guard?.dispose()
+  }
+}
