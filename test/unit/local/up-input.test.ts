@@ -60,7 +60,7 @@ describe('redisConfig', () => {
     const conf = redisConfig({port: 6390, dir: '/s/redis', configPath: '/s/redis.conf'})
     assert.match(conf, /^bind 127\.0\.0\.1$/m)
     assert.match(conf, /^port 6390$/m)
-    assert.match(conf, /^dir \/s\/redis$/m)
+    assert.match(conf, /^dir "\/s\/redis"$/m)
     assert.match(conf, /^save ""$/m)
     assert.match(conf, /proc-title-template ".*\/s\/redis\.conf"/)
   })
