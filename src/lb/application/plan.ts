@@ -319,6 +319,20 @@ export function planAlbRestore(snapshot: Elbv2State, current: Elbv2State): AlbSt
         },
       })
     }
+    // An NLB's Proxy Protocol v2 is a target group attribute (`ebws proxy-protocol enable|disable` sets it).
+    // Absent means off (the attribute is only listed once set; an ALB's target groups never have it).
+    const wasOn = before?.proxyProtocolV2 ?? false
+    if (before && wasOn !== (tg.proxyProtocolV2 ?? false)) {
+      steps.push({
+        id: `proxy-protocol-v2-${tg.name}`,
+        description: `restore proxy_protocol_v2.enabled=${wasOn} on ${tg.name}`,
+        op: {
+          kind: 'target-group-attributes',
+          targetGroupArn: tg.arn,
+          attributes: {'proxy_protocol_v2.enabled': String(wasOn)},
+        },
+      })
+    }
   }
   if (snapshot.shared) steps.push(...planSharedRestore(snapshot, current))
   if (snapshot.idleTimeoutSeconds !== undefined && snapshot.idleTimeoutSeconds !== current.idleTimeoutSeconds) {

@@ -46,6 +46,11 @@ describe('proxy-protocol on ELBv2 load balancers, through the change pipeline', 
     assert.equal(planned.dryRun, true)
     assert.equal(planned.region, bench.region)
     assert.match(s.loadBalancerArn, new RegExp(`loadbalancer/net/${planned.loadBalancerName}/`))
+
+    // And for real: the snapshot was taken with Proxy Protocol v2 off, so restore turns it off again.
+    const restored = await runCli(['listeners', 'restore', '--from', backup, '--json'], {env})
+    assert.equal(restored.code, 0, restored.stdout + restored.stderr)
+    assert.equal(await attribute(), 'false')
   })
 
   it('ALB: status and enable refuse (exit 2, LB_TYPE_UNSUPPORTED, zero writes): an ALB adds X-Forwarded-For instead', async () => {
