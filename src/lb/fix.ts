@@ -21,7 +21,7 @@ export interface Fixed {
 /** `listeners fix` for any load balancer type: detect from round trip 1, then the type's adapter plans and applies. */
 export async function fixAnyListeners(clients: AwsClients, intent: FixIntent<FixOptions>): Promise<Fixed> {
   checkCertificateInput(intent)
-  const first = await firstRoundTrip(clients, intent.environmentName)
+  const first = await firstRoundTrip(clients, intent.environmentName, ['elb', 'elbv2', 'ec2'])
   const detected = detectLoadBalancer(first.environment)
   const adapter = adapterFor(detected.type)
   // The security groups are made to admit the listener ports around the adapter's fix (src/security-groups).

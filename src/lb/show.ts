@@ -31,7 +31,7 @@ export async function showListeners(
   // (started after, under load it could miss round trip 1 and add one).
   const scan = scanPublicZones(clients)
   scan.catch(() => undefined)
-  const first = await firstRoundTrip(clients, environmentName)
+  const first = await firstRoundTrip(clients, environmentName, ['elb', 'elbv2', 'ec2'])
   const detected = detectLoadBalancer(first.environment)
   const adapter = adapterFor(detected.type)
   // The security groups are read beside the adapter's own reads (src/security-groups), for every type.
