@@ -10,7 +10,7 @@
 // it runs is what the tests ran. bin/run.js require()s it, with Node's compile cache (bench/startup.ts).
 // The library (dist/src, with types) is still tsc's output; the tests run this bundle through bin/run.js.
 // Run: node scripts/build-cli.ts (part of `npm run build`).
-import {copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
+import {copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {dirname, join, relative} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -115,6 +115,58 @@ const inquirerConfirmOnly: Plugin = {
   },
 }
 
+// @aws-sdk/client-ec2's schemas (dist-es/schemas/schemas_0.js, 1.35 MB, every shape of ~750 operations) survive
+// esbuild's tree shaking almost whole (1.03 MB kept for one operation; measured with a metafile), and building them
+// costs every `listeners show` ~100 ms. Kept here: the declarations reachable from the operations src/ec2/sdk.ts
+// imports, from errorTypeRegistries and from the file's own statements; every other export is left declared but
+// empty, and none of them is reachable from what ebws calls.
+const EC2_OPERATIONS = [...readFileSync(join(root, 'src/ec2/sdk.ts'), 'utf8').matchAll(/\b(\w+)Command\b/g)].map(
+  (m) => `${m[1]}$`,
+)
+const ec2SchemasUsedOnly: Plugin = {
+  name: 'ec2-schemas-used-only',
+  setup(b) {
+    b.onLoad({filter: /client-ec2[\\/]dist-es[\\/]schemas[\\/]schemas_0\.js$/}, (args) => {
+      // Top-level statements: a line at column 0 starts one, unless it closes the one before.
+      const statements: string[] = []
+      for (const line of readFileSync(args.path, 'utf8').split('\n')) {
+        if (statements.length > 0 && (line === '' || /^[\s\]})]/.test(line)))
+          statements[statements.length - 1] += `\n${line}`
+        else statements.push(line)
+      }
+      const declared = new Map<string, number>()
+      statements.forEach((st, i) => {
+        const name = /^(?:export )?(?:var|const|let) ([\w$]+)/.exec(st)?.[1]
+        if (name) declared.set(name, i)
+      })
+      const roots = statements.flatMap((st, i) => {
+        const name = /^(?:export )?(?:var|const|let) ([\w$]+)/.exec(st)?.[1]
+        return name === undefined || name === 'errorTypeRegistries' || EC2_OPERATIONS.includes(name) ? [i] : []
+      })
+      const keep = new Set<number>()
+      const todo = [...roots]
+      while (todo.length > 0) {
+        const i = todo.pop()!
+        if (keep.has(i)) continue
+        keep.add(i)
+        for (const [id] of statements[i]!.matchAll(/[A-Za-z_$][\w$]*/g)) {
+          const j = declared.get(id)
+          if (j !== undefined && !keep.has(j)) todo.push(j)
+        }
+      }
+      // The package's command modules import every operation's schema (esbuild links them before shaking): a
+      // dropped export stays declared, empty.
+      const EXPORTED = /^export (?:var|const|let) ([\w$]+)/
+      const kept = statements.flatMap((st, i) => {
+        if (keep.has(i)) return [st]
+        const name = EXPORTED.exec(st)?.[1]
+        return name ? [`export var ${name};`] : []
+      })
+      return {contents: kept.join('\n'), loader: 'js'}
+    })
+  },
+}
+
 rmSync(outdir, {recursive: true, force: true})
 const cli = await build({
   ...common,
@@ -124,7 +176,7 @@ const cli = await build({
   // ESM sources read import.meta.url (e.g. src/package-root.ts); in CommonJS it is this file's URL.
   define: {...common.define, 'import.meta.url': '__ebwsImportMetaUrl'},
   banner: {js: "const __ebwsImportMetaUrl = require('node:url').pathToFileURL(__filename).href;"},
-  plugins: [inquirerConfirmOnly],
+  plugins: [inquirerConfirmOnly, ec2SchemasUsedOnly],
   metafile: true,
 })
 await build({...common, entryPoints: {'deflate-worker': 'src/bundle/deflate-worker.ts'}, outdir, format: 'esm'})
