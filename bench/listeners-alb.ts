@@ -6,6 +6,9 @@
 //      two starting points: Beanstalk's default ALB, and an ALB whose HTTPS settings are in place but whose port 80
 //      still forwards).
 // Run: npm run build && node bench/listeners-alb.ts [runs]
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import {benchProcessEnv} from '../test/bench/index.ts'
@@ -17,8 +20,10 @@ const RUNS = Number(process.argv[2] ?? 7)
 const BIN = fileURLToPath(new URL('../bin/run.js', import.meta.url))
 
 const bench = await startFullBench()
+// The CLI's temp files (fix's default snapshot file) go here, removed at the end.
+const scratch = mkdtempSync(join(tmpdir(), 'ebws-bench-alb-'))
 try {
-  const env = {...benchProcessEnv(bench), EBWS_POLL_MS: '25'}
+  const env = {...benchProcessEnv(bench), EBWS_POLL_MS: '25', TMPDIR: scratch}
   const s = await createAlbScenario(bench, {
     certificates: [{kind: 'rsa2048', domain: 'app.example.com'}],
     settings: (c) => HTTPS_SETTINGS(c[0]!.arn),
@@ -83,4 +88,5 @@ try {
   bench.faults.clear()
 } finally {
   await bench.stop()
+  rmSync(scratch, {recursive: true, force: true})
 }

@@ -19,7 +19,7 @@ const BIN = fileURLToPath(new URL('../bin/run.js', import.meta.url))
 const bench = await startFullBench()
 const scratch = mkdtempSync(join(tmpdir(), 'ebws-bench-'))
 try {
-  const env = {...benchProcessEnv(bench), EBWS_POLL_MS: '25'}
+  const env = {...benchProcessEnv(bench), EBWS_POLL_MS: '25', TMPDIR: scratch}
   const s = await createScenario(bench, {
     certificates: [{kind: 'rsa2048'}],
     settings: (c) => LAYOUT_SETTINGS.websocket(c[0]!.arn),
