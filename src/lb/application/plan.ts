@@ -2,7 +2,7 @@
 // durable option settings. No AWS imports; unit-tested without servers.
 import type {OptionSetting} from '../../environment/describe.ts'
 import {SOCKET_IO_PING_INTERVAL_S, SOCKET_IO_PING_TIMEOUT_S} from '../../listeners/verdict.ts'
-import type {Elbv2State, RedirectTarget, V2Action} from './model.ts'
+import type {Elbv2State, RedirectTarget, V2Action, V2TargetGroup} from './model.ts'
 import {HTTPS_REDIRECT, isRedirectToHttps, listenerNamespace, processNamespace, targetGroupOf} from './model.ts'
 import type {SharedContext} from './shared-plan.ts'
 import {planSharedAlb, planSharedRestore, sharedAlbOptionSettings} from './shared-plan.ts'
@@ -174,17 +174,7 @@ export function planAlb(state: Elbv2State, intent: AlbIntent): AlbStep[] {
       op: {kind: 'modify-listener', listenerArn: l80.arn, port: 80, defaultActions: forward},
     })
   }
-  if (intent.stickiness && !(tg.stickiness.enabled && tg.stickiness.type === 'lb_cookie')) {
-    steps.push({
-      id: 'stickiness',
-      description: `turn on LB-cookie stickiness on ${tg.name}`,
-      op: {
-        kind: 'target-group-attributes',
-        targetGroupArn: tg.arn,
-        attributes: {'stickiness.enabled': 'true', 'stickiness.type': 'lb_cookie'},
-      },
-    })
-  }
+  steps.push(...stickinessSteps(tg, intent))
   const idle = idleTimeoutTarget(state, intent)
   if (idle !== undefined && idle !== state.idleTimeoutSeconds) {
     steps.push({
@@ -346,4 +336,20 @@ export function planAlbRestore(snapshot: Elbv2State, current: Elbv2State): AlbSt
     })
   }
   return steps
+}
+
+/** LB-cookie stickiness on the process's target group, when asked for and not on yet (dedicated and shared ALB). */
+export function stickinessSteps(tg: V2TargetGroup, intent: {stickiness: boolean}): AlbStep[] {
+  if (!intent.stickiness || (tg.stickiness.enabled && tg.stickiness.type === 'lb_cookie')) return []
+  return [
+    {
+      id: 'stickiness',
+      description: `turn on LB-cookie stickiness on ${tg.name}`,
+      op: {
+        kind: 'target-group-attributes',
+        targetGroupArn: tg.arn,
+        attributes: {'stickiness.enabled': 'true', 'stickiness.type': 'lb_cookie'},
+      },
+    },
+  ]
 }

@@ -20,7 +20,7 @@ import type {OptionSetting} from '../../environment/describe.ts'
 import type {Elbv2State, V2Action, V2Listener, V2Rule} from './model.ts'
 import {HTTPS_REDIRECT, isRedirectToHttps, processNamespace, targetGroupOf} from './model.ts'
 import type {AlbIntent, AlbStep, NewRule} from './plan.ts'
-import {AlbPlanError, idleTimeoutTarget, MIN_IDLE_TIMEOUT_S} from './plan.ts'
+import {AlbPlanError, idleTimeoutTarget, MIN_IDLE_TIMEOUT_S, stickinessSteps} from './plan.ts'
 
 export interface SharedContext {
   environmentName: string
@@ -290,17 +290,7 @@ export function planSharedAlb(state: Elbv2State, intent: AlbIntent & {shared: Sh
     }
   }
 
-  if (intent.stickiness && !(tg.stickiness.enabled && tg.stickiness.type === 'lb_cookie')) {
-    steps.push({
-      id: 'stickiness',
-      description: `turn on LB-cookie stickiness on ${tg.name}`,
-      op: {
-        kind: 'target-group-attributes',
-        targetGroupArn: tg.arn,
-        attributes: {'stickiness.enabled': 'true', 'stickiness.type': 'lb_cookie'},
-      },
-    })
-  }
+  steps.push(...stickinessSteps(tg, intent))
   // The idle timeout is the load balancer's: raised on its own only with the flag, else named.
   const idle = idleTimeoutTarget(state, intent)
   if (idle !== undefined && idle !== state.idleTimeoutSeconds) {
