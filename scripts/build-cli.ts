@@ -204,19 +204,28 @@ const ec2SchemasUsedOnly: Plugin = {
 
 // node:http and node:https reached through require(), not as ES modules: Node builds an ES module facade of a
 // built-in by reading every export, and node:http's lazy WebSocket/fetch-family getters then load undici (~10 ms of
-// every run that makes an AWS call; seen in a --cpu-prof of `listeners show`).
+// every run that makes an AWS call; seen in a --cpu-prof of `listeners show`, from the SDK's `await import('http')`).
+// A dynamic import() gets a module with the same names as the built-in's (its plain properties; the lazy getters are
+// what is avoided), because esbuild gives an import() of a CommonJS module only `default`.
 const httpThroughRequire: Plugin = {
   name: 'http-through-require',
   setup(b) {
-    b.onResolve({filter: /^(node:)?https?$/}, (args) =>
-      args.namespace === 'http-through-require'
-        ? {path: args.path, external: true}
-        : {path: args.path.replace(/^(node:)?/, 'node:'), namespace: 'http-through-require'},
-    )
+    b.onResolve({filter: /^(node:)?https?$/}, (args) => {
+      if (args.namespace.startsWith('http-through-require')) return {path: args.path, external: true}
+      const path = args.path.replace(/^(node:)?/, 'node:')
+      return {path, namespace: args.kind === 'dynamic-import' ? 'http-through-require-named' : 'http-through-require'}
+    })
     b.onLoad({filter: /.*/, namespace: 'http-through-require'}, (args) => ({
       contents: `module.exports = require(${JSON.stringify(args.path)})`,
       loader: 'js',
     }))
+    b.onLoad({filter: /.*/, namespace: 'http-through-require-named'}, (args) => {
+      const names = Object.entries(Object.getOwnPropertyDescriptors(require(args.path) as object))
+        .filter(([name, d]) => 'value' in d && name !== 'default' && /^[A-Za-z_$][\w$]*$/.test(name))
+        .map(([name]) => name)
+      const load = `require(${JSON.stringify(args.path)})`
+      return {contents: `const m = ${load}\nexport default m\nexport const {${names.join(', ')}} = m`, loader: 'js'}
+    })
   },
 }
 
@@ -255,6 +264,12 @@ const cli = await build({
   ],
   metafile: true,
 })
+// esbuild gives a dynamic import() of a CommonJS module only `default` (`const {parse} = await import('yaml')` is
+// undefined): such a module is imported statically, in a module of its own (src/environment/eb-cli-yaml.ts).
+for (const file of Object.keys(cli.metafile.outputs).filter((f) => f.endsWith('.js'))) {
+  if (/^export default require_\w+\(\);$/m.test(readFileSync(join(root, file), 'utf8')))
+    throw new Error(`${file}: a CommonJS module reached by a dynamic import() (only its default export would be there)`)
+}
 await build({...common, entryPoints: {'deflate-worker': 'src/bundle/deflate-worker.ts'}, outdir, format: 'esm'})
 writeFileSync(join(outdir, 'meta.json'), JSON.stringify(cli.metafile))
 
