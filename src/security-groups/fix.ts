@@ -1,10 +1,13 @@
+import {readFileSync} from 'node:fs'
+
 import type {AwsClients} from '../aws/clients.ts'
 import type {PortRule} from '../ec2/security-groups.ts'
-import {authorizeIngress, ingressCliCommand, revokeIngress} from '../ec2/security-groups.ts'
+import {authorizedRule, authorizeIngress, ingressCliCommand, revokeIngress} from '../ec2/security-groups.ts'
 import {EbwsError, badInput} from '../cli/errors.ts'
 import type {SignalGuard} from '../cli/interrupt.ts'
 import {guardSignals} from '../cli/interrupt.ts'
-import type {DetectedLoadBalancer, FirstRoundTrip, FixIntent} from '../lb/types.ts'
+import {writeSnapshotFile} from '../lb/pipeline.ts'
+import type {DetectedLoadBalancer, FirstRoundTrip, FixIntent, SnapshotRecords} from '../lb/types.ts'
 import type {IngressStep} from './model.ts'
 import {isOpen, planIngress} from './model.ts'
 import {readExposure} from './read.ts'
@@ -28,6 +31,14 @@ export interface SecurityGroupFix {
 }
 
 const describeRule = (r: PortRule) => `TCP ${r.port} from ${r.cidr} on ${r.groupId}`
+
+/**
+ * Records the rules ebws added in a snapshot that is already written (a rule added after the listeners changed),
+ * so that `listeners restore --from` removes it too.
+ */
+function recordInSnapshot(file: string, records: SnapshotRecords): void {
+  writeSnapshotFile(file, {...(JSON.parse(readFileSync(file, 'utf8')) as object), ...records})
+}
 
 /**
  * `listeners fix` around the adapter's fix, for every load balancer type: makes the ports the listeners will serve
@@ -75,6 +86,8 @@ export async function fixWithReachablePorts<R>(
     notes: plan.notes.filter(Boolean),
   }
   if (intent.dryRun) return {result: await fix(intent), securityGroups: sg}
+  // The adapter's snapshot records the rules ebws added (exactly as authorized), so `listeners restore` removes them.
+  const records = (): SnapshotRecords => ({securityGroups: {added: sg.added.map(authorizedRule)}})
 
   const add = async (steps: IngressStep[]) => {
     for (const s of steps) {
@@ -179,6 +192,8 @@ export async function fixWithReachablePorts<R>(
         if (stopped()) return {result, securityGroups: sg}
         sg.notes.push(`Beanstalk did not open port ${stillClosed.map((s) => s.port).join(', ')}; ebws added the rule.`)
         await add(stillClosed)
+        const backupFile = (result as {backupFile?: string | undefined}).backupFile
+        if (backupFile) recordInSnapshot(backupFile, records())
         after = await read()
       }
       sg.closedAfter = plan.steps.map((s) => s.port).filter((p) => !isOpen(after.groups, p))
@@ -195,7 +210,8 @@ export async function fixWithReachablePorts<R>(
       result = await fix({
         ...intent,
         confirm: wrap(intent.confirm),
-        classic: {...intent.classic, confirm: wrap(intent.classic.confirm)},
+        snapshotRecords: records,
+        classic: {...intent.classic, confirm: wrap(intent.classic.confirm), snapshotRecords: records},
       })
       if (!opened && early.length > 0) {
         // The listeners needed no change, so nobody asked yet.
