@@ -310,6 +310,48 @@ describe('listeners restore removes the security group rules fix added (local AW
     assert.deepEqual(await rules(groupId), ['tcp 80-80 0.0.0.0/0'])
   })
 
+  it('a rule someone removes while the revoke is on the wire is not put back when the restore then fails', async () => {
+    const {groupId, backup} = await fixedClb('race.example.com')
+    bench.calls.clear()
+    // The revoke waits 3 s in the proxy; meanwhile the rule is removed straight on moto. EC2 then answers the revoke
+    // in the default VPC with the rule among UnknownIpPermissions (not revoked), so ebws must not authorize it again.
+    bench.faults.latency(3000, {service: 'ec2', action: 'RevokeSecurityGroupIngress'})
+    bench.faults.failNthMutating(1, 'ValidationError', {service: 'elb'})
+    let r
+    try {
+      const running = restore(backup)
+      const read = (service: 'elb' | 'elasticbeanstalk', action: string) => bench.calls.count({service, action}) > 0
+      while (!read('elb', 'DescribeLoadBalancers') || !read('elasticbeanstalk', 'DescribeConfigurationSettings'))
+        await new Promise((res) => setTimeout(res, 20))
+      await new Promise((res) => setTimeout(res, 300))
+      await exec(
+        'aws',
+        [
+          'ec2',
+          'revoke-security-group-ingress',
+          '--group-id',
+          groupId,
+          '--protocol',
+          'tcp',
+          '--port',
+          '443',
+          '--cidr',
+          '0.0.0.0/0',
+          '--endpoint-url',
+          bench.direct.moto,
+        ],
+        {env},
+      )
+      r = await running
+    } finally {
+      bench.faults.clear()
+    }
+    assert.notEqual(r.code, 0, r.stdout + r.stderr)
+    assert.equal(bench.calls.count({service: 'ec2', action: 'RevokeSecurityGroupIngress'}), 1)
+    assert.equal(bench.calls.count({service: 'ec2', action: 'AuthorizeSecurityGroupIngress'}), 0, r.stderr)
+    assert.deepEqual(await rules(groupId), ['tcp 80-80 0.0.0.0/0'])
+  })
+
   it("ALB on a group of the user's own (--open-security-group): restore removes the two rules fix added", async () => {
     const own = (
       await ec2.send(
