@@ -1,7 +1,13 @@
 import {readFileSync} from 'node:fs'
 
 import type {AwsClients} from '../aws/clients.ts'
-import {planSecurityGroupsRestore, securityGroupsRecordOf} from '../security-groups/restore.ts'
+import type {SecurityGroupsSnapshot} from '../security-groups/model.ts'
+import {
+  isSecurityGroupsSnapshot,
+  planSecurityGroupsRestore,
+  restoreSecurityGroupsOnly,
+  securityGroupsRecordOf,
+} from '../security-groups/restore.ts'
 import {adapterForSnapshot} from './registry.ts'
 import type {RestoreOptions, RestoreResult} from './types.ts'
 
@@ -33,6 +39,9 @@ export async function restoreAnyListeners(
   o: RestoreOptions,
 ): Promise<RestoreResult> {
   const head = readHead(file)
+  // The rules alone (fix added rules and the listeners needed no change): no load balancer to put back.
+  if (isSecurityGroupsSnapshot(head))
+    return restoreSecurityGroupsOnly(clientsFor, file, head as Partial<SecurityGroupsSnapshot>, o)
   const adapter = adapterForSnapshot(head)
   // A file that is no snapshot at all is the adapter's reader's to refuse (exit 2), before anything is read.
   if (!adapter.ownsSnapshot(head) || typeof head.region !== 'string') return adapter.restore(clientsFor, file, o)

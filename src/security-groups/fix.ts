@@ -4,12 +4,13 @@ import type {AwsClients} from '../aws/clients.ts'
 import type {PortRule} from '../ec2/security-groups.ts'
 import {authorizedRule, authorizeIngress, ingressCliCommand, revokeIngress} from '../ec2/security-groups.ts'
 import {EbwsError, badInput} from '../cli/errors.ts'
+import {shellWord} from '../format/shell.ts'
 import type {SignalGuard} from '../cli/interrupt.ts'
 import {guardSignals} from '../cli/interrupt.ts'
-import {writeSnapshotFile} from '../lb/pipeline.ts'
+import {defaultBackupPath, writeSnapshotFile} from '../lb/pipeline.ts'
 import type {DetectedLoadBalancer, FirstRoundTrip, FixIntent, SnapshotRecords} from '../lb/types.ts'
-import type {IngressStep} from './model.ts'
-import {isOpen, planIngress} from './model.ts'
+import type {IngressStep, SecurityGroupsSnapshot} from './model.ts'
+import {isOpen, planIngress, SECURITY_GROUPS_SNAPSHOT} from './model.ts'
 import {readExposure} from './read.ts'
 import type {FixOptions} from '../listeners/fix.ts'
 
@@ -28,6 +29,11 @@ export interface SecurityGroupFix {
   /** Whether the groups were read back after the fix. */
   verified: boolean
   notes: string[]
+  /**
+   * The snapshot of the rules alone, saved when the listeners needed no change (so none was saved for them):
+   * `ebws listeners restore --from` it removes the rules ebws added.
+   */
+  backupFile?: string | undefined
 }
 
 const describeRule = (r: PortRule) => `TCP ${r.port} from ${r.cidr} on ${r.groupId}`
@@ -92,7 +98,10 @@ export async function fixWithReachablePorts<R>(
   const add = async (steps: IngressStep[]) => {
     for (const s of steps) {
       const rule = {groupId: s.groupId, port: s.port, cidr: s.cidr}
-      if (await authorizeIngress(clients, rule)) sg.added.push(rule)
+      if (await authorizeIngress(clients, rule)) {
+        sg.added.push(rule)
+        if (sg.backupFile) recordInSnapshot(sg.backupFile, records())
+      }
       intent.say(`✔ security group: allowed ${describeRule(rule)}`)
     }
   }
@@ -154,6 +163,21 @@ export async function fixWithReachablePorts<R>(
     }
     stopIfSignalled()
   }
+  const saveRulesSnapshot = () => {
+    const file = intent.backupFile ?? defaultBackupPath(first.environment.environmentName, intent.now)
+    const snapshot: SecurityGroupsSnapshot = {
+      kind: SECURITY_GROUPS_SNAPSHOT,
+      version: 1,
+      takenAt: intent.now.toISOString(),
+      region: first.region,
+      environmentName: first.environment.environmentName,
+      loadBalancerName: detected.type === 'classic' ? detected.id : (detected.id.split('/')[2] ?? detected.id),
+      securityGroups: {added: []},
+    }
+    sg.backupFile = writeSnapshotFile(file, snapshot)
+    intent.say(`Saved the security group rules ebws adds to ${file}`)
+    sg.notes.push(`Undo the rules ebws added with: ebws listeners restore --from ${shellWord(file)}`)
+  }
   if (plan.steps.length > 0) for (const c of sg.commands) intent.say(`Security group plan: ${c}`)
   // The adapter asks (on a terminal) right before its first write: the early rules go in once that is agreed.
   const wrap =
@@ -193,7 +217,7 @@ export async function fixWithReachablePorts<R>(
         sg.notes.push(`Beanstalk did not open port ${stillClosed.map((s) => s.port).join(', ')}; ebws added the rule.`)
         await add(stillClosed)
         const backupFile = (result as {backupFile?: string | undefined}).backupFile
-        if (backupFile) recordInSnapshot(backupFile, records())
+        if (backupFile && backupFile !== sg.backupFile) recordInSnapshot(backupFile, records())
         after = await read()
       }
       sg.closedAfter = plan.steps.map((s) => s.port).filter((p) => !isOpen(after.groups, p))
@@ -214,8 +238,10 @@ export async function fixWithReachablePorts<R>(
         classic: {...intent.classic, confirm: wrap(intent.classic.confirm), snapshotRecords: records},
       })
       if (!opened && early.length > 0) {
-        // The listeners needed no change, so nobody asked yet.
+        // The listeners needed no change, so nobody asked yet, and no snapshot was saved: save one of the rules
+        // before the first write (each rule is recorded in it once added).
         await intent.confirmSecurityGroups?.(sg)
+        if (!(result as {backupFile?: string | undefined}).backupFile) saveRulesSnapshot()
         await openEarly()
       }
     } catch (error) {

@@ -2,7 +2,7 @@
  * Whether the load balancer's security groups admit what its listeners serve: the pure part (judge and planner).
  * No AWS imports; the reads are in read.ts, the writes in fix.ts.
  */
-import type {AuthorizedRule, PortRule, SecurityGroup} from '../ec2/security-groups.ts'
+import type {AuthorizedRule, PortRule, SecurityGroup, SecurityGroupsRecord} from '../ec2/security-groups.ts'
 import type {Finding} from '../listeners/verdict.ts'
 
 export const INTERNET_CIDR = '0.0.0.0/0'
@@ -178,6 +178,21 @@ export function planIngress(
 }
 
 // ---- restore ---------------------------------------------------------------------------------------------------
+
+/**
+ * What `listeners fix` saves when it adds security-group rules but the listeners needed no change (so the adapter
+ * saved no snapshot of its own): the rules alone, which `listeners restore --from` removes.
+ */
+export interface SecurityGroupsSnapshot {
+  kind: 'ebws-security-groups-snapshot'
+  version: 1
+  takenAt: string
+  region: string
+  environmentName: string
+  loadBalancerName: string
+  securityGroups: SecurityGroupsRecord
+}
+export const SECURITY_GROUPS_SNAPSHOT = 'ebws-security-groups-snapshot'
 
 export interface RevokePlan {
   /** Rules ebws added that are there exactly as it added them (same description too): restore revokes these. */

@@ -8,8 +8,10 @@ import type {AuthorizedRule, SecurityGroup, SecurityGroupsRecord} from '../ec2/s
 import {authorizeIngress, describeSecurityGroups, ingressCliCommand, revokeIngress} from '../ec2/security-groups.ts'
 import {shellWord} from '../format/shell.ts'
 import type {LiveStage, StageContext} from '../lb/pipeline.ts'
-import type {SecurityGroupsRestore} from '../lb/types.ts'
-import {planRevokes} from './model.ts'
+import {runChange} from '../lb/pipeline.ts'
+import type {RestoreOptions, RestoreResult, SecurityGroupsRestore} from '../lb/types.ts'
+import type {SecurityGroupsSnapshot} from './model.ts'
+import {planRevokes, SECURITY_GROUPS_SNAPSHOT} from './model.ts'
 
 const describeRule = (r: AuthorizedRule) =>
   `TCP ${r.fromPort === r.toPort ? r.fromPort : `${r.fromPort}-${r.toPort}`} from ${r.cidrIp} on ${r.groupId}`
@@ -168,4 +170,57 @@ function revokeStage(clients: AwsClients, rules: AuthorizedRule[], o: {region: s
     },
     failure: () => 'Removing the security group rules ebws added',
   }
+}
+
+export const isSecurityGroupsSnapshot = (head: {kind?: unknown}): boolean => head.kind === SECURITY_GROUPS_SNAPSHOT
+
+/**
+ * `listeners restore --from` a snapshot of security-group rules alone (`listeners fix` saved it when the listeners
+ * needed no change): the rules ebws added are revoked, through the change pipeline like every restore.
+ */
+export async function restoreSecurityGroupsOnly(
+  clientsFor: (region: string) => AwsClients,
+  file: string,
+  head: Partial<SecurityGroupsSnapshot>,
+  o: RestoreOptions,
+): Promise<RestoreResult> {
+  if (head.version !== 1 || typeof head.region !== 'string' || typeof head.loadBalancerName !== 'string')
+    throw badInput('SNAPSHOT_INVALID', `${file} is not an ebws security-group snapshot.`, [
+      'Pass the file that `ebws listeners fix` printed as its backup.',
+    ])
+  const record = securityGroupsRecordOf(head, file) ?? {added: []}
+  const clients = clientsFor(head.region)
+  const sg = await planSecurityGroupsRestore(clients, record, {region: head.region, file})
+  const result: RestoreResult = {
+    loadBalancerName: head.loadBalancerName,
+    region: head.region,
+    dryRun: o.dryRun,
+    steps: sg.steps,
+    optionSettingsToUpdate: [],
+    optionSettingsToRemove: [],
+    securityGroupRulesToRemove: sg.remove,
+    leftAlone: sg.leftAlone,
+  }
+  const say = o.progress ?? (() => {})
+  await runChange(clients, {
+    say,
+    nothingToDo: !sg.stage,
+    dryRun: o.dryRun,
+    confirm: o.confirm && (() => o.confirm!({...result, dryRun: true})),
+    signals: {
+      onFirst: (signal) => `Received ${signal}: finishing the restore first (a second signal exits at once).`,
+      lastWords: () => [
+        'The restore did not finish. Run it again:',
+        `ebws listeners restore --from ${shellWord(file)}`,
+      ],
+      afterAll: (signal) =>
+        new EbwsError('INTERRUPTED', `Interrupted by ${signal}; the restore was finished first (${file}).`, {
+          details: {restored: true, signal},
+        }),
+    },
+    stages: sg.stage ? [sg.stage] : [],
+    // The stage says what failed and puts back what it had revoked.
+    onFailure: {kind: 'wrap', wrap: (error) => error},
+  })
+  return result
 }

@@ -223,6 +223,76 @@ describe('listeners restore removes the security group rules fix added (local AW
     assert.deepEqual(await rules(groupId), ['tcp 443-443 0.0.0.0/0 "web (ops)"', 'tcp 80-80 0.0.0.0/0'])
   })
 
+  it('listeners already in shape, only the rule missing: fix saves the rule alone, and restore removes just it', async () => {
+    const {s, groupId} = await fixedClb('rule-only.example.com')
+    await exec(
+      'aws',
+      [
+        'ec2',
+        'revoke-security-group-ingress',
+        '--group-id',
+        groupId,
+        '--protocol',
+        'tcp',
+        '--port',
+        '443',
+        '--cidr',
+        '0.0.0.0/0',
+        '--endpoint-url',
+        bench.direct.moto,
+      ],
+      {env},
+    )
+    const backup = join(dir, `${s.environmentName}-rule-only.json`)
+    const fixed = await runCli(
+      [
+        'listeners',
+        'fix',
+        '-e',
+        s.environmentName,
+        '--domain',
+        'rule-only.example.com',
+        '--apply-to',
+        'elb',
+        '--backup-file',
+        backup,
+        '--json',
+      ],
+      {env},
+    )
+    assert.equal(fixed.code, 0, fixed.stdout + fixed.stderr)
+    const out = json<{status: string; securityGroups: {backupFile?: string; added: unknown[]; notes: string[]}}>(fixed)
+    assert.equal(out.status, 'already-in-shape', 'the listeners needed no change')
+    assert.equal(out.securityGroups.backupFile, backup)
+    assert.ok(
+      out.securityGroups.notes.includes(`Undo the rules ebws added with: ebws listeners restore --from ${backup}`),
+    )
+    const snapshot = JSON.parse(readFileSync(backup, 'utf8')) as {kind: string; securityGroups: {added: Rule[]}}
+    assert.equal(snapshot.kind, 'ebws-security-groups-snapshot')
+    assert.deepEqual(
+      snapshot.securityGroups.added.map((r) => [r.groupId, r.fromPort, r.description]),
+      [[groupId, 443, 'ebws: load balancer listener 443']],
+    )
+    const listenersFixed = (await readBack(bench, env, s)).listeners
+
+    bench.calls.clear()
+    const dry = await restore(backup, '--dry-run')
+    assert.equal(dry.code, 0, dry.stdout + dry.stderr)
+    assert.equal(writes(), 0)
+    assert.deepEqual(
+      json<Restored>(dry).steps.map((x) => x.description),
+      [`remove TCP 443 from 0.0.0.0/0 on ${groupId} (added by ebws listeners fix)`],
+    )
+    const r = await restore(backup)
+    assert.equal(r.code, 0, r.stdout + r.stderr)
+    assert.equal(writes(), 1, 'one write: the revoke')
+    assert.deepEqual(await rules(groupId), ['tcp 80-80 0.0.0.0/0'])
+    assert.deepEqual((await readBack(bench, env, s)).listeners, listenersFixed, 'the listeners are not touched')
+    bench.calls.clear()
+    assert.equal((await restore(backup)).code, 0)
+    assert.equal(writes(), 0, 'second restore: 0 writes')
+  })
+
   it('an old snapshot without the security-group section restores as before and says no rule was removed', async () => {
     const {s, groupId, before, backup} = await fixedClb('old-snap.example.com')
     const old = join(dir, 'old-snapshot.json')
