@@ -45,7 +45,8 @@ export async function restoreAnyListeners(
   const adapter = adapterForSnapshot(head)
   // A file that is no snapshot at all is the adapter's reader's to refuse (exit 2), before anything is read.
   if (!adapter.ownsSnapshot(head) || typeof head.region !== 'string') return adapter.restore(clientsFor, file, o)
-  const record = securityGroupsRecordOf(head, file)
+  // An NLB snapshot is proxy-protocol's (fix refuses NLBs): it changes no security group, so there is nothing to say.
+  const record = securityGroupsRecordOf(head, file) ?? (head.loadBalancerType === 'network' ? {added: []} : undefined)
   const securityGroups = await planSecurityGroupsRestore(clientsFor(head.region), record, {region: head.region, file})
   return adapter.restore(clientsFor, file, {...o, securityGroups})
 }

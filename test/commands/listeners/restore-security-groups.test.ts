@@ -315,6 +315,22 @@ describe('listeners restore removes the security group rules fix added (local AW
     )
   })
 
+  it("an NLB's snapshot (proxy-protocol: fix refuses NLBs) changes no group, and restore says nothing about groups", async () => {
+    const s = await createAlbScenario(bench, {type: 'network'})
+    const backup = join(dir, `${s.environmentName}.json`)
+    const on = await runCli(
+      ['proxy-protocol', 'enable', '-e', s.environmentName, '--skip-app-check', '--backup-file', backup, '--json'],
+      {env},
+    )
+    assert.equal(on.code, 0, on.stdout + on.stderr)
+    bench.calls.clear()
+    const r = await restore(backup)
+    assert.equal(r.code, 0, r.stdout + r.stderr)
+    assert.deepEqual(json<Restored>(r).securityGroupRulesToRemove, [])
+    assert.deepEqual(json<Restored>(r).leftAlone, [])
+    assert.equal(bench.calls.count({service: 'ec2'}), 0, 'no security group was read')
+  })
+
   it('a malformed security-group section is refused (exit 2) before any write', async () => {
     const {backup} = await fixedClb('bad-snap.example.com')
     const bad = join(dir, 'bad-snapshot.json')
