@@ -1,6 +1,7 @@
 import {readFileSync} from 'node:fs'
 
 import type {AwsClients} from '../aws/clients.ts'
+import {badInput} from '../cli/errors.ts'
 import type {SecurityGroupsSnapshot} from '../security-groups/model.ts'
 import {
   isSecurityGroupsSnapshot,
@@ -10,6 +11,8 @@ import {
 } from '../security-groups/restore.ts'
 import {adapterForSnapshot} from './registry.ts'
 import type {RestoreOptions, RestoreResult} from './types.ts'
+
+const HINT = 'Pass the file that `ebws listeners fix` printed as its backup, unedited.'
 
 interface Head {
   kind?: unknown
@@ -44,9 +47,13 @@ export async function restoreAnyListeners(
     return restoreSecurityGroupsOnly(clientsFor, file, head as Partial<SecurityGroupsSnapshot>, o)
   const adapter = adapterForSnapshot(head)
   // A file that is no snapshot at all is the adapter's reader's to refuse (exit 2), before anything is read.
-  if (!adapter.ownsSnapshot(head) || typeof head.region !== 'string') return adapter.restore(clientsFor, file, o)
+  if (!adapter.ownsSnapshot(head)) return adapter.restore(clientsFor, file, o)
   // An NLB snapshot is proxy-protocol's (fix refuses NLBs): it changes no security group, so there is nothing to say.
   const record = securityGroupsRecordOf(head, file) ?? (head.loadBalancerType === 'network' ? {added: []} : undefined)
+  if (typeof head.region !== 'string') {
+    if (record?.added.length) throw badInput('SNAPSHOT_INVALID', `${file} names no region.`, [HINT])
+    return adapter.restore(clientsFor, file, o)
+  }
   const securityGroups = await planSecurityGroupsRestore(clientsFor(head.region), record, {region: head.region, file})
   return adapter.restore(clientsFor, file, {...o, securityGroups})
 }
