@@ -503,6 +503,25 @@ describe('listeners restore removes the security group rules fix added (local AW
     assert.equal(bench.calls.count({service: 'elbv2', mutating: true}), 0)
     assert.equal((await rules(own)).length, 3, JSON.stringify(await rules(own)))
 
+    // The revokes succeed, then UpdateEnvironment (putting the option settings back) fails: both are authorized again.
+    bench.calls.clear()
+    bench.faults.failNthMutating(1, 'InvalidParameterValue', {service: 'elasticbeanstalk'})
+    let later
+    try {
+      later = await restore(backup)
+    } finally {
+      bench.faults.clear()
+    }
+    assert.notEqual(later.code, 0, later.stdout + later.stderr)
+    assert.equal(bench.calls.count({service: 'ec2', action: 'RevokeSecurityGroupIngress'}), 2)
+    assert.equal(bench.calls.count({service: 'ec2', action: 'AuthorizeSecurityGroupIngress'}), 2)
+    assert.equal(bench.calls.count({service: 'elbv2', mutating: true}), 0)
+    assert.deepEqual(await rules(own), [
+      'tcp 22-22 10.0.0.0/8',
+      'tcp 443-443 0.0.0.0/0 "ebws: load balancer listener 443"',
+      'tcp 80-80 0.0.0.0/0 "ebws: load balancer listener 80"',
+    ])
+
     bench.calls.clear()
     const dry = await restore(backup, '--dry-run')
     assert.equal(writes(), 0)
