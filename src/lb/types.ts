@@ -8,13 +8,13 @@
 import type {AwsClients} from '../aws/clients.ts'
 import type {AuthorizedRule, SecurityGroupsRecord} from '../ec2/security-groups.ts'
 import type {EnvironmentInfo, OptionSetting} from '../environment/describe.ts'
+import type {LiveStage} from './pipeline.ts'
 
 export type LoadBalancerType = 'classic' | 'application' | 'network'
 
 // What an adapter hands the change pipeline: its write stages (live steps, durable option settings) in the order its
 // type needs, its snapshot, rollback and check by effect (declared beside the pipeline that runs them).
 export type {ChangeSpec, LiveStage, SettingsStage, StageContext, WriteStage} from './pipeline.ts'
-import type {LiveStage} from './pipeline.ts'
 
 /** What detection found: the type, whether it is a shared ALB, and the name (CLB) or ARN (ALB/NLB). */
 export interface DetectedLoadBalancer {
