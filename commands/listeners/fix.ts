@@ -186,7 +186,14 @@ From a domain name in one command: --domain D --request-certificate --link-dns f
     return fixed.result as FixResult | AlbFixResult
   }
 
+  /**
+   * An error's result: the domain-to-HTTPS path's steps, or a plan that was refused after it was shown (a dry run on a
+   * shared ALB that needs --change-shared-listeners): printed on stdout, the error on stderr.
+   */
   protected override formatPartialResult(result: unknown): string | undefined {
-    return (result as Partial<HttpsPathResult>).steps ? formatHttpsPath(result as HttpsPathResult) : undefined
+    const r = result as Partial<HttpsPathResult> | Partial<AlbFixResult>
+    if (Array.isArray(r.steps) && (r as AlbFixResult).loadBalancerType === 'application')
+      return formatFixed({type: 'application', result})
+    return r.steps ? formatHttpsPath(result as HttpsPathResult) : undefined
   }
 }
