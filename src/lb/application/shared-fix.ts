@@ -92,7 +92,7 @@ export function checkSharedPlan(
       : 'no other Beanstalk environment found on it, but its listeners are its owner’s'
   const refusal = badInput(
     'UNSAFE_CHANGE',
-    `Environment "${env.environmentName}" uses a shared Application Load Balancer (${observed.state.name}, ${who}). Getting HTTPS would change the load balancer itself, for every environment on it:\n  ${plan.loadBalancerChanges.join('\n  ')}\n${o.dryRun ? `Dry run: the plan shows every step, those that need ${SHARED_FLAG} marked; nothing was changed.` : 'Nothing was changed.'}`,
+    `Environment "${env.environmentName}" uses a shared Application Load Balancer (${observed.state.name}, ${who}). Getting HTTPS would change the load balancer itself, for every environment on it:\n  ${plan.loadBalancerChanges.join('\n  ')}\n${o.dryRun ? `The plan shows every step, those that need ${SHARED_FLAG} marked. Nothing was changed.` : 'Nothing was changed.'}`,
     [
       `Rerun with ${SHARED_FLAG} to make these changes${others.length > 0 ? ` (they affect ${others.join(', ')})` : ''}, or ask the load balancer's owner to make them; this environment's own rules are then all ebws changes.`,
     ],

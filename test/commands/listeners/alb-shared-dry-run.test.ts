@@ -13,6 +13,7 @@ interface Fix {
   status: string
   steps: Array<{id: string; description: string; command: string; needsChangeSharedListeners?: true}>
   warnings: string[]
+  securityGroups?: {steps: unknown[]}
   shared?: {
     otherEnvironments: string[]
     hosts: string[]
@@ -62,7 +63,7 @@ describe('ebws listeners fix --dry-run on a shared ALB that needs --change-share
     assert.equal(doc.ok, false)
     assert.equal(doc.error?.code, 'UNSAFE_CHANGE')
     assert.match(doc.error!.message, new RegExp(`also used by ${b.environmentName}`))
-    assert.match(doc.error!.message, /Dry run: /)
+    assert.match(doc.error!.message, /The plan shows every step, those that need --change-shared-listeners marked/)
     assert.match(doc.error!.hint ?? '', /--change-shared-listeners/)
     const plan = doc.result!
     assert.equal(plan.status, 'dry-run')
@@ -81,6 +82,8 @@ describe('ebws listeners fix --dry-run on a shared ALB that needs --change-share
       plan.steps.every((s) => s.command.startsWith('aws elbv2 ')),
       JSON.stringify(plan.steps),
     )
+    // The security-group step of the plan is part of it too (what the fix would open for 443 and 80).
+    assert.ok(plan.securityGroups && Array.isArray(plan.securityGroups.steps), JSON.stringify(plan))
 
     // The real run refuses with the same code and exit, and the plan it refuses is the one the dry run showed.
     const real = await runCli([...args, '--json'], {env})
