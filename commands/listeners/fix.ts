@@ -28,7 +28,7 @@ export default class ListenersFix extends EbwsCommand {
 
 Plans first (--dry-run prints the plan and the equivalent aws CLI commands), makes zero writes when the load balancer already matches, saves a snapshot before its first write and restores it if any step fails. By default it also writes the matching aws:elb:* option settings through UpdateEnvironment so later environment updates keep the layout (--apply-to).
 
-Application Load Balancer: HTTPS 443 -> the default process with the ACM certificate for --domain or --certificate-arn (RSA or EC keys), SSL policy ${DEFAULT_SSL_POLICY} by default (TLS 1.3 with TLS 1.2 for older clients, no TLS 1.0/1.1: AWS's recommended ALB policy), and port 80 redirecting to HTTPS:443 with a 301 that keeps host, path and query (--redirect lb), or forwarding so the app redirects by X-Forwarded-Proto (--redirect app). --stickiness turns on LB-cookie stickiness on the default process (Socket.io long-polling across 2+ instances needs it); an idle timeout below 45 s is raised to 60 s. The aws:elbv2:listener:443, process and IdleTimeout option settings are written with UpdateEnvironment; the redirect has no option setting, so --emit-ebextensions also writes the documented .ebextensions Resources override of AWSEBV2LoadBalancerListener that keeps it. A shared ALB (its listeners serve other environments too): only this environment's own rules change - on 443 a rule for its hosts (CNAME, --domain) forwarding to its default process, on 80 its rules redirecting to HTTPS - changed with the ELBv2 API as AWS documents for shared load balancers (environment updates leave them alone); stickiness goes on its own target group. A change to the load balancer itself (adding HTTPS 443, another certificate, an explicit --tls-policy, the idle timeout) is refused with exit 2, naming the other environments, unless --change-shared-listeners. --mode, --prune and --apply-to apply to a CLB only.
+Application Load Balancer: HTTPS 443 -> the default process with the ACM certificate for --domain or --certificate-arn (RSA or EC keys), SSL policy ${DEFAULT_SSL_POLICY} by default (TLS 1.3 with TLS 1.2 for older clients, no TLS 1.0/1.1: AWS's recommended ALB policy), and port 80 redirecting to HTTPS:443 with a 301 that keeps host, path and query (--redirect lb), or forwarding so the app redirects by X-Forwarded-Proto (--redirect app). --stickiness turns on LB-cookie stickiness on the default process (Socket.io long-polling across 2+ instances needs it); an idle timeout below 45 s is raised to 60 s. The aws:elbv2:listener:443, process and IdleTimeout option settings are written with UpdateEnvironment; the redirect has no option setting, so --emit-ebextensions also writes the documented .ebextensions Resources override of AWSEBV2LoadBalancerListener that keeps it. A shared ALB (its listeners serve other environments too): only this environment's own rules change - on 443 a rule for its hosts (CNAME, --domain) forwarding to its default process, on 80 its rules redirecting to HTTPS - changed with the ELBv2 API as AWS documents for shared load balancers (environment updates leave them alone); stickiness goes on its own target group. A change to the load balancer itself (adding HTTPS 443, another certificate, an explicit --tls-policy, the idle timeout) is refused with exit 2, naming the other environments, unless --change-shared-listeners (--dry-run shows the whole plan first, marking the steps that need it, then exits 2 all the same). --mode, --prune and --apply-to apply to a CLB only.
 
 Network Load Balancer: refused, with the recommended path: an NLB cannot redirect or add X-Forwarded-Proto, and Beanstalk's NLB listener settings are TCP only.
 
@@ -186,7 +186,14 @@ From a domain name in one command: --domain D --request-certificate --link-dns f
     return fixed.result as FixResult | AlbFixResult
   }
 
+  /**
+   * An error's result: the domain-to-HTTPS path's steps, or a plan that was refused after it was shown (a dry run on a
+   * shared ALB that needs --change-shared-listeners): printed on stdout, the error on stderr.
+   */
   protected override formatPartialResult(result: unknown): string | undefined {
-    return (result as Partial<HttpsPathResult>).steps ? formatHttpsPath(result as HttpsPathResult) : undefined
+    const r = result as Partial<HttpsPathResult> | Partial<AlbFixResult>
+    if (Array.isArray(r.steps) && (r as AlbFixResult).loadBalancerType === 'application')
+      return formatFixed({type: 'application', result})
+    return r.steps ? formatHttpsPath(result as HttpsPathResult) : undefined
   }
 }

@@ -3,6 +3,7 @@ import {Command, Errors} from '@oclif/core'
 import {asEbwsError, EbwsError, ErrorWithResult} from './errors.ts'
 import type {ErrorJson} from './errors.ts'
 import {exitCodeTable} from './exit-codes.ts'
+import {setInterruptReporter} from './interrupt.ts'
 import {debugFlag} from './flags.ts'
 import {annotateError} from './progress.ts'
 
@@ -53,7 +54,12 @@ export abstract class EbwsCommand extends Command {
     if (err instanceof Errors.ExitError) throw err // this.exit(): not an error
     const error = toEbwsError(err)
     if (this.debugEnabled) process.stderr.write(`${err.stack ?? String(err)}\n`)
-    const result = err instanceof ErrorWithResult ? err.result : null
+    this.reportError(error, err instanceof ErrorWithResult ? err.result : null)
+    return this.exit(error.exitCode)
+  }
+
+  /** The one way an error is printed: with --json the envelope on stdout, else the partial result and the message. */
+  private reportError(error: EbwsError, result: unknown): void {
     annotateError(error.message)
     if (this.jsonEnabled()) {
       const envelope: Envelope = {ok: false, command: this.commandName, result, error: error.toJSON()}
@@ -63,7 +69,12 @@ export abstract class EbwsCommand extends Command {
       if (partial) process.stdout.write(`${partial}\n`)
       process.stderr.write(formatErrorForPeople(error))
     }
-    return this.exit(error.exitCode)
+  }
+
+  /** An exit at once on a signal (src/cli/interrupt.ts) reports its error as catch() does: one envelope with --json. */
+  override async init(): Promise<void> {
+    await super.init()
+    setInterruptReporter((error) => this.reportError(error, error instanceof ErrorWithResult ? error.result : null))
   }
 }
 

@@ -20,7 +20,11 @@ export const ExitCode = {
   Pending: 6,
   /** A bug in ebws: an error it did not foresee. Rerun with --debug for the stack and report it. */
   Internal: 70,
-  /** Stopped by SIGINT/SIGTERM; any change in progress was rolled back (or the restore command was printed). */
+  /**
+   * Stopped by SIGINT/SIGTERM; any change in progress was rolled back (or the restore command was printed; deploy
+   * says how far it got). Every way a command ends on a signal, the first or a second one exiting at once, reports
+   * INTERRUPTED as any error: with --json exactly one envelope on stdout (src/cli/interrupt.ts exitInterrupted).
+   */
   Interrupted: 130,
 } as const
 

@@ -15,7 +15,7 @@ import {prepareBundle} from '../bundle/index.ts'
 import type {PreparedBundle, SymlinkPolicy} from '../bundle/index.ts'
 import {badInput, EbwsError, ErrorWithResult} from '../cli/errors.ts'
 import {ExitCode} from '../cli/exit-codes.ts'
-import {guardSignals} from '../cli/interrupt.ts'
+import {exitInterrupted, guardSignals} from '../cli/interrupt.ts'
 import type {EnvironmentInfo} from '../environment/describe.ts'
 import type {EnvironmentEvent} from '../environment/events.ts'
 import {latestEventDate} from '../environment/events.ts'
@@ -148,14 +148,15 @@ export async function deploy(clients: AwsClients, input: DeployInput): Promise<D
   const say = input.say
   if (input.label !== undefined) checkLabel(input.label)
   const workDir = await mkdtemp(join(tmpdir(), 'ebws-deploy-'))
-  // A signal (a cancelled CI job): deploy has nothing to roll back, so it stops at once and says how far it got.
+  // A signal (a cancelled CI job), wherever it comes (bundling, the upload, the wait for Ready, the deployment):
+  // deploy has nothing to roll back, so it stops at once and says how far it got, as any error is reported (with
+  // --json one envelope on stdout), exit 130.
   const stage: DeployStage = {env: input.environmentName, versionCreated: false, updateStarted: false}
   const guard = guardSignals({
     onFirst: (signal) => {
-      process.stderr.write(`${interruptedDeployMessage(signal, stage)}\n`)
       // The bundle built in the work folder goes too: exiting here skips the finally below.
       rmSync(workDir, {recursive: true, force: true})
-      process.exit(ExitCode.Interrupted)
+      exitInterrupted(interruptedDeployError(signal, stage))
     },
   })
   try {
@@ -473,7 +474,20 @@ interface DeployStage {
   updateStarted: boolean
 }
 
-export function interruptedDeployMessage(signal: string, st: DeployStage): string {
+/** INTERRUPTED (exit 130) for a deploy stopped by a signal: how far it got, in words and in `details`. */
+export function interruptedDeployError(signal: string, st: DeployStage): EbwsError {
+  return new EbwsError('INTERRUPTED', interruptedDeployMessage(signal, st), {
+    details: {
+      signal,
+      label: st.label ?? null,
+      versionCreated: st.versionCreated,
+      updateRequested: st.updateRequested ?? false,
+      updateStarted: st.updateStarted,
+    },
+  })
+}
+
+function interruptedDeployMessage(signal: string, st: DeployStage): string {
   const version = st.label
     ? `application version ${st.label} ${st.versionCreated ? 'exists' : 'was not created'}`
     : 'no application version was created'
@@ -482,7 +496,7 @@ export function interruptedDeployMessage(signal: string, st: DeployStage): strin
     : st.updateRequested
       ? `UpdateEnvironment was sent to ${st.env} without an answer yet: the deployment may have started (check it with \`aws elasticbeanstalk describe-environments --environment-names ${st.env}\`)`
       : `nothing was deployed to ${st.env}`
-  return `Error (INTERRUPTED): Interrupted by ${signal}: ${version}; ${update}.`
+  return `Interrupted by ${signal}: ${version}; ${update}.`
 }
 
 function describePlan(

@@ -3,7 +3,7 @@ import {readFileSync} from 'node:fs'
 import type {AwsClients} from '../aws/clients.ts'
 import type {PortRule} from '../ec2/security-groups.ts'
 import {authorizedRule, authorizeIngress, ingressCliCommand, revokeIngress} from '../ec2/security-groups.ts'
-import {EbwsError, badInput} from '../cli/errors.ts'
+import {EbwsError, ErrorWithResult, badInput} from '../cli/errors.ts'
 import {shellWord} from '../format/shell.ts'
 import type {SignalGuard} from '../cli/interrupt.ts'
 import {guardSignals} from '../cli/interrupt.ts'
@@ -91,7 +91,16 @@ export async function fixWithReachablePorts<R>(
     verified: false,
     notes: plan.notes.filter(Boolean),
   }
-  if (intent.dryRun) return {result: await fix(intent), securityGroups: sg}
+  if (intent.dryRun) {
+    try {
+      return {result: await fix(intent), securityGroups: sg}
+    } catch (error) {
+      // A plan refused once it was shown (a shared ALB without --change-shared-listeners) carries this step too.
+      if (error instanceof ErrorWithResult && typeof error.result === 'object' && error.result !== null)
+        Object.assign(error.result, {securityGroups: sg})
+      throw error
+    }
+  }
   // The adapter's snapshot records the rules ebws added (exactly as authorized), so `listeners restore` removes them.
   const records = (): SnapshotRecords => ({securityGroups: {added: sg.added.map(authorizedRule)}})
 

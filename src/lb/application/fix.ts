@@ -4,7 +4,7 @@ import {join} from 'node:path'
 import {describeCertificate, listCertificates} from '../../acm/certificates.ts'
 import {certificateProblem, selectCertificate} from '../../acm/select.ts'
 import type {AwsClients} from '../../aws/clients.ts'
-import {badInput, EbwsError} from '../../cli/errors.ts'
+import {badInput, EbwsError, ErrorWithResult} from '../../cli/errors.ts'
 import type {SecurityGroupsRecord} from '../../ec2/security-groups.ts'
 import type {CertificateInfo} from '../../elb/model.ts'
 import type {OptionSetting} from '../../environment/describe.ts'
@@ -22,7 +22,7 @@ import {REDIRECT_OVERRIDE_FILE, redirectOverrideConfig} from './bundle-override.
 import {defaultBackupPath, planned, readyOrWait, runChange, writeSnapshotFile} from '../pipeline.ts'
 import {refreshElbv2State} from './read-state.ts'
 import type {SharedFixSummary} from './shared-fix.ts'
-import {checkSharedPlan, preferListenerCertificate, sharedContext, sharedWarnings} from './shared-fix.ts'
+import {checkSharedPlan, preferListenerCertificate, SHARED_FLAG, sharedContext, sharedWarnings} from './shared-fix.ts'
 import {observeElbv2} from './show.ts'
 
 export interface AlbFixResult {
@@ -34,7 +34,8 @@ export interface AlbFixResult {
   redirect: 'lb' | 'app'
   certificate: {arn: string; reason: string; domainName?: string | undefined; notAfter?: string | undefined}
   sslPolicy: string
-  steps: Array<{id: string; description: string; command: string}>
+  /** `needsChangeSharedListeners`: a shared ALB's step that changes the load balancer itself (needs the flag). */
+  steps: Array<{id: string; description: string; command: string; needsChangeSharedListeners?: true}>
   optionSettings: OptionSetting[]
   optionSettingsToUpdate: OptionSetting[]
   warnings: string[]
@@ -175,8 +176,9 @@ export async function fixAlb(
   let steps: AlbStep[]
   let sharedPlan: ReturnType<typeof checkSharedPlan> | undefined
   try {
-    steps = planAlb(observed.state, albIntent)
-    if (shared) sharedPlan = checkSharedPlan(observed, env, {...albIntent, shared})
+    // A shared ALB's plan is planSharedAlb's (what planAlb gives it), or in a refused dry run the whole plan.
+    sharedPlan = shared && checkSharedPlan(observed, env, {...albIntent, shared}, {dryRun: intent.dryRun})
+    steps = sharedPlan ? sharedPlan.plan.steps : planAlb(observed.state, albIntent)
   } catch (error) {
     if (error instanceof AlbPlanError) throw badInput(error.code, error.message, error.hints)
     throw error
@@ -209,7 +211,11 @@ export async function fixAlb(
     warnings,
     ...(sharedPlan ? {shared: sharedPlan.summary} : {}),
   }
-  const plannedSteps = (s: AlbStep[]) => planned(s, (x) => albCliCommand(observed.state.arn, first.region, x.op))
+  const needsFlag = new Set(sharedPlan?.plan.loadBalancerStepIds)
+  const plannedSteps = (s: AlbStep[]) =>
+    planned(s, (x) => albCliCommand(observed.state.arn, first.region, x.op)).map((p) =>
+      needsFlag.has(p.id) ? {...p, needsChangeSharedListeners: true as const} : p,
+    )
 
   if (intent.emitEbextensionsDir && sharedPlan)
     return emitSharedEbextensions(intent.emitEbextensionsDir, env, base, settings, steps)
@@ -340,6 +346,8 @@ export async function fixAlb(
     verify: async () => ({unmet: planAlb(await read(), albIntent).map((s) => s.description), value: undefined}),
     inspectCommand: `ebws listeners show -e ${env.environmentName}`,
   })
+  // A refused dry run on a shared ALB: the plan was shown in full; it ends as the real run would (exit 2).
+  if (sharedPlan?.refusal) throw new ErrorWithResult(sharedPlan.refusal, result('dry-run'))
   return result(outcome.status as AlbFixResult['status'], outcome.backupFile ? {backupFile: outcome.backupFile} : {})
 }
 
@@ -419,7 +427,9 @@ export function formatAlbFix(r: AlbFixResult): string {
       for (const s of r.optionSettingsToUpdate) out.push(`       ${s.namespace} ${s.optionName} = ${s.value}`)
     }
     const offset = r.optionSettingsToUpdate.length > 0 ? 2 : 1
-    r.steps.forEach((s, i) => out.push(`  ${i + offset}. ${s.description}`))
+    r.steps.forEach((s, i) =>
+      out.push(`  ${i + offset}. ${s.description}${s.needsChangeSharedListeners ? ` [needs ${SHARED_FLAG}]` : ''}`),
+    )
     if (r.status === 'dry-run' && r.steps.length > 0) {
       out.push('')
       out.push('The same with the AWS CLI (on the load balancer as it is now):')

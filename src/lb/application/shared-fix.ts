@@ -1,4 +1,5 @@
 // `listeners fix` on a shared ALB: the checks and words around the pure planner (shared-plan.ts), used by fixAlb.
+import type {EbwsError} from '../../cli/errors.ts'
 import {badInput} from '../../cli/errors.ts'
 import type {EnvironmentInfo} from '../../environment/describe.ts'
 import type {FixIntent} from '../types.ts'
@@ -17,6 +18,11 @@ export interface SharedFixSummary {
   loadBalancerChanges: string[]
   /** The environments those changes affect (besides this one). */
   affectedEnvironments: string[]
+  /**
+   * The plan changes the load balancer itself and --change-shared-listeners was not given: the run is refused (exit
+   * 2, UNSAFE_CHANGE). A dry run still shows the whole plan, its steps that need the flag marked.
+   */
+  needsChangeSharedListeners: boolean
 }
 
 export const SHARED_FLAG = '--change-shared-listeners'
@@ -51,13 +57,23 @@ export function preferListenerCertificate(
 /**
  * Plans, and refuses (exit 2, before any write) a plan that changes the shared listeners or load balancer unless
  * --change-shared-listeners was given, naming the environments it would affect.
+ *
+ * A dry run is not refused here: it plans as --change-shared-listeners would (the whole plan the user would be
+ * agreeing to) and returns the refusal, which the dry run reports with that plan once it has shown it (exit 2 all
+ * the same, as the real run, so CI can tell; the steps that need the flag are named in `loadBalancerStepIds`).
  */
 export function checkSharedPlan(
   observed: Elbv2Observed,
   env: EnvironmentInfo,
   albIntent: AlbIntent & {shared: SharedContext},
-): {plan: SharedPlan; summary: SharedFixSummary} {
-  const plan = planSharedAlb(observed.state, albIntent)
+  o: {dryRun?: boolean} = {},
+): {plan: SharedPlan; summary: SharedFixSummary; refusal?: EbwsError | undefined} {
+  const asked = planSharedAlb(observed.state, albIntent)
+  const refused = asked.loadBalancerChanges.length > 0 && !albIntent.shared.allowListenerChanges
+  const plan =
+    refused && o.dryRun
+      ? planSharedAlb(observed.state, {...albIntent, shared: {...albIntent.shared, allowListenerChanges: true}})
+      : asked
   // The snapshot (this state) records the hosts, so a rollback or restore can tell this environment's rules even
   // when the rule that names a host (--domain) was never made.
   observed.state.hosts = plan.hosts
@@ -67,22 +83,23 @@ export function checkSharedPlan(
     hosts: plan.hosts,
     loadBalancerChanges: plan.loadBalancerChanges,
     affectedEnvironments: plan.loadBalancerChanges.length > 0 ? others : [],
+    needsChangeSharedListeners: refused,
   }
-  if (plan.loadBalancerChanges.length > 0 && !albIntent.shared.allowListenerChanges) {
-    const who =
-      others.length > 0
-        ? `also used by ${others.join(', ')}`
-        : 'no other Beanstalk environment found on it, but its listeners are its owner’s'
-    throw badInput(
-      'UNSAFE_CHANGE',
-      `Environment "${env.environmentName}" uses a shared Application Load Balancer (${observed.state.name}, ${who}). Getting HTTPS would change the load balancer itself, for every environment on it:\n  ${plan.loadBalancerChanges.join('\n  ')}\nNothing was changed.`,
-      [
-        `Rerun with ${SHARED_FLAG} to make these changes${others.length > 0 ? ` (they affect ${others.join(', ')})` : ''}, or ask the load balancer's owner to make them; this environment's own rules are then all ebws changes.`,
-      ],
-      {otherEnvironments: others, loadBalancerChanges: plan.loadBalancerChanges},
-    )
-  }
-  return {plan, summary}
+  if (!refused) return {plan, summary}
+  const who =
+    others.length > 0
+      ? `also used by ${others.join(', ')}`
+      : 'no other Beanstalk environment found on it, but its listeners are its owner’s'
+  const refusal = badInput(
+    'UNSAFE_CHANGE',
+    `Environment "${env.environmentName}" uses a shared Application Load Balancer (${observed.state.name}, ${who}). Getting HTTPS would change the load balancer itself, for every environment on it:\n  ${plan.loadBalancerChanges.join('\n  ')}\n${o.dryRun ? `The plan shows every step, those that need ${SHARED_FLAG} marked. Nothing was changed.` : 'Nothing was changed.'}`,
+    [
+      `Rerun with ${SHARED_FLAG} to make these changes${others.length > 0 ? ` (they affect ${others.join(', ')})` : ''}, or ask the load balancer's owner to make them; this environment's own rules are then all ebws changes.`,
+    ],
+    {otherEnvironments: others, loadBalancerChanges: plan.loadBalancerChanges},
+  )
+  if (!o.dryRun) throw refusal
+  return {plan, summary, refusal}
 }
 
 /** What the user must know about a fix on a shared ALB. */

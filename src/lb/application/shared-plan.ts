@@ -39,6 +39,8 @@ export interface SharedPlan {
   steps: AlbStep[]
   /** Changes to the listeners or the load balancer itself: they affect every environment on it. */
   loadBalancerChanges: string[]
+  /** The ids of the steps that make those changes (they need --change-shared-listeners). */
+  loadBalancerStepIds: string[]
   /** The host names this environment's rules match. */
   hosts: string[]
   warnings: string[]
@@ -139,6 +141,13 @@ export function planSharedAlb(state: Elbv2State, intent: AlbIntent & {shared: Sh
   const steps: AlbStep[] = []
   const changes: string[] = []
   const warnings: string[] = []
+  /** The steps that change the load balancer itself, as they are planned. */
+  const lbSteps = new Set<string>()
+  const changeLoadBalancer = (what: string, step: AlbStep) => {
+    changes.push(what)
+    steps.push(step)
+    lbSteps.add(step.id)
+  }
   const forward: V2Action[] = [{type: 'forward', targetGroupArn: tg.arn}]
   const redirect: V2Action[] = [{type: 'redirect', redirect: HTTPS_REDIRECT}]
   const l80 = state.listeners.find((l) => l.port === 80)
@@ -156,7 +165,6 @@ export function planSharedAlb(state: Elbv2State, intent: AlbIntent & {shared: Sh
   )
   const missing443 = hosts.filter((h) => !covered443.has(h))
   if (!l443) {
-    changes.push(`add an HTTPS listener on 443 (certificate ${short(intent.certificateArn)}, ${intent.sslPolicy})`)
     // Hosts no rule matches get what port 80 gives them (a redirect would loop): the other environments are not
     // routed into this one.
     const d80 = l80?.defaultActions[0]
@@ -169,53 +177,57 @@ export function planSharedAlb(state: Elbv2State, intent: AlbIntent & {shared: Sh
               fixedResponse: {statusCode: '404', contentType: 'text/plain', messageBody: 'Not found'},
             },
           ]
-    steps.push({
-      id: 'create-443',
-      description: `create HTTPS 443 on the shared load balancer (certificate ${short(intent.certificateArn)}, ${intent.sslPolicy}) with a rule: host ${hosts.join(',')} -> ${tg.name}`,
-      op: {
-        kind: 'create-listener',
-        port: 443,
-        protocol: 'HTTPS',
-        certificateArn: intent.certificateArn,
-        sslPolicy: intent.sslPolicy,
-        defaultActions,
-        rules: [{priority: 1, hosts, actions: forward}],
-      },
-    })
-  } else {
-    if (l443.protocol !== 'HTTPS') {
-      changes.push(`change listener 443 from ${l443.protocol} to HTTPS (certificate ${short(intent.certificateArn)})`)
-      steps.push({
-        id: 'modify-443',
-        description: `set listener 443 to HTTPS (certificate ${short(intent.certificateArn)}, ${intent.sslPolicy})`,
+    changeLoadBalancer(
+      `add an HTTPS listener on 443 (certificate ${short(intent.certificateArn)}, ${intent.sslPolicy})`,
+      {
+        id: 'create-443',
+        description: `create HTTPS 443 on the shared load balancer (certificate ${short(intent.certificateArn)}, ${intent.sslPolicy}) with a rule: host ${hosts.join(',')} -> ${tg.name}`,
         op: {
-          kind: 'modify-listener',
-          listenerArn: l443.arn,
+          kind: 'create-listener',
           port: 443,
           protocol: 'HTTPS',
           certificateArn: intent.certificateArn,
           sslPolicy: intent.sslPolicy,
+          defaultActions,
+          rules: [{priority: 1, hosts, actions: forward}],
         },
-      })
-    } else {
-      if (l443.certificateArn !== intent.certificateArn && !l443.sniCertificateArns.includes(intent.certificateArn)) {
-        changes.push(
-          `add certificate ${short(intent.certificateArn)} to listener 443 (SNI; its default certificate stays)`,
-        )
-        steps.push({
-          id: 'certificate-443',
-          description: `add certificate ${short(intent.certificateArn)} to listener 443 (served by SNI)`,
+      },
+    )
+  } else {
+    if (l443.protocol !== 'HTTPS') {
+      changeLoadBalancer(
+        `change listener 443 from ${l443.protocol} to HTTPS (certificate ${short(intent.certificateArn)})`,
+        {
+          id: 'modify-443',
+          description: `set listener 443 to HTTPS (certificate ${short(intent.certificateArn)}, ${intent.sslPolicy})`,
           op: {
-            kind: 'add-listener-certificates',
+            kind: 'modify-listener',
             listenerArn: l443.arn,
             port: 443,
-            certificateArns: [intent.certificateArn],
+            protocol: 'HTTPS',
+            certificateArn: intent.certificateArn,
+            sslPolicy: intent.sslPolicy,
           },
-        })
+        },
+      )
+    } else {
+      if (l443.certificateArn !== intent.certificateArn && !l443.sniCertificateArns.includes(intent.certificateArn)) {
+        changeLoadBalancer(
+          `add certificate ${short(intent.certificateArn)} to listener 443 (SNI; its default certificate stays)`,
+          {
+            id: 'certificate-443',
+            description: `add certificate ${short(intent.certificateArn)} to listener 443 (served by SNI)`,
+            op: {
+              kind: 'add-listener-certificates',
+              listenerArn: l443.arn,
+              port: 443,
+              certificateArns: [intent.certificateArn],
+            },
+          },
+        )
       }
       if (ctx.sslPolicyExplicit && l443.sslPolicy !== intent.sslPolicy) {
-        changes.push(`set listener 443's SSL policy from ${l443.sslPolicy ?? 'none'} to ${intent.sslPolicy}`)
-        steps.push({
+        changeLoadBalancer(`set listener 443's SSL policy from ${l443.sslPolicy ?? 'none'} to ${intent.sslPolicy}`, {
           id: 'policy-443',
           description: `set the SSL policy of listener 443 to ${intent.sslPolicy}`,
           op: {kind: 'modify-listener', listenerArn: l443.arn, port: 443, sslPolicy: intent.sslPolicy},
@@ -295,8 +307,7 @@ export function planSharedAlb(state: Elbv2State, intent: AlbIntent & {shared: Sh
   const idle = idleTimeoutTarget(state, intent)
   if (idle !== undefined && idle !== state.idleTimeoutSeconds) {
     if (intent.idleTimeoutSeconds !== undefined || ctx.allowListenerChanges) {
-      changes.push(`set the load balancer's idle timeout from ${state.idleTimeoutSeconds ?? 60} s to ${idle} s`)
-      steps.push({
+      changeLoadBalancer(`set the load balancer's idle timeout from ${state.idleTimeoutSeconds ?? 60} s to ${idle} s`, {
         id: 'idle-timeout',
         description: `set the shared load balancer's idle timeout to ${idle} s`,
         op: {kind: 'load-balancer-attributes', attributes: {'idle_timeout.timeout_seconds': String(idle)}},
@@ -307,7 +318,13 @@ export function planSharedAlb(state: Elbv2State, intent: AlbIntent & {shared: Sh
       )
     }
   }
-  return {steps, loadBalancerChanges: changes, hosts, warnings}
+  return {
+    steps,
+    loadBalancerChanges: changes,
+    loadBalancerStepIds: [...lbSteps],
+    hosts,
+    warnings,
+  }
 }
 
 /**

@@ -23,7 +23,13 @@ interface Fix {
   steps: Array<{id: string; description: string; command: string}>
   warnings: string[]
   backupFile?: string
-  shared?: {otherEnvironments: string[]; hosts: string[]; loadBalancerChanges: string[]; affectedEnvironments: string[]}
+  shared?: {
+    otherEnvironments: string[]
+    hosts: string[]
+    loadBalancerChanges: string[]
+    affectedEnvironments: string[]
+    needsChangeSharedListeners: boolean
+  }
 }
 
 let n = 0
@@ -132,6 +138,7 @@ describe('ebws listeners fix on a shared ALB (local AWS bench)', () => {
       hosts: ['app.example.com', cnameA].sort(),
       loadBalancerChanges: [],
       affectedEnvironments: [],
+      needsChangeSharedListeners: false,
     })
     assert.match(
       dry.steps.find((s) => s.id === 'rule-443')!.command,

@@ -47,6 +47,27 @@ describe('shared-ALB fix checks (pure)', () => {
     )
   })
 
+  it('a dry run without the flag is not thrown: the plan as the flag would make it, its load-balancer steps named, the refusal returned', () => {
+    const {plan, summary, refusal} = checkSharedPlan(o(), env, intent(), {dryRun: true})
+    const allowed = checkSharedPlan(o(), env, intent(true))
+    assert.deepEqual(plan.steps, allowed.plan.steps)
+    assert.deepEqual(plan.loadBalancerStepIds, ['create-443'])
+    assert.ok(
+      plan.steps.some((s) => !plan.loadBalancerStepIds.includes(s.id)),
+      'its own rules are planned too',
+    )
+    assert.equal(summary.needsChangeSharedListeners, true)
+    assert.equal(allowed.summary.needsChangeSharedListeners, false)
+    assert.equal(allowed.refusal, undefined)
+    assert.equal(refusal?.code, 'UNSAFE_CHANGE')
+    assert.equal(refusal?.exitCode, 2)
+    assert.match(refusal!.message, /also used by env-b/)
+    assert.match(
+      refusal!.message,
+      /The plan shows every step, those that need --change-shared-listeners marked\. Nothing was changed\./,
+    )
+  })
+
   it('with the flag, the summary and the warnings name the environments it affects', () => {
     const {plan, summary} = checkSharedPlan(o(), env, intent(true))
     assert.deepEqual(summary.affectedEnvironments, ['env-b'])
