@@ -6,6 +6,9 @@ import type {ElasticLoadBalancingV2Client} from '@aws-sdk/client-elastic-load-ba
 import type {Route53Client} from '@aws-sdk/client-route-53'
 import type {S3Client} from '@aws-sdk/client-s3'
 
+import {subscribe, unsubscribe} from 'node:diagnostics_channel'
+import type {ClientRequest} from 'node:http'
+
 import {badInput} from '../cli/errors.ts'
 
 export interface AwsOptions {
@@ -26,6 +29,90 @@ async function isKnownRegion(region: string): Promise<boolean> {
   return (partition(region) as {description?: string}).description !== undefined
 }
 
+// The id the SDK's retry middleware puts on every attempt of a send (smithy's INVOCATION_ID_HEADER).
+const INVOCATION_ID = 'amz-sdk-invocation-id'
+// Node publishes every outgoing HTTP request here (https://nodejs.org/api/diagnostics_channel.html#http).
+const REQUEST_STARTED = 'http.client.request.start'
+
+/** The part of an SDK client's middleware stack used here (every client has the same one). */
+interface MiddlewareStack {
+  add(
+    middleware: (
+      next: (args: {request?: unknown}) => Promise<unknown>,
+      context: object,
+    ) => (args: {request?: unknown}) => Promise<unknown>,
+    options: {step: 'initialize' | 'deserialize'; priority: 'high' | 'low'; name: string},
+  ): void
+}
+
+/**
+ * Which sends of the clients are not yet written: a send counts from its start until its HTTP request has been
+ * handed to the connection ('finish': request line, headers and body flushed) or the send has settled. The SDK
+ * resolves credentials, endpoints and signatures before a request exists, often across file reads, so a request is
+ * written well after send() returns; work started before then (loading a client: tens of ms of one thread) delays
+ * it. The request is recognised by its invocation id, seen on Node's http.client.request.start channel, which is
+ * listened to only while a send is unwritten.
+ */
+class UnwrittenSends {
+  readonly #pending = new Set<object>()
+  readonly #tokens = new WeakMap<object, object>()
+  readonly #byId = new Map<string, object>()
+  #waiters: Array<() => void> = []
+
+  readonly #onRequest = (message: unknown): void => {
+    const request = (message as {request: ClientRequest}).request
+    const id = request.getHeader(INVOCATION_ID)
+    const token = typeof id === 'string' ? this.#byId.get(id) : undefined
+    if (!token) return
+    this.#byId.delete(id as string)
+    if (request.writableFinished) this.#written(token)
+    else request.once('finish', () => this.#written(token))
+  }
+
+  track(stack: MiddlewareStack): void {
+    stack.add(
+      (next, context) => async (args) => {
+        const token = {}
+        this.#tokens.set(context, token)
+        if (this.#pending.size === 0) subscribe(REQUEST_STARTED, this.#onRequest)
+        this.#pending.add(token)
+        try {
+          return await next(args)
+        } finally {
+          this.#written(token)
+        }
+      },
+      {step: 'initialize', priority: 'high', name: 'ebwsSendStarted'},
+    )
+    // Innermost (after the retry middleware named the attempt): the request goes to the HTTP handler from here.
+    stack.add(
+      (next, context) => (args) => {
+        const token = this.#tokens.get(context)
+        const id = (args.request as {headers?: Record<string, string>} | undefined)?.headers?.[INVOCATION_ID]
+        if (token && id && this.#pending.has(token)) this.#byId.set(id, token)
+        return next(args)
+      },
+      {step: 'deserialize', priority: 'low', name: 'ebwsSendAtHandler'},
+    )
+  }
+
+  /** Resolves once no send is unwritten (at once when none is). */
+  written(): Promise<void> {
+    if (this.#pending.size === 0) return Promise.resolve()
+    return new Promise((resolve) => this.#waiters.push(resolve))
+  }
+
+  #written(token: object): void {
+    if (!this.#pending.delete(token)) return
+    for (const [id, t] of this.#byId) if (t === token) this.#byId.delete(id)
+    if (this.#pending.size > 0) return
+    unsubscribe(REQUEST_STARTED, this.#onRequest)
+    const waiters = this.#waiters
+    this.#waiters = []
+    for (const w of waiters) w()
+  }
+}
+
 interface CommonConfig {
   region?: string
   profile?: string
@@ -44,6 +131,7 @@ interface CommonConfig {
  */
 export class AwsClients {
   private readonly cache = new Map<string, Promise<unknown>>()
+  private readonly unwritten = new UnwrittenSends()
   readonly options: AwsOptions
 
   constructor(options: AwsOptions = {}) {
@@ -68,10 +156,13 @@ export class AwsClients {
     return config
   }
 
-  private memo<T>(key: string, create: () => Promise<T>): Promise<T> {
+  private memo<T extends {middlewareStack: unknown}>(key: string, create: () => Promise<T>): Promise<T> {
     let client = this.cache.get(key) as Promise<T> | undefined
     if (!client) {
-      client = create()
+      client = create().then((c) => {
+        this.unwritten.track(c.middlewareStack as MiddlewareStack)
+        return c
+      })
       this.cache.set(key, client)
     }
     return client
@@ -154,10 +245,21 @@ export class AwsClients {
 
   /**
    * Starts importing and constructing clients that the next round trip needs, without waiting for them. Called while
-   * a round trip is in flight, the work overlaps the wait for its responses instead of following it. Errors are left
-   * for the later real use of the client to report.
+   * a round trip is in flight, the work overlaps the wait for its responses instead of following it. It starts once
+   * the requests being sent have been written: loading a client takes the thread for milliseconds (the EC2 client
+   * tens of them), and started earlier it held back the very requests it was meant to overlap. Errors are left for
+   * the later real use of the client to report.
    */
   prepare(...services: Array<'elb' | 'elbv2' | 'acm' | 's3' | 'ec2'>): void {
+    void this.requestsWritten().then(() => this.load(services))
+  }
+
+  /** Resolves once every send started by these clients has written its request (or settled); at once when none is in flight. */
+  requestsWritten(): Promise<void> {
+    return this.unwritten.written()
+  }
+
+  private load(services: ReadonlyArray<'elb' | 'elbv2' | 'acm' | 's3' | 'ec2'>): void {
     for (const service of services) {
       const client: Promise<unknown> =
         service === 'elb'

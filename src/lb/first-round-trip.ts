@@ -15,7 +15,8 @@ export async function firstRoundTrip(
 ): Promise<FirstRoundTrip> {
   const region = await clients.region()
   const trip = describeEnvironment(clients, environmentName)
-  // After the round trip's requests are sent, so loading the clients does not delay them.
+  // Once the round trip's sends have started; prepare() then waits until their requests are written, so loading the
+  // clients does not delay them.
   setImmediate(() => clients.prepare(...prepare))
   const environment = await trip
   return {region, environment}
