@@ -113,6 +113,8 @@ class UnwrittenSends {
   }
 }
 
+type PreparedService = 'elb' | 'elbv2' | 'acm' | 's3' | 'ec2'
+
 interface CommonConfig {
   region?: string
   profile?: string
@@ -250,8 +252,26 @@ export class AwsClients {
    * tens of them), and started earlier it held back the very requests it was meant to overlap. Errors are left for
    * the later real use of the client to report.
    */
-  prepare(...services: Array<'elb' | 'elbv2' | 'acm' | 's3' | 'ec2'>): void {
+  prepare(...services: PreparedService[]): void {
     void this.requestsWritten().then(() => this.load(services))
+  }
+
+  /**
+   * prepare(), one client at a time and only while `wait` (the round trip in flight) is unanswered: a client whose
+   * load would no longer overlap the wait is left to be loaded when it is used, so one that the answer shows
+   * unneeded (the other load-balancer type's) is never loaded. Order `services` by need, the likeliest first.
+   */
+  prepareWhile(wait: Promise<unknown>, services: readonly PreparedService[]): void {
+    let answered = false
+    const done = () => (answered = true)
+    wait.then(done, done)
+    const next = (i: number): void => {
+      if (answered || i >= services.length) return
+      this.load([services[i]!])
+      // The load's own work runs before the next turn of the event loop, where an answer that came meanwhile is read.
+      setImmediate(() => next(i + 1))
+    }
+    void this.requestsWritten().then(() => next(0))
   }
 
   /** Resolves once every send started by these clients has written its request (or settled); at once when none is in flight. */
@@ -259,7 +279,7 @@ export class AwsClients {
     return this.unwritten.written()
   }
 
-  private load(services: ReadonlyArray<'elb' | 'elbv2' | 'acm' | 's3' | 'ec2'>): void {
+  private load(services: readonly PreparedService[]): void {
     for (const service of services) {
       const client: Promise<unknown> =
         service === 'elb'

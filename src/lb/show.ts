@@ -31,7 +31,8 @@ export async function showListeners(
   // (started after, under load it could miss round trip 1 and add one).
   const scan = scanPublicZones(clients)
   scan.catch(() => undefined)
-  const first = await firstRoundTrip(clients, environmentName, ['elb', 'elbv2', 'ec2'])
+  // EC2 first (the security groups are read on every type), then ELBv2 (Beanstalk's default load balancer is an ALB).
+  const first = await firstRoundTrip(clients, environmentName, ['ec2', 'elbv2', 'elb'])
   const detected = detectLoadBalancer(first.environment)
   const adapter = adapterFor(detected.type)
   // The security groups are read beside the adapter's own reads (src/security-groups), for every type, taking what

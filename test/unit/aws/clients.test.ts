@@ -17,14 +17,49 @@ import {AwsClients} from '../../../src/aws/clients.ts'
 const EMPTY_ANSWER =
   '<DescribeEnvironmentsResponse xmlns="http://elasticbeanstalk.amazonaws.com/docs/2010-12-01/"><DescribeEnvironmentsResult><Environments/></DescribeEnvironmentsResult><ResponseMetadata><RequestId>r-1</RequestId></ResponseMetadata></DescribeEnvironmentsResponse>'
 
-/** Records when prepare() starts loading the ELBv2 client. */
+/** Records which clients prepare() loads, and when. */
 class Recording extends AwsClients {
+  loaded: string[] = []
   loading?: () => void
   override elbv2(): ReturnType<AwsClients['elbv2']> {
+    this.loaded.push('elbv2')
     this.loading?.()
     return super.elbv2()
   }
+  override elb(): ReturnType<AwsClients['elb']> {
+    this.loaded.push('elb')
+    this.loading?.()
+    return super.elb()
+  }
 }
+
+const turns = async (n: number) => {
+  for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve))
+}
+
+describe('AwsClients: prepareWhile() loads one client at a time while the round trip is unanswered', () => {
+  it('loads them in order while the answer is awaited', async () => {
+    const clients = new Recording({region: 'us-east-1'})
+    clients.prepareWhile(new Promise(() => undefined), ['elbv2', 'elb'])
+    await turns(4)
+    assert.deepEqual(clients.loaded, ['elbv2', 'elb'])
+  })
+
+  it('loads none once the round trip is answered, and stops at the answer', async () => {
+    const answered = new Recording({region: 'us-east-1'})
+    answered.prepareWhile(Promise.resolve(), ['elbv2', 'elb'])
+    await turns(4)
+    assert.deepEqual(answered.loaded, [])
+
+    // The answer comes while the first client loads: the second, which the answer may show unneeded, is left.
+    const clients = new Recording({region: 'us-east-1'})
+    let answer!: () => void
+    clients.loading = () => answer()
+    clients.prepareWhile(new Promise<void>((resolve) => (answer = resolve)), ['elbv2', 'elb'])
+    await turns(4)
+    assert.deepEqual(clients.loaded, ['elbv2'])
+  })
+})
 
 describe('AwsClients: prepare() waits until the requests in flight are written', () => {
   // The server answers only when told to: the request stays in flight while the test looks.
