@@ -120,7 +120,11 @@ interface CommonConfig {
   profile?: string
   retryMode?: string
   maxAttempts?: number
+  credentials?: SharedCredentials
 }
+
+/** A client's resolved credentials provider (the same type on every client). */
+type SharedCredentials = ElasticBeanstalkClient['config']['credentials']
 
 /**
  * One factory for every AWS client the CLI uses. Clients are created on first use and the SDK packages are imported
@@ -134,6 +138,8 @@ interface CommonConfig {
 export class AwsClients {
   private readonly cache = new Map<string, Promise<unknown>>()
   private readonly unwritten = new UnwrittenSends()
+  /** The first client's credentials provider, which every later client shares (see commonConfig). */
+  private credentials: SharedCredentials | undefined
   readonly options: AwsOptions
 
   constructor(options: AwsOptions = {}) {
@@ -155,6 +161,12 @@ export class AwsClients {
     // https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html
     if (!process.env.AWS_RETRY_MODE) config.retryMode = 'adaptive'
     if (!process.env.AWS_MAX_ATTEMPTS) config.maxAttempts = 6
+    // One credentials lookup for all the clients: each SDK client memoizes its own default-chain provider, and
+    // "memoize does not cache across instances" (https://github.com/aws/aws-sdk-js-v3/issues/4612), so with SSO, an
+    // assumed role or a credential_process every new client (ELBv2, EC2, ACM, Route 53) fetched the same credentials
+    // again before its first request: a round trip (or a process) more on the critical path. The first client's
+    // provider refreshes expiring credentials itself.
+    if (this.credentials) config.credentials = this.credentials
     return config
   }
 
@@ -163,6 +175,7 @@ export class AwsClients {
     if (!client) {
       client = create().then((c) => {
         this.unwritten.track(c.middlewareStack as MiddlewareStack)
+        this.credentials ??= (c as {config?: {credentials?: SharedCredentials}}).config?.credentials
         return c
       })
       this.cache.set(key, client)

@@ -3,7 +3,7 @@
 // and written the requests (it resolves credentials, endpoints and signatures first), it held them back.
 import assert from 'node:assert/strict'
 import {subscribe, unsubscribe} from 'node:diagnostics_channel'
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {createServer, type ClientRequest, type IncomingMessage, type ServerResponse} from 'node:http'
 import type {AddressInfo} from 'node:net'
 import {tmpdir} from 'node:os'
@@ -146,5 +146,62 @@ describe('AwsClients: prepare() waits until the requests in flight are written',
     } finally {
       unsubscribe('http.client.request.start', onRequest)
     }
+  })
+})
+
+describe('AwsClients: the clients share one credentials lookup', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ebws-credentials-'))
+  const runs = join(dir, 'runs')
+  // Answers every call at once with an error the SDK does not retry: only the credentials lookups matter here.
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    req.resume()
+    req.on('end', () =>
+      res
+        .writeHead(400, {'content-type': 'text/xml'})
+        .end(
+          '<ErrorResponse><Error><Type>Sender</Type><Code>ValidationError</Code><Message>no</Message></Error></ErrorResponse>',
+        ),
+    )
+  })
+  const saved = {...process.env}
+  before(async () => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const {port} = server.address() as AddressInfo
+    // A credential_process that counts its runs (SSO, assumed roles and vaults cost a round trip or a process alike).
+    const script = join(dir, 'credentials.cjs')
+    writeFileSync(
+      script,
+      `require('node:fs').appendFileSync(${JSON.stringify(runs)}, 'run\\n'); process.stdout.write(JSON.stringify({Version: 1, AccessKeyId: 'testing', SecretAccessKey: 'testing'}))`,
+    )
+    writeFileSync(join(dir, 'credentials'), `[default]\ncredential_process = "${process.execPath}" "${script}"\n`)
+    for (const k of Object.keys(process.env)) if (k.startsWith('AWS_')) delete process.env[k]
+    Object.assign(process.env, {
+      AWS_CONFIG_FILE: join(dir, 'config'),
+      AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'),
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_MAX_ATTEMPTS: '1',
+      AWS_ENDPOINT_URL: `http://127.0.0.1:${port}`,
+    })
+  })
+  after(async () => {
+    await new Promise((resolve) => server.close(resolve))
+    process.env = saved
+    rmSync(dir, {recursive: true, force: true})
+  })
+
+  it('three services, one credential_process run', async () => {
+    const clients = new AwsClients({region: 'us-east-1'})
+    const eb = await clients.elasticBeanstalk()
+    const {DescribeLoadBalancersCommand} = await import('@aws-sdk/client-elastic-load-balancing-v2')
+    const {ListCertificatesCommand} = await import('@aws-sdk/client-acm')
+    const [elbv2, acm] = await Promise.all([clients.elbv2(), clients.acm()])
+    const sends = await Promise.allSettled([
+      eb.send(new DescribeEnvironmentsCommand({})),
+      elbv2.send(new DescribeLoadBalancersCommand({})),
+      acm.send(new ListCertificatesCommand({})),
+    ])
+    // Each send reached the server (and failed there), so each had its credentials.
+    for (const s of sends) assert.equal(s.status, 'rejected')
+    assert.equal(readFileSync(runs, 'utf8'), 'run\n')
   })
 })
