@@ -147,7 +147,7 @@ const BATCH_FILES = 64
 const STREAM_GC_EVERY_BYTES = 8 * 1024 * 1024
 const FLUSH_BYTES = 1 << 20
 
-// Beside this module in source and tsc output; the bundled CLI (dist/cli/ebws.cjs) has it beside itself.
+// Beside this module in source and tsc output; the bundled CLI (dist/cli/ebws.js and its chunks) has it beside itself.
 const workerUrl = IN_CLI_BUNDLE
   ? pathToFileURL(join(PACKAGE_ROOT, 'dist', 'cli', 'deflate-worker.js'))
   : new URL(import.meta.url.endsWith('.ts') ? './deflate-worker.ts' : './deflate-worker.js', import.meta.url)
