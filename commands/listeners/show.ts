@@ -35,7 +35,8 @@ Read-only: makes no changes.`
       httpPort: flags['http-port'],
       instancePort: flags['instance-port'],
     })
-    this.log(formatShown(shown))
+    // With --json the report is the output: the text for people is not built (oclif's log() would drop it).
+    if (!this.jsonEnabled()) this.log(formatShown(shown))
     return shown.report as ListenersReport | Elbv2Report
   }
 }

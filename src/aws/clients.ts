@@ -6,6 +6,9 @@ import type {ElasticLoadBalancingV2Client} from '@aws-sdk/client-elastic-load-ba
 import type {Route53Client} from '@aws-sdk/client-route-53'
 import type {S3Client} from '@aws-sdk/client-s3'
 
+import {subscribe, unsubscribe} from 'node:diagnostics_channel'
+import type {ClientRequest} from 'node:http'
+
 import {badInput} from '../cli/errors.ts'
 
 export interface AwsOptions {
@@ -26,12 +29,102 @@ async function isKnownRegion(region: string): Promise<boolean> {
   return (partition(region) as {description?: string}).description !== undefined
 }
 
+// The id the SDK's retry middleware puts on every attempt of a send (smithy's INVOCATION_ID_HEADER).
+const INVOCATION_ID = 'amz-sdk-invocation-id'
+// Node publishes every outgoing HTTP request here (https://nodejs.org/api/diagnostics_channel.html#http).
+const REQUEST_STARTED = 'http.client.request.start'
+
+/** The part of an SDK client's middleware stack used here (every client has the same one). */
+interface MiddlewareStack {
+  add(
+    middleware: (
+      next: (args: {request?: unknown}) => Promise<unknown>,
+      context: object,
+    ) => (args: {request?: unknown}) => Promise<unknown>,
+    options: {step: 'initialize' | 'deserialize'; priority: 'high' | 'low'; name: string},
+  ): void
+}
+
+/**
+ * Which sends of the clients are not yet written: a send counts from its start until its HTTP request has been
+ * handed to the connection ('finish': request line, headers and body flushed) or the send has settled. The SDK
+ * resolves credentials, endpoints and signatures before a request exists, often across file reads, so a request is
+ * written well after send() returns; work started before then (loading a client: tens of ms of one thread) delays
+ * it. The request is recognised by its invocation id, seen on Node's http.client.request.start channel, which is
+ * listened to only while a send is unwritten.
+ */
+class UnwrittenSends {
+  readonly #pending = new Set<object>()
+  readonly #tokens = new WeakMap<object, object>()
+  readonly #byId = new Map<string, object>()
+  #waiters: Array<() => void> = []
+
+  readonly #onRequest = (message: unknown): void => {
+    const request = (message as {request: ClientRequest}).request
+    const id = request.getHeader(INVOCATION_ID)
+    const token = typeof id === 'string' ? this.#byId.get(id) : undefined
+    if (!token) return
+    this.#byId.delete(id as string)
+    if (request.writableFinished) this.#written(token)
+    else request.once('finish', () => this.#written(token))
+  }
+
+  track(stack: MiddlewareStack): void {
+    stack.add(
+      (next, context) => async (args) => {
+        const token = {}
+        this.#tokens.set(context, token)
+        if (this.#pending.size === 0) subscribe(REQUEST_STARTED, this.#onRequest)
+        this.#pending.add(token)
+        try {
+          return await next(args)
+        } finally {
+          this.#written(token)
+        }
+      },
+      {step: 'initialize', priority: 'high', name: 'ebwsSendStarted'},
+    )
+    // Innermost (after the retry middleware named the attempt): the request goes to the HTTP handler from here.
+    stack.add(
+      (next, context) => (args) => {
+        const token = this.#tokens.get(context)
+        const id = (args.request as {headers?: Record<string, string>} | undefined)?.headers?.[INVOCATION_ID]
+        if (token && id && this.#pending.has(token)) this.#byId.set(id, token)
+        return next(args)
+      },
+      {step: 'deserialize', priority: 'low', name: 'ebwsSendAtHandler'},
+    )
+  }
+
+  /** Resolves once no send is unwritten (at once when none is). */
+  written(): Promise<void> {
+    if (this.#pending.size === 0) return Promise.resolve()
+    return new Promise((resolve) => this.#waiters.push(resolve))
+  }
+
+  #written(token: object): void {
+    if (!this.#pending.delete(token)) return
+    for (const [id, t] of this.#byId) if (t === token) this.#byId.delete(id)
+    if (this.#pending.size > 0) return
+    unsubscribe(REQUEST_STARTED, this.#onRequest)
+    const waiters = this.#waiters
+    this.#waiters = []
+    for (const w of waiters) w()
+  }
+}
+
+type PreparedService = 'elb' | 'elbv2' | 'acm' | 's3' | 'ec2'
+
 interface CommonConfig {
   region?: string
   profile?: string
   retryMode?: string
   maxAttempts?: number
+  credentials?: SharedCredentials
 }
+
+/** A client's resolved credentials provider (the same type on every client). */
+type SharedCredentials = ElasticBeanstalkClient['config']['credentials']
 
 /**
  * One factory for every AWS client the CLI uses. Clients are created on first use and the SDK packages are imported
@@ -44,6 +137,9 @@ interface CommonConfig {
  */
 export class AwsClients {
   private readonly cache = new Map<string, Promise<unknown>>()
+  private readonly unwritten = new UnwrittenSends()
+  /** The first client's credentials provider, which every later client shares (see commonConfig). */
+  private credentials: SharedCredentials | undefined
   readonly options: AwsOptions
 
   constructor(options: AwsOptions = {}) {
@@ -65,13 +161,23 @@ export class AwsClients {
     // https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html
     if (!process.env.AWS_RETRY_MODE) config.retryMode = 'adaptive'
     if (!process.env.AWS_MAX_ATTEMPTS) config.maxAttempts = 6
+    // One credentials lookup for all the clients: each SDK client memoizes its own default-chain provider, and
+    // "memoize does not cache across instances" (https://github.com/aws/aws-sdk-js-v3/issues/4612), so with SSO, an
+    // assumed role or a credential_process every new client (ELBv2, EC2, ACM, Route 53) fetched the same credentials
+    // again before its first request: a round trip (or a process) more on the critical path. The first client's
+    // provider refreshes expiring credentials itself.
+    if (this.credentials) config.credentials = this.credentials
     return config
   }
 
-  private memo<T>(key: string, create: () => Promise<T>): Promise<T> {
+  private memo<T extends {middlewareStack: unknown}>(key: string, create: () => Promise<T>): Promise<T> {
     let client = this.cache.get(key) as Promise<T> | undefined
     if (!client) {
-      client = create()
+      client = create().then((c) => {
+        this.unwritten.track(c.middlewareStack as MiddlewareStack)
+        this.credentials ??= (c as {config?: {credentials?: SharedCredentials}}).config?.credentials
+        return c
+      })
       this.cache.set(key, client)
     }
     return client
@@ -154,10 +260,39 @@ export class AwsClients {
 
   /**
    * Starts importing and constructing clients that the next round trip needs, without waiting for them. Called while
-   * a round trip is in flight, the work overlaps the wait for its responses instead of following it. Errors are left
-   * for the later real use of the client to report.
+   * a round trip is in flight, the work overlaps the wait for its responses instead of following it. It starts once
+   * the requests being sent have been written: loading a client takes the thread for milliseconds (the EC2 client
+   * tens of them), and started earlier it held back the very requests it was meant to overlap. Errors are left for
+   * the later real use of the client to report.
    */
-  prepare(...services: Array<'elb' | 'elbv2' | 'acm' | 's3' | 'ec2'>): void {
+  prepare(...services: PreparedService[]): void {
+    void this.requestsWritten().then(() => this.load(services))
+  }
+
+  /**
+   * prepare(), one client at a time and only while `wait` (the round trip in flight) is unanswered: a client whose
+   * load would no longer overlap the wait is left to be loaded when it is used, so one that the answer shows
+   * unneeded (the other load-balancer type's) is never loaded. Order `services` by need, the likeliest first.
+   */
+  prepareWhile(wait: Promise<unknown>, services: readonly PreparedService[]): void {
+    let answered = false
+    const done = () => (answered = true)
+    wait.then(done, done)
+    const next = (i: number): void => {
+      if (answered || i >= services.length) return
+      this.load([services[i]!])
+      // The load's own work runs before the next turn of the event loop, where an answer that came meanwhile is read.
+      setImmediate(() => next(i + 1))
+    }
+    void this.requestsWritten().then(() => next(0))
+  }
+
+  /** Resolves once every send started by these clients has written its request (or settled); at once when none is in flight. */
+  requestsWritten(): Promise<void> {
+    return this.unwritten.written()
+  }
+
+  private load(services: readonly PreparedService[]): void {
     for (const service of services) {
       const client: Promise<unknown> =
         service === 'elb'

@@ -9,14 +9,17 @@ import type {FirstRoundTrip} from './types.ts'
 export async function firstRoundTrip(
   clients: AwsClients,
   environmentName: string,
-  // What round trip 2 will need, loaded while round trip 1 is on the wire. EC2 only for the commands that read
-  // security groups (listeners show and fix): its SDK is the largest, and loading it costs every other command.
-  prepare: ReadonlyArray<'elb' | 'elbv2' | 'ec2'> = ['elb', 'elbv2'],
+  // What round trip 2 will need, loaded while round trip 1 is on the wire, the likeliest first (each only if the
+  // round trip is still unanswered: what the answer shows unneeded is then never loaded). EC2 only for the commands
+  // that read security groups (listeners show and fix): its SDK is the largest, and loading it costs every other
+  // command.
+  prepare: ReadonlyArray<'elb' | 'elbv2' | 'ec2'> = ['elbv2', 'elb'],
 ): Promise<FirstRoundTrip> {
   const region = await clients.region()
   const trip = describeEnvironment(clients, environmentName)
-  // After the round trip's requests are sent, so loading the clients does not delay them.
-  setImmediate(() => clients.prepare(...prepare))
+  // Once the round trip's sends have started; the loads then wait until their requests are written, so that they
+  // do not delay them.
+  setImmediate(() => clients.prepareWhile(trip, prepare))
   const environment = await trip
   return {region, environment}
 }

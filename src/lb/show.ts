@@ -8,7 +8,7 @@ import {showSecurityGroups, withSecurityGroups} from '../security-groups/show.ts
 import {detectLoadBalancer} from './detect.ts'
 import {firstRoundTrip} from './first-round-trip.ts'
 import {adapterFor} from './registry.ts'
-import type {LoadBalancerType, ShowInput} from './types.ts'
+import type {DescribedLoadBalancer, LoadBalancerType, ShowInput} from './types.ts'
 
 export interface Shown {
   type: LoadBalancerType
@@ -31,13 +31,23 @@ export async function showListeners(
   // (started after, under load it could miss round trip 1 and add one).
   const scan = scanPublicZones(clients)
   scan.catch(() => undefined)
-  const first = await firstRoundTrip(clients, environmentName, ['elb', 'elbv2', 'ec2'])
+  // EC2 first (the security groups are read on every type), then ELBv2 (Beanstalk's default load balancer is an ALB).
+  const first = await firstRoundTrip(clients, environmentName, ['ec2', 'elbv2', 'elb'])
   const detected = detectLoadBalancer(first.environment)
   const adapter = adapterFor(detected.type)
-  // The security groups are read beside the adapter's own reads (src/security-groups), for every type.
-  const groups = showSecurityGroups(clients, {environmentId: first.environment.environmentId, detected})
+  // The security groups are read beside the adapter's own reads (src/security-groups), for every type, taking what
+  // those reads found about the load balancer (its listener ports; a CLB's groups and scheme) instead of describing
+  // it again. An adapter that hands nothing leaves the security-groups read to describe it itself.
+  let onDescribed!: (lb: DescribedLoadBalancer | undefined) => void
+  const described = new Promise<DescribedLoadBalancer | undefined>((resolve) => (onDescribed = resolve))
+  const groups = showSecurityGroups(clients, {environmentId: first.environment.environmentId, detected, described})
   groups.catch(() => undefined)
-  const report = await adapter.show(clients, {first, detected, now, ports})
+  const shown = adapter.show(clients, {first, detected, now, ports, onDescribed})
+  void shown.then(
+    () => onDescribed(undefined),
+    () => onDescribed(undefined),
+  )
+  const report = await shown
   // Settings may reveal a shared ALB that the resource name cannot; the application adapter reads them itself.
   const env = first.environment
   const dnsRecords: DnsPointers = await scan.then(

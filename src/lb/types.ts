@@ -69,12 +69,26 @@ export interface FirstRoundTrip {
   environment: EnvironmentInfo
 }
 
+/**
+ * What an adapter's own reads found about the load balancer's exposure, handed to `listeners show`'s security-groups
+ * read (src/security-groups/read.ts) through ShowInput.onDescribed, so that it does not describe the load balancer a
+ * second time: the listener ports always; the scheme and security groups when the adapter's reads name them (a CLB's
+ * DescribeLoadBalancers does; an ALB's or NLB's reads do not, and the security-groups read describes it itself).
+ */
+export interface DescribedLoadBalancer {
+  listenerPorts: number[]
+  scheme?: string | undefined
+  securityGroupIds?: string[] | undefined
+}
+
 export interface ShowInput {
   first: FirstRoundTrip
   detected: DetectedLoadBalancer
   now: Date
   /** For the classic adapter, which keeps its own port flags. */
   ports: {httpsPort: number; httpPort: number; instancePort: number}
+  /** Called once, as soon as the adapter's reads know the load balancer's listener ports (and groups, if they name them). */
+  onDescribed?: ((lb: DescribedLoadBalancer) => void) | undefined
 }
 
 /**

@@ -2,8 +2,11 @@ import {certificatesInUse} from '../acm/certificates.ts'
 import type {AwsClients} from '../aws/clients.ts'
 import type {EnvironmentInfo, OptionSetting} from '../environment/describe.ts'
 import {describeEnvironment, describeOptionSettings, requireClassicLoadBalancer} from '../environment/describe.ts'
+import type {LoadBalancerDescription} from '@aws-sdk/client-elastic-load-balancing'
+
 import {readLoadBalancerState} from '../elb/read-state.ts'
 import type {CertificateInfo, Listener, LoadBalancerState} from '../elb/model.ts'
+import type {DescribedLoadBalancer} from '../lb/types.ts'
 import type {LayoutPorts} from './modes.ts'
 import {DEFAULT_PORTS} from './modes.ts'
 import type {ConfiguredLoadBalancer} from './option-settings.ts'
@@ -38,6 +41,13 @@ export interface ObservedEnvironment {
   settings: OptionSetting[]
 }
 
+/** What a CLB's DescribeLoadBalancers says about its exposure: listener ports, scheme, security groups (VPC only). */
+export const describedClb = (lb: LoadBalancerDescription | undefined): DescribedLoadBalancer => ({
+  listenerPorts: (lb?.ListenerDescriptions ?? []).map((d) => d.Listener?.LoadBalancerPort ?? 0).filter(Boolean),
+  scheme: lb?.Scheme,
+  securityGroupIds: lb?.SecurityGroups ?? [],
+})
+
 /**
  * Round trip 1: DescribeEnvironments + DescribeEnvironmentResources.
  * Round trip 2: DescribeConfigurationSettings + DescribeLoadBalancers + DescribeLoadBalancerPolicies +
@@ -51,6 +61,8 @@ export async function observeEnvironment(
     /** Round trip 1 already made by src/lb (which read the environment to detect the load balancer type). */
     first?: {environment: EnvironmentInfo} | undefined
     onCertificateArns?: (arns: string[]) => void
+    /** Called with DescribeLoadBalancers' answer (the security-groups read of `listeners show` takes it from here). */
+    onDescribed?: ((lb: DescribedLoadBalancer) => void) | undefined
     prepareAcm?: boolean
   } = {},
 ): Promise<ObservedEnvironment> {
@@ -65,12 +77,14 @@ export async function observeEnvironment(
     describeOptionSettings(clients, environment),
     readLoadBalancerState(clients, loadBalancerName, {
       // The certificates in use are known once DescribeLoadBalancers answers: their lookups need not wait for the rest.
-      onDescribed: (lb) =>
+      onDescribed: (lb) => {
         o.onCertificateArns?.(
           (lb.ListenerDescriptions ?? [])
             .map((d) => d.Listener?.SSLCertificateId)
             .filter((a): a is string => Boolean(a)),
-        ),
+        )
+        o.onDescribed?.(describedClb(lb))
+      },
     }),
   ])
   requireClassicLoadBalancer(environment, settings)
@@ -83,6 +97,7 @@ export async function inspectListeners(
   ports: LayoutPorts = DEFAULT_PORTS,
   now = new Date(),
   first?: {environment: EnvironmentInfo},
+  onDescribed?: (lb: DescribedLoadBalancer) => void,
 ): Promise<ListenersReport> {
   // DescribeCertificate for each certificate shown (none without a secure listener), started as soon as
   // DescribeLoadBalancers names them, beside the other reads of round trip 2.
@@ -90,6 +105,7 @@ export async function inspectListeners(
   const observed = await observeEnvironment(clients, environmentName, {
     first,
     prepareAcm: true,
+    onDescribed,
     onCertificateArns: (arns) => {
       early = certificatesInUse(clients, arns, [])
       early.catch(() => undefined)

@@ -3,7 +3,6 @@ import type {FileHandle} from 'node:fs/promises'
 import type {AwsClients} from '../aws/clients.ts'
 import {awsCall} from '../aws/errors.ts'
 import type {ArchiveEntry} from '../bundle/archive.ts'
-import {readCentralDirectory, readEntry} from '../bundle/archive.ts'
 import type {AppCheck} from '../lb/types.ts'
 
 // The answer's shape, AppCheck, lives in src/lb/types.ts (the CLB and NLB adapters both give it).
@@ -63,6 +62,10 @@ export async function checkDeployedApp(
     )
     return got.Body ? await got.Body.transformToByteArray() : new Uint8Array()
   })
+  // The zip reader is loaded here, where it is used: src/bundle/archive.ts brings the bundler's writer, validator and
+  // YAML parser with it, and every command that reaches the load-balancer registry (listeners show among them) would
+  // otherwise load them without ever checking an app.
+  const {readCentralDirectory, readEntry} = await import('../bundle/archive.ts')
   let entries: ArchiveEntry[]
   try {
     entries = await readCentralDirectory(fh, size)

@@ -1,6 +1,6 @@
 import type {AwsClients} from '../aws/clients.ts'
 import {EbwsError} from '../cli/errors.ts'
-import type {DetectedLoadBalancer} from '../lb/types.ts'
+import type {DescribedLoadBalancer, DetectedLoadBalancer} from '../lb/types.ts'
 import type {Finding} from '../listeners/verdict.ts'
 import type {SecurityGroupsReport} from './model.ts'
 import {judgeExposure} from './model.ts'
@@ -8,11 +8,16 @@ import {readExposure} from './read.ts'
 
 /**
  * The Security groups part of `listeners show`, for every load balancer type. Without ec2:DescribeSecurityGroups
- * (or ELB read access) the rest of the report still stands: the groups are then reported as unreadable.
+ * (or ELB read access) the rest of the report still stands: the groups are then reported as unreadable. `described`:
+ * what the adapter's reads found about the load balancer (ShowInput.onDescribed), so it is not described twice.
  */
 export async function showSecurityGroups(
   clients: AwsClients,
-  input: {environmentId: string; detected: DetectedLoadBalancer},
+  input: {
+    environmentId: string
+    detected: DetectedLoadBalancer
+    described?: Promise<DescribedLoadBalancer | undefined> | undefined
+  },
 ): Promise<SecurityGroupsReport> {
   try {
     return judgeExposure(await readExposure(clients, input))

@@ -109,6 +109,9 @@ export async function observeElbv2(
 export async function showElbv2(clients: AwsClients, input: ShowInput): Promise<Elbv2Report> {
   const o = await observeElbv2(clients, input)
   const {state} = o
+  // The listener ports, for the security-groups read (no DescribeListeners of its own); the groups and scheme are
+  // not in these reads (no DescribeLoadBalancers here), so it describes the load balancer itself.
+  input.onDescribed?.({listenerPorts: state.listeners.map((l) => l.port)})
   const tgName = (arn: string | undefined) => {
     const tg = state.targetGroups.find((t) => t.arn === arn)
     return tg

@@ -14,7 +14,14 @@ import type {LoadBalancerAdapter} from '../types.ts'
 export const classicAdapter: LoadBalancerAdapter<ListenersReport, FixResult, FixOptions> = {
   type: 'classic',
   show: (clients, input) =>
-    inspectListeners(clients, input.first.environment.environmentName, input.ports, input.now, input.first),
+    inspectListeners(
+      clients,
+      input.first.environment.environmentName,
+      input.ports,
+      input.now,
+      input.first,
+      input.onDescribed,
+    ),
   format: (report, ctx) => formatListenersReport(report, ctx.now, ctx.ports),
   fix: (clients, {first, intent}) => fixListeners(clients, {...intent.classic, first}),
   formatFix: (result) => formatFixResult(result),

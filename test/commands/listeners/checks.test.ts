@@ -9,6 +9,7 @@ import {after, before, describe, it} from 'node:test'
 import {createScenario, LAYOUT_SETTINGS, startCliBench, type FullBench, type Scenario} from '../../bench/scenario.ts'
 import {jsonError, runCli} from '../../helpers/cli.ts'
 import {TCP_LAYOUT} from '../proxy-protocol/helpers.ts'
+import {createAlbScenario, HTTPS_SETTINGS} from './alb-helpers.ts'
 
 describe('checks before the first write, and no unneeded call', () => {
   let bench: FullBench
@@ -167,10 +168,16 @@ describe('checks before the first write, and no unneeded call', () => {
     // show lists the Route 53 records that point at the environment (issue 17 §2): one ListHostedZones, plus one
     // ListResourceRecordSets per public zone (this bench has none), read beside the load balancer.
     const DNS_READS = ['ListHostedZones']
-    // The security groups (src/security-groups, issue 17 §3): the load balancer described once more for its groups and
-    // listener ports, beside DescribeSecurityGroups on the environment's tag, in round trip 2: one call more each, no
-    // round trip more (a group Beanstalk did not make costs one DescribeSecurityGroups by id after).
-    const SG_READS = ['DescribeLoadBalancers', 'DescribeSecurityGroups']
+    // The security groups (src/security-groups, issue 17 §3): DescribeSecurityGroups on the environment's tag, in
+    // round trip 2 (a group Beanstalk did not make costs one DescribeSecurityGroups by id after). show takes the
+    // load balancer's groups and listener ports from the adapter's own DescribeLoadBalancers (issue 13 §7); fix reads
+    // them before the adapter does, with a DescribeLoadBalancers of its own.
+    const SG_SHOW_READS = ['DescribeSecurityGroups']
+    // An ALB/NLB: the listeners, the load balancer's attributes and target groups (round trip 2), each listener's
+    // rules, each HTTPS/TLS listener's certificates and each target group's attributes (round trip 3). The
+    // security-groups read adds DescribeLoadBalancers (groups, scheme: the adapter's reads do not name them) and takes
+    // the listener ports from the adapter's DescribeListeners.
+    const ELBV2_READS = ['DescribeListeners', 'DescribeLoadBalancerAttributes', 'DescribeTargetGroups']
     const sorted = (xs: string[]) => [...xs].sort()
     const actions = () => sorted(bench.calls.actions())
 
@@ -178,7 +185,7 @@ describe('checks before the first write, and no unneeded call', () => {
       const plain = await createScenario(bench, {})
       bench.calls.clear()
       assert.equal((await run('listeners', 'show', '-e', plain.environmentName)).code, 0)
-      assert.deepEqual(actions(), sorted([...ENV_READS, ...CLB_READS, ...SG_READS, ...DNS_READS]))
+      assert.deepEqual(actions(), sorted([...ENV_READS, ...CLB_READS, ...SG_SHOW_READS, ...DNS_READS]))
       // Beside the load balancer's reads, not after them: no dependent round trip more.
       const [groups] = bench.calls.list({service: 'ec2'})
       assert.ok(groups!.start < Math.max(...bench.calls.list({service: 'elb'}).map((c) => c.end)))
@@ -191,9 +198,80 @@ describe('checks before the first write, and no unneeded call', () => {
       assert.equal((await run('listeners', 'show', '-e', ws.environmentName)).code, 0)
       assert.deepEqual(
         actions(),
-        sorted([...ENV_READS, ...CLB_READS, ...SG_READS, ...DNS_READS, 'DescribeCertificate']),
+        sorted([...ENV_READS, ...CLB_READS, ...SG_SHOW_READS, ...DNS_READS, 'DescribeCertificate']),
       )
       assert.equal(bench.calls.count({service: 'acm', action: 'ListCertificates'}), 0)
+    })
+
+    it('listeners show on an ALB: each read once, the load balancer described once (for its groups)', async () => {
+      const plain = await createAlbScenario(bench, {})
+      bench.calls.clear()
+      assert.equal((await run('listeners', 'show', '-e', plain.environmentName)).code, 0)
+      // Beanstalk's default ALB: one HTTP listener on 80, one target group.
+      assert.deepEqual(
+        actions(),
+        sorted([
+          ...ENV_READS,
+          ...ELBV2_READS,
+          'DescribeRules',
+          'DescribeTargetGroupAttributes',
+          'DescribeLoadBalancers',
+          ...SG_SHOW_READS,
+          ...DNS_READS,
+        ]),
+      )
+
+      const https = await createAlbScenario(bench, {
+        certificates: [{kind: 'rsa2048', domain: 'app.example.com'}],
+        settings: (c) => HTTPS_SETTINGS(c[0]!.arn),
+      })
+      bench.calls.clear()
+      // With latency on every call, calls made side by side overlap: the critical path counts dependent round trips.
+      bench.faults.latency(100)
+      try {
+        assert.equal((await run('listeners', 'show', '-e', https.environmentName)).code, 0)
+      } finally {
+        bench.faults.clear()
+      }
+      // Listeners on 80 and 443: DescribeRules for each, DescribeListenerCertificates for 443, its certificate.
+      assert.deepEqual(
+        actions(),
+        sorted([
+          ...ENV_READS,
+          ...ELBV2_READS,
+          'DescribeRules',
+          'DescribeRules',
+          'DescribeListenerCertificates',
+          'DescribeTargetGroupAttributes',
+          'DescribeCertificate',
+          'DescribeLoadBalancers',
+          ...SG_SHOW_READS,
+          ...DNS_READS,
+        ]),
+      )
+      // The environment (with Route 53's zones), the load balancer (with the settings and groups), then its rules,
+      // certificates and target group attributes (issue 13 §7: show <= 3).
+      assert.equal(bench.calls.criticalPath(), 3)
+    })
+
+    it('listeners show on an NLB: the same reads as an ALB, no certificate without a TLS listener', async () => {
+      const nlb = await createAlbScenario(bench, {type: 'network'})
+      bench.calls.clear()
+      assert.equal((await run('listeners', 'show', '-e', nlb.environmentName)).code, 0)
+      const listeners = bench.calls.count({action: 'DescribeRules'})
+      assert.ok(listeners >= 1)
+      assert.deepEqual(
+        actions(),
+        sorted([
+          ...ENV_READS,
+          ...ELBV2_READS,
+          ...Array<string>(listeners).fill('DescribeRules'),
+          'DescribeTargetGroupAttributes',
+          'DescribeLoadBalancers',
+          ...SG_SHOW_READS,
+          ...DNS_READS,
+        ]),
+      )
     })
 
     it('proxy-protocol status: no ACM call at all', async () => {
@@ -219,7 +297,8 @@ describe('checks before the first write, and no unneeded call', () => {
         const r = await run('listeners', 'fix', '-e', s.environmentName, ...flags(s), '--dry-run')
         assert.equal(r.code, 0, `${name}: ${r.stdout}${r.stderr}`)
         assert.deepEqual(sorted(bench.calls.actions({service: 'acm'})), acm, name)
-        // Reads: the environment, the CLB, the security groups, the settings validation; nothing else.
+        // Reads: the environment, the CLB, the security groups (with their own DescribeLoadBalancers), the settings
+        // validation; nothing else.
         assert.deepEqual(
           sorted(bench.calls.actions({service: 'elb'})),
           sorted([...CLB_READS, 'DescribeLoadBalancers']),
