@@ -202,6 +202,20 @@ const ec2SchemasUsedOnly: Plugin = {
   },
 }
 
+// @oclif/core's index checks the Node version against its own package.json's engines on load, requiring semver for
+// it (~3 ms of every run): in the bundle that package.json is not there, so the check always fails silently, and
+// bin/run.js has checked ebws's own engines floor already. The call is dropped; nothing else in the file changes.
+const oclifNoEngineCheck: Plugin = {
+  name: 'oclif-no-engine-check',
+  setup(b) {
+    b.onLoad({filter: /@oclif[\\/]core[\\/]lib[\\/]index\.js$/}, (args) => {
+      const source = readFileSync(args.path, 'utf8')
+      if (!/^checkNodeVersion\(\);$/m.test(source)) throw new Error(`${args.path}: checkNodeVersion(); not found`)
+      return {contents: source.replace(/^checkNodeVersion\(\);$/m, ''), loader: 'js'}
+    })
+  },
+}
+
 // node:http and node:https reached through require(), not as ES modules: Node builds an ES module facade of a
 // built-in by reading every export, and node:http's lazy WebSocket/fetch-family getters then load undici (~10 ms of
 // every run that makes an AWS call; seen in a --cpu-prof of `listeners show`, from the SDK's `await import('http')`).
@@ -261,6 +275,7 @@ const cli = await build({
     inquirerConfirmOnly,
     ec2SchemasUsedOnly,
     httpThroughRequire,
+    oclifNoEngineCheck,
   ],
   metafile: true,
 })
