@@ -43,8 +43,9 @@ export interface ZipEntryMeta {
 
 const isAscii = (b: Buffer): boolean => b.every((c) => c < 0x80)
 
+// Headers come from Buffer.allocUnsafe (pooled slabs, no allocation of its own per entry): every byte is written.
 export function localHeader(e: Omit<ZipEntryMeta, 'offset'>): Buffer {
-  const h = Buffer.alloc(30 + e.name.length)
+  const h = Buffer.allocUnsafe(30 + e.name.length)
   h.writeUInt32LE(0x04034b50, 0)
   h.writeUInt16LE(VERSION_NEEDED, 4)
   h.writeUInt16LE(isAscii(e.name) ? 0 : FLAG_UTF8, 6)
@@ -64,7 +65,7 @@ export function localHeader(e: Omit<ZipEntryMeta, 'offset'>): Buffer {
 export const LOCAL_HEADER_CRC_OFFSET = 14
 
 export function centralHeader(e: ZipEntryMeta): Buffer {
-  const h = Buffer.alloc(46 + e.name.length)
+  const h = Buffer.allocUnsafe(46 + e.name.length)
   h.writeUInt32LE(0x02014b50, 0)
   h.writeUInt16LE(VERSION_MADE_BY, 4)
   h.writeUInt16LE(VERSION_NEEDED, 6)
@@ -76,7 +77,7 @@ export function centralHeader(e: ZipEntryMeta): Buffer {
   h.writeUInt32LE(e.compressedSize, 20)
   h.writeUInt32LE(e.size, 24)
   h.writeUInt16LE(e.name.length, 28)
-  // extra length, comment length, disk number start, internal attributes: all 0
+  h.fill(0, 30, 38) // extra length, comment length, disk number start, internal attributes: all 0
   const dosDir = (e.mode & 0o170000) === S_IFDIR ? 0x10 : 0
   h.writeUInt32LE(((e.mode << 16) | dosDir) >>> 0, 38)
   h.writeUInt32LE(e.offset, 42)
