@@ -26,6 +26,7 @@ import {dirname, isAbsolute, join, relative, resolve, sep} from 'node:path'
 import ignore from 'ignore'
 import type {Ignore} from 'ignore'
 import {badInput} from '../cli/errors.ts'
+import {collectIfGrown} from './gc.ts'
 import {isAllowed, isEbwsLocal, normaliseAllowed} from './secrets.ts'
 
 export type SymlinkPolicy = 'follow' | 'store'
@@ -167,6 +168,7 @@ export async function collectBundleFiles(dir = '.', options: CollectOptions = {}
   async function walk(abs: string, prefix: string, inherited: readonly Layer[], realAncestors: readonly string[]) {
     // Sync: a folder's listing takes microseconds from the page cache, and the async call spread a 20,000-file tree
     // over the thread pool's malloc arenas and promises: +52 against +36 MiB of RSS, 230 against 160 ms of CPU.
+    collectIfGrown()
     const entries: Dirent[] = readdirSync(abs, {withFileTypes: true})
     let layers = inherited
     if (ebignore === undefined && entries.some((e) => e.name === '.gitignore' && e.isFile())) {

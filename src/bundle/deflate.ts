@@ -31,8 +31,9 @@ export interface BatchJob {
   files: Array<{index: number; source: string; store: boolean}>
 }
 
-/** What a file's content gives, whoever read it. */
+/** What a file's content gives, whoever read it; where its bytes wait to be written (in its owner's buffer). */
 export interface ReadFile {
+  kind: 'read'
   index: number
   sourceMode: number
   size: number
@@ -40,10 +41,14 @@ export interface ReadFile {
   method: number
   sha256: string
   privateKey: boolean
+  offset: number
+  length: number
+  /** The writer's: the buffer holding the bytes. */
+  owner: unknown
 }
 
 export type BatchResult =
-  | (ReadFile & {kind: 'read'; /** Where its (compressed) bytes sit in the out buffer. */ offset: number; length: number})
+  | ReadFile
   /** Over inlineLimit: streamed by the writer. */
   | {kind: 'large'; index: number; sourceMode: number}
   /** For the thread pool (BatchJob.offloadMin). */
@@ -246,8 +251,16 @@ export class PoolDeflater {
 }
 
 /** A file's checksums and secret scan: the same whoever reads it. */
-export function describe(index: number, data: Buffer, sourceMode: number, method: number): ReadFile {
+export function describe(
+  index: number,
+  data: Buffer,
+  sourceMode: number,
+  method: number,
+  offset: number,
+  length: number,
+): ReadFile {
   return {
+    kind: 'read',
     index,
     sourceMode,
     size: data.length,
@@ -255,6 +268,9 @@ export function describe(index: number, data: Buffer, sourceMode: number, method
     method,
     sha256: hash('sha256', data, 'hex'),
     privateKey: looksLikePrivateKey(data),
+    offset,
+    length,
+    owner: undefined,
   }
 }
 
@@ -333,7 +349,10 @@ export class BatchProcessor {
       }
       open.sort((a, b) => a.size - b.size || a.at - b.at)
       for (const o of open) {
-        if (o.size > this.readBuffer.length) this.readBuffer = Buffer.allocUnsafeSlow(Math.max(o.size, 64 * 1024))
+        // 64 KiB, then straight to inlineLimit: one buffer, not one per size reached (each left to the GC, and to
+        // malloc's fragmentation). Pages not written to cost no memory.
+        if (o.size > this.readBuffer.length)
+          this.readBuffer = Buffer.allocUnsafeSlow(o.size <= 64 * 1024 ? 64 * 1024 : Math.max(o.size, job.inlineLimit))
         const data = readWhole(o.fd!, this.readBuffer, o.size)
         closeSync(o.fd!)
         o.fd = undefined
@@ -353,7 +372,7 @@ export class BatchProcessor {
         }
         if (method === METHOD_STORE) out.set(data, offset)
         const index = job.files[o.at]!.index
-        results[o.at] = {kind: 'read', ...describe(index, data, o.mode, method), offset, length}
+        results[o.at] = describe(index, data, o.mode, method, offset, length)
         offset += length
       }
     } finally {

@@ -29,25 +29,26 @@ import {closeSync, createReadStream, fstatSync, openSync, readSync, writeSync} f
 import {rm} from 'node:fs/promises'
 import {createHash} from 'node:crypto'
 import {availableParallelism} from 'node:os'
-import {getHeapStatistics} from 'node:v8'
 import {resolve} from 'node:path'
 import {crc32} from 'node:zlib'
 import {badInput, EbwsError} from '../cli/errors.ts'
 import type {BundleFile} from './collect.ts'
 import {BatchProcessor, ChunkDeflater, describe, PoolDeflater, readWhole} from './deflate.ts'
 import type {BatchJob, ReadFile} from './deflate.ts'
-import {collector} from './gc.ts'
+import {collectIfGrown} from './gc.ts'
 import {looksLikePrivateKey, PEM_OVERLAP} from './secrets.ts'
 import {
-  centralHeader,
+  centralHeaderLength,
   endRecords,
   LOCAL_HEADER_CRC_OFFSET,
-  localHeader,
+  localHeaderLength,
   METHOD_DEFLATE,
   METHOD_STORE,
   S_IFDIR,
   S_IFLNK,
   S_IFREG,
+  writeCentralHeader,
+  writeLocalHeader,
 } from './zip-format.ts'
 import type {ZipEntryMeta} from './zip-format.ts'
 
@@ -125,7 +126,7 @@ const STREAM_RESERVE = FLUSH_BYTES + 2 * STREAM_CHUNK
 /** The smallest budget that still lets batches of 64 KiB through. */
 const MIN_MEMORY_BUDGET = STREAM_RESERVE + 16 * 64 * 1024
 /** Out buffers of this thread's batches: enough to run ahead of a pool file it waits for. */
-const MAX_OUT_BUFFERS = 4
+const MAX_OUT_BUFFERS = 2
 /** A file to deflate of at least this size goes to the thread pool (when there is a pool lane). */
 const OFFLOAD_MIN = 32 * 1024
 /** An out buffer with less room left than this takes no more batches. */
@@ -169,18 +170,23 @@ interface OutBuffer {
 
 /** A pool lane: the file it holds stays in its buffers until written. */
 interface Lane {
-  /** Its read buffer and its output buffer, each grown to the largest file it deflated (at most inlineLimit). */
+  /** Its read buffer and its output buffer (inlineLimit each, made on first use). */
   buf: Buffer
   out: Buffer
   deflater: PoolDeflater
   busy: boolean
 }
 
-/** A processed file: its output is `data`, in an out buffer or a lane; or it is streamed by the writer (large). */
-type Done = {file: ReadFile; data: Buffer; owner: OutBuffer | Lane} | {large: true; sourceMode: number}
+/** A processed file, its bytes in its owner's buffer (an out buffer, or a lane's); or streamed by the writer (large). */
+type Read = ReadFile & {owner: OutBuffer | Lane}
+type Done = Read | {kind: 'large'; sourceMode: number}
 
-/** The central directory's record of an entry (its name is made again from the path when the directory is written). */
-type Meta = Omit<ZipEntryMeta, 'name'> & {name: string}
+/** Where a read file's bytes are. */
+const bytesOf = (d: Read): Buffer => {
+  const o = d.owner
+  const buf = 'busy' in o ? (d.method === METHOD_DEFLATE ? o.out : o.buf) : o.buf
+  return buf.subarray(d.offset, d.offset + d.length)
+}
 
 export async function writeBundle(
   files: readonly BundleFile[],
@@ -229,15 +235,6 @@ export async function writeBundle(
   let peak = 0
   let largestRead = 0
   const mainLane = new BatchProcessor()
-  const gc = collector()
-  let heapAfterGc = getHeapStatistics().used_heap_size
-  const collectIfGrown = () => {
-    if (!gc) return
-    const used = getHeapStatistics().used_heap_size
-    if (used < heapAfterGc + Number(process.env.EBWS_GC_MIB ?? 8) * 1048576) return
-    gc()
-    heapAfterGc = getHeapStatistics().used_heap_size
-  }
   const account = () => {
     let bytes = allocated * batchBytes + mainLane.readBufferBytes + STREAM_RESERVE
     for (const l of lanes) bytes += l.buf.length + l.out.length
@@ -303,9 +300,10 @@ export async function writeBundle(
     for (let k = 0; k < results.length; k++) {
       const r = results[k]!
       if (r.kind === 'read') {
-        done.set(r.index, {file: r, data: room.buf.subarray(r.offset, r.offset + r.length), owner: room})
+        ;(r as Read).owner = room
+        done.set(r.index, r as Read)
         room.pending++
-      } else if (r.kind === 'large') done.set(r.index, {large: true, sourceMode: r.sourceMode})
+      } else if (r.kind === 'large') done.set(r.index, {kind: 'large', sourceMode: r.sourceMode})
       else if (r.kind === 'offload') offloads.push(r.index)
       else if (r.kind === 'error') failure ??= badInput('FILE_NOT_FOUND', `Cannot read ${files[r.index]!.path}: ${r.error}`)
       else if (deferred < 0) deferred = k
@@ -346,13 +344,13 @@ export async function writeBundle(
         return
       }
       if (st.size > inlineLimit) {
-        done.set(index, {large: true, sourceMode: st.mode})
+        done.set(index, {kind: 'large', sourceMode: st.mode})
         return
       }
-      if (st.size > lane.buf.length) {
-        const size = Math.min(inlineLimit, Math.max(st.size, 64 * 1024))
-        lane.buf = Buffer.allocUnsafeSlow(size)
-        lane.out = Buffer.allocUnsafeSlow(size)
+      if (lane.buf.length === 0) {
+        // At inlineLimit at once (pages not written to cost no memory): no buffer left behind for each size reached.
+        lane.buf = Buffer.allocUnsafeSlow(inlineLimit)
+        lane.out = Buffer.allocUnsafeSlow(inlineLimit)
       }
       const data = readWhole(fd, lane.buf, st.size)
       lane.busy = true
@@ -361,13 +359,18 @@ export async function writeBundle(
       lane.deflater.deflateInto(data, lane.out, data.length, (err, length) => {
         inFlight--
         if (err) failure ??= new EbwsError('INTERNAL', `Deflating ${files[index]!.path} failed: ${err.message}`)
-        else if (length >= 0)
-          done.set(index, {file: {...file, method: METHOD_DEFLATE}, data: lane.out.subarray(0, length), owner: lane})
-        else done.set(index, {file, data, owner: lane}) // deflate does not pay: stored, from the read buffer
+        else {
+          if (length >= 0) {
+            file.method = METHOD_DEFLATE
+            file.length = length
+          } // else deflate does not pay: stored, from the read buffer
+          done.set(index, file)
+        }
         signal()
       })
       // Checksums here while the pool deflates: both only read `data`.
-      const file = describe(index, data, st.mode, METHOD_STORE)
+      const file = describe(index, data, st.mode, METHOD_STORE, 0, data.length) as Read
+      file.owner = lane
     } finally {
       closeSync(fd)
     }
@@ -382,7 +385,16 @@ export async function writeBundle(
   let flushedTo = 0
   const wbuf = Buffer.allocUnsafeSlow(FLUSH_BYTES)
   let streamBuffers: {read: Buffer; out: Buffer} | undefined
-  const metas: Meta[] = []
+  // The central directory's fields, by entry index: no object per entry held to the end.
+  const cd = {
+    mode: new Uint32Array(files.length),
+    method: new Uint8Array(files.length),
+    crc32: new Uint32Array(files.length),
+    compressedSize: new Uint32Array(files.length),
+    size: new Uint32Array(files.length),
+    offset: new Uint32Array(files.length),
+  }
+  let entries = 0
   const madeExecutable: string[] = []
   const privateKeyFiles: string[] = []
   const listing: WrittenEntry[] = []
@@ -399,44 +411,58 @@ export async function writeBundle(
     zipHash.update(out)
     flushedTo = position
   }
-  /** Appends to the zip: copied into the write buffer (so `buf` may be reused at once), or written when large. */
-  const emit = (buf: Uint8Array) => {
-    if (position + buf.length > maxBytes) {
+  /** Room for n more bytes of the zip in the write buffer: where they go. */
+  const reserve = (n: number): number => {
+    if (position + n > maxBytes) {
       throw badInput(
         'BUNDLE_INVALID',
         `The bundle is over the ${(maxBytes / 1024 / 1024).toFixed(maxBytes < 10 << 20 ? 2 : 0)} MB limit for Elastic Beanstalk source bundles`,
         ['Leave large files out with .ebignore', 'Check that node_modules and build caches are not bundled'],
       )
     }
-    if (position - flushedTo + buf.length > FLUSH_BYTES) flush()
-    if (buf.length >= FLUSH_BYTES) {
-      writeAt(buf, flushedTo)
-      zipHash.update(buf)
-      position += buf.length
-      flushedTo = position
-    } else {
-      wbuf.set(buf, position - flushedTo)
-      position += buf.length
-    }
+    if (position - flushedTo + n > FLUSH_BYTES) flush()
+    const at = position - flushedTo
+    position += n
+    return at
   }
-  const record = (file: BundleFile, meta: Meta, sha: string) => {
-    metas.push(meta)
+  /** Appends to the zip: copied into the write buffer (so `buf` may be reused at once), or written when large. */
+  const emit = (buf: Uint8Array) => {
+    if (buf.length < FLUSH_BYTES) return void wbuf.set(buf, reserve(buf.length))
+    flush()
+    reserve(buf.length)
+    writeAt(buf, flushedTo)
+    zipHash.update(buf)
+    flushedTo = position
+  }
+  const nameOf = (file: BundleFile) => (file.kind === 'directory' ? file.path + '/' : file.path)
+  const emitLocalHeader = (file: BundleFile, meta: ZipEntryMeta) => {
+    const name = nameOf(file)
+    const nameBytes = Buffer.byteLength(name, 'utf8')
+    writeLocalHeader(wbuf, reserve(localHeaderLength(nameBytes)), meta, name, nameBytes)
+  }
+  const record = (file: BundleFile, meta: ZipEntryMeta, sha: string) => {
+    const i = entries++
+    cd.mode[i] = meta.mode
+    cd.method[i] = meta.method
+    cd.crc32[i] = meta.crc32 >>> 0
+    cd.compressedSize[i] = meta.compressedSize
+    cd.size[i] = meta.size
+    cd.offset[i] = meta.offset
     listing.push({path: file.path, kind: file.kind, mode: meta.mode, size: meta.size, compressedSize: meta.compressedSize})
     contentHash.update(`${file.path}\0${meta.mode.toString(8)}\0${sha}\0`)
     uncompressedBytes += meta.size
   }
   const addEntry = (file: BundleFile, mode: number, method: number, crc: number, size: number, data: Uint8Array, sha: string) => {
-    const name = file.kind === 'directory' ? file.path + '/' : file.path
-    const meta: Meta = {name, mode, method, crc32: crc, compressedSize: data.length, size, offset: position}
-    emit(localHeader({...meta, name: Buffer.from(name, 'utf8')}))
+    const meta: ZipEntryMeta = {mode, method, crc32: crc, compressedSize: data.length, size, offset: position}
+    emitLocalHeader(file, meta)
     if (data.length > 0) emit(data)
     record(file, meta, sha)
   }
 
   const streamLarge = async (file: BundleFile, mode: number) => {
     const method = level > 0 && !shouldStore(file.path) ? METHOD_DEFLATE : METHOD_STORE
-    const meta: Meta = {name: file.path, mode, method, crc32: 0, compressedSize: 0, size: 0, offset: position}
-    emit(localHeader({...meta, name: Buffer.from(file.path, 'utf8')}))
+    const meta: ZipEntryMeta = {mode, method, crc32: 0, compressedSize: 0, size: 0, offset: position}
+    emitLocalHeader(file, meta)
     streamBuffers ??= {read: Buffer.allocUnsafeSlow(STREAM_CHUNK), out: Buffer.allocUnsafeSlow(STREAM_CHUNK)}
     const {read} = streamBuffers
     const deflater = method === METHOD_DEFLATE ? new ChunkDeflater(level, streamBuffers.out) : undefined
@@ -516,13 +542,13 @@ export async function writeBundle(
           d = done.get(written)
         }
         done.delete(written)
-        const {mode, madeExecutable: made} = entryMode(file, 'large' in d ? d.sourceMode : d.file.sourceMode)
+        const {mode, madeExecutable: made} = entryMode(file, d.sourceMode)
         if (made) madeExecutable.push(file.path)
-        if ('large' in d) {
+        if (d.kind === 'large') {
           await streamLarge(file, mode)
         } else {
-          if (d.file.privateKey) privateKeyFiles.push(file.path)
-          addEntry(file, mode, d.file.method, d.file.crc32, d.file.size, d.data, d.file.sha256)
+          if (d.privateKey) privateKeyFiles.push(file.path)
+          addEntry(file, mode, d.method, d.crc32, d.size, bytesOf(d), d.sha256)
           written_(d.owner)
           if ('busy' in d.owner) startOffloads()
         }
@@ -533,8 +559,20 @@ export async function writeBundle(
     }
     if (failure) throw failure
     const cdOffset = position
-    for (const m of metas) emit(centralHeader({...m, name: Buffer.from(m.name, 'utf8')}))
-    emit(endRecords(metas.length, cdOffset, position - cdOffset))
+    for (let i = 0; i < entries; i++) {
+      const name = nameOf(files[i]!)
+      const nameBytes = Buffer.byteLength(name, 'utf8')
+      const meta: ZipEntryMeta = {
+        mode: cd.mode[i]!,
+        method: cd.method[i]!,
+        crc32: cd.crc32[i]!,
+        compressedSize: cd.compressedSize[i]!,
+        size: cd.size[i]!,
+        offset: cd.offset[i]!,
+      }
+      writeCentralHeader(wbuf, reserve(centralHeaderLength(nameBytes)), meta, name, nameBytes)
+    }
+    emit(endRecords(entries, cdOffset, position - cdOffset))
     flush()
     ok = true
   } finally {
@@ -551,7 +589,7 @@ export async function writeBundle(
     sizeBytes: position,
     sha256,
     contentHash: contentHash.digest('hex'),
-    entries: metas.length,
+    entries,
     uncompressedBytes,
     madeExecutable,
     privateKeyFiles,
