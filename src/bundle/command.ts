@@ -44,8 +44,14 @@ export interface BundleCommandResult {
 /** Who the bundle is for: a type given with --lb (an ALB's port 80 taken to redirect, as `listeners fix` sets it), or an environment read live. */
 export type BundleTarget = {lb: LoadBalancerType} | {environmentName: string; clients: AwsClients}
 
-/** The permission bits as 4 octal digits (`0644`, `0755`, `0777` for links). */
-const octal = (mode: number | undefined): string => ((mode ?? 0o644) & 0o7777).toString(8).padStart(4, '0')
+const octals = new Map<number, string>()
+/** The permission bits as 4 octal digits (`0644`, `0755`, `0777` for links): one string per mode, not per entry. */
+const octal = (mode: number | undefined): string => {
+  const bits = (mode ?? 0o644) & 0o7777
+  let s = octals.get(bits)
+  if (s === undefined) octals.set(bits, (s = bits.toString(8).padStart(4, '0')))
+  return s
+}
 
 export async function writeAppBundle(
   input: Omit<PrepareInput, 'archive' | 'extraEntries'> & {

@@ -383,5 +383,16 @@ export class BatchProcessor {
 
   close(): void {
     this.deflater?.close()
+    freeNow(this.readBuffer)
+    this.readBuffer = Buffer.alloc(0)
   }
+}
+
+/**
+ * Frees a buffer's memory now rather than at a later garbage collection (ArrayBuffer.prototype.transfer, ES2024:
+ * Node 22 has it; the buffer is detached, so only for buffers of our own nothing else still views).
+ */
+export function freeNow(buf: Buffer): void {
+  if (buf.length === 0) return
+  ;(buf.buffer as ArrayBuffer & {transfer?: (length: number) => ArrayBuffer}).transfer?.(0)
 }

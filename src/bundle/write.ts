@@ -33,7 +33,7 @@ import {resolve} from 'node:path'
 import {crc32} from 'node:zlib'
 import {badInput, EbwsError} from '../cli/errors.ts'
 import type {BundleFile} from './collect.ts'
-import {BatchProcessor, ChunkDeflater, describe, PoolDeflater, readWhole} from './deflate.ts'
+import {BatchProcessor, ChunkDeflater, describe, freeNow, PoolDeflater, readWhole} from './deflate.ts'
 import type {BatchJob, ReadFile} from './deflate.ts'
 import {collectIfGrown} from './gc.ts'
 import {looksLikePrivateKey, PEM_OVERLAP} from './secrets.ts'
@@ -579,11 +579,19 @@ export async function writeBundle(
     mainLane.close()
     // The pool's files still being deflated read their lane's buffer: let them end before the zip is removed.
     while (inFlight > 0) await new Promise<void>((r) => (wake = r))
-    for (const l of lanes) l.deflater.close()
+    for (const l of lanes) {
+      l.deflater.close()
+      freeNow(l.buf)
+      freeNow(l.out)
+    }
+    for (const b of [...pool, ...(current ? [current] : [])]) freeNow(b.buf)
+    freeNow(wbuf)
+    if (streamBuffers) for (const b of [streamBuffers.read, streamBuffers.out]) freeNow(b)
     closeSync(fd)
     if (!ok) await rm(path, {force: true})
   }
   const sha256 = hashIsStale ? await sha256File(path) : zipHash.digest('hex')
+  collectIfGrown() // the batches' garbage, before the caller lists 20,000 entries
   return {
     path,
     sizeBytes: position,
