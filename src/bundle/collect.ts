@@ -270,7 +270,8 @@ export async function collectBundleFiles(dir = '.', options: CollectOptions = {}
    * one emptied by the ignore rules is not, as in git.
    */
   async function walkDir(abs: string, path: string, layers: readonly Layer[], realAncestors: readonly string[]) {
-    if ((await walk(abs + sep, path + '/', layers, realAncestors)) === 0) files.push(new Listed(rootSep, path, 'directory'))
+    if ((await walk(abs + sep, path + '/', layers, realAncestors)) === 0)
+      files.push(new Listed(rootSep, path, 'directory'))
   }
 
   await walk(rootSep, '', rootLayers, [rootReal])

@@ -187,7 +187,8 @@ export class ChunkDeflater {
       const ended = new Promise<void>((resolve, reject) => this.engine.once('end', resolve).once('error', reject))
       this.engine.end(data)
       await ended
-    } else await new Promise<void>((resolve, reject) => this.engine.write(data, (err) => (err ? reject(err) : resolve())))
+    } else
+      await new Promise<void>((resolve, reject) => this.engine.write(data, (err) => (err ? reject(err) : resolve())))
     for (const piece of this.pieces.splice(0)) sink(piece)
   }
 
@@ -331,7 +332,8 @@ export class BatchProcessor {
         let kept = false
         try {
           const st = fstatSync(fd)
-          if (!st.isFile()) results[at] = {kind: 'error', index: f.index, error: `${f.source} is no longer a regular file`}
+          if (!st.isFile())
+            results[at] = {kind: 'error', index: f.index, error: `${f.source} is no longer a regular file`}
           else if (st.size > job.inlineLimit) results[at] = {kind: 'large', index: f.index, sourceMode: st.mode}
           else if (job.offloadMin !== undefined && !f.store && job.level > 0 && st.size >= job.offloadMin)
             results[at] = {kind: 'offload', index: f.index}

@@ -311,7 +311,8 @@ export async function writeBundle(
         room.pending++
       } else if (r.kind === 'large') done.set(r.index, {kind: 'large', sourceMode: r.sourceMode})
       else if (r.kind === 'offload') offloads.push(r.index)
-      else if (r.kind === 'error') failure ??= badInput('FILE_NOT_FOUND', `Cannot read ${files[r.index]!.path}: ${r.error}`)
+      else if (r.kind === 'error')
+        failure ??= badInput('FILE_NOT_FOUND', `Cannot read ${files[r.index]!.path}: ${r.error}`)
       else if (deferred < 0) deferred = k
     }
     room.used += used
@@ -346,7 +347,10 @@ export async function writeBundle(
     try {
       const st = fstatSync(fd)
       if (!st.isFile()) {
-        failure ??= badInput('FILE_NOT_FOUND', `Cannot read ${files[index]!.path}: ${source} is no longer a regular file`)
+        failure ??= badInput(
+          'FILE_NOT_FOUND',
+          `Cannot read ${files[index]!.path}: ${source} is no longer a regular file`,
+        )
         return
       }
       if (st.size > inlineLimit) {
@@ -407,7 +411,7 @@ export async function writeBundle(
   let uncompressedBytes = 0
 
   const writeAt = (buf: Uint8Array, at: number) => {
-    for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off, buf.length - off, at + off)
+    for (let off = 0; off < buf.length;) off += writeSync(fd, buf, off, buf.length - off, at + off)
   }
   const flush = () => {
     const n = position - flushedTo
@@ -454,11 +458,25 @@ export async function writeBundle(
     cd.compressedSize[i] = meta.compressedSize
     cd.size[i] = meta.size
     cd.offset[i] = meta.offset
-    listing.push({path: file.path, kind: file.kind, mode: meta.mode, size: meta.size, compressedSize: meta.compressedSize})
+    listing.push({
+      path: file.path,
+      kind: file.kind,
+      mode: meta.mode,
+      size: meta.size,
+      compressedSize: meta.compressedSize,
+    })
     contentHash.update(`${file.path}\0${meta.mode.toString(8)}\0${sha}\0`)
     uncompressedBytes += meta.size
   }
-  const addEntry = (file: BundleFile, mode: number, method: number, crc: number, size: number, data: Uint8Array, sha: string) => {
+  const addEntry = (
+    file: BundleFile,
+    mode: number,
+    method: number,
+    crc: number,
+    size: number,
+    data: Uint8Array,
+    sha: string,
+  ) => {
     const meta: ZipEntryMeta = {mode, method, crc32: crc, compressedSize: data.length, size, offset: position}
     emitLocalHeader(file, meta)
     if (data.length > 0) emit(data)
@@ -514,7 +532,8 @@ export async function writeBundle(
     patch.writeUInt32LE(meta.compressedSize, 4)
     patch.writeUInt32LE(meta.size, 8)
     const at = meta.offset + LOCAL_HEADER_CRC_OFFSET
-    if (at >= flushedTo) patch.copy(wbuf, at - flushedTo) // the header is not written yet: nor hashed
+    if (at >= flushedTo)
+      patch.copy(wbuf, at - flushedTo) // the header is not written yet: nor hashed
     else {
       writeAt(patch, at)
       hashIsStale = true // the header bytes hashed earlier were placeholders

@@ -111,7 +111,10 @@ describe('writeBundle: determinism', () => {
     const files: Record<string, string> = {...MINIMAL_APP}
     for (let i = 0; i < 300; i++) files[`src/m${i % 7}/f${i}.js`] = `module.exports = ${i}\n`.repeat(i % 50)
     // Files of 32 KiB and more go to the thread pool when there are lanes (concurrency > 1), in sizes up and down.
-    for (let i = 0; i < 12; i++) files[`dist/chunk${i}.js`] = `export const v${i} = [${i}, "${'ab'.repeat(i)}"]\n`.repeat(1500 + ((i * 7919) % 12) * 900)
+    for (let i = 0; i < 12; i++)
+      files[`dist/chunk${i}.js`] = `export const v${i} = [${i}, "${'ab'.repeat(i)}"]\n`.repeat(
+        1500 + ((i * 7919) % 12) * 900,
+      )
     const dir = await makeTree(files)
     try {
       const listing = await collectBundleFiles(dir)
