@@ -1,6 +1,6 @@
 // Cold-start bench of the entry point, each timed run a new process, on Node 24 (node_modules/.bin/node) and on the
 // engines floor (test/install/node22), for `ebws --help` and `ebws listeners show --json` (on the local AWS bench):
-//   cache     bin/run.js as shipped: require() of the bundle with Node's compile cache, warm
+//   cache     bin/run.js as shipped: import() of the bundle with Node's compile cache, warm
 //   no-cache  the same with NODE_DISABLE_COMPILE_CACHE=1
 // and prints medians and no-cache/cache.
 // History (issue 11, item 6): bin/run.js used to load the bundle through vm.Script with a V8 code cache of its own,

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The ebws command: loads the CLI bundle (dist/cli/ebws.cjs, built by scripts/build-cli.ts) and runs oclif.
+// The ebws command: loads the CLI bundle (dist/cli/ebws.js, built by scripts/build-cli.ts) and runs oclif.
 import * as nodeModule from 'node:module'
 import * as v8 from 'node:v8'
 
@@ -24,8 +24,7 @@ if (process.argv[2] === 'bundle' || process.argv[2] === 'deploy') {
   v8.setFlagsFromString('--semi-space-growth-factor=1')
 }
 
-const {execute} = nodeModule.createRequire(import.meta.url)('../dist/cli/ebws.cjs')
 // Not awaited: on an error oclif calls process.exit() from inside execute(), and exiting while this module's
 // top-level await is still pending makes Node print "Warning: Detected unsettled top-level await" after our message.
 // execute() handles its own errors, so the promise never rejects.
-void execute({dir: import.meta.url})
+void import('../dist/cli/ebws.js').then(({execute}) => execute({dir: import.meta.url}))

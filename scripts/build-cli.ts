@@ -1,13 +1,15 @@
-// Bundles the CLI with esbuild into dist/cli/:
-//   ebws.cjs           oclif, every command, the help class and the AWS SDK clients in one CommonJS file. oclif finds
-//                      the commands in its COMMANDS export (package.json oclif.commands, "explicit" strategy); commands
-//                      and SDK clients are wrapped as lazy modules, so a run evaluates only what it uses.
-//                      oclif's plugins (help, version, autocomplete, not-found) are in it too (see below).
+// Bundles the CLI with esbuild into dist/cli/, as ES modules split by command:
+//   ebws.js            oclif's execute() and COMMANDS, a stand-in per command (package.json oclif.commands,
+//                      "explicit" strategy) that imports the command when it runs.
+//   command-<id>.js    one per command (command-listeners-show.js), oclif's plugins' commands (help, version, autocomplete) included.
+//   help.js            the help class (oclif.helpClass); not-found.js, the command_not_found hook (oclif.hooks).
+//   chunk-*.js, …      code shared by several of them: @oclif/core, the AWS SDK clients, src/.
 //   deflate-worker.js  the worker thread of src/bundle/write.ts (a file of its own: new Worker() needs a path).
 // and dist/sample-app/: the sample app `ebws local up` runs, with its dependencies.
 // Why: a cold `ebws listeners show` spent most of its time resolving, reading and compiling ~900 small modules of
-// node_modules. One file has no module resolution at all, and the installed package needs no dependencies: what
-// it runs is what the tests ran. bin/run.js require()s it, with Node's compile cache (bench/startup.ts).
+// node_modules. The bundle has no module resolution at all, a run reads only the files of its command, and the
+// installed package needs no dependencies: what it runs is what the tests ran. bin/run.js imports ebws.js, with
+// Node's compile cache (bench/startup.ts).
 // The library (dist/src, with types) is still tsc's output; the tests run this bundle through bin/run.js.
 // Run: node scripts/build-cli.ts (part of `npm run build`).
 import {copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
@@ -56,31 +58,64 @@ const pluginCommands: Array<{id: string; file: string; envelope?: string}> = [
   {id: 'autocomplete:script', file: pluginFile('@oclif/plugin-autocomplete', 'commands/autocomplete/script.js')},
 ]
 
-// The bundle's entry. Commands are getters that require() their module on first access: esbuild then wraps each
-// command's module graph in a lazy initializer, so running one command evaluates that command's code only (oclif
-// reads a command's flags and help from oclif.manifest.json, and touches COMMANDS[id] only to run it).
-const getter = (id: string, expr: string) =>
-  `Object.defineProperty(COMMANDS, ${JSON.stringify(id)}, {enumerable: true, get: () => ${expr}})`
+// Every command is an entry of its own (dist/cli/command-<id>.js) and esbuild splits the code they share into
+// chunks: a run loads oclif, the entry below and the one command's module graph, tree-shaken. (The earlier single
+// CommonJS file wrapped every module in a lazy initializer, which defeats tree shaking: importing an SDK client's
+// index then built its aggregated client of every operation, ~28 ms for EC2 alone on each `listeners show`.)
+// oclif reads a command's flags and help from oclif.manifest.json and touches COMMANDS[id] only to run it, so
+// COMMANDS holds a stand-in per command whose run() imports the real class and runs it. `oclif manifest` (npm run
+// build) needs the real classes: EBWS_OCLIF_MANIFEST=1 loads them all up front.
+const entryFile = (id: string) => `command-${id.split(':').join('-')}`
+const pluginCommandModule = (id: string): string => {
+  const c = pluginCommands.find((p) => p.id === id)!
+  if (!c.envelope) return `export {default} from ${JSON.stringify(c.file)}`
+  return [
+    `import Base from ${JSON.stringify(c.file)}`,
+    `import {withEnvelope} from ${JSON.stringify(join(root, 'src/cli/plugins.ts'))}`,
+    `export default withEnvelope(Base, ${JSON.stringify(c.id.split(':').join(' '))}, ${JSON.stringify(c.envelope)})`,
+  ].join('\n')
+}
+const pluginCommandEntries: Plugin = {
+  name: 'plugin-command-entries',
+  setup(b) {
+    b.onResolve({filter: /^ebws-plugin-command:/}, (args) => ({path: args.path, namespace: 'ebws-plugin-command'}))
+    b.onLoad({filter: /.*/, namespace: 'ebws-plugin-command'}, (args) => ({
+      contents: pluginCommandModule(args.path.slice('ebws-plugin-command:'.length)),
+      resolveDir: root,
+      loader: 'js',
+    }))
+  },
+}
+const commandSource: Record<string, string> = Object.fromEntries([
+  ...commands.map((c) => [c.id, `./${c.file}`]),
+  ...pluginCommands.map((c) => [c.id, `ebws-plugin-command:${c.id}`]),
+])
 const entry = [
-  `const COMMANDS = {}`,
-  ...commands.map((c) => getter(c.id, `require('./${c.file}').default`)),
-  ...pluginCommands.map((c) => {
-    const load = `require(${JSON.stringify(c.file)}).default`
-    const command = JSON.stringify(c.id.split(':').join(' '))
-    return getter(
-      c.id,
-      c.envelope
-        ? `require('./src/cli/plugins.ts').withEnvelope(${load}, ${command}, ${JSON.stringify(c.envelope)})`
-        : load,
-    )
-  }),
-  `module.exports = {`,
-  `  execute: require('@oclif/core').execute,`,
-  `  COMMANDS,`,
-  `  get EbwsHelp() { return require('./src/cli/help.ts').default },`,
-  `  get commandNotFound() { return require('./src/cli/plugins.ts').commandNotFound },`,
+  `export {execute} from '@oclif/core'`,
+  `const load = {`,
+  ...Object.entries(commandSource).map(([id, src]) => `  ${JSON.stringify(id)}: () => import(${JSON.stringify(src)}),`),
   `}`,
+  `export const COMMANDS = {}`,
+  `for (const [id, importCommand] of Object.entries(load)) {`,
+  `  COMMANDS[id] = {`,
+  `    async run(argv, config) {`,
+  `      const Real = (await importCommand()).default`,
+  `      Real.id = this.id`,
+  `      Real.plugin = this.plugin`,
+  `      return Real.run(argv, config)`,
+  `    },`,
+  `  }`,
+  `}`,
+  `if (process.env.EBWS_OCLIF_MANIFEST === '1')`,
+  `  for (const [id, importCommand] of Object.entries(load)) COMMANDS[id] = (await importCommand()).default`,
 ].join('\n')
+// The help class and the not-found hook: entries of their own (package.json oclif.helpClass and oclif.hooks), loaded
+// by oclif only for help and for a mistyped command.
+const cliEntries = {
+  ...Object.fromEntries(Object.entries(commandSource).map(([id, src]) => [entryFile(id), src])),
+  help: 'src/cli/help.ts',
+  'not-found': 'src/cli/plugins.ts',
+}
 
 const common: BuildOptions = {
   absWorkingDir: root,
@@ -167,18 +202,74 @@ const ec2SchemasUsedOnly: Plugin = {
   },
 }
 
+// node:http and node:https reached through require(), not as ES modules: Node builds an ES module facade of a
+// built-in by reading every export, and node:http's lazy WebSocket/fetch-family getters then load undici (~10 ms of
+// every run that makes an AWS call; seen in a --cpu-prof of `listeners show`, from the SDK's `await import('http')`).
+// A dynamic import() gets a module with the same names as the built-in's (its plain properties; the lazy getters are
+// what is avoided), because esbuild gives an import() of a CommonJS module only `default`.
+const httpThroughRequire: Plugin = {
+  name: 'http-through-require',
+  setup(b) {
+    b.onResolve({filter: /^(node:)?https?$/}, (args) => {
+      if (args.namespace.startsWith('http-through-require')) return {path: args.path, external: true}
+      const path = args.path.replace(/^(node:)?/, 'node:')
+      return {path, namespace: args.kind === 'dynamic-import' ? 'http-through-require-named' : 'http-through-require'}
+    })
+    b.onLoad({filter: /.*/, namespace: 'http-through-require'}, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)})`,
+      loader: 'js',
+    }))
+    b.onLoad({filter: /.*/, namespace: 'http-through-require-named'}, (args) => {
+      const names = Object.entries(Object.getOwnPropertyDescriptors(require(args.path) as object))
+        .filter(([name, d]) => 'value' in d && name !== 'default' && /^[A-Za-z_$][\w$]*$/.test(name))
+        .map(([name]) => name)
+      const load = `require(${JSON.stringify(args.path)})`
+      return {contents: `const m = ${load}\nexport default m\nexport const {${names.join(', ')}} = m`, loader: 'js'}
+    })
+  },
+}
+
 rmSync(outdir, {recursive: true, force: true})
+// Modules of oclif and its plugins are CommonJS: in an ESM output they call require() and read __filename /
+// __dirname, which an ES module does not have. Each output file defines them for itself.
+const commonJsGlobals = [
+  "import {createRequire as __ebwsCreateRequire} from 'node:module';",
+  "import {fileURLToPath as __ebwsFileURLToPath} from 'node:url';",
+  'const require = __ebwsCreateRequire(import.meta.url);',
+  'const __filename = __ebwsFileURLToPath(import.meta.url);',
+  "const __dirname = __ebwsFileURLToPath(new URL('.', import.meta.url)).replace(/[\\\\/]$/, '');",
+].join(' ')
 const cli = await build({
   ...common,
-  stdin: {contents: entry, resolveDir: root, sourcefile: 'ebws-cli-entry.cjs', loader: 'js'},
-  outfile: join(outdir, 'ebws.cjs'),
-  format: 'cjs',
-  // ESM sources read import.meta.url (e.g. src/package-root.ts); in CommonJS it is this file's URL.
-  define: {...common.define, 'import.meta.url': '__ebwsImportMetaUrl'},
-  banner: {js: "const __ebwsImportMetaUrl = require('node:url').pathToFileURL(__filename).href;"},
-  plugins: [inquirerConfirmOnly, ec2SchemasUsedOnly],
+  entryPoints: {ebws: 'ebws-cli-entry', ...cliEntries},
+  outdir,
+  format: 'esm',
+  splitting: true,
+  // One directory for every file: import.meta.url means dist/cli/ wherever a module landed (src/bundle/write.ts finds
+  // deflate-worker.js beside itself).
+  chunkNames: '[name]-[hash]',
+  banner: {js: commonJsGlobals},
+  plugins: [
+    {
+      name: 'ebws-cli-entry',
+      setup(b) {
+        b.onResolve({filter: /^ebws-cli-entry$/}, () => ({path: 'ebws-cli-entry', namespace: 'ebws-cli-entry'}))
+        b.onLoad({filter: /.*/, namespace: 'ebws-cli-entry'}, () => ({contents: entry, resolveDir: root, loader: 'js'}))
+      },
+    },
+    pluginCommandEntries,
+    inquirerConfirmOnly,
+    ec2SchemasUsedOnly,
+    httpThroughRequire,
+  ],
   metafile: true,
 })
+// esbuild gives a dynamic import() of a CommonJS module only `default` (`const {parse} = await import('yaml')` is
+// undefined): such a module is imported statically, in a module of its own (src/environment/eb-cli-yaml.ts).
+for (const file of Object.keys(cli.metafile.outputs).filter((f) => f.endsWith('.js'))) {
+  if (/^export default require_\w+\(\);$/m.test(readFileSync(join(root, file), 'utf8')))
+    throw new Error(`${file}: a CommonJS module reached by a dynamic import() (only its default export would be there)`)
+}
 await build({...common, entryPoints: {'deflate-worker': 'src/bundle/deflate-worker.ts'}, outdir, format: 'esm'})
 writeFileSync(join(outdir, 'meta.json'), JSON.stringify(cli.metafile))
 

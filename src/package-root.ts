@@ -5,7 +5,7 @@ import {fileURLToPath} from 'node:url'
 /**
  * The installed package's root (where package.json, .platform/ and sample-app/ live). Found by walking up from this
  * module rather than by a fixed depth, because this code runs from src/ (tests), dist/src/ (the library) and
- * dist/cli/ebws.cjs (the bundled CLI).
+ * dist/cli/ (the bundled CLI).
  */
 export const PACKAGE_ROOT = findPackageRoot(dirname(fileURLToPath(import.meta.url)))
 

@@ -3,6 +3,7 @@ import type {IpPermission, SecurityGroup as SdkSecurityGroup} from '@aws-sdk/cli
 import type {AwsClients} from '../aws/clients.ts'
 import {awsCall, awsErrorCode} from '../aws/errors.ts'
 import {EbwsError} from '../cli/errors.ts'
+import {shellWord} from '../format/shell.ts'
 
 /** The EC2 adapter: security groups (read their inbound rules, add and remove one TCP rule). */
 
@@ -12,6 +13,8 @@ export interface IngressRule {
   fromPort?: number | undefined
   toPort?: number | undefined
   cidrs: string[]
+  /** The description of each IPv4 range, by CIDR (absent: none). */
+  cidrDescriptions?: Record<string, string> | undefined
   ipv6Cidrs: string[]
   sourceGroups: string[]
 }
@@ -36,6 +39,9 @@ const toRule = (p: IpPermission): IngressRule => ({
   fromPort: p.FromPort,
   toPort: p.ToPort,
   cidrs: (p.IpRanges ?? []).map((r) => r.CidrIp ?? '').filter(Boolean),
+  cidrDescriptions: Object.fromEntries(
+    (p.IpRanges ?? []).filter((r) => r.CidrIp && r.Description).map((r) => [r.CidrIp!, r.Description!]),
+  ),
   ipv6Cidrs: (p.Ipv6Ranges ?? []).map((r) => r.CidrIpv6 ?? '').filter(Boolean),
   sourceGroups: (p.UserIdGroupPairs ?? []).map((g) => g.GroupId ?? '').filter(Boolean),
 })
@@ -84,12 +90,40 @@ export async function describeSecurityGroups(
   }
 }
 
-const permission = (r: PortRule): IpPermission[] => [
+/**
+ * One inbound rule exactly as ebws authorized it: the group, the protocol, the port range, the CIDR and the
+ * description it set. `listeners fix` records these in its snapshot; `listeners restore` revokes exactly these.
+ */
+export interface AuthorizedRule {
+  groupId: string
+  ipProtocol: 'tcp'
+  fromPort: number
+  toPort: number
+  cidrIp: string
+  description: string
+}
+
+/** What a snapshot records of the security groups: the rules ebws added (absent in older snapshots). */
+export interface SecurityGroupsRecord {
+  added: AuthorizedRule[]
+}
+
+/** The rule ebws authorizes for a PortRule (one TCP port from one CIDR, with ebws's description). */
+export const authorizedRule = (r: PortRule): AuthorizedRule => ({
+  groupId: r.groupId,
+  ipProtocol: 'tcp',
+  fromPort: r.port,
+  toPort: r.port,
+  cidrIp: r.cidr,
+  description: `ebws: load balancer listener ${r.port}`,
+})
+
+const permission = (r: AuthorizedRule): IpPermission[] => [
   {
-    IpProtocol: 'tcp',
-    FromPort: r.port,
-    ToPort: r.port,
-    IpRanges: [{CidrIp: r.cidr, Description: `ebws: load balancer listener ${r.port}`}],
+    IpProtocol: r.ipProtocol,
+    FromPort: r.fromPort,
+    ToPort: r.toPort,
+    IpRanges: [{CidrIp: r.cidrIp, Description: r.description}],
   },
 ]
 
@@ -98,12 +132,13 @@ const permission = (r: PortRule): IpPermission[] => [
  * (InvalidPermission.Duplicate): then it is not ours, and a rollback must leave it.
  * https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AuthorizeSecurityGroupIngress.html
  */
-export async function authorizeIngress(clients: AwsClients, rule: PortRule): Promise<boolean> {
+export async function authorizeIngress(clients: AwsClients, rule: PortRule | AuthorizedRule): Promise<boolean> {
   const ec2 = await clients.ec2()
   const {AuthorizeSecurityGroupIngressCommand} = await import('./sdk.ts')
+  const exact = 'port' in rule ? authorizedRule(rule) : rule
   try {
     await awsCall('ec2:AuthorizeSecurityGroupIngress', () =>
-      ec2.send(new AuthorizeSecurityGroupIngressCommand({GroupId: rule.groupId, IpPermissions: permission(rule)})),
+      ec2.send(new AuthorizeSecurityGroupIngressCommand({GroupId: exact.groupId, IpPermissions: permission(exact)})),
     )
     return true
   } catch (error) {
@@ -112,25 +147,49 @@ export async function authorizeIngress(clients: AwsClients, rule: PortRule): Pro
   }
 }
 
-/** RevokeSecurityGroupIngress of exactly that rule; one that is already gone counts as revoked. */
-export async function revokeIngress(clients: AwsClients, rule: PortRule): Promise<void> {
+/**
+ * RevokeSecurityGroupIngress of exactly that rule (protocol, port range and CIDR; the description is not needed to
+ * name it). Returns false when the rule was not there, so nothing was revoked: EC2 answers InvalidPermission.NotFound
+ * in a non-default VPC, and in a default VPC no error but the rule among UnknownIpPermissions
+ * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_RevokeSecurityGroupIngress.html). A rollback puts
+ * back only what returned true.
+ */
+export async function revokeIngress(clients: AwsClients, rule: PortRule | AuthorizedRule): Promise<boolean> {
   const ec2 = await clients.ec2()
   const {RevokeSecurityGroupIngressCommand} = await import('./sdk.ts')
+  const exact = 'port' in rule ? authorizedRule(rule) : rule
   try {
-    await awsCall('ec2:RevokeSecurityGroupIngress', () =>
+    const out = await awsCall('ec2:RevokeSecurityGroupIngress', () =>
       ec2.send(
         new RevokeSecurityGroupIngressCommand({
-          GroupId: rule.groupId,
-          IpPermissions: [{IpProtocol: 'tcp', FromPort: rule.port, ToPort: rule.port, IpRanges: [{CidrIp: rule.cidr}]}],
+          GroupId: exact.groupId,
+          IpPermissions: [
+            {
+              IpProtocol: exact.ipProtocol,
+              FromPort: exact.fromPort,
+              ToPort: exact.toPort,
+              IpRanges: [{CidrIp: exact.cidrIp}],
+            },
+          ],
         }),
       ),
     )
+    return (out.UnknownIpPermissions ?? []).length === 0
   } catch (error) {
-    if (awsErrorCode((error as EbwsError).cause ?? error) === 'InvalidPermission.NotFound') return
+    if (awsErrorCode((error as EbwsError).cause ?? error) === 'InvalidPermission.NotFound') return false
     throw error
   }
 }
 
-/** The aws CLI command that does what a PortRule write does, for plans and dry runs. */
-export const ingressCliCommand = (verb: 'authorize' | 'revoke', r: PortRule, region: string): string =>
-  `aws ec2 ${verb}-security-group-ingress --region ${region} --group-id ${r.groupId} --protocol tcp --port ${r.port} --cidr ${r.cidr}`
+/**
+ * The aws CLI command that does what a write does, for plans, dry runs and recovery. An AuthorizedRule is authorized
+ * with its description (--ip-permissions), so a rule put back by hand is the one a later restore recognises.
+ */
+export function ingressCliCommand(verb: 'authorize' | 'revoke', r: PortRule | AuthorizedRule, region: string): string {
+  const head = `aws ec2 ${verb}-security-group-ingress --region ${region} --group-id ${r.groupId}`
+  if ('port' in r) return `${head} --protocol tcp --port ${r.port} --cidr ${r.cidr}`
+  const ports = r.fromPort === r.toPort ? `${r.fromPort}` : `${r.fromPort}-${r.toPort}`
+  if (verb === 'revoke') return `${head} --protocol ${r.ipProtocol} --port ${ports} --cidr ${r.cidrIp}`
+  const permission = `IpProtocol=${r.ipProtocol},FromPort=${r.fromPort},ToPort=${r.toPort},IpRanges=[{CidrIp=${r.cidrIp},Description="${r.description}"}]`
+  return `${head} --ip-permissions ${shellWord(permission)}`
+}

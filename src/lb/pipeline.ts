@@ -50,6 +50,11 @@ export interface LiveStage {
   run(ctx: StageContext): Promise<void>
   /** What failed, for messages: `Step "…"`, or a description of the change. */
   failure(error: unknown): string
+  /**
+   * A change with no snapshot to roll back to (a restore, `onFailure` 'wrap'): puts back what this stage wrote when
+   * a later stage fails, before the failure is reported. Throws its own error when it cannot.
+   */
+  undo?: ((ctx: StageContext, error: unknown) => Promise<void>) | undefined
 }
 
 /**
@@ -187,6 +192,9 @@ async function runStages<V>(clients: AwsClients, spec: ChangeSpec<V>, ctx: Stage
   try {
     for (const stage of spec.stages) await runStage(stage)
   } catch (error) {
+    if (wrap)
+      for (const done of [...ctx.completed].reverse())
+        if (done.kind === 'live' && done.undo) await done.undo(ctx, error)
     throw wrap ? wrap(error) : error
   }
   async function runStage(stage: WriteStage): Promise<void> {

@@ -6,7 +6,9 @@
  * (test/unit/lb/import-direction.test.ts checks that imports only go down).
  */
 import type {AwsClients} from '../aws/clients.ts'
+import type {AuthorizedRule, SecurityGroupsRecord} from '../ec2/security-groups.ts'
 import type {EnvironmentInfo, OptionSetting} from '../environment/describe.ts'
+import type {LiveStage} from './pipeline.ts'
 
 export type LoadBalancerType = 'classic' | 'application' | 'network'
 
@@ -103,6 +105,16 @@ export interface FixIntent<Classic = unknown> {
   openSecurityGroup?: boolean | undefined
   /** Asks before security-group rules are added when the listeners themselves need no change. */
   confirmSecurityGroups?: ((plan: unknown) => Promise<void>) | undefined
+  /** What the snapshot records besides the load balancer, read when the adapter writes it (before its first write). */
+  snapshotRecords?: (() => SnapshotRecords) | undefined
+}
+
+/**
+ * What features record in an adapter's snapshot beside its own state: the security-group rules `listeners fix`
+ * added (src/security-groups), which `listeners restore` removes again.
+ */
+export interface SnapshotRecords {
+  securityGroups?: SecurityGroupsRecord | undefined
 }
 
 /**
@@ -227,7 +239,23 @@ export interface RestoreResult {
   /** The environment's aws:elb:* option settings put back as the snapshot had them, and those it had not (removed). */
   optionSettingsToUpdate: OptionSetting[]
   optionSettingsToRemove: OptionSetting[]
+  /** The security-group rules `listeners fix` added that restore removes (exactly as fix authorized them). */
+  securityGroupRulesToRemove: AuthorizedRule[]
   /** What restore could not put back, said plainly (e.g. a snapshot without option settings). */
+  leftAlone: string[]
+}
+
+/**
+ * The security-group part of a restore, planned by the feature (src/security-groups/restore.ts) from the snapshot's
+ * record and the groups as they are, and handed to the adapter: its steps come first in the plan and its stage runs
+ * before the adapter's own (a failing revoke then leaves everything as it was; a later failure re-authorizes what
+ * the stage revoked, through LiveStage.undo).
+ */
+export interface SecurityGroupsRestore {
+  remove: AuthorizedRule[]
+  steps: PlannedStep[]
+  /** Absent when there is nothing to remove. */
+  stage?: LiveStage | undefined
   leftAlone: string[]
 }
 
@@ -236,6 +264,7 @@ export interface RestoreOptions {
   timeoutMs?: number
   progress?: (line: string) => void
   confirm?: ((plan: RestoreResult) => Promise<void>) | undefined
+  securityGroups?: SecurityGroupsRestore | undefined
 }
 
-export type {OptionSetting}
+export type {OptionSetting, SecurityGroupsRecord}

@@ -14,7 +14,7 @@ import {predefinedPolicyExists} from '../elb/read-state.ts'
 import type {CertificateInfo} from '../elb/model.ts'
 import {changeClb, ensureReady} from '../lb/classic/change.ts'
 import {planned} from '../lb/pipeline.ts'
-import type {ApplyTo, PlannedStep} from '../lb/types.ts'
+import type {ApplyTo, PlannedStep, SnapshotRecords} from '../lb/types.ts'
 import {
   changedOptionSettings,
   ebextensionsConfig,
@@ -54,6 +54,8 @@ export interface FixOptions {
   confirm?: ((plan: FixResult) => Promise<void>) | undefined
   /** Round trip 1 already made by src/lb (load balancer detection), reused rather than repeated. */
   first?: {environment: EnvironmentInfo} | undefined
+  /** What the snapshot records beside the CLB (FixIntent.snapshotRecords). */
+  snapshotRecords?: (() => SnapshotRecords) | undefined
 }
 
 export interface FixResult {
@@ -319,6 +321,7 @@ export async function fixListeners(clients: AwsClients, o: FixOptions): Promise<
     timeoutMs: o.timeoutMs,
     say,
     confirm: o.confirm && (() => o.confirm!(result('dry-run'))),
+    snapshotRecords: o.snapshotRecords,
   })
   if (outcome.status !== 'applied') return result(outcome.status as FixResult['status'])
   const {backupFile, verified: after} = outcome

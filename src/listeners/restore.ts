@@ -28,9 +28,11 @@ export function planSettingsRestore(
 }
 
 /**
- * Restores a snapshot file (the snapshot names its region; --region overrides): the CLB, then the environment's
- * option settings `fix` wrote (else the next environment update would bring the fixed listeners back), then waits
- * for Ready. A first signal lets the restore finish (it is the way back to a known state); a second exits at once.
+ * Restores a snapshot file (the snapshot names its region; --region overrides): first the security-group rules `fix`
+ * added (planned by the feature, `o.securityGroups`: a failing revoke then leaves everything as it was, and a later
+ * failure authorizes them again), then the CLB, then the environment's option settings `fix` wrote (else the next
+ * environment update would bring the fixed listeners back), then waits for Ready. A first signal lets the restore
+ * finish (it is the way back to a known state); a second exits at once.
  */
 export async function restoreListeners(
   clientsFor: (region: string) => AwsClients,
@@ -41,16 +43,18 @@ export async function restoreListeners(
   const snapshot = readSnapshot(file)
   const clients = clientsFor(snapshot.region)
   const [{steps}, settings] = await Promise.all([planRestore(clients, snapshot), settingsChange(clients, snapshot)])
+  const sg = o.securityGroups ?? {remove: [], steps: [], leftAlone: []}
   const result: RestoreResult = {
     loadBalancerName: snapshot.loadBalancerName,
     region: snapshot.region,
     dryRun: o.dryRun,
-    steps: planned(steps, (s) => awsCliCommand(snapshot.loadBalancerName, snapshot.region, s.op)),
+    steps: [...sg.steps, ...planned(steps, (s) => awsCliCommand(snapshot.loadBalancerName, snapshot.region, s.op))],
     optionSettingsToUpdate: settings.set,
     optionSettingsToRemove: settings.remove,
-    leftAlone: settings.leftAlone,
+    securityGroupRulesToRemove: sg.remove,
+    leftAlone: [...settings.leftAlone, ...sg.leftAlone],
   }
-  const stages: WriteStage[] = []
+  const stages: WriteStage[] = sg.stage ? [sg.stage] : []
   if (steps.length > 0)
     stages.push({
       kind: 'live',
@@ -75,7 +79,7 @@ export async function restoreListeners(
   // A first signal lets the restore finish (it is the way back to a known state); a second exits at once.
   await runChange(clients, {
     say,
-    nothingToDo: steps.length === 0 && settings.set.length + settings.remove.length === 0,
+    nothingToDo: steps.length === 0 && settings.set.length + settings.remove.length === 0 && !sg.stage,
     dryRun: o.dryRun,
     confirm: o.confirm && (() => o.confirm!({...result, dryRun: true})),
     signals: {

@@ -4,6 +4,7 @@ import type {AwsClients} from '../aws/clients.ts'
 import {badInput, EbwsError} from '../cli/errors.ts'
 import type {OptionSetting} from '../environment/describe.ts'
 import {awsCliCommand, executePlan} from '../elb/apply-plan.ts'
+import type {SecurityGroupsRecord} from '../ec2/security-groups.ts'
 import type {LoadBalancerState} from '../elb/model.ts'
 import {readLoadBalancerState} from '../elb/read-state.ts'
 import type {PlanStep} from './plan.ts'
@@ -21,6 +22,8 @@ export interface Snapshot {
   loadBalancerName: string
   state: LoadBalancerState
   optionSettings?: OptionSetting[] | undefined
+  /** The security-group rules `listeners fix` added (absent in older snapshots and proxy-protocol's). */
+  securityGroups?: SecurityGroupsRecord | undefined
 }
 
 export {defaultBackupPath}

@@ -1,12 +1,16 @@
+import {readFileSync} from 'node:fs'
+
 import type {AwsClients} from '../aws/clients.ts'
 import type {PortRule} from '../ec2/security-groups.ts'
-import {authorizeIngress, ingressCliCommand, revokeIngress} from '../ec2/security-groups.ts'
+import {authorizedRule, authorizeIngress, ingressCliCommand, revokeIngress} from '../ec2/security-groups.ts'
 import {EbwsError, badInput} from '../cli/errors.ts'
+import {shellWord} from '../format/shell.ts'
 import type {SignalGuard} from '../cli/interrupt.ts'
 import {guardSignals} from '../cli/interrupt.ts'
-import type {DetectedLoadBalancer, FirstRoundTrip, FixIntent} from '../lb/types.ts'
-import type {IngressStep} from './model.ts'
-import {isOpen, planIngress} from './model.ts'
+import {defaultBackupPath, writeSnapshotFile} from '../lb/pipeline.ts'
+import type {DetectedLoadBalancer, FirstRoundTrip, FixIntent, SnapshotRecords} from '../lb/types.ts'
+import type {IngressStep, SecurityGroupsSnapshot} from './model.ts'
+import {isOpen, planIngress, SECURITY_GROUPS_SNAPSHOT} from './model.ts'
 import {readExposure} from './read.ts'
 import type {FixOptions} from '../listeners/fix.ts'
 
@@ -25,9 +29,22 @@ export interface SecurityGroupFix {
   /** Whether the groups were read back after the fix. */
   verified: boolean
   notes: string[]
+  /**
+   * The snapshot of the rules alone, saved when the listeners needed no change (so none was saved for them):
+   * `ebws listeners restore --from` it removes the rules ebws added.
+   */
+  backupFile?: string | undefined
 }
 
 const describeRule = (r: PortRule) => `TCP ${r.port} from ${r.cidr} on ${r.groupId}`
+
+/**
+ * Records the rules ebws added in a snapshot that is already written (a rule added after the listeners changed),
+ * so that `listeners restore --from` removes it too.
+ */
+function recordInSnapshot(file: string, records: SnapshotRecords): void {
+  writeSnapshotFile(file, {...(JSON.parse(readFileSync(file, 'utf8')) as object), ...records})
+}
 
 /**
  * `listeners fix` around the adapter's fix, for every load balancer type: makes the ports the listeners will serve
@@ -75,11 +92,16 @@ export async function fixWithReachablePorts<R>(
     notes: plan.notes.filter(Boolean),
   }
   if (intent.dryRun) return {result: await fix(intent), securityGroups: sg}
+  // The adapter's snapshot records the rules ebws added (exactly as authorized), so `listeners restore` removes them.
+  const records = (): SnapshotRecords => ({securityGroups: {added: sg.added.map(authorizedRule)}})
 
   const add = async (steps: IngressStep[]) => {
     for (const s of steps) {
       const rule = {groupId: s.groupId, port: s.port, cidr: s.cidr}
-      if (await authorizeIngress(clients, rule)) sg.added.push(rule)
+      if (await authorizeIngress(clients, rule)) {
+        sg.added.push(rule)
+        if (sg.backupFile) recordInSnapshot(sg.backupFile, records())
+      }
       intent.say(`✔ security group: allowed ${describeRule(rule)}`)
     }
   }
@@ -141,6 +163,21 @@ export async function fixWithReachablePorts<R>(
     }
     stopIfSignalled()
   }
+  const saveRulesSnapshot = () => {
+    const file = intent.backupFile ?? defaultBackupPath(first.environment.environmentName, intent.now)
+    const snapshot: SecurityGroupsSnapshot = {
+      kind: SECURITY_GROUPS_SNAPSHOT,
+      version: 1,
+      takenAt: intent.now.toISOString(),
+      region: first.region,
+      environmentName: first.environment.environmentName,
+      loadBalancerName: detected.type === 'classic' ? detected.id : (detected.id.split('/')[2] ?? detected.id),
+      securityGroups: {added: []},
+    }
+    sg.backupFile = writeSnapshotFile(file, snapshot)
+    intent.say(`Saved the security group rules ebws adds to ${file}`)
+    sg.notes.push(`Undo the rules ebws added with: ebws listeners restore --from ${shellWord(file)}`)
+  }
   if (plan.steps.length > 0) for (const c of sg.commands) intent.say(`Security group plan: ${c}`)
   // The adapter asks (on a terminal) right before its first write: the early rules go in once that is agreed.
   const wrap =
@@ -179,6 +216,8 @@ export async function fixWithReachablePorts<R>(
         if (stopped()) return {result, securityGroups: sg}
         sg.notes.push(`Beanstalk did not open port ${stillClosed.map((s) => s.port).join(', ')}; ebws added the rule.`)
         await add(stillClosed)
+        const backupFile = (result as {backupFile?: string | undefined}).backupFile
+        if (backupFile && backupFile !== sg.backupFile) recordInSnapshot(backupFile, records())
         after = await read()
       }
       sg.closedAfter = plan.steps.map((s) => s.port).filter((p) => !isOpen(after.groups, p))
@@ -195,11 +234,14 @@ export async function fixWithReachablePorts<R>(
       result = await fix({
         ...intent,
         confirm: wrap(intent.confirm),
-        classic: {...intent.classic, confirm: wrap(intent.classic.confirm)},
+        snapshotRecords: records,
+        classic: {...intent.classic, confirm: wrap(intent.classic.confirm), snapshotRecords: records},
       })
       if (!opened && early.length > 0) {
-        // The listeners needed no change, so nobody asked yet.
+        // The listeners needed no change, so nobody asked yet, and no snapshot was saved: save one of the rules
+        // before the first write (each rule is recorded in it once added).
         await intent.confirmSecurityGroups?.(sg)
+        if (!(result as {backupFile?: string | undefined}).backupFile) saveRulesSnapshot()
         await openEarly()
       }
     } catch (error) {

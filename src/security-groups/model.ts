@@ -2,7 +2,7 @@
  * Whether the load balancer's security groups admit what its listeners serve: the pure part (judge and planner).
  * No AWS imports; the reads are in read.ts, the writes in fix.ts.
  */
-import type {PortRule, SecurityGroup} from '../ec2/security-groups.ts'
+import type {AuthorizedRule, PortRule, SecurityGroup, SecurityGroupsRecord} from '../ec2/security-groups.ts'
 import type {Finding} from '../listeners/verdict.ts'
 
 export const INTERNET_CIDR = '0.0.0.0/0'
@@ -173,6 +173,63 @@ export function planIngress(
       when: beanstalkOpens ? 'beanstalk' : 'before',
       managedByBeanstalk: Boolean(managed),
     })
+  }
+  return plan
+}
+
+// ---- restore ---------------------------------------------------------------------------------------------------
+
+/**
+ * What `listeners fix` saves when it adds security-group rules but the listeners needed no change (so the adapter
+ * saved no snapshot of its own): the rules alone, which `listeners restore --from` removes.
+ */
+export interface SecurityGroupsSnapshot {
+  kind: 'ebws-security-groups-snapshot'
+  version: 1
+  takenAt: string
+  region: string
+  environmentName: string
+  loadBalancerName: string
+  securityGroups: SecurityGroupsRecord
+}
+export const SECURITY_GROUPS_SNAPSHOT = 'ebws-security-groups-snapshot'
+
+export interface RevokePlan {
+  /** Rules ebws added that are there exactly as it added them (same description too): restore revokes these. */
+  remove: AuthorizedRule[]
+  /** Rules no longer there (revoked since, or their group deleted): nothing to do. */
+  gone: AuthorizedRule[]
+  /** The same protocol, ports and CIDR with another description: someone re-made or edited it; left alone. */
+  changed: AuthorizedRule[]
+}
+
+const sameRule = (a: AuthorizedRule, b: AuthorizedRule) =>
+  a.groupId === b.groupId &&
+  a.ipProtocol === b.ipProtocol &&
+  a.fromPort === b.fromPort &&
+  a.toPort === b.toPort &&
+  a.cidrIp === b.cidrIp
+
+/**
+ * Pure planner of `listeners restore`'s security-group part: the rules the snapshot says ebws added, against the
+ * groups as they are now. Only a rule ebws added, still there with the description ebws gave it, is removed; a
+ * rule that was there before fix was never recorded (AuthorizeSecurityGroupIngress answered Duplicate), and a rule
+ * someone added later is another rule (another description, or ports/CIDR that differ).
+ */
+export function planRevokes(added: AuthorizedRule[], groups: SecurityGroup[]): RevokePlan {
+  const plan: RevokePlan = {remove: [], gone: [], changed: []}
+  const byId = new Map(groups.map((g) => [g.id, g]))
+  for (const rule of added.filter((r, i) => added.findIndex((x) => sameRule(x, r)) === i)) {
+    const matches = (byId.get(rule.groupId)?.ingress ?? []).filter(
+      (r) =>
+        r.protocol === rule.ipProtocol &&
+        r.fromPort === rule.fromPort &&
+        r.toPort === rule.toPort &&
+        r.cidrs.includes(rule.cidrIp),
+    )
+    if (matches.length === 0) plan.gone.push(rule)
+    else if (matches.some((r) => (r.cidrDescriptions?.[rule.cidrIp] ?? '') === rule.description)) plan.remove.push(rule)
+    else plan.changed.push(rule)
   }
   return plan
 }

@@ -5,7 +5,7 @@ Usage: python3 moto_launcher.py --port PORT [--host 127.0.0.1] [--no-patch]
 
 Every patch below closes a difference between moto 5.2.1 and AWS that was observed
 against the running server and is backed by the AWS documentation cited next to it.
-Each one has a test in test/bench/moto.test.ts that fails without the patch
+Each one has a test in test/bench/moto*.test.ts that fails without the patch
 (--no-patch starts the same server without them, so the tests can show each gap).
 Patches are monkeypatches applied in this process only; site-packages is not edited.
 """
@@ -553,6 +553,69 @@ def apply_dns_patches() -> None:
     elb_models.LoadBalancer.canonical_hosted_zone_name_id = property(canonical_hosted_zone_name_id)  # type: ignore[attr-defined]
 
 
+def apply_ec2_patches() -> None:
+    """Patch 19: RevokeSecurityGroupIngress of a rule a default-VPC group does not have.
+
+    "For a default VPC, if the values you specify do not match the existing rule's values, no
+    error is returned, and the output describes the security group rules that were not revoked.
+    For a non-default VPC, [...] an InvalidPermission.NotFound client error is returned, and no
+    rules are revoked."
+    (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_RevokeSecurityGroupIngress.html;
+    the output's UnknownIpPermissions: "The inbound rules that were unknown to the service.")
+    moto raised InvalidPermission.NotFound in every VPC. In a default VPC this revokes the
+    sources that match, one at a time, and lists the others in UnknownIpPermissions; other VPCs
+    keep moto's behaviour. The EB fake makes Beanstalk's load balancer group in the default VPC.
+    """
+    from moto.core.responses import ActionResult
+    from moto.ec2.exceptions import InvalidPermissionNotFoundError
+    from moto.ec2.responses.security_groups import SecurityGroups
+
+    original = SecurityGroups.revoke_security_group_ingress
+
+    def _in_default_vpc(backend: Any, group_name_or_id: str) -> bool:
+        group = backend.get_security_group_by_name_or_id(group_name_or_id)
+        vpc = backend.vpcs.get(group.vpc_id) if group is not None and group.vpc_id else None
+        return bool(vpc is not None and vpc.is_default)
+
+    def _permission(args: dict[str, Any], key: str, source: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {"IpProtocol": args["ip_protocol"]}
+        if args["from_port"] is not None:
+            out["FromPort"] = int(args["from_port"])
+        if args["to_port"] is not None:
+            out["ToPort"] = int(args["to_port"])
+        if key == "ip_ranges":
+            out["Ipv6Ranges" if "CidrIpv6" in source else "IpRanges"] = [source]
+        elif key == "source_groups":
+            out["UserIdGroupPairs"] = [source]
+        else:
+            out["PrefixListIds"] = [source]
+        return out
+
+    def revoke_security_group_ingress(self: Any) -> Any:
+        rules = list(self._process_rules_from_querystring())
+        if not rules or any(r["security_rule_ids"] for r in rules):
+            return original(self)
+        if not _in_default_vpc(self.ec2_backend, rules[0]["group_name_or_id"]):
+            return original(self)
+        self.error_on_dryrun()
+        unknown: list[dict[str, Any]] = []
+        for args in rules:
+            del args["sgrule_tags"]
+            for key in ("ip_ranges", "source_groups", "prefix_list_ids"):
+                for source in args[key] or []:
+                    one = {**args, "ip_ranges": [], "source_groups": [], "prefix_list_ids": [], key: [source]}
+                    try:
+                        self.ec2_backend.revoke_security_group_ingress(**one)
+                    except InvalidPermissionNotFoundError:
+                        unknown.append(_permission(args, key, source))
+        result: dict[str, Any] = {"Return": True}
+        if unknown:
+            result["UnknownIpPermissions"] = unknown
+        return ActionResult(result)
+
+    SecurityGroups.revoke_security_group_ingress = revoke_security_group_ingress  # type: ignore[method-assign]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
@@ -563,6 +626,7 @@ def main() -> None:
         apply_patches()
         apply_elbv2_patches()
         apply_dns_patches()
+        apply_ec2_patches()
     from moto.server import main as moto_main
 
     print(f"ebws moto launcher: patched={not args.no_patch}", file=sys.stderr, flush=True)

@@ -93,15 +93,14 @@ export function ebextensionsConfigs(zip: Buffer): Map<string, string> {
  * https://docs.aws.amazon.com/elasticbeanstalk/latest/dg/environment-resources.html
  */
 export async function configOverridesListener(text: string): Promise<boolean> {
-  const {parse} = await import('yaml')
-  try {
-    const doc = parse(text) as {
-      Resources?: {AWSEBV2LoadBalancerListener?: {Properties?: {DefaultActions?: unknown}}}
-    } | null
-    return Array.isArray(doc?.Resources?.AWSEBV2LoadBalancerListener?.Properties?.DefaultActions)
-  } catch {
-    return false
-  }
+  // Through eb-cli-yaml.ts: yaml is CommonJS, and a dynamic import() of it exposes only `default` in the CLI bundle.
+  const {parseYaml} = await import('../../environment/eb-cli-yaml.ts')
+  const parsed = parseYaml(text)
+  if ('error' in parsed) return false
+  const doc = parsed.doc as {
+    Resources?: {AWSEBV2LoadBalancerListener?: {Properties?: {DefaultActions?: unknown}}}
+  } | null
+  return Array.isArray(doc?.Resources?.AWSEBV2LoadBalancerListener?.Properties?.DefaultActions)
 }
 
 /** Reads the deployed version's bundle (DescribeApplicationVersions, then S3) and looks for the override. */

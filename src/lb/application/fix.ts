@@ -5,6 +5,7 @@ import {describeCertificate, listCertificates} from '../../acm/certificates.ts'
 import {certificateProblem, selectCertificate} from '../../acm/select.ts'
 import type {AwsClients} from '../../aws/clients.ts'
 import {badInput, EbwsError} from '../../cli/errors.ts'
+import type {SecurityGroupsRecord} from '../../ec2/security-groups.ts'
 import type {CertificateInfo} from '../../elb/model.ts'
 import type {OptionSetting} from '../../environment/describe.ts'
 import {updateEnvironmentSettings, validateOptionSettings} from '../../environment/update.ts'
@@ -54,6 +55,8 @@ export interface Elbv2Snapshot {
   loadBalancerArn: string
   state: Elbv2State
   optionSettings: OptionSetting[]
+  /** The security-group rules `listeners fix` added (absent in older snapshots and proxy-protocol's). */
+  securityGroups?: SecurityGroupsRecord | undefined
 }
 export type AlbSnapshot = Elbv2Snapshot
 
@@ -272,6 +275,7 @@ export async function fixAlb(
         loadBalancerArn: observed.state.arn,
         state: observed.state,
         optionSettings: observed.settings,
+        ...intent.snapshotRecords?.(),
       })
       say(`Saved the current load balancer and option settings to ${backupFile}`)
       return backupFile

@@ -58,7 +58,10 @@ export async function restoreElbv2(
   )
   const live = planAlbRestore(snapshot.state, current)
   const name = snapshot.state.name
+  // The security-group rules fix added (planned by the feature) go first: a failing revoke then changes nothing.
+  const sg = o.securityGroups ?? {remove: [], steps: [], leftAlone: []}
   const steps = [
+    ...sg.steps,
     ...(set.length + remove.length > 0
       ? [
           {
@@ -83,9 +86,11 @@ export async function restoreElbv2(
     steps,
     optionSettingsToUpdate: set,
     optionSettingsToRemove: remove,
-    leftAlone: [],
+    securityGroupRulesToRemove: sg.remove,
+    leftAlone: sg.leftAlone,
   }
   const stages: WriteStage[] = [
+    ...(sg.stage ? [sg.stage] : []),
     ...(set.length + remove.length > 0
       ? [
           {
@@ -121,12 +126,15 @@ export async function restoreElbv2(
     stages,
     onFailure: {
       kind: 'wrap',
+      // A failure that changed nothing (a revoke that failed first, src/security-groups/restore.ts) says so itself.
       wrap: (error) =>
-        new EbwsError(
-          'ROLLBACK_FAILED',
-          `Restoring ${name} failed: ${(error as Error).message}\nThe snapshot is in ${file}.`,
-          {hint: [`Retry with: ebws listeners restore --from ${file}`], cause: error, details: {backupFile: file}},
-        ),
+        error instanceof EbwsError && error.details?.changed === false
+          ? error
+          : new EbwsError(
+              'ROLLBACK_FAILED',
+              `Restoring ${name} failed: ${(error as Error).message}\nThe snapshot is in ${file}.`,
+              {hint: [`Retry with: ebws listeners restore --from ${file}`], cause: error, details: {backupFile: file}},
+            ),
     },
   })
   return result

@@ -13,6 +13,7 @@ import {observeEnvironment} from '../../listeners/inspect.ts'
 import {defaultBackupPath, restoreSnapshot, writeSnapshot} from '../../listeners/snapshot.ts'
 import type {Snapshot} from '../../listeners/snapshot.ts'
 import type {ChangeOutcome, StageContext, WriteStage} from '../pipeline.ts'
+import type {SnapshotRecords} from '../types.ts'
 import {readyOrWait, runChange, StageStopped} from '../pipeline.ts'
 
 export interface ClbChangeInput {
@@ -36,6 +37,8 @@ export interface ClbChangeInput {
   say: (line: string) => void
   /** Asks before the first write (a terminal without --yes); throws to stop with nothing changed. */
   confirm?: (() => Promise<void>) | undefined
+  /** What the snapshot records beside the CLB (the security-group rules `listeners fix` added). */
+  snapshotRecords?: (() => SnapshotRecords) | undefined
 }
 
 /** Fails (exit 2) unless the environment is Ready, or waits for it with `wait`; returns the fresh observation. */
@@ -136,6 +139,7 @@ export async function changeClb(clients: AwsClients, input: ClbChangeInput): Pro
         loadBalancerName: observed.loadBalancerName,
         state: observed.state,
         optionSettings: observed.configured.settings,
+        ...input.snapshotRecords?.(),
       }
       const backupFile = writeSnapshot(backupPath, snapshot)
       say(`Saved the current load balancer to ${backupFile}`)
