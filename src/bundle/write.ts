@@ -485,6 +485,9 @@ export async function writeBundle(
 
   const streamLarge = async (file: BundleFile, mode: number) => {
     const method = level > 0 && !shouldStore(file.path) ? METHOD_DEFLATE : METHOD_STORE
+    // The header starts an empty write buffer: when the file's output fits after it, the header is patched there
+    // before it is written and hashed, and the zip's hash needs no second read of the zip.
+    flush()
     const meta: ZipEntryMeta = {mode, method, crc32: 0, compressedSize: 0, size: 0, offset: position}
     emitLocalHeader(file, meta)
     streamBuffers ??= {read: Buffer.allocUnsafeSlow(STREAM_CHUNK), out: Buffer.allocUnsafeSlow(STREAM_CHUNK)}
