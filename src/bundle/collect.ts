@@ -26,6 +26,7 @@ import {dirname, isAbsolute, join, relative, resolve, sep} from 'node:path'
 import ignore from 'ignore'
 import type {Ignore} from 'ignore'
 import {badInput} from '../cli/errors.ts'
+import {collectIfGrown} from './gc.ts'
 import {isAllowed, isEbwsLocal, normaliseAllowed} from './secrets.ts'
 
 export type SymlinkPolicy = 'follow' | 'store'
@@ -46,7 +47,7 @@ export interface BundleFile {
   path: string
   kind: 'file' | 'symlink' | 'directory'
   /** Absolute path to read on disk (for a followed symlink: the link, which the read follows). */
-  source: string
+  readonly source: string
   /** For kind 'symlink': the link text, stored as the entry's content. */
   linkTarget?: string
 }
@@ -61,6 +62,28 @@ export interface CollectResult {
   leftOut: string[]
 }
 
+/**
+ * A listed entry. Its source is always the root joined with its path (a followed link is read through the link),
+ * so it is made when read rather than held: 20,000 absolute paths were ~2 MiB of heap, and path.join's garbage.
+ */
+class Listed implements BundleFile {
+  readonly path: string
+  readonly kind: BundleFile['kind']
+  readonly linkTarget?: string
+  private readonly root: string
+
+  constructor(root: string, path: string, kind: BundleFile['kind'], linkTarget?: string) {
+    this.root = root
+    this.path = path
+    this.kind = kind
+    if (linkTarget !== undefined) this.linkTarget = linkTarget
+  }
+
+  get source(): string {
+    return this.root + (sep === '/' ? this.path : this.path.replaceAll('/', sep))
+  }
+}
+
 const ALWAYS_EXCLUDED = new Set(['.git', '.elasticbeanstalk'])
 const BEANSTALK_DIRS = ['.ebextensions', '.platform']
 
@@ -68,7 +91,18 @@ interface Layer {
   /** The folder the rules are relative to: '' for the root, else 'a/b/'. */
   base: string
   ig: Ignore
+  /** Tests since its result cache was last dropped. */
+  tests: number
 }
+
+/**
+ * node-ignore keeps the result of every path it tested, for the life of the rules: on the 20,000-file text tree
+ * of bench/bundle.ts ~10 MiB held until the walk ended (and garbage collections that freed nothing). The walk
+ * never tests a path below an excluded folder, so only a folder's parents are worth keeping: the cache is dropped
+ * every CACHE_TESTS tests (through its _initCache, which add() calls too; where it is missing the cache stays).
+ */
+const CACHE_TESTS = 2048
+const dropCache = (ig: Ignore) => (ig as unknown as {_initCache?: () => void})._initCache?.()
 
 /** git semantics across nested ignore files: the deepest file with a matching rule decides. */
 export function isIgnored(layers: readonly Layer[], path: string, isDir: boolean): boolean {
@@ -76,6 +110,10 @@ export function isIgnored(layers: readonly Layer[], path: string, isDir: boolean
   const p = isDir ? path + '/' : path
   for (const layer of layers) {
     if (!p.startsWith(layer.base)) continue
+    if (++layer.tests >= CACHE_TESTS) {
+      layer.tests = 0
+      dropCache(layer.ig)
+    }
     const r = layer.ig.test(p.slice(layer.base.length))
     if (r.ignored) ignored = true
     else if (r.unignored) ignored = false
@@ -100,6 +138,7 @@ export async function collectBundleFiles(dir = '.', options: CollectOptions = {}
     throw err
   }
   const symlinks = options.symlinks ?? 'follow'
+  const rootSep = root.endsWith(sep) ? root : root + sep
   const files: BundleFile[] = []
   const warnings: string[] = []
   const errors: string[] = []
@@ -116,7 +155,7 @@ export async function collectBundleFiles(dir = '.', options: CollectOptions = {}
   })
   if (ebignore !== undefined) {
     ignoreFile = '.ebignore'
-    rootLayers.push({base: '', ig: ignore().add(ebignore)})
+    rootLayers.push({base: '', ig: ignore().add(ebignore), tests: 0})
   }
 
   const excludedDir = (name: string, path: string): boolean => {
@@ -137,31 +176,42 @@ export async function collectBundleFiles(dir = '.', options: CollectOptions = {}
     !(ignoreFile !== '.ebignore' && inBeanstalkDir(path)) && isIgnored(layers, path, isDir)
 
   /**
-   * @param abs    the folder as reached through the tree (may go through followed links)
+   * @param abs    the folder as reached through the tree (may go through followed links), ending with sep
    * @param prefix its zip path plus '/', or '' at the root
    * @param realAncestors real paths of this folder and every folder above it: a link to one of them is a loop
    */
   async function walk(abs: string, prefix: string, inherited: readonly Layer[], realAncestors: readonly string[]) {
+    // Sub-folders are walked once this folder's entries are dropped: walked from inside the loop, every folder's
+    // entries were held until the whole walk ended.
+    const {count, subdirs} = await scan(abs, prefix, inherited, realAncestors)
+    for (const next of subdirs) await next()
+    return count
+  }
+
+  /** Lists one folder: its files, and the walks of its sub-folders to run. */
+  async function scan(abs: string, prefix: string, inherited: readonly Layer[], realAncestors: readonly string[]) {
     // Sync: a folder's listing takes microseconds from the page cache, and the async call spread a 20,000-file tree
     // over the thread pool's malloc arenas and promises: +52 against +36 MiB of RSS, 230 against 160 ms of CPU.
+    collectIfGrown()
     const entries: Dirent[] = readdirSync(abs, {withFileTypes: true})
     let layers = inherited
     if (ebignore === undefined && entries.some((e) => e.name === '.gitignore' && e.isFile())) {
       const rules = await readFile(join(abs, '.gitignore'), 'utf8')
       if (ignoreFile === 'none') ignoreFile = '.gitignore'
-      layers = [...layers, {base: prefix, ig: ignore().add(rules)}]
+      layers = [...layers, {base: prefix, ig: ignore().add(rules), tests: 0}]
     }
     const here = realAncestors[realAncestors.length - 1]!
-    const subdirs: Array<Promise<void>> = []
+    const subdirs: Array<() => Promise<void>> = []
     for (const e of entries) {
       const path = prefix + e.name
-      const source = join(abs, e.name)
+      const source = abs + e.name
       if (e.isDirectory()) {
         if (excludedDir(e.name, path) || ignored(layers, path, true)) continue
-        subdirs.push(walkDir(source, path, layers, [...realAncestors, join(here, e.name)]))
+        const real = join(here, e.name)
+        subdirs.push(() => walkDir(source, path, layers, [...realAncestors, real]))
       } else if (e.isFile()) {
         if (ALWAYS_EXCLUDED.has(e.name) || ignored(layers, path, false)) continue
-        files.push({path, kind: 'file', source})
+        files.push(new Listed(rootSep, path, 'file'))
       } else if (e.isSymbolicLink()) {
         if (symlinks === 'store') {
           // git stores links as files, so ignore rules match them as files.
@@ -171,7 +221,7 @@ export async function collectBundleFiles(dir = '.', options: CollectOptions = {}
           if (isAbsolute(target) || !isUnder(lands, rootReal)) {
             warnings.push(`${path} is a symlink to ${target}, outside the app: it will dangle on the instance`)
           }
-          files.push({path, kind: 'symlink', source, linkTarget: target})
+          files.push(new Listed(rootSep, path, 'symlink', target))
           continue
         }
         let real: string
@@ -204,16 +254,15 @@ export async function collectBundleFiles(dir = '.', options: CollectOptions = {}
             )
             continue
           }
-          subdirs.push(walkDir(source, path, layers, [...realAncestors, real]))
+          subdirs.push(() => walkDir(source, path, layers, [...realAncestors, real]))
         } else {
-          files.push({path, kind: 'file', source})
+          files.push(new Listed(rootSep, path, 'file'))
         }
       } else {
         warnings.push(`${path} is not a regular file, folder or symlink (socket, FIFO or device): left out`)
       }
     }
-    await Promise.all(subdirs)
-    return entries.length
+    return {count: entries.length, subdirs}
   }
 
   /**
@@ -221,10 +270,11 @@ export async function collectBundleFiles(dir = '.', options: CollectOptions = {}
    * one emptied by the ignore rules is not, as in git.
    */
   async function walkDir(abs: string, path: string, layers: readonly Layer[], realAncestors: readonly string[]) {
-    if ((await walk(abs, path + '/', layers, realAncestors)) === 0) files.push({path, kind: 'directory', source: abs})
+    if ((await walk(abs + sep, path + '/', layers, realAncestors)) === 0)
+      files.push(new Listed(rootSep, path, 'directory'))
   }
 
-  await walk(root, '', rootLayers, [rootReal])
+  await walk(rootSep, '', rootLayers, [rootReal])
   if (outside.length > 0) {
     throw badInput(
       'SECRET_IN_BUNDLE',

@@ -4,10 +4,11 @@
  */
 import {collectBundleFiles} from './collect.ts'
 import type {CollectOptions, CollectResult} from './collect.ts'
-import {bundleError, validateBundle} from './validate.ts'
+import {bundleError, sourceOf, validateBundle} from './validate.ts'
 import type {ValidateOptions, ValidationReport} from './validate.ts'
 import {writeBundle} from './write.ts'
 import {findSecrets, secretError} from './secrets.ts'
+import {collectIfGrown} from './gc.ts'
 import {readFile, rm} from 'node:fs/promises'
 import {resolve} from 'node:path'
 import {inspectArchive} from './archive.ts'
@@ -57,12 +58,12 @@ export async function buildBundle(
     SecretOptions & {extraEntries?: ExtraEntriesHook | undefined} = {},
 ): Promise<BuildResult> {
   const listing = await collectBundleFiles(dir, options)
-  const byPath = new Map(listing.files.map((f) => [f.path, f]))
-  const readText = (path: string) => readFile(byPath.get(path)!.source, 'utf8')
+  const readText = (path: string) => readFile(sourceOf(listing.files, path), 'utf8')
   const secrets = await findSecrets(listing.files, readText, options)
   if (secrets.length > 0) throw secretError(secrets, `Bundling ${listing.root}`)
   const before = await validateBundle(listing.files, options)
   if (before.errors.length > 0) throw bundleError(before)
+  collectIfGrown()
   // Files ebws adds (extra-entries.ts), decided now that the app's own files passed every check.
   const extra = options.extraEntries ? await options.extraEntries(listing.files, readText) : []
   const written = await writeBundle(withExtraEntries(listing.files, extra), outFile, options)
@@ -150,7 +151,7 @@ export async function prepareBundle(input: PrepareInput, outFile: string): Promi
     contentHash: built.contentHash,
     sha256: built.sha256,
     kind: 'directory',
-    entries: built.written.map((e) => ({path: e.path, kind: e.kind, size: e.size, mode: e.mode})),
+    entries: built.written, // {path, kind, size, mode} and compressedSize: no second object per entry
     warnings: [
       ...built.report.warnings.map((w) => w.message),
       ...built.madeExecutable.map(

@@ -155,11 +155,10 @@ export async function validateEntries(
 ): Promise<ValidationReport> {
   const errors: BundleIssue[] = []
   const warnings: BundleIssue[] = []
-  const paths = new Set(entries.map((e) => e.path))
 
   // The Node.js platform needs one of these to know how to start the app:
   // https://docs.aws.amazon.com/elasticbeanstalk/latest/dg/nodejs-platform-procfile.html
-  if ((options.nodePlatform ?? true) && !paths.has('package.json') && !paths.has('Procfile')) {
+  if ((options.nodePlatform ?? true) && !entries.some((e) => e.path === 'package.json' || e.path === 'Procfile')) {
     errors.push({
       code: 'no-entry-point',
       message:
@@ -196,10 +195,16 @@ export async function validateEntries(
   return {errors, warnings}
 }
 
+/** Where a listed file is read from: a scan, not a map of 20,000 paths, for the few files read (configs, .npmrc). */
+export function sourceOf(files: readonly BundleFile[], path: string): string {
+  const f = files.find((e) => e.path === path)
+  if (!f) throw new Error(`${path} is not in the listing`)
+  return f.source
+}
+
 /** Checks a listing from collectBundleFiles, reading config files from disk. */
 export function validateBundle(files: readonly BundleFile[], options: ValidateOptions = {}): Promise<ValidationReport> {
-  const byPath = new Map(files.map((f) => [f.path, f]))
-  return validateEntries(files, (path) => readFile(byPath.get(path)!.source, 'utf8'), options)
+  return validateEntries(files, (path) => readFile(sourceOf(files, path), 'utf8'), options)
 }
 
 /** Throws one bad-input error listing every error of the report. */

@@ -29,8 +29,6 @@ export const S_IFDIR = 0o040000
 export const S_IFLNK = 0o120000
 
 export interface ZipEntryMeta {
-  /** UTF-8 name with '/' separators; directories end with '/'. */
-  name: Buffer
   /** Full Unix mode, file type bits included. */
   mode: number
   method: number
@@ -41,47 +39,59 @@ export interface ZipEntryMeta {
   offset: number
 }
 
-const isAscii = (b: Buffer): boolean => b.every((c) => c < 0x80)
+/** Bytes of the local header of an entry whose UTF-8 name is `nameBytes` long. */
+export const localHeaderLength = (nameBytes: number): number => 30 + nameBytes
+export const centralHeaderLength = (nameBytes: number): number => 46 + nameBytes
 
-export function localHeader(e: Omit<ZipEntryMeta, 'offset'>): Buffer {
-  const h = Buffer.alloc(30 + e.name.length)
-  h.writeUInt32LE(0x04034b50, 0)
-  h.writeUInt16LE(VERSION_NEEDED, 4)
-  h.writeUInt16LE(isAscii(e.name) ? 0 : FLAG_UTF8, 6)
-  h.writeUInt16LE(e.method, 8)
-  h.writeUInt16LE(DOS_TIME, 10)
-  h.writeUInt16LE(DOS_DATE, 12)
-  h.writeUInt32LE(e.crc32 >>> 0, 14)
-  h.writeUInt32LE(e.compressedSize, 18)
-  h.writeUInt32LE(e.size, 22)
-  h.writeUInt16LE(e.name.length, 26)
-  h.writeUInt16LE(0, 28)
-  e.name.copy(h, 30)
-  return h
+/** Flags: bit 11 when the name is not ASCII (a string whose UTF-8 is longer than its length has non-ASCII). */
+const nameFlags = (name: string, nameBytes: number): number => (nameBytes === name.length ? 0 : FLAG_UTF8)
+
+/**
+ * Writes the local header of `e` (`name`: '/'-separated, directories ending in '/'; `nameBytes`: its UTF-8 length)
+ * into h at `at`, every byte of it (h may be reused memory): the writer puts headers straight into its write buffer.
+ */
+export function writeLocalHeader(
+  h: Buffer,
+  at: number,
+  e: Omit<ZipEntryMeta, 'offset'>,
+  name: string,
+  nameBytes: number,
+): void {
+  h.writeUInt32LE(0x04034b50, at)
+  h.writeUInt16LE(VERSION_NEEDED, at + 4)
+  h.writeUInt16LE(nameFlags(name, nameBytes), at + 6)
+  h.writeUInt16LE(e.method, at + 8)
+  h.writeUInt16LE(DOS_TIME, at + 10)
+  h.writeUInt16LE(DOS_DATE, at + 12)
+  h.writeUInt32LE(e.crc32 >>> 0, at + 14)
+  h.writeUInt32LE(e.compressedSize, at + 18)
+  h.writeUInt32LE(e.size, at + 22)
+  h.writeUInt16LE(nameBytes, at + 26)
+  h.writeUInt16LE(0, at + 28)
+  h.write(name, at + 30, nameBytes, 'utf8')
 }
 
 /** Offset, inside a local header, of the crc/compressed size/size fields (patched after streaming a large file). */
 export const LOCAL_HEADER_CRC_OFFSET = 14
 
-export function centralHeader(e: ZipEntryMeta): Buffer {
-  const h = Buffer.alloc(46 + e.name.length)
-  h.writeUInt32LE(0x02014b50, 0)
-  h.writeUInt16LE(VERSION_MADE_BY, 4)
-  h.writeUInt16LE(VERSION_NEEDED, 6)
-  h.writeUInt16LE(isAscii(e.name) ? 0 : FLAG_UTF8, 8)
-  h.writeUInt16LE(e.method, 10)
-  h.writeUInt16LE(DOS_TIME, 12)
-  h.writeUInt16LE(DOS_DATE, 14)
-  h.writeUInt32LE(e.crc32 >>> 0, 16)
-  h.writeUInt32LE(e.compressedSize, 20)
-  h.writeUInt32LE(e.size, 24)
-  h.writeUInt16LE(e.name.length, 28)
-  // extra length, comment length, disk number start, internal attributes: all 0
+/** Writes the central directory header of `e` into h at `at`, as writeLocalHeader does. */
+export function writeCentralHeader(h: Buffer, at: number, e: ZipEntryMeta, name: string, nameBytes: number): void {
+  h.writeUInt32LE(0x02014b50, at)
+  h.writeUInt16LE(VERSION_MADE_BY, at + 4)
+  h.writeUInt16LE(VERSION_NEEDED, at + 6)
+  h.writeUInt16LE(nameFlags(name, nameBytes), at + 8)
+  h.writeUInt16LE(e.method, at + 10)
+  h.writeUInt16LE(DOS_TIME, at + 12)
+  h.writeUInt16LE(DOS_DATE, at + 14)
+  h.writeUInt32LE(e.crc32 >>> 0, at + 16)
+  h.writeUInt32LE(e.compressedSize, at + 20)
+  h.writeUInt32LE(e.size, at + 24)
+  h.writeUInt16LE(nameBytes, at + 28)
+  h.fill(0, at + 30, at + 38) // extra length, comment length, disk number start, internal attributes: all 0
   const dosDir = (e.mode & 0o170000) === S_IFDIR ? 0x10 : 0
-  h.writeUInt32LE(((e.mode << 16) | dosDir) >>> 0, 38)
-  h.writeUInt32LE(e.offset, 42)
-  e.name.copy(h, 46)
-  return h
+  h.writeUInt32LE(((e.mode << 16) | dosDir) >>> 0, at + 38)
+  h.writeUInt32LE(e.offset, at + 42)
+  h.write(name, at + 46, nameBytes, 'utf8')
 }
 
 /**

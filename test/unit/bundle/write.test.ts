@@ -107,9 +107,14 @@ describe('writeBundle: entries', () => {
 })
 
 describe('writeBundle: determinism', () => {
-  it('the same tree gives byte-identical zips, whatever the mtimes and the number of workers', async () => {
+  it('the same tree gives byte-identical zips, whatever the mtimes and the number of pool lanes', async () => {
     const files: Record<string, string> = {...MINIMAL_APP}
     for (let i = 0; i < 300; i++) files[`src/m${i % 7}/f${i}.js`] = `module.exports = ${i}\n`.repeat(i % 50)
+    // Files of 32 KiB and more go to the thread pool when there are lanes (concurrency > 1), in sizes up and down.
+    for (let i = 0; i < 12; i++)
+      files[`dist/chunk${i}.js`] = `export const v${i} = [${i}, "${'ab'.repeat(i)}"]\n`.repeat(
+        1500 + ((i * 7919) % 12) * 900,
+      )
     const dir = await makeTree(files)
     try {
       const listing = await collectBundleFiles(dir)
@@ -215,7 +220,7 @@ describe('writeBundle: limits and large files', () => {
     }
   })
 
-  it('bounds the bytes in flight by memoryBudget: batches read at most budget / 16, large files stream, same bytes as unbounded', async () => {
+  it('bounds the bytes in flight by memoryBudget, pool lanes included: batches read at most budget / 16, large files stream, same bytes as unbounded', async () => {
     // 240 files of 96 KiB (incompressible, so compressed = read) and one 24 MiB file, under a 4 MiB budget. The
     // writer before the budget took 64 files per batch whatever their size (6 MiB per batch here, several in
     // flight) and read every file up to 16 MiB whole.
@@ -231,58 +236,104 @@ describe('writeBundle: limits and large files', () => {
         await writeFile(join(dir, `asset-${String(i).padStart(3, '0')}.bin`), random(96 * 1024, i + 1))
       await writeFile(join(dir, 'big.bin'), Buffer.alloc(24 << 20, 'x'))
       const budget = 4 << 20
-      const r = await bundle(dir, {}, {memoryBudget: budget, concurrency: 2})
-      assert.ok(r.peakBytesInFlight <= budget, `peak ${r.peakBytesInFlight} > budget ${budget}`)
+      // This thread alone reads every file, in batches of at most budget / 16.
+      const alone = await bundle(dir, {}, {memoryBudget: budget, concurrency: 1})
+      assert.ok(alone.peakBytesInFlight <= budget, `peak ${alone.peakBytesInFlight} > budget ${budget}`)
       assert.ok(
-        r.largestBatchReadBytes > 0 && r.largestBatchReadBytes <= budget / 16,
-        `a batch read ${r.largestBatchReadBytes} bytes`,
+        alone.largestBatchReadBytes > 0 && alone.largestBatchReadBytes <= budget / 16,
+        `a batch read ${alone.largestBatchReadBytes} bytes`,
       )
-      unzipTest(r.path)
-      assert.equal(r.entries, 243)
-      const unbounded = await bundle(dir, {}, {memoryBudget: 1 << 30, concurrency: 3})
+      unzipTest(alone.path)
+      assert.equal(alone.entries, 243)
+      // With pool lanes (each holds a file's read and output buffers until it is written): within the budget too.
+      const pooled = await bundle(dir, {}, {memoryBudget: budget, concurrency: 3})
+      assert.ok(pooled.peakBytesInFlight <= budget, `pooled peak ${pooled.peakBytesInFlight} > budget ${budget}`)
+      assert.equal(pooled.sha256, alone.sha256, 'the thread pool deflates to the same bytes')
+      const unbounded = await bundle(dir, {}, {memoryBudget: 1 << 30, concurrency: 1})
       assert.ok(unbounded.largestBatchReadBytes > budget / 16, 'the bound is what made the batches small')
-      assert.equal(unbounded.sha256, r.sha256, 'deterministic: the budget never changes the bytes')
+      assert.equal(unbounded.sha256, alone.sha256, 'deterministic: the budget never changes the bytes')
     } finally {
       await cleanup(dir)
     }
   })
 })
 
+/** Text whose tail varies from input to input: where a stale byte of a reused window would change zlib's match. */
+function deflateInputs(): Buffer[] {
+  let x = 7
+  const word = () =>
+    ['socket', 'emit', 'on', 'room', 'join', 'ack', 'data', 'io'][(x = (x * 1103515245 + 12345) >>> 0) % 8]
+  const text = (n: number) => {
+    let s = ''
+    while (s.length < n) s += `${word()}.${word()}(${x % 97}) `
+    return Buffer.from(s.slice(0, n))
+  }
+  // Sizes up and down (a shorter input after a longer one is where a stale window would show), some past the
+  // 64 KiB window.
+  const inputs = [70_000, 70_000, 100_000, 12, 1, 4096, 4096]
+  for (let i = 0; i < 300; i++) inputs.push(300 + ((i * 7919) % 30_000))
+  const texts = inputs.map(text)
+  const random = Buffer.alloc(3000)
+  for (let i = 0; i < random.length; i++) random[i] = (x = (x * 1103515245 + 12345) >>> 0) >>> 24
+  return [...texts, random, ...texts.slice().reverse()]
+}
+
 describe('Deflater: one reused zlib stream, the bytes of a fresh one', () => {
   it('gives deflateRawSync output for every input, in any order of sizes, and -1 when deflate does not pay', async () => {
-    const {Deflater} = await import('../../../src/bundle/deflate-worker.ts')
+    const {Deflater} = await import('../../../src/bundle/deflate.ts')
     const {deflateRawSync} = await import('node:zlib')
-    // Text whose tail varies from input to input: a reused window holds the end of a longer earlier input just past
-    // the end of a shorter one, which is where a stale byte would change the match zlib picks.
-    let x = 7
-    const word = () =>
-      ['socket', 'emit', 'on', 'room', 'join', 'ack', 'data', 'io'][(x = (x * 1103515245 + 12345) >>> 0) % 8]
-    const text = (n: number) => {
-      let s = ''
-      while (s.length < n) s += `${word()}.${word()}(${x % 97}) `
-      return Buffer.from(s.slice(0, n))
-    }
-    // Sizes up and down (a shorter input after a longer one is where a stale window would show), some past the
-    // 64 KiB window.
-    const inputs = [70_000, 70_000, 100_000, 12, 1, 4096, 4096]
-    for (let i = 0; i < 300; i++) inputs.push(300 + ((i * 7919) % 30_000))
-    const texts = inputs.map(text)
-    const random = Buffer.alloc(3000)
-    for (let i = 0; i < random.length; i++) random[i] = (x = (x * 1103515245 + 12345) >>> 0) >>> 24
+    const inputs = deflateInputs()
     for (const level of [1, 4, 9]) {
       const d = new Deflater(level)
       const out = Buffer.alloc(200_000)
-      for (const input of [...texts, random, ...texts.slice().reverse()]) {
+      for (const input of inputs) {
         const expected = deflateRawSync(input, {level})
         const n = d.deflateInto(input, out, 17, input.length)
         if (expected.length >= input.length) assert.equal(n, -1, `level ${level}, ${input.length} bytes: stored`)
         else assert.deepEqual(out.subarray(17, 17 + n), expected, `level ${level}, ${input.length} bytes`)
       }
       // An output that needs exactly the space given does not fit (deflate must be smaller than the data).
-      const exact = deflateRawSync(texts[0]!, {level})
-      assert.equal(d.deflateInto(texts[0]!, out, 0, exact.length), -1)
-      assert.equal(d.deflateInto(texts[0]!, out, 0, exact.length + 1), exact.length)
+      const exact = deflateRawSync(inputs[0]!, {level})
+      assert.equal(d.deflateInto(inputs[0]!, out, 0, exact.length), -1)
+      assert.equal(d.deflateInto(inputs[0]!, out, 0, exact.length + 1), exact.length)
       d.close()
     }
+  })
+
+  it("on the thread pool (PoolDeflater) too, into the caller's buffer", async () => {
+    const {PoolDeflater} = await import('../../../src/bundle/deflate.ts')
+    const {deflateRawSync} = await import('node:zlib')
+    const inputs = deflateInputs()
+    for (const level of [1, 4]) {
+      const d = new PoolDeflater(level)
+      const out = Buffer.alloc(200_000)
+      const deflate = (input: Buffer, limit: number) =>
+        new Promise<number>((resolve, reject) =>
+          d.deflateInto(input, out, limit, (err, n) => (err ? reject(err) : resolve(n))),
+        )
+      for (const input of inputs) {
+        const expected = deflateRawSync(input, {level})
+        const n = await deflate(input, input.length)
+        if (expected.length >= input.length) assert.equal(n, -1, `level ${level}, ${input.length} bytes: stored`)
+        else assert.deepEqual(out.subarray(0, n), expected, `level ${level}, ${input.length} bytes`)
+      }
+      const exact = deflateRawSync(inputs[0]!, {level})
+      assert.equal(await deflate(inputs[0]!, exact.length), -1)
+      assert.equal(await deflate(inputs[0]!, exact.length + 1), exact.length)
+      d.close()
+    }
+  })
+
+  it('chunk by chunk (ChunkDeflater, large files): the bytes of the whole', async () => {
+    const {ChunkDeflater} = await import('../../../src/bundle/deflate.ts')
+    const {deflateRawSync} = await import('node:zlib')
+    const whole = Buffer.concat(deflateInputs())
+    const d = new ChunkDeflater(4, Buffer.alloc(1000)) // a small output buffer: many pieces per chunk
+    const pieces: Buffer[] = []
+    const sink = (p: Buffer) => pieces.push(Buffer.from(p))
+    for (let at = 0; at < whole.length; at += 70_001) await d.write(whole.subarray(at, at + 70_001), false, sink)
+    await d.write(Buffer.alloc(0), true, sink)
+    d.close()
+    assert.deepEqual(Buffer.concat(pieces), deflateRawSync(whole, {level: 4}))
   })
 })
