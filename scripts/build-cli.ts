@@ -4,7 +4,6 @@
 //   command-<id>.js    one per command (command-listeners-show.js), oclif's plugins' commands (help, version, autocomplete) included.
 //   help.js            the help class (oclif.helpClass); not-found.js, the command_not_found hook (oclif.hooks).
 //   chunk-*.js, …      code shared by several of them: @oclif/core, the AWS SDK clients, src/.
-//   deflate-worker.js  the worker thread of src/bundle/write.ts (a file of its own: new Worker() needs a path).
 // and dist/sample-app/: the sample app `ebws local up` runs, with its dependencies.
 // Why: a cold `ebws listeners show` spent most of its time resolving, reading and compiling ~900 small modules of
 // node_modules. The bundle has no module resolution at all, a run reads only the files of its command, and the
@@ -259,8 +258,8 @@ const cli = await build({
   outdir,
   format: 'esm',
   splitting: true,
-  // One directory for every file: import.meta.url means dist/cli/ wherever a module landed (src/bundle/write.ts finds
-  // deflate-worker.js beside itself).
+  // One directory for every file: import.meta.url means dist/cli/ wherever a module landed (src/package-root.ts walks
+  // up from it).
   chunkNames: '[name]-[hash]',
   banner: {js: commonJsGlobals},
   plugins: [
@@ -285,7 +284,6 @@ for (const file of Object.keys(cli.metafile.outputs).filter((f) => f.endsWith('.
   if (/^export default require_\w+\(\);$/m.test(readFileSync(join(root, file), 'utf8')))
     throw new Error(`${file}: a CommonJS module reached by a dynamic import() (only its default export would be there)`)
 }
-await build({...common, entryPoints: {'deflate-worker': 'src/bundle/deflate-worker.ts'}, outdir, format: 'esm'})
 writeFileSync(join(outdir, 'meta.json'), JSON.stringify(cli.metafile))
 
 // The sample app `ebws local up` runs, with express, helmet and socket.io inlined: an installed ebws has no
