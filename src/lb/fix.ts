@@ -21,7 +21,9 @@ export interface Fixed {
 /** `listeners fix` for any load balancer type: detect from round trip 1, then the type's adapter plans and applies. */
 export async function fixAnyListeners(clients: AwsClients, intent: FixIntent<FixOptions>): Promise<Fixed> {
   checkCertificateInput(intent)
-  const first = await firstRoundTrip(clients, intent.environmentName, ['elb', 'elbv2', 'ec2'])
+  // EC2 first (the security groups are read on every type), then ELBv2 (Beanstalk's default load balancer is an ALB),
+  // as show does: each is loaded only while round trip 1 is unanswered, so an ALB fix does not load the CLB client.
+  const first = await firstRoundTrip(clients, intent.environmentName, ['ec2', 'elbv2', 'elb'])
   const detected = detectLoadBalancer(first.environment)
   const adapter = adapterFor(detected.type)
   // The security groups are made to admit the listener ports around the adapter's fix (src/security-groups).

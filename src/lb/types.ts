@@ -70,10 +70,11 @@ export interface FirstRoundTrip {
 }
 
 /**
- * What an adapter's own reads found about the load balancer's exposure, handed to `listeners show`'s security-groups
- * read (src/security-groups/read.ts) through ShowInput.onDescribed, so that it does not describe the load balancer a
- * second time: the listener ports always; the scheme and security groups when the adapter's reads name them (a CLB's
- * DescribeLoadBalancers does; an ALB's or NLB's reads do not, and the security-groups read describes it itself).
+ * What an adapter's own reads found about the load balancer's exposure, handed to the security-groups read of
+ * `listeners show` and `fix` (src/security-groups/read.ts) through ShowInput.onDescribed (FixIntent.onDescribed), so
+ * that it does not describe the load balancer a second time: the listener ports always; the scheme and security
+ * groups when the adapter's reads name them (a CLB's DescribeLoadBalancers does; an ALB's or NLB's reads do not, and
+ * the security-groups read describes it itself).
  */
 export interface DescribedLoadBalancer {
   listenerPorts: number[]
@@ -121,6 +122,8 @@ export interface FixIntent<Classic = unknown> {
   confirmSecurityGroups?: ((plan: unknown) => Promise<void>) | undefined
   /** What the snapshot records besides the load balancer, read when the adapter writes it (before its first write). */
   snapshotRecords?: (() => SnapshotRecords) | undefined
+  /** As ShowInput.onDescribed: `listeners fix`'s security-groups read takes what the adapter's reads found. */
+  onDescribed?: ((lb: DescribedLoadBalancer) => void) | undefined
 }
 
 /**

@@ -14,7 +14,7 @@ import {predefinedPolicyExists} from '../elb/read-state.ts'
 import type {CertificateInfo} from '../elb/model.ts'
 import {changeClb, ensureReady} from '../lb/classic/change.ts'
 import {planned} from '../lb/pipeline.ts'
-import type {ApplyTo, PlannedStep, SnapshotRecords} from '../lb/types.ts'
+import type {ApplyTo, DescribedLoadBalancer, PlannedStep, SnapshotRecords} from '../lb/types.ts'
 import {
   changedOptionSettings,
   ebextensionsConfig,
@@ -56,6 +56,8 @@ export interface FixOptions {
   first?: {environment: EnvironmentInfo} | undefined
   /** What the snapshot records beside the CLB (FixIntent.snapshotRecords). */
   snapshotRecords?: (() => SnapshotRecords) | undefined
+  /** Handed DescribeLoadBalancers' answer, for the security-groups read (FixIntent.onDescribed). */
+  onDescribed?: ((lb: DescribedLoadBalancer) => void) | undefined
 }
 
 export interface FixResult {
@@ -204,7 +206,7 @@ export async function fixListeners(clients: AwsClients, o: FixOptions): Promise<
   const tlsCheck = o.tlsPolicy === RECOMMENDED_SSL_POLICY ? undefined : predefinedPolicyExists(clients, o.tlsPolicy)
   tlsCheck?.catch(() => undefined)
   const early = earlyCertificateCalls(clients, o)
-  let observed = await observeEnvironment(clients, o.environmentName, {first: o.first})
+  let observed = await observeEnvironment(clients, o.environmentName, {first: o.first, onDescribed: o.onDescribed})
   if (tlsCheck && !(await tlsCheck)) {
     throw badInput(
       'TLS_POLICY_UNKNOWN',

@@ -8,7 +8,13 @@ import {shellWord} from '../format/shell.ts'
 import type {SignalGuard} from '../cli/interrupt.ts'
 import {guardSignals} from '../cli/interrupt.ts'
 import {defaultBackupPath, writeSnapshotFile} from '../lb/pipeline.ts'
-import type {DetectedLoadBalancer, FirstRoundTrip, FixIntent, SnapshotRecords} from '../lb/types.ts'
+import type {
+  DescribedLoadBalancer,
+  DetectedLoadBalancer,
+  FirstRoundTrip,
+  FixIntent,
+  SnapshotRecords,
+} from '../lb/types.ts'
 import type {IngressStep, SecurityGroupsSnapshot} from './model.ts'
 import {isOpen, planIngress, SECURITY_GROUPS_SNAPSHOT} from './model.ts'
 import {readExposure} from './read.ts'
@@ -62,45 +68,50 @@ export async function fixWithReachablePorts<R>(
   const {intent, first, detected} = input
   // Writing .ebextensions changes nothing in AWS; neither does this.
   if (intent.emitEbextensionsDir) return {result: await fix(intent)}
-  const read = () => readExposure(clients, {environmentId: first.environment.environmentId, detected})
-  const before = await read()
-  const ports = [...before.listenerPorts, intent.classic.ports.httpsPort, intent.classic.ports.httpPort]
-  const plan = planIngress(before, ports, {
-    writesSettings: intent.classic.applyTo !== 'elb',
-    openUnmanaged: Boolean(intent.openSecurityGroup),
-  })
-  if (plan.refused.length > 0) {
-    const groups = [...new Set(plan.refused.map((r) => r.groupId))].join(', ')
-    const list = plan.refused.map((r) => r.port).join(', ')
-    throw badInput(
-      'UNSAFE_CHANGE',
-      `Port ${list} is not open to the internet on ${groups}, a security group Elastic Beanstalk does not manage (set through the SecurityGroups option). ebws does not change it without --open-security-group; nothing was changed.`,
-      [
-        `Re-run with --open-security-group to add ${plan.refused.map((r) => `TCP ${r.port} from 0.0.0.0/0`).join(' and ')} to ${groups}.`,
-        ...plan.refused.map((r) => ingressCliCommand('authorize', {...r, cidr: '0.0.0.0/0'}, first.region)),
-      ],
-      {groups: plan.refused},
-    )
-  }
-  const sg: SecurityGroupFix = {
-    steps: plan.steps,
-    commands: plan.steps.map((s) => ingressCliCommand('authorize', s, first.region)),
-    added: [],
-    openedByBeanstalk: [],
-    closedAfter: [],
-    verified: false,
-    notes: plan.notes.filter(Boolean),
-  }
-  if (intent.dryRun) {
-    try {
-      return {result: await fix(intent), securityGroups: sg}
-    } catch (error) {
-      // A plan refused once it was shown (a shared ALB without --change-shared-listeners) carries this step too.
-      if (error instanceof ErrorWithResult && typeof error.result === 'object' && error.result !== null)
-        Object.assign(error.result, {securityGroups: sg})
-      throw error
+  const read = (described?: Promise<DescribedLoadBalancer | undefined>) =>
+    readExposure(clients, {environmentId: first.environment.environmentId, detected, described})
+  // The groups are read beside the adapter's own reads, taking what those found about the load balancer (a CLB's
+  // DescribeLoadBalancers; an ALB's DescribeListeners) instead of describing it again, as `listeners show` does
+  // (src/lb/show.ts). The adapter writes nothing before it confirms, and its confirm waits for this plan (wrap,
+  // below): a refused plan still stops before the first write. An adapter that hands nothing (or settles, or
+  // confirms first) leaves the read to describe the load balancer itself.
+  let onDescribed!: (lb: DescribedLoadBalancer | undefined) => void
+  const described = new Promise<DescribedLoadBalancer | undefined>((resolve) => (onDescribed = resolve))
+  let plan!: ReturnType<typeof planIngress>
+  let sg!: SecurityGroupFix
+  let early!: IngressStep[]
+  const planning = read(described).then((before) => {
+    const ports = [...before.listenerPorts, intent.classic.ports.httpsPort, intent.classic.ports.httpPort]
+    plan = planIngress(before, ports, {
+      writesSettings: intent.classic.applyTo !== 'elb',
+      openUnmanaged: Boolean(intent.openSecurityGroup),
+    })
+    if (plan.refused.length > 0) {
+      const groups = [...new Set(plan.refused.map((r) => r.groupId))].join(', ')
+      const list = plan.refused.map((r) => r.port).join(', ')
+      throw badInput(
+        'UNSAFE_CHANGE',
+        `Port ${list} is not open to the internet on ${groups}, a security group Elastic Beanstalk does not manage (set through the SecurityGroups option). ebws does not change it without --open-security-group; nothing was changed.`,
+        [
+          `Re-run with --open-security-group to add ${plan.refused.map((r) => `TCP ${r.port} from 0.0.0.0/0`).join(' and ')} to ${groups}.`,
+          ...plan.refused.map((r) => ingressCliCommand('authorize', {...r, cidr: '0.0.0.0/0'}, first.region)),
+        ],
+        {groups: plan.refused},
+      )
     }
-  }
+    sg = {
+      steps: plan.steps,
+      commands: plan.steps.map((s) => ingressCliCommand('authorize', s, first.region)),
+      added: [],
+      openedByBeanstalk: [],
+      closedAfter: [],
+      verified: false,
+      notes: plan.notes.filter(Boolean),
+    }
+    early = plan.steps.filter((s) => s.when === 'before')
+    if (!intent.dryRun && plan.steps.length > 0) for (const c of sg.commands) intent.say(`Security group plan: ${c}`)
+  })
+  planning.catch(() => undefined)
   // The adapter's snapshot records the rules ebws added (exactly as authorized), so `listeners restore` removes them.
   const records = (): SnapshotRecords => ({securityGroups: {added: sg.added.map(authorizedRule)}})
 
@@ -160,7 +171,6 @@ export async function fixWithReachablePorts<R>(
       {details: {signal}},
     )
   }
-  const early = plan.steps.filter((s) => s.when === 'before')
   let opened = false
   const openEarly = async () => {
     if (opened) return
@@ -187,11 +197,12 @@ export async function fixWithReachablePorts<R>(
     intent.say(`Saved the security group rules ebws adds to ${file}`)
     sg.notes.push(`Undo the rules ebws added with: ebws listeners restore --from ${shellWord(file)}`)
   }
-  if (plan.steps.length > 0) for (const c of sg.commands) intent.say(`Security group plan: ${c}`)
   // The adapter asks (on a terminal) right before its first write: the early rules go in once that is agreed.
   const wrap =
     <P>(confirm: ((plan: P) => Promise<void>) | undefined) =>
     async (p: P) => {
+      onDescribed(undefined)
+      await planning
       await confirm?.(p)
       await openEarly()
       // The adapter's own guard starts right after this returns (no await in between).
@@ -237,15 +248,33 @@ export async function fixWithReachablePorts<R>(
     return {result, securityGroups: sg}
   }
 
+  const started = fix({
+    ...intent,
+    onDescribed,
+    confirm: wrap(intent.confirm),
+    snapshotRecords: records,
+    classic: {...intent.classic, onDescribed, confirm: wrap(intent.classic.confirm), snapshotRecords: records},
+  })
+  started.then(
+    () => onDescribed(undefined),
+    () => onDescribed(undefined),
+  )
+  // A refused plan first (the adapter, waiting on it to confirm, then writes nothing), then the adapter's outcome.
+  await planning
+  if (intent.dryRun) {
+    try {
+      return {result: await started, securityGroups: sg}
+    } catch (error) {
+      // A plan refused once it was shown (a shared ALB without --change-shared-listeners) carries this step too.
+      if (error instanceof ErrorWithResult && typeof error.result === 'object' && error.result !== null)
+        Object.assign(error.result, {securityGroups: sg})
+      throw error
+    }
+  }
   try {
     let result: R
     try {
-      result = await fix({
-        ...intent,
-        confirm: wrap(intent.confirm),
-        snapshotRecords: records,
-        classic: {...intent.classic, confirm: wrap(intent.classic.confirm), snapshotRecords: records},
-      })
+      result = await started
       if (!opened && early.length > 0) {
         // The listeners needed no change, so nobody asked yet, and no snapshot was saved: save one of the rules
         // before the first write (each rule is recorded in it once added).

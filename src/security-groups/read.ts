@@ -14,8 +14,8 @@ interface LoadBalancerFacts {
 }
 
 /**
- * What the load-balancer adapter's own reads found (`listeners show`: ShowInput.onDescribed), or undefined when it
- * handed nothing; absent, the load balancer is read here in full (`listeners fix` reads the groups before it).
+ * What the load-balancer adapter's own reads found (ShowInput.onDescribed, FixIntent.onDescribed), or undefined when
+ * it handed nothing; absent (the read-back after a fix), the load balancer is read here in full.
  */
 type Described = Promise<DescribedLoadBalancer | undefined> | undefined
 

@@ -130,7 +130,14 @@ export async function fixAlb(
   })
   const say = intent.say
   const sslPolicy = intent.sslPolicy ?? DEFAULT_SSL_POLICY
-  const [observed, policyKnown] = await Promise.all([observeElbv2(clients, input), sslPolicyExists(clients, sslPolicy)])
+  const [observed, policyKnown] = await Promise.all([
+    // The listener ports, for the security-groups read (src/security-groups/fix.ts), as showElbv2 hands them.
+    observeElbv2(clients, input).then((o) => {
+      intent.onDescribed?.({listenerPorts: o.state.listeners.map((l) => l.port)})
+      return o
+    }),
+    sslPolicyExists(clients, sslPolicy),
+  ])
   // A shared ALB: this environment's rules change; its listeners only with --change-shared-listeners (shared-fix.ts).
   const shared = observed.shared ? sharedContext(observed, env, intent) : undefined
   if (!policyKnown) {

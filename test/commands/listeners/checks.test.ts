@@ -170,8 +170,8 @@ describe('checks before the first write, and no unneeded call', () => {
     const DNS_READS = ['ListHostedZones']
     // The security groups (src/security-groups, issue 17 §3): DescribeSecurityGroups on the environment's tag, in
     // round trip 2 (a group Beanstalk did not make costs one DescribeSecurityGroups by id after). show takes the
-    // load balancer's groups and listener ports from the adapter's own DescribeLoadBalancers (issue 13 §7); fix reads
-    // them before the adapter does, with a DescribeLoadBalancers of its own.
+    // load balancer's groups and listener ports from the adapter's own DescribeLoadBalancers (issue 13 §7), and so does
+    // fix (issue 16 §3).
     const SG_SHOW_READS = ['DescribeSecurityGroups']
     // An ALB/NLB: the listeners, the load balancer's attributes and target groups (round trip 2), each listener's
     // rules, each HTTPS/TLS listener's certificates and each target group's attributes (round trip 3). The
@@ -297,13 +297,9 @@ describe('checks before the first write, and no unneeded call', () => {
         const r = await run('listeners', 'fix', '-e', s.environmentName, ...flags(s), '--dry-run')
         assert.equal(r.code, 0, `${name}: ${r.stdout}${r.stderr}`)
         assert.deepEqual(sorted(bench.calls.actions({service: 'acm'})), acm, name)
-        // Reads: the environment, the CLB, the security groups (with their own DescribeLoadBalancers), the settings
-        // validation; nothing else.
-        assert.deepEqual(
-          sorted(bench.calls.actions({service: 'elb'})),
-          sorted([...CLB_READS, 'DescribeLoadBalancers']),
-          name,
-        )
+        // Reads: the environment, the CLB (whose description the security groups read takes), the security groups,
+        // the settings validation; nothing else.
+        assert.deepEqual(sorted(bench.calls.actions({service: 'elb'})), sorted(CLB_READS), name)
         assert.deepEqual(bench.calls.actions({service: 'ec2'}), ['DescribeSecurityGroups'], name)
         // (ValidateConfigurationSettings only when there are option settings to write.)
         assert.deepEqual(
@@ -315,6 +311,93 @@ describe('checks before the first write, and no unneeded call', () => {
         )
         assert.ok(bench.calls.count({action: 'ValidateConfigurationSettings'}) <= 1, name)
       }
+    })
+
+    // issue 16 §3: fix's security-groups read takes the load balancer's description from the adapter's own reads
+    // (FixIntent.onDescribed), as show does, beside them: each load balancer is described once, and the listeners
+    // read once, with no round trip more.
+    const fixCalls = async (environmentName: string, args: string[]) => {
+      bench.calls.clear()
+      bench.faults.latency(100)
+      try {
+        const r = await run('listeners', 'fix', '-e', environmentName, ...args)
+        assert.equal(r.code, 0, r.stdout + r.stderr)
+      } finally {
+        bench.faults.clear()
+      }
+      return {actions: actions(), path: bench.calls.criticalPath()}
+    }
+
+    it('listeners fix on a CLB: the load balancer described once (dry run and applied)', async () => {
+      const s = await createScenario(bench, {
+        certificates: [{kind: 'rsa2048', domain: 'app.example.com'}],
+        settings: () => LAYOUT_SETTINGS.tcp80(),
+      })
+      const cert = ['--certificate-arn', s.certificates[0]!.arn]
+      // The environment, the CLB (its DescribeLoadBalancers handed to the groups read, beside which
+      // DescribeSecurityGroups goes), the certificate and the settings validation. (Before: a second
+      // DescribeLoadBalancers, and 4 round trips.)
+      const SETTINGS_CHECK = ['DescribeCertificate', 'ValidateConfigurationSettings']
+      const dry = await fixCalls(s.environmentName, [...cert, '--dry-run'])
+      assert.deepEqual(dry.actions, sorted([...ENV_READS, ...CLB_READS, 'DescribeSecurityGroups', ...SETTINGS_CHECK]))
+      assert.equal(dry.path, 3)
+      // Applied (--no-wait: no read-back of the groups): the same reads, the writes, the CLB read back once, the
+      // environment's update and its events. (Before: 3 DescribeLoadBalancers, 10 round trips.)
+      const applied = await fixCalls(s.environmentName, [...cert, '--no-wait', '--backup-file', join(dir, 'clb.json')])
+      assert.deepEqual(
+        applied.actions,
+        sorted([
+          ...ENV_READS,
+          ...CLB_READS,
+          'DescribeSecurityGroups',
+          ...SETTINGS_CHECK,
+          ...['CreateLoadBalancerListeners', 'CreateLoadBalancerListeners', 'CreateLoadBalancerPolicy'],
+          ...['DeleteLoadBalancerListeners', 'SetLoadBalancerPoliciesOfListener'],
+          ...['UpdateEnvironment', 'DescribeEnvironments', 'DescribeEvents'],
+          ...CLB_READS,
+        ]),
+      )
+      assert.equal(applied.path, 9)
+    })
+
+    it('listeners fix on an ALB: the load balancer described once, its listeners read once (dry run and applied)', async () => {
+      const s = await createAlbScenario(bench, {certificates: [{kind: 'rsa2048', domain: 'app.example.com'}]})
+      const dry = await fixCalls(s.environmentName, ['--domain', 'app.example.com', '--dry-run'])
+      const applied = await fixCalls(s.environmentName, [
+        '--domain',
+        'app.example.com',
+        '--no-wait',
+        '--backup-file',
+        join(dir, 'alb.json'),
+      ])
+      // The environment, the ALB's reads (their DescribeListeners' ports handed to the groups read, which describes
+      // the load balancer for its groups beside DescribeSecurityGroups), ACM, the SSL policy and the settings
+      // validation. (Before: a second DescribeListeners, and 6 round trips.)
+      const ALB_FIX_READS = [
+        ...ENV_READS,
+        ...ELBV2_READS,
+        'DescribeRules',
+        'DescribeTargetGroupAttributes',
+        'DescribeLoadBalancers',
+        'DescribeSecurityGroups',
+        'ListCertificates',
+        'DescribeSSLPolicies',
+        'ValidateConfigurationSettings',
+      ]
+      assert.deepEqual(dry.actions, sorted(ALB_FIX_READS))
+      assert.equal(dry.path, 5)
+      // Applied (--no-wait): the same reads, the settings update, the listener change, and the ALB read back twice
+      // by the adapter (after the update, and to verify). (Before: 4 DescribeListeners, 11 round trips.)
+      assert.deepEqual(
+        applied.actions,
+        sorted([
+          ...ALB_FIX_READS,
+          ...['UpdateEnvironment', 'DescribeEnvironments', 'DescribeEvents', 'ModifyListener'],
+          ...['DescribeListeners', 'DescribeLoadBalancerAttributes', 'DescribeTargetGroupAttributes'],
+          ...['DescribeListeners', 'DescribeLoadBalancerAttributes', 'DescribeTargetGroupAttributes'],
+        ]),
+      )
+      assert.equal(applied.path, 10)
     })
   })
 })
