@@ -59,16 +59,30 @@ export function writeLocalHeader(
 ): void {
   h.writeUInt32LE(0x04034b50, at)
   h.writeUInt16LE(VERSION_NEEDED, at + 4)
-  h.writeUInt16LE(nameFlags(name, nameBytes), at + 6)
-  h.writeUInt16LE(e.method, at + 8)
-  h.writeUInt16LE(DOS_TIME, at + 10)
-  h.writeUInt16LE(DOS_DATE, at + 12)
-  h.writeUInt32LE(e.crc32 >>> 0, at + 14)
-  h.writeUInt32LE(e.compressedSize, at + 18)
-  h.writeUInt32LE(e.size, at + 22)
-  h.writeUInt16LE(nameBytes, at + 26)
+  writeSharedFields(h, at + 6, e, name, nameBytes)
   h.writeUInt16LE(0, at + 28)
   h.write(name, at + 30, nameBytes, 'utf8')
+}
+
+/**
+ * The fields a local header (at +6) and a central directory header (at +8) share, in the same order (APPNOTE 4.3.7
+ * and 4.3.12): flags, method, time, date, crc-32, compressed size, size, file name length.
+ */
+function writeSharedFields(
+  h: Buffer,
+  at: number,
+  e: Omit<ZipEntryMeta, 'offset'>,
+  name: string,
+  nameBytes: number,
+): void {
+  h.writeUInt16LE(nameFlags(name, nameBytes), at)
+  h.writeUInt16LE(e.method, at + 2)
+  h.writeUInt16LE(DOS_TIME, at + 4)
+  h.writeUInt16LE(DOS_DATE, at + 6)
+  h.writeUInt32LE(e.crc32 >>> 0, at + 8)
+  h.writeUInt32LE(e.compressedSize, at + 12)
+  h.writeUInt32LE(e.size, at + 16)
+  h.writeUInt16LE(nameBytes, at + 20)
 }
 
 /** Offset, inside a local header, of the crc/compressed size/size fields (patched after streaming a large file). */
@@ -79,14 +93,7 @@ export function writeCentralHeader(h: Buffer, at: number, e: ZipEntryMeta, name:
   h.writeUInt32LE(0x02014b50, at)
   h.writeUInt16LE(VERSION_MADE_BY, at + 4)
   h.writeUInt16LE(VERSION_NEEDED, at + 6)
-  h.writeUInt16LE(nameFlags(name, nameBytes), at + 8)
-  h.writeUInt16LE(e.method, at + 10)
-  h.writeUInt16LE(DOS_TIME, at + 12)
-  h.writeUInt16LE(DOS_DATE, at + 14)
-  h.writeUInt32LE(e.crc32 >>> 0, at + 16)
-  h.writeUInt32LE(e.compressedSize, at + 20)
-  h.writeUInt32LE(e.size, at + 24)
-  h.writeUInt16LE(nameBytes, at + 28)
+  writeSharedFields(h, at + 8, e, name, nameBytes)
   h.fill(0, at + 30, at + 38) // extra length, comment length, disk number start, internal attributes: all 0
   const dosDir = (e.mode & 0o170000) === S_IFDIR ? 0x10 : 0
   h.writeUInt32LE(((e.mode << 16) | dosDir) >>> 0, at + 38)
