@@ -88,6 +88,27 @@ describe('listeners restore removes the security group rules fix added (local AW
       ),
     ).sort()
   }
+  /** Someone else removes TCP 443 from 0.0.0.0/0, with the AWS CLI (not through ebws, not through the proxy). */
+  async function revokeHttpsWithAwsCli(groupId: string): Promise<void> {
+    await exec(
+      'aws',
+      [
+        'ec2',
+        'revoke-security-group-ingress',
+        '--group-id',
+        groupId,
+        '--protocol',
+        'tcp',
+        '--port',
+        '443',
+        '--cidr',
+        '0.0.0.0/0',
+        '--endpoint-url',
+        bench.direct.moto,
+      ],
+      {env},
+    )
+  }
   const groupOf = async (name: string) =>
     json<{securityGroups: {groups: Array<{id: string}>}}>(
       await runCli(['listeners', 'show', '-e', name, '--json'], {env}),
@@ -187,24 +208,7 @@ describe('listeners restore removes the security group rules fix added (local AW
 
   it('CLB: a rule re-made by someone else after fix (same port and CIDR, their description) is kept', async () => {
     const {groupId, backup} = await fixedClb('remade.example.com')
-    await exec(
-      'aws',
-      [
-        'ec2',
-        'revoke-security-group-ingress',
-        '--group-id',
-        groupId,
-        '--protocol',
-        'tcp',
-        '--port',
-        '443',
-        '--cidr',
-        '0.0.0.0/0',
-        '--endpoint-url',
-        bench.direct.moto,
-      ],
-      {env},
-    )
+    await revokeHttpsWithAwsCli(groupId)
     await ec2.send(
       new AuthorizeSecurityGroupIngressCommand({
         GroupId: groupId,
@@ -225,24 +229,7 @@ describe('listeners restore removes the security group rules fix added (local AW
 
   it('listeners already in shape, only the rule missing: fix saves the rule alone, and restore removes just it', async () => {
     const {s, groupId} = await fixedClb('rule-only.example.com')
-    await exec(
-      'aws',
-      [
-        'ec2',
-        'revoke-security-group-ingress',
-        '--group-id',
-        groupId,
-        '--protocol',
-        'tcp',
-        '--port',
-        '443',
-        '--cidr',
-        '0.0.0.0/0',
-        '--endpoint-url',
-        bench.direct.moto,
-      ],
-      {env},
-    )
+    await revokeHttpsWithAwsCli(groupId)
     const backup = join(dir, `${s.environmentName}-rule-only.json`)
     const fixed = await runCli(
       [
@@ -410,24 +397,7 @@ describe('listeners restore removes the security group rules fix added (local AW
       while (!read('elb', 'DescribeLoadBalancers') || !read('elasticbeanstalk', 'DescribeConfigurationSettings'))
         await new Promise((res) => setTimeout(res, 20))
       await new Promise((res) => setTimeout(res, 300))
-      await exec(
-        'aws',
-        [
-          'ec2',
-          'revoke-security-group-ingress',
-          '--group-id',
-          groupId,
-          '--protocol',
-          'tcp',
-          '--port',
-          '443',
-          '--cidr',
-          '0.0.0.0/0',
-          '--endpoint-url',
-          bench.direct.moto,
-        ],
-        {env},
-      )
+      await revokeHttpsWithAwsCli(groupId)
       r = await running
     } finally {
       bench.faults.clear()
