@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// The ebws command: loads the CLI bundle (dist/cli/ebws.js, built by scripts/build-cli.ts) and runs oclif.
-import * as nodeModule from 'node:module'
+// The ebws command: loads the CLI bundle (dist/cli/ebws.cjs, built by scripts/build-cli.ts) and runs oclif.
+import {fileURLToPath} from 'node:url'
 import * as v8 from 'node:v8'
 
 // package.json engines: zlib.crc32 (bundles and deploys) is Node 22.2+.
@@ -12,9 +12,6 @@ if (major < 22 || (major === 22 && minor < 2)) {
   process.exit(2)
 }
 
-// Node's compile cache (module.enableCompileCache is Node 22.8+; NODE_DISABLE_COMPILE_CACHE=1 turns it off).
-nodeModule.enableCompileCache?.()
-
 // `bundle` and `deploy` list and zip a whole app tree: tens of thousands of objects that live, and the young
 // generation V8 grows for them (to 3 × 16 MiB) stays resident. 1 MiB semi-spaces that do not grow: on the
 // 20,000-file tree of bench/bundle.ts, ~40 MiB less peak RSS for no measurable CPU. Set before any allocation that
@@ -24,7 +21,9 @@ if (process.argv[2] === 'bundle' || process.argv[2] === 'deploy') {
   v8.setFlagsFromString('--semi-space-growth-factor=1')
 }
 
-// Not awaited: on an error oclif calls process.exit() from inside execute(), and exiting while this module's
-// top-level await is still pending makes Node print "Warning: Detected unsettled top-level await" after our message.
-// execute() handles its own errors, so the promise never rejects.
-void import('../dist/cli/ebws.js').then(({execute}) => execute({dir: import.meta.url}))
+// Imported after the check above, since an older Node cannot link it (zlib.crc32). Not awaited: on an error oclif
+// calls process.exit() from inside execute(), and exiting while this module's top-level await is still pending makes
+// Node print "Warning: Detected unsettled top-level await" after our message. execute() handles its own errors.
+void import('./load-cli.js').then(({loadCli}) =>
+  loadCli(fileURLToPath(new URL('../dist/cli', import.meta.url)), 'ebws.cjs').execute({dir: import.meta.url}),
+)

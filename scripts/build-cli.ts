@@ -1,14 +1,14 @@
-// Bundles the CLI with esbuild into dist/cli/, as ES modules split by command:
-//   ebws.js            oclif's execute() and COMMANDS, a stand-in per command (package.json oclif.commands,
-//                      "explicit" strategy) that imports the command when it runs.
-//   command-<id>.js    one per command (command-listeners-show.js), oclif's plugins' commands (help, version, autocomplete) included.
-//   help.js            the help class (oclif.helpClass); not-found.js, the command_not_found hook (oclif.hooks).
-//   chunk-*.js, …      code shared by several of them: @oclif/core, the AWS SDK clients, src/.
+// Bundles the CLI with esbuild into dist/cli/, split by command, as CommonJS modules (.cjs):
+//   ebws.cjs            oclif's execute() and COMMANDS, a stand-in per command (package.json oclif.commands,
+//                       "explicit" strategy) that requires the command when it runs.
+//   command-<id>.cjs    one per command (command-listeners-show.cjs), oclif's plugins' commands (help, version, autocomplete) included.
+//   help.cjs            the help class (oclif.helpClass); not-found.cjs, the command_not_found hook (oclif.hooks).
+//   chunk-*.cjs, …      code shared by several of them: @oclif/core, the AWS SDK clients, src/.
 // and dist/sample-app/: the sample app `ebws local up` runs, with its dependencies.
 // Why: a cold `ebws listeners show` spent most of its time resolving, reading and compiling ~900 small modules of
 // node_modules. The bundle has no module resolution at all, a run reads only the files of its command, and the
-// installed package needs no dependencies: what it runs is what the tests ran. bin/run.js imports ebws.js, with
-// Node's compile cache (bench/startup.ts).
+// installed package needs no dependencies: what it runs is what the tests ran. bin/run.js loads ebws.cjs through
+// bin/load-cli.js, with a V8 code cache made at exit (bench/startup.ts).
 // The library (dist/src, with types) is still tsc's output; the tests run this bundle through bin/run.js.
 // Run: node scripts/build-cli.ts (part of `npm run build`).
 import {copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
@@ -16,7 +16,7 @@ import {createRequire} from 'node:module'
 import {dirname, join, relative} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {build, type BuildOptions, type Plugin} from 'esbuild'
+import {build, type BuildOptions, type Plugin, transformSync} from 'esbuild'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const outdir = join(root, 'dist', 'cli')
@@ -57,12 +57,12 @@ const pluginCommands: Array<{id: string; file: string; envelope?: string}> = [
   {id: 'autocomplete:script', file: pluginFile('@oclif/plugin-autocomplete', 'commands/autocomplete/script.js')},
 ]
 
-// Every command is an entry of its own (dist/cli/command-<id>.js) and esbuild splits the code they share into
+// Every command is an entry of its own (dist/cli/command-<id>.cjs) and esbuild splits the code they share into
 // chunks: a run loads oclif, the entry below and the one command's module graph, tree-shaken. (The earlier single
 // CommonJS file wrapped every module in a lazy initializer, which defeats tree shaking: importing an SDK client's
 // index then built its aggregated client of every operation, ~28 ms for EC2 alone on each `listeners show`.)
 // oclif reads a command's flags and help from oclif.manifest.json and touches COMMANDS[id] only to run it, so
-// COMMANDS holds a stand-in per command whose run() imports the real class and runs it. `oclif manifest` (npm run
+// COMMANDS holds a stand-in per command whose run() loads the real class and runs it. `oclif manifest` (npm run
 // build) needs the real classes: EBWS_OCLIF_MANIFEST=1 loads them all up front.
 const entryFile = (id: string) => `command-${id.split(':').join('-')}`
 const pluginCommandModule = (id: string): string => {
@@ -94,9 +94,9 @@ const entry = [
   `const load = {`,
   ...Object.entries(commandSource).map(([id, src]) => `  ${JSON.stringify(id)}: () => import(${JSON.stringify(src)}),`),
   `}`,
-  `export const COMMANDS = {}`,
+  `const standIns = {}`,
   `for (const [id, importCommand] of Object.entries(load)) {`,
-  `  COMMANDS[id] = {`,
+  `  standIns[id] = {`,
   `    async run(argv, config) {`,
   `      const Real = (await importCommand()).default`,
   `      Real.id = this.id`,
@@ -105,8 +105,11 @@ const entry = [
   `    },`,
   `  }`,
   `}`,
-  `if (process.env.EBWS_OCLIF_MANIFEST === '1')`,
-  `  for (const [id, importCommand] of Object.entries(load)) COMMANDS[id] = (await importCommand()).default`,
+  // oclif awaits what it reads from the target (Plugin.loadCommandsFromTarget), so for `oclif manifest` COMMANDS is a
+  // promise of the real classes: no top-level await, which a CommonJS module cannot have.
+  `export const COMMANDS = process.env.EBWS_OCLIF_MANIFEST === '1'`,
+  `  ? Promise.all(Object.entries(load).map(async ([id, importCommand]) => [id, (await importCommand()).default])).then(Object.fromEntries)`,
+  `  : standIns`,
 ].join('\n')
 // The help class and the not-found hook: entries of their own (package.json oclif.helpClass and oclif.hooks), loaded
 // by oclif only for help and for a mistyped command.
@@ -243,25 +246,21 @@ const httpThroughRequire: Plugin = {
 }
 
 rmSync(outdir, {recursive: true, force: true})
-// Modules of oclif and its plugins are CommonJS: in an ESM output they call require() and read __filename /
-// __dirname, which an ES module does not have. Each output file defines them for itself.
-const commonJsGlobals = [
-  "import {createRequire as __ebwsCreateRequire} from 'node:module';",
-  "import {fileURLToPath as __ebwsFileURLToPath} from 'node:url';",
-  'const require = __ebwsCreateRequire(import.meta.url);',
-  'const __filename = __ebwsFileURLToPath(import.meta.url);',
-  "const __dirname = __ebwsFileURLToPath(new URL('.', import.meta.url)).replace(/[\\\\/]$/, '');",
-].join(' ')
+// Split as ES modules (esbuild splits only those), then each output file turned into a CommonJS module: bin/load-cli.js
+// loads them with a V8 code cache made after the first run, which holds the functions that run compiled (Node's own
+// compile cache is made before a module runs: it holds only the top level, and every function a run calls was
+// compiled again on each run, ~45 ms of a cold ALB `listeners show`; bench/startup.ts).
 const cli = await build({
   ...common,
   entryPoints: {ebws: 'ebws-cli-entry', ...cliEntries},
   outdir,
   format: 'esm',
   splitting: true,
-  // One directory for every file: import.meta.url means dist/cli/ wherever a module landed (src/package-root.ts walks
-  // up from it).
+  outExtension: {'.js': '.cjs'},
+  write: false,
+  // One directory for every file: a chunk's relative imports and import.meta.url mean dist/cli/ wherever a module
+  // landed (src/package-root.ts walks up from it).
   chunkNames: '[name]-[hash]',
-  banner: {js: commonJsGlobals},
   plugins: [
     {
       name: 'ebws-cli-entry',
@@ -278,13 +277,43 @@ const cli = await build({
   ],
   metafile: true,
 })
-// esbuild gives a dynamic import() of a CommonJS module only `default` (`const {parse} = await import('yaml')` is
-// undefined): such a module is imported statically, in a module of its own (src/environment/eb-cli-yaml.ts).
-for (const file of Object.keys(cli.metafile.outputs).filter((f) => f.endsWith('.js'))) {
-  if (/^export default require_\w+\(\);$/m.test(readFileSync(join(root, file), 'utf8')))
-    throw new Error(`${file}: a CommonJS module reached by a dynamic import() (only its default export would be there)`)
+mkdirSync(outdir, {recursive: true})
+for (const file of cli.outputFiles) {
+  if (!file.path.endsWith('.cjs')) {
+    writeFileSync(file.path, file.contents)
+    continue
+  }
+  // esbuild gives a dynamic import() of a CommonJS module only `default` (`const {parse} = await import('yaml')` is
+  // undefined): such a module is imported statically, in a module of its own (src/environment/eb-cli-yaml.ts).
+  if (/^export default require_\w+\(\);$/m.test(file.text))
+    throw new Error(
+      `${file.path}: a CommonJS module reached by a dynamic import() (only its default export would be there)`,
+    )
+  writeFileSync(file.path, toCommonJs(file.text))
 }
 writeFileSync(join(outdir, 'meta.json'), JSON.stringify(cli.metafile))
+
+/**
+ * One output file of the split ES module build as a CommonJS module: its imports of other chunks become require()
+ * (a dynamic one a promise of it, as import() would be), import.meta.url this file's URL, strict as a module is.
+ * Other import() calls (oclif loading a plugin by URL) stay import().
+ */
+function toCommonJs(code: string): string {
+  const chunkImports = code.replace(
+    /\bimport\((["'])(\.\/[\w.-]+\.cjs)\1\)/g,
+    'Promise.resolve().then(() => require($1$2$1))',
+  )
+  const meta = chunkImports.includes('import.meta')
+  return transformSync(chunkImports, {
+    format: 'cjs',
+    platform: 'node',
+    target: 'node22',
+    define: meta ? {'import.meta.url': '__ebwsModuleUrl'} : {},
+    banner: `'use strict';${meta ? " const __ebwsModuleUrl = require('node:url').pathToFileURL(__filename).href;" : ''}`,
+    legalComments: 'inline',
+    logLevel: 'error',
+  }).code
+}
 
 // The sample app `ebws local up` runs, with express, helmet and socket.io inlined: an installed ebws has no
 // node_modules of the sample app (its dependencies are the workspace's), and one file pins the versions the tests

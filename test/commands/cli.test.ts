@@ -1,4 +1,4 @@
-// The CLI as shipped: bin/run.js loading the esbuild bundle (dist/cli/ebws.js and its chunks), oclif finding every command and the
+// The CLI as shipped: bin/run.js loading the esbuild bundle (dist/cli/ebws.cjs and its chunks), oclif finding every command and the
 // help class in the bundle. `npm test` builds first. (oclif's plugins in the bundle: plugins.test.ts.)
 import assert from 'node:assert/strict'
 import {readdirSync, readFileSync} from 'node:fs'
