@@ -4,6 +4,7 @@ import assert from 'node:assert/strict'
 import {spawnSync} from 'node:child_process'
 import {existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
+import {crc32} from 'node:zlib'
 import {describe, it} from 'node:test'
 import {fileURLToPath} from 'node:url'
 
@@ -50,6 +51,8 @@ function run(dir: string, cacheDir: string | undefined, argv = ['listeners', 'sh
 }
 
 const files = (dir: string) => (existsSync(dir) ? readdirSync(dir).sort() : [])
+/** Where the caches of the bundle in dir go, for a command key. */
+const folderOf = (cache: string, dir: string, key: string) => join(cache, crc32(dir).toString(16), key)
 
 describe('bin/load-cli.js', () => {
   it('loads the entry and the modules it requires once each, shared with Node’s require()', () => {
@@ -61,7 +64,7 @@ describe('bin/load-cli.js', () => {
     const dir = fixture()
     const cache = tempDir('ebws-load-cli-cache-')
     run(dir, cache)
-    const folder = join(cache, 'listeners-show')
+    const folder = folderOf(cache, dir, 'listeners-show')
     assert.deepEqual(files(folder), ['chunk-a.cjs', 'chunk-b.cjs', 'entry.cjs'])
     const before = files(folder).map((f) => statSync(join(folder, f)).mtimeMs)
     assert.deepEqual(run(dir, cache), {value: 'first', b: 'dynamic', loads: 1, same: true, dirname: dir})
@@ -72,14 +75,22 @@ describe('bin/load-cli.js', () => {
     )
     // Help, version or a mistyped command: the shared folder.
     run(dir, cache, ['--help'])
-    assert.deepEqual(files(join(cache, 'ebws')), ['chunk-a.cjs', 'chunk-b.cjs', 'entry.cjs'])
+    assert.deepEqual(files(folderOf(cache, dir, 'ebws')), ['chunk-a.cjs', 'chunk-b.cjs', 'entry.cjs'])
+    // Another install (another folder) of the same files: caches of its own, the first one's left as they are.
+    const other = fixture()
+    run(other, cache)
+    assert.deepEqual(files(folderOf(cache, other, 'listeners-show')), ['chunk-a.cjs', 'chunk-b.cjs', 'entry.cjs'])
+    assert.deepEqual(
+      files(folder).map((f) => statSync(join(folder, f)).mtimeMs),
+      before,
+    )
   })
 
   it('never runs a cache made for other source of the same length (V8 checks only the length)', () => {
     const dir = fixture('aaaa')
     const cache = tempDir('ebws-load-cli-cache-')
     assert.equal(run(dir, cache).value, 'aaaa')
-    const cacheFile = join(cache, 'listeners-show', 'chunk-a.cjs')
+    const cacheFile = join(folderOf(cache, dir, 'listeners-show'), 'chunk-a.cjs')
     const stale = readFileSync(cacheFile)
     const source = readFileSync(join(dir, 'chunk-a.cjs'), 'utf8')
     writeFileSync(join(dir, 'chunk-a.cjs'), source.replace('aaaa', 'bbbb'))
@@ -91,7 +102,7 @@ describe('bin/load-cli.js', () => {
     const dir = fixture()
     const cache = tempDir('ebws-load-cli-cache-')
     run(dir, cache)
-    const cacheFile = join(cache, 'listeners-show', 'entry.cjs')
+    const cacheFile = join(folderOf(cache, dir, 'listeners-show'), 'entry.cjs')
     const good = readFileSync(cacheFile)
     // The right source checksum in front of bytes V8 rejects.
     writeFileSync(cacheFile, Buffer.concat([good.subarray(0, 4), Buffer.alloc(good.length - 4, 7)]))
@@ -130,7 +141,8 @@ describe('bin/load-cli.js', () => {
     delete env.NODE_DISABLE_COMPILE_CACHE
     const first = spawnSync(process.execPath, [BIN, 'version', '--json'], {encoding: 'utf8', env})
     assert.equal(first.status, 0, first.stderr)
-    const folder = join(cache, `ebws-${process.versions.v8}-${process.arch}`, 'version')
+    const dist = fileURLToPath(new URL('../../../dist/cli', import.meta.url))
+    const folder = folderOf(join(cache, `ebws-${process.versions.v8}-${process.arch}`), dist, 'version')
     const written = files(folder)
     assert.ok(written.includes('ebws.cjs') && written.includes('command-version.cjs'), written.join(' '))
     const mtimes = written.map((f) => statSync(join(folder, f)).mtimeMs)
