@@ -152,18 +152,45 @@ const inquirerConfirmOnly: Plugin = {
   },
 }
 
-// @aws-sdk/client-ec2's schemas (dist-es/schemas/schemas_0.js, 1.35 MB, every shape of ~750 operations) survive
-// esbuild's tree shaking almost whole (1.03 MB kept for one operation; measured with a metafile), and building them
-// costs every `listeners show` ~100 ms. Kept here: the declarations reachable from the operations src/ec2/sdk.ts
-// imports, from errorTypeRegistries and from the file's own statements; every other export is left declared but
-// empty, and none of them is reachable from what ebws calls.
-const EC2_OPERATIONS = [...readFileSync(join(root, 'src/ec2/sdk.ts'), 'utf8').matchAll(/\b(\w+)Command\b/g)].map(
-  (m) => `${m[1]}$`,
-)
-const ec2SchemasUsedOnly: Plugin = {
-  name: 'ec2-schemas-used-only',
+// An AWS SDK client's schemas (dist-es/schemas/schemas_0.js: every shape of every operation, 1.35 MB for EC2's ~750)
+// survive esbuild's tree shaking almost whole (1.03 MB of EC2's kept for one operation; measured with a metafile),
+// and building them is paid on every run that loads the client (~100 ms for EC2; ~3-5 ms for Route 53 or ACM).
+// Kept here: the declarations reachable from the operations that src/aws/sdk/<client>.ts re-exports (a command, a
+// paginate<Operation>, or the commands a waitUntil<Name> sends), from errorTypeRegistries and from the file's own
+// statements; every other export is left declared but empty, and none of them is reachable from what ebws calls.
+const SDK_FACADES = join(root, 'src', 'aws', 'sdk')
+// S3 is left whole: its client sends commands of its own (CreateSession, for S3 Express) and @aws-sdk/lib-storage
+// sends the multipart upload's, neither through src/aws/sdk/s3.ts (and no `listeners` command loads S3).
+const SCHEMAS_WHOLE = ['s3.ts']
+const usedOperations = new Map<string, string[]>() // package name -> "<Operation>$" schema names
+for (const facade of readdirSync(SDK_FACADES).filter((f) => !SCHEMAS_WHOLE.includes(f))) {
+  const source = readFileSync(join(SDK_FACADES, facade), 'utf8')
+  const pkg = /from '(@aws-sdk\/client-[\w-]+)'/.exec(source)?.[1]
+  if (!pkg) throw new Error(`src/aws/sdk/${facade}: no @aws-sdk client re-exported`)
+  const names = [...source.matchAll(/^\s+(\w+),$/gm)].map((m) => m[1]!)
+  const operations = names.flatMap((name): string[] => {
+    const command = /^(\w+)Command$/.exec(name)?.[1]
+    if (command) return [command]
+    const paginated = /^paginate(\w+)$/.exec(name)?.[1]
+    if (paginated) return [paginated]
+    const waiter = /^waitUntil(\w+)$/.exec(name)?.[1]
+    if (!waiter) return []
+    const waiterFile = join(dirname(require.resolve(pkg)), '..', 'dist-es', 'waiters', `waitFor${waiter}.js`)
+    return [...readFileSync(waiterFile, 'utf8').matchAll(/new (\w+)Command\(/g)].map((m) => m[1]!)
+  })
+  usedOperations.set(
+    pkg,
+    operations.map((o) => `${o}$`),
+  )
+}
+const sdkSchemasUsedOnly: Plugin = {
+  name: 'sdk-schemas-used-only',
   setup(b) {
-    b.onLoad({filter: /client-ec2[\\/]dist-es[\\/]schemas[\\/]schemas_0\.js$/}, (args) => {
+    b.onLoad({filter: /@aws-sdk[\\/]client-[\w-]+[\\/]dist-es[\\/]schemas[\\/]schemas_0\.js$/}, (args) => {
+      const pkg = /(@aws-sdk[\\/]client-[\w-]+)[\\/]dist-es/.exec(args.path)![1]!.replace('\\', '/')
+      const operations = usedOperations.get(pkg)
+      // A client without a facade (none today) keeps its schemas whole.
+      if (operations === undefined) return undefined
       // Top-level statements: a line at column 0 starts one, unless it closes the one before.
       const statements: string[] = []
       for (const line of readFileSync(args.path, 'utf8').split('\n')) {
@@ -178,7 +205,7 @@ const ec2SchemasUsedOnly: Plugin = {
       })
       const roots = statements.flatMap((st, i) => {
         const name = /^(?:export )?(?:var|const|let) ([\w$]+)/.exec(st)?.[1]
-        return name === undefined || name === 'errorTypeRegistries' || EC2_OPERATIONS.includes(name) ? [i] : []
+        return name === undefined || name === 'errorTypeRegistries' || operations.includes(name) ? [i] : []
       })
       const keep = new Set<number>()
       const todo = [...roots]
@@ -271,7 +298,7 @@ const cli = await build({
     },
     pluginCommandEntries,
     inquirerConfirmOnly,
-    ec2SchemasUsedOnly,
+    sdkSchemasUsedOnly,
     httpThroughRequire,
     oclifNoEngineCheck,
   ],

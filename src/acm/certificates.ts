@@ -62,7 +62,7 @@ export const isIamServerCertificate = (arn: string): boolean =>
 /** Every ACM certificate in the region (all key types and statuses), following pagination. */
 export async function listCertificates(clients: AwsClients, region?: string): Promise<CertificateInfo[]> {
   const acm = await clients.acm(region)
-  const {ListCertificatesCommand} = await import('@aws-sdk/client-acm')
+  const {ListCertificatesCommand} = await import('../aws/sdk/acm.ts')
   const out: CertificateInfo[] = []
   let NextToken: string | undefined
   do {
@@ -79,7 +79,7 @@ export async function describeCertificate(clients: AwsClients, arn: string): Pro
   // The client for the ARN's region; the default one (already prepared, connections warm) when that is ours.
   const region = acmArnRegion(arn)
   const acm = await clients.acm(region && region !== (await clients.region()) ? region : undefined)
-  const {DescribeCertificateCommand} = await import('@aws-sdk/client-acm')
+  const {DescribeCertificateCommand} = await import('../aws/sdk/acm.ts')
   const out = await awsCall('acm:DescribeCertificate', () =>
     acm.send(new DescribeCertificateCommand({CertificateArn: arn})),
   )

@@ -34,7 +34,7 @@ export async function requestCertificate(
   region: string,
 ): Promise<string> {
   const acm = await clients.acm(region)
-  const {RequestCertificateCommand} = await import('@aws-sdk/client-acm')
+  const {RequestCertificateCommand} = await import('../aws/sdk/acm.ts')
   const [domain, ...sans] = names
   const out = await awsCall('acm:RequestCertificate', () =>
     acm.send(
@@ -58,7 +58,7 @@ export async function describeValidation(
   region: string,
 ): Promise<RequestedCertificate> {
   const acm = await clients.acm(region)
-  const {DescribeCertificateCommand} = await import('@aws-sdk/client-acm')
+  const {DescribeCertificateCommand} = await import('../aws/sdk/acm.ts')
   const out = await awsCall('acm:DescribeCertificate', () =>
     acm.send(new DescribeCertificateCommand({CertificateArn: arn})),
   )
@@ -112,7 +112,7 @@ export async function waitForValidationRecords(
 
 export async function deleteCertificate(clients: AwsClients, arn: string, region: string): Promise<void> {
   const acm = await clients.acm(region)
-  const {DeleteCertificateCommand} = await import('@aws-sdk/client-acm')
+  const {DeleteCertificateCommand} = await import('../aws/sdk/acm.ts')
   await awsCall('acm:DeleteCertificate', () => acm.send(new DeleteCertificateCommand({CertificateArn: arn})))
 }
 
@@ -124,7 +124,7 @@ export async function waitIssued(
   timeoutMs: number,
 ): Promise<'issued' | 'timed-out' | 'failed'> {
   const acm = await clients.acm(region)
-  const {waitUntilCertificateValidated} = await import('@aws-sdk/client-acm')
+  const {waitUntilCertificateValidated} = await import('../aws/sdk/acm.ts')
   try {
     await waitUntilCertificateValidated(
       {client: acm, maxWaitTime: Math.max(1, Math.round(timeoutMs / 1000)), minDelay: 1, maxDelay: 10},

@@ -185,14 +185,14 @@ export class AwsClients {
 
   elasticBeanstalk(): Promise<ElasticBeanstalkClient> {
     return this.memo('eb', async () => {
-      const {ElasticBeanstalkClient} = await import('@aws-sdk/client-elastic-beanstalk')
+      const {ElasticBeanstalkClient} = await import('./sdk/elastic-beanstalk.ts')
       return new ElasticBeanstalkClient(this.commonConfig())
     })
   }
 
   elb(): Promise<ElasticLoadBalancingClient> {
     return this.memo('elb', async () => {
-      const {ElasticLoadBalancingClient} = await import('@aws-sdk/client-elastic-load-balancing')
+      const {ElasticLoadBalancingClient} = await import('./sdk/elb.ts')
       return new ElasticLoadBalancingClient(this.commonConfig())
     })
   }
@@ -200,7 +200,7 @@ export class AwsClients {
   /** Application and Network Load Balancers (ELBv2; endpoint variable AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2). */
   elbv2(): Promise<ElasticLoadBalancingV2Client> {
     return this.memo('elbv2', async () => {
-      const {ElasticLoadBalancingV2Client} = await import('@aws-sdk/client-elastic-load-balancing-v2')
+      const {ElasticLoadBalancingV2Client} = await import('./sdk/elbv2.ts')
       return new ElasticLoadBalancingV2Client(this.commonConfig())
     })
   }
@@ -213,7 +213,7 @@ export class AwsClients {
   elbUrgent(): Promise<ElasticLoadBalancingClient> {
     return this.memo('elb:urgent', async () => {
       const main = await this.elb()
-      const {ElasticLoadBalancingClient} = await import('@aws-sdk/client-elastic-load-balancing')
+      const {ElasticLoadBalancingClient} = await import('./sdk/elb.ts')
       return new ElasticLoadBalancingClient({
         ...this.commonConfig(),
         retryMode: 'standard',
@@ -226,7 +226,7 @@ export class AwsClients {
   /** ACM is regional; a CLB can only use certificates from its own region, but lookups may name another. */
   acm(region?: string): Promise<ACMClient> {
     return this.memo(`acm:${region ?? ''}`, async () => {
-      const {ACMClient} = await import('@aws-sdk/client-acm')
+      const {ACMClient} = await import('./sdk/acm.ts')
       return new ACMClient(this.commonConfig(region))
     })
   }
@@ -234,7 +234,7 @@ export class AwsClients {
   /** Route 53 is global: the SDK signs for us-east-1 and uses the global endpoint whatever the region. */
   route53(): Promise<Route53Client> {
     return this.memo('route53', async () => {
-      const {Route53Client} = await import('@aws-sdk/client-route-53')
+      const {Route53Client} = await import('./sdk/route53.ts')
       return new Route53Client(this.commonConfig())
     })
   }
@@ -242,14 +242,14 @@ export class AwsClients {
   /** EC2, for the load balancer's security groups (endpoint variable AWS_ENDPOINT_URL_EC2). */
   ec2(): Promise<EC2Client> {
     return this.memo('ec2', async () => {
-      const {EC2Client} = await import('../ec2/sdk.ts')
+      const {EC2Client} = await import('./sdk/ec2.ts')
       return new EC2Client(this.commonConfig())
     })
   }
 
   s3(): Promise<S3Client> {
     return this.memo('s3', async () => {
-      const {S3Client} = await import('@aws-sdk/client-s3')
+      const {S3Client} = await import('./sdk/s3.ts')
       // Path-style keeps bucket names out of DNS, which local endpoints need; harmless on AWS for our buckets.
       return new S3Client({
         ...this.commonConfig(),

@@ -590,7 +590,7 @@ async function update(
   // neither printed nor judged; with no events yet, from a little before now (local clock, skew absorbed).
   const newest = await latestEventDate(clients, o.env)
   const eb = await clients.elasticBeanstalk()
-  const {UpdateEnvironmentCommand} = await import('@aws-sdk/client-elastic-beanstalk')
+  const {UpdateEnvironmentCommand} = await import('../aws/sdk/elastic-beanstalk.ts')
   const requestedAt = Date.now()
   say(`Deploying ${o.label} to ${o.env}${previousVersion ? ` (was ${previousVersion})` : ''}`)
   // UpdateEnvironment answers at once (Status Updating); the deployment runs afterwards and is followed by polling.

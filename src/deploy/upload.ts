@@ -28,7 +28,7 @@ export function partSize(): number {
  */
 export async function storageBucket(clients: AwsClients): Promise<string> {
   const eb = await clients.elasticBeanstalk()
-  const {CreateStorageLocationCommand} = await import('@aws-sdk/client-elastic-beanstalk')
+  const {CreateStorageLocationCommand} = await import('../aws/sdk/elastic-beanstalk.ts')
   const out = await awsCall('elasticbeanstalk:CreateStorageLocation', () =>
     eb.send(new CreateStorageLocationCommand({})),
   )
@@ -42,7 +42,7 @@ export async function existingObjectHash(
   key: string,
 ): Promise<string | undefined> {
   const s3 = await clients.s3()
-  const {HeadObjectCommand} = await import('@aws-sdk/client-s3')
+  const {HeadObjectCommand} = await import('../aws/sdk/s3.ts')
   try {
     const head = await s3.send(new HeadObjectCommand({Bucket: bucket, Key: key}))
     return head.Metadata?.[CONTENT_HASH_METADATA] ?? ''
@@ -123,7 +123,7 @@ export async function copyBundle(
   o: {from: {bucket: string; key: string}; bucket: string; key: string; contentHash: string},
 ): Promise<void> {
   const s3 = await clients.s3()
-  const {CopyObjectCommand} = await import('@aws-sdk/client-s3')
+  const {CopyObjectCommand} = await import('../aws/sdk/s3.ts')
   await awsCall('s3:PutObject', () =>
     s3.send(
       new CopyObjectCommand({

@@ -99,7 +99,7 @@ export function planVersion(o: {
 /** Every version of the application, newest first (DescribeApplicationVersions pages with NextToken). */
 export async function listVersions(clients: AwsClients, application: string): Promise<KnownVersion[]> {
   const eb = await clients.elasticBeanstalk()
-  const {DescribeApplicationVersionsCommand} = await import('@aws-sdk/client-elastic-beanstalk')
+  const {DescribeApplicationVersionsCommand} = await import('../aws/sdk/elastic-beanstalk.ts')
   const out: KnownVersion[] = []
   let NextToken: string | undefined
   do {
@@ -130,7 +130,7 @@ export async function createVersion(
   o: {application: string; label: string; bucket: string; key: string; description: string},
 ): Promise<void> {
   const eb = await clients.elasticBeanstalk()
-  const {CreateApplicationVersionCommand} = await import('@aws-sdk/client-elastic-beanstalk')
+  const {CreateApplicationVersionCommand} = await import('../aws/sdk/elastic-beanstalk.ts')
   await awsCall('elasticbeanstalk:CreateApplicationVersion', () =>
     eb.send(
       new CreateApplicationVersionCommand({
@@ -165,7 +165,7 @@ export async function waitProcessed(
   o: {application: string; label: string; deadline: number; say: (line: string) => void},
 ): Promise<string> {
   const eb = await clients.elasticBeanstalk()
-  const {DescribeApplicationVersionsCommand} = await import('@aws-sdk/client-elastic-beanstalk')
+  const {DescribeApplicationVersionsCommand} = await import('../aws/sdk/elastic-beanstalk.ts')
   let interval = Math.min(defaultPollInterval(), 2000)
   const started = Date.now()
   for (;;) {
@@ -206,7 +206,7 @@ export async function waitProcessed(
 async function versionFailureReason(clients: AwsClients, application: string, label: string): Promise<string> {
   try {
     const eb = await clients.elasticBeanstalk()
-    const {DescribeEventsCommand} = await import('@aws-sdk/client-elastic-beanstalk')
+    const {DescribeEventsCommand} = await import('../aws/sdk/elastic-beanstalk.ts')
     const out = await eb.send(
       new DescribeEventsCommand({ApplicationName: application, VersionLabel: label, Severity: 'WARN'}),
     )

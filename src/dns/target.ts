@@ -32,7 +32,7 @@ export async function linkTargetOf(clients: AwsClients, env: EnvironmentInfo): P
 
 async function classicTarget(clients: AwsClients, lb: DetectedLoadBalancer): Promise<LinkTarget> {
   const elb = await clients.elb()
-  const {DescribeLoadBalancersCommand} = await import('@aws-sdk/client-elastic-load-balancing')
+  const {DescribeLoadBalancersCommand} = await import('../aws/sdk/elb.ts')
   const out = await awsCall('elasticloadbalancing:DescribeLoadBalancers', () =>
     elb.send(new DescribeLoadBalancersCommand({LoadBalancerNames: [lb.id]})),
   )
@@ -57,7 +57,7 @@ async function classicTarget(clients: AwsClients, lb: DetectedLoadBalancer): Pro
  */
 async function elbv2Target(clients: AwsClients, lb: DetectedLoadBalancer): Promise<LinkTarget> {
   const elbv2 = await clients.elbv2()
-  const {DescribeLoadBalancersCommand} = await import('@aws-sdk/client-elastic-load-balancing-v2')
+  const {DescribeLoadBalancersCommand} = await import('../aws/sdk/elbv2.ts')
   const out = await awsCall('elasticloadbalancing:DescribeLoadBalancers', () =>
     elbv2.send(new DescribeLoadBalancersCommand({LoadBalancerArns: [lb.id]})),
   )

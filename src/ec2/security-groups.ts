@@ -65,7 +65,7 @@ export async function describeSecurityGroups(
 ): Promise<SecurityGroup[]> {
   if ('ids' in query && query.ids.length === 0) return []
   const ec2 = await clients.ec2()
-  const {paginateDescribeSecurityGroups} = await import('./sdk.ts')
+  const {paginateDescribeSecurityGroups} = await import('../aws/sdk/ec2.ts')
   const input =
     'ids' in query ? {GroupIds: query.ids} : {Filters: [{Name: `tag:${query.tag.key}`, Values: [query.tag.value]}]}
   try {
@@ -134,7 +134,7 @@ const permission = (r: AuthorizedRule): IpPermission[] => [
  */
 export async function authorizeIngress(clients: AwsClients, rule: PortRule | AuthorizedRule): Promise<boolean> {
   const ec2 = await clients.ec2()
-  const {AuthorizeSecurityGroupIngressCommand} = await import('./sdk.ts')
+  const {AuthorizeSecurityGroupIngressCommand} = await import('../aws/sdk/ec2.ts')
   const exact = 'port' in rule ? authorizedRule(rule) : rule
   try {
     await awsCall('ec2:AuthorizeSecurityGroupIngress', () =>
@@ -156,7 +156,7 @@ export async function authorizeIngress(clients: AwsClients, rule: PortRule | Aut
  */
 export async function revokeIngress(clients: AwsClients, rule: PortRule | AuthorizedRule): Promise<boolean> {
   const ec2 = await clients.ec2()
-  const {RevokeSecurityGroupIngressCommand} = await import('./sdk.ts')
+  const {RevokeSecurityGroupIngressCommand} = await import('../aws/sdk/ec2.ts')
   const exact = 'port' in rule ? authorizedRule(rule) : rule
   try {
     const out = await awsCall('ec2:RevokeSecurityGroupIngress', () =>

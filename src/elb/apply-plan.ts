@@ -39,7 +39,7 @@ export const actionOf = (op: ElbOperation): string =>
 
 async function runOperation(clients: AwsClients, loadBalancerName: string, op: ElbOperation): Promise<void> {
   const elb = await clients.elb()
-  const sdk = await import('@aws-sdk/client-elastic-load-balancing')
+  const sdk = await import('../aws/sdk/elb.ts')
   const LoadBalancerName = loadBalancerName
   const call = <T>(request: () => Promise<T>): Promise<T> => awsCall(actionOf(op), request)
   switch (op.kind) {
@@ -244,7 +244,7 @@ async function recreateListeners(
   op: Extract<ElbOperation, {kind: 'createListeners'}>,
 ): Promise<void> {
   const elb = await clients.elbUrgent()
-  const {CreateLoadBalancerListenersCommand} = await import('@aws-sdk/client-elastic-load-balancing')
+  const {CreateLoadBalancerListenersCommand} = await import('../aws/sdk/elb.ts')
   const startedAt = Date.now()
   for (let attempt = 0; ; attempt++) {
     try {

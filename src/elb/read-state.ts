@@ -74,7 +74,7 @@ export async function readLoadBalancerState(
 ): Promise<LoadBalancerState> {
   const elb = await clients.elb()
   const {DescribeLoadBalancersCommand, DescribeLoadBalancerPoliciesCommand, DescribeLoadBalancerAttributesCommand} =
-    await import('@aws-sdk/client-elastic-load-balancing')
+    await import('../aws/sdk/elb.ts')
   try {
     const [described, policies, attributes] = await Promise.all([
       awsCall('elasticloadbalancing:DescribeLoadBalancers', () =>
@@ -122,7 +122,7 @@ function notFound(name: string): EbwsError {
  */
 export async function predefinedPolicyExists(clients: AwsClients, name: string): Promise<boolean> {
   const elb = await clients.elb()
-  const {DescribeLoadBalancerPoliciesCommand} = await import('@aws-sdk/client-elastic-load-balancing')
+  const {DescribeLoadBalancerPoliciesCommand} = await import('../aws/sdk/elb.ts')
   try {
     const out = await awsCall('elasticloadbalancing:DescribeLoadBalancerPolicies', () =>
       elb.send(new DescribeLoadBalancerPoliciesCommand({PolicyNames: [name]})),

@@ -74,7 +74,7 @@ export async function describeEnvironment(
 ): Promise<EnvironmentInfo> {
   const eb = await clients.elasticBeanstalk()
   const {DescribeEnvironmentsCommand, DescribeEnvironmentResourcesCommand} =
-    await import('@aws-sdk/client-elastic-beanstalk')
+    await import('../aws/sdk/elastic-beanstalk.ts')
   // {resources: false}: DescribeEnvironments only, for callers that need no load balancer (deploy).
   const [envs, resources] = await Promise.allSettled([
     awsCall('elasticbeanstalk:DescribeEnvironments', () =>
@@ -96,7 +96,7 @@ export async function describeEnvironment(
 
 async function unknownEnvironment(clients: AwsClients, name: string) {
   const eb = await clients.elasticBeanstalk()
-  const {DescribeEnvironmentsCommand} = await import('@aws-sdk/client-elastic-beanstalk')
+  const {DescribeEnvironmentsCommand} = await import('../aws/sdk/elastic-beanstalk.ts')
   let names: string[] = []
   try {
     const all = await eb.send(new DescribeEnvironmentsCommand({IncludeDeleted: false}))
@@ -124,7 +124,7 @@ export async function describeOptionSettings(
   env: Pick<EnvironmentInfo, 'applicationName' | 'environmentName'>,
 ): Promise<OptionSetting[]> {
   const eb = await clients.elasticBeanstalk()
-  const {DescribeConfigurationSettingsCommand} = await import('@aws-sdk/client-elastic-beanstalk')
+  const {DescribeConfigurationSettingsCommand} = await import('../aws/sdk/elastic-beanstalk.ts')
   const out = await awsCall('elasticbeanstalk:DescribeConfigurationSettings', () =>
     eb.send(
       new DescribeConfigurationSettingsCommand({

@@ -20,7 +20,7 @@ export function followEvents(clients: AwsClients, environmentName: string, since
   let from = since
   return async function newEvents(): Promise<EnvironmentEvent[]> {
     const eb = await clients.elasticBeanstalk()
-    const {DescribeEventsCommand} = await import('@aws-sdk/client-elastic-beanstalk')
+    const {DescribeEventsCommand} = await import('../aws/sdk/elastic-beanstalk.ts')
     const fresh: EnvironmentEvent[] = []
     let NextToken: string | undefined
     do {
@@ -56,7 +56,7 @@ export function followEvents(clients: AwsClients, environmentName: string, since
  */
 export async function latestEventDate(clients: AwsClients, environmentName: string): Promise<Date | undefined> {
   const eb = await clients.elasticBeanstalk()
-  const {DescribeEventsCommand} = await import('@aws-sdk/client-elastic-beanstalk')
+  const {DescribeEventsCommand} = await import('../aws/sdk/elastic-beanstalk.ts')
   const page = await awsCall('elasticbeanstalk:DescribeEvents', () =>
     eb.send(new DescribeEventsCommand({EnvironmentName: environmentName, MaxRecords: 1})),
   )

@@ -21,7 +21,7 @@ export async function validateOptionSettings(
 ): Promise<string[]> {
   if (settings.length === 0) return []
   const eb = await clients.elasticBeanstalk()
-  const {ValidateConfigurationSettingsCommand} = await import('@aws-sdk/client-elastic-beanstalk')
+  const {ValidateConfigurationSettingsCommand} = await import('../aws/sdk/elastic-beanstalk.ts')
   const out = await awsCall('elasticbeanstalk:ValidateConfigurationSettings', () =>
     eb.send(
       new ValidateConfigurationSettingsCommand({
@@ -52,7 +52,7 @@ export async function updateEnvironmentSettings(
   optionsToRemove: OptionSetting[] = [],
 ): Promise<void> {
   const eb = await clients.elasticBeanstalk()
-  const {UpdateEnvironmentCommand} = await import('@aws-sdk/client-elastic-beanstalk')
+  const {UpdateEnvironmentCommand} = await import('../aws/sdk/elastic-beanstalk.ts')
   const removals = optionsToRemove.map((s) => ({
     Namespace: s.namespace,
     OptionName: s.optionName,

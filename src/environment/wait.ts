@@ -34,7 +34,7 @@ export async function describeEnvironmentStatus(
   environmentName: string,
 ): Promise<EnvironmentStatus | undefined> {
   const eb = await clients.elasticBeanstalk()
-  const {DescribeEnvironmentsCommand} = await import('@aws-sdk/client-elastic-beanstalk')
+  const {DescribeEnvironmentsCommand} = await import('../aws/sdk/elastic-beanstalk.ts')
   const out = await awsCall('elasticbeanstalk:DescribeEnvironments', () =>
     eb.send(new DescribeEnvironmentsCommand({EnvironmentNames: [environmentName], IncludeDeleted: false})),
   )

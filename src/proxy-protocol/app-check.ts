@@ -42,7 +42,7 @@ export async function checkDeployedApp(
   if (!label)
     return {ok: false, reason: 'no application version is deployed (the environment runs the sample application)'}
   const eb = await clients.elasticBeanstalk()
-  const {DescribeApplicationVersionsCommand} = await import('@aws-sdk/client-elastic-beanstalk')
+  const {DescribeApplicationVersionsCommand} = await import('../aws/sdk/elastic-beanstalk.ts')
   const out = await awsCall('elasticbeanstalk:DescribeApplicationVersions', () =>
     eb.send(new DescribeApplicationVersionsCommand({ApplicationName: env.applicationName, VersionLabels: [label]})),
   )
@@ -53,7 +53,7 @@ export async function checkDeployedApp(
   const Key = source.S3Key
   const bundle = `s3://${Bucket}/${Key}`
   const s3 = await clients.s3()
-  const {HeadObjectCommand, GetObjectCommand} = await import('@aws-sdk/client-s3')
+  const {HeadObjectCommand, GetObjectCommand} = await import('../aws/sdk/s3.ts')
   const head = await awsCall('s3:GetObject', () => s3.send(new HeadObjectCommand({Bucket, Key})))
   const size = head.ContentLength ?? 0
   const fh = s3Reader(async (start, end) => {

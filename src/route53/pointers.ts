@@ -50,7 +50,7 @@ export interface ZoneScan {
  */
 export async function scanPublicZones(clients: AwsClients): Promise<ZoneScan> {
   const r53 = await clients.route53()
-  const {ListHostedZonesCommand, ListResourceRecordSetsCommand} = await import('@aws-sdk/client-route-53')
+  const {ListHostedZonesCommand, ListResourceRecordSetsCommand} = await import('../aws/sdk/route53.ts')
   const page = await awsCall('route53:ListHostedZones', () => r53.send(new ListHostedZonesCommand({MaxItems: 100})))
   const publicZones = (page.HostedZones ?? []).filter((z) => !z.Config?.PrivateZone)
   const searched = publicZones.slice(0, MAX_ZONES)

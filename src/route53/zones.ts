@@ -10,7 +10,7 @@ import {normalizeName} from '../dns/names.ts'
 /** Every hosted zone of the account (the SDK's paginator), public and private. */
 export async function listHostedZones(clients: AwsClients): Promise<HostedZone[]> {
   const r53 = await clients.route53()
-  const {paginateListHostedZones} = await import('@aws-sdk/client-route-53')
+  const {paginateListHostedZones} = await import('../aws/sdk/route53.ts')
   const zones: HostedZone[] = []
   await awsCall('route53:ListHostedZones', async () => {
     for await (const page of paginateListHostedZones({client: r53}, {})) {
@@ -59,7 +59,7 @@ export async function recordSetsAt(
   type?: string,
 ): Promise<RecordSet[]> {
   const r53 = await clients.route53()
-  const {ListResourceRecordSetsCommand} = await import('@aws-sdk/client-route-53')
+  const {ListResourceRecordSetsCommand} = await import('../aws/sdk/route53.ts')
   const out = await awsCall('route53:ListResourceRecordSets', () =>
     r53.send(
       new ListResourceRecordSetsCommand({
@@ -103,7 +103,7 @@ export async function changeRecordSets(
 ): Promise<void> {
   if (changes.length === 0) return
   const r53 = await clients.route53()
-  const {ChangeResourceRecordSetsCommand, waitUntilResourceRecordSetsChanged} = await import('@aws-sdk/client-route-53')
+  const {ChangeResourceRecordSetsCommand, waitUntilResourceRecordSetsChanged} = await import('../aws/sdk/route53.ts')
   const Changes: Change[] = changes.map((c) => ({Action: c.action, ResourceRecordSet: toResourceRecordSet(c.record)}))
   const out = await awsCall('route53:ChangeResourceRecordSets', () =>
     r53.send(new ChangeResourceRecordSetsCommand({HostedZoneId: zoneId, ChangeBatch: {Comment: comment, Changes}})),

@@ -29,7 +29,7 @@ async function classicFacts(clients: AwsClients, name: string, described: Descri
 
 async function describeClb(clients: AwsClients, name: string) {
   const elb = await clients.elb()
-  const {DescribeLoadBalancersCommand} = await import('@aws-sdk/client-elastic-load-balancing')
+  const {DescribeLoadBalancersCommand} = await import('../aws/sdk/elb.ts')
   const out = await awsCall('elasticloadbalancing:DescribeLoadBalancers', () =>
     elb.send(new DescribeLoadBalancersCommand({LoadBalancerNames: [name]})),
   )
@@ -42,7 +42,7 @@ async function describeClb(clients: AwsClients, name: string) {
  */
 async function elbv2Facts(clients: AwsClients, arn: string, described: Described): Promise<LoadBalancerFacts> {
   const elbv2 = await clients.elbv2()
-  const sdk = await import('@aws-sdk/client-elastic-load-balancing-v2')
+  const sdk = await import('../aws/sdk/elbv2.ts')
   const ownPorts = () =>
     awsCall('elasticloadbalancing:DescribeListeners', async () => {
       const found: number[] = []

@@ -72,7 +72,7 @@ export async function executeAlbSteps(
   onDone?: (s: AlbStep) => void,
 ): Promise<void> {
   const elbv2 = await clients.elbv2()
-  const sdk = await import('@aws-sdk/client-elastic-load-balancing-v2')
+  const sdk = await import('../../aws/sdk/elbv2.ts')
   const run = async (s: AlbStep): Promise<void> => {
     const op = s.op
     if (isRuleOp(op)) {
@@ -147,7 +147,7 @@ export async function executeAlbSteps(
 /** Fails (exit 2, nothing written) when the SSL policy is not one ELBv2 knows: DescribeSSLPolicies says SSLPolicyNotFound. */
 export async function sslPolicyExists(clients: AwsClients, name: string): Promise<boolean> {
   const elbv2 = await clients.elbv2()
-  const {DescribeSSLPoliciesCommand} = await import('@aws-sdk/client-elastic-load-balancing-v2')
+  const {DescribeSSLPoliciesCommand} = await import('../../aws/sdk/elbv2.ts')
   try {
     const out = await awsCall('elasticloadbalancing:DescribeSSLPolicies', () =>
       elbv2.send(new DescribeSSLPoliciesCommand({Names: [name]})),

@@ -112,7 +112,7 @@ export async function deployedBundleOverridesListener(
   if (!versionLabel) return false
   try {
     const eb = await clients.elasticBeanstalk()
-    const {DescribeApplicationVersionsCommand} = await import('@aws-sdk/client-elastic-beanstalk')
+    const {DescribeApplicationVersionsCommand} = await import('../../aws/sdk/elastic-beanstalk.ts')
     const out = await awsCall('elasticbeanstalk:DescribeApplicationVersions', () =>
       eb.send(
         new DescribeApplicationVersionsCommand({ApplicationName: applicationName, VersionLabels: [versionLabel]}),
@@ -121,7 +121,7 @@ export async function deployedBundleOverridesListener(
     const bundle = out.ApplicationVersions?.[0]?.SourceBundle
     if (!bundle?.S3Bucket || !bundle.S3Key) return undefined
     const s3 = await clients.s3()
-    const {GetObjectCommand} = await import('@aws-sdk/client-s3')
+    const {GetObjectCommand} = await import('../../aws/sdk/s3.ts')
     const obj = await awsCall('s3:GetObject', () =>
       s3.send(new GetObjectCommand({Bucket: bundle.S3Bucket, Key: bundle.S3Key})),
     )
@@ -183,7 +183,7 @@ export async function redirectOverrideTarget(
 /** DescribeListeners: whether the port-80 listener's default action redirects to HTTPS. */
 async function port80RedirectsToHttps(clients: AwsClients, arn: string): Promise<boolean> {
   const elbv2 = await clients.elbv2()
-  const sdk = await import('@aws-sdk/client-elastic-load-balancing-v2')
+  const sdk = await import('../../aws/sdk/elbv2.ts')
   const listeners = await awsCall('elasticloadbalancing:DescribeListeners', async () => {
     const out: Listener[] = []
     for await (const page of sdk.paginateDescribeListeners({client: elbv2}, {LoadBalancerArn: arn}))

@@ -88,7 +88,7 @@ export async function readElbv2State<T>(
   onCertificateArns?: (arns: string[]) => void,
 ): Promise<{state: Elbv2State; extra: T}> {
   const elbv2 = await clients.elbv2()
-  const sdk = await import('@aws-sdk/client-elastic-load-balancing-v2')
+  const sdk = await import('../../aws/sdk/elbv2.ts')
   const collect = async <P, I>(pages: AsyncIterable<P>, items: (p: P) => I[] | undefined): Promise<I[]> => {
     const out: I[] = []
     for await (const page of pages) out.push(...(items(page) ?? []))
@@ -259,7 +259,7 @@ export async function readElbv2State<T>(
  */
 export async function refreshElbv2State(clients: AwsClients, previous: Elbv2State): Promise<Elbv2State> {
   const elbv2 = await clients.elbv2()
-  const sdk = await import('@aws-sdk/client-elastic-load-balancing-v2')
+  const sdk = await import('../../aws/sdk/elbv2.ts')
   // A shared ALB's fix changes this environment's rules and SNI certificates: read them again (beside the listeners,
   // by the known listener ARNs; a listener created since is read in a second wave).
   const rulesOf = (arn: string) =>

@@ -31,7 +31,7 @@ export async function restoreElbv2(
   const clients = clientsFor(snapshot.region)
   const env = {applicationName: '', environmentName: snapshot.environmentName}
   const eb = await clients.elasticBeanstalk()
-  const {DescribeEnvironmentsCommand} = await import('@aws-sdk/client-elastic-beanstalk')
+  const {DescribeEnvironmentsCommand} = await import('../../aws/sdk/elastic-beanstalk.ts')
   env.applicationName =
     (await eb.send(new DescribeEnvironmentsCommand({EnvironmentNames: [snapshot.environmentName]}))).Environments?.[0]
       ?.ApplicationName ?? ''

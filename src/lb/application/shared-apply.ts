@@ -7,7 +7,7 @@ import {awsCall} from '../../aws/errors.ts'
 import type {V2Action} from './model.ts'
 import type {AlbOp, NewRule} from './plan.ts'
 
-type Sdk = typeof import('@aws-sdk/client-elastic-load-balancing-v2')
+type Sdk = typeof import('../../aws/sdk/elbv2.ts')
 type Action = import('@aws-sdk/client-elastic-load-balancing-v2').Action
 export type RuleOp = Extract<
   AlbOp,

@@ -11,8 +11,8 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
 
 /** Path prefixes (relative to the repository) by layer, lowest first; the longest matching prefix wins. */
 export const LAYERS: Array<{name: string; paths: string[]}> = [
-  // src/ec2/sdk.ts: the few EC2 SDK names the client factory needs, re-exported so the bundle keeps only those.
-  {name: 'AWS clients', paths: ['src/aws/', 'src/ec2/sdk.ts']},
+  // src/aws/sdk/: the SDK names ebws uses, one module per client, re-exported so the bundle keeps only those.
+  {name: 'AWS clients', paths: ['src/aws/']},
   {
     name: 'AWS service modules',
     // src/dns/names.ts (domain-name syntax) and src/bundle/ (the source-bundle format, read by the Proxy Protocol

@@ -1,0 +1,25 @@
+// The Elastic Load Balancing v2 SDK names ebws uses, re-exported statically, and imported lazily in the package's place: a dynamic
+// import of the package itself would bundle every command of the client and build its aggregated client on load,
+// while through this module the bundler keeps only these (scripts/build-cli.ts then keeps only their schemas).
+export {
+  AddListenerCertificatesCommand,
+  CreateListenerCommand,
+  CreateRuleCommand,
+  DeleteListenerCommand,
+  DeleteRuleCommand,
+  DescribeLoadBalancerAttributesCommand,
+  DescribeLoadBalancersCommand,
+  DescribeSSLPoliciesCommand,
+  DescribeTagsCommand,
+  DescribeTargetGroupAttributesCommand,
+  ElasticLoadBalancingV2Client,
+  ModifyListenerCommand,
+  ModifyLoadBalancerAttributesCommand,
+  ModifyRuleCommand,
+  ModifyTargetGroupAttributesCommand,
+  RemoveListenerCertificatesCommand,
+  paginateDescribeListenerCertificates,
+  paginateDescribeListeners,
+  paginateDescribeRules,
+  paginateDescribeTargetGroups,
+} from '@aws-sdk/client-elastic-load-balancing-v2'
