@@ -56,13 +56,23 @@ export function loadCli(dir, entry, {argv = process.argv.slice(2), cacheDir = co
     if (isAbsolute(id) && dirname(id) === dir && id.endsWith('.cjs')) return id
     return undefined
   }
+  // Every module is in dir, so one require() serves them all: their siblings through load(), the rest (Node's
+  // built-in modules; oclif's own lookups) through Node's.
+  const nodeRequire = createRequire(join(dir, entry))
+  const require = Object.assign(
+    (id) => {
+      const own = ownFile(id)
+      return own === undefined ? nodeRequire(id) : load(own)
+    },
+    {cache: Module._cache, resolve: nodeRequire.resolve},
+  )
 
   function load(filename) {
     const loaded = Module._cache[filename]
     if (loaded) return loaded.exports
     const source = readFileSync(filename, 'utf8')
-    const sum = crc32(source)
     const cacheFile = cacheFolder === undefined ? undefined : join(cacheFolder, filename.slice(dir.length + 1))
+    const sum = cacheFile === undefined ? 0 : crc32(source)
     const cachedData = cacheFile === undefined ? undefined : readCache(cacheFile, sum)
     // The same wrapper as Node's CommonJS loader, so a module sees exports, require, module, __filename, __dirname.
     const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
@@ -76,11 +86,6 @@ export function loadCli(dir, entry, {argv = process.argv.slice(2), cacheDir = co
     module.filename = filename
     module.paths = Module._nodeModulePaths(dirname(filename))
     Module._cache[filename] = module
-    const nodeRequire = createRequire(filename)
-    const require = Object.assign((id) => (ownFile(id) ? load(ownFile(id)) : nodeRequire(id)), {
-      cache: Module._cache,
-      resolve: nodeRequire.resolve,
-    })
     try {
       script.runInThisContext().call(module.exports, module.exports, require, module, filename, dirname(filename))
     } catch (error) {
