@@ -10,7 +10,7 @@ import {fileURLToPath} from 'node:url'
 import {after, before, describe, it} from 'node:test'
 
 import {createScenario, LAYOUT_SETTINGS, startCliBench, type FullBench} from '../bench/scenario.ts'
-import {ROOT, runCli} from '../helpers/cli.ts'
+import {ROOT, runCli, tempDir} from '../helpers/cli.ts'
 import {deployBundle, TCP_LAYOUT} from './proxy-protocol/helpers.ts'
 
 const BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
@@ -29,7 +29,8 @@ function onTerminal(args: string[], env: Record<string, string>, answer?: string
   const command = [process.execPath, BIN, ...args].map(quote).join(' ')
   return new Promise((resolve, reject) => {
     const child = spawn('script', ['-qfec', command, '/dev/null'], {
-      env: {...env, NO_COLOR: '1', TERM: 'xterm'},
+      // A temp dir of its own, as runCli gives: the CLI's code cache stays out of the system's.
+      env: {...env, NO_COLOR: '1', TERM: 'xterm', TMPDIR: tempDir('ebws-tty-tmp-')},
       cwd: ROOT,
       stdio: ['pipe', 'pipe', 'pipe'],
     })
