@@ -38,14 +38,19 @@ function fixture(value = 'first'): string {
   return dir
 }
 
-/** Runs `loadCli(dir, 'entry.cjs')` in a child process and returns what entry's run() resolved to. */
+/**
+ * Runs `loadCli(dir, 'entry.cjs')` in a child process and returns what entry's run() resolved to. Without a
+ * cacheDir, caching is off (NODE_DISABLE_COMPILE_CACHE), so nothing reaches the system's temp dir.
+ */
 function run(dir: string, cacheDir: string | undefined, argv = ['listeners', 'show', '-e', 'x']) {
+  const options = cacheDir === undefined ? {argv} : {argv, cacheDir}
   const script = [
     `import {loadCli} from ${JSON.stringify(LOADER)}`,
-    `const out = await loadCli(${JSON.stringify(dir)}, 'entry.cjs', {argv: ${JSON.stringify(argv)}, cacheDir: ${JSON.stringify(cacheDir)}}).run()`,
+    `const out = await loadCli(${JSON.stringify(dir)}, 'entry.cjs', ${JSON.stringify(options)}).run()`,
     `process.stdout.write(JSON.stringify(out))`,
   ].join('\n')
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {encoding: 'utf8'})
+  const env = cacheDir === undefined ? {...process.env, NODE_DISABLE_COMPILE_CACHE: '1'} : process.env
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {encoding: 'utf8', env})
   assert.equal(r.status, 0, r.stderr)
   return JSON.parse(r.stdout) as {value: string; b: string; loads: number; same: boolean; dirname: string}
 }
